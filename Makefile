@@ -1,0 +1,32 @@
+# The two commands of the README. Each creates the virtual environment on first use.
+#   make demo   runs the demonstration
+#   make test   runs every test: ruff, lit/FileCheck and pytest
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint lit pytest clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m zyg.demo
+
+test: lint lit pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check python dialects passes tools test
+
+lit: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/lit -sv test
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,1 @@
+"""zyg's xDSL dialects: `zyg` (Python-level operations) and `ad` (autodiff requests and helpers)."""

@@ -1,0 +1,251 @@
+"""The `ad` dialect: autodiff requests, and the ops the autodiff pass emits.
+
+Requests (`ad.grad`, `ad.vjp`) point at a function symbol, so the autodiff pass can be run from
+`zyg-opt` on hand-written IR. The pass answers them with ordinary code plus three kinds of helper op:
+`ad.zero`/`ad.add` (a materialised zero cotangent and cotangent accumulation, Zygote's `accum`) and the
+LIFO tape (`ad.tape_new`, `ad.push`, `ad.pop`, `ad.tape_free`) that carries what a reverse sweep needs
+from inside loops, branches and recursive calls. `lower-ad` turns them into `arith` and runtime calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from xdsl.dialects.builtin import (
+    AnyFloat,
+    AnyFloatConstr,
+    FlatSymbolRefAttrConstr,
+    IntegerType,
+    SymbolRefAttr,
+)
+from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, SSAValue, TypeAttribute
+from xdsl.irdl import (
+    AnyAttr,
+    IRDLOperation,
+    VarConstraint,
+    irdl_attr_definition,
+    irdl_op_definition,
+    operand_def,
+    prop_def,
+    result_def,
+    traits_def,
+    var_operand_def,
+    var_result_def,
+)
+from xdsl.traits import Pure
+from xdsl.utils.exceptions import VerifyException
+
+
+@irdl_attr_definition
+class TapeType(ParametrizedAttribute, TypeAttribute):
+    """`!ad.tape`: a handle to a growable LIFO stack of 8-byte slots owned by one gradient evaluation."""
+
+    name = "ad.tape"
+
+
+def _is_float(t: Attribute) -> bool:
+    return isinstance(t, AnyFloat)
+
+
+class _RequestOp(IRDLOperation):
+    """Base of the requests that name a function to differentiate (`callee`, `arguments`)."""
+
+    def _float_argument_types(self) -> list[Attribute]:
+        return [a.type for a in self.arguments if _is_float(a.type)]
+
+
+@irdl_op_definition
+class GradOp(_RequestOp):
+    """The gradient of the scalar function `@callee` at `args`.
+
+    There is one result per floating-point argument, in order; integer and boolean arguments carry
+    no gradient and get no result.
+
+    ```mlir
+    %dx = ad.grad @f(%x, %n) : (f64, i64) -> f64
+    ```
+    """
+
+    name = "ad.grad"
+    callee = prop_def(FlatSymbolRefAttrConstr)
+    arguments = var_operand_def()
+    gradients = var_result_def()
+    assembly_format = "$callee `(` $arguments `)` attr-dict `:` functional-type($arguments, $gradients)"
+
+    def __init__(self, callee: str, arguments: Sequence[SSAValue]):
+        floats = [a.type for a in arguments if _is_float(a.type)]
+        super().__init__(
+            operands=[arguments], result_types=[floats], properties={"callee": SymbolRefAttr(callee)}
+        )
+
+    def verify_(self) -> None:
+        expected = self._float_argument_types()
+        got = [r.type for r in self.gradients]
+        if got != expected:
+            raise VerifyException(
+                f"ad.grad: expected one gradient per float argument ({len(expected)}), got {len(got)}"
+            )
+
+
+@irdl_op_definition
+class VjpOp(_RequestOp):
+    """The value of `@callee` at `args` and the vector-Jacobian product with the cotangent `seed`.
+
+    `seed` has the type of the function's result; the gradients are as for `ad.grad`.
+
+    ```mlir
+    %y, %dx = ad.vjp @f(%x) seed %s : (f64), f64 -> (f64, f64)
+    ```
+    """
+
+    name = "ad.vjp"
+    callee = prop_def(FlatSymbolRefAttrConstr)
+    arguments = var_operand_def()
+    seed = operand_def(AnyFloatConstr)
+    value = result_def()
+    gradients = var_result_def()
+    assembly_format = (
+        "$callee `(` $arguments `)` `seed` $seed attr-dict `:` `(` type($arguments) `)` `,` type($seed)"
+        " `->` type($value) `,` type($gradients)"
+    )
+
+    def __init__(self, callee: str, arguments: Sequence[SSAValue], seed: SSAValue):
+        floats = [a.type for a in arguments if _is_float(a.type)]
+        super().__init__(
+            operands=[arguments, seed],
+            result_types=[seed.type, floats],
+            properties={"callee": SymbolRefAttr(callee)},
+        )
+
+    def verify_(self) -> None:
+        if self.value.type != self.seed.type:
+            raise VerifyException(
+                f"ad.vjp: the seed type {self.seed.type} differs from the value type {self.value.type}"
+            )
+        expected = self._float_argument_types()
+        got = [r.type for r in self.gradients]
+        if got != expected:
+            raise VerifyException(
+                f"ad.vjp: expected one gradient per float argument ({len(expected)}), got {len(got)}"
+            )
+
+
+@irdl_op_definition
+class ZeroOp(IRDLOperation):
+    """A zero cotangent of the given type, materialised where a region must yield one.
+
+    ```mlir
+    %z = ad.zero : f64
+    ```
+    """
+
+    name = "ad.zero"
+    result = result_def(AnyFloatConstr)
+    traits = traits_def(Pure())
+    assembly_format = "attr-dict `:` type($result)"
+
+    def __init__(self, result_type: Attribute):
+        super().__init__(result_types=[result_type])
+
+
+@irdl_op_definition
+class AddOp(IRDLOperation):
+    """Accumulates two cotangents of one value (Zygote's `accum`).
+
+    ```mlir
+    %s = ad.add %a, %b : f64
+    ```
+    """
+
+    name = "ad.add"
+    T: ClassVar = VarConstraint("T", AnyFloatConstr)
+    lhs = operand_def(T)
+    rhs = operand_def(T)
+    result = result_def(T)
+    traits = traits_def(Pure())
+    assembly_format = "$lhs `,` $rhs attr-dict `:` type($result)"
+
+    def __init__(self, lhs: SSAValue, rhs: SSAValue):
+        super().__init__(operands=[lhs, rhs], result_types=[lhs.type])
+
+
+@irdl_op_definition
+class TapeNewOp(IRDLOperation):
+    """Creates an empty tape for one gradient evaluation.
+
+    ```mlir
+    %t = ad.tape_new : !ad.tape
+    ```
+    """
+
+    name = "ad.tape_new"
+    tape = result_def(TapeType)
+    assembly_format = "attr-dict `:` type($tape)"
+
+    def __init__(self):
+        super().__init__(result_types=[TapeType()])
+
+
+@irdl_op_definition
+class TapeFreeOp(IRDLOperation):
+    """Releases a tape; every value pushed must have been popped.
+
+    ```mlir
+    ad.tape_free %t : !ad.tape
+    ```
+    """
+
+    name = "ad.tape_free"
+    tape = operand_def(TapeType)
+    assembly_format = "$tape attr-dict `:` type($tape)"
+
+    def __init__(self, tape: SSAValue):
+        super().__init__(operands=[tape])
+
+
+@irdl_op_definition
+class PushOp(IRDLOperation):
+    """Pushes a scalar residual the reverse sweep will need onto the tape.
+
+    ```mlir
+    ad.push %t, %x : f64
+    ```
+    """
+
+    name = "ad.push"
+    tape = operand_def(TapeType)
+    value = operand_def(AnyAttr())
+    assembly_format = "$tape `,` $value attr-dict `:` type($value)"
+
+    def __init__(self, tape: SSAValue, value: SSAValue):
+        super().__init__(operands=[tape, value])
+
+    def verify_(self) -> None:
+        if not (_is_float(self.value.type) or isinstance(self.value.type, IntegerType)):
+            raise VerifyException(f"ad.push: cannot push a value of type {self.value.type}")
+
+
+@irdl_op_definition
+class PopOp(IRDLOperation):
+    """Pops the most recently pushed residual, which must have the result's type.
+
+    ```mlir
+    %x = ad.pop %t : f64
+    ```
+    """
+
+    name = "ad.pop"
+    tape = operand_def(TapeType)
+    value = result_def(AnyAttr())
+    assembly_format = "$tape attr-dict `:` type($value)"
+
+    def __init__(self, tape: SSAValue, result_type: Attribute):
+        super().__init__(operands=[tape], result_types=[result_type])
+
+    def verify_(self) -> None:
+        if not (_is_float(self.value.type) or isinstance(self.value.type, IntegerType)):
+            raise VerifyException(f"ad.pop: cannot pop a value of type {self.value.type}")
+
+
+AD = Dialect("ad", [GradOp, VjpOp, ZeroOp, AddOp, TapeNewOp, TapeFreeOp, PushOp, PopOp], [TapeType])

@@ -1,0 +1,28 @@
+"""zyg's compiler passes, each usable from `zyg-opt` by its name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from xdsl.passes import ModulePass
+
+
+def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
+    """Pass name -> a loader for the pass class (imported lazily, as xDSL does)."""
+
+    def differentiate():
+        from zyg.passes.autodiff.driver import ADDifferentiatePass
+
+        return ADDifferentiatePass
+
+    def lower_tapes():
+        from zyg.passes.lower_tapes import ADLowerTapesPass
+
+        return ADLowerTapesPass
+
+    def lower_zyg():
+        from zyg.passes.lower_zyg import LowerZygPass
+
+        return LowerZygPass
+
+    return {"ad-differentiate": differentiate, "ad-lower-tapes": lower_tapes, "lower-zyg": lower_zyg}

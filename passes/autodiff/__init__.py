@@ -1,0 +1,1 @@
+"""Reverse-mode automatic differentiation: activity analysis, the two sweeps, and the pass."""

@@ -1,0 +1,71 @@
+"""Activity analysis: which float values depend on the differentiated inputs.
+
+In: a `func.func` whose float arguments are differentiated. Out: the set of "varied" SSA values.
+Integers and booleans are never varied (they carry no gradient), and a value computed only from
+constants is not either, so neither emits adjoint code. Loop-carried values are solved to a fixpoint.
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects import func, scf
+from xdsl.dialects.builtin import AnyFloat
+from xdsl.ir import Operation, SSAValue
+
+
+def _is_float(v: SSAValue) -> bool:
+    return isinstance(v.type, AnyFloat)
+
+
+def varied_values(fn: func.FuncOp) -> set[SSAValue]:
+    """The float values of `fn` that depend on one of its float arguments."""
+    varied: set[SSAValue] = {a for a in fn.body.block.args if _is_float(a)}
+    changed = True
+
+    def mark(v: SSAValue) -> None:
+        nonlocal changed
+        if v not in varied and _is_float(v):
+            varied.add(v)
+            changed = True
+
+    while changed:
+        changed = False
+        for op in fn.body.walk():
+            _propagate(op, varied, mark)
+    return varied
+
+
+def _propagate(op: Operation, varied: set[SSAValue], mark) -> None:
+    if isinstance(op, scf.YieldOp):
+        parent = op.parent_op()
+        for index, v in enumerate(op.operands):
+            if v not in varied:
+                continue
+            if isinstance(parent, (scf.IfOp, scf.ForOp)):
+                mark(parent.results[index])
+            if isinstance(parent, scf.ForOp):
+                mark(parent.body.block.args[index + 1])
+            if isinstance(parent, scf.WhileOp):
+                mark(parent.before_region.block.args[index])
+        return
+    if isinstance(op, scf.ConditionOp):
+        loop = op.parent_op()
+        for index, v in enumerate(op.args):
+            if v in varied:
+                mark(loop.after_region.block.args[index])
+                mark(loop.results[index])
+        return
+    if isinstance(op, scf.ForOp):
+        for index, v in enumerate(op.iter_args):
+            if v in varied:
+                mark(op.body.block.args[index + 1])
+        return
+    if isinstance(op, scf.WhileOp):
+        for index, v in enumerate(op.arguments):
+            if v in varied:
+                mark(op.before_region.block.args[index])
+        return
+    if isinstance(op, scf.IfOp):
+        return
+    if any(v in varied for v in op.operands):
+        for r in op.results:
+            mark(r)

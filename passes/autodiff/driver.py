@@ -1,0 +1,162 @@
+"""`ad-differentiate`: answers `ad.grad` / `ad.vjp` requests with forward code plus a pullback.
+
+In: a module with `func.func`s and request ops pointing at them. Out: each request replaced inline by
+the callee's forward code, a fresh tape, and the pullback (the request's own function holds both, so
+top-level values need no tape); every function called on an active value gets a split-mode pair
+`@<f>_fwd` (the primal that also saves residuals) and `@<f>_bwd` (the pullback, which pops them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import func
+from xdsl.dialects.arith import ConstantOp
+from xdsl.dialects.builtin import AnyFloat, FloatAttr, ModuleOp
+from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.passes import ModulePass
+from zyg.dialects import ad
+from zyg.errors import NoDerivativeError, SourceLoc
+from zyg.passes.autodiff.activity import varied_values
+from zyg.passes.autodiff.reverse import ReverseSweep, _source_loc
+
+
+def _float_param_indices(fn: func.FuncOp) -> list[int]:
+    return [i for i, t in enumerate(fn.function_type.inputs.data) if isinstance(t, AnyFloat)]
+
+
+class Differentiator:
+    """Pass state: the module, per-function activity, and the split-mode pairs built so far."""
+
+    def __init__(self, module: ModuleOp):
+        self.module = module
+        self.functions = {op.sym_name.data: op for op in module.body.block.ops if isinstance(op, func.FuncOp)}
+        self._activity: dict[func.FuncOp, set[SSAValue]] = {}
+        self._split: dict[str, tuple[str, str, list[int]]] = {}
+
+    def activity(self, fn: func.FuncOp) -> set[SSAValue]:
+        if fn not in self._activity:
+            self._activity[fn] = varied_values(fn)
+        return self._activity[fn]
+
+    def lookup(self, name: str, loc: SourceLoc | None) -> func.FuncOp:
+        fn = self.functions.get(name)
+        if fn is None or not fn.body.blocks:
+            raise NoDerivativeError(f"cannot differentiate '{name}': its body is not in the module", loc)
+        if len(fn.body.blocks) != 1 or len(fn.function_type.outputs.data) != 1:
+            raise NoDerivativeError(f"cannot differentiate '{name}': it must have one block and one result", loc)
+        return fn
+
+    # ----------------------------------------------------------------------------------------------
+    # Inline requests
+    # ----------------------------------------------------------------------------------------------
+
+    def answer(self, request: ad.GradOp | ad.VjpOp) -> None:
+        """Replaces a request by forward code, pullback and tape, in place."""
+        loc = _source_loc(request)
+        primal = self.lookup(request.callee.root_reference.data, loc)
+        block = request.parent_block()
+        tape = ad.TapeNewOp()
+        tape.location = request.location
+        block.insert_op_before(tape, request)
+        forward_map: dict[SSAValue, SSAValue] = dict(zip(primal.body.block.args, request.arguments))
+        forward_ops: dict[Operation, Operation] = {}
+        body = primal.body.block
+        for op in body.ops:
+            if op is body.last_op:
+                break
+            clone = op.clone(value_mapper=forward_map)
+            block.insert_op_before(clone, request)
+            forward_ops.update(zip(op.walk(), clone.walk()))
+        returned = body.last_op.operands[0]
+        sweep = ReverseSweep(self, primal, forward_map, forward_ops, tape.tape, tape.tape, direct_block=body)
+        sweep.prepare_forward()
+        if isinstance(request, ad.VjpOp):
+            seed = request.seed
+        else:
+            one = ConstantOp(FloatAttr(1.0, returned.type))
+            one.location = request.location
+            block.insert_op_before(one, request)
+            seed = one.result
+        cts: dict[SSAValue, SSAValue] = {}
+        sweep.accumulate(cts, returned, seed)
+        sweep.pull_block(body, block, cts, before=request)
+        gradients = self._parameter_cotangents(sweep, primal, cts, block, request)
+        free = ad.TapeFreeOp(tape.tape)
+        free.location = request.location
+        block.insert_op_before(free, request)
+        results = list(request.gradients)
+        if isinstance(request, ad.VjpOp):
+            request.value.replace_all_uses_with(forward_map[returned])
+        for old, new in zip(results, gradients):
+            old.replace_all_uses_with(new)
+        request.parent_block().erase_op(request)
+
+    def _parameter_cotangents(self, sweep: ReverseSweep, primal: func.FuncOp, cts, block: Block,
+                              before: Operation | None) -> list[SSAValue]:
+        sweep.insert_block, sweep.insert_before = block, before
+        args = primal.body.block.args
+        out = []
+        for i in _float_param_indices(primal):
+            ct = cts.get(args[i])
+            out.append(ct if ct is not None else sweep.zero(args[i].type))
+        return out
+
+    # ----------------------------------------------------------------------------------------------
+    # Split-mode pairs for calls
+    # ----------------------------------------------------------------------------------------------
+
+    def split_functions(self, name: str, loc: SourceLoc | None) -> tuple[str, str, list[int]]:
+        """The `(fwd, bwd, float parameter indices)` of callee `name`, building them on first use.
+
+        `@<name>_fwd(args..., tape) -> result` and `@<name>_bwd(result_ct, tape) -> param_cts`.
+        """
+        if name in self._split:
+            return self._split[name]
+        primal = self.lookup(name, loc)
+        fwd_name, bwd_name = f"{name}_fwd", f"{name}_bwd"
+        floats = _float_param_indices(primal)
+        self._split[name] = (fwd_name, bwd_name, floats)  # before building: the callee may recurse
+
+        forward_map: dict[SSAValue, SSAValue] = {}
+        fwd_region = Region()
+        primal.body.clone_into(fwd_region, value_mapper=forward_map)
+        fwd_entry = fwd_region.block
+        fwd_tape = fwd_entry.insert_arg(ad.TapeType(), len(fwd_entry.args))
+        forward_ops = dict(zip(primal.body.walk(), fwd_region.walk()))
+        inputs = list(primal.function_type.inputs.data)
+        result_type = primal.function_type.outputs.data[0]
+        fwd = func.FuncOp(fwd_name, ([*inputs, ad.TapeType()], [result_type]), fwd_region, visibility="private")
+        fwd.location = primal.location
+
+        bwd_entry = Block(arg_types=[result_type, ad.TapeType()])
+        sweep = ReverseSweep(self, primal, forward_map, forward_ops, fwd_tape, bwd_entry.args[1], direct_block=None)
+        sweep.forward_entry = fwd_entry
+        sweep.prepare_forward()
+        cts: dict[SSAValue, SSAValue] = {}
+        body = primal.body.block
+        sweep.accumulate(cts, body.last_op.operands[0], bwd_entry.args[0])
+        sweep.pull_block(body, bwd_entry, cts)
+        gradients = self._parameter_cotangents(sweep, primal, cts, bwd_entry, None)
+        ret = func.ReturnOp(*gradients)
+        bwd_entry.add_op(ret)
+        bwd = func.FuncOp(bwd_name, ([result_type, ad.TapeType()], [inputs[i] for i in floats]),
+                          Region(bwd_entry), visibility="private")
+        bwd.location = primal.location
+        for op in (fwd, bwd):
+            self.module.body.block.add_op(op)
+        return self._split[name]
+
+
+@dataclass(frozen=True)
+class ADDifferentiatePass(ModulePass):
+    """Replaces every `ad.grad` / `ad.vjp` request by forward code and a pullback."""
+
+    name = "ad-differentiate"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        driver = Differentiator(op)
+        requests = [inner for inner in op.walk() if isinstance(inner, (ad.GradOp, ad.VjpOp))]
+        for request in requests:
+            driver.answer(request)

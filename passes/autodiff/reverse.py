@@ -1,0 +1,430 @@
+"""The two sweeps of reverse mode for one function.
+
+Primal sweep: the function body is cloned as the forward code (`f_fwd`, or inline at a request). It is
+the primal plus what the reverse needs: active calls become split-mode `g_fwd` calls, `scf.while` gets a
+trip counter, `scf.for` its trip count, and `ad.push` saves residuals.
+
+Adjoint sweep: walks the primal blocks backwards and builds the pullback: one rule per op, `scf.if` ->
+`scf.if`, loops -> an `scf.for` over the trip count running the body's pullback, active calls ->
+`g_bwd`. Cotangents accumulate through `accumulate` (`ad.add`); a missing cotangent is a symbolic zero.
+
+Residuals (primal values a rule needs) are found on demand: a value of the top-level block of an
+inline request is used directly; any other value is pushed once at the end of its defining block in
+the forward code and popped at the start of that block's pullback. Pushes go at block ends and pops at
+block starts, so the tape stays last-in first-out across nested regions, loops and recursive calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from xdsl.dialects import arith, func, scf
+from xdsl.dialects.builtin import AnyFloat, FloatAttr, IntegerAttr, IntegerType
+from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
+from xdsl.traits import IsTerminator
+from zyg.dialects import ad
+from zyg.errors import NoDerivativeError, SourceLoc
+from zyg.passes.autodiff.rules import PULLBACK_RULES
+
+if TYPE_CHECKING:
+    from zyg.passes.autodiff.driver import Differentiator
+
+
+def _is_float(v: SSAValue) -> bool:
+    return isinstance(v.type, AnyFloat)
+
+
+def _defining_block(v: SSAValue) -> Block:
+    return v.block if isinstance(v, BlockArgument) else v.owner.parent_block()
+
+
+@dataclass
+class _BlockPullback:
+    """The pullback under construction for one primal block."""
+
+    primal_block: Block
+    block: Block
+    pops: dict[SSAValue, SSAValue] = field(default_factory=dict)  # forward value -> popped value
+    last_pop: Operation | None = None
+
+
+class ReverseSweep:
+    """Differentiates one primal function body into forward code plus its pullback.
+
+    Args:
+        driver: the pass state; gives split-mode functions for calls and the function's activity.
+        primal: the function being differentiated.
+        forward_map: primal value -> forward value, filled by cloning the body.
+        forward_ops: primal op -> its clone in the forward code.
+        fwd_tape / rev_tape: the tape in the forward code and in the pullback.
+        direct_block: the primal block whose values the pullback may use directly (inline requests).
+    """
+
+    def __init__(self, driver: Differentiator, primal: func.FuncOp, forward_map: dict[SSAValue, SSAValue],
+                 forward_ops: dict[Operation, Operation], fwd_tape: SSAValue, rev_tape: SSAValue,
+                 direct_block: Block | None):
+        self.driver = driver
+        self.function = primal
+        self.varied = driver.activity(primal)
+        self.forward_map = forward_map
+        self.forward_ops = forward_ops
+        self.fwd_tape = fwd_tape
+        self.rev_tape = rev_tape
+        self.direct_block = direct_block
+        self.pullbacks: dict[Block, _BlockPullback] = {}
+        self.insert_block: Block | None = None
+        self.insert_before: Operation | None = None
+        self.location = None
+        self._active_calls: dict[Operation, bool] = {}
+
+    # ----------------------------------------------------------------------------------------------
+    # The helpers rules use
+    # ----------------------------------------------------------------------------------------------
+
+    def emit(self, op: Operation) -> SSAValue | None:
+        """Emits `op` into the pullback at the current primal op's location; returns its result."""
+        if self.location is not None:
+            op.location = self.location
+        if self.insert_before is not None:
+            self.insert_block.insert_op_before(op, self.insert_before)
+        else:
+            self.insert_block.add_op(op)
+        return op.results[0] if op.results else None
+
+    def const(self, value: float | int, t: Attribute) -> SSAValue:
+        attr = FloatAttr(float(value), t) if isinstance(t, AnyFloat) else IntegerAttr(int(value), t)
+        return self.emit(arith.ConstantOp(attr))
+
+    def zero(self, t: Attribute) -> SSAValue:
+        return self.emit(ad.ZeroOp(t))
+
+    def active(self, v: SSAValue) -> bool:
+        return v in self.varied
+
+    def primal(self, v: SSAValue) -> SSAValue:
+        """A primal value, usable at the current point of the pullback."""
+        if isinstance(v.owner, arith.ConstantOp):
+            return self.emit(v.owner.clone())
+        return self.residual(self.forward_map[v], _defining_block(v))
+
+    def residual(self, forward_value: SSAValue, primal_block: Block) -> SSAValue:
+        """`forward_value` (defined in the forward clone of `primal_block`) in the pullback."""
+        if primal_block is self.direct_block:
+            return forward_value
+        pullback = self.pullbacks[primal_block]
+        popped = pullback.pops.get(forward_value)
+        if popped is not None:
+            return popped
+        pop = ad.PopOp(self.rev_tape, forward_value.type)
+        pop.location = self.location
+        if pullback.last_pop is not None:
+            pullback.block.insert_op_after(pop, pullback.last_pop)
+        elif pullback.block.first_op is not None:
+            pullback.block.insert_op_before(pop, pullback.block.first_op)
+        else:
+            pullback.block.add_op(pop)
+        pullback.last_pop = pop
+        pullback.pops[forward_value] = pop.results[0]
+        return pop.results[0]
+
+    def accumulate(self, cts: dict[SSAValue, SSAValue], v: SSAValue, ct: SSAValue | None) -> None:
+        """Adds `ct` to the cotangent of primal value `v` (Zygote's `accum`)."""
+        if ct is None or v not in self.varied:
+            return
+        previous = cts.get(v)
+        cts[v] = ct if previous is None else self.emit(ad.AddOp(previous, ct))
+
+    # ----------------------------------------------------------------------------------------------
+    # Sweeping blocks
+    # ----------------------------------------------------------------------------------------------
+
+    def pull_block(self, primal_block: Block, into: Block, cts: dict[SSAValue, SSAValue],
+                   before: Operation | None = None) -> None:
+        """Emits the pullback of `primal_block` into `into` (before `before`), updating `cts`.
+
+        On entry `cts` holds the cotangents of the values the block yields or returns; on exit it
+        also holds those of its arguments and of the outer values it reads.
+        """
+        pullback = _BlockPullback(primal_block, into)
+        self.pullbacks[primal_block] = pullback
+        saved = self.insert_block, self.insert_before, self.location
+        self.insert_block, self.insert_before = into, before
+        for op in reversed(list(primal_block.ops)):
+            if op is primal_block.last_op and op.has_trait(IsTerminator):
+                continue
+            if not self.is_active(op):
+                continue
+            self.location = op.location
+            self.pull_op(op, cts)
+        self.insert_block, self.insert_before, self.location = saved
+        # Save the residuals the pullback popped, in the reverse order of the pops.
+        if primal_block is not self.direct_block and pullback.pops:
+            forward_block = self._forward_block(primal_block)
+            terminator = forward_block.last_op
+            for value in reversed(list(pullback.pops)):
+                push = ad.PushOp(self.fwd_tape, value)
+                push.location = terminator.location
+                forward_block.insert_op_before(push, terminator)
+
+    def _forward_block(self, primal_block: Block) -> Block:
+        parent = primal_block.parent_op()
+        if parent is self.function:
+            return self.forward_entry
+        clone = self.forward_ops[parent]
+        region_index = parent.regions.index(primal_block.parent_region())
+        return clone.regions[region_index].block
+
+    def is_active(self, op: Operation) -> bool:
+        if any(r in self.varied for r in op.results):
+            return True
+        return bool(op.regions) and self._contains_active_call(op)
+
+    def _contains_active_call(self, op: Operation) -> bool:
+        known = self._active_calls.get(op)
+        if known is None:
+            known = any(isinstance(inner, func.CallOp) and self.is_active(inner) for inner in op.walk())
+            self._active_calls[op] = known
+        return known
+
+    def pull_op(self, op: Operation, cts: dict[SSAValue, SSAValue]) -> None:
+        if isinstance(op, scf.IfOp):
+            return self.pull_if(op, cts)
+        if isinstance(op, scf.ForOp):
+            return self.pull_for(op, cts)
+        if isinstance(op, scf.WhileOp):
+            return self.pull_while(op, cts)
+        if isinstance(op, func.CallOp):
+            return self.pull_call(op, cts)
+        out_cts = [cts.pop(r, None) for r in op.results]
+        if all(ct is None for ct in out_cts):
+            return
+        rule = PULLBACK_RULES.get(type(op))
+        if rule is None:
+            raise NoDerivativeError(f"no derivative rule for '{op.name}'", _source_loc(op))
+        out_cts = [ct if ct is not None else self.zero(r.type) for ct, r in zip(out_cts, op.results)]
+        for operand, ct in zip(op.operands, rule(self, op, out_cts), strict=True):
+            self.accumulate(cts, operand, ct)
+
+    # ----------------------------------------------------------------------------------------------
+    # Structured control flow and calls
+    # ----------------------------------------------------------------------------------------------
+
+    def _free_values(self, op: Operation, regions) -> list[SSAValue]:
+        """Varied values defined outside `op` that the given regions read."""
+        free: dict[SSAValue, None] = {}
+        for region in regions:
+            for inner in region.walk():
+                for v in inner.operands:
+                    if v in self.varied and not op.is_ancestor(_defining_block(v)):
+                        free[v] = None
+        return list(free)
+
+    def _seed(self, cts: dict[SSAValue, SSAValue], values, seeds) -> dict[SSAValue, SSAValue]:
+        inner: dict[SSAValue, SSAValue] = {}
+        for v, ct in zip(values, seeds):
+            self.accumulate(inner, v, ct)
+        return inner
+
+    def pull_if(self, op: scf.IfOp, cts: dict[SSAValue, SSAValue]) -> None:
+        """Reverse of `scf.if`: the same condition selects the pullback of the branch that ran."""
+        out_cts = [cts.pop(r, None) for r in op.results]
+        regions = [r for r in op.regions if r.blocks]
+        free = self._free_values(op, regions)
+        cond = self.primal(op.cond)
+        blocks = []
+        for region in op.regions:
+            block = Block()
+            if region.blocks:
+                primal_block = region.block
+                inner = self._seed(cts, primal_block.last_op.operands, out_cts)
+                self.pull_block(primal_block, block, inner)
+                yielded = [inner.get(v) for v in free]
+            else:
+                yielded = [None] * len(free)
+            self._emit_into(block, scf.YieldOp(*self._materialise(block, yielded, free)))
+            blocks.append(block)
+        if_op = scf.IfOp(cond, [v.type for v in free], [blocks[0]], [blocks[1]])
+        self.emit(if_op)
+        for v, ct in zip(free, if_op.results):
+            self.accumulate(cts, v, ct)
+
+    def pull_for(self, op: scf.ForOp, cts: dict[SSAValue, SSAValue]) -> None:
+        """Reverse of `scf.for`: an `scf.for` over the trip count running the body's pullback."""
+        body = op.body.block
+        carried = [i for i, arg in enumerate(body.args[1:]) if arg in self.varied]
+        trip_count = self.residual(self._forward_trip_count(op), op.parent_block())
+        yields = body.last_op.operands
+        self._pull_loop(op, body, cts, carried, trip_count,
+                        results=list(op.results), yields=yields, args=list(body.args[1:]),
+                        inits=list(op.iter_args))
+
+    def pull_while(self, op: scf.WhileOp, cts: dict[SSAValue, SSAValue]) -> None:
+        """Reverse of `scf.while`: like a `for` loop over the counted number of iterations."""
+        before, after = op.before_region.block, op.after_region.block
+        condition = before.last_op
+        if list(condition.args) != list(before.args):
+            raise NoDerivativeError(
+                "cannot differentiate an scf.while whose condition region changes the loop values",
+                _source_loc(op))
+        carried = [i for i, arg in enumerate(after.args) if arg in self.varied]
+        trip_count = self.residual(self.while_counts[op], op.parent_block())
+        self._pull_loop(op, after, cts, carried, trip_count, results=list(op.results),
+                        yields=after.last_op.operands, args=list(after.args), inits=list(op.arguments))
+
+    def _pull_loop(self, op, body: Block, cts, carried: list[int], trip_count: SSAValue, *, results,
+                   yields, args, inits) -> None:
+        free = self._free_values(op, [body.parent_region()])
+        carried_types = [args[i].type for i in carried]
+        start = [cts.pop(results[i], None) for i in carried]
+        for i in range(len(results)):
+            cts.pop(results[i], None)
+        start = [ct if ct is not None else self.zero(t) for ct, t in zip(start, carried_types)]
+        zeros = [self.zero(v.type) for v in free]
+        index_type = trip_count.type
+        loop_body = Block(arg_types=[index_type, *carried_types, *[v.type for v in free]])
+        carried_in = loop_body.args[1:1 + len(carried)]
+        free_in = loop_body.args[1 + len(carried):]
+        inner = self._seed(cts, [yields[i] for i in carried], list(carried_in))
+        self.pull_block(body, loop_body, inner)
+        next_carried = [inner.get(args[i]) for i in carried]
+        next_free = [inner.get(v) for v in free]
+        saved = self.insert_block, self.insert_before
+        self.insert_block, self.insert_before = loop_body, None
+        next_carried = [ct if ct is not None else self.zero(args[i].type) for ct, i in zip(next_carried, carried)]
+        next_free = [acc if ct is None else self.emit(ad.AddOp(acc, ct)) for acc, ct in zip(free_in, next_free)]
+        self.emit(scf.YieldOp(*next_carried, *next_free))
+        self.insert_block, self.insert_before = saved
+        zero, one = self.const(0, index_type), self.const(1, index_type)
+        loop = scf.ForOp(zero, trip_count, one, [*start, *zeros], loop_body)
+        self.emit(loop)
+        for i, ct in zip(carried, loop.results[: len(carried)]):
+            self.accumulate(cts, inits[i], ct)
+        for v, ct in zip(free, loop.results[len(carried):]):
+            self.accumulate(cts, v, ct)
+
+    def pull_call(self, op: func.CallOp, cts: dict[SSAValue, SSAValue]) -> None:
+        """Split mode: the forward code calls `g_fwd` (which saves g's residuals on the tape) and the
+        pullback calls `g_bwd`, which pops them and returns one cotangent per float parameter."""
+        callee = op.callee.root_reference.data
+        _, bwd_name, float_params = self.driver.split_functions(callee, _source_loc(op))
+        out_cts = [cts.pop(r, None) for r in op.results]
+        out_cts = [ct if ct is not None else self.zero(r.type) for ct, r in zip(out_cts, op.results)]
+        bwd = func.CallOp(bwd_name, [*out_cts, self.rev_tape], [op.operands[i].type for i in float_params])
+        self.emit(bwd)
+        for i, ct in zip(float_params, bwd.results):
+            self.accumulate(cts, op.operands[i], ct)
+
+    # ----------------------------------------------------------------------------------------------
+    # Forward-code additions
+    # ----------------------------------------------------------------------------------------------
+
+    def prepare_forward(self) -> None:
+        """The primal sweep proper: turns active calls into split-mode `g_fwd` calls and counts the
+        iterations of active `scf.while` loops, before any residual of theirs is requested."""
+        self.while_counts: dict[scf.WhileOp, SSAValue] = {}
+        for op in list(self.function.body.walk()):
+            if isinstance(op, func.CallOp) and self.is_active(op) and not _in_while_condition(op):
+                self._split_forward_call(op)
+            elif isinstance(op, scf.WhileOp) and self.is_active(op):
+                self.while_counts[op] = self._forward_while_count(op)
+
+    def _split_forward_call(self, op: func.CallOp) -> None:
+        fwd_name, _, _ = self.driver.split_functions(op.callee.root_reference.data, _source_loc(op))
+        forward = self.forward_ops[op]
+        split_call = func.CallOp(fwd_name, [*forward.operands, self.fwd_tape], [r.type for r in forward.results])
+        split_call.location = forward.location
+        forward.parent_block().insert_op_before(split_call, forward)
+        self._replace_forward(op, forward, split_call)
+
+    def _replace_forward(self, op: Operation, old: Operation, new: Operation) -> None:
+        """Swaps the forward clone of `op` for `new`, which has the same results (and maybe more)."""
+        for old_result, new_result in zip(old.results, new.results):
+            old_result.replace_all_uses_with(new_result)
+        for value, fwd_value in list(self.forward_map.items()):
+            if fwd_value.owner is old:
+                self.forward_map[value] = new.results[fwd_value.index]
+        self.forward_ops[op] = new
+        old.parent_block().erase_op(old)
+
+    def _forward_trip_count(self, op: scf.ForOp) -> SSAValue:
+        """max(ceildiv(ub - lb, step), 0), computed in the forward code right after the loop."""
+        forward = self.forward_ops[op]
+        block = forward.parent_block()
+        t = forward.lb.type
+        zero = arith.ConstantOp(IntegerAttr(0, t))
+        span = arith.SubiOp(forward.ub, forward.lb)
+        count = arith.CeilDivSIOp(span, forward.step)
+        clamped = arith.MaxSIOp(count, zero)
+        new_ops = [zero, span, count, clamped]
+        for new in new_ops:
+            new.location = forward.location
+        block.insert_ops_after(new_ops, forward)
+        return clamped.result
+
+    def _forward_while_count(self, op: scf.WhileOp) -> SSAValue:
+        """Rebuilds the forward `scf.while` with an extra i64 iteration counter; returns its result."""
+        forward = self.forward_ops[op]
+        i64 = IntegerType(64)
+        block = forward.parent_block()
+        zero = arith.ConstantOp(IntegerAttr(0, i64))
+        zero.location = forward.location
+        block.insert_op_before(zero, forward)
+        before = forward.before_region.block
+        after = forward.after_region.block
+        count_before = before.insert_arg(i64, len(before.args))
+        count_after = after.insert_arg(i64, len(after.args))
+        condition = before.last_op
+        new_condition = scf.ConditionOp(condition.condition, *condition.args, count_before)
+        new_condition.location = condition.location
+        before.insert_op_before(new_condition, condition)
+        before.erase_op(condition)
+        yield_op = after.last_op
+        one = arith.ConstantOp(IntegerAttr(1, i64))
+        incremented = arith.AddiOp(count_after, one)
+        new_yield = scf.YieldOp(*yield_op.operands, incremented)
+        for new in (one, incremented, new_yield):
+            new.location = yield_op.location
+            after.insert_op_before(new, yield_op)
+        after.erase_op(yield_op)
+        before_region, after_region = forward.before_region, forward.after_region
+        forward.detach_region(before_region)
+        forward.detach_region(after_region)
+        counted = scf.WhileOp([*forward.arguments, zero], [*forward.result_types, i64], before_region, after_region)
+        counted.location = forward.location
+        block.insert_op_before(counted, forward)
+        self._replace_forward(op, forward, counted)
+        return counted.results[-1]
+
+    # ----------------------------------------------------------------------------------------------
+
+    def _emit_into(self, block: Block, op: Operation) -> None:
+        saved = self.insert_block, self.insert_before
+        self.insert_block, self.insert_before = block, None
+        self.emit(op)
+        self.insert_block, self.insert_before = saved
+
+    def _materialise(self, block: Block, cts: list[SSAValue | None], like: list[SSAValue]) -> list[SSAValue]:
+        saved = self.insert_block, self.insert_before
+        self.insert_block, self.insert_before = block, None
+        out = [ct if ct is not None else self.zero(v.type) for ct, v in zip(cts, like)]
+        self.insert_block, self.insert_before = saved
+        return out
+
+
+def _in_while_condition(op: Operation) -> bool:
+    """Whether `op` computes a loop condition (the `before` region of an `scf.while`)."""
+    region = op.parent_region()
+    while region is not None:
+        parent = region.parent_op()
+        if isinstance(parent, scf.WhileOp) and region is parent.before_region:
+            return True
+        region = parent.parent_region() if parent is not None else None
+    return False
+
+
+def _source_loc(op: Operation) -> SourceLoc | None:
+    loc = op.location
+    if hasattr(loc, "filename"):
+        return SourceLoc(loc.filename.data, loc.line.data, loc.column.data - 1)
+    return None

@@ -1,0 +1,76 @@
+"""Pullback rules for `arith` (and `ad.add`). Integer and boolean ops never reach here: they are
+inactive by type."""
+
+from __future__ import annotations
+
+from xdsl.dialects import arith
+from zyg.dialects import ad
+
+
+def pullback_addf(ctx, op: arith.AddfOp, cts):
+    """z = a + b  =>  a_ct = z_ct, b_ct = z_ct"""
+    (ct,) = cts
+    return [ct, ct]
+
+
+def pullback_subf(ctx, op: arith.SubfOp, cts):
+    """z = a - b  =>  a_ct = z_ct, b_ct = -z_ct"""
+    (ct,) = cts
+    return [ct, ctx.emit(arith.NegfOp(ct))]
+
+
+def pullback_mulf(ctx, op: arith.MulfOp, cts):
+    """z = a * b  =>  a_ct = z_ct * b, b_ct = z_ct * a"""
+    (ct,) = cts
+    a, b = ctx.active(op.lhs), ctx.active(op.rhs)
+    return [
+        ctx.emit(arith.MulfOp(ct, ctx.primal(op.rhs))) if a else None,
+        ctx.emit(arith.MulfOp(ct, ctx.primal(op.lhs))) if b else None,
+    ]
+
+
+def pullback_divf(ctx, op: arith.DivfOp, cts):
+    """z = a / b  =>  a_ct = z_ct / b, b_ct = -a_ct * z"""
+    (ct,) = cts
+    a_ct = ctx.emit(arith.DivfOp(ct, ctx.primal(op.rhs)))
+    b_ct = None
+    if ctx.active(op.rhs):
+        b_ct = ctx.emit(arith.NegfOp(ctx.emit(arith.MulfOp(a_ct, ctx.primal(op.result)))))
+    return [a_ct, b_ct]
+
+
+def pullback_negf(ctx, op: arith.NegfOp, cts):
+    """z = -a  =>  a_ct = -z_ct"""
+    (ct,) = cts
+    return [ctx.emit(arith.NegfOp(ct))]
+
+
+def pullback_select(ctx, op: arith.SelectOp, cts):
+    """z = c ? a : b  =>  a_ct = c ? z_ct : 0, b_ct = c ? 0 : z_ct"""
+    (ct,) = cts
+    cond = ctx.primal(op.cond)
+    zero = ctx.zero(ct.type)
+    return [None, ctx.emit(arith.SelectOp(cond, ct, zero)), ctx.emit(arith.SelectOp(cond, zero, ct))]
+
+
+def pullback_add(ctx, op: ad.AddOp, cts):
+    """z = accum(a, b)  =>  a_ct = z_ct, b_ct = z_ct"""
+    (ct,) = cts
+    return [ct, ct]
+
+
+def pullback_no_gradient(ctx, op, cts):
+    """Conversions to integers: the derivative is zero almost everywhere."""
+    return [None] * len(op.operands)
+
+
+ARITH_RULES = {
+    arith.AddfOp: pullback_addf,
+    arith.SubfOp: pullback_subf,
+    arith.MulfOp: pullback_mulf,
+    arith.DivfOp: pullback_divf,
+    arith.NegfOp: pullback_negf,
+    arith.SelectOp: pullback_select,
+    arith.FPToSIOp: pullback_no_gradient,
+    ad.AddOp: pullback_add,
+}

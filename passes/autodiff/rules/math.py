@@ -1,0 +1,165 @@
+"""Pullback rules for the `math` dialect; x is the operand, z the result, ct the output cotangent."""
+
+from __future__ import annotations
+
+import math as pymath
+
+from xdsl.dialects import arith
+from xdsl.dialects import math as m
+
+
+def _unary(derivative):
+    """A rule `x_ct = z_ct * derivative(ctx, x, z)` for a one-operand op."""
+
+    def rule(ctx, op, cts):
+        (ct,) = cts
+        return [ctx.emit(arith.MulfOp(ct, derivative(ctx, op)))]
+
+    rule.__doc__ = derivative.__doc__
+    return rule
+
+
+def _x(ctx, op):
+    return ctx.primal(op.operand)
+
+
+def _z(ctx, op):
+    return ctx.primal(op.result)
+
+
+def _one_minus_square(ctx, v):
+    return ctx.emit(arith.SubfOp(ctx.const(1.0, v.type), ctx.emit(arith.MulfOp(v, v))))
+
+
+def d_sin(ctx, op):
+    """sin' = cos"""
+    return ctx.emit(m.CosOp(_x(ctx, op)))
+
+
+def d_cos(ctx, op):
+    """cos' = -sin"""
+    return ctx.emit(arith.NegfOp(ctx.emit(m.SinOp(_x(ctx, op)))))
+
+
+def d_tan(ctx, op):
+    """tan' = 1 + tan^2"""
+    z = _z(ctx, op)
+    return ctx.emit(arith.AddfOp(ctx.const(1.0, z.type), ctx.emit(arith.MulfOp(z, z))))
+
+
+def d_asin(ctx, op):
+    """asin' = 1 / sqrt(1 - x^2)"""
+    return ctx.emit(m.RsqrtOp(_one_minus_square(ctx, _x(ctx, op))))
+
+
+def d_acos(ctx, op):
+    """acos' = -1 / sqrt(1 - x^2)"""
+    return ctx.emit(arith.NegfOp(ctx.emit(m.RsqrtOp(_one_minus_square(ctx, _x(ctx, op))))))
+
+
+def d_atan(ctx, op):
+    """atan' = 1 / (1 + x^2)"""
+    x = _x(ctx, op)
+    one = ctx.const(1.0, x.type)
+    return ctx.emit(arith.DivfOp(one, ctx.emit(arith.AddfOp(one, ctx.emit(arith.MulfOp(x, x))))))
+
+
+def d_sinh(ctx, op):
+    """sinh' = cosh"""
+    return ctx.emit(m.CoshOp(_x(ctx, op)))
+
+
+def d_cosh(ctx, op):
+    """cosh' = sinh"""
+    return ctx.emit(m.SinhOp(_x(ctx, op)))
+
+
+def d_tanh(ctx, op):
+    """tanh' = 1 - tanh^2"""
+    return _one_minus_square(ctx, _z(ctx, op))
+
+
+def d_exp(ctx, op):
+    """exp' = exp"""
+    return _z(ctx, op)
+
+
+def d_expm1(ctx, op):
+    """expm1' = expm1 + 1"""
+    z = _z(ctx, op)
+    return ctx.emit(arith.AddfOp(z, ctx.const(1.0, z.type)))
+
+
+def d_log(ctx, op):
+    """log' = 1 / x"""
+    x = _x(ctx, op)
+    return ctx.emit(arith.DivfOp(ctx.const(1.0, x.type), x))
+
+
+def d_log1p(ctx, op):
+    """log1p' = 1 / (1 + x)"""
+    x = _x(ctx, op)
+    one = ctx.const(1.0, x.type)
+    return ctx.emit(arith.DivfOp(one, ctx.emit(arith.AddfOp(one, x))))
+
+
+def _d_log_base(base: float):
+    def d(ctx, op):
+        x = _x(ctx, op)
+        return ctx.emit(arith.DivfOp(ctx.const(1.0 / pymath.log(base), x.type), x))
+
+    d.__doc__ = f"log_{base:g}' = 1 / (x ln {base:g})"
+    return d
+
+
+def d_sqrt(ctx, op):
+    """sqrt' = 1 / (2 sqrt(x))"""
+    z = _z(ctx, op)
+    return ctx.emit(arith.DivfOp(ctx.const(0.5, z.type), z))
+
+
+def d_absf(ctx, op):
+    """|x|' = sign(x), taken as +1 at 0 (as JAX does)"""
+    x = _x(ctx, op)
+    negative = ctx.emit(arith.CmpfOp(x, ctx.const(0.0, x.type), "olt"))
+    return ctx.emit(arith.SelectOp(negative, ctx.const(-1.0, x.type), ctx.const(1.0, x.type)))
+
+
+def pullback_atan2(ctx, op: m.Atan2Op, cts):
+    """z = atan2(y, x)  =>  y_ct = z_ct * x / (x^2 + y^2), x_ct = -z_ct * y / (x^2 + y^2)"""
+    (ct,) = cts
+    y, x = ctx.primal(op.lhs), ctx.primal(op.rhs)
+    r2 = ctx.emit(arith.AddfOp(ctx.emit(arith.MulfOp(x, x)), ctx.emit(arith.MulfOp(y, y))))
+    scale = ctx.emit(arith.DivfOp(ct, r2))
+    return [ctx.emit(arith.MulfOp(scale, x)), ctx.emit(arith.NegfOp(ctx.emit(arith.MulfOp(scale, y))))]
+
+
+def pullback_piecewise_constant(ctx, op, cts):
+    """floor, ceil, trunc, roundeven: zero derivative almost everywhere"""
+    return [None] * len(op.operands)
+
+
+MATH_RULES = {
+    m.SinOp: _unary(d_sin),
+    m.CosOp: _unary(d_cos),
+    m.TanOp: _unary(d_tan),
+    m.AsinOp: _unary(d_asin),
+    m.AcosOp: _unary(d_acos),
+    m.AtanOp: _unary(d_atan),
+    m.SinhOp: _unary(d_sinh),
+    m.CoshOp: _unary(d_cosh),
+    m.TanhOp: _unary(d_tanh),
+    m.ExpOp: _unary(d_exp),
+    m.ExpM1Op: _unary(d_expm1),
+    m.LogOp: _unary(d_log),
+    m.Log1pOp: _unary(d_log1p),
+    m.Log2Op: _unary(_d_log_base(2.0)),
+    m.Log10Op: _unary(_d_log_base(10.0)),
+    m.SqrtOp: _unary(d_sqrt),
+    m.AbsFOp: _unary(d_absf),
+    m.Atan2Op: pullback_atan2,
+    m.FloorOp: pullback_piecewise_constant,
+    m.CeilOp: pullback_piecewise_constant,
+    m.TruncOp: pullback_piecewise_constant,
+    m.RoundEvenOp: pullback_piecewise_constant,
+}

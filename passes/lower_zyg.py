@@ -1,0 +1,142 @@
+"""`lower-zyg`: `zyg` ops and `ad.zero`/`ad.add` -> `arith`/`math`, after autodiff.
+
+In: IR that may contain the Python-semantics ops of the `zyg` dialect and cotangent helpers.
+Out: the same computation in upstream `arith` and `math`, ready for the upstream lowering.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import arith
+from xdsl.dialects import math as m
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, ModuleOp
+from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import (
+    GreedyRewritePatternApplier,
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+from zyg.dialects import ad, zyg
+from zyg.frontend.types import F64, I64
+
+
+class _Emitter:
+    """Inserts new ops before the op being rewritten, at its location."""
+
+    def __init__(self, rewriter: PatternRewriter, op: Operation):
+        self.rewriter, self.op = rewriter, op
+
+    def __call__(self, new: Operation) -> SSAValue:
+        new.location = self.op.location
+        self.rewriter.insert(new)
+        return new.results[0]
+
+    def const(self, value: float | int, t: Attribute) -> SSAValue:
+        attr = FloatAttr(float(value), t) if t == F64 else IntegerAttr(int(value), t)
+        return self(arith.ConstantOp(attr))
+
+
+class LowerZero(RewritePattern):
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: ad.ZeroOp, rewriter: PatternRewriter, /):
+        """Lowers `ad.zero` to an `arith.constant 0.0`."""
+        rewriter.replace(op, arith.ConstantOp(FloatAttr(0.0, op.result.type)))
+
+
+class LowerAdd(RewritePattern):
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: ad.AddOp, rewriter: PatternRewriter, /):
+        """Lowers `ad.add` on scalars to `arith.addf`."""
+        rewriter.replace(op, arith.AddfOp(op.lhs, op.rhs))
+
+
+def _sign_fix(emit: _Emitter, remainder: SSAValue, divisor: SSAValue, is_float: bool) -> SSAValue:
+    """Python's remainder takes the divisor's sign: add the divisor when the signs differ."""
+    zero = emit.const(0, remainder.type)
+    if is_float:
+        nonzero = emit(arith.CmpfOp(remainder, zero, "une"))
+        differ = emit(arith.XOrIOp(emit(arith.CmpfOp(remainder, zero, "olt")), emit(arith.CmpfOp(divisor, zero, "olt"))))
+        fixed = emit(arith.AddfOp(remainder, divisor))
+    else:
+        nonzero = emit(arith.CmpiOp(remainder, zero, "ne"))
+        differ = emit(arith.XOrIOp(emit(arith.CmpiOp(remainder, zero, "slt")), emit(arith.CmpiOp(divisor, zero, "slt"))))
+        fixed = emit(arith.AddiOp(remainder, divisor))
+    return emit(arith.SelectOp(emit(arith.AndIOp(nonzero, differ)), fixed, remainder))
+
+
+class LowerFloorDiv(RewritePattern):
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: zyg.FloorDivOp, rewriter: PatternRewriter, /):
+        """Lowers `zyg.floordiv` to `arith.floordivsi` (ints) or `floor(a / b)` (floats)."""
+        emit = _Emitter(rewriter, op)
+        if op.result.type == I64:
+            result = emit(arith.FloorDivSIOp(op.lhs, _nonzero_divisor(emit, op.rhs)))
+        else:
+            result = emit(m.FloorOp(emit(arith.DivfOp(op.lhs, op.rhs))))
+        rewriter.replace(op, [], [result])
+
+
+def _nonzero_divisor(emit: _Emitter, divisor: SSAValue) -> SSAValue:
+    """Integer division by zero is undefined behaviour in LLVM (a crash on x86): divide by 1 instead.
+    TODO(#2): raise ZeroDivisionError through a run-time error channel."""
+    zero, one = emit.const(0, I64), emit.const(1, I64)
+    return emit(arith.SelectOp(emit(arith.CmpiOp(divisor, zero, "eq")), one, divisor))
+
+
+class LowerMod(RewritePattern):
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: zyg.ModOp, rewriter: PatternRewriter, /):
+        """Lowers `zyg.mod` to a remainder with Python's sign convention."""
+        emit = _Emitter(rewriter, op)
+        if op.result.type == I64:
+            remainder = emit(arith.RemSIOp(op.lhs, _nonzero_divisor(emit, op.rhs)))
+            result = _sign_fix(emit, remainder, op.rhs, is_float=False)
+        else:
+            result = _sign_fix(emit, emit(arith.RemFOp(op.lhs, op.rhs)), op.rhs, is_float=True)
+        rewriter.replace(op, [], [result])
+
+
+class LowerPow(RewritePattern):
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: zyg.PowOp, rewriter: PatternRewriter, /):
+        """Lowers `zyg.pow` to `math.powf` (float base) or `math.ipowi` (int base and exponent)."""
+        emit = _Emitter(rewriter, op)
+        if op.base.type == I64:
+            result = emit(m.IPowIOp(op.base, op.exponent))
+        else:
+            exponent = op.exponent
+            if exponent.type == I64:
+                exponent = emit(arith.SIToFPOp(exponent, op.base.type))
+            result = emit(m.PowFOp(op.base, exponent))
+        rewriter.replace(op, [], [result])
+
+
+class LowerHypot(RewritePattern):
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: zyg.HypotOp, rewriter: PatternRewriter, /):
+        """Lowers `zyg.hypot` to max * sqrt(1 + (min/max)^2), exact at 0 and infinity."""
+        emit = _Emitter(rewriter, op)
+        a, b = emit(m.AbsFOp(op.lhs)), emit(m.AbsFOp(op.rhs))
+        big, small = emit(arith.MaximumfOp(a, b)), emit(arith.MinimumfOp(a, b))
+        ratio = emit(arith.DivfOp(small, big))
+        one = emit.const(1.0, big.type)
+        scaled = emit(arith.MulfOp(big, emit(m.SqrtOp(emit(arith.AddfOp(one, emit(arith.MulfOp(ratio, ratio))))))))
+        zero, inf = emit.const(0.0, big.type), emit.const(float("inf"), big.type)
+        special = emit(arith.OrIOp(emit(arith.CmpfOp(big, zero, "oeq")), emit(arith.CmpfOp(big, inf, "oeq"))))
+        rewriter.replace(op, [], [emit(arith.SelectOp(special, big, scaled))])
+
+
+@dataclass(frozen=True)
+class LowerZygPass(ModulePass):
+    """Lowers the `zyg` dialect and `ad.zero`/`ad.add` to upstream dialects."""
+
+    name = "lower-zyg"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        patterns = [LowerZero(), LowerAdd(), LowerFloorDiv(), LowerMod(), LowerPow(), LowerHypot()]
+        PatternRewriteWalker(GreedyRewritePatternApplier(patterns), apply_recursively=False).rewrite_module(op)

@@ -1,0 +1,41 @@
+"""zyg: a differentiable compiler for Python.
+
+Reverse-mode AD as a source-to-source transformation of plain Python, compiled through xDSL and
+MLIR to native code.
+"""
+
+from zyg.api import (
+    GradFunction,
+    JitFunction,
+    WithGradient,
+    compile_grad,
+    derivative,
+    gradient,
+    jit,
+    pullback,
+    withgradient,
+)
+from zyg.errors import (
+    LoweringError,
+    NoDerivativeError,
+    UnsupportedSyntaxError,
+    ZygError,
+    ZygTypeError,
+)
+
+__all__ = [
+    "GradFunction",
+    "JitFunction",
+    "LoweringError",
+    "NoDerivativeError",
+    "UnsupportedSyntaxError",
+    "WithGradient",
+    "ZygError",
+    "ZygTypeError",
+    "compile_grad",
+    "derivative",
+    "gradient",
+    "jit",
+    "pullback",
+    "withgradient",
+]

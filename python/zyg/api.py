@@ -1,0 +1,248 @@
+"""The public API: gradients, pullbacks and compiled primals of plain Python functions.
+
+Conventions follow Zygote: `gradient` returns a tuple with one entry per positional argument, and
+`None` for arguments that cannot carry a gradient (int, bool).
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from xdsl.ir import Attribute
+
+from zyg.compiler import CompiledRequest, compile_request
+from zyg.errors import ZygError, ZygTypeError
+from zyg.frontend.source import function_location
+from zyg.frontend.types import F64, I1, ir_type_of, python_type_name
+from zyg.pipeline import STAGES
+
+
+def _user_facing(fn):
+    """Re-raises ZygErrors without zyg's own frames, so the user sees their call and the message."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ZygError as err:
+            raise err.with_traceback(None) from None
+
+    return wrapper
+
+
+def _check_function(f: Any) -> types.FunctionType:
+    if not isinstance(f, types.FunctionType):
+        raise ZygTypeError(f"zyg compiles Python functions, got {type(f).__name__} {f!r}")
+    return f
+
+
+def _signature(f: types.FunctionType, args: tuple) -> tuple[Attribute, ...]:
+    types_ = []
+    for index, value in enumerate(args):
+        t = ir_type_of(value)
+        if t is None:
+            raise ZygTypeError(
+                f"argument {index} of '{f.__qualname__}' is a {type(value).__name__}; "
+                "zyg compiles float, int and bool arguments", function_location(f))
+        types_.append(t)
+    code = f.__code__
+    if len(args) != code.co_argcount:
+        raise ZygTypeError(f"'{f.__qualname__}' takes {code.co_argcount} arguments, got {len(args)}",
+                           function_location(f))
+    return tuple(types_)
+
+
+def _to_python(value, t: Attribute):
+    if t == F64:
+        return float(value)
+    if t == I1:
+        return bool(value)
+    return int(value)
+
+
+def _require_float_result(f: types.FunctionType, compiled: CompiledRequest) -> None:
+    if compiled.info.return_type != F64:
+        raise ZygTypeError(f"'{f.__qualname__}' returns a {python_type_name(compiled.info.return_type)}; "
+                           "differentiate a function that returns a float", function_location(f))
+
+
+def _spread(arg_types: tuple[Attribute, ...], float_grads) -> tuple:
+    """One entry per argument: the gradient for floats, None for ints and bools."""
+    grads = iter(float_grads)
+    return tuple(next(grads) if t == F64 else None for t in arg_types)
+
+
+class _Compiled:
+    """Shared behaviour of the compiled callables: per-signature compilation and IR inspection."""
+
+    request = "primal"
+
+    def __init__(self, f: Callable):
+        self.f = _check_function(f)
+        self._last_signature: tuple[Attribute, ...] | None = None
+        functools.update_wrapper(self, f)
+
+    def _compiled(self, args: tuple) -> tuple[CompiledRequest, tuple[Attribute, ...]]:
+        signature = _signature(self.f, args)
+        compiled = compile_request(self.f, signature, self.request)
+        self._last_signature = signature
+        return compiled, signature
+
+    @_user_facing
+    def ir(self, stage: str = "llvmir", *example_args) -> str:
+        """The IR at `stage` for the argument types of `example_args` (or of the last call).
+
+        Stages: 'frontend', 'ad' (after autodiff), 'lowered' (what crosses to upstream MLIR),
+        'llvm' (LLVM dialect) and 'llvmir' (optimised LLVM IR).
+        """
+        if stage not in STAGES:
+            raise ValueError(f"unknown stage {stage!r}; choose one of {', '.join(STAGES)}")
+        signature = _signature(self.f, example_args) if example_args else self._last_signature
+        if signature is None:
+            raise ValueError("call the function once, or pass example arguments, to choose the types")
+        return compile_request(self.f, signature, self.request, keep_ir=True).stages[stage]
+
+
+class JitFunction(_Compiled):
+    """The compiled primal of `f`; see `jit`."""
+
+    request = "primal"
+
+    @_user_facing
+    def __call__(self, *args):
+        compiled, _ = self._compiled(args)
+        (value,) = compiled.native(*args)
+        return _to_python(value, compiled.info.return_type)
+
+
+class GradFunction(_Compiled):
+    """The compiled gradient of `f`; see `compile_grad`."""
+
+    request = "grad"
+
+    @_user_facing
+    def __call__(self, *args) -> tuple:
+        compiled, signature = self._compiled(args)
+        _require_float_result(self.f, compiled)
+        return _spread(signature, compiled.native(*args))
+
+
+class _VjpFunction(_Compiled):
+    request = "vjp"
+
+    def value_and_pullback(self, args: tuple, seed: float) -> tuple[float, tuple]:
+        compiled, signature = self._compiled(args)
+        _require_float_result(self.f, compiled)
+        value, *grads = compiled.native(*args, float(seed))
+        return value, _spread(signature, grads)
+
+
+def jit(f: Callable) -> JitFunction:
+    """Compiles `f` to native code, once per argument-type signature.
+
+    Example:
+        >>> import zyg
+        >>> zyg.jit(lambda x, n: x ** n)(2.0, 10)
+        1024.0
+    """
+    return JitFunction(f)
+
+
+def compile_grad(f: Callable) -> GradFunction:
+    """The gradient of scalar `f` as native code, compiled once per argument-type signature.
+
+    Returns one entry per positional argument: a float for float arguments, None for int and bool.
+
+    Example:
+        >>> import zyg
+        >>> g = zyg.compile_grad(lambda x: 5 * x + 3)
+        >>> g(10.0)
+        (5.0,)
+    """
+    return GradFunction(f)
+
+
+@_user_facing
+def gradient(f: Callable, *args) -> tuple:
+    """The gradient of scalar `f` at `args` (Zygote's `gradient`).
+
+    Example:
+        >>> import math, zyg
+        >>> zyg.gradient(lambda x, y: x * y + math.sin(x), 2.0, 3.0) == (3 + math.cos(2.0), 2.0)
+        True
+    """
+    return _grad_function(f)(*args)
+
+
+@functools.lru_cache(maxsize=256)
+def _grad_function(f: Callable) -> GradFunction:
+    return GradFunction(f)
+
+
+@functools.lru_cache(maxsize=256)
+def _vjp_function(f: Callable) -> _VjpFunction:
+    return _VjpFunction(f)
+
+
+def derivative(f: Callable) -> Callable[[float], float]:
+    """`f'` for a function of one number; an int argument is taken as a float.
+
+    Example:
+        >>> import zyg
+        >>> zyg.derivative(lambda x: 5 * x + 3)(10)
+        5.0
+    """
+    grad = _grad_function(f)
+
+    @_user_facing
+    def f_prime(x):
+        value = float(x) if isinstance(x, int) and not isinstance(x, bool) else x
+        (result,) = grad(value)
+        return result
+
+    return f_prime
+
+
+class WithGradient(NamedTuple):
+    """The value of a function and its gradient."""
+
+    val: float
+    grad: tuple
+
+
+@_user_facing
+def withgradient(f: Callable, *args) -> WithGradient:
+    """The value and the gradient of scalar `f` at `args`, from one forward and one reverse sweep.
+
+    Example:
+        >>> import zyg
+        >>> zyg.withgradient(lambda x: 5 * x + 3, 10.0)
+        WithGradient(val=53.0, grad=(5.0,))
+    """
+    value, grads = _vjp_function(f).value_and_pullback(args, 1.0)
+    return WithGradient(value, grads)
+
+
+@_user_facing
+def pullback(f: Callable, *args) -> tuple[float, Callable[[float], tuple]]:
+    """The value of `f` at `args` and its pullback `back(ct) -> gradients scaled by ct`.
+
+    `back` may be called any number of times; each call runs the compiled forward and reverse sweeps.
+
+    Example:
+        >>> import zyg
+        >>> y, back = zyg.pullback(lambda x: 5 * x + 3, 10.0)
+        >>> y, back(2.0)
+        (53.0, (10.0,))
+    """
+    vjp = _vjp_function(f)
+    value, _ = vjp.value_and_pullback(args, 1.0)
+
+    @_user_facing
+    def back(ct: float) -> tuple:
+        return vjp.value_and_pullback(args, ct)[1]
+
+    return value, back

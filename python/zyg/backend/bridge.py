@@ -1,0 +1,74 @@
+"""The only crossing from xDSL to upstream MLIR: print once, parse with the official bindings.
+
+In: a fully lowered xDSL module (no `zyg`/`ad` ops left). Out: an `mlir.ir.Module` in the shared
+context, with the tape runtime added when the module calls it. Locations travel as `loc(...)`, so
+upstream diagnostics still point at the user's source.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+
+from mlir import ir
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.printer import Printer
+
+from zyg.backend.runtime import RUNTIME_SYMBOLS, TAPE_RUNTIME
+from zyg.errors import LoweringError
+
+_CONTEXT: ir.Context | None = None
+
+
+def context() -> ir.Context:
+    """The MLIR context every zyg module lives in (created once per process)."""
+    global _CONTEXT
+    if _CONTEXT is None:
+        _CONTEXT = ir.Context()
+    return _CONTEXT
+
+
+def module_text(module: ModuleOp) -> str:
+    """Generic MLIR text of `module`, with the runtime functions it declares defined."""
+    out = io.StringIO()
+    printer = Printer(stream=out, print_generic_format=True, print_debuginfo=True)
+    uses_runtime = False
+    out.write("module {\n")
+    for op in module.body.block.ops:
+        if isinstance(op, func.FuncOp) and op.sym_name.data in RUNTIME_SYMBOLS:
+            uses_runtime = True
+            continue
+        printer.print_op(op)
+        out.write("\n")
+    if uses_runtime:
+        out.write(TAPE_RUNTIME)
+    out.write("}\n")
+    return out.getvalue()
+
+
+def to_upstream(module: ModuleOp) -> ir.Module:
+    """Parses `module` into upstream MLIR.
+
+    Raises:
+        LoweringError: if upstream MLIR rejects it; the text is kept in a temporary file.
+    """
+    text = module_text(module)
+    with context(), ir.Location.unknown():
+        try:
+            return ir.Module.parse(text)
+        except Exception as exc:  # the bindings raise MLIRError; anything else is also our bug
+            raise LoweringError(f"upstream MLIR could not parse zyg's IR ({_first_line(exc)}); "
+                                f"IR written to {dump_ir(text)}") from None
+
+
+def dump_ir(text: str) -> str:
+    """Writes IR text to a temporary file for a bug report and returns its path."""
+    with tempfile.NamedTemporaryFile("w", suffix=".mlir", prefix="zyg-", delete=False) as f:
+        f.write(text)
+        return f.name
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

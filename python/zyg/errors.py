@@ -1,0 +1,81 @@
+"""Errors users see, and the source locations they point at.
+
+Every error zyg raises for a user's program is a `ZygError`. Its message starts with the absolute
+`file:line:col` of the offending Python construct, followed by the source line and a caret, so that a
+terminal or an editor can jump to it. Messages never contain compiler frames.
+"""
+
+from __future__ import annotations
+
+import linecache
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SourceLoc:
+    """An absolute position in a user's source file (1-based line, 0-based column)."""
+
+    filename: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.filename}:{self.line}:{self.col + 1}"
+
+    def excerpt(self) -> str:
+        """The source line with a caret under the column, or '' when the file cannot be read."""
+        text = linecache.getline(self.filename, self.line).rstrip("\n")
+        if not text:
+            return ""
+        return f"    {text}\n    {' ' * self.col}^"
+
+
+class ZygError(Exception):
+    """Base class of every error zyg raises for a user's program.
+
+    Args:
+        message: what went wrong, naming the construct.
+        loc: where in the user's source, when known.
+    """
+
+    def __init__(self, message: str, loc: SourceLoc | None = None):
+        self.message = message
+        self.loc = loc
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        if self.loc is None:
+            return f"error: {self.message}"
+        text = f"{self.loc}: error: {self.message}"
+        excerpt = self.loc.excerpt()
+        return f"{text}\n{excerpt}" if excerpt else text
+
+
+class UnsupportedSyntaxError(ZygError):
+    """The function uses a Python construct zyg does not compile (a `with` block, a generator, ...).
+
+    Fix: rewrite that part with the supported subset (see the README), or move it out of the
+    differentiated function.
+    """
+
+
+class ZygTypeError(ZygError):
+    """A value has a type zyg cannot handle here, e.g. a variable changes type across loop iterations,
+    or an argument is neither a float, an int nor a bool.
+
+    Fix: keep each variable to one type (an int that becomes a float is promoted automatically).
+    """
+
+
+class NoDerivativeError(ZygError):
+    """An operation on a differentiated value has no pullback rule.
+
+    Fix: make the value constant with respect to the inputs, or add a rule in `zyg.passes.autodiff.rules`.
+    """
+
+
+class LoweringError(ZygError):
+    """Upstream MLIR failed to parse, verify, lower or JIT-compile the generated IR.
+
+    This is a bug in zyg; the message names the stage and the file the IR was written to.
+    """

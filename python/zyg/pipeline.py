@@ -1,0 +1,49 @@
+"""The ordered xDSL pass lists of each compilation stage, shared by the API and `zyg-opt`.
+
+Stages: `frontend` (what the frontend built), `ad` (after differentiation and cleanup), `lowered`
+(no `zyg`/`ad` ops left: what crosses to upstream MLIR), then upstream `llvm` and `llvmir`.
+"""
+
+from __future__ import annotations
+
+import os
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.transforms import get_all_passes as xdsl_passes
+
+from zyg.passes import get_all_passes as zyg_passes
+
+AD_PASSES = ("ad-differentiate", "canonicalize", "cse", "dce")
+LOWER_PASSES = ("ad-lower-tapes", "lower-zyg", "canonicalize", "cse", "dce")
+STAGES = ("frontend", "ad", "lowered", "llvm", "llvmir")
+
+_PRINT_AFTER = os.environ.get("ZYG_PRINT_IR_AFTER")
+
+
+def make_context() -> Context:
+    """An xDSL context that knows every dialect zyg's IR uses."""
+    from xdsl.dialects.arith import Arith
+    from xdsl.dialects.builtin import Builtin
+    from xdsl.dialects.func import Func
+    from xdsl.dialects.llvm import LLVM
+    from xdsl.dialects.math import Math
+    from xdsl.dialects.scf import Scf
+
+    from zyg.dialects.ad import AD
+    from zyg.dialects.zyg import Zyg
+
+    ctx = Context()
+    for dialect in (Builtin, Func, Arith, Math, Scf, LLVM, Zyg, AD):
+        ctx.load_dialect(dialect)
+    return ctx
+
+
+def run_passes(module: ModuleOp, names: tuple[str, ...], ctx: Context | None = None) -> None:
+    """Runs the named passes in order on `module`, in place."""
+    ctx = ctx or make_context()
+    registry = {**xdsl_passes(), **zyg_passes()}
+    for name in names:
+        registry[name]()().apply(ctx, module)
+        if _PRINT_AFTER == name:
+            print(f"// -----// IR after {name} //----- //\n{module}")
