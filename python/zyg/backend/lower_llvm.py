@@ -5,7 +5,7 @@ One pass string, run by the official bindings' `PassManager`; `zyg` and `ad` are
 
 LOWER_TO_LLVM = (
     "builtin.module("
-    "canonicalize,cse,"
+    "symbol-dce,canonicalize,cse,"
     "convert-scf-to-cf,"
     "convert-math-to-funcs{convert-ctlz=false},"
     "convert-math-to-llvm,"
