@@ -20,7 +20,7 @@ demo: $(STAMP)
 test: lint lit pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check python dialects passes tools test
+	$(BIN)/ruff check python dialects passes tools test bench
 
 lit: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/lit -sv test
