@@ -16,6 +16,7 @@ from xdsl.dialects.builtin import (
     AnyFloat,
     AnyFloatConstr,
     FlatSymbolRefAttrConstr,
+    IndexType,
     IntegerType,
     SymbolRefAttr,
 )
@@ -46,6 +47,11 @@ class TapeType(ParametrizedAttribute, TypeAttribute):
 
 def _is_float(t: Attribute) -> bool:
     return isinstance(t, AnyFloat)
+
+
+def _is_scalar(t: Attribute) -> bool:
+    """Whether a value of type `t` fits a tape slot: a float, an integer or an `index` (a trip count)."""
+    return _is_float(t) or isinstance(t, (IntegerType, IndexType))
 
 
 class _RequestOp(IRDLOperation):
@@ -222,7 +228,7 @@ class PushOp(IRDLOperation):
         super().__init__(operands=[tape, value])
 
     def verify_(self) -> None:
-        if not (_is_float(self.value.type) or isinstance(self.value.type, IntegerType)):
+        if not _is_scalar(self.value.type):
             raise VerifyException(f"ad.push: cannot push a value of type {self.value.type}")
 
 
@@ -244,7 +250,7 @@ class PopOp(IRDLOperation):
         super().__init__(operands=[tape], result_types=[result_type])
 
     def verify_(self) -> None:
-        if not (_is_float(self.value.type) or isinstance(self.value.type, IntegerType)):
+        if not _is_scalar(self.value.type):
             raise VerifyException(f"ad.pop: cannot pop a value of type {self.value.type}")
 
 

@@ -7,12 +7,14 @@ Out: the same computation in upstream `arith` and `math`, ready for the upstream
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from xdsl.context import Context
 from xdsl.dialects import arith
 from xdsl.dialects import math as m
-from xdsl.dialects.builtin import FloatAttr, IntegerAttr, ModuleOp
+from xdsl.dialects.builtin import AnyFloatConstr, FloatAttr, IntegerAttr, ModuleOp
 from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.irdl import IRDLOperation, VarConstraint, irdl_op_definition, operand_def, result_def
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier,
@@ -23,6 +25,21 @@ from xdsl.pattern_rewriter import (
 )
 from zyg.dialects import ad, zyg
 from zyg.frontend.types import F64, I64
+
+
+@irdl_op_definition
+class RemFOp(IRDLOperation):
+    """Upstream `arith.remf` (C's fmod), which xDSL 0.74 lacks; defined here so `lower-zyg` can emit it.
+    It is only ever printed (generically) for upstream MLIR, never parsed by xDSL."""
+
+    name = "arith.remf"
+    T: ClassVar = VarConstraint("T", AnyFloatConstr)
+    lhs = operand_def(T)
+    rhs = operand_def(T)
+    result = result_def(T)
+
+    def __init__(self, lhs: SSAValue, rhs: SSAValue):
+        super().__init__(operands=[lhs, rhs], result_types=[lhs.type])
 
 
 class _Emitter:
@@ -97,7 +114,7 @@ class LowerMod(RewritePattern):
             remainder = emit(arith.RemSIOp(op.lhs, _nonzero_divisor(emit, op.rhs)))
             result = _sign_fix(emit, remainder, op.rhs, is_float=False)
         else:
-            result = _sign_fix(emit, emit(arith.RemFOp(op.lhs, op.rhs)), op.rhs, is_float=True)
+            result = _sign_fix(emit, emit(RemFOp(op.lhs, op.rhs)), op.rhs, is_float=True)
         rewriter.replace(op, [], [result])
 
 

@@ -17,7 +17,8 @@ from xdsl.dialects.builtin import AnyFloat, FloatAttr, ModuleOp
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from zyg.dialects import ad
-from zyg.errors import NoDerivativeError, SourceLoc
+from zyg.errors import NoDerivativeError, SourceLoc, ZygTypeError
+from zyg.frontend.types import python_type_name
 from zyg.passes.autodiff.activity import varied_values
 from zyg.passes.autodiff.reverse import ReverseSweep, _source_loc
 
@@ -56,6 +57,12 @@ class Differentiator:
         """Replaces a request by forward code, pullback and tape, in place."""
         loc = _source_loc(request)
         primal = self.lookup(request.callee.root_reference.data, loc)
+        result_type = primal.function_type.outputs.data[0]
+        if not isinstance(result_type, AnyFloat):
+            name = python_type_name(result_type)
+            raise ZygTypeError(f"the differentiated function returns a{'n' if name[0] in 'aeiou' else ''} "
+                               f"{name}; differentiate a function that returns a float",
+                               _source_loc(primal) or loc)
         block = request.parent_block()
         tape = ad.TapeNewOp()
         tape.location = request.location

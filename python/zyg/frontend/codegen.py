@@ -777,6 +777,8 @@ class FunctionCodegen(ast.NodeVisitor):
         callee = self.static_value(node.func)
         if isinstance(callee, types.FunctionType):
             return self.call_user_function(node, callee)
+        if not _is_supported_callee(callee):  # before the arguments, which may not be numbers
+            self.error(node, f"call to unsupported function '{_callee_name(callee)}'", UnsupportedSyntaxError)
         if node.keywords:
             self.error(node, f"keyword arguments to {_callee_name(callee)}", UnsupportedSyntaxError)
         args = [self.visit(a) for a in node.args]
@@ -949,6 +951,14 @@ def _lookup_static(fn: types.FunctionType, name: str) -> tuple[bool, object]:
     if hasattr(builtins, name):
         return True, getattr(builtins, name)
     return False, None
+
+
+def _is_supported_callee(obj: object) -> bool:
+    """Whether `obj` is a builtin or math function that codegen compiles."""
+    try:
+        return obj in _BUILTIN_HANDLERS or obj in _MATH_UNARY or obj in _MATH_ROUNDING
+    except TypeError:  # unhashable
+        return False
 
 
 def _callee_name(obj: object) -> str:

@@ -144,7 +144,12 @@ class LanguageFence(ast.NodeVisitor):
         for kw in node.keywords:
             if kw.arg is None:
                 self.error(node, "`**kwargs` in a call")
-        self.generic_visit(node)
+        # A str argument is left to codegen, which resolves the callee first: `open("data.txt")` is
+        # then reported as a call to `open`, not as a str constant.
+        self.visit(node.func)
+        for arg in [*node.args, *(kw.value for kw in node.keywords)]:
+            if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+                self.visit(arg)
 
 
 def _compare_name(op: ast.cmpop) -> str:

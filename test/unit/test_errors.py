@@ -1,0 +1,191 @@
+"""Unsupported Python is rejected when a function is compiled, with an error at the user's line.
+
+Each offending line below ends in a `# ERR:<case>` marker; the tests find the expected line number by
+searching this file for the marker, so editing the file never breaks them.
+"""
+
+import os
+
+import pytest
+import zyg
+from zyg import NoDerivativeError, UnsupportedSyntaxError, ZygError, ZygTypeError
+
+THIS_FILE = os.path.abspath(__file__)
+with open(THIS_FILE, encoding="utf-8") as _source:
+    _LINES = _source.read().splitlines()
+
+
+def marker_line(case: str) -> int:
+    """The 1-based line of this file that ends in the marker for `case`."""
+    tag = f"# ERR:{case}"
+    found = [number for number, text in enumerate(_LINES, start=1) if text.rstrip().endswith(tag)]
+    assert len(found) == 1, f"marker {tag!r} must occur exactly once, found {found}"
+    return found[0]
+
+
+# ------------------------------------------------------------------------------------------------
+# Functions that zyg must reject (the code after the offending construct is never compiled or run)
+# ------------------------------------------------------------------------------------------------
+
+def uses_with(x):
+    with open(os.devnull) as handle:  # ERR:with
+        handle.read()
+    return x
+
+
+def generator(x):
+    yield x * 2.0  # ERR:yield
+
+
+def calls_open(x):
+    handle = open("data.txt", "w")  # ERR:open
+    return x + handle
+
+
+def type_changes_in_loop(x, n):
+    y = 1.0
+    for _ in range(n):  # ERR:loop-type
+        y = y > 0.5
+    return x * y
+
+
+_EXEC_NAMESPACE: dict = {}
+exec("def made_by_exec(x):\n    return x * 2.0\n", _EXEC_NAMESPACE)
+made_by_exec = _EXEC_NAMESPACE["made_by_exec"]
+made_by_eval = eval("lambda x: x * 3.0")
+
+
+def calls_exec_function(x):
+    return made_by_exec(x) + 1.0  # ERR:exec
+
+
+def calls_eval_lambda(x):
+    y = x * x
+    return made_by_eval(y)  # ERR:eval
+
+
+def uses_try(x):
+    try:  # ERR:try
+        y = 1.0 / x
+    except ZeroDivisionError:
+        y = 0.0
+    return y
+
+
+def uses_list(x):
+    values = [x, 2.0 * x]  # ERR:list
+    return values[0]
+
+
+def uses_str_value(x):
+    label = "scale"  # ERR:str
+    return x * len(label)
+
+
+VALUES = (1.0, 2.0, 3.0)
+
+
+def loops_over_tuple(x):
+    s = 0.0
+    for v in VALUES:  # ERR:for-not-range
+        s += v * x
+    return s
+
+
+def calls_print(x):
+    y = x * x
+    print(y)  # ERR:print
+    return y
+
+
+def plain(x):  # ERR:str-argument
+    return x * 2.0
+
+
+def returns_int(x):  # ERR:int-result
+    return 3 if x > 0.0 else 4
+
+
+def falls_off_end(x):  # ERR:fall-off
+    if x > 0.0:
+        return x * 2.0
+
+
+def one_branch_variable(x):
+    if x > 0.0:
+        y = x * 2.0
+    return y + 1.0  # ERR:one-branch
+
+
+# (case, function, arguments, error class, phrases the message must contain, entry points)
+BOTH = ("gradient", "jit")
+CASES = [
+    ("with", uses_with, (1.0,), UnsupportedSyntaxError, ["`with` block"], BOTH),
+    ("yield", generator, (1.0,), UnsupportedSyntaxError, ["generator", "yield"], BOTH),
+    ("open", calls_open, (1.0,), UnsupportedSyntaxError, ["unsupported function", "open"], BOTH),
+    ("loop-type", type_changes_in_loop, (1.0, 0), ZygTypeError,
+     ["variable 'y' changes type inside the loop", "float", "bool"], BOTH),
+    ("exec", calls_exec_function, (1.0,), UnsupportedSyntaxError,
+     ["source of function 'made_by_exec' is not available"], BOTH),
+    ("eval", calls_eval_lambda, (1.0,), UnsupportedSyntaxError,
+     ["source of function '<lambda>' is not available"], BOTH),
+    ("try", uses_try, (1.0,), UnsupportedSyntaxError, ["`try` statement"], BOTH),
+    ("list", uses_list, (1.0,), UnsupportedSyntaxError, ["a list"], BOTH),
+    ("str", uses_str_value, (1.0,), UnsupportedSyntaxError, ["str constant"], BOTH),
+    ("for-not-range", loops_over_tuple, (1.0,), UnsupportedSyntaxError,
+     ["`for` loop over anything but range"], BOTH),
+    ("print", calls_print, (1.0,), UnsupportedSyntaxError, ["unsupported function", "print"], BOTH),
+    ("str-argument", plain, ("1.0",), ZygTypeError, ["argument 0 of 'plain' is a str"], BOTH),
+    ("int-result", returns_int, (1.0,), ZygTypeError, ["returns an int", "returns a float"], ("gradient",)),
+    ("fall-off", falls_off_end, (1.0,), ZygError, ["'falls_off_end' can reach its end without returning"],
+     BOTH),
+    ("one-branch", one_branch_variable, (1.0,), ZygError, ["variable 'y' may be undefined here"], BOTH),
+]
+
+_ENTRY_POINTS = {
+    "gradient": zyg.gradient,
+    "jit": lambda f, *args: zyg.jit(f)(*args),
+}
+
+
+def _params():
+    for case, f, args, error, phrases, entries in CASES:
+        for entry in entries:
+            yield pytest.param(case, f, args, error, phrases, entry, id=f"{case}-{entry}")
+
+
+@pytest.mark.parametrize(("case", "f", "args", "error", "phrases", "entry"), list(_params()))
+def test_unsupported_construct_is_reported_at_its_line(case, f, args, error, phrases, entry):
+    with pytest.raises(error) as info:
+        _ENTRY_POINTS[entry](f, *args)
+    assert isinstance(info.value, ZygError)
+    assert not isinstance(info.value, NoDerivativeError)
+    message = str(info.value)
+    line = marker_line(case)
+    assert message.startswith(f"{THIS_FILE}:{line}:"), message
+    assert THIS_FILE in message
+    assert ": error: " in message.splitlines()[0]
+    for phrase in phrases:
+        assert phrase in message, f"{phrase!r} not in {message!r}"
+    assert "zyg/frontend" not in message
+    assert "Traceback" not in message
+
+
+def test_rejection_happens_before_running_the_function(tmp_path, monkeypatch):
+    # `calls_open` would create a file if its body ran; compiling it must fail first.
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UnsupportedSyntaxError):
+        zyg.gradient(calls_open, 1.0)
+    assert not (tmp_path / "data.txt").exists()
+
+
+def test_markers_are_unique():
+    for case, *_ in CASES:
+        marker_line(case)
+
+
+def test_error_traceback_has_no_compiler_frames():
+    with pytest.raises(ZygError) as info:
+        zyg.gradient(uses_with, 1.0)
+    frames = [entry.path for entry in info.traceback]
+    assert not any("zyg/frontend" in str(path) for path in frames), frames
