@@ -101,7 +101,7 @@ class VjpOp(_RequestOp):
     `seed` has the type of the function's result; the gradients are as for `ad.grad`.
 
     ```mlir
-    %y, %dx = ad.vjp @f(%x) seed %s : (f64), f64 -> (f64, f64)
+    %y, %dx = ad.vjp @f(%x) seed %s : (f64), f64 -> f64, f64
     ```
     """
 

@@ -89,13 +89,26 @@ def _sign_fix(emit: _Emitter, remainder: SSAValue, divisor: SSAValue, is_float: 
 class LowerFloorDiv(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: zyg.FloorDivOp, rewriter: PatternRewriter, /):
-        """Lowers `zyg.floordiv` to `arith.floordivsi` (ints) or `floor(a / b)` (floats)."""
+        """Lowers `zyg.floordiv` to `arith.floordivsi` (ints) or CPython's fmod-based rule (floats)."""
         emit = _Emitter(rewriter, op)
         if op.result.type == I64:
             result = emit(arith.FloorDivSIOp(op.lhs, _nonzero_divisor(emit, op.rhs)))
         else:
-            result = emit(m.FloorOp(emit(arith.DivfOp(op.lhs, op.rhs))))
+            result = _python_float_floordiv(emit, op.lhs, op.rhs)
         rewriter.replace(op, [], [result])
+
+
+def _python_float_floordiv(emit: _Emitter, a: SSAValue, b: SSAValue) -> SSAValue:
+    """CPython's float `//`: from fmod, so that `1.0 // 0.1 == 9.0` (floor(a / b) would give 10.0)."""
+    mod = emit(RemFOp(a, b))
+    div = emit(arith.DivfOp(emit(arith.SubfOp(a, mod)), b))
+    zero, one, half = emit.const(0.0, a.type), emit.const(1.0, a.type), emit.const(0.5, a.type)
+    signs_differ = emit(arith.XOrIOp(emit(arith.CmpfOp(b, zero, "olt")), emit(arith.CmpfOp(mod, zero, "olt"))))
+    adjust = emit(arith.AndIOp(emit(arith.CmpfOp(mod, zero, "une")), signs_differ))
+    div = emit(arith.SelectOp(adjust, emit(arith.SubfOp(div, one)), div))
+    floored = emit(m.FloorOp(div))
+    round_up = emit(arith.CmpfOp(emit(arith.SubfOp(div, floored)), half, "ogt"))
+    return emit(arith.SelectOp(round_up, emit(arith.AddfOp(floored, one)), floored))
 
 
 def _nonzero_divisor(emit: _Emitter, divisor: SSAValue) -> SSAValue:

@@ -608,3 +608,13 @@ def test_mod_gradient_wrt_divisor_is_minus_floor():
 
 def test_finite_difference_helper():
     assert finite_difference(m_sin, (0.7,), 0) == pytest.approx(math.cos(0.7), rel=1e-8)
+
+
+def test_float_floor_division_matches_cpython():
+    j = zyg.jit(floordiv_pair)
+    for a, b in [(1.0, 0.1), (7.3, 2.1), (-7.3, 2.1), (7.3, -2.1), (-1.0, 3.0)]:
+        assert j(a, b) == a // b
+
+
+def floordiv_pair(a, b):
+    return a // b

@@ -1,0 +1,76 @@
+// RUN: zyg-opt %s --verify-diagnostics --split-input-file | filecheck %s
+
+// CHECK: ad.grad: expected one gradient per float argument (1), got 2
+func.func @f(%x: f64, %n: i64) -> f64 {
+  func.return %x : f64
+}
+func.func @grad_too_many_results(%x: f64, %n: i64) -> f64 {
+  %dx, %dn = ad.grad @f(%x, %n) : (f64, i64) -> (f64, f64)
+  func.return %dx : f64
+}
+
+// -----
+
+// CHECK: ad.grad: expected one gradient per float argument (1), got 0
+func.func @f(%x: f64) -> f64 {
+  func.return %x : f64
+}
+func.func @grad_no_result(%x: f64) {
+  ad.grad @f(%x) : (f64) -> ()
+  func.return
+}
+
+// -----
+
+// CHECK: ad.vjp: the seed type f32 differs from the value type f64
+func.func @f(%x: f64) -> f64 {
+  func.return %x : f64
+}
+func.func @vjp_seed_type(%x: f64, %s: f32) -> f64 {
+  %y, %dx = ad.vjp @f(%x) seed %s : (f64), f32 -> f64, f64
+  func.return %dx : f64
+}
+
+// -----
+
+// CHECK: ad.vjp: expected one gradient per float argument (1), got 2
+func.func @f(%x: f64, %n: i64) -> f64 {
+  func.return %x : f64
+}
+func.func @vjp_gradient_count(%x: f64, %n: i64, %s: f64) -> f64 {
+  %y, %dx, %dn = ad.vjp @f(%x, %n) seed %s : (f64, i64), f64 -> f64, f64, f64
+  func.return %dx : f64
+}
+
+// -----
+
+// CHECK: ad.push: cannot push a value of type !ad.tape
+func.func @push_tape(%t: !ad.tape, %u: !ad.tape) {
+  ad.push %t, %u : !ad.tape
+  func.return
+}
+
+// -----
+
+// CHECK: ad.pop: cannot pop a value of type !ad.tape
+func.func @pop_tape(%t: !ad.tape) -> !ad.tape {
+  %u = ad.pop %t : !ad.tape
+  func.return %u : !ad.tape
+}
+
+// -----
+
+// CHECK: operand 'tape' at position 0 does not verify:
+// CHECK-NEXT: f64 should be of base attribute ad.tape
+func.func @push_onto_non_tape(%t: f64, %x: f64) {
+  "ad.push"(%t, %x) : (f64, f64) -> ()
+  func.return
+}
+
+// -----
+
+// CHECK: Unexpected attribute i64
+func.func @zero_int() -> i64 {
+  %z = ad.zero : i64
+  func.return %z : i64
+}

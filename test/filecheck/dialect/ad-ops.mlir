@@ -1,0 +1,54 @@
+// RUN: zyg-opt %s | zyg-opt | filecheck %s
+
+func.func @f(%x: f64, %n: i64) -> f64 {
+  func.return %x : f64
+}
+
+// CHECK-LABEL: func.func @requests
+func.func @requests(%x: f64, %n: i64, %s: f64) -> f64 {
+  // CHECK: %{{.*}} = ad.grad @f(%{{.*}}, %{{.*}}) : (f64, i64) -> f64
+  %dx = ad.grad @f(%x, %n) : (f64, i64) -> f64
+  // CHECK: %{{.*}}, %{{.*}} = ad.vjp @f(%{{.*}}, %{{.*}}) seed %{{.*}} : (f64, i64), f64 -> f64, f64
+  %y, %vx = ad.vjp @f(%x, %n) seed %s : (f64, i64), f64 -> f64, f64
+  func.return %dx : f64
+}
+
+// CHECK-LABEL: func.func @cotangents
+func.func @cotangents(%a: f64, %b: f32) -> f64 {
+  // CHECK: %[[Z:.*]] = ad.zero : f64
+  %z = ad.zero : f64
+  // CHECK: ad.add %{{.*}}, %[[Z]] : f64
+  %s = ad.add %a, %z : f64
+  // CHECK: ad.add %{{.*}}, %{{.*}} : f32
+  %t = ad.add %b, %b : f32
+  func.return %s : f64
+}
+
+// CHECK-LABEL: func.func @tape
+func.func @tape(%x: f64, %i: i64, %c: i1, %k: index) -> f64 {
+  // CHECK: %[[T:.*]] = ad.tape_new : !ad.tape
+  %t = ad.tape_new : !ad.tape
+  // CHECK: ad.push %[[T]], %{{.*}} : f64
+  ad.push %t, %x : f64
+  // CHECK: ad.push %[[T]], %{{.*}} : i64
+  ad.push %t, %i : i64
+  // CHECK: ad.push %[[T]], %{{.*}} : i1
+  ad.push %t, %c : i1
+  // CHECK: ad.push %[[T]], %{{.*}} : index
+  ad.push %t, %k : index
+  // CHECK: ad.pop %[[T]] : index
+  %k2 = ad.pop %t : index
+  // CHECK: ad.pop %[[T]] : i1
+  %c2 = ad.pop %t : i1
+  // CHECK: ad.pop %[[T]] : i64
+  %i2 = ad.pop %t : i64
+  // CHECK: ad.pop %[[T]] : f64
+  %x2 = ad.pop %t : f64
+  // CHECK: ad.tape_free %[[T]] : !ad.tape
+  ad.tape_free %t : !ad.tape
+  func.return %x2 : f64
+}
+
+// The tape type in function signatures, as the split-mode @<f>_fwd / @<f>_bwd pairs use it.
+// CHECK-LABEL: func.func private @g_bwd(f64, !ad.tape) -> f64
+func.func private @g_bwd(f64, !ad.tape) -> f64

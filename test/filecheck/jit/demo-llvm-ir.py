@@ -1,0 +1,21 @@
+# RUN: python %s | filecheck %s
+# The seed demonstration: the derivative of 5x + 3 compiles to a function that returns the constant
+# 5.0. Autodiff, the cleanup passes and LLVM's optimiser leave no arithmetic, and no tape, behind.
+
+import zyg
+
+
+def f(x):
+    return 5 * x + 3
+
+
+grad_f = zyg.compile_grad(f)
+
+# CHECK-LABEL: define {{.*}}@zyg_entry(
+# CHECK-NEXT:    ret double 5.000000e+00
+# CHECK-NEXT:  }
+# CHECK-NOT:   _zyg_tape
+print(grad_f.ir("llvmir", 10.0))
+
+# CHECK: f'(10.0) = (5.0,)
+print("f'(10.0) =", grad_f(10.0))

@@ -1,0 +1,453 @@
+// RUN: zyg-opt %s --split-input-file -p ad-differentiate | filecheck %s
+// RUN: zyg-opt %s --split-input-file -p ad-differentiate,canonicalize,cse,dce | filecheck %s --check-prefix=OPT
+
+// Straight-line code: the request is replaced by the forward code and the pullback, in place. The
+// seed of `ad.grad` is 1.0; the cotangent of `x * y` flows to both operands.
+
+func.func @f(%x: f64, %y: f64) -> f64 {
+  %0 = arith.mulf %x, %y : f64
+  %1 = math.sin %0 : f64
+  func.return %1 : f64
+}
+
+// CHECK-LABEL: func.func @straight_line(
+// CHECK-SAME:      %[[X:[^:]+]]: f64, %[[Y:[^:]+]]: f64) -> (f64, f64)
+// CHECK:         %[[T:.*]] = ad.tape_new : !ad.tape
+// CHECK:         %[[P:.*]] = arith.mulf %[[X]], %[[Y]] : f64
+// CHECK:         math.sin %[[P]] : f64
+// CHECK:         %[[ONE:.*]] = arith.constant 1.000000e+00 : f64
+// CHECK:         %[[COS:.*]] = math.cos %[[P]] : f64
+// CHECK:         %[[CT:[^ ,)]+]] = arith.mulf %[[ONE]], %[[COS]] : f64
+// CHECK:         %[[DX:.*]] = arith.mulf %[[CT]], %[[Y]] : f64
+// CHECK:         %[[DY:.*]] = arith.mulf %[[CT]], %[[X]] : f64
+// CHECK:         ad.tape_free %[[T]] : !ad.tape
+// CHECK:         func.return %[[DX]], %[[DY]] : f64, f64
+
+// The primal value itself is dead in the gradient.
+// OPT-LABEL: func.func @straight_line(
+// OPT-NOT:     math.sin
+// OPT:         math.cos
+// OPT-NOT:     math.sin
+// OPT:         func.return
+func.func @straight_line(%x: f64, %y: f64) -> (f64, f64) {
+  %dx, %dy = ad.grad @f(%x, %y) : (f64, f64) -> (f64, f64)
+  func.return %dx, %dy : f64, f64
+}
+
+// -----
+
+// scf.if -> scf.if on the same condition. A residual computed inside a branch (`x * x`, needed by
+// cos) is pushed at the end of that branch and popped at the start of its pullback.
+
+func.func @f(%x: f64) -> f64 {
+  %zero = arith.constant 0.0 : f64
+  %c = arith.cmpf ogt, %x, %zero : f64
+  %r = scf.if %c -> (f64) {
+    %s = arith.mulf %x, %x : f64
+    %t = math.sin %s : f64
+    scf.yield %t : f64
+  } else {
+    %n = arith.negf %x : f64
+    scf.yield %n : f64
+  }
+  func.return %r : f64
+}
+
+// CHECK-LABEL: func.func @branch(
+// CHECK:         %[[T:.*]] = ad.tape_new : !ad.tape
+// CHECK:         %[[C:.*]] = arith.cmpf ogt
+// CHECK:         scf.if %[[C]] -> (f64) {
+// CHECK:           %[[S:.*]] = arith.mulf
+// CHECK:           math.sin %[[S]] : f64
+// CHECK:           ad.push %[[T]], %[[S]] : f64
+// CHECK:         } else {
+// CHECK:           arith.negf
+// CHECK:         }
+// CHECK:         %[[ONE:.*]] = arith.constant 1.000000e+00 : f64
+// CHECK:         %[[DX:.*]] = scf.if %[[C]] -> (f64) {
+// CHECK-NEXT:      %[[SP:.*]] = ad.pop %[[T]] : f64
+// CHECK-NEXT:      math.cos %[[SP]] : f64
+// CHECK:           %[[SUM:.*]] = ad.add
+// CHECK-NEXT:      scf.yield %[[SUM]] : f64
+// CHECK-NEXT:    } else {
+// CHECK-NEXT:      %[[NEG:.*]] = arith.negf %[[ONE]] : f64
+// CHECK-NEXT:      scf.yield %[[NEG]] : f64
+// CHECK-NEXT:    }
+// CHECK-NEXT:    ad.tape_free %[[T]] : !ad.tape
+// CHECK-NEXT:    func.return %[[DX]] : f64
+
+// cse merges the two identical products of `x * x`'s pullback.
+// OPT-LABEL: func.func @branch(
+// OPT-SAME:      %[[X:[^:]+]]: f64) -> f64
+// OPT:         ad.pop
+// OPT:         %[[D:.*]] = arith.mulf %{{.*}}, %[[X]] : f64
+// OPT-NEXT:    ad.add %[[D]], %[[D]] : f64
+func.func @branch(%x: f64) -> f64 {
+  %dx = ad.grad @f(%x) : (f64) -> f64
+  func.return %dx : f64
+}
+
+// -----
+
+// scf.for with a float iter_arg: the forward loop pushes the residuals of each iteration; the
+// trip count max(ceildiv(ub - lb, step), 0) is computed after it; the reverse is an scf.for over the
+// trip count carrying the iter_arg's cotangent and the accumulated cotangent of `x` (read inside the
+// body), popping the residuals in the reverse order of the pushes.
+
+func.func @f(%x: f64, %n: index) -> f64 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %x) -> (f64) {
+    %s = math.sin %acc : f64
+    %m = arith.mulf %s, %x : f64
+    scf.yield %m : f64
+  }
+  func.return %r : f64
+}
+
+// CHECK-LABEL: func.func @for_loop(
+// CHECK-SAME:      %[[X:[^:]+]]: f64, %[[N:[^:]+]]: index) -> f64
+// CHECK:         %[[T:.*]] = ad.tape_new : !ad.tape
+// CHECK:         %[[LB:.*]] = arith.constant 0 : index
+// CHECK:         %[[STEP:.*]] = arith.constant 1 : index
+// CHECK:         scf.for %{{.*}} = %[[LB]] to %[[N]] step %[[STEP]] iter_args(%[[ACC:[^ ,)]+]] = %[[X]]) -> (f64) {
+// CHECK:           %[[S:.*]] = math.sin %[[ACC]] : f64
+// CHECK:           ad.push %[[T]], %[[ACC]] : f64
+// CHECK-NEXT:      ad.push %[[T]], %[[S]] : f64
+// CHECK-NEXT:      scf.yield
+// CHECK:         %[[ZERO:.*]] = arith.constant 0 : index
+// CHECK-NEXT:    %[[SPAN:.*]] = arith.subi %[[N]], %[[LB]] : index
+// CHECK-NEXT:    %[[DIV:.*]] = arith.ceildivsi %[[SPAN]], %[[STEP]] : index
+// CHECK-NEXT:    %[[TRIPS:.*]] = arith.maxsi %[[DIV]], %[[ZERO]] : index
+// CHECK:         %[[SEED:.*]] = arith.constant 1.000000e+00 : f64
+// CHECK:         %[[NOX:.*]] = ad.zero : f64
+// CHECK:         %[[CTACC:.*]], %[[CTX:.*]] = scf.for %{{.*}} = %{{.*}} to %[[TRIPS]] step %{{.*}} iter_args(%[[A:[^ ,)]+]] = %[[SEED]], %[[B:[^ ,)]+]] = %[[NOX]]) -> (f64, f64) {
+// CHECK-NEXT:      %[[SP:.*]] = ad.pop %[[T]] : f64
+// CHECK-NEXT:      %[[ACCP:.*]] = ad.pop %[[T]] : f64
+// CHECK-NEXT:      %[[DS:.*]] = arith.mulf %[[A]], %[[X]] : f64
+// CHECK-NEXT:      %[[DXI:.*]] = arith.mulf %[[A]], %[[SP]] : f64
+// CHECK-NEXT:      %[[COS:.*]] = math.cos %[[ACCP]] : f64
+// CHECK-NEXT:      %[[DACC:.*]] = arith.mulf %[[DS]], %[[COS]] : f64
+// CHECK-NEXT:      %[[XSUM:.*]] = ad.add %[[B]], %[[DXI]] : f64
+// CHECK-NEXT:      scf.yield %[[DACC]], %[[XSUM]] : f64, f64
+// CHECK-NEXT:    }
+// CHECK-NEXT:    %[[DX:.*]] = ad.add %[[CTACC]], %[[CTX]] : f64
+// CHECK-NEXT:    ad.tape_free %[[T]] : !ad.tape
+// CHECK-NEXT:    func.return %[[DX]] : f64
+
+// With a unit step from 0, canonicalize reduces the trip count to max(n, 0).
+// OPT-LABEL: func.func @for_loop(
+// OPT-SAME:      %{{[^:]+}}: f64, %[[N:[^:]+]]: index) -> f64
+// OPT:         %[[LB:.*]] = arith.constant 0 : index
+// OPT:         %[[TRIPS:.*]] = arith.maxsi %[[N]], %[[LB]] : index
+// OPT-NOT:     arith.ceildivsi
+// OPT:         scf.for %{{.*}} = %[[LB]] to %[[TRIPS]]
+func.func @for_loop(%x: f64, %n: index) -> f64 {
+  %dx = ad.grad @f(%x, %n) : (f64, index) -> f64
+  func.return %dx : f64
+}
+
+// -----
+
+// Nested loops: the inner trip count is a residual of the outer body, pushed after the inner loop
+// (an `index` value) and popped by the outer reverse loop before it runs the inner one.
+
+func.func @f(%x: f64, %n: index) -> f64 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %x) -> (f64) {
+    %r2 = scf.for %j = %c0 to %i step %c1 iter_args(%acc2 = %acc) -> (f64) {
+      %m = arith.mulf %acc2, %x : f64
+      scf.yield %m : f64
+    }
+    scf.yield %r2 : f64
+  }
+  func.return %r : f64
+}
+
+// CHECK-LABEL: func.func @nested_for(
+// CHECK:         %[[T:.*]] = ad.tape_new : !ad.tape
+// CHECK:         scf.for
+// CHECK:           scf.for
+// CHECK:             ad.push %[[T]], %{{.*}} : f64
+// CHECK:           %[[INNER:.*]] = arith.maxsi
+// CHECK-NEXT:      ad.push %[[T]], %[[INNER]] : index
+// CHECK:         scf.for
+// CHECK-NEXT:      %[[TRIPS:.*]] = ad.pop %[[T]] : index
+// CHECK:           scf.for %{{.*}} = %{{.*}} to %[[TRIPS]] step
+// CHECK-NEXT:        ad.pop %[[T]] : f64
+// CHECK:         ad.tape_free %[[T]] : !ad.tape
+func.func @nested_for(%x: f64, %n: index) -> f64 {
+  %dx = ad.grad @f(%x, %n) : (f64, index) -> f64
+  func.return %dx : f64
+}
+
+// -----
+
+// scf.while: the forward loop gets an i64 iteration counter (an extra loop value, counted in the
+// `do` region); the reverse is an scf.for over the count.
+
+func.func @f(%x: f64) -> f64 {
+  %limit = arith.constant 10.0 : f64
+  %r = scf.while (%v = %x) : (f64) -> f64 {
+    %c = arith.cmpf olt, %v, %limit : f64
+    scf.condition(%c) %v : f64
+  } do {
+  ^bb0(%w: f64):
+    %m = arith.mulf %w, %w : f64
+    scf.yield %m : f64
+  }
+  func.return %r : f64
+}
+
+// CHECK-LABEL: func.func @while_loop(
+// CHECK-SAME:      %[[X:[^:]+]]: f64) -> f64
+// CHECK:         %[[T:.*]] = ad.tape_new : !ad.tape
+// CHECK:         %[[C0:.*]] = arith.constant 0 : i64
+// CHECK-NEXT:    %{{.*}}, %[[COUNT:.*]] = scf.while (%[[V:[^ ,)]+]] = %[[X]], %[[K:[^ ,)]+]] = %[[C0]]) : (f64, i64) -> (f64, i64) {
+// CHECK:           scf.condition(%{{.*}}) %[[V]], %[[K]] : f64, i64
+// CHECK-NEXT:    } do {
+// CHECK-NEXT:    ^{{.*}}(%[[W:[^ ,)]+]]: f64, %[[KA:[^ ,)]+]]: i64):
+// CHECK-NEXT:      %[[M:.*]] = arith.mulf %[[W]], %[[W]] : f64
+// CHECK-NEXT:      %[[ONE:.*]] = arith.constant 1 : i64
+// CHECK-NEXT:      %[[NEXT:.*]] = arith.addi %[[KA]], %[[ONE]] : i64
+// CHECK-NEXT:      ad.push %[[T]], %[[W]] : f64
+// CHECK-NEXT:      scf.yield %[[M]], %[[NEXT]] : f64, i64
+// CHECK-NEXT:    }
+// CHECK:         %[[DX:.*]] = scf.for %{{.*}} = %{{.*}} to %[[COUNT]] step %{{.*}} iter_args(%[[CT:[^ ,)]+]] = %{{.*}}) -> (f64) : i64 {
+// CHECK-NEXT:      %[[WP:.*]] = ad.pop %[[T]] : f64
+// CHECK-NEXT:      %[[D1:.*]] = arith.mulf %[[CT]], %[[WP]] : f64
+// CHECK-NEXT:      %[[D2:.*]] = arith.mulf %[[CT]], %[[WP]] : f64
+// CHECK-NEXT:      %[[SUM:.*]] = ad.add %[[D1]], %[[D2]] : f64
+// CHECK-NEXT:      scf.yield %[[SUM]] : f64
+// CHECK-NEXT:    }
+// CHECK-NEXT:    ad.tape_free %[[T]] : !ad.tape
+// CHECK-NEXT:    func.return %[[DX]] : f64
+
+// OPT-LABEL: func.func @while_loop(
+// OPT:         scf.while
+// OPT:         scf.for
+// OPT-NEXT:      %[[WP:.*]] = ad.pop
+// OPT-NEXT:      %[[D:.*]] = arith.mulf %{{.*}}, %[[WP]] : f64
+// OPT-NEXT:      ad.add %[[D]], %[[D]] : f64
+func.func @while_loop(%x: f64) -> f64 {
+  %dx = ad.grad @f(%x) : (f64) -> f64
+  func.return %dx : f64
+}
+
+// -----
+
+// A call on an active value: split mode. The forward code calls @g_fwd (the primal plus pushes,
+// taking the tape), the pullback calls @g_bwd (pops, one cotangent per float parameter; the i64
+// parameter gets none).
+
+func.func @g(%a: f64, %k: i64) -> f64 {
+  %s = math.sin %a : f64
+  %m = arith.mulf %s, %a : f64
+  func.return %m : f64
+}
+
+func.func @f(%x: f64) -> f64 {
+  %k = arith.constant 2 : i64
+  %y = func.call @g(%x, %k) : (f64, i64) -> f64
+  %z = arith.mulf %y, %x : f64
+  func.return %z : f64
+}
+
+// CHECK-LABEL: func.func @call(
+// CHECK-SAME:      %[[X:[^:]+]]: f64) -> f64
+// CHECK:         %[[T:.*]] = ad.tape_new : !ad.tape
+// CHECK:         %[[Y:.*]] = func.call @g_fwd(%[[X]], %{{.*}}, %[[T]]) : (f64, i64, !ad.tape) -> f64
+// CHECK-NOT:     func.call @g(
+// CHECK:         arith.mulf %[[Y]], %[[X]] : f64
+// CHECK:         %[[ONE:.*]] = arith.constant 1.000000e+00 : f64
+// CHECK:         %[[CTY:.*]] = arith.mulf %[[ONE]], %[[X]] : f64
+// CHECK:         %[[CTX:.*]] = arith.mulf %[[ONE]], %[[Y]] : f64
+// CHECK:         %[[DG:.*]] = func.call @g_bwd(%[[CTY]], %[[T]]) : (f64, !ad.tape) -> f64
+// CHECK:         %[[DX:.*]] = ad.add %[[CTX]], %[[DG]] : f64
+// CHECK:         ad.tape_free %[[T]] : !ad.tape
+// CHECK:         func.return %[[DX]] : f64
+
+// CHECK-LABEL: func.func private @g_fwd(
+// CHECK-SAME:      %[[A:[^:]+]]: f64, %{{[^:]+}}: i64, %[[FT:[^:]+]]: !ad.tape) -> f64
+// CHECK:         %[[S:.*]] = math.sin %[[A]] : f64
+// CHECK:         %[[M:.*]] = arith.mulf %[[S]], %[[A]] : f64
+// CHECK-NEXT:    ad.push %[[FT]], %[[S]] : f64
+// CHECK-NEXT:    ad.push %[[FT]], %[[A]] : f64
+// CHECK-NEXT:    func.return %[[M]] : f64
+
+// CHECK-LABEL: func.func private @g_bwd(
+// CHECK-SAME:      %[[CT:[^:]+]]: f64, %[[BT:[^:]+]]: !ad.tape) -> f64
+// CHECK-NEXT:    %[[AP:.*]] = ad.pop %[[BT]] : f64
+// CHECK-NEXT:    %[[SP:.*]] = ad.pop %[[BT]] : f64
+// CHECK-NEXT:    %[[DS:.*]] = arith.mulf %[[CT]], %[[AP]] : f64
+// CHECK-NEXT:    %[[DA1:.*]] = arith.mulf %[[CT]], %[[SP]] : f64
+// CHECK-NEXT:    %[[COS:.*]] = math.cos %[[AP]] : f64
+// CHECK-NEXT:    %[[DA2:.*]] = arith.mulf %[[DS]], %[[COS]] : f64
+// CHECK-NEXT:    %[[DA:.*]] = ad.add %[[DA1]], %[[DA2]] : f64
+// CHECK-NEXT:    func.return %[[DA]] : f64
+
+// OPT-LABEL: func.func @call(
+// OPT:         func.call @g_fwd
+// OPT:         func.call @g_bwd
+// OPT-LABEL: func.func private @g_fwd(
+// OPT-LABEL: func.func private @g_bwd(
+func.func @call(%x: f64) -> f64 {
+  %dx = ad.grad @f(%x) : (f64) -> f64
+  func.return %dx : f64
+}
+
+// -----
+
+// Recursion: @p_fwd calls itself and @p_bwd calls itself; the residuals of each level are pushed
+// after the levels below it and popped before them.
+
+func.func @p(%x: f64, %n: i64) -> f64 {
+  %c0 = arith.constant 0 : i64
+  %c1 = arith.constant 1 : i64
+  %done = arith.cmpi sle, %n, %c0 : i64
+  %r = scf.if %done -> (f64) {
+    %one = arith.constant 1.0 : f64
+    scf.yield %one : f64
+  } else {
+    %m = arith.subi %n, %c1 : i64
+    %rec = func.call @p(%x, %m) : (f64, i64) -> f64
+    %prod = arith.mulf %rec, %x : f64
+    scf.yield %prod : f64
+  }
+  func.return %r : f64
+}
+
+// CHECK-LABEL: func.func @recursive(
+// CHECK:         %[[T:.*]] = ad.tape_new : !ad.tape
+// CHECK:         func.call @p_fwd(%{{.*}}, %{{.*}}, %[[T]])
+// CHECK:         func.call @p_bwd(%{{.*}}, %[[T]])
+// CHECK:         ad.tape_free %[[T]] : !ad.tape
+
+// CHECK-LABEL: func.func private @p_fwd(
+// CHECK-SAME:      %[[X:[^:]+]]: f64, %{{[^:]+}}: i64, %[[FT:[^:]+]]: !ad.tape) -> f64
+// CHECK:         %[[DONE:.*]] = arith.cmpi sle
+// CHECK:         scf.if %[[DONE]]
+// CHECK:           %[[REC:.*]] = func.call @p_fwd(%[[X]], %{{.*}}, %[[FT]]) : (f64, i64, !ad.tape) -> f64
+// CHECK:           ad.push %[[FT]], %[[REC]] : f64
+// CHECK:         ad.push %[[FT]], %[[X]] : f64
+// CHECK-NEXT:    ad.push %[[FT]], %[[DONE]] : i1
+
+// CHECK-LABEL: func.func private @p_bwd(
+// CHECK-SAME:      %[[CT:[^:]+]]: f64, %[[BT:[^:]+]]: !ad.tape) -> f64
+// CHECK-NEXT:    %[[DONEP:.*]] = ad.pop %[[BT]] : i1
+// CHECK-NEXT:    %[[XP:.*]] = ad.pop %[[BT]] : f64
+// CHECK-NEXT:    scf.if %[[DONEP]] -> (f64) {
+// CHECK-NEXT:      ad.zero : f64
+// CHECK:         } else {
+// CHECK-NEXT:      %[[RECP:.*]] = ad.pop %[[BT]] : f64
+// CHECK-NEXT:      %[[DREC:.*]] = arith.mulf %[[CT]], %[[XP]] : f64
+// CHECK:           func.call @p_bwd(%[[DREC]], %[[BT]]) : (f64, !ad.tape) -> f64
+func.func @recursive(%x: f64, %n: i64) -> f64 {
+  %dx = ad.grad @p(%x, %n) : (f64, i64) -> f64
+  func.return %dx : f64
+}
+
+// -----
+
+// Activity: the integer computation and the float computation on constants only do not vary with
+// `x`, so they get no adjoint code; `x`'s gradient is the (primal) factor `a`.
+
+func.func @f(%x: f64, %n: i64) -> f64 {
+  %two = arith.constant 2 : i64
+  %m = arith.muli %n, %two : i64
+  %s = arith.addi %m, %n : i64
+  %c = arith.constant 3.0 : f64
+  %k = arith.mulf %c, %c : f64
+  %sf = arith.sitofp %s : i64 to f64
+  %a = arith.addf %sf, %k : f64
+  %y = arith.mulf %a, %x : f64
+  func.return %y : f64
+}
+
+// CHECK-LABEL: func.func @activity(
+// CHECK:         %[[T:.*]] = ad.tape_new : !ad.tape
+// CHECK:         %[[A:[^ ,)]+]] = arith.addf
+// CHECK-NEXT:    arith.mulf %[[A]], %{{.*}} : f64
+// CHECK-NEXT:    %[[ONE:.*]] = arith.constant 1.000000e+00 : f64
+// CHECK-NEXT:    %[[DX:.*]] = arith.mulf %[[ONE]], %[[A]] : f64
+// CHECK-NEXT:    ad.tape_free %[[T]] : !ad.tape
+// CHECK-NEXT:    func.return %[[DX]] : f64
+func.func @activity(%x: f64, %n: i64) -> f64 {
+  %dx = ad.grad @f(%x, %n) : (f64, i64) -> f64
+  func.return %dx : f64
+}
+
+// -----
+
+// A loop over integers only is inactive: no tape traffic, no reverse loop.
+
+func.func @f(%x: f64, %n: i64) -> f64 {
+  %c0 = arith.constant 0 : i64
+  %c1 = arith.constant 1 : i64
+  %sum = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %c0) -> (i64) : i64 {
+    %next = arith.addi %acc, %i : i64
+    scf.yield %next : i64
+  }
+  %sf = arith.sitofp %sum : i64 to f64
+  %y = arith.mulf %sf, %x : f64
+  func.return %y : f64
+}
+
+// CHECK-LABEL: func.func @integer_loop(
+// CHECK:         scf.for
+// CHECK-NOT:     ad.push
+// CHECK-NOT:     ad.pop
+// CHECK-NOT:     scf.for
+// CHECK:         %[[SF:.*]] = arith.sitofp
+// CHECK-NEXT:    arith.mulf %[[SF]], %{{.*}} : f64
+// CHECK-NEXT:    %[[ONE:.*]] = arith.constant 1.000000e+00 : f64
+// CHECK-NEXT:    %[[DX:.*]] = arith.mulf %[[ONE]], %[[SF]] : f64
+// CHECK-NEXT:    ad.tape_free
+// CHECK-NEXT:    func.return %[[DX]] : f64
+func.func @integer_loop(%x: f64, %n: i64) -> f64 {
+  %dx = ad.grad @f(%x, %n) : (f64, i64) -> f64
+  func.return %dx : f64
+}
+
+// -----
+
+// A result that does not depend on `x` at all: its gradient is a materialised zero.
+
+func.func @h(%x: f64, %n: i64) -> f64 {
+  %two = arith.constant 2 : i64
+  %m = arith.muli %n, %two : i64
+  %sf = arith.sitofp %m : i64 to f64
+  func.return %sf : f64
+}
+
+// CHECK-LABEL: func.func @inactive(
+// CHECK-NOT:     arith.mulf
+// CHECK:         %[[DX:.*]] = ad.zero : f64
+// CHECK-NEXT:    ad.tape_free
+// CHECK-NEXT:    func.return %[[DX]] : f64
+func.func @inactive(%x: f64, %n: i64) -> f64 {
+  %dx = ad.grad @h(%x, %n) : (f64, i64) -> f64
+  func.return %dx : f64
+}
+
+// -----
+
+// ad.vjp: the value is the forward result and the pullback starts from the given seed.
+
+func.func @f(%x: f64, %n: i64) -> f64 {
+  %e = math.exp %x : f64
+  func.return %e : f64
+}
+
+// CHECK-LABEL: func.func @vjp(
+// CHECK-SAME:      %[[X:[^:]+]]: f64, %{{[^:]+}}: i64, %[[SEED:[^:]+]]: f64) -> (f64, f64)
+// CHECK:         %[[T:.*]] = ad.tape_new : !ad.tape
+// CHECK-NEXT:    %[[E:.*]] = math.exp %[[X]] : f64
+// CHECK-NEXT:    %[[DX:.*]] = arith.mulf %[[SEED]], %[[E]] : f64
+// CHECK-NEXT:    ad.tape_free %[[T]] : !ad.tape
+// CHECK-NEXT:    func.return %[[E]], %[[DX]] : f64, f64
+func.func @vjp(%x: f64, %n: i64, %seed: f64) -> (f64, f64) {
+  %y, %dx = ad.vjp @f(%x, %n) seed %seed : (f64, i64), f64 -> f64, f64
+  func.return %y, %dx : f64, f64
+}

@@ -1,0 +1,139 @@
+// RUN: zyg-opt %s -p lower-zyg | filecheck %s
+
+// ad.zero is a 0.0 constant and ad.add an addf.
+// CHECK-LABEL: func.func @zero_add(
+// CHECK-SAME:      %[[A:[^:]+]]: f64) -> f64
+// CHECK-NEXT:    %[[Z:.*]] = arith.constant 0.000000e+00 : f64
+// CHECK-NEXT:    %[[S:.*]] = arith.addf %[[A]], %[[Z]] : f64
+// CHECK-NEXT:    func.return %[[S]] : f64
+func.func @zero_add(%a: f64) -> f64 {
+  %z = ad.zero : f64
+  %s = ad.add %a, %z : f64
+  func.return %s : f64
+}
+
+// Integer floor division rounds towards negative infinity (floordivsi); a zero divisor is replaced
+// by 1 so the division is never undefined behaviour.
+// CHECK-LABEL: func.func @floordiv_int(
+// CHECK-SAME:      %[[A:[^:]+]]: i64, %[[B:[^:]+]]: i64) -> i64
+// CHECK-NEXT:    %[[ZERO:.*]] = arith.constant 0 : i64
+// CHECK-NEXT:    %[[ONE:.*]] = arith.constant 1 : i64
+// CHECK-NEXT:    %[[ISZERO:.*]] = arith.cmpi eq, %[[B]], %[[ZERO]] : i64
+// CHECK-NEXT:    %[[DIV:.*]] = arith.select %[[ISZERO]], %[[ONE]], %[[B]] : i64
+// CHECK-NEXT:    %[[Q:.*]] = arith.floordivsi %[[A]], %[[DIV]] : i64
+// CHECK-NEXT:    func.return %[[Q]] : i64
+// CHECK-NOT:     zyg.
+func.func @floordiv_int(%a: i64, %b: i64) -> i64 {
+  %q = zyg.floordiv %a, %b : i64
+  func.return %q : i64
+}
+
+// Float floor division follows CPython: from fmod (arith.remf), so that 1.0 // 0.1 == 9.0.
+// CHECK-LABEL: func.func @floordiv_float(
+// CHECK-SAME:      %[[A:[^:]+]]: f64, %[[B:[^:]+]]: f64) -> f64
+// CHECK-NEXT:    %[[MOD:.*]] = "arith.remf"(%[[A]], %[[B]]) : (f64, f64) -> f64
+// CHECK-NEXT:    %[[DIFF:.*]] = arith.subf %[[A]], %[[MOD]] : f64
+// CHECK-NEXT:    %{{.*}} = arith.divf %[[DIFF]], %[[B]] : f64
+// CHECK:         math.floor
+// CHECK:         func.return
+func.func @floordiv_float(%a: f64, %b: f64) -> f64 {
+  %q = zyg.floordiv %a, %b : f64
+  func.return %q : f64
+}
+
+// Integer modulo: remsi (truncating), then Python's sign convention: when the remainder is nonzero
+// and its sign differs from the divisor's, add the divisor.
+// CHECK-LABEL: func.func @mod_int(
+// CHECK-SAME:      %[[A:[^:]+]]: i64, %[[B:[^:]+]]: i64) -> i64
+// CHECK:         %[[DIV:.*]] = arith.select
+// CHECK-NEXT:    %[[R:.*]] = arith.remsi %[[A]], %[[DIV]] : i64
+// CHECK-NEXT:    %[[ZERO:.*]] = arith.constant 0 : i64
+// CHECK-NEXT:    %[[NONZERO:.*]] = arith.cmpi ne, %[[R]], %[[ZERO]] : i64
+// CHECK-NEXT:    %[[RNEG:.*]] = arith.cmpi slt, %[[R]], %[[ZERO]] : i64
+// CHECK-NEXT:    %[[BNEG:.*]] = arith.cmpi slt, %[[B]], %[[ZERO]] : i64
+// CHECK-NEXT:    %[[DIFFER:.*]] = arith.xori %[[RNEG]], %[[BNEG]] : i1
+// CHECK-NEXT:    %[[FIXED:.*]] = arith.addi %[[R]], %[[B]] : i64
+// CHECK-NEXT:    %[[FIX:.*]] = arith.andi %[[NONZERO]], %[[DIFFER]] : i1
+// CHECK-NEXT:    %[[M:.*]] = arith.select %[[FIX]], %[[FIXED]], %[[R]] : i64
+// CHECK-NEXT:    func.return %[[M]] : i64
+func.func @mod_int(%a: i64, %b: i64) -> i64 {
+  %m = zyg.mod %a, %b : i64
+  func.return %m : i64
+}
+
+// Float modulo: arith.remf (C's fmod; xDSL has no such op, so zyg defines it and it prints in
+// generic form), then the same sign fix-up.
+// CHECK-LABEL: func.func @mod_float(
+// CHECK-SAME:      %[[A:[^:]+]]: f64, %[[B:[^:]+]]: f64) -> f64
+// CHECK-NEXT:    %[[R:.*]] = "arith.remf"(%[[A]], %[[B]]) : (f64, f64) -> f64
+// CHECK-NEXT:    %[[ZERO:.*]] = arith.constant 0.000000e+00 : f64
+// CHECK-NEXT:    %[[NONZERO:.*]] = arith.cmpf une, %[[R]], %[[ZERO]] : f64
+// CHECK-NEXT:    %[[RNEG:.*]] = arith.cmpf olt, %[[R]], %[[ZERO]] : f64
+// CHECK-NEXT:    %[[BNEG:.*]] = arith.cmpf olt, %[[B]], %[[ZERO]] : f64
+// CHECK-NEXT:    %[[DIFFER:.*]] = arith.xori %[[RNEG]], %[[BNEG]] : i1
+// CHECK-NEXT:    %[[FIXED:.*]] = arith.addf %[[R]], %[[B]] : f64
+// CHECK-NEXT:    %[[FIX:.*]] = arith.andi %[[NONZERO]], %[[DIFFER]] : i1
+// CHECK-NEXT:    %[[M:.*]] = arith.select %[[FIX]], %[[FIXED]], %[[R]] : f64
+// CHECK-NEXT:    func.return %[[M]] : f64
+func.func @mod_float(%a: f64, %b: f64) -> f64 {
+  %m = zyg.mod %a, %b : f64
+  func.return %m : f64
+}
+
+// CHECK-LABEL: func.func @pow_float_float(
+// CHECK-SAME:      %[[A:[^:]+]]: f64, %[[B:[^:]+]]: f64) -> f64
+// CHECK-NEXT:    %[[P:.*]] = math.powf %[[A]], %[[B]] : f64
+// CHECK-NEXT:    func.return %[[P]] : f64
+func.func @pow_float_float(%a: f64, %b: f64) -> f64 {
+  %p = zyg.pow %a, %b : f64, f64
+  func.return %p : f64
+}
+
+// CHECK-LABEL: func.func @pow_float_int(
+// CHECK-SAME:      %[[A:[^:]+]]: f64, %[[N:[^:]+]]: i64) -> f64
+// CHECK-NEXT:    %[[NF:.*]] = arith.sitofp %[[N]] : i64 to f64
+// CHECK-NEXT:    %[[P:.*]] = math.powf %[[A]], %[[NF]] : f64
+// CHECK-NEXT:    func.return %[[P]] : f64
+func.func @pow_float_int(%a: f64, %n: i64) -> f64 {
+  %p = zyg.pow %a, %n : f64, i64
+  func.return %p : f64
+}
+
+// CHECK-LABEL: func.func @pow_int_int(
+// CHECK-SAME:      %[[A:[^:]+]]: i64, %[[N:[^:]+]]: i64) -> i64
+// CHECK-NEXT:    %[[P:.*]] = math.ipowi %[[A]], %[[N]] : i64
+// CHECK-NEXT:    func.return %[[P]] : i64
+func.func @pow_int_int(%a: i64, %n: i64) -> i64 {
+  %p = zyg.pow %a, %n : i64, i64
+  func.return %p : i64
+}
+
+// hypot: max * sqrt(1 + (min/max)^2), with max itself returned when it is 0 or infinity.
+// CHECK-LABEL: func.func @hypot(
+// CHECK-SAME:      %[[A:[^:]+]]: f64, %[[B:[^:]+]]: f64) -> f64
+// CHECK-NEXT:    %[[AA:.*]] = math.absf %[[A]] : f64
+// CHECK-NEXT:    %[[AB:.*]] = math.absf %[[B]] : f64
+// CHECK-NEXT:    %[[BIG:.*]] = arith.maximumf %[[AA]], %[[AB]] : f64
+// CHECK-NEXT:    %[[SMALL:.*]] = arith.minimumf %[[AA]], %[[AB]] : f64
+// CHECK-NEXT:    %[[RATIO:.*]] = arith.divf %[[SMALL]], %[[BIG]] : f64
+// CHECK-NEXT:    %[[ONE:.*]] = arith.constant 1.000000e+00 : f64
+// CHECK-NEXT:    %[[SQ:.*]] = arith.mulf %[[RATIO]], %[[RATIO]] : f64
+// CHECK-NEXT:    %[[SUM:.*]] = arith.addf %[[ONE]], %[[SQ]] : f64
+// CHECK-NEXT:    %[[ROOT:.*]] = math.sqrt %[[SUM]] : f64
+// CHECK-NEXT:    %[[SCALED:.*]] = arith.mulf %[[BIG]], %[[ROOT]] : f64
+// CHECK-NEXT:    %[[ZERO:.*]] = arith.constant 0.000000e+00 : f64
+// CHECK-NEXT:    %[[INF:.*]] = arith.constant 0x7ff0000000000000 : f64
+// CHECK-NEXT:    %[[ISZERO:.*]] = arith.cmpf oeq, %[[BIG]], %[[ZERO]] : f64
+// CHECK-NEXT:    %[[ISINF:.*]] = arith.cmpf oeq, %[[BIG]], %[[INF]] : f64
+// CHECK-NEXT:    %[[SPECIAL:.*]] = arith.ori %[[ISZERO]], %[[ISINF]] : i1
+// CHECK-NEXT:    %[[H:.*]] = arith.select %[[SPECIAL]], %[[BIG]], %[[SCALED]] : f64
+// CHECK-NEXT:    func.return %[[H]] : f64
+func.func @hypot(%a: f64, %b: f64) -> f64 {
+  %h = zyg.hypot %a, %b : f64
+  func.return %h : f64
+}
+
+// Nothing else is touched, and no zyg or cotangent op is left.
+// CHECK-NOT: zyg.
+// CHECK-NOT: ad.zero
+// CHECK-NOT: ad.add
