@@ -113,7 +113,7 @@ def _python_float_floordiv(emit: _Emitter, a: SSAValue, b: SSAValue) -> SSAValue
 
 def _nonzero_divisor(emit: _Emitter, divisor: SSAValue) -> SSAValue:
     """Integer division by zero is undefined behaviour in LLVM (a crash on x86): divide by 1 instead.
-    TODO(#2): raise ZeroDivisionError through a run-time error channel."""
+    Known gap: Python raises ZeroDivisionError; that needs a run-time error channel (not built yet)."""
     zero, one = emit.const(0, I64), emit.const(1, I64)
     return emit(arith.SelectOp(emit(arith.CmpiOp(divisor, zero, "eq")), one, divisor))
 
