@@ -14,11 +14,11 @@ from typing import ClassVar
 
 from xdsl.dialects.builtin import (
     AnyFloat,
-    AnyFloatConstr,
     FlatSymbolRefAttrConstr,
     IndexType,
     IntegerType,
     SymbolRefAttr,
+    TensorType,
 )
 from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, SSAValue, TypeAttribute
 from xdsl.irdl import (
@@ -28,6 +28,7 @@ from xdsl.irdl import (
     irdl_attr_definition,
     irdl_op_definition,
     operand_def,
+    opt_operand_def,
     prop_def,
     result_def,
     traits_def,
@@ -46,6 +47,9 @@ class TapeType(ParametrizedAttribute, TypeAttribute):
 
 
 def _is_float(t: Attribute) -> bool:
+    """Whether `t` carries a gradient: a float scalar or a tensor of floats."""
+    if isinstance(t, TensorType):
+        t = t.element_type
     return isinstance(t, AnyFloat)
 
 
@@ -108,7 +112,7 @@ class VjpOp(_RequestOp):
     name = "ad.vjp"
     callee = prop_def(FlatSymbolRefAttrConstr)
     arguments = var_operand_def()
-    seed = operand_def(AnyFloatConstr)
+    seed = operand_def(AnyAttr())
     value = result_def()
     gradients = var_result_def()
     assembly_format = (
@@ -125,6 +129,8 @@ class VjpOp(_RequestOp):
         )
 
     def verify_(self) -> None:
+        if not _is_float(self.seed.type):
+            raise VerifyException(f"ad.vjp: the seed must be a float or a float tensor, got {self.seed.type}")
         if self.value.type != self.seed.type:
             raise VerifyException(
                 f"ad.vjp: the seed type {self.seed.type} differs from the value type {self.value.type}"
@@ -139,20 +145,33 @@ class VjpOp(_RequestOp):
 
 @irdl_op_definition
 class ZeroOp(IRDLOperation):
-    """A zero cotangent of the given type, materialised where a region must yield one.
+    """A zero cotangent, materialised where a region must yield one.
+
+    A tensor zero takes its shape from `like`, a value of the same type.
 
     ```mlir
     %z = ad.zero : f64
+    %zs = ad.zero like %x : tensor<?xf64>
     ```
     """
 
     name = "ad.zero"
-    result = result_def(AnyFloatConstr)
+    T: ClassVar = VarConstraint("T", AnyAttr())
+    like = opt_operand_def(T)
+    result = result_def(T)
     traits = traits_def(Pure())
-    assembly_format = "attr-dict `:` type($result)"
+    assembly_format = "(`like` $like^)? attr-dict `:` type($result)"
 
-    def __init__(self, result_type: Attribute):
-        super().__init__(result_types=[result_type])
+    def __init__(self, result_type: Attribute, like: SSAValue | None = None):
+        super().__init__(operands=[[like] if like is not None else []], result_types=[result_type])
+
+    def verify_(self) -> None:
+        if not _is_float(self.result.type):
+            raise VerifyException(f"ad.zero: a zero cotangent must be a float or a float tensor, got {self.result.type}")
+        if isinstance(self.result.type, TensorType) != (self.like is not None):
+            raise VerifyException("ad.zero: a tensor zero needs `like` (and a scalar zero must not have it)")
+        if self.like is not None and self.like.type != self.result.type:
+            raise VerifyException(f"ad.zero: `like` has type {self.like.type}, not {self.result.type}")
 
 
 @irdl_op_definition
@@ -165,7 +184,7 @@ class AddOp(IRDLOperation):
     """
 
     name = "ad.add"
-    T: ClassVar = VarConstraint("T", AnyFloatConstr)
+    T: ClassVar = VarConstraint("T", AnyAttr())
     lhs = operand_def(T)
     rhs = operand_def(T)
     result = result_def(T)
@@ -174,6 +193,10 @@ class AddOp(IRDLOperation):
 
     def __init__(self, lhs: SSAValue, rhs: SSAValue):
         super().__init__(operands=[lhs, rhs], result_types=[lhs.type])
+
+    def verify_(self) -> None:
+        if not _is_float(self.result.type):
+            raise VerifyException(f"ad.add: cotangents must be floats or float tensors, got {self.result.type}")
 
 
 @irdl_op_definition

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from xdsl.dialects.builtin import AnyFloatConstr, IntegerType, f64
-from xdsl.ir import Dialect, SSAValue
+from xdsl.dialects.builtin import AnyFloat, IntegerType, TensorType, f32, f64
+from xdsl.ir import Attribute, Dialect, SSAValue
 from xdsl.irdl import (
-    AnyOf,
-    EqAttrConstraint,
+    AnyAttr,
     IRDLOperation,
     VarConstraint,
     irdl_op_definition,
@@ -24,15 +23,27 @@ from xdsl.irdl import (
 )
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
+from zyg.dialects.zyg_arrays import ARRAY_OPS
 
 i64 = IntegerType(64)
-_NUMBER = AnyOf([EqAttrConstraint(f64), EqAttrConstraint(i64)])
+_NUMBER_TYPES = (f64, f32, i64)
+
+
+def _element(t: Attribute) -> Attribute:
+    return t.element_type if isinstance(t, TensorType) else t
+
+
+def _check_numbers(op: IRDLOperation, *values: SSAValue) -> None:
+    """The ops apply to `f64`/`f32`/`i64` scalars and, elementwise, to tensors of them."""
+    for v in values:
+        if _element(v.type) not in _NUMBER_TYPES:
+            raise VerifyException(f"{op.name}: expected f64, f32 or i64 (or a tensor of them), got {v.type}")
 
 
 class _PythonBinaryOp(IRDLOperation):
-    """Base of binary ops on two numbers of one type (`f64` or `i64`) giving that type."""
+    """Base of binary ops on two numbers of one type (`f64`, `f32`, `i64`, or a tensor of one of them)."""
 
-    T: ClassVar = VarConstraint("T", _NUMBER)
+    T: ClassVar = VarConstraint("T", AnyAttr())
     lhs = operand_def(T)
     rhs = operand_def(T)
     result = result_def(T)
@@ -41,6 +52,9 @@ class _PythonBinaryOp(IRDLOperation):
 
     def __init__(self, lhs: SSAValue, rhs: SSAValue):
         super().__init__(operands=[lhs, rhs], result_types=[lhs.type])
+
+    def verify_(self) -> None:
+        _check_numbers(self, self.lhs)
 
 
 @irdl_op_definition
@@ -85,9 +99,9 @@ class PowOp(IRDLOperation):
     """
 
     name = "zyg.pow"
-    T: ClassVar = VarConstraint("T", _NUMBER)
+    T: ClassVar = VarConstraint("T", AnyAttr())
     base = operand_def(T)
-    exponent = operand_def(_NUMBER)
+    exponent = operand_def(AnyAttr())
     result = result_def(T)
     traits = traits_def(Pure())
     assembly_format = "$base `,` $exponent attr-dict `:` type($base) `,` type($exponent)"
@@ -96,7 +110,10 @@ class PowOp(IRDLOperation):
         super().__init__(operands=[base, exponent], result_types=[base.type])
 
     def verify_(self) -> None:
-        if self.base.type == i64 and self.exponent.type != i64:
+        _check_numbers(self, self.base, self.exponent)
+        if isinstance(self.exponent.type, TensorType) and self.exponent.type.get_shape() != self.base.type.get_shape():
+            raise VerifyException("zyg.pow: a tensor exponent must have the base's shape")
+        if _element(self.base.type) == i64 and _element(self.exponent.type) != i64:
             raise VerifyException(
                 f"zyg.pow: an i64 base needs an i64 exponent, got {self.exponent.type}"
             )
@@ -112,7 +129,7 @@ class HypotOp(IRDLOperation):
     """
 
     name = "zyg.hypot"
-    T: ClassVar = VarConstraint("T", AnyFloatConstr)
+    T: ClassVar = VarConstraint("T", AnyAttr())
     lhs = operand_def(T)
     rhs = operand_def(T)
     result = result_def(T)
@@ -122,5 +139,9 @@ class HypotOp(IRDLOperation):
     def __init__(self, lhs: SSAValue, rhs: SSAValue):
         super().__init__(operands=[lhs, rhs], result_types=[lhs.type])
 
+    def verify_(self) -> None:
+        if not isinstance(_element(self.lhs.type), AnyFloat):
+            raise VerifyException(f"zyg.hypot: expected floats (or a tensor of them), got {self.lhs.type}")
 
-Zyg = Dialect("zyg", [FloorDivOp, ModOp, PowOp, HypotOp], [])
+
+Zyg = Dialect("zyg", [FloorDivOp, ModOp, PowOp, HypotOp, *ARRAY_OPS], [])

@@ -25,4 +25,10 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
 
         return LowerZygPass
 
-    return {"ad-differentiate": differentiate, "ad-lower-tapes": lower_tapes, "lower-zyg": lower_zyg}
+    def lower_zyg_tensors():
+        from zyg.passes.lower_zyg_tensors import LowerZygTensorsPass
+
+        return LowerZygTensorsPass
+
+    return {"ad-differentiate": differentiate, "ad-lower-tapes": lower_tapes, "lower-zyg": lower_zyg,
+            "lower-zyg-tensors": lower_zyg_tensors}

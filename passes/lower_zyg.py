@@ -12,7 +12,7 @@ from typing import ClassVar
 from xdsl.context import Context
 from xdsl.dialects import arith
 from xdsl.dialects import math as m
-from xdsl.dialects.builtin import AnyFloatConstr, FloatAttr, IntegerAttr, ModuleOp
+from xdsl.dialects.builtin import AnyFloat, AnyFloatConstr, FloatAttr, IntegerAttr, ModuleOp
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.irdl import IRDLOperation, VarConstraint, irdl_op_definition, operand_def, result_def
 from xdsl.passes import ModulePass
@@ -24,7 +24,7 @@ from xdsl.pattern_rewriter import (
     op_type_rewrite_pattern,
 )
 from zyg.dialects import ad, zyg
-from zyg.frontend.types import F64, I64
+from zyg.frontend.types import I64
 
 
 @irdl_op_definition
@@ -54,7 +54,7 @@ class _Emitter:
         return new.results[0]
 
     def const(self, value: float | int, t: Attribute) -> SSAValue:
-        attr = FloatAttr(float(value), t) if t == F64 else IntegerAttr(int(value), t)
+        attr = FloatAttr(float(value), t) if isinstance(t, AnyFloat) else IntegerAttr(int(value), t)
         return self(arith.ConstantOp(attr))
 
 

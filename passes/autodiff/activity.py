@@ -8,12 +8,13 @@ constants is not either, so neither emits adjoint code. Loop-carried values are 
 from __future__ import annotations
 
 from xdsl.dialects import func, scf
-from xdsl.dialects.builtin import AnyFloat
+from xdsl.dialects.builtin import AnyFloat, TensorType
 from xdsl.ir import Operation, SSAValue
 
 
 def _is_float(v: SSAValue) -> bool:
-    return isinstance(v.type, AnyFloat)
+    t = v.type.element_type if isinstance(v.type, TensorType) else v.type
+    return isinstance(t, AnyFloat)
 
 
 def varied_values(fn: func.FuncOp) -> set[SSAValue]:

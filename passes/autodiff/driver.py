@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.arith import ConstantOp
-from xdsl.dialects.builtin import AnyFloat, FloatAttr, ModuleOp
+from xdsl.dialects.builtin import AnyFloat, FloatAttr, ModuleOp, TensorType
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from zyg.dialects import ad
@@ -23,8 +23,12 @@ from zyg.passes.autodiff.activity import varied_values
 from zyg.passes.autodiff.reverse import ReverseSweep, _source_loc
 
 
+def _is_float_type(t) -> bool:
+    return isinstance(t.element_type if isinstance(t, TensorType) else t, AnyFloat)
+
+
 def _float_param_indices(fn: func.FuncOp) -> list[int]:
-    return [i for i, t in enumerate(fn.function_type.inputs.data) if isinstance(t, AnyFloat)]
+    return [i for i, t in enumerate(fn.function_type.inputs.data) if _is_float_type(t)]
 
 
 class Differentiator:
@@ -58,7 +62,7 @@ class Differentiator:
         loc = _source_loc(request)
         primal = self.lookup(request.callee.root_reference.data, loc)
         result_type = primal.function_type.outputs.data[0]
-        if not isinstance(result_type, AnyFloat):
+        if not isinstance(result_type, AnyFloat) and not (isinstance(request, ad.VjpOp) and _is_float_type(result_type)):
             name = python_type_name(result_type)
             raise ZygTypeError(f"the differentiated function returns a{'n' if name[0] in 'aeiou' else ''} "
                                f"{name}; differentiate a function that returns a float",
@@ -106,8 +110,8 @@ class Differentiator:
         args = primal.body.block.args
         out = []
         for i in _float_param_indices(primal):
-            ct = cts.get(args[i])
-            out.append(ct if ct is not None else sweep.zero(args[i].type))
+            ct = sweep.dense(cts.get(args[i]))
+            out.append(ct if ct is not None else sweep.zero_of(args[i]))
         return out
 
     # ----------------------------------------------------------------------------------------------

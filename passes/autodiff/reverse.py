@@ -19,11 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from xdsl.dialects import arith, func, scf
-from xdsl.dialects.builtin import AnyFloat, FloatAttr, IntegerAttr, IntegerType
+from xdsl.dialects import arith, func, scf, tensor
+from xdsl.dialects.builtin import AnyFloat, FloatAttr, IndexType, IntegerAttr, IntegerType, TensorType
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 from xdsl.traits import IsTerminator
 from zyg.dialects import ad
+from zyg.dialects.zyg_arrays import SplatOp
 from zyg.errors import NoDerivativeError, SourceLoc
 from zyg.passes.autodiff.rules import PULLBACK_RULES
 
@@ -31,8 +32,25 @@ if TYPE_CHECKING:
     from zyg.passes.autodiff.driver import Differentiator
 
 
-def _is_float(v: SSAValue) -> bool:
-    return isinstance(v.type, AnyFloat)
+_RECOMPUTED = (SplatOp, tensor.DimOp, arith.IndexCastOp)
+
+
+def _element(t: Attribute) -> Attribute:
+    return t.element_type if isinstance(t, TensorType) else t
+
+
+@dataclass
+class Scatter:
+    """A cotangent of an array that is zero except at one element (from reading `x[i]`).
+
+    Accumulating it into a dense cotangent is an in-place `+=` at `indices`; it is made dense (zeros
+    of `dims`, then the element) only where a whole array must exist, e.g. a branch's yield.
+    """
+
+    type: Attribute
+    dims: list[SSAValue]
+    indices: list[SSAValue]
+    value: SSAValue
 
 
 def _defining_block(v: SSAValue) -> Block:
@@ -77,6 +95,7 @@ class ReverseSweep:
         self.insert_before: Operation | None = None
         self.location = None
         self._active_calls: dict[Operation, bool] = {}
+        self._forward_dims: dict[SSAValue, list[SSAValue]] = {}
 
     # ----------------------------------------------------------------------------------------------
     # The helpers rules use
@@ -84,6 +103,8 @@ class ReverseSweep:
 
     def emit(self, op: Operation) -> SSAValue | None:
         """Emits `op` into the pullback at the current primal op's location; returns its result."""
+        if isinstance(op, (arith.CmpfOp, arith.CmpiOp)) and isinstance(op.lhs.type, TensorType):
+            op.results[0]._type = TensorType(IntegerType(1), op.lhs.type.get_shape())
         if self.location is not None:
             op.location = self.location
         if self.insert_before is not None:
@@ -92,12 +113,92 @@ class ReverseSweep:
             self.insert_block.add_op(op)
         return op.results[0] if op.results else None
 
-    def const(self, value: float | int, t: Attribute) -> SSAValue:
-        attr = FloatAttr(float(value), t) if isinstance(t, AnyFloat) else IntegerAttr(int(value), t)
-        return self.emit(arith.ConstantOp(attr))
+    def const(self, value: float | int, like: Attribute | SSAValue) -> SSAValue:
+        """A constant of scalar type `like`, or filling an array the shape of the value `like`."""
+        t = like.type if isinstance(like, SSAValue) else like
+        element = _element(t)
+        attr = FloatAttr(float(value), element) if isinstance(element, AnyFloat) else IntegerAttr(int(value), element)
+        scalar = self.emit(arith.ConstantOp(attr))
+        if not isinstance(t, TensorType):
+            return scalar
+        return self.emit(SplatOp(scalar, self.dims_of(like), t))
+
+    def dims_of(self, v: SSAValue) -> list[SSAValue]:
+        """The dimensions of a tensor available in the pullback, as `index` values."""
+        return [self.emit(tensor.DimOp(v, self.const(axis, IndexType()))) for axis in range(len(v.type.get_shape()))]
 
     def zero(self, t: Attribute) -> SSAValue:
         return self.emit(ad.ZeroOp(t))
+
+    def zero_like(self, v: SSAValue) -> SSAValue:
+        """A zero cotangent of the type and shape of `v`, a value available in the pullback."""
+        return self.emit(ad.ZeroOp(v.type, like=v)) if isinstance(v.type, TensorType) else self.zero(v.type)
+
+    def zero_of(self, v: SSAValue) -> SSAValue:
+        """A zero cotangent for primal value `v` (for an array, shaped from its saved dimensions)."""
+        if not isinstance(v.type, TensorType):
+            return self.zero(v.type)
+        return self.emit(SplatOp(self.const(0.0, _element(v.type)), self.primal_dims(v), v.type))
+
+    def primal_dims(self, v: SSAValue) -> list[SSAValue]:
+        """The dimensions of primal array `v`, usable in the pullback. Only these integers are saved,
+        never the array itself, so an array's shape costs a few tape slots inside a loop."""
+        forward = self.forward_map[v]
+        dims = self._forward_dims.get(forward)
+        if dims is None:
+            dims = self._emit_forward_dims(forward)
+            self._forward_dims[forward] = dims
+        return [self.residual(d, _defining_block(v)) for d in dims]
+
+    def _emit_forward_dims(self, forward: SSAValue) -> list[SSAValue]:
+        ops: list[Operation] = []
+        dims = []
+        for axis in range(len(forward.type.get_shape())):
+            index = arith.ConstantOp(IntegerAttr(axis, IndexType()))
+            dim = tensor.DimOp(forward, index)
+            ops += [index, dim]
+            dims.append(dim.result)
+        location = self.location
+        if location is None:
+            location = self.function.location if isinstance(forward, BlockArgument) else forward.owner.location
+        for op in ops:
+            op.location = location
+        if isinstance(forward, BlockArgument):
+            block = forward.block
+            if block.first_op is not None:
+                block.insert_ops_before(ops, block.first_op)
+            else:
+                block.add_ops(ops)
+        else:
+            forward.owner.parent_block().insert_ops_after(ops, forward.owner)
+        return dims
+
+    def scatter(self, array: SSAValue, indices: list[SSAValue], value: SSAValue) -> Scatter:
+        """The cotangent of primal array `array` from reading element `indices` with cotangent `value`."""
+        return Scatter(array.type, self.primal_dims(array), indices, value)
+
+    def dense(self, ct: SSAValue | Scatter | None) -> SSAValue | None:
+        """`ct` as an SSA value (a `Scatter` becomes zeros with one element set)."""
+        if not isinstance(ct, Scatter):
+            return ct
+        zeros = self.emit(SplatOp(self.const(0.0, _element(ct.type)), ct.dims, ct.type))
+        return self.emit(tensor.InsertOp(ct.value, zeros, ct.indices))
+
+    def add_scatter(self, dense: SSAValue, ct: Scatter) -> SSAValue:
+        """`dense[indices] += value`, which bufferization performs in place."""
+        element = _element(ct.type)
+        old = self.emit(tensor.ExtractOp(dense, ct.indices, element))
+        return self.emit(tensor.InsertOp(self.emit(arith.AddfOp(old, ct.value)), dense, ct.indices))
+
+    def add(self, a: SSAValue | Scatter, b: SSAValue | Scatter) -> SSAValue:
+        """The sum of two cotangents of one value (Zygote's `accum`)."""
+        if isinstance(a, Scatter) and isinstance(b, Scatter):
+            a = self.dense(a)
+        if isinstance(b, Scatter):
+            return self.add_scatter(a, b)
+        if isinstance(a, Scatter):
+            return self.add_scatter(b, a)
+        return self.emit(ad.AddOp(a, b))
 
     def active(self, v: SSAValue) -> bool:
         return v in self.varied
@@ -106,7 +207,17 @@ class ReverseSweep:
         """A primal value, usable at the current point of the pullback."""
         if isinstance(v.owner, arith.ConstantOp):
             return self.emit(v.owner.clone())
-        return self.residual(self.forward_map[v], _defining_block(v))
+        block = _defining_block(v)
+        if block is not self.direct_block and isinstance(v.owner, _RECOMPUTED):
+            # Cheap to recompute from its operands: never save an array for it.
+            mapping = {operand: self.primal(operand) for operand in v.owner.operands}
+            return self.emit(v.owner.clone(value_mapper=mapping))
+        if block is not self.direct_block and isinstance(v.type, TensorType):
+            raise NoDerivativeError(
+                "differentiating this needs the value of an array computed inside a loop, branch or "
+                "called function, which zyg cannot save yet; compute it outside the loop or from "
+                "scalars read with x[i]", _source_loc(v.owner) if not isinstance(v, BlockArgument) else None)
+        return self.residual(self.forward_map[v], block)
 
     def residual(self, forward_value: SSAValue, primal_block: Block) -> SSAValue:
         """`forward_value` (defined in the forward clone of `primal_block`) in the pullback."""
@@ -128,12 +239,12 @@ class ReverseSweep:
         pullback.pops[forward_value] = pop.results[0]
         return pop.results[0]
 
-    def accumulate(self, cts: dict[SSAValue, SSAValue], v: SSAValue, ct: SSAValue | None) -> None:
+    def accumulate(self, cts: dict[SSAValue, SSAValue], v: SSAValue, ct: SSAValue | Scatter | None) -> None:
         """Adds `ct` to the cotangent of primal value `v` (Zygote's `accum`)."""
         if ct is None or v not in self.varied:
             return
         previous = cts.get(v)
-        cts[v] = ct if previous is None else self.emit(ad.AddOp(previous, ct))
+        cts[v] = ct if previous is None else self.add(previous, ct)
 
     # ----------------------------------------------------------------------------------------------
     # Sweeping blocks
@@ -196,13 +307,13 @@ class ReverseSweep:
             return self.pull_while(op, cts)
         if isinstance(op, func.CallOp):
             return self.pull_call(op, cts)
-        out_cts = [cts.pop(r, None) for r in op.results]
+        out_cts = [self.dense(cts.pop(r, None)) for r in op.results]
         if all(ct is None for ct in out_cts):
             return
         rule = PULLBACK_RULES.get(type(op))
         if rule is None:
             raise NoDerivativeError(f"no derivative rule for '{op.name}'", _source_loc(op))
-        out_cts = [ct if ct is not None else self.zero(r.type) for ct, r in zip(out_cts, op.results)]
+        out_cts = [ct if ct is not None else self.zero_of(r) for ct, r in zip(out_cts, op.results)]
         for operand, ct in zip(op.operands, rule(self, op, out_cts), strict=True):
             self.accumulate(cts, operand, ct)
 
@@ -228,7 +339,7 @@ class ReverseSweep:
 
     def pull_if(self, op: scf.IfOp, cts: dict[SSAValue, SSAValue]) -> None:
         """Reverse of `scf.if`: the same condition selects the pullback of the branch that ran."""
-        out_cts = [cts.pop(r, None) for r in op.results]
+        out_cts = [self.dense(cts.pop(r, None)) for r in op.results]
         regions = [r for r in op.regions if r.blocks]
         free = self._free_values(op, regions)
         cond = self.primal(op.cond)
@@ -239,7 +350,7 @@ class ReverseSweep:
                 primal_block = region.block
                 inner = self._seed(cts, primal_block.last_op.operands, out_cts)
                 self.pull_block(primal_block, block, inner)
-                yielded = [inner.get(v) for v in free]
+                yielded = [self._dense_in(block, inner.get(v)) for v in free]
             else:
                 yielded = [None] * len(free)
             self._emit_into(block, scf.YieldOp(*self._materialise(block, yielded, free)))
@@ -276,11 +387,11 @@ class ReverseSweep:
                    yields, args, inits) -> None:
         free = self._free_values(op, [body.parent_region()])
         carried_types = [args[i].type for i in carried]
-        start = [cts.pop(results[i], None) for i in carried]
+        start = [self.dense(cts.pop(results[i], None)) for i in carried]
         for i in range(len(results)):
             cts.pop(results[i], None)
-        start = [ct if ct is not None else self.zero(t) for ct, t in zip(start, carried_types)]
-        zeros = [self.zero(v.type) for v in free]
+        start = [ct if ct is not None else self.zero_of(results[i]) for ct, i in zip(start, carried)]
+        zeros = [self.zero_of(v) for v in free]
         index_type = trip_count.type
         loop_body = Block(arg_types=[index_type, *carried_types, *[v.type for v in free]])
         carried_in = loop_body.args[1:1 + len(carried)]
@@ -291,8 +402,9 @@ class ReverseSweep:
         next_free = [inner.get(v) for v in free]
         saved = self.insert_block, self.insert_before
         self.insert_block, self.insert_before = loop_body, None
-        next_carried = [ct if ct is not None else self.zero(args[i].type) for ct, i in zip(next_carried, carried)]
-        next_free = [acc if ct is None else self.emit(ad.AddOp(acc, ct)) for acc, ct in zip(free_in, next_free)]
+        next_carried = [self.dense(ct) if ct is not None else self.zero_like(ct_in)
+                        for ct, ct_in in zip(next_carried, carried_in)]
+        next_free = [acc if ct is None else self.add(acc, ct) for acc, ct in zip(free_in, next_free)]
         self.emit(scf.YieldOp(*next_carried, *next_free))
         self.insert_block, self.insert_before = saved
         zero, one = self.const(0, index_type), self.const(1, index_type)
@@ -308,8 +420,8 @@ class ReverseSweep:
         pullback calls `g_bwd`, which pops them and returns one cotangent per float parameter."""
         callee = op.callee.root_reference.data
         _, bwd_name, float_params = self.driver.split_functions(callee, _source_loc(op))
-        out_cts = [cts.pop(r, None) for r in op.results]
-        out_cts = [ct if ct is not None else self.zero(r.type) for ct, r in zip(out_cts, op.results)]
+        out_cts = [self.dense(cts.pop(r, None)) for r in op.results]
+        out_cts = [ct if ct is not None else self.zero_of(r) for ct, r in zip(out_cts, op.results)]
         bwd = func.CallOp(bwd_name, [*out_cts, self.rev_tape], [op.operands[i].type for i in float_params])
         self.emit(bwd)
         for i, ct in zip(float_params, bwd.results):
@@ -407,7 +519,14 @@ class ReverseSweep:
     def _materialise(self, block: Block, cts: list[SSAValue | None], like: list[SSAValue]) -> list[SSAValue]:
         saved = self.insert_block, self.insert_before
         self.insert_block, self.insert_before = block, None
-        out = [ct if ct is not None else self.zero(v.type) for ct, v in zip(cts, like)]
+        out = [ct if ct is not None else self.zero_of(v) for ct, v in zip(cts, like)]
+        self.insert_block, self.insert_before = saved
+        return out
+
+    def _dense_in(self, block: Block, ct):
+        saved = self.insert_block, self.insert_before
+        self.insert_block, self.insert_before = block, None
+        out = self.dense(ct)
         self.insert_block, self.insert_before = saved
         return out
 

@@ -18,9 +18,12 @@ from zyg.api import (
 from zyg.errors import (
     LoweringError,
     NoDerivativeError,
+    ShapeError,
     UnsupportedSyntaxError,
     ZygError,
+    ZygIndexError,
     ZygTypeError,
+    ZygZeroDivisionError,
 )
 
 __all__ = [
@@ -28,10 +31,13 @@ __all__ = [
     "JitFunction",
     "LoweringError",
     "NoDerivativeError",
+    "ShapeError",
     "UnsupportedSyntaxError",
     "WithGradient",
     "ZygError",
+    "ZygIndexError",
     "ZygTypeError",
+    "ZygZeroDivisionError",
     "compile_grad",
     "derivative",
     "gradient",

@@ -16,7 +16,7 @@ from xdsl.ir import Attribute
 from zyg.compiler import CompiledRequest, compile_request
 from zyg.errors import ZygError, ZygTypeError
 from zyg.frontend.source import function_location
-from zyg.frontend.types import F64, I1, ir_type_of, python_type_name
+from zyg.frontend.types import F32, F64, I1, ir_type_of, is_array, is_float, python_type_name
 from zyg.pipeline import STAGES
 
 
@@ -45,8 +45,8 @@ def _signature(f: types.FunctionType, args: tuple) -> tuple[Attribute, ...]:
         t = ir_type_of(value)
         if t is None:
             raise ZygTypeError(
-                f"argument {index} of '{f.__qualname__}' is a {type(value).__name__}; "
-                "zyg compiles float, int and bool arguments", function_location(f))
+                f"argument {index} of '{f.__qualname__}' is {_describe(value)}; zyg compiles float, int and "
+                "bool arguments and NumPy arrays of float64, float32, int64 and bool", function_location(f))
         types_.append(t)
     code = f.__code__
     if len(args) != code.co_argcount:
@@ -55,7 +55,18 @@ def _signature(f: types.FunctionType, args: tuple) -> tuple[Attribute, ...]:
     return tuple(types_)
 
 
+def _describe(value) -> str:
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and hasattr(value, "ndim"):
+        return f"a NumPy array of {dtype}"
+    return f"a {type(value).__name__}"
+
+
 def _to_python(value, t: Attribute):
+    if is_array(t):
+        return value
+    if t == F32:
+        return float(value)
     if t == F64:
         return float(value)
     if t == I1:
@@ -64,15 +75,15 @@ def _to_python(value, t: Attribute):
 
 
 def _require_float_result(f: types.FunctionType, compiled: CompiledRequest) -> None:
-    if compiled.info.return_type != F64:
+    if compiled.info.return_type not in (F64, F32):
         raise ZygTypeError(f"'{f.__qualname__}' returns a {python_type_name(compiled.info.return_type)}; "
                            "differentiate a function that returns a float", function_location(f))
 
 
 def _spread(arg_types: tuple[Attribute, ...], float_grads) -> tuple:
-    """One entry per argument: the gradient for floats, None for ints and bools."""
+    """One entry per argument: the gradient for floats and float arrays, None for ints and bools."""
     grads = iter(float_grads)
-    return tuple(next(grads) if t == F64 else None for t in arg_types)
+    return tuple(next(grads) if is_float(t) else None for t in arg_types)
 
 
 class _Compiled:

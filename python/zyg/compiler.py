@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from xdsl.ir import Attribute
 
 from zyg.backend.bridge import context, to_upstream
-from zyg.backend.jit import NativeFunction, llvm_ir, lower_to_llvm
+from zyg.backend.jit import Check, NativeFunction, llvm_ir, lower_to_llvm
 from zyg.entry import add_entry
 from zyg.frontend.program import FunctionInfo, build_program
+from zyg.passes.lower_zyg_tensors import CHECKS_ATTRIBUTE, decode_check
 from zyg.pipeline import AD_PASSES, LOWER_PASSES, run_passes
 
 
@@ -39,13 +40,14 @@ def compile_request(fn: types.FunctionType, arg_types: tuple[Attribute, ...], re
         return cached
     stages: dict[str, str] = {}
     module, info = build_program(fn, list(arg_types))
-    arg_kinds, result_kinds = add_entry(module, info, request)
+    abi = add_entry(module, info, request)
     if keep_ir:
         stages["frontend"] = str(module)
     run_passes(module, AD_PASSES)
     if keep_ir:
         stages["ad"] = str(module)
     run_passes(module, LOWER_PASSES)
+    checks = [Check(*decode_check(text)) for text in module.attributes.pop(CHECKS_ATTRIBUTE, ())]
     if keep_ir:
         stages["lowered"] = str(module)
     upstream = to_upstream(module)
@@ -54,7 +56,7 @@ def compile_request(fn: types.FunctionType, arg_types: tuple[Attribute, ...], re
         with context():
             stages["llvm"] = str(upstream)
         stages["llvmir"] = llvm_ir(stages["llvm"])
-    compiled = CompiledRequest(NativeFunction(upstream, arg_kinds, result_kinds), info, stages)
+    compiled = CompiledRequest(NativeFunction(upstream, abi, checks), info, stages)
     _CACHE[key] = compiled
     return compiled
 

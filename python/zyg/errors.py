@@ -79,3 +79,29 @@ class LoweringError(ZygError):
 
     This is a bug in zyg; the message names the stage and the file the IR was written to.
     """
+
+
+class ShapeError(ZygError, ValueError):
+    """At run time, array shapes do not fit an operation: `(3, 4) @ (5, 6)`, a broadcast of
+    incompatible shapes, a reshape to a different size. Raised instead of computing garbage.
+
+    Fix: check the shapes of the arguments; the message names the operation and the shapes.
+    """
+
+
+class ZygIndexError(ZygError, IndexError):
+    """At run time, an index is out of range for the array's axis.
+
+    Fix: the message gives the index and the axis size.
+    """
+
+
+class ZygZeroDivisionError(ZygError, ZeroDivisionError):
+    """At run time, an integer division or modulo by zero."""
+
+
+RUNTIME_ERRORS: dict[str, type[ZygError]] = {
+    "ValueError": ShapeError,
+    "IndexError": ZygIndexError,
+    "ZeroDivisionError": ZygZeroDivisionError,
+}

@@ -15,7 +15,7 @@ from xdsl.transforms import get_all_passes as xdsl_passes
 from zyg.passes import get_all_passes as zyg_passes
 
 AD_PASSES = ("ad-differentiate", "canonicalize", "cse", "dce")
-LOWER_PASSES = ("ad-lower-tapes", "lower-zyg", "canonicalize", "cse", "dce")
+LOWER_PASSES = ("ad-lower-tapes", "lower-zyg-tensors", "lower-zyg", "canonicalize", "cse", "dce")
 STAGES = ("frontend", "ad", "lowered", "llvm", "llvmir")
 
 _PRINT_AFTER = os.environ.get("ZYG_PRINT_IR_AFTER")
@@ -24,17 +24,20 @@ _PRINT_AFTER = os.environ.get("ZYG_PRINT_IR_AFTER")
 def make_context() -> Context:
     """An xDSL context that knows every dialect zyg's IR uses."""
     from xdsl.dialects.arith import Arith
+    from xdsl.dialects.bufferization import Bufferization
     from xdsl.dialects.builtin import Builtin
     from xdsl.dialects.func import Func
+    from xdsl.dialects.linalg import Linalg
     from xdsl.dialects.llvm import LLVM
     from xdsl.dialects.math import Math
     from xdsl.dialects.scf import Scf
+    from xdsl.dialects.tensor import Tensor
 
     from zyg.dialects.ad import AD
     from zyg.dialects.zyg import Zyg
 
     ctx = Context()
-    for dialect in (Builtin, Func, Arith, Math, Scf, LLVM, Zyg, AD):
+    for dialect in (Builtin, Func, Arith, Math, Scf, Tensor, Linalg, Bufferization, LLVM, Zyg, AD):
         ctx.load_dialect(dialect)
     return ctx
 

@@ -49,7 +49,7 @@ def pullback_select(ctx, op: arith.SelectOp, cts):
     """z = c ? a : b  =>  a_ct = c ? z_ct : 0, b_ct = c ? 0 : z_ct"""
     (ct,) = cts
     cond = ctx.primal(op.cond)
-    zero = ctx.zero(ct.type)
+    zero = ctx.zero_like(ct)
     return [None, ctx.emit(arith.SelectOp(cond, ct, zero)), ctx.emit(arith.SelectOp(cond, zero, ct))]
 
 

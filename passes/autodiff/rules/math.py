@@ -28,7 +28,7 @@ def _z(ctx, op):
 
 
 def _one_minus_square(ctx, v):
-    return ctx.emit(arith.SubfOp(ctx.const(1.0, v.type), ctx.emit(arith.MulfOp(v, v))))
+    return ctx.emit(arith.SubfOp(ctx.const(1.0, v), ctx.emit(arith.MulfOp(v, v))))
 
 
 def d_sin(ctx, op):
@@ -44,7 +44,7 @@ def d_cos(ctx, op):
 def d_tan(ctx, op):
     """tan' = 1 + tan^2"""
     z = _z(ctx, op)
-    return ctx.emit(arith.AddfOp(ctx.const(1.0, z.type), ctx.emit(arith.MulfOp(z, z))))
+    return ctx.emit(arith.AddfOp(ctx.const(1.0, z), ctx.emit(arith.MulfOp(z, z))))
 
 
 def d_asin(ctx, op):
@@ -60,7 +60,7 @@ def d_acos(ctx, op):
 def d_atan(ctx, op):
     """atan' = 1 / (1 + x^2)"""
     x = _x(ctx, op)
-    one = ctx.const(1.0, x.type)
+    one = ctx.const(1.0, x)
     return ctx.emit(arith.DivfOp(one, ctx.emit(arith.AddfOp(one, ctx.emit(arith.MulfOp(x, x))))))
 
 
@@ -87,26 +87,26 @@ def d_exp(ctx, op):
 def d_expm1(ctx, op):
     """expm1' = expm1 + 1"""
     z = _z(ctx, op)
-    return ctx.emit(arith.AddfOp(z, ctx.const(1.0, z.type)))
+    return ctx.emit(arith.AddfOp(z, ctx.const(1.0, z)))
 
 
 def d_log(ctx, op):
     """log' = 1 / x"""
     x = _x(ctx, op)
-    return ctx.emit(arith.DivfOp(ctx.const(1.0, x.type), x))
+    return ctx.emit(arith.DivfOp(ctx.const(1.0, x), x))
 
 
 def d_log1p(ctx, op):
     """log1p' = 1 / (1 + x)"""
     x = _x(ctx, op)
-    one = ctx.const(1.0, x.type)
+    one = ctx.const(1.0, x)
     return ctx.emit(arith.DivfOp(one, ctx.emit(arith.AddfOp(one, x))))
 
 
 def _d_log_base(base: float):
     def d(ctx, op):
         x = _x(ctx, op)
-        return ctx.emit(arith.DivfOp(ctx.const(1.0 / pymath.log(base), x.type), x))
+        return ctx.emit(arith.DivfOp(ctx.const(1.0 / pymath.log(base), x), x))
 
     d.__doc__ = f"log_{base:g}' = 1 / (x ln {base:g})"
     return d
@@ -115,14 +115,14 @@ def _d_log_base(base: float):
 def d_sqrt(ctx, op):
     """sqrt' = 1 / (2 sqrt(x))"""
     z = _z(ctx, op)
-    return ctx.emit(arith.DivfOp(ctx.const(0.5, z.type), z))
+    return ctx.emit(arith.DivfOp(ctx.const(0.5, z), z))
 
 
 def d_absf(ctx, op):
     """|x|' = sign(x), taken as +1 at 0 (as JAX does)"""
     x = _x(ctx, op)
-    negative = ctx.emit(arith.CmpfOp(x, ctx.const(0.0, x.type), "olt"))
-    return ctx.emit(arith.SelectOp(negative, ctx.const(-1.0, x.type), ctx.const(1.0, x.type)))
+    negative = ctx.emit(arith.CmpfOp(x, ctx.const(0.0, x), "olt"))
+    return ctx.emit(arith.SelectOp(negative, ctx.const(-1.0, x), ctx.const(1.0, x)))
 
 
 def pullback_atan2(ctx, op: m.Atan2Op, cts):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from xdsl.dialects import arith
 from xdsl.dialects import math as m
 from zyg.dialects import zyg
-from zyg.frontend.types import I64
+from zyg.frontend.types import I64, element_type
 
 
 def pullback_pow(ctx, op: zyg.PowOp, cts):
@@ -13,18 +13,18 @@ def pullback_pow(ctx, op: zyg.PowOp, cts):
     0 where a == 0, the limit the gradient takes along a -> 0+ when b > 0)"""
     (ct,) = cts
     a, b = ctx.primal(op.base), ctx.primal(op.exponent)
-    if b.type == I64:
-        one = ctx.const(1, I64)
+    if element_type(b.type) == I64:
+        one = ctx.const(1, b)
         a_pow = ctx.emit(zyg.PowOp(a, ctx.emit(arith.SubiOp(b, one))))
-        b_float = ctx.emit(arith.SIToFPOp(b, a.type))
+        b_float = ctx.emit(arith.SIToFPOp(b, a.type))  # a tensor exponent has the base's shape
         return [ctx.emit(arith.MulfOp(ct, ctx.emit(arith.MulfOp(b_float, a_pow)))), None]
-    a_pow = ctx.emit(zyg.PowOp(a, ctx.emit(arith.SubfOp(b, ctx.const(1.0, b.type)))))
+    a_pow = ctx.emit(zyg.PowOp(a, ctx.emit(arith.SubfOp(b, ctx.const(1.0, b)))))
     a_ct = ctx.emit(arith.MulfOp(ct, ctx.emit(arith.MulfOp(b, a_pow)))) if ctx.active(op.base) else None
     b_ct = None
     if ctx.active(op.exponent):
-        zero = ctx.const(0.0, a.type)
+        zero = ctx.const(0.0, a)
         is_zero = ctx.emit(arith.CmpfOp(a, zero, "oeq"))
-        log_a = ctx.emit(m.LogOp(ctx.emit(arith.SelectOp(is_zero, ctx.const(1.0, a.type), a))))
+        log_a = ctx.emit(m.LogOp(ctx.emit(arith.SelectOp(is_zero, ctx.const(1.0, a), a))))
         b_ct = ctx.emit(arith.MulfOp(ct, ctx.emit(arith.MulfOp(ctx.primal(op.result), log_a))))
     return [a_ct, b_ct]
 

@@ -15,7 +15,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.printer import Printer
 
-from zyg.backend.runtime import RUNTIME_SYMBOLS, TAPE_RUNTIME
+from zyg.backend.runtime import ERROR_RUNTIME, ERROR_SYMBOLS, RUNTIME_SYMBOLS, TAPE_RUNTIME
 from zyg.errors import LoweringError
 
 _CONTEXT: ir.Context | None = None
@@ -33,16 +33,21 @@ def module_text(module: ModuleOp) -> str:
     """Generic MLIR text of `module`, with the runtime functions it declares defined."""
     out = io.StringIO()
     printer = Printer(stream=out, print_generic_format=True, print_debuginfo=True)
-    uses_runtime = False
+    uses_tape = uses_errors = False
     out.write("module {\n")
     for op in module.body.block.ops:
         if isinstance(op, func.FuncOp) and op.sym_name.data in RUNTIME_SYMBOLS:
-            uses_runtime = True
+            if op.sym_name.data in ERROR_SYMBOLS:
+                uses_errors = True
+            else:
+                uses_tape = True
             continue
         printer.print_op(op)
         out.write("\n")
-    if uses_runtime:
+    if uses_tape:
         out.write(TAPE_RUNTIME)
+    if uses_errors:
+        out.write(ERROR_RUNTIME)
     out.write("}\n")
     return out.getvalue()
 

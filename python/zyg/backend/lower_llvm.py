@@ -1,16 +1,41 @@
-"""The upstream MLIR pipeline from `func`/`scf`/`arith`/`math` (+ `llvm`) to the LLVM dialect.
+"""The upstream MLIR pipeline from `func`/`scf`/`arith`/`math`/`linalg`/`tensor` (+ `llvm`) to LLVM.
 
-One pass string, run by the official bindings' `PassManager`; `zyg` and `ad` are gone by then.
+Two pass strings, run by the official bindings' `PassManager`; `zyg` and `ad` are gone by then.
+Elementwise `linalg.generic`s fuse into one loop nest, tensors bufferize in place where they can
+(function arguments are read-only: a write makes a copy), buffers are freed by the ownership-based
+deallocation pipeline, and what the entry returns is owned by the caller.
 """
 
-LOWER_TO_LLVM = (
+from __future__ import annotations
+
+import os
+
+import mlir
+
+LOWER_TO_LOOPS = (
     "builtin.module("
     "symbol-dce,canonicalize,cse,"
+    "linalg-fuse-elementwise-ops,"
+    "one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops function-boundary-type-conversion=fully-dynamic-layout-map},"
+    "buffer-deallocation-pipeline,"
+    "convert-bufferization-to-memref,"
+    "convert-linalg-to-loops,"
+    "canonicalize,cse"
+    ")"
+)
+
+# Between the two halves, `widen_bool_memrefs` stores booleans as bytes.
+LOWER_TO_LLVM = (
+    "builtin.module("
     "convert-scf-to-cf,"
+    "expand-strided-metadata,"
+    "lower-affine,"
+    "finalize-memref-to-llvm,"
     "convert-math-to-funcs{convert-ctlz=false},"
     "convert-math-to-llvm,"
     "convert-math-to-libm,"
     "convert-arith-to-llvm,"
+    "convert-index-to-llvm,"
     "convert-cf-to-llvm,"
     "convert-func-to-llvm,"
     "reconcile-unrealized-casts"
@@ -18,3 +43,12 @@ LOWER_TO_LLVM = (
 )
 
 OPT_LEVEL = 3
+
+
+def runtime_libraries() -> list[str]:
+    """The MLIR wheel's C runner utilities (`memrefCopy` for strided copies), loaded into the JIT."""
+    for path in mlir.__path__:
+        candidate = os.path.join(path, "lib", "libmlir_c_runner_utils.so")
+        if os.path.exists(candidate):
+            return [candidate]
+    return []

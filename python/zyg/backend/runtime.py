@@ -1,4 +1,8 @@
-"""Runtime support compiled into every module that uses a tape, as upstream MLIR text.
+"""Runtime support compiled into the modules that use it, as upstream MLIR text.
+
+Run-time errors: `@_zyg_fail(code, v0, ..., v7)` records a failed check (its code and eight integers
+for the message) and `longjmp`s back to the `setjmp` in `@zyg_entry`; `@_zyg_take_error()` reads and
+clears the record. Memory the failed call had allocated is not freed (the error path only).
 
 The tape is a growable LIFO stack of 8-byte slots behind an opaque `!llvm.ptr` to
 `{ptr data, i64 size, i64 capacity}`; capacity doubles when full. The functions are private, so
@@ -93,4 +97,65 @@ TAPE_RUNTIME = f"""
   }}
 """
 
-RUNTIME_SYMBOLS = frozenset(RUNTIME_FUNCTIONS)
+ERROR_RUNTIME = """
+  llvm.mlir.global internal @_zyg_jmpbuf() {addr_space = 0 : i32, alignment = 16 : i64} : !llvm.array<64 x i64> {
+    %z = llvm.mlir.zero : !llvm.array<64 x i64>
+    llvm.return %z : !llvm.array<64 x i64>
+  }
+  llvm.mlir.global internal @_zyg_error() {addr_space = 0 : i32, alignment = 8 : i64} : !llvm.array<9 x i64> {
+    %z = llvm.mlir.zero : !llvm.array<9 x i64>
+    llvm.return %z : !llvm.array<9 x i64>
+  }
+  llvm.func @_setjmp(!llvm.ptr) -> i32 attributes {passthrough = ["returns_twice"]}
+  llvm.func @longjmp(!llvm.ptr, i32) attributes {passthrough = ["noreturn"]}
+  func.func private @_zyg_fail(%code: i64, %v0: i64, %v1: i64, %v2: i64, %v3: i64, %v4: i64, %v5: i64, %v6: i64, %v7: i64) {
+    %record = llvm.mlir.addressof @_zyg_error : !llvm.ptr
+    llvm.store %code, %record : i64, !llvm.ptr
+    %p0 = llvm.getelementptr %record[0, 1] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
+    llvm.store %v0, %p0 : i64, !llvm.ptr
+    %p1 = llvm.getelementptr %record[0, 2] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
+    llvm.store %v1, %p1 : i64, !llvm.ptr
+    %p2 = llvm.getelementptr %record[0, 3] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
+    llvm.store %v2, %p2 : i64, !llvm.ptr
+    %p3 = llvm.getelementptr %record[0, 4] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
+    llvm.store %v3, %p3 : i64, !llvm.ptr
+    %p4 = llvm.getelementptr %record[0, 5] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
+    llvm.store %v4, %p4 : i64, !llvm.ptr
+    %p5 = llvm.getelementptr %record[0, 6] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
+    llvm.store %v5, %p5 : i64, !llvm.ptr
+    %p6 = llvm.getelementptr %record[0, 7] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
+    llvm.store %v6, %p6 : i64, !llvm.ptr
+    %p7 = llvm.getelementptr %record[0, 8] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
+    llvm.store %v7, %p7 : i64, !llvm.ptr
+    %buffer = llvm.mlir.addressof @_zyg_jmpbuf : !llvm.ptr
+    %one = llvm.mlir.constant(1 : i32) : i32
+    llvm.call @longjmp(%buffer, %one) : (!llvm.ptr, i32) -> ()
+    return
+  }
+  func.func private @_zyg_take_error() -> (i64, i64, i64, i64, i64, i64, i64, i64, i64) {
+    %record = llvm.mlir.addressof @_zyg_error : !llvm.ptr
+    %code = llvm.load %record : !llvm.ptr -> i64
+    %p0 = llvm.getelementptr %record[0, 1] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
+    %v0 = llvm.load %p0 : !llvm.ptr -> i64
+    %p1 = llvm.getelementptr %record[0, 2] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
+    %v1 = llvm.load %p1 : !llvm.ptr -> i64
+    %p2 = llvm.getelementptr %record[0, 3] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
+    %v2 = llvm.load %p2 : !llvm.ptr -> i64
+    %p3 = llvm.getelementptr %record[0, 4] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
+    %v3 = llvm.load %p3 : !llvm.ptr -> i64
+    %p4 = llvm.getelementptr %record[0, 5] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
+    %v4 = llvm.load %p4 : !llvm.ptr -> i64
+    %p5 = llvm.getelementptr %record[0, 6] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
+    %v5 = llvm.load %p5 : !llvm.ptr -> i64
+    %p6 = llvm.getelementptr %record[0, 7] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
+    %v6 = llvm.load %p6 : !llvm.ptr -> i64
+    %p7 = llvm.getelementptr %record[0, 8] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
+    %v7 = llvm.load %p7 : !llvm.ptr -> i64
+    %zero = llvm.mlir.constant(0 : i64) : i64
+    llvm.store %zero, %record : i64, !llvm.ptr
+    return %code, %v0, %v1, %v2, %v3, %v4, %v5, %v6, %v7 : i64, i64, i64, i64, i64, i64, i64, i64, i64
+  }
+"""
+
+ERROR_SYMBOLS = frozenset({"_zyg_fail", "_zyg_take_error"})
+RUNTIME_SYMBOLS = frozenset(RUNTIME_FUNCTIONS) | ERROR_SYMBOLS

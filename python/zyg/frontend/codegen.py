@@ -21,16 +21,17 @@ import types
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from xdsl.dialects import arith, func, scf
+from xdsl.dialects import arith, func, scf, tensor
 from xdsl.dialects import math as mathd
 from xdsl.dialects.builtin import FileLineColLoc, FloatAttr, IntAttr, IntegerAttr, StringAttr
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from zyg.dialects import zyg
 from zyg.errors import SourceLoc, UnsupportedSyntaxError, ZygError, ZygTypeError
+from zyg.frontend.arrays import ArrayCodegen, StaticTuple
 from zyg.frontend.scope import Scope
 from zyg.frontend.source import FunctionSource
-from zyg.frontend.types import F64, I1, I64, is_float, is_number, promote, python_type_name
+from zyg.frontend.types import F64, I1, I64, is_array, is_float, is_number, promote, python_type_name, rank_of
 
 if TYPE_CHECKING:
     from zyg.frontend.program import Program
@@ -80,7 +81,7 @@ class Restart(Exception):
     """Internal: a type assumption proved wrong; the program is rebuilt with the corrected one."""
 
 
-class FunctionCodegen(ast.NodeVisitor):
+class FunctionCodegen(ArrayCodegen, ast.NodeVisitor):
     """Builds one `func.func` for one Python function at one argument-type signature."""
 
     def __init__(self, program: Program, fn: types.FunctionType, source: FunctionSource,
@@ -98,6 +99,9 @@ class FunctionCodegen(ast.NodeVisitor):
         self.loop_ids: dict[int, int] = {}
         self.loop_of_jump: dict[int, ast.AST] = {}
         self.flag_mode = False
+        self.shapes: dict[SSAValue, list[SSAValue]] = {}
+        self.parameters: dict[SSAValue, str] = {}
+        self.bound_at: dict[str, int] = {}
         self._index_loops()
 
     # ----------------------------------------------------------------------------------------------
@@ -203,6 +207,8 @@ class FunctionCodegen(ast.NodeVisitor):
         for name, arg in zip(params, self.block.args, strict=True):
             arg.name_hint = name
             self.scope.set(name, arg)
+            self.parameters[arg] = name
+            self.bound_at[name] = self.loc(fn_node).line
         if isinstance(fn_node, ast.Lambda):
             result = self.visit(fn_node.body)
             self.return_types.append(result.type)
@@ -240,7 +246,7 @@ class FunctionCodegen(ast.NodeVisitor):
     def _settle_return_type(self) -> Attribute:
         actual = self.return_types[0]
         for t in self.return_types[1:]:
-            common = promote(actual, t)
+            common = actual if actual == t else promote(actual, t)
             if common is None:
                 self.error(self.source.node, "the function returns values of different types: "
                            f"{python_type_name(actual)} and {python_type_name(t)}", ZygTypeError)
@@ -252,7 +258,7 @@ class FunctionCodegen(ast.NodeVisitor):
             self.error(node, "`return` without a value; zyg compiles functions that return a number")
         self.node = node
         value = self.visit(node.value)
-        if not is_number(value.type):
+        if not (is_number(value.type) or is_array(value.type)):
             self.error(node, f"cannot return a {python_type_name(value.type)}", ZygTypeError)
         self.return_types.append(value.type)
         return value
@@ -287,27 +293,69 @@ class FunctionCodegen(ast.NodeVisitor):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         if isinstance(node.targets[0], ast.Tuple) and len(node.targets) == 1:
-            values = [self.visit(elt) for elt in node.value.elts]
-            for target, value in zip(node.targets[0].elts, values, strict=True):
-                self.assign(target, value)
+            value = self.visit(node.value)
+            if not isinstance(value, StaticTuple) or len(value.items) != len(node.targets[0].elts):
+                self.error(node, "tuple unpacking needs a tuple of the same length", ZygTypeError)
+            for target, item in zip(node.targets[0].elts, value.items, strict=True):
+                self.assign(target, item)
             return
         value = self.visit(node.value)
         for target in node.targets:
-            self.assign(target, value)
+            if isinstance(target, ast.Subscript):
+                self.assign_item(target, value)
+            else:
+                self.assign(target, value)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         self.assign(node.target, self.visit(node.value))
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        if isinstance(node.target, ast.Subscript):
+            current = self.visit(ast.Subscript(node.target.value, node.target.slice, ast.Load(),
+                                               lineno=node.lineno, col_offset=node.col_offset))
+            self.assign_item(node.target, self.binary(node.op, current, self.visit(node.value)))
+            return
         current = self.visit_Name(ast.Name(node.target.id, ast.Load(), lineno=node.lineno,
                                            col_offset=node.col_offset))
-        self.assign(node.target, self.binary(node.op, current, self.visit(node.value)))
+        updated = self.binary(node.op, current, self.visit(node.value))
+        if is_array(current.type):
+            self.check_mutation(node, node.target.id, current)
+            if updated.type != current.type:
+                self.error(node, f"in-place {type(node.op).__name__} would change the array's type from "
+                           f"{python_type_name(current.type)} to {python_type_name(updated.type)}", ZygTypeError)
+        self.assign(node.target, updated)
 
     def assign(self, target: ast.Name, value: SSAValue) -> None:
-        if not is_number(value.type):
+        if not (is_number(value.type) or is_array(value.type) or isinstance(value, StaticTuple)):
             self.error(target, f"cannot assign a {python_type_name(value.type)}", ZygTypeError)
-        value.name_hint = target.id if target.id.isidentifier() else None
+        if isinstance(value, SSAValue):
+            value.name_hint = target.id if target.id.isidentifier() else None
+        self.bound_at[target.id] = self.loc(target).line
         self.scope.set(target.id, value)
+
+    def assign_item(self, target: ast.Subscript, value: SSAValue) -> None:
+        """`name[index] = value`: rebinds `name` to the updated array (NumPy's in-place update)."""
+        if not isinstance(target.value, ast.Name):
+            self.error(target, "item assignment to anything but a named array", UnsupportedSyntaxError)
+        name = target.value.id
+        array = self.visit(target.value)
+        if not is_array(array.type):
+            self.error(target, f"item assignment to a {python_type_name(array.type)}", ZygTypeError)
+        self.check_mutation(target, name, array)
+        self.scope.set(name, self.array_setitem(target, array, value))
+
+    def check_mutation(self, node: ast.AST, name: str, array: SSAValue) -> None:
+        """Rejects an in-place update that NumPy would make visible through another name."""
+        parameter = self.parameters.get(array)
+        if parameter is not None:
+            self.error(node, f"this updates the argument '{parameter}' in place (line {self.bound_at.get(parameter)}); "
+                       "zyg does not mutate its caller's arrays: copy it first, e.g. "
+                       f"`{name} = {name}.copy()`", UnsupportedSyntaxError)
+        for other, value in self.scope.values.items():
+            if other != name and value is array and not other.startswith("."):
+                self.error(node, f"this updates the array that '{other}' also names (bound at line "
+                           f"{self.bound_at.get(other)}); NumPy would change '{other}' too: copy it first, "
+                           f"e.g. `{name} = {other}.copy()`", UnsupportedSyntaxError)
 
     def visit_Return(self, node: ast.Return) -> None:
         value = self.visit_return_value(node)
@@ -360,6 +408,8 @@ class FunctionCodegen(ast.NodeVisitor):
             self.scope.set(name, result)
 
     def _join_type(self, name: str, a: Attribute, b: Attribute, node: ast.AST) -> Attribute:
+        if a == b and not isinstance(a, str):
+            return a
         joined = promote(a, b)
         if joined is None or (a != b and I1 in (a, b)):
             self.error(node, f"variable '{name}' is a {python_type_name(a)} on one path and a "
@@ -436,6 +486,9 @@ class FunctionCodegen(ast.NodeVisitor):
             t1 = self.scope.get(name).type
             if t1 == t0:
                 continue
+            if is_array(t0) or is_array(t1):
+                self.error(node, f"variable '{name}' changes type inside the loop, from "
+                           f"{python_type_name(t0)} to {python_type_name(t1)}; give it one type", ZygTypeError)
             if promote(t0, t1) == F64 and t0 != I1 and t1 != I1 and not name.startswith("."):
                 self.program.widen(self.source, node, name)
                 raise Restart()
@@ -618,7 +671,61 @@ class FunctionCodegen(ast.NodeVisitor):
         return self.static_to_value(node, self.static_value(node))
 
     def visit_Attribute(self, node: ast.Attribute) -> SSAValue:
+        if self.is_local(node.value):
+            return self.array_attribute(node, self.visit(node.value))
         return self.static_to_value(node, self.static_value(node))
+
+    def is_local(self, node: ast.AST) -> bool:
+        """Whether `node` computes a value (not a module or function known at compile time)."""
+        if isinstance(node, ast.Name):
+            return node.id in self.scope or node.id in self.scope.partial
+        if isinstance(node, ast.Attribute):
+            return self.is_local(node.value)
+        return True
+
+    def array_attribute(self, node: ast.Attribute, x: SSAValue) -> SSAValue:
+        if not is_array(x.type):
+            self.error(node, f"attribute '{node.attr}' of a {python_type_name(x.type)}", UnsupportedSyntaxError)
+        if node.attr == "shape":
+            return self.shape_tuple(x)
+        if node.attr == "ndim":
+            return self.const(rank_of(x.type))
+        if node.attr == "size":
+            size = self.const(1)
+            for d in self.dims(x):
+                size = self.value(arith.MuliOp(size, self.to_int(d)))
+            return size
+        if node.attr == "T":
+            return self.transpose(x)
+        self.error(node, f"array attribute '.{node.attr}' is not supported", UnsupportedSyntaxError)
+
+    def visit_Tuple(self, node: ast.Tuple) -> StaticTuple:
+        return StaticTuple(tuple(self.visit(elt) for elt in node.elts))
+
+    def visit_Subscript(self, node: ast.Subscript) -> SSAValue:
+        base = self.visit(node.value)
+        if isinstance(base, StaticTuple):
+            index = self.static_argument(node.slice)
+            if not isinstance(index, int) or not -len(base.items) <= index < len(base.items):
+                self.error(node, f"tuple index {index!r} out of range or not known at compile time", ZygTypeError)
+            return base.items[index]
+        if not is_array(base.type):
+            self.error(node, f"indexing a {python_type_name(base.type)}", ZygTypeError)
+        return self.array_getitem(node, base)
+
+    def static_argument(self, node: ast.AST) -> object:
+        """A value that must be known at compile time (an axis, a dtype): a literal or a global."""
+        try:
+            return ast.literal_eval(node)
+        except (ValueError, TypeError, SyntaxError):
+            pass
+        if not self.is_local(node) and isinstance(node, (ast.Name, ast.Attribute)):
+            return self.static_value(node)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            inner = self.static_argument(node.operand)
+            if isinstance(inner, (int, float)):
+                return -inner
+        self.error(node, f"`{ast.unparse(node)}` must be known at compile time here", ZygTypeError)
 
     def static_to_value(self, node: ast.AST, obj: object) -> SSAValue:
         if isinstance(obj, (bool, int, float)):
@@ -656,6 +763,12 @@ class FunctionCodegen(ast.NodeVisitor):
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> SSAValue:
         operand = self.visit(node.operand)
+        if is_array(operand.type):
+            if isinstance(node.op, ast.USub):
+                return self.negate(operand)
+            if isinstance(node.op, ast.UAdd):
+                return operand
+            self.error(node, "unsupported unary operator on an array", UnsupportedSyntaxError)
         if isinstance(node.op, ast.Not):
             return self.logical_not(operand)
         if isinstance(node.op, ast.UAdd):
@@ -675,6 +788,10 @@ class FunctionCodegen(ast.NodeVisitor):
         return self.binary(node.op, lhs, rhs, node.right)
 
     def binary(self, op: ast.operator, lhs: SSAValue, rhs: SSAValue, rhs_node: ast.AST | None = None) -> SSAValue:
+        if isinstance(lhs, StaticTuple) or isinstance(rhs, StaticTuple):
+            self.error(None, "arithmetic on tuples is not supported", UnsupportedSyntaxError)
+        if is_array(lhs.type) or is_array(rhs.type) or isinstance(op, ast.MatMult):
+            return self.array_binary(op, lhs, rhs)
         if isinstance(op, ast.Pow):
             return self.power(lhs, rhs, rhs_node)
         common = promote(lhs.type, rhs.type)
@@ -761,6 +878,8 @@ class FunctionCodegen(ast.NodeVisitor):
         return result
 
     def compare(self, op: ast.cmpop, lhs: SSAValue, rhs: SSAValue) -> SSAValue:
+        if is_array(lhs.type) or is_array(rhs.type):
+            return self.array_compare(op, lhs, rhs)
         common = promote(lhs.type, rhs.type)
         if common == F64:
             return self.value(arith.CmpfOp(self.convert(lhs, F64), self.convert(rhs, F64),
@@ -774,7 +893,13 @@ class FunctionCodegen(ast.NodeVisitor):
     # ----------------------------------------------------------------------------------------------
 
     def visit_Call(self, node: ast.Call) -> SSAValue:
+        if isinstance(node.func, ast.Attribute) and self.is_local(node.func.value):
+            return self.call_method(node)
         callee = self.static_value(node.func)
+        handler = _numpy_handler(callee)  # before user functions: many NumPy functions are Python
+        if handler is not None:
+            args = [self.visit(a) for a in node.args]
+            return handler(self, node, args, {kw.arg: kw.value for kw in node.keywords})
         if isinstance(callee, types.FunctionType):
             return self.call_user_function(node, callee)
         if not _is_supported_callee(callee):  # before the arguments, which may not be numbers
@@ -795,6 +920,24 @@ class FunctionCodegen(ast.NodeVisitor):
                 return self.convert(arg, I64)
             return self.value(arith.FPToSIOp(self.value(_MATH_ROUNDING[callee](arg)), I64))
         self.error(node, f"call to unsupported function '{_callee_name(callee)}'", UnsupportedSyntaxError)
+
+    def call_method(self, node: ast.Call) -> SSAValue:
+        """`x.sum(axis=0)` and other array methods: the NumPy function with `x` first."""
+        from zyg.frontend.numpy_functions import ARRAY_METHODS
+
+        receiver = self.visit(node.func.value)
+        name = node.func.attr
+        if not is_array(receiver.type):
+            self.error(node, f"method '{name}' of a {python_type_name(receiver.type)}", UnsupportedSyntaxError)
+        if name == "copy":  # a new value (for the alias checks); bufferization copies only if needed
+            return self.with_dims(self.value(tensor.CastOp(receiver, receiver.type)), self.dims(receiver))
+        handler = ARRAY_METHODS.get(name)
+        if handler is None:
+            self.error(node, f"array method '.{name}()' is not supported", UnsupportedSyntaxError)
+        as_function = ast.Call(node.func, [node.func.value, *node.args], node.keywords,
+                               lineno=node.lineno, col_offset=node.col_offset)
+        args = [receiver, *(self.visit(a) for a in node.args)]
+        return handler(self, as_function, args, {kw.arg: kw.value for kw in node.keywords})
 
     def _expect_arity(self, node: ast.Call, args: list[SSAValue], *counts: int) -> None:
         if len(args) not in counts:
@@ -862,6 +1005,16 @@ def _builtin_min_max(is_max: bool):
     return handler
 
 
+def _builtin_len(cg: FunctionCodegen, node: ast.Call, args: list[SSAValue]) -> SSAValue:
+    cg._expect_arity(node, args, 1)
+    x = args[0]
+    if isinstance(x, StaticTuple):
+        return cg.const(len(x.items))
+    if not is_array(x.type) or rank_of(x.type) == 0:
+        cg.error(node, f"len() of a {python_type_name(x.type)}", ZygTypeError)
+    return cg.to_int(cg.dims(x)[0])
+
+
 def _builtin_float(cg: FunctionCodegen, node: ast.Call, args: list[SSAValue]) -> SSAValue:
     cg._expect_arity(node, args, 1)
     return cg.convert(cg._number(node, args[0]), F64)
@@ -926,6 +1079,7 @@ _BUILTIN_HANDLERS: dict[object, Callable[[FunctionCodegen, ast.Call, list[SSAVal
     int: _builtin_int,
     bool: _builtin_bool,
     round: _builtin_round,
+    len: _builtin_len,
     math.atan2: _math_binary(mathd.Atan2Op),
     math.hypot: _math_binary(zyg.HypotOp),
     math.pow: _math_pow,
@@ -951,6 +1105,15 @@ def _lookup_static(fn: types.FunctionType, name: str) -> tuple[bool, object]:
     if hasattr(builtins, name):
         return True, getattr(builtins, name)
     return False, None
+
+
+def _numpy_handler(obj: object):
+    from zyg.frontend.numpy_functions import NUMPY_HANDLERS
+
+    try:
+        return NUMPY_HANDLERS.get(obj)
+    except TypeError:  # unhashable
+        return None
 
 
 def _is_supported_callee(obj: object) -> bool:
@@ -992,6 +1155,8 @@ def _assigned_names(stmts: list[ast.stmt], cg: FunctionCodegen) -> list[str]:
         for n in ast.walk(stmt):
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
                 names[n.id] = None
+            elif isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name):
+                names[n.value.id] = None  # `y[i] = v` rebinds y to the updated array
             elif isinstance(n, ast.Return):
                 names[RET_FLAG] = None
                 names[RET_VALUE] = None

@@ -38,11 +38,8 @@ _REJECTED: dict[type[ast.AST], str] = {
     ast.List: "a list",
     ast.Dict: "a dict",
     ast.Set: "a set",
-    ast.Tuple: "a tuple",
     ast.Starred: "a starred expression",
     ast.JoinedStr: "an f-string",
-    ast.Subscript: "indexing (`x[...]`)",
-    ast.Slice: "a slice",
     ast.NamedExpr: "an assignment expression (`:=`)",
     ast.Match: "a `match` statement",
 }
@@ -87,23 +84,22 @@ class LanguageFence(ast.NodeVisitor):
     def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
             if isinstance(target, ast.Tuple):
-                self._check_unpacking(target, node.value)
+                if len(node.targets) != 1:
+                    self.error(target, "chained assignment with tuple unpacking")
+                for elt in target.elts:
+                    self._check_target(elt, allow_item=False)
                 continue
             self._check_target(target)
-        if not isinstance(node.value, ast.Tuple):
-            self.visit(node.value)
+        self.visit(node.value)
 
-    def _check_unpacking(self, target: ast.Tuple, value: ast.AST) -> None:
-        if not isinstance(value, ast.Tuple) or len(value.elts) != len(target.elts):
-            self.error(target, "tuple unpacking of anything but a tuple of the same length")
-        for elt in target.elts:
-            self._check_target(elt)
-        for elt in value.elts:
-            self.visit(elt)
-
-    def _check_target(self, target: ast.AST) -> None:
+    def _check_target(self, target: ast.AST, allow_item: bool = True) -> None:
+        if isinstance(target, ast.Subscript) and allow_item:
+            self.visit(target.slice)
+            if not isinstance(target.value, ast.Name):
+                self.error(target, "item assignment to anything but a named array")
+            return
         if not isinstance(target, ast.Name):
-            self.error(target, "assignment to anything but a plain variable")
+            self.error(target, "assignment to anything but a plain variable or an array item")
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         self._check_target(node.target)
@@ -136,8 +132,8 @@ class LanguageFence(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
-        if isinstance(node.op, (ast.MatMult, ast.LShift, ast.RShift)):
-            self.error(node, f"the `{type(node.op).__name__}` operator on scalars")
+        if isinstance(node.op, (ast.LShift, ast.RShift)):
+            self.error(node, f"the `{type(node.op).__name__}` operator")
         self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:

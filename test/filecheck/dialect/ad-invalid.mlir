@@ -69,8 +69,63 @@ func.func @push_onto_non_tape(%t: f64, %x: f64) {
 
 // -----
 
-// CHECK: Unexpected attribute i64
+// CHECK: ad.zero: a zero cotangent must be a float or a float tensor, got i64
 func.func @zero_int() -> i64 {
   %z = ad.zero : i64
   func.return %z : i64
+}
+
+// -----
+
+// CHECK: ad.zero: a tensor zero needs `like` (and a scalar zero must not have it)
+func.func @zero_tensor_without_like() -> tensor<?xf64> {
+  %z = ad.zero : tensor<?xf64>
+  func.return %z : tensor<?xf64>
+}
+
+// -----
+
+// CHECK: ad.zero: a tensor zero needs `like` (and a scalar zero must not have it)
+func.func @zero_scalar_with_like(%x: f64) -> f64 {
+  %z = ad.zero like %x : f64
+  func.return %z : f64
+}
+
+// -----
+
+// The `like` operand and the result share one type variable, so a mismatch fails the operand
+// constraint before verify_ runs.
+// CHECK: result 'result' at position 0 does not verify:
+// CHECK-NEXT: attribute tensor<?x?xf64> expected from variable 'T', but got tensor<?xf64>
+func.func @zero_like_type(%x: tensor<?x?xf64>) -> tensor<?xf64> {
+  %z = "ad.zero"(%x) : (tensor<?x?xf64>) -> tensor<?xf64>
+  func.return %z : tensor<?xf64>
+}
+
+// -----
+
+// CHECK: ad.add: cotangents must be floats or float tensors, got i64
+func.func @add_int(%a: i64, %b: i64) -> i64 {
+  %s = ad.add %a, %b : i64
+  func.return %s : i64
+}
+
+// -----
+
+// CHECK: ad.add: cotangents must be floats or float tensors, got tensor<?xi64>
+func.func @add_int_tensor(%a: tensor<?xi64>, %b: tensor<?xi64>) -> tensor<?xi64> {
+  %s = ad.add %a, %b : tensor<?xi64>
+  func.return %s : tensor<?xi64>
+}
+
+// -----
+
+// CHECK: ad.vjp: the seed must be a float or a float tensor, got i64
+func.func @f(%x: f64) -> i64 {
+  %n = arith.fptosi %x : f64 to i64
+  func.return %n : i64
+}
+func.func @vjp_int_seed(%x: f64, %s: i64) -> f64 {
+  %y, %dx = ad.vjp @f(%x) seed %s : (f64), i64 -> i64, f64
+  func.return %dx : f64
 }

@@ -56,6 +56,8 @@ def math_calls(x):
 print(zyg.jit(math_calls).ir("frontend", 1.0))
 
 
-# The entry point the JIT calls wraps the compiled function.
-# CHECK-LABEL: func.func @zyg_entry(
+# The request calls the compiled function; the entry point the JIT calls runs it under setjmp.
+# CHECK-LABEL: func.func private @zyg_body(
 # CHECK-NEXT:    func.call @math_calls_f64(
+# CHECK-LABEL: func.func @zyg_entry(
+# CHECK:         func.call @zyg_body(

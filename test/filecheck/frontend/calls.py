@@ -30,7 +30,7 @@ def caller(x, n):
 # CHECK-NEXT:    %[[B:.*]] = func.call @square_f64(%[[TX]]) : (f64) -> f64
 # CHECK:         func.call @square_i64(%[[N]]) : (i64) -> i64
 
-# CHECK-LABEL: func.func @zyg_entry(
+# CHECK-LABEL: func.func private @zyg_body(
 # CHECK-NEXT:    func.call @caller_f64_i64(
 print(zyg.jit(caller).ir("frontend", 1.0, 2))
 

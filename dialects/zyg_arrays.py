@@ -1,0 +1,340 @@
+"""The array half of the `zyg` dialect: NumPy-level operations on value-semantic tensors.
+
+Arrays are builtin `tensor<?x...xT>` with dynamic dimensions. Elementwise arithmetic and `math`
+functions are the upstream `arith`/`math` ops applied to tensors of one shape, scalar reads and writes
+are `tensor.extract`/`tensor.insert`; the ops here are the ones NumPy defines and upstream lacks, kept
+whole through autodiff so their adjoints stay NumPy-sized (a matmul's adjoint is two matmuls, not a
+differentiated loop nest). `lower-zyg-tensors` turns them into `linalg`/`tensor` afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from xdsl.dialects.builtin import (
+    DYNAMIC_INDEX,
+    AnyFloat,
+    BoolAttr,
+    DenseArrayBase,
+    IndexType,
+    IntegerType,
+    StringAttr,
+    TensorType,
+    UnitAttr,
+    i64,
+)
+from xdsl.ir import Attribute, SSAValue
+from xdsl.irdl import (
+    AnyAttr,
+    IRDLOperation,
+    ParsePropInAttrDict,
+    irdl_op_definition,
+    operand_def,
+    opt_prop_def,
+    prop_def,
+    result_def,
+    traits_def,
+    var_operand_def,
+)
+from xdsl.traits import Pure
+from xdsl.utils.exceptions import VerifyException
+
+REDUCTIONS = ("sum", "prod", "max", "min")
+
+
+def _rank(t: Attribute) -> int:
+    return len(t.get_shape()) if isinstance(t, TensorType) else 0
+
+
+def _element(t: Attribute) -> Attribute:
+    return t.element_type if isinstance(t, TensorType) else t
+
+
+def _dims_match(op: IRDLOperation, dims: Sequence[SSAValue], result: SSAValue) -> None:
+    if len(dims) != _rank(result.type):
+        raise VerifyException(
+            f"{op.name}: {len(dims)} dimension operands for a result of rank {_rank(result.type)}"
+        )
+
+
+@irdl_op_definition
+class SplatOp(IRDLOperation):
+    """An array of the given dimensions filled with one scalar (`np.full`).
+
+    ```mlir
+    %a = zyg.splat %x [%d0, %d1] : f64 -> tensor<?x?xf64>
+    ```
+    """
+
+    name = "zyg.splat"
+    value = operand_def(AnyAttr())
+    dims = var_operand_def(IndexType)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$value `[` $dims `]` attr-dict `:` type($value) `->` type($result)"
+
+    def __init__(self, value: SSAValue, dims: Sequence[SSAValue], result_type: Attribute):
+        super().__init__(operands=[value, dims], result_types=[result_type])
+
+    def verify_(self) -> None:
+        _dims_match(self, self.dims, self.result)
+        if self.value.type != self.result.type.element_type:
+            raise VerifyException(
+                f"zyg.splat: a {self.value.type} value cannot fill a tensor of {self.result.type.element_type}"
+            )
+
+
+@irdl_op_definition
+class BroadcastToOp(IRDLOperation):
+    """NumPy broadcasting of `source` to the given dimensions (`np.broadcast_to`).
+
+    Missing leading dimensions are added; a dimension of size 1 is repeated. The frontend has checked
+    that the shapes are compatible before this op runs. With `expand_only` the frontend also knows
+    that the trailing dimensions already equal the source's, so only leading axes are added.
+
+    ```mlir
+    %b = zyg.broadcast_to %x [%d0, %d1] : tensor<?xf64> -> tensor<?x?xf64>
+    %r = zyg.broadcast_to %v [%d0, %d1] {expand_only} : tensor<?xf64> -> tensor<?x?xf64>
+    ```
+    """
+
+    name = "zyg.broadcast_to"
+    source = operand_def(TensorType)
+    dims = var_operand_def(IndexType)
+    expand_only = opt_prop_def(UnitAttr)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$source `[` $dims `]` attr-dict `:` type($source) `->` type($result)"
+
+    def __init__(self, source: SSAValue, dims: Sequence[SSAValue], expand_only: bool = False):
+        result_type = TensorType(source.type.element_type, [DYNAMIC_INDEX] * len(dims))
+        properties = {"expand_only": UnitAttr()} if expand_only else {}
+        super().__init__(operands=[source, dims], result_types=[result_type], properties=properties)
+
+    def verify_(self) -> None:
+        _dims_match(self, self.dims, self.result)
+        if _rank(self.source.type) > _rank(self.result.type):
+            raise VerifyException("zyg.broadcast_to: the result rank is smaller than the source rank")
+
+
+@irdl_op_definition
+class SumToOp(IRDLOperation):
+    """The adjoint of broadcasting: sums `source` down to the given dimensions (its "unbroadcast").
+
+    Leading axes the result lacks are summed away; an axis where the result has size 1 and `source`
+    does not is summed with keepdims.
+
+    ```mlir
+    %s = zyg.sum_to %ct [%n] : tensor<?x?xf64> -> tensor<?xf64>
+    ```
+    """
+
+    name = "zyg.sum_to"
+    source = operand_def(TensorType)
+    dims = var_operand_def(IndexType)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$source `[` $dims `]` attr-dict `:` type($source) `->` type($result)"
+
+    def __init__(self, source: SSAValue, dims: Sequence[SSAValue]):
+        result_type = TensorType(source.type.element_type, [DYNAMIC_INDEX] * len(dims))
+        super().__init__(operands=[source, dims], result_types=[result_type])
+
+    def verify_(self) -> None:
+        _dims_match(self, self.dims, self.result)
+        if _rank(self.source.type) < _rank(self.result.type):
+            raise VerifyException("zyg.sum_to: the result rank is larger than the source rank")
+
+
+@irdl_op_definition
+class ExpandOp(IRDLOperation):
+    """The adjoint of a reduction: repeats `source` along `axes` to the given dimensions.
+
+    `source` is what `zyg.reduce` over `axes` (with `keepdims` as given) produced from an array of
+    these dimensions: a scalar when every axis was reduced without keepdims.
+
+    ```mlir
+    %e = zyg.expand %ct [%m, %n] {axes = array<i64: 1>, keepdims = false} : tensor<?xf64> -> tensor<?x?xf64>
+    ```
+    """
+
+    name = "zyg.expand"
+    source = operand_def(AnyAttr())
+    dims = var_operand_def(IndexType)
+    axes = prop_def(DenseArrayBase)
+    keepdims = prop_def(BoolAttr)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$source `[` $dims `]` attr-dict `:` type($source) `->` type($result)"
+
+    def __init__(self, source: SSAValue, dims: Sequence[SSAValue], axes: Sequence[int], keepdims: bool):
+        result_type = TensorType(_element(source.type), [DYNAMIC_INDEX] * len(dims))
+        super().__init__(
+            operands=[source, dims],
+            result_types=[result_type],
+            properties={
+                "axes": DenseArrayBase.from_list(i64, sorted(axes)),
+                "keepdims": BoolAttr.from_bool(keepdims),
+            },
+        )
+
+    @property
+    def axis_list(self) -> list[int]:
+        return list(self.axes.get_values())
+
+    def verify_(self) -> None:
+        _dims_match(self, self.dims, self.result)
+        rank = _rank(self.result.type)
+        kept = rank if self.keepdims.value.data else rank - len(self.axis_list)
+        if _rank(self.source.type) != kept:
+            raise VerifyException(f"zyg.expand: a source of rank {_rank(self.source.type)} does not fit axes "
+                                  f"{self.axis_list} of a rank-{rank} result")
+
+
+@irdl_op_definition
+class ReduceOp(IRDLOperation):
+    """A NumPy reduction (`sum`, `prod`, `max`, `min`) over `axes`, with or without `keepdims`.
+
+    The result is a scalar when every axis is reduced without keepdims (as `np.sum(x)` returns a
+    number), else an array.
+
+    ```mlir
+    %s = zyg.reduce %x {kind = "sum", axes = array<i64: 1>, keepdims = false} : tensor<?x?xf64> -> tensor<?xf64>
+    ```
+    """
+
+    name = "zyg.reduce"
+    source = operand_def(TensorType)
+    kind = prop_def(StringAttr)
+    axes = prop_def(DenseArrayBase)
+    keepdims = prop_def(BoolAttr)
+    result = result_def(AnyAttr())
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$source attr-dict `:` type($source) `->` type($result)"
+
+    def __init__(self, source: SSAValue, kind: str, axes: Sequence[int], keepdims: bool):
+        rank = _rank(source.type)
+        element = source.type.element_type
+        kept = rank if keepdims else rank - len(axes)
+        result_type = TensorType(element, [DYNAMIC_INDEX] * kept) if kept else element
+        super().__init__(
+            operands=[source],
+            result_types=[result_type],
+            properties={
+                "kind": StringAttr(kind),
+                "axes": DenseArrayBase.from_list(i64, sorted(axes)),
+                "keepdims": BoolAttr.from_bool(keepdims),
+            },
+        )
+
+    @property
+    def axis_list(self) -> list[int]:
+        return list(self.axes.get_values())
+
+    def verify_(self) -> None:
+        if self.kind.data not in REDUCTIONS:
+            raise VerifyException(f"zyg.reduce: unknown reduction '{self.kind.data}'")
+        rank = _rank(self.source.type)
+        axes = self.axis_list
+        if len(set(axes)) != len(axes) or any(not 0 <= a < rank for a in axes):
+            raise VerifyException(f"zyg.reduce: axes {axes} are not distinct axes of a rank-{rank} tensor")
+        kept = rank if self.keepdims.value.data else rank - len(axes)
+        if _rank(self.result.type) != kept or _element(self.result.type) != self.source.type.element_type:
+            raise VerifyException(f"zyg.reduce: result type {self.result.type} does not fit the reduction")
+
+
+@irdl_op_definition
+class MatmulOp(IRDLOperation):
+    """The matrix product of two rank-2 arrays; the frontend reshapes 1-D and batched operands.
+
+    ```mlir
+    %c = zyg.matmul %a, %b : tensor<?x?xf64>, tensor<?x?xf64> -> tensor<?x?xf64>
+    ```
+    """
+
+    name = "zyg.matmul"
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)"
+
+    def __init__(self, lhs: SSAValue, rhs: SSAValue):
+        super().__init__(operands=[lhs, rhs], result_types=[lhs.type])
+
+    def verify_(self) -> None:
+        if _rank(self.lhs.type) != 2 or self.lhs.type != self.rhs.type:
+            raise VerifyException(
+                f"zyg.matmul: operands must be rank-2 tensors of one type, got {self.lhs.type} and {self.rhs.type}"
+            )
+
+
+@irdl_op_definition
+class TransposeOp(IRDLOperation):
+    """Permutes the axes of an array: result axis `i` is source axis `permutation[i]`.
+
+    ```mlir
+    %t = zyg.transpose %x {permutation = array<i64: 1, 0>} : tensor<?x?xf64> -> tensor<?x?xf64>
+    ```
+    """
+
+    name = "zyg.transpose"
+    source = operand_def(TensorType)
+    permutation = prop_def(DenseArrayBase)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$source attr-dict `:` type($source) `->` type($result)"
+
+    def __init__(self, source: SSAValue, permutation: Sequence[int]):
+        super().__init__(
+            operands=[source],
+            result_types=[source.type],
+            properties={"permutation": DenseArrayBase.from_list(i64, list(permutation))},
+        )
+
+    def verify_(self) -> None:
+        perm = list(self.permutation.get_values())
+        if sorted(perm) != list(range(_rank(self.source.type))):
+            raise VerifyException(f"zyg.transpose: {perm} is not a permutation of the source's axes")
+
+
+@irdl_op_definition
+class CheckOp(IRDLOperation):
+    """A run-time check: when `condition` is false the call stops and Python raises `error`.
+
+    `message` may refer to the integer `values` as `{0}`, `{1}`, ...; the op's location names the
+    user's line in the message.
+
+    ```mlir
+    zyg.check %ok, %n, %m {error = "ValueError", message = "shapes ({0},) and ({1},) differ"} : i64, i64
+    ```
+    """
+
+    name = "zyg.check"
+    condition = operand_def(IntegerType(1))
+    values = var_operand_def(i64)
+    error = prop_def(StringAttr)
+    message = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$condition (`,` $values^ `:` type($values))? attr-dict"
+
+    def __init__(self, condition: SSAValue, values: Sequence[SSAValue], error: str, message: str):
+        super().__init__(
+            operands=[condition, values],
+            properties={"error": StringAttr(error), "message": StringAttr(message)},
+        )
+
+    def verify_(self) -> None:
+        if self.error.data not in ("ValueError", "IndexError", "ZeroDivisionError"):
+            raise VerifyException(f"zyg.check: unknown error kind '{self.error.data}'")
+
+
+def is_float_tensor(t: Attribute) -> bool:
+    return isinstance(t, TensorType) and isinstance(t.element_type, AnyFloat)
+
+
+ARRAY_OPS = [SplatOp, BroadcastToOp, SumToOp, ExpandOp, ReduceOp, MatmulOp, TransposeOp, CheckOp]

@@ -1,0 +1,134 @@
+"""Pullback rules for array ops: `tensor` element reads and writes and the NumPy-level `zyg` ops.
+
+Adjoints stay at NumPy granularity: a broadcast's adjoint sums over the broadcast axes, a matmul's
+adjoint is two matmuls, a reduction's adjoint broadcasts back, and reading one element gives a
+`Scatter` cotangent that is added into the array's cotangent in place (no array-sized work per read).
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects import arith, tensor
+from xdsl.dialects.builtin import TensorType
+from zyg.dialects.zyg_arrays import (
+    BroadcastToOp,
+    ExpandOp,
+    MatmulOp,
+    ReduceOp,
+    SplatOp,
+    SumToOp,
+    TransposeOp,
+)
+
+
+def pullback_extract(ctx, op: tensor.ExtractOp, cts):
+    """z = x[i]  =>  x_ct = a zero array with z_ct at i (kept sparse until it must be dense)"""
+    (ct,) = cts
+    indices = [ctx.primal(i) for i in op.indices]
+    return [ctx.scatter(op.tensor, indices, ct)] + [None] * len(op.indices)
+
+
+def pullback_insert(ctx, op: tensor.InsertOp, cts):
+    """z = x with z[i] = s  =>  s_ct = z_ct[i], x_ct = z_ct with [i] = 0"""
+    (ct,) = cts
+    indices = [ctx.primal(i) for i in op.indices]
+    element = ct.type.element_type
+    s_ct = ctx.emit(tensor.ExtractOp(ct, indices, element)) if ctx.active(op.scalar) else None
+    x_ct = ctx.emit(tensor.InsertOp(ctx.const(0.0, element), ct, indices)) if ctx.active(op.dest) else None
+    return [s_ct, x_ct] + [None] * len(op.indices)
+
+
+def pullback_splat(ctx, op: SplatOp, cts):
+    """z = full(dims, s)  =>  s_ct = sum(z_ct)"""
+    (ct,) = cts
+    rank = len(ct.type.get_shape())
+    return [ctx.emit(ReduceOp(ct, "sum", list(range(rank)), False))] + [None] * len(op.dims)
+
+
+def pullback_broadcast_to(ctx, op: BroadcastToOp, cts):
+    """z = broadcast_to(x, dims)  =>  x_ct = z_ct summed down to x's shape"""
+    (ct,) = cts
+    return [ctx.emit(SumToOp(ct, ctx.primal_dims(op.source)))] + [None] * len(op.dims)
+
+
+def pullback_sum_to(ctx, op: SumToOp, cts):
+    """z = sum_to(x, dims)  =>  x_ct = broadcast_to(z_ct, shape of x)"""
+    (ct,) = cts
+    return [ctx.emit(BroadcastToOp(ct, ctx.primal_dims(op.source)))] + [None] * len(op.dims)
+
+
+def pullback_reduce(ctx, op: ReduceOp, cts):
+    """sum: x_ct = expand(z_ct); prod: x_ct = expand(z_ct * z) / x;
+    max/min: x_ct = expand(z_ct) where x == expand(z) (every tied element gets it), else 0"""
+    (ct,) = cts
+    x = op.source
+    dims = ctx.primal_dims(x)
+    axes, keepdims = op.axis_list, op.keepdims.value.data
+    kind = op.kind.data
+
+    def expand(v):
+        return ctx.emit(ExpandOp(v, dims, axes, keepdims))
+
+    if kind == "sum":
+        return [expand(ct)]
+    if kind == "prod":
+        scaled = ctx.emit(arith.MulfOp(ct, ctx.primal(op.result)))
+        return [ctx.emit(arith.DivfOp(expand(scaled), ctx.primal(x)))]
+    hit = ctx.emit(arith.CmpfOp(ctx.primal(x), expand(ctx.primal(op.result)), "oeq"))
+    spread = expand(ct)
+    return [ctx.emit(arith.SelectOp(hit, spread, ctx.zero_like(spread)))]
+
+
+def pullback_expand(ctx, op: ExpandOp, cts):
+    """z = expand(x) (x broadcast back along reduced axes)  =>  x_ct = sum of z_ct over those axes"""
+    (ct,) = cts
+    return [ctx.emit(ReduceOp(ct, "sum", op.axis_list, op.keepdims.value.data))] + [None] * len(op.dims)
+
+
+def pullback_matmul(ctx, op: MatmulOp, cts):
+    """C = A @ B  =>  A_ct = C_ct @ B^T, B_ct = A^T @ C_ct"""
+    (ct,) = cts
+    a_ct = b_ct = None
+    if ctx.active(op.lhs):
+        b_t = ctx.emit(TransposeOp(ctx.primal(op.rhs), [1, 0]))
+        a_ct = ctx.emit(MatmulOp(ct, b_t))
+    if ctx.active(op.rhs):
+        a_t = ctx.emit(TransposeOp(ctx.primal(op.lhs), [1, 0]))
+        b_ct = ctx.emit(MatmulOp(a_t, ct))
+    return [a_ct, b_ct]
+
+
+def pullback_transpose(ctx, op: TransposeOp, cts):
+    """z = transpose(x, p)  =>  x_ct = transpose(z_ct, p^-1)"""
+    (ct,) = cts
+    perm = list(op.permutation.get_values())
+    inverse = [perm.index(axis) for axis in range(len(perm))]
+    return [ctx.emit(TransposeOp(ct, inverse))]
+
+
+def pullback_cast(ctx, op: tensor.CastOp, cts):
+    """z = x (a copy or a cast between equivalent tensor types)  =>  x_ct = z_ct"""
+    (ct,) = cts
+    return [ct]
+
+
+def pullback_to_integer(ctx, op, cts):
+    """Conversions and comparisons producing integers or booleans carry no gradient."""
+    return [None] * len(op.operands)
+
+
+def is_tensor(v) -> bool:
+    return isinstance(v.type, TensorType)
+
+
+TENSOR_RULES = {
+    tensor.ExtractOp: pullback_extract,
+    tensor.InsertOp: pullback_insert,
+    tensor.CastOp: pullback_cast,
+    SplatOp: pullback_splat,
+    BroadcastToOp: pullback_broadcast_to,
+    SumToOp: pullback_sum_to,
+    ReduceOp: pullback_reduce,
+    ExpandOp: pullback_expand,
+    MatmulOp: pullback_matmul,
+    TransposeOp: pullback_transpose,
+}

@@ -1,0 +1,439 @@
+"""`lower-zyg-tensors`: array ops -> `linalg`/`tensor`/`scf`, after autodiff.
+
+In: IR with tensor-valued `arith`/`math`/`zyg` elementwise ops, the NumPy-level ops of
+`zyg.dialects.zyg_arrays`, tensor `ad.zero`/`ad.add`, and `zyg.check`. Out: elementwise ops become
+one `linalg.generic` each (upstream fuses chains of them into one loop nest), reductions, matmul and
+transposes become `linalg.generic`s too, broadcasts pick a copy-free path at run time when the shapes
+already agree, and each `zyg.check` becomes a call to `@_zyg_fail` under `scf.if`. The checks'
+messages are recorded, in code order, in the module attribute `zyg.checks` for the JIT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import arith, func, scf, tensor
+from xdsl.dialects.builtin import (
+    DYNAMIC_INDEX,
+    AffineMapAttr,
+    AnyFloat,
+    ArrayAttr,
+    FileLineColLoc,
+    FloatAttr,
+    IndexType,
+    IntegerAttr,
+    ModuleOp,
+    StringAttr,
+    TensorType,
+)
+from xdsl.dialects.linalg.ops import GenericOp, IndexOp, IteratorTypeAttr, YieldOp
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.ir.affine import AffineExpr, AffineMap
+from xdsl.passes import ModulePass
+from zyg.dialects import ad
+from zyg.dialects.zyg_arrays import (
+    BroadcastToOp,
+    CheckOp,
+    ExpandOp,
+    MatmulOp,
+    ReduceOp,
+    SplatOp,
+    SumToOp,
+    TransposeOp,
+)
+
+CHECKS_ATTRIBUTE = "zyg.checks"
+MAX_CHECK_VALUES = 8  # integers a failed check reports (see `zyg.backend.runtime`)
+_SEPARATOR = "\x1f"
+INDEX = IndexType()
+I64 = arith.IntegerType(64)
+
+# Scalar op families that apply elementwise when their operands are tensors.
+_ELEMENTWISE_DIALECTS = ("arith.", "math.", "zyg.")
+_PARALLEL = IteratorTypeAttr.parallel()
+_REDUCTION = IteratorTypeAttr.reduction()
+
+
+def encode_check(op: CheckOp) -> str:
+    loc = op.location
+    where = ["", "0", "0"]
+    if isinstance(loc, FileLineColLoc):
+        where = [loc.filename.data, str(loc.line.data), str(loc.column.data - 1)]
+    return _SEPARATOR.join([op.error.data, *where, op.message.data])
+
+
+def decode_check(attr: StringAttr) -> tuple:
+    """`(error, SourceLoc | None, message)` of one recorded check."""
+    from zyg.errors import SourceLoc
+
+    error, filename, line, col, message = attr.data.split(_SEPARATOR, 4)
+    loc = SourceLoc(filename, int(line), int(col)) if filename else None
+    return error, loc, message
+
+
+class Builder:
+    """Inserts ops into `block` (before `before`, or at its end) at one location."""
+
+    def __init__(self, block: Block, before: Operation | None, location):
+        self.block, self.before, self.location = block, before, location
+
+    def __call__(self, op: Operation) -> SSAValue | None:
+        op.location = self.location
+        if self.before is not None:
+            self.block.insert_op_before(op, self.before)
+        else:
+            self.block.add_op(op)
+        return op.results[0] if op.results else None
+
+    def nested(self, block: Block) -> Builder:
+        return Builder(block, None, self.location)
+
+    def index(self, value: int) -> SSAValue:
+        return self(arith.ConstantOp(IntegerAttr(value, INDEX)))
+
+    def const(self, value: float | int, t: Attribute) -> SSAValue:
+        attr = FloatAttr(float(value), t) if isinstance(t, AnyFloat) else IntegerAttr(int(value), t)
+        return self(arith.ConstantOp(attr))
+
+    def dims(self, v: SSAValue) -> list[SSAValue]:
+        return [self(tensor.DimOp(v, self.index(axis))) for axis in range(len(v.type.get_shape()))]
+
+    def empty(self, dims: Sequence[SSAValue], element: Attribute) -> SSAValue:
+        return self(tensor.EmptyOp(list(dims), TensorType(element, [DYNAMIC_INDEX] * len(dims))))
+
+    def all_equal(self, lhs: Sequence[SSAValue], rhs: Sequence[SSAValue]) -> SSAValue:
+        result = self.const(1, arith.IntegerType(1))
+        for a, b in zip(lhs, rhs, strict=True):
+            result = self(arith.AndIOp(result, self(arith.CmpiOp(a, b, "eq"))))
+        return result
+
+    def generic(self, inputs: Sequence[SSAValue], input_maps: Sequence[AffineMap], init: SSAValue,
+                output_map: AffineMap, iterators: Sequence[IteratorTypeAttr],
+                body: Callable[[Builder, list[SSAValue]], SSAValue]) -> SSAValue:
+        """A one-result `linalg.generic`; `body(builder, [input elements..., output element])`."""
+        element_types = [_element(v.type) for v in inputs] + [init.type.element_type]
+        block = Block(arg_types=element_types)
+        inner = self.nested(block)
+        inner(YieldOp(body(inner, list(block.args))))
+        maps = [AffineMapAttr(mp) for mp in [*input_maps, output_map]]
+        return self(GenericOp(list(inputs), [init], Region(block), maps, list(iterators), [init.type]))
+
+    def select_value(self, cond: SSAValue, types: Sequence[Attribute],
+                     then: Callable[[Builder], list[SSAValue]], otherwise: Callable[[Builder], list[SSAValue]]):
+        """`scf.if` yielding `then(builder)` or `otherwise(builder)`."""
+        blocks = []
+        for build in (then, otherwise):
+            block = Block()
+            inner = self.nested(block)
+            inner(scf.YieldOp(*build(inner)))
+            blocks.append(block)
+        return self(scf.IfOp(cond, list(types), [blocks[0]], [blocks[1]])).owner.results
+
+
+def _element(t: Attribute) -> Attribute:
+    return t.element_type if isinstance(t, TensorType) else t
+
+
+def _rank(t: Attribute) -> int:
+    return len(t.get_shape()) if isinstance(t, TensorType) else 0
+
+
+def _identity(rank: int) -> AffineMap:
+    return AffineMap.identity(rank)
+
+
+def _dims_map(rank: int, dims: Sequence[int]) -> AffineMap:
+    return AffineMap(rank, 0, tuple(AffineExpr.dimension(d) for d in dims))
+
+
+def _scalar_map(rank: int) -> AffineMap:
+    return AffineMap(rank, 0, ())
+
+
+# --------------------------------------------------------------------------------------------------
+# One lowering per op kind
+# --------------------------------------------------------------------------------------------------
+
+def lower_elementwise(b: Builder, op: Operation) -> list[SSAValue]:
+    """An `arith`/`math`/`zyg` op on same-shape tensors (scalars allowed) -> one `linalg.generic`."""
+    shaped = next(v for v in op.operands if isinstance(v.type, TensorType))
+    rank = _rank(shaped.type)
+    result_type = op.results[0].type
+    init = b.empty(b.dims(shaped), result_type.element_type)
+    maps = [_identity(rank) if isinstance(v.type, TensorType) else _scalar_map(rank) for v in op.operands]
+
+    def body(inner: Builder, args: list[SSAValue]) -> SSAValue:
+        scalar = op.create(operands=args[: len(op.operands)], result_types=[result_type.element_type],
+                           properties=dict(op.properties), attributes=dict(op.attributes))
+        return inner(scalar)
+
+    return [b.generic(list(op.operands), maps, init, _identity(rank), [_PARALLEL] * rank, body)]
+
+
+def lower_splat(b: Builder, op: SplatOp) -> list[SSAValue]:
+    """`zyg.splat` -> a `linalg.generic` with a scalar input (it fuses into its consumers)."""
+    rank = len(op.dims)
+    init = b.empty(list(op.dims), op.result.type.element_type)
+    return [b.generic([op.value], [_scalar_map(rank)], init, _identity(rank), [_PARALLEL] * rank,
+                      lambda inner, args: args[0])]
+
+
+def lower_zero(b: Builder, op: ad.ZeroOp) -> list[SSAValue]:
+    """A tensor `ad.zero` -> zeros of the shape of `like`."""
+    element = op.result.type.element_type
+    zero = b.const(0.0, element)
+    dims = b.dims(op.like)
+    rank = len(dims)
+    init = b.empty(dims, element)
+    return [b.generic([zero], [_scalar_map(rank)], init, _identity(rank), [_PARALLEL] * rank,
+                      lambda inner, args: args[0])]
+
+
+def lower_broadcast(b: Builder, op: BroadcastToOp) -> list[SSAValue]:
+    """`zyg.broadcast_to`: no copy when the trailing dimensions already agree (the common case);
+    else a gather that reads index 0 along every axis of size 1."""
+    source, out_dims = op.source, list(op.dims)
+    in_rank, out_rank = _rank(source.type), len(out_dims)
+    offset = out_rank - in_rank
+    in_dims = b.dims(source)
+    element = source.type.element_type
+
+    def fast(inner: Builder) -> list[SSAValue]:
+        if offset == 0:
+            return [source]
+        init = inner.empty(out_dims, element)
+        return [inner.generic([source], [_dims_map(out_rank, range(offset, out_rank))], init,
+                              _identity(out_rank), [_PARALLEL] * out_rank, lambda bb, args: args[0])]
+
+    if op.expand_only is not None:
+        return fast(b)
+    same = b.all_equal(in_dims, out_dims[offset:])
+
+    def gather(inner: Builder) -> list[SSAValue]:
+        init = inner.empty(out_dims, element)
+
+        def body(bb: Builder, args: list[SSAValue]) -> SSAValue:
+            zero = bb.index(0)
+            indices = []
+            for axis in range(in_rank):
+                i = bb(IndexOp(axis + offset))
+                unit = bb(arith.CmpiOp(in_dims[axis], bb.index(1), "eq"))
+                indices.append(bb(arith.SelectOp(unit, zero, i)))
+            return bb(tensor.ExtractOp(source, indices, element))
+
+        return [inner.generic([], [], init, _identity(out_rank), [_PARALLEL] * out_rank, body)]
+
+    return list(b.select_value(same, [op.result.type], fast, gather))
+
+
+def lower_sum_to(b: Builder, op: SumToOp) -> list[SSAValue]:
+    """`zyg.sum_to` (unbroadcast): a reduction over the leading axes when the trailing ones agree,
+    else a scatter-add loop nest for the axes where the result has size 1."""
+    source = op.source
+    in_rank, out_rank = _rank(source.type), len(op.dims)
+    offset = in_rank - out_rank
+    in_dims, out_dims = b.dims(source), list(op.dims)
+    element = source.type.element_type
+    same = b.all_equal(in_dims[offset:], out_dims)
+
+    def fast(inner: Builder) -> list[SSAValue]:
+        if offset == 0:
+            return [source]
+        init = _filled(inner, out_dims, element, 0.0)
+        iterators = [_REDUCTION] * offset + [_PARALLEL] * out_rank
+        return [inner.generic([source], [_identity(in_rank)], init, _dims_map(in_rank, range(offset, in_rank)),
+                              iterators, lambda bb, args: bb(arith.AddfOp(args[1], args[0])))]
+
+    def scatter(inner: Builder) -> list[SSAValue]:
+        init = _filled(inner, out_dims, element, 0.0)
+
+        def body(bb: Builder, indices: list[SSAValue], acc: SSAValue) -> SSAValue:
+            zero, one = bb.index(0), bb.index(1)
+            target = []
+            for axis in range(out_rank):
+                unit = bb(arith.CmpiOp(out_dims[axis], one, "eq"))
+                target.append(bb(arith.SelectOp(unit, zero, indices[axis + offset])))
+            value = bb(tensor.ExtractOp(source, indices, element))
+            old = bb(tensor.ExtractOp(acc, target, element))
+            return bb(tensor.InsertOp(bb(arith.AddfOp(old, value)), acc, target))
+
+        return [loop_nest(inner, in_dims, init, body)]
+
+    return list(b.select_value(same, [op.result.type], fast, scatter))
+
+
+def loop_nest(b: Builder, dims: Sequence[SSAValue], init: SSAValue,
+              body: Callable[[Builder, list[SSAValue], SSAValue], SSAValue]) -> SSAValue:
+    """Nested `scf.for`s over `dims` carrying one tensor; `body(builder, indices, acc) -> acc'`."""
+    zero, one = b.index(0), b.index(1)
+
+    def build(level: int, builder: Builder, acc: SSAValue, indices: list[SSAValue]) -> SSAValue:
+        if level == len(dims):
+            return body(builder, indices, acc)
+        block = Block(arg_types=[INDEX, acc.type])
+        inner = builder.nested(block)
+        inner(scf.YieldOp(build(level + 1, inner, block.args[1], [*indices, block.args[0]])))
+        return builder(scf.ForOp(zero, dims[level], one, [acc], block))
+
+    return build(0, b, init, [])
+
+
+def _filled(b: Builder, dims: Sequence[SSAValue], element: Attribute, value: float) -> SSAValue:
+    rank = len(dims)
+    init = b.empty(dims, element)
+    constant = b.const(value, element)
+    return b.generic([constant], [_scalar_map(rank)], init, _identity(rank), [_PARALLEL] * rank,
+                     lambda inner, args: args[0])
+
+
+_REDUCE_INIT = {"sum": 0.0, "prod": 1.0, "max": float("-inf"), "min": float("inf")}
+
+
+def _combine(kind: str, b: Builder, acc: SSAValue, x: SSAValue) -> SSAValue:
+    is_float = isinstance(x.type, AnyFloat)
+    if kind == "sum":
+        return b(arith.AddfOp(acc, x) if is_float else arith.AddiOp(acc, x))
+    if kind == "prod":
+        return b(arith.MulfOp(acc, x) if is_float else arith.MuliOp(acc, x))
+    if kind == "max":
+        return b(arith.MaximumfOp(acc, x) if is_float else arith.MaxSIOp(acc, x))
+    return b(arith.MinimumfOp(acc, x) if is_float else arith.MinSIOp(acc, x))
+
+
+def lower_reduce(b: Builder, op: ReduceOp) -> list[SSAValue]:
+    """`zyg.reduce` -> a `linalg.generic` with reduction iterators (max/min propagate NaN, as NumPy)."""
+    source, kind = op.source, op.kind.data
+    rank, axes = _rank(source.type), op.axis_list
+    element = source.type.element_type
+    dims = b.dims(source)
+    kept = [d for d in range(rank) if d not in axes]
+    init_value = _REDUCE_INIT[kind]
+    if not isinstance(element, AnyFloat):
+        init_value = {"sum": 0, "prod": 1, "max": -(2**63), "min": 2**63 - 1}[kind]
+    init = _filled(b, [dims[d] for d in kept], element, init_value)
+    iterators = [_REDUCTION if d in axes else _PARALLEL for d in range(rank)]
+    reduced = b.generic([source], [_identity(rank)], init, _dims_map(rank, kept), iterators,
+                        lambda bb, args: _combine(kind, bb, args[1], args[0]))
+    if not isinstance(op.result.type, TensorType):
+        return [b(tensor.ExtractOp(reduced, [], element))]
+    if not op.keepdims.value.data:
+        return [reduced]
+    one = b.index(1)
+    out_dims = [one if d in axes else dims[d] for d in range(rank)]
+    init = b.empty(out_dims, element)
+    return [b.generic([reduced], [_dims_map(rank, kept)], init, _identity(rank), [_PARALLEL] * rank,
+                      lambda bb, args: args[0])]
+
+
+def lower_expand(b: Builder, op: ExpandOp) -> list[SSAValue]:
+    """`zyg.expand` -> a `linalg.generic` reading the source with the reduced axes dropped (or at 0)."""
+    dims, axes = list(op.dims), op.axis_list
+    rank = len(dims)
+    if not isinstance(op.source.type, TensorType):
+        source_map = _scalar_map(rank)
+    elif op.keepdims.value.data:
+        source_map = AffineMap(rank, 0, tuple(AffineExpr.constant(0) if d in axes else AffineExpr.dimension(d)
+                                              for d in range(rank)))
+    else:
+        source_map = _dims_map(rank, [d for d in range(rank) if d not in axes])
+    init = b.empty(dims, op.result.type.element_type)
+    return [b.generic([op.source], [source_map], init, _identity(rank), [_PARALLEL] * rank,
+                      lambda bb, args: args[0])]
+
+
+def lower_matmul(b: Builder, op: MatmulOp) -> list[SSAValue]:
+    """`zyg.matmul` -> a `linalg.generic` contraction C[i, j] += A[i, k] * B[k, j]."""
+    element = op.result.type.element_type
+    rows = b(tensor.DimOp(op.lhs, b.index(0)))
+    cols = b(tensor.DimOp(op.rhs, b.index(1)))
+    init = _filled(b, [rows, cols], element, 0.0)
+    maps = [_dims_map(3, [0, 2]), _dims_map(3, [2, 1])]
+
+    def body(bb: Builder, args: list[SSAValue]) -> SSAValue:
+        return bb(arith.AddfOp(args[2], bb(arith.MulfOp(args[0], args[1]))))
+
+    return [b.generic([op.lhs, op.rhs], maps, init, _dims_map(3, [0, 1]), [_PARALLEL, _PARALLEL, _REDUCTION], body)]
+
+
+def lower_transpose(b: Builder, op: TransposeOp) -> list[SSAValue]:
+    """`zyg.transpose` -> a copying `linalg.generic` reading the source through the permutation."""
+    perm = list(op.permutation.get_values())
+    rank = len(perm)
+    dims = b.dims(op.source)
+    init = b.empty([dims[p] for p in perm], op.result.type.element_type)
+    inverse = [perm.index(axis) for axis in range(rank)]
+    return [b.generic([op.source], [_dims_map(rank, inverse)], init, _identity(rank), [_PARALLEL] * rank,
+                      lambda bb, args: args[0])]
+
+
+def lower_check(b: Builder, op: CheckOp, code: int) -> list[SSAValue]:
+    """`zyg.check` -> `scf.if !cond { _zyg_fail(code, values...) }`."""
+    values = list(op.values)
+    values += [b.const(0, I64) for _ in range(MAX_CHECK_VALUES - len(values))]
+    failed = b(arith.XOrIOp(op.condition, b.const(1, arith.IntegerType(1))))
+    block = Block()
+    inner = b.nested(block)
+    inner(func.CallOp("_zyg_fail", [b.const(code, I64), *values], []))
+    inner(scf.YieldOp())
+    b(scf.IfOp(failed, [], [block], [Block([scf.YieldOp()])]))
+    return []
+
+
+def _is_elementwise(op: Operation) -> bool:
+    return (op.name.startswith(_ELEMENTWISE_DIALECTS) and not op.regions and len(op.results) == 1
+            and isinstance(op.results[0].type, TensorType)
+            and type(op) not in _LOWERINGS and op.name not in ("arith.constant",))
+
+
+_LOWERINGS: dict[type[Operation], Callable[[Builder, Operation], list[SSAValue]]] = {
+    SplatOp: lower_splat,
+    BroadcastToOp: lower_broadcast,
+    SumToOp: lower_sum_to,
+    ExpandOp: lower_expand,
+    ReduceOp: lower_reduce,
+    MatmulOp: lower_matmul,
+    TransposeOp: lower_transpose,
+}
+
+
+@dataclass(frozen=True)
+class LowerZygTensorsPass(ModulePass):
+    """Lowers array ops, tensor cotangent helpers and run-time checks to upstream dialects."""
+
+    name = "lower-zyg-tensors"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        checks: list[StringAttr] = []
+        for inner in list(op.walk()):
+            b = Builder(inner.parent_block(), inner, inner.location) if inner.parent_block() else None
+            if b is None:
+                continue
+            if isinstance(inner, CheckOp):
+                checks.append(StringAttr(encode_check(inner)))
+                lower_check(b, inner, len(checks))
+                inner.parent_block().erase_op(inner)
+                continue
+            if isinstance(inner, ad.AddOp) and isinstance(inner.result.type, TensorType):
+                new = arith.AddfOp(inner.lhs, inner.rhs)
+                results = lower_elementwise(b, new)
+                new.drop_all_references()
+            elif isinstance(inner, ad.ZeroOp) and inner.like is not None:
+                results = lower_zero(b, inner)
+            elif type(inner) in _LOWERINGS:
+                results = _LOWERINGS[type(inner)](b, inner)
+            elif _is_elementwise(inner):
+                results = lower_elementwise(b, inner)
+            else:
+                continue
+            for old, new_value in zip(inner.results, results, strict=True):
+                old.replace_all_uses_with(new_value)
+            inner.parent_block().erase_op(inner)
+        if checks:
+            op.attributes[CHECKS_ATTRIBUTE] = ArrayAttr(checks)
+        if any(isinstance(f, func.FuncOp) and f.sym_name.data == "_zyg_fail" for f in op.body.block.ops):
+            return
+        if checks:
+            op.body.block.add_op(func.FuncOp.external("_zyg_fail", [I64] * (1 + MAX_CHECK_VALUES), []))
+

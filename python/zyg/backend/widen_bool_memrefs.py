@@ -1,0 +1,81 @@
+"""Stores booleans in memory as bytes: every `memref<...xi1>` becomes `memref<...xi8>`.
+
+In: an upstream module after bufferization and `convert-linalg-to-loops` (only `memref.load` and
+`memref.store` touch elements). Out: the same module with i1 memrefs retyped to i8, an `arith.extui`
+before each store and an `arith.trunci` after each load.
+
+Why: the MLIR 22 wheel's `finalize-memref-to-llvm` asserts on sub-byte element types, and the
+ownership-based deallocation pipeline's helper stores its ownership flags in `memref<?xi1>`.
+A byte per bool is also NumPy's layout, so bool arrays cross the boundary as they are.
+"""
+
+from __future__ import annotations
+
+from mlir import ir
+from mlir.dialects import arith, memref
+
+
+def _widened(t: ir.Type) -> ir.Type | None:
+    mt = t.maybe_downcast()
+    if not isinstance(mt, ir.MemRefType):
+        return None
+    element = mt.element_type.maybe_downcast()
+    if not (isinstance(element, ir.IntegerType) and element.width == 1):
+        return None
+    return ir.MemRefType.get(mt.shape, ir.IntegerType.get_signless(8), mt.layout, mt.memory_space)
+
+
+def _retype(value: ir.Value) -> None:
+    new = _widened(value.type)
+    if new is not None:
+        value.set_type(new)
+
+
+def widen_bool_memrefs(module: ir.Module) -> None:
+    """Rewrites `module` in place (inside its context)."""
+    with ir.Location.unknown():
+        _widen(module)
+
+
+def _widen(module: ir.Module) -> None:
+    i1 = ir.IntegerType.get_signless(1)
+    i8 = ir.IntegerType.get_signless(8)
+    loads, stores, functions = [], [], []
+
+    def visit(op):
+        name = op.name
+        for region in op.regions:
+            for block in region.blocks:
+                for arg in block.arguments:
+                    _retype(arg)
+        for result in op.results:
+            if name != "memref.load":
+                _retype(result)
+        if name == "memref.load":
+            loads.append(op)
+        elif name == "memref.store":
+            stores.append(op)
+        elif name == "func.func":
+            functions.append(op)
+        return ir.WalkResult.ADVANCE
+
+    module.operation.walk(visit)
+    for op in loads:
+        if op.results[0].type != i1 or op.operands[0].type.maybe_downcast().element_type != i8:
+            continue
+        with ir.InsertionPoint(op), op.location:
+            wide = memref.LoadOp(op.operands[0], list(op.operands[1:])).result
+            narrow = arith.TruncIOp(i1, wide).result
+        op.results[0].replace_all_uses_with(narrow)
+        op.erase()
+    for op in stores:
+        value = op.operands[0]
+        if value.type != i1:
+            continue
+        with ir.InsertionPoint(op), op.location:
+            op.operands[0] = arith.ExtUIOp(i8, value).result
+    for fn in functions:
+        ftype = ir.FunctionType(ir.TypeAttr(fn.attributes["function_type"]).value)
+        inputs = [_widened(t) or t for t in ftype.inputs]
+        results = [_widened(t) or t for t in ftype.results]
+        fn.attributes["function_type"] = ir.TypeAttr.get(ir.FunctionType.get(inputs, results))

@@ -1,0 +1,275 @@
+"""NumPy functions and array methods the frontend compiles, as a dispatch table.
+
+Each handler takes the codegen, the call node, the positional argument values and the keyword
+argument nodes (`axis=`, `keepdims=` must be known at compile time), and returns a value. Scalars
+are accepted wherever NumPy accepts them; a float result of a scalar call is a Python float.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+import numpy as np
+from xdsl.dialects import arith
+from xdsl.dialects import math as mathd
+from xdsl.ir import SSAValue
+
+from zyg.dialects import zyg
+from zyg.errors import UnsupportedSyntaxError, ZygTypeError
+from zyg.frontend.arrays import StaticTuple
+from zyg.frontend.types import F32, F64, I64, element_type, is_array, rank_of
+
+Handler = Callable[..., SSAValue]
+
+_UNARY: dict[object, type] = {
+    np.sin: mathd.SinOp, np.cos: mathd.CosOp, np.tan: mathd.TanOp,
+    np.arcsin: mathd.AsinOp, np.arccos: mathd.AcosOp, np.arctan: mathd.AtanOp,
+    np.sinh: mathd.SinhOp, np.cosh: mathd.CoshOp, np.tanh: mathd.TanhOp,
+    np.exp: mathd.ExpOp, np.expm1: mathd.ExpM1Op, np.log: mathd.LogOp, np.log1p: mathd.Log1pOp,
+    np.log2: mathd.Log2Op, np.log10: mathd.Log10Op, np.sqrt: mathd.SqrtOp,
+    np.abs: mathd.AbsFOp, np.fabs: mathd.AbsFOp, np.floor: mathd.FloorOp, np.ceil: mathd.CeilOp,
+}
+
+
+def _float(cg, v: SSAValue) -> SSAValue:
+    return v if element_type(v.type) in (F64, F32) else cg.convert_element(v, F64)
+
+
+def _unary(op_class: type) -> Handler:
+    def handler(cg, node, args, kwargs):
+        _arity(cg, node, args, 1)
+        x = _float(cg, args[0])
+        return cg.array_unary(op_class, x) if is_array(x.type) else cg.value(op_class(x))
+
+    return handler
+
+
+def _square(cg, node, args, kwargs):
+    _arity(cg, node, args, 1)
+    return cg.binary(ast.Mult(), args[0], args[0])
+
+
+def _sign(cg, node, args, kwargs):
+    _arity(cg, node, args, 1)
+    x = _float(cg, args[0])
+    positive = cg.compare(ast.Gt(), x, cg.const(0.0))
+    negative = cg.compare(ast.Lt(), x, cg.const(0.0))
+    inner = cg.where(negative, cg.const(-1.0), x if not is_array(x.type) else cg.binary(ast.Mult(), x, cg.const(0.0)))
+    return cg.where(positive, cg.const(1.0), inner)
+
+
+def _binary(op: ast.operator) -> Handler:
+    def handler(cg, node, args, kwargs):
+        _arity(cg, node, args, 2)
+        return cg.binary(op, args[0], args[1])
+
+    return handler
+
+
+def _binary_math(op_class: type) -> Handler:
+    def handler(cg, node, args, kwargs):
+        _arity(cg, node, args, 2)
+        a, b = (_float(cg, v) for v in args)
+        if not (is_array(a.type) or is_array(b.type)):
+            return cg.value(op_class(cg.convert(a, F64), cg.convert(b, F64)))
+        (x, y), dims = cg.elementwise_operands(node.func.attr if isinstance(node.func, ast.Attribute) else "op",
+                                               [a, b])
+        return cg.with_dims(cg.value(op_class(x, y)), dims)
+
+    return handler
+
+
+def _extremum(is_max: bool) -> Handler:
+    def handler(cg, node, args, kwargs):
+        _arity(cg, node, args, 2)
+        a, b = args
+        take_a = cg.compare(ast.GtE() if is_max else ast.LtE(), a, b)
+        return cg.where(take_a, a, b)
+
+    return handler
+
+
+def _clip(cg, node, args, kwargs):
+    _arity(cg, node, args, 3)
+    x, lo, hi = args
+    raised = _extremum(True)(cg, node, [x, lo], {})
+    return _extremum(False)(cg, node, [raised, hi], {})
+
+
+def _where(cg, node, args, kwargs):
+    _arity(cg, node, args, 3)
+    return cg.where(*args)
+
+
+def _logaddexp(cg, node, args, kwargs):
+    """log(exp(a) + exp(b)) = max(a, b) + log1p(exp(-|a - b|)), without overflow."""
+    _arity(cg, node, args, 2)
+    a, b = (_float(cg, v) for v in args)
+    top = _extremum(True)(cg, node, [a, b], {})
+    gap = _unary(mathd.AbsFOp)(cg, node, [cg.binary(ast.Sub(), a, b)], {})
+    tail = _unary(mathd.Log1pOp)(cg, node, [_unary(mathd.ExpOp)(cg, node, [cg.negate_any(gap)], {})], {})
+    return cg.binary(ast.Add(), top, tail)
+
+
+def _reduction(kind: str) -> Handler:
+    def handler(cg, node, args, kwargs):
+        _arity(cg, node, args, 1, 2)
+        x = args[0]
+        axis = cg.static_argument(node.args[1]) if len(args) == 2 else _kw(cg, kwargs, "axis", None)
+        keepdims = bool(_kw(cg, kwargs, "keepdims", False))
+        if not is_array(x.type):
+            return x
+        axes = cg.normalise_axes(node, axis, rank_of(x.type))
+        if kind == "mean":
+            return cg.mean(x, axes, keepdims)
+        return cg.reduce(kind, x, axes, keepdims)
+
+    return handler
+
+
+def _matmul(cg, node, args, kwargs):
+    _arity(cg, node, args, 2)
+    a, b = args
+    if not is_array(a.type) or not is_array(b.type):
+        return cg.binary(ast.Mult(), a, b)
+    return cg.matmul(a, b)
+
+
+def _outer(cg, node, args, kwargs):
+    _arity(cg, node, args, 2)
+    a, b = (cg.ravel_1d(node, v) for v in args)
+    m, n = cg.dims(a)[0], cg.dims(b)[0]
+    rows = cg.transpose(cg.broadcast_to(a, [n, m]))
+    cols = cg.broadcast_to(b, [m, n])
+    return cg.binary(ast.Mult(), rows, cols)
+
+
+def _norm(cg, node, args, kwargs):
+    """The 2-norm of a vector, the Frobenius norm of a matrix (`np.linalg.norm(x)`)."""
+    _arity(cg, node, args, 1)
+    if kwargs:
+        cg.error(node, "np.linalg.norm with ord= or axis= is not supported yet", UnsupportedSyntaxError)
+    x = _float(cg, args[0])
+    squares = cg.binary(ast.Mult(), x, x)
+    total = cg.reduce("sum", squares, list(range(rank_of(x.type))), False) if is_array(x.type) else squares
+    return cg.value(mathd.SqrtOp(total))
+
+
+def _shape_argument(cg, node, value) -> list[SSAValue]:
+    """The dimensions (index values) of a shape argument: an int or a tuple of ints."""
+    items = value.items if isinstance(value, StaticTuple) else (value,)
+    dims = []
+    for item in items:
+        if isinstance(item, StaticTuple) or item.type not in (I64,):
+            cg.error(node, "a shape must be an int or a tuple of ints", ZygTypeError)
+        ok = cg.value(arith.CmpiOp(item, cg.const(0), "sge"))
+        cg.check(ok, "ValueError", "negative dimensions are not allowed")
+        dims.append(cg.to_index(item))
+    return dims
+
+
+def _dtype(cg, node, kwargs, default=F64):
+    dtype = _kw(cg, kwargs, "dtype", None)
+    if dtype is None:
+        return default
+    table = {np.float64: F64, float: F64, np.float32: F32, np.int64: I64, int: I64}
+    if dtype not in table:
+        cg.error(node, f"dtype {dtype!r} is not supported (float64, float32 and int64 are)", ZygTypeError)
+    return table[dtype]
+
+
+def _filled(value: float | None) -> Handler:
+    def handler(cg, node, args, kwargs):
+        _arity(cg, node, args, 1 if value is not None else 2)
+        dims = _shape_argument(cg, node, args[0])
+        element = _dtype(cg, node, kwargs)
+        fill = cg.const(value) if value is not None else args[1]
+        return cg.splat(fill, element, dims)
+
+    return handler
+
+
+def _filled_like(value: float | None) -> Handler:
+    def handler(cg, node, args, kwargs):
+        _arity(cg, node, args, 1 if value is not None else 2)
+        x = args[0]
+        if not is_array(x.type):
+            cg.error(node, "the first argument must be an array", ZygTypeError)
+        element = _dtype(cg, node, kwargs, element_type(x.type))
+        fill = cg.const(value) if value is not None else args[1]
+        return cg.splat(fill, element, cg.dims(x))
+
+    return handler
+
+
+def _transpose(cg, node, args, kwargs):
+    _arity(cg, node, args, 1, 2)
+    axes = cg.static_argument(node.args[1]) if len(args) == 2 else _kw(cg, kwargs, "axes", None)
+    x = args[0]
+    if axes is not None:
+        axes = [a % rank_of(x.type) for a in axes]
+    return cg.transpose(x, axes)
+
+
+def _arity(cg, node, args, *counts: int) -> None:
+    if len(args) not in counts:
+        expected = " or ".join(map(str, counts))
+        cg.error(node, f"{ast.unparse(node.func)}() takes {expected} positional argument(s), got {len(args)}",
+                 ZygTypeError)
+
+
+def _kw(cg, kwargs: dict[str, ast.expr], name: str, default):
+    node = kwargs.get(name)
+    return default if node is None else cg.static_argument(node)
+
+
+NUMPY_HANDLERS: dict[object, Handler] = {
+    **{fn: _unary(op) for fn, op in _UNARY.items()},
+    np.absolute: _unary(mathd.AbsFOp),
+    np.square: _square,
+    np.sign: _sign,
+    np.add: _binary(ast.Add()),
+    np.subtract: _binary(ast.Sub()),
+    np.multiply: _binary(ast.Mult()),
+    np.divide: _binary(ast.Div()),
+    np.power: _binary(ast.Pow()),
+    np.arctan2: _binary_math(mathd.Atan2Op),
+    np.hypot: _binary_math(zyg.HypotOp),
+    np.maximum: _extremum(True),
+    np.minimum: _extremum(False),
+    np.clip: _clip,
+    np.where: _where,
+    np.logaddexp: _logaddexp,
+    np.sum: _reduction("sum"),
+    np.prod: _reduction("prod"),
+    np.max: _reduction("max"),
+    np.amax: _reduction("max"),
+    np.min: _reduction("min"),
+    np.amin: _reduction("min"),
+    np.mean: _reduction("mean"),
+    np.dot: _matmul,
+    np.matmul: _matmul,
+    np.outer: _outer,
+    np.linalg.norm: _norm,
+    np.zeros: _filled(0.0),
+    np.ones: _filled(1.0),
+    np.empty: _filled(0.0),
+    np.full: _filled(None),
+    np.zeros_like: _filled_like(0.0),
+    np.ones_like: _filled_like(1.0),
+    np.empty_like: _filled_like(0.0),
+    np.full_like: _filled_like(None),
+    np.transpose: _transpose,
+}
+
+# Array methods: name -> the handler of the NumPy function taking the array first.
+ARRAY_METHODS: dict[str, Handler] = {
+    "sum": NUMPY_HANDLERS[np.sum],
+    "prod": NUMPY_HANDLERS[np.prod],
+    "max": NUMPY_HANDLERS[np.max],
+    "min": NUMPY_HANDLERS[np.min],
+    "mean": NUMPY_HANDLERS[np.mean],
+    "dot": _matmul,
+    "transpose": _transpose,
+}

@@ -1,0 +1,104 @@
+// RUN: zyg-opt %s -p ad-differentiate --split-input-file | filecheck %s
+
+// np.sum(x * x): the seed 1.0 is expanded back to x's shape (the adjoint of the sum) and the
+// elementwise product's pullback is two elementwise products, accumulated with ad.add.
+
+func.func @f(%x: tensor<?xf64>) -> f64 {
+  %sq = arith.mulf %x, %x : tensor<?xf64>
+  %s = zyg.reduce %sq {kind = "sum", axes = array<i64: 0>, keepdims = false} : tensor<?xf64> -> f64
+  func.return %s : f64
+}
+
+// CHECK-LABEL: func.func @sum_of_squares(
+// CHECK-SAME:      %[[X:[^:]+]]: tensor<?xf64>) -> tensor<?xf64>
+// CHECK:         %[[SQ:.*]] = arith.mulf %[[X]], %[[X]] : tensor<?xf64>
+// CHECK:         %[[N:.*]] = tensor.dim %[[SQ]], %{{.*}} : tensor<?xf64>
+// CHECK:         zyg.reduce %[[SQ]] {kind = "sum", axes = array<i64: 0>, keepdims = false} : tensor<?xf64> -> f64
+// CHECK:         %[[ONE:.*]] = arith.constant 1.000000e+00 : f64
+// CHECK:         %[[CT:.*]] = zyg.expand %[[ONE]][%[[N]]] {axes = array<i64: 0>, keepdims = false} : f64 -> tensor<?xf64>
+// CHECK:         %[[A:.*]] = arith.mulf %[[CT]], %[[X]] : tensor<?xf64>
+// CHECK:         %[[B:.*]] = arith.mulf %[[CT]], %[[X]] : tensor<?xf64>
+// CHECK:         %[[DX:.*]] = ad.add %[[A]], %[[B]] : tensor<?xf64>
+// CHECK:         func.return %[[DX]] : tensor<?xf64>
+func.func @sum_of_squares(%x: tensor<?xf64>) -> tensor<?xf64> {
+  %dx = ad.grad @f(%x) : (tensor<?xf64>) -> tensor<?xf64>
+  func.return %dx : tensor<?xf64>
+}
+
+// -----
+
+// np.sum(A @ B): the matmul's pullback stays at NumPy granularity, two matmuls with transposes:
+// A_ct = C_ct @ B^T and B_ct = A^T @ C_ct.
+
+func.func @f(%a: tensor<?x?xf64>, %b: tensor<?x?xf64>) -> f64 {
+  %c = zyg.matmul %a, %b : tensor<?x?xf64>, tensor<?x?xf64> -> tensor<?x?xf64>
+  %s = zyg.reduce %c {kind = "sum", axes = array<i64: 0, 1>, keepdims = false} : tensor<?x?xf64> -> f64
+  func.return %s : f64
+}
+
+// CHECK-LABEL: func.func @matmul(
+// CHECK-SAME:      %[[A:[^:]+]]: tensor<?x?xf64>, %[[B:[^:]+]]: tensor<?x?xf64>)
+// CHECK:         %[[C:.*]] = zyg.matmul %[[A]], %[[B]] : tensor<?x?xf64>, tensor<?x?xf64> -> tensor<?x?xf64>
+// CHECK:         %[[CT:.*]] = zyg.expand %{{.*}} {axes = array<i64: 0, 1>, keepdims = false} : f64 -> tensor<?x?xf64>
+// CHECK:         %[[BT:.*]] = zyg.transpose %[[B]] {permutation = array<i64: 1, 0>} : tensor<?x?xf64> -> tensor<?x?xf64>
+// CHECK:         %[[DA:.*]] = zyg.matmul %[[CT]], %[[BT]] : tensor<?x?xf64>, tensor<?x?xf64> -> tensor<?x?xf64>
+// CHECK:         %[[AT:.*]] = zyg.transpose %[[A]] {permutation = array<i64: 1, 0>} : tensor<?x?xf64> -> tensor<?x?xf64>
+// CHECK:         %[[DB:.*]] = zyg.matmul %[[AT]], %[[CT]] : tensor<?x?xf64>, tensor<?x?xf64> -> tensor<?x?xf64>
+// CHECK:         func.return %[[DA]], %[[DB]] : tensor<?x?xf64>, tensor<?x?xf64>
+func.func @matmul(%a: tensor<?x?xf64>, %b: tensor<?x?xf64>) -> (tensor<?x?xf64>, tensor<?x?xf64>) {
+  %da, %db = ad.grad @f(%a, %b) : (tensor<?x?xf64>, tensor<?x?xf64>) -> (tensor<?x?xf64>, tensor<?x?xf64>)
+  func.return %da, %db : tensor<?x?xf64>, tensor<?x?xf64>
+}
+
+// -----
+
+// A dot product written as a loop of element reads: the forward loop pushes the index and the
+// factors; the array cotangents start as zeros (zyg.splat) and are carried by the reverse loop,
+// where each read's cotangent is scatter-added in place (extract, addf, insert at the popped index).
+
+func.func @f(%v: tensor<?xf64>, %w: tensor<?xf64>) -> f64 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = tensor.dim %v, %c0 : tensor<?xf64>
+  %zero = arith.constant 0.0 : f64
+  %s = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %zero) -> (f64) {
+    %a = tensor.extract %v[%i] : tensor<?xf64>
+    %b = tensor.extract %w[%i] : tensor<?xf64>
+    %p = arith.mulf %a, %b : f64
+    %t = arith.addf %acc, %p : f64
+    scf.yield %t : f64
+  }
+  func.return %s : f64
+}
+
+// CHECK-LABEL: func.func @extract_loop(
+// CHECK-SAME:      %[[V:[^:]+]]: tensor<?xf64>, %[[W:[^:]+]]: tensor<?xf64>)
+// CHECK:         %[[T:.*]] = ad.tape_new : !ad.tape
+// CHECK:         scf.for %[[I:[^ ]+]] =
+// CHECK:           %[[A:.*]] = tensor.extract %[[V]][%[[I]]] : tensor<?xf64>
+// CHECK:           %[[B:.*]] = tensor.extract %[[W]][%[[I]]] : tensor<?xf64>
+// CHECK:           ad.push %[[T]], %[[I]] : index
+// CHECK:           ad.push %[[T]], %[[A]] : f64
+// CHECK:           ad.push %[[T]], %[[B]] : f64
+// CHECK:         %[[ZV:.*]] = zyg.splat %{{.*}} : f64 -> tensor<?xf64>
+// CHECK:         %[[ZW:.*]] = zyg.splat %{{.*}} : f64 -> tensor<?xf64>
+// CHECK:         %{{.*}}, %[[DV:.*]], %[[DW:.*]] = scf.for %{{.*}} iter_args(%[[CT:[^ ]+]] = %{{.*}}, %[[AV:[^ ]+]] = %[[ZV]], %[[AW:[^ ]+]] = %[[ZW]]) -> (f64, tensor<?xf64>, tensor<?xf64>) {
+// CHECK-NEXT:      %[[BP:.*]] = ad.pop %[[T]] : f64
+// CHECK-NEXT:      %[[AP:.*]] = ad.pop %[[T]] : f64
+// CHECK-NEXT:      %[[IP:.*]] = ad.pop %[[T]] : index
+// CHECK-NEXT:      %[[DA:.*]] = arith.mulf %[[CT]], %[[BP]] : f64
+// CHECK-NEXT:      %[[DB:.*]] = arith.mulf %[[CT]], %[[AP]] : f64
+// CHECK-NEXT:      %[[OLDV:.*]] = tensor.extract %[[AV]][%[[IP]]] : tensor<?xf64>
+// CHECK-NEXT:      %[[NEWV:.*]] = arith.addf %[[OLDV]], %[[DA]] : f64
+// CHECK-NEXT:      %[[AV2:.*]] = tensor.insert %[[NEWV]] into %[[AV]][%[[IP]]] : tensor<?xf64>
+// CHECK-NEXT:      %[[OLDW:.*]] = tensor.extract %[[AW]][%[[IP]]] : tensor<?xf64>
+// CHECK-NEXT:      %[[NEWW:.*]] = arith.addf %[[OLDW]], %[[DB]] : f64
+// CHECK-NEXT:      %[[AW2:.*]] = tensor.insert %[[NEWW]] into %[[AW]][%[[IP]]] : tensor<?xf64>
+// CHECK-NEXT:      scf.yield %[[CT]], %[[AV2]], %[[AW2]] : f64, tensor<?xf64>, tensor<?xf64>
+// CHECK-NEXT:    }
+// CHECK:         ad.tape_free %[[T]] : !ad.tape
+// CHECK:         func.return %[[DV]], %[[DW]] : tensor<?xf64>, tensor<?xf64>
+func.func @extract_loop(%v: tensor<?xf64>, %w: tensor<?xf64>) -> (tensor<?xf64>, tensor<?xf64>) {
+  %dv, %dw = ad.grad @f(%v, %w) : (tensor<?xf64>, tensor<?xf64>) -> (tensor<?xf64>, tensor<?xf64>)
+  func.return %dv, %dw : tensor<?xf64>, tensor<?xf64>
+}

@@ -1,0 +1,240 @@
+// RUN: zyg-opt %s -p lower-zyg-tensors --split-input-file | filecheck %s
+
+// Elementwise arith on tensors of one shape -> one linalg.generic over a tensor.empty of the
+// operand's shape, whose body is the scalar op.
+// CHECK-LABEL: func.func @elementwise_add(
+// CHECK-SAME:      %[[A:[^:]+]]: tensor<?xf64>, %[[B:[^:]+]]: tensor<?xf64>)
+// CHECK:         %[[N:.*]] = tensor.dim %[[A]], %{{.*}} : tensor<?xf64>
+// CHECK:         %[[INIT:.*]] = tensor.empty(%[[N]]) : tensor<?xf64>
+// CHECK:         %[[C:.*]] = linalg.generic {{{.*}}iterator_types = ["parallel"]} ins(%[[A]], %[[B]] : tensor<?xf64>, tensor<?xf64>) outs(%[[INIT]] : tensor<?xf64>) {
+// CHECK-NEXT:    ^bb0(%[[X:.*]]: f64, %[[Y:.*]]: f64, %{{.*}}: f64):
+// CHECK-NEXT:      %[[S:.*]] = arith.addf %[[X]], %[[Y]] : f64
+// CHECK-NEXT:      linalg.yield %[[S]] : f64
+// CHECK:         func.return %[[C]] : tensor<?xf64>
+func.func @elementwise_add(%a: tensor<?xf64>, %b: tensor<?xf64>) -> tensor<?xf64> {
+  %c = arith.addf %a, %b : tensor<?xf64>
+  func.return %c : tensor<?xf64>
+}
+
+// -----
+
+// A tensor ad.add accumulates elementwise, like arith.addf.
+// CHECK-LABEL: func.func @ad_add(
+// CHECK-SAME:      %[[A:[^:]+]]: tensor<?xf64>, %[[B:[^:]+]]: tensor<?xf64>)
+// CHECK:         %[[C:.*]] = linalg.generic {{.*}} ins(%[[A]], %[[B]] : tensor<?xf64>, tensor<?xf64>)
+// CHECK:           arith.addf
+// CHECK:         func.return %[[C]] : tensor<?xf64>
+// CHECK-NOT:     ad.add
+func.func @ad_add(%a: tensor<?xf64>, %b: tensor<?xf64>) -> tensor<?xf64> {
+  %c = ad.add %a, %b : tensor<?xf64>
+  func.return %c : tensor<?xf64>
+}
+
+// -----
+
+// zyg.splat -> a linalg.generic reading the scalar through a rank-0 map.
+// CHECK-LABEL: func.func @splat(
+// CHECK-SAME:      %[[X:[^:]+]]: f64, %[[M:[^:]+]]: index, %[[N:[^:]+]]: index)
+// CHECK:         %[[INIT:.*]] = tensor.empty(%[[M]], %[[N]]) : tensor<?x?xf64>
+// CHECK:         %[[A:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> ()>, affine_map<(d0, d1) -> (d0, d1)>]{{.*}} ins(%[[X]] : f64) outs(%[[INIT]] : tensor<?x?xf64>)
+// CHECK:         func.return %[[A]] : tensor<?x?xf64>
+func.func @splat(%x: f64, %m: index, %n: index) -> tensor<?x?xf64> {
+  %a = zyg.splat %x [%m, %n] : f64 -> tensor<?x?xf64>
+  func.return %a : tensor<?x?xf64>
+}
+
+// -----
+
+// A tensor ad.zero -> zeros of the shape of `like`.
+// CHECK-LABEL: func.func @zero_like(
+// CHECK-SAME:      %[[X:[^:]+]]: tensor<?xf64>)
+// CHECK:         %[[ZERO:.*]] = arith.constant 0.000000e+00 : f64
+// CHECK:         %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?xf64>
+// CHECK:         %[[INIT:.*]] = tensor.empty(%[[N]]) : tensor<?xf64>
+// CHECK:         %[[Z:.*]] = linalg.generic {{.*}} ins(%[[ZERO]] : f64) outs(%[[INIT]] : tensor<?xf64>)
+// CHECK:         func.return %[[Z]] : tensor<?xf64>
+func.func @zero_like(%x: tensor<?xf64>) -> tensor<?xf64> {
+  %z = ad.zero like %x : tensor<?xf64>
+  func.return %z : tensor<?xf64>
+}
+
+// -----
+
+// zyg.broadcast_to: when the trailing dimensions agree, the fast path only adds leading axes;
+// otherwise a gather reads index 0 along every source axis of size 1.
+// CHECK-LABEL: func.func @broadcast_to(
+// CHECK-SAME:      %[[X:[^:]+]]: tensor<?xf64>, %[[M:[^:]+]]: index, %[[N:[^:]+]]: index)
+// CHECK:         %[[K:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?xf64>
+// CHECK:         %[[EQ:.*]] = arith.cmpi eq, %[[K]], %[[N]] : index
+// CHECK:         %[[SAME:.*]] = arith.andi %{{.*}}, %[[EQ]] : i1
+// CHECK:         %[[B:.*]] = scf.if %[[SAME]] -> (tensor<?x?xf64>) {
+// CHECK:           %[[FAST:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>]{{.*}} ins(%[[X]] : tensor<?xf64>)
+// CHECK:           scf.yield %[[FAST]] : tensor<?x?xf64>
+// CHECK:         } else {
+// CHECK:           %[[GATHER:.*]] = linalg.generic
+// CHECK:             %[[I:.*]] = linalg.index 1 : index
+// CHECK:             %[[UNIT:.*]] = arith.cmpi eq, %[[K]], %{{.*}} : index
+// CHECK:             %[[J:.*]] = arith.select %[[UNIT]], %{{.*}}, %[[I]] : index
+// CHECK:             %[[E:.*]] = tensor.extract %[[X]][%[[J]]] : tensor<?xf64>
+// CHECK:             linalg.yield %[[E]] : f64
+// CHECK:           scf.yield %[[GATHER]] : tensor<?x?xf64>
+// CHECK:         }
+// CHECK:         func.return %[[B]] : tensor<?x?xf64>
+func.func @broadcast_to(%x: tensor<?xf64>, %m: index, %n: index) -> tensor<?x?xf64> {
+  %b = zyg.broadcast_to %x [%m, %n] : tensor<?xf64> -> tensor<?x?xf64>
+  func.return %b : tensor<?x?xf64>
+}
+
+// -----
+
+// With {expand_only} the frontend has proved the trailing dimensions agree: only the fast path.
+// CHECK-LABEL: func.func @broadcast_to_expand_only(
+// CHECK-SAME:      %[[X:[^:]+]]: tensor<?xf64>, %[[M:[^:]+]]: index, %[[N:[^:]+]]: index)
+// CHECK-NOT:     scf.if
+// CHECK:         %[[INIT:.*]] = tensor.empty(%[[M]], %[[N]]) : tensor<?x?xf64>
+// CHECK:         %[[B:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>]{{.*}} ins(%[[X]] : tensor<?xf64>) outs(%[[INIT]] : tensor<?x?xf64>)
+// CHECK-NOT:     scf.if
+// CHECK:         func.return %[[B]] : tensor<?x?xf64>
+func.func @broadcast_to_expand_only(%x: tensor<?xf64>, %m: index, %n: index) -> tensor<?x?xf64> {
+  %b = zyg.broadcast_to %x [%m, %n] {expand_only} : tensor<?xf64> -> tensor<?x?xf64>
+  func.return %b : tensor<?x?xf64>
+}
+
+// -----
+
+// zyg.sum_to: a reduction over the leading axes when the trailing ones agree, else a scatter-add
+// loop nest into index 0 of the axes where the result has size 1.
+// CHECK-LABEL: func.func @sum_to(
+// CHECK-SAME:      %[[X:[^:]+]]: tensor<?x?xf64>, %[[N:[^:]+]]: index)
+// CHECK:         %[[D0:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x?xf64>
+// CHECK:         %[[D1:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x?xf64>
+// CHECK:         %[[EQ:.*]] = arith.cmpi eq, %[[D1]], %[[N]] : index
+// CHECK:         %[[SAME:.*]] = arith.andi %{{.*}}, %[[EQ]] : i1
+// CHECK:         %[[S:.*]] = scf.if %[[SAME]] -> (tensor<?xf64>) {
+// CHECK:           %[[ZEROS:.*]] = linalg.generic
+// CHECK:           %[[FAST:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>], iterator_types = ["reduction", "parallel"]} ins(%[[X]] : tensor<?x?xf64>) outs(%[[ZEROS]] : tensor<?xf64>)
+// CHECK:             arith.addf
+// CHECK:           scf.yield %[[FAST]] : tensor<?xf64>
+// CHECK:         } else {
+// CHECK:           %[[OUTER:.*]] = scf.for %[[I:[^ ]+]] = %{{.*}} to %[[D0]] step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (tensor<?xf64>) {
+// CHECK:             scf.for %[[J:[^ ]+]] = %{{.*}} to %[[D1]] step %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<?xf64>) {
+// CHECK:               %[[UNIT:.*]] = arith.cmpi eq, %[[N]], %{{.*}} : index
+// CHECK:               %[[T:.*]] = arith.select %[[UNIT]], %{{.*}}, %[[J]] : index
+// CHECK:               %[[V:.*]] = tensor.extract %[[X]][%[[I]], %[[J]]] : tensor<?x?xf64>
+// CHECK:               %[[OLD:.*]] = tensor.extract %[[ACC]][%[[T]]] : tensor<?xf64>
+// CHECK:               %[[NEW:.*]] = arith.addf %[[OLD]], %[[V]] : f64
+// CHECK:               tensor.insert %[[NEW]] into %[[ACC]][%[[T]]] : tensor<?xf64>
+// CHECK:           scf.yield %[[OUTER]] : tensor<?xf64>
+// CHECK:         }
+// CHECK:         func.return %[[S]] : tensor<?xf64>
+func.func @sum_to(%x: tensor<?x?xf64>, %n: index) -> tensor<?xf64> {
+  %s = zyg.sum_to %x [%n] : tensor<?x?xf64> -> tensor<?xf64>
+  func.return %s : tensor<?xf64>
+}
+
+// -----
+
+// zyg.expand repeats the source along the reduced axis: the source map drops that axis.
+// CHECK-LABEL: func.func @expand(
+// CHECK-SAME:      %[[X:[^:]+]]: tensor<?xf64>, %[[M:[^:]+]]: index, %[[N:[^:]+]]: index)
+// CHECK:         %[[INIT:.*]] = tensor.empty(%[[M]], %[[N]]) : tensor<?x?xf64>
+// CHECK:         %[[E:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%[[X]] : tensor<?xf64>) outs(%[[INIT]] : tensor<?x?xf64>)
+// CHECK:         func.return %[[E]] : tensor<?x?xf64>
+func.func @expand(%x: tensor<?xf64>, %m: index, %n: index) -> tensor<?x?xf64> {
+  %e = zyg.expand %x [%m, %n] {axes = array<i64: 1>, keepdims = false} : tensor<?xf64> -> tensor<?x?xf64>
+  func.return %e : tensor<?x?xf64>
+}
+
+// -----
+
+// A full sum reduces into a rank-0 tensor filled with 0.0 and extracts the scalar.
+// CHECK-LABEL: func.func @reduce_sum(
+// CHECK-SAME:      %[[X:[^:]+]]: tensor<?x?xf64>) -> f64
+// CHECK:         %[[ZERO:.*]] = arith.constant 0.000000e+00 : f64
+// CHECK:         %[[INIT:.*]] = linalg.generic {{.*}} ins(%[[ZERO]] : f64) outs(%{{.*}} : tensor<f64>)
+// CHECK:         %[[R:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> ()>], iterator_types = ["reduction", "reduction"]} ins(%[[X]] : tensor<?x?xf64>) outs(%[[INIT]] : tensor<f64>) {
+// CHECK-NEXT:    ^bb0(%[[V:.*]]: f64, %[[ACC:.*]]: f64):
+// CHECK-NEXT:      %[[SUM:.*]] = arith.addf %[[ACC]], %[[V]] : f64
+// CHECK-NEXT:      linalg.yield %[[SUM]] : f64
+// CHECK:         %[[S:.*]] = tensor.extract %[[R]][] : tensor<f64>
+// CHECK:         func.return %[[S]] : f64
+func.func @reduce_sum(%x: tensor<?x?xf64>) -> f64 {
+  %s = zyg.reduce %x {kind = "sum", axes = array<i64: 0, 1>, keepdims = false} : tensor<?x?xf64> -> f64
+  func.return %s : f64
+}
+
+// -----
+
+// max starts from -inf and combines with maximumf (NaN propagates, as in NumPy); keepdims copies
+// the reduced tensor into one with a unit axis.
+// CHECK-LABEL: func.func @reduce_max_keepdims(
+// CHECK-SAME:      %[[X:[^:]+]]: tensor<?x?xf64>) -> tensor<?x?xf64>
+// CHECK:         %[[D0:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x?xf64>
+// CHECK:         %[[NEGINF:.*]] = arith.constant 0xfff0000000000000 : f64
+// CHECK:         %[[INIT:.*]] = linalg.generic {{.*}} ins(%[[NEGINF]] : f64)
+// CHECK:         %[[R:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%[[X]] : tensor<?x?xf64>) outs(%[[INIT]] : tensor<?xf64>) {
+// CHECK-NEXT:    ^bb0(%[[V:.*]]: f64, %[[ACC:.*]]: f64):
+// CHECK-NEXT:      %[[MAX:.*]] = arith.maximumf %[[ACC]], %[[V]] : f64
+// CHECK-NEXT:      linalg.yield %[[MAX]] : f64
+// CHECK:         %[[ONE:.*]] = arith.constant 1 : index
+// CHECK:         %[[KEPT:.*]] = tensor.empty(%[[D0]], %[[ONE]]) : tensor<?x?xf64>
+// CHECK:         %[[M:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>]{{.*}} ins(%[[R]] : tensor<?xf64>) outs(%[[KEPT]] : tensor<?x?xf64>)
+// CHECK:         func.return %[[M]] : tensor<?x?xf64>
+func.func @reduce_max_keepdims(%x: tensor<?x?xf64>) -> tensor<?x?xf64> {
+  %m = zyg.reduce %x {kind = "max", axes = array<i64: 1>, keepdims = true} : tensor<?x?xf64> -> tensor<?x?xf64>
+  func.return %m : tensor<?x?xf64>
+}
+
+// -----
+
+// zyg.matmul -> a contraction C[i, j] += A[i, k] * B[k, j] into zeros of shape (rows(A), cols(B)).
+// CHECK-LABEL: func.func @matmul(
+// CHECK-SAME:      %[[A:[^:]+]]: tensor<?x?xf64>, %[[B:[^:]+]]: tensor<?x?xf64>)
+// CHECK:         %[[ROWS:.*]] = tensor.dim %[[A]], %{{.*}} : tensor<?x?xf64>
+// CHECK:         %[[COLS:.*]] = tensor.dim %[[B]], %{{.*}} : tensor<?x?xf64>
+// CHECK:         tensor.empty(%[[ROWS]], %[[COLS]]) : tensor<?x?xf64>
+// CHECK:         %[[ZEROS:.*]] = linalg.generic
+// CHECK:         %[[C:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[A]], %[[B]] : tensor<?x?xf64>, tensor<?x?xf64>) outs(%[[ZEROS]] : tensor<?x?xf64>) {
+// CHECK-NEXT:    ^bb0(%[[X:.*]]: f64, %[[Y:.*]]: f64, %[[ACC:.*]]: f64):
+// CHECK-NEXT:      %[[P:.*]] = arith.mulf %[[X]], %[[Y]] : f64
+// CHECK-NEXT:      %[[S:.*]] = arith.addf %[[ACC]], %[[P]] : f64
+// CHECK-NEXT:      linalg.yield %[[S]] : f64
+// CHECK:         func.return %[[C]] : tensor<?x?xf64>
+func.func @matmul(%a: tensor<?x?xf64>, %b: tensor<?x?xf64>) -> tensor<?x?xf64> {
+  %c = zyg.matmul %a, %b : tensor<?x?xf64>, tensor<?x?xf64> -> tensor<?x?xf64>
+  func.return %c : tensor<?x?xf64>
+}
+
+// -----
+
+// zyg.transpose copies through the inverse permutation into a tensor of the permuted shape.
+// CHECK-LABEL: func.func @transpose(
+// CHECK-SAME:      %[[X:[^:]+]]: tensor<?x?xf64>)
+// CHECK:         %[[D0:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x?xf64>
+// CHECK:         %[[D1:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x?xf64>
+// CHECK:         %[[INIT:.*]] = tensor.empty(%[[D1]], %[[D0]]) : tensor<?x?xf64>
+// CHECK:         %[[T:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1, d0)>, affine_map<(d0, d1) -> (d0, d1)>]{{.*}} ins(%[[X]] : tensor<?x?xf64>) outs(%[[INIT]] : tensor<?x?xf64>)
+// CHECK:         func.return %[[T]] : tensor<?x?xf64>
+func.func @transpose(%x: tensor<?x?xf64>) -> tensor<?x?xf64> {
+  %t = zyg.transpose %x {permutation = array<i64: 1, 0>} : tensor<?x?xf64> -> tensor<?x?xf64>
+  func.return %t : tensor<?x?xf64>
+}
+
+// -----
+
+// zyg.check -> scf.if on the negated condition calling @_zyg_fail with the check's number (1) and
+// its values padded with zeros; the message is kept in the module's zyg.checks attribute.
+// CHECK:       builtin.module attributes {zyg.checks = ["ValueError{{.*}}shapes ({0},) and ({1},) differ"]}
+// CHECK-LABEL: func.func @check(
+// CHECK-SAME:      %[[OK:[^:]+]]: i1, %[[N:[^:]+]]: i64, %[[M:[^:]+]]: i64)
+// CHECK:         %[[TRUE:.*]] = arith.constant true
+// CHECK:         %[[FAILED:.*]] = arith.xori %[[OK]], %[[TRUE]] : i1
+// CHECK:         %[[CODE:.*]] = arith.constant 1 : i64
+// CHECK:         scf.if %[[FAILED]] {
+// CHECK-NEXT:      func.call @_zyg_fail(%[[CODE]], %[[N]], %[[M]], %{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+// CHECK-NOT:     zyg.check
+// CHECK:       func.func private @_zyg_fail(i64, i64, i64, i64, i64, i64, i64, i64, i64)
+func.func @check(%ok: i1, %n: i64, %m: i64) {
+  zyg.check %ok, %n, %m : i64, i64 {error = "ValueError", message = "shapes ({0},) and ({1},) differ"}
+  func.return
+}

@@ -1,0 +1,418 @@
+"""NumPy array functions: compiled primal and gradients against NumPy and central differences.
+
+Each function is plain NumPy; `check_array_grads` runs it with NumPy, compiles it with `zyg.jit` and
+`zyg.gradient`, and compares values and every element of every float argument's gradient.
+"""
+
+import numpy as np
+import pytest
+import zyg
+from arraycheck import check_array_grads, check_primal
+
+RNG = np.random.default_rng(7)
+
+
+def rand(*shape, dtype=np.float64, low=-1.5, high=1.5):
+    return RNG.uniform(low, high, size=shape).astype(dtype)
+
+
+# ------------------------------------------------------------------------------------------------
+# Elementwise arithmetic and broadcasting
+# ------------------------------------------------------------------------------------------------
+
+def sum_of_squares(x):
+    return np.sum(x ** 2)
+
+
+def arithmetic_chain(x, y):
+    return np.sum((x + y) * (x - y) / (y * y + 2.0) - x / 4)
+
+
+def scalar_on_both_sides(x, s):
+    return np.sum(2.0 * x - s + x * s + 1.0 / (x * x + s))
+
+
+def unary_minus_and_pow(x):
+    return np.sum(-x ** 3 + x ** 4 - (-x) * 0.5)
+
+
+def bias_broadcast(x, b):
+    return np.sum(np.tanh(x + b))
+
+
+def column_broadcast(x, c):
+    return np.sum(x * c)
+
+
+def unit_axis_broadcast(x, r):
+    return np.sum((x - r) ** 2)
+
+
+def float_power(x, y):
+    return np.sum(np.power(np.abs(x) + 1.0, y))
+
+
+UNARY = {
+    "sin": np.sin, "cos": np.cos, "tan": np.tan, "arctan": np.arctan, "sinh": np.sinh, "cosh": np.cosh,
+    "tanh": np.tanh, "exp": np.exp, "expm1": np.expm1, "abs": np.abs, "square": np.square,
+}
+POSITIVE_UNARY = {"log": np.log, "log1p": np.log1p, "log2": np.log2, "log10": np.log10, "sqrt": np.sqrt}
+UNIT_UNARY = {"arcsin": np.arcsin, "arccos": np.arccos}
+
+
+def _unary_case(fn):
+    def unary(x):
+        return np.sum(fn(x) * x)
+
+    return unary
+
+
+def arctan2_hypot(y, x):
+    return np.sum(np.arctan2(y, x) + np.hypot(y, x))
+
+
+def maximum_minimum_clip(x, y):
+    return np.sum(np.maximum(x, y) * 2.0 + np.minimum(x, 0.3) + np.clip(y, -0.5, 0.5))
+
+
+def where_mask(x, y):
+    return np.sum(np.where(x > y, x * y, x - y))
+
+
+def logaddexp(x, y):
+    return np.sum(np.logaddexp(x, y))
+
+
+def sign_floor_ceil(x):
+    return np.sum(x * np.sign(x) + np.floor(x) * x + np.ceil(x))
+
+
+# ------------------------------------------------------------------------------------------------
+# Reductions
+# ------------------------------------------------------------------------------------------------
+
+def reductions_full(x):
+    return np.sum(x) + np.mean(x) * 2.0 + np.max(x) - np.min(x) + np.prod(x * 0.5 + 1.0)
+
+
+def reductions_axis(x):
+    return np.sum(np.sum(x, axis=0) ** 2) + np.sum(np.mean(x, axis=1) * 3.0) + np.sum(np.max(x, axis=-1))
+
+
+def reductions_keepdims(x):
+    centred = x - np.mean(x, axis=1, keepdims=True)
+    return np.sum(centred ** 2 / np.max(np.abs(x), axis=0, keepdims=True))
+
+
+def reductions_tuple_axis(x):
+    return np.sum(np.sum(x, axis=(0, 2)) ** 2) + np.sum(np.min(x, axis=(1, 2)))
+
+
+def reduction_methods(x):
+    return x.sum() + x.mean(axis=0).sum() + x.max(axis=1).sum() + x.min() + x.prod(axis=0).sum()
+
+
+def log_sum_exp(x):
+    m = np.max(x, axis=1, keepdims=True)
+    return np.sum(np.log(np.sum(np.exp(x - m), axis=1, keepdims=True)) + m)
+
+
+def vector_norm(x):
+    return np.linalg.norm(x) ** 2 + np.linalg.norm(x)
+
+
+def frobenius_norm(a):
+    return np.linalg.norm(a @ a.T)
+
+
+# ------------------------------------------------------------------------------------------------
+# Products and transposes
+# ------------------------------------------------------------------------------------------------
+
+def matmul_2d(a, b):
+    return np.sum((a @ b) ** 2)
+
+
+def matvec(a, v):
+    return np.sum(np.sin(a @ v))
+
+
+def vecmat(v, a):
+    return np.sum(np.dot(v, a) ** 2)
+
+
+def dot_1d(u, v):
+    return np.dot(u, v) * np.matmul(u, u)
+
+
+def outer_product(u, v):
+    return np.sum(np.outer(u, v) ** 2)
+
+
+def transposes(a):
+    return np.sum(a.T @ a + np.transpose(a) @ a * 0.5)
+
+
+def transpose_3d(x):
+    return np.sum(np.transpose(x, (2, 0, 1)) ** 3 * np.transpose(x, (1, 2, 0))[0, 0, 0])
+
+
+def mlp_loss(w1, b1, w2, b2, x, y):
+    h = np.tanh(x @ w1 + b1)
+    out = h @ w2 + b2
+    return np.mean((out - y) ** 2)
+
+
+def logistic_loss(w, b, x, y):
+    z = x @ w + b
+    p = 1.0 / (1.0 + np.exp(-z))
+    return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
+
+
+# ------------------------------------------------------------------------------------------------
+# Indexing, loops and in-place updates
+# ------------------------------------------------------------------------------------------------
+
+def weighted_dot_loop(w, x):
+    s = 0.0
+    for i in range(len(x)):
+        s += w[i] * x[i]
+    return s
+
+
+def negative_indices(x):
+    return x[-1] * x[0] + x[-2] ** 2
+
+
+def matrix_element_loop(a):
+    s = 0.0
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            s += a[i, j] * a[i, j] * (i + 1.0) - a[i, -1 - j]
+    return s
+
+
+def setitem_in_loop(v):
+    y = np.zeros(len(v))
+    for i in range(len(v)):
+        y[i] = v[i] * 2.0 + v[(i + 1) % len(v)]
+    return np.sum(y * y)
+
+
+def augmented_setitem(v):
+    y = np.ones_like(v)
+    for i in range(1, len(v)):
+        y[i] += y[i - 1] * v[i]
+    return np.sum(y)
+
+
+def augmented_array(x, y):
+    z = x * 1.0
+    z += y
+    z *= x
+    z -= 0.5
+    return np.sum(z)
+
+
+def shape_attributes(x):
+    n, m = x.shape
+    return np.sum(x) * n + m * x.size * x.ndim + len(x)
+
+
+def creation(x):
+    a = np.zeros(x.shape) + np.ones((x.shape[0], x.shape[1])) + np.full(x.shape, 2.0)
+    return np.sum(a * x + np.zeros_like(x) + np.ones_like(x) * x + np.full_like(x, 3.0))
+
+
+def running_sum_loop(x):
+    acc = x * 0.0
+    for k in range(3):
+        acc = acc + np.sin(x) * (k + 1.0)
+    return np.sum(acc)
+
+
+def int_and_bool_arrays(x, idx, mask):
+    s = 0.0
+    for k in range(len(idx)):
+        if mask[k]:
+            s += x[idx[k]]
+    return s
+
+
+def f32_loss(x, w):
+    return np.sum(np.tanh(x @ w) ** 2)
+
+
+CASES = [
+    (sum_of_squares, lambda: (rand(3, 4),)),
+    (sum_of_squares, lambda: (rand(7),)),
+    (sum_of_squares, lambda: (rand(2, 3, 2),)),
+    (arithmetic_chain, lambda: (rand(3, 4), rand(3, 4))),
+    (scalar_on_both_sides, lambda: (rand(5, low=0.5, high=2.0), 1.5)),
+    (unary_minus_and_pow, lambda: (rand(4, 3),)),
+    (bias_broadcast, lambda: (rand(4, 3), rand(3))),
+    (column_broadcast, lambda: (rand(4, 3), rand(4, 1))),
+    (unit_axis_broadcast, lambda: (rand(4, 3), rand(1, 3))),
+    (float_power, lambda: (rand(3, 2), rand(3, 2))),
+    *[(_unary_case(fn), lambda: (rand(3, 4),)) for fn in UNARY.values()],
+    *[(_unary_case(fn), lambda: (rand(3, 4, low=0.2, high=2.0),)) for fn in POSITIVE_UNARY.values()],
+    *[(_unary_case(fn), lambda: (rand(3, 4, low=-0.8, high=0.8),)) for fn in UNIT_UNARY.values()],
+    (arctan2_hypot, lambda: (rand(3, 4), rand(3, 4, low=0.3, high=2.0))),
+    (maximum_minimum_clip, lambda: (rand(4, 5), rand(4, 5))),
+    (where_mask, lambda: (rand(4, 5), rand(4, 5))),
+    (logaddexp, lambda: (rand(6), rand(6))),
+    (sign_floor_ceil, lambda: (rand(5, 3) + 0.013,)),
+    (reductions_full, lambda: (rand(3, 4),)),
+    (reductions_axis, lambda: (rand(3, 4),)),
+    (reductions_keepdims, lambda: (rand(3, 4),)),
+    (reductions_tuple_axis, lambda: (rand(2, 3, 4),)),
+    (reduction_methods, lambda: (rand(3, 4),)),
+    (log_sum_exp, lambda: (rand(4, 6) * 3.0,)),
+    (vector_norm, lambda: (rand(5),)),
+    (frobenius_norm, lambda: (rand(3, 4),)),
+    (matmul_2d, lambda: (rand(3, 4), rand(4, 2))),
+    (matvec, lambda: (rand(3, 4), rand(4))),
+    (vecmat, lambda: (rand(3), rand(3, 4))),
+    (dot_1d, lambda: (rand(5), rand(5))),
+    (outer_product, lambda: (rand(3), rand(4))),
+    (transposes, lambda: (rand(4, 3),)),
+    (transpose_3d, lambda: (rand(2, 3, 4),)),
+    (mlp_loss, lambda: (rand(4, 6), rand(6), rand(6, 2), rand(2), rand(5, 4), rand(5, 2))),
+    (logistic_loss, lambda: (rand(3), 0.1, rand(8, 3), (RNG.uniform(size=8) > 0.5).astype(np.float64))),
+    (weighted_dot_loop, lambda: (rand(6), rand(6))),
+    (negative_indices, lambda: (rand(4),)),
+    (matrix_element_loop, lambda: (rand(3, 4),)),
+    (setitem_in_loop, lambda: (rand(5),)),
+    (augmented_setitem, lambda: (rand(5),)),
+    (augmented_array, lambda: (rand(3, 2), rand(3, 2))),
+    (shape_attributes, lambda: (rand(3, 4),)),
+    (creation, lambda: (rand(2, 3),)),
+    (running_sum_loop, lambda: (rand(3, 2),)),
+    (int_and_bool_arrays, lambda: (rand(5), np.array([4, 0, 2, -1]), np.array([True, False, True, True]))),
+]
+
+
+def _case_id(f) -> str:
+    fn = f.__closure__[0].cell_contents if f.__name__ == "unary" else None
+    return f"unary_{fn.__name__}" if fn is not None else f.__name__
+
+
+@pytest.mark.parametrize("f, make_args", CASES, ids=[_case_id(f) for f, _ in CASES])
+def test_gradient_matches_finite_differences(f, make_args):
+    check_array_grads(f, make_args())
+
+
+def test_float32_arrays_keep_their_dtype():
+    x, w = rand(4, 3, dtype=np.float32), rand(3, 2, dtype=np.float32)
+    check_array_grads(f32_loss, (x, w), rtol=2e-3, atol=2e-4)
+    gx, gw = zyg.gradient(f32_loss, x, w)
+    assert gx.dtype == np.float32 and gw.dtype == np.float32
+
+
+def test_arrays_as_results():
+    def scale_and_shift(x, b):
+        return np.exp(x) * 2.0 + b
+
+    check_primal(scale_and_shift, (rand(3, 4), rand(4)))
+    check_primal(lambda x: x.T, (rand(2, 5),))
+    check_primal(lambda x: np.sum(x, axis=0), (rand(2, 5),))
+
+
+def test_non_contiguous_inputs():
+    base = rand(6, 8)
+    for view in (base.T, base[::2, 1::3]):
+        check_array_grads(sum_of_squares, (view,))
+        check_array_grads(bias_broadcast, (view, rand(view.shape[1])))
+
+
+def test_one_compile_serves_every_shape_of_a_rank():
+    def loss(x, w):
+        return np.sum(np.tanh(x @ w))
+
+    grad = zyg.compile_grad(loss)
+    for n, m, k in [(2, 3, 4), (5, 1, 7), (16, 9, 2)]:
+        grad(rand(n, m), rand(m, k))
+    from zyg.compiler import cache_size
+
+    count = cache_size()
+    grad(rand(3, 3), rand(3, 8))
+    assert cache_size() == count
+
+
+# ------------------------------------------------------------------------------------------------
+# Run-time errors: a Python exception naming the operation, the shapes and the line
+# ------------------------------------------------------------------------------------------------
+
+def bad_broadcast(x, y):
+    return np.sum(x + y)
+
+
+def bad_matmul(a, b):
+    return np.sum(a @ b)
+
+
+def bad_index(x, i):
+    return x[i]
+
+
+def test_incompatible_broadcast_raises_value_error():
+    with pytest.raises(ValueError, match=r"add: operands could not be broadcast together with shapes \(3, 4\) \(5,\)") as info:
+        zyg.jit(bad_broadcast)(rand(3, 4), rand(5))
+    assert isinstance(info.value, zyg.ShapeError)
+    assert f"{__file__}:" in str(info.value) and "return np.sum(x + y)" in str(info.value)
+
+
+def test_matmul_shape_mismatch_raises_value_error():
+    with pytest.raises(ValueError, match=r"matmul: shapes \(3, 4\) and \(5, 6\) not aligned"):
+        zyg.jit(bad_matmul)(rand(3, 4), rand(5, 6))
+    with pytest.raises(ValueError, match="not aligned"):
+        zyg.gradient(bad_matmul, rand(3, 4), rand(5, 6))
+
+
+def test_index_out_of_range_raises_index_error():
+    x = rand(4)
+    with pytest.raises(IndexError, match="index 4 is out of bounds for axis 0 with size 4"):
+        zyg.jit(bad_index)(x, 4)
+    with pytest.raises(IndexError, match="index -5 is out of bounds"):
+        zyg.jit(bad_index)(x, -5)
+    assert zyg.jit(bad_index)(x, -1) == x[-1]  # the compiled function still works after an error
+
+
+def test_empty_max_raises_value_error():
+    with pytest.raises(ValueError, match="zero-size array to reduction operation maximum"):
+        zyg.jit(lambda x: np.max(x))(np.zeros(0))
+
+
+# ------------------------------------------------------------------------------------------------
+# Mutation that NumPy would make visible elsewhere is rejected at compile time
+# ------------------------------------------------------------------------------------------------
+
+def mutates_argument(x):
+    x[0] = 1.0
+    return np.sum(x)
+
+
+def mutates_alias(x):
+    y = np.zeros(3)
+    z = y
+    z[0] = x
+    return np.sum(y)
+
+
+def test_mutating_an_argument_is_rejected():
+    with pytest.raises(zyg.UnsupportedSyntaxError, match="updates the argument 'x' in place"):
+        zyg.jit(mutates_argument)(rand(3))
+
+
+def test_mutating_an_alias_names_both_lines():
+    with pytest.raises(zyg.UnsupportedSyntaxError, match=r"updates the array that 'y' also names \(bound at line \d+\)"):
+        zyg.jit(mutates_alias)(1.0)
+
+
+def test_copy_makes_mutation_legal():
+    def mutates_copy(x):
+        y = x.copy()
+        y[0] = 0.0
+        return np.sum(y * x)
+
+    check_array_grads(mutates_copy, (rand(4),))
