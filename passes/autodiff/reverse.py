@@ -32,7 +32,17 @@ if TYPE_CHECKING:
     from zyg.passes.autodiff.driver import Differentiator
 
 
+# Always recomputed in the pullback from their operands: saving them would cost more than redoing them.
 _RECOMPUTED = (SplatOp, tensor.DimOp, arith.IndexCastOp)
+# Recomputed when every operand is itself available without the tape (a constant, a value of the
+# direct block, a loop's induction variable, or another such value): an element read `x[i]` of an
+# array that does not change in the loop, and the index arithmetic around it. A loop that reads arrays
+# by index then saves nothing per iteration. Division is left out (dearer than a tape slot).
+_REMATERIALISED = (tensor.ExtractOp, arith.AddiOp, arith.SubiOp, arith.MuliOp, arith.CmpiOp,
+                   arith.SelectOp, arith.AndIOp, arith.OrIOp, arith.XOrIOp, arith.ExtUIOp, arith.ExtSIOp,
+                   arith.TruncIOp, arith.MaxSIOp, arith.MinSIOp, arith.SIToFPOp, arith.UIToFPOp,
+                   arith.AddfOp, arith.SubfOp, arith.MulfOp, arith.NegfOp, arith.CmpfOp, arith.ExtFOp,
+                   arith.TruncFOp)
 
 
 def _element(t: Attribute) -> Attribute:
@@ -96,6 +106,10 @@ class ReverseSweep:
         self.location = None
         self._active_calls: dict[Operation, bool] = {}
         self._forward_dims: dict[SSAValue, list[SSAValue]] = {}
+        self._tape_free: dict[SSAValue, bool] = {}
+        self._recomputed: dict[tuple[SSAValue, Block], SSAValue] = {}
+        # primal `scf.for` body -> (its reverse loop's counter, trip count) while its pullback is built
+        self._reverse_counters: dict[Block, tuple[SSAValue, SSAValue]] = {}
 
     # ----------------------------------------------------------------------------------------------
     # The helpers rules use
@@ -208,16 +222,62 @@ class ReverseSweep:
         if isinstance(v.owner, arith.ConstantOp):
             return self.emit(v.owner.clone())
         block = _defining_block(v)
-        if block is not self.direct_block and isinstance(v.owner, _RECOMPUTED):
-            # Cheap to recompute from its operands: never save an array for it.
-            mapping = {operand: self.primal(operand) for operand in v.owner.operands}
-            return self.emit(v.owner.clone(value_mapper=mapping))
-        if block is not self.direct_block and isinstance(v.type, TensorType):
+        if block is self.direct_block:
+            return self.forward_map[v]
+        if isinstance(v.owner, _RECOMPUTED) or self._tape_free_value(v):
+            return self._recompute(v)
+        if isinstance(v.type, TensorType):
             raise NoDerivativeError(
                 "differentiating this needs the value of an array computed inside a loop, branch or "
                 "called function, which zyg cannot save yet; compute it outside the loop or from "
                 "scalars read with x[i]", _source_loc(v.owner) if not isinstance(v, BlockArgument) else None)
         return self.residual(self.forward_map[v], block)
+
+    def _tape_free_value(self, v: SSAValue) -> bool:
+        """Whether the pullback can recompute `v` without reading anything from the tape."""
+        known = self._tape_free.get(v)
+        if known is not None:
+            return known
+        if _defining_block(v) is self.direct_block:
+            known = True
+        elif isinstance(v, BlockArgument):
+            known = v.block in self._reverse_counters and v.index == 0
+        elif isinstance(v.owner, arith.ConstantOp):
+            known = True
+        elif isinstance(v.owner, _RECOMPUTED + _REMATERIALISED) and not (
+                isinstance(v.type, TensorType) and not isinstance(v.owner, SplatOp)):
+            known = all(self._tape_free_value(operand) for operand in v.owner.operands)
+        else:
+            known = False
+        self._tape_free[v] = known
+        return known
+
+    def _recompute(self, v: SSAValue) -> SSAValue:
+        """Emits `v` again from its operands (once per pullback block: emission there is in order)."""
+        key = (v, self.insert_block)
+        known = self._recomputed.get(key)
+        if known is not None:
+            return known
+        if isinstance(v, BlockArgument):
+            result = self._reverse_induction_variable(v)
+        else:
+            mapping = {operand: self.primal(operand) for operand in v.owner.operands}
+            result = self.emit(v.owner.clone(value_mapper=mapping))
+        self._recomputed[key] = result
+        return result
+
+    def _reverse_induction_variable(self, iv: BlockArgument) -> SSAValue:
+        """The primal `scf.for` induction variable of the iteration the reverse loop is undoing:
+        `lb + (trip_count - 1 - r) * step` for reverse counter `r`."""
+        counter, trip_count = self._reverse_counters[iv.block]
+        loop = iv.block.parent_op()
+        one = self.const(1, counter.type)
+        k = self.emit(arith.SubiOp(self.emit(arith.SubiOp(trip_count, one)), counter))
+        if _constant_value(loop.step) != 1:
+            k = self.emit(arith.MuliOp(k, self.primal(loop.step)))
+        if _constant_value(loop.lb) != 0:
+            k = self.emit(arith.AddiOp(self.primal(loop.lb), k))
+        return k
 
     def residual(self, forward_value: SSAValue, primal_block: Block) -> SSAValue:
         """`forward_value` (defined in the forward clone of `primal_block`) in the pullback."""
@@ -397,7 +457,10 @@ class ReverseSweep:
         carried_in = loop_body.args[1:1 + len(carried)]
         free_in = loop_body.args[1 + len(carried):]
         inner = self._seed(cts, [yields[i] for i in carried], list(carried_in))
+        if isinstance(op, scf.ForOp):
+            self._reverse_counters[body] = (loop_body.args[0], trip_count)
         self.pull_block(body, loop_body, inner)
+        self._reverse_counters.pop(body, None)
         next_carried = [inner.get(args[i]) for i in carried]
         next_free = [inner.get(v) for v in free]
         saved = self.insert_block, self.insert_before
@@ -529,6 +592,12 @@ class ReverseSweep:
         out = self.dense(ct)
         self.insert_block, self.insert_before = saved
         return out
+
+
+def _constant_value(v: SSAValue) -> int | float | None:
+    if isinstance(v.owner, arith.ConstantOp) and hasattr(v.owner.value, "value"):
+        return v.owner.value.value.data
+    return None
 
 
 def _in_while_condition(op: Operation) -> bool:

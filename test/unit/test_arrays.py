@@ -180,6 +180,15 @@ def weighted_dot_loop(w, x):
     return s
 
 
+def strided_reversed_loops(x):
+    s = 0.0
+    for i in range(len(x) - 1, -1, -1):
+        s = s * 0.5 + x[i] * x[i]
+    for i in range(1, len(x), 2):
+        s += np.sin(x[i]) * x[i - 1]
+    return s
+
+
 def negative_indices(x):
     return x[-1] * x[0] + x[-2] ** 2
 
@@ -280,6 +289,7 @@ CASES = [
     (mlp_loss, lambda: (rand(4, 6), rand(6), rand(6, 2), rand(2), rand(5, 4), rand(5, 2))),
     (logistic_loss, lambda: (rand(3), 0.1, rand(8, 3), (RNG.uniform(size=8) > 0.5).astype(np.float64))),
     (weighted_dot_loop, lambda: (rand(6), rand(6))),
+    (strided_reversed_loops, lambda: (rand(7),)),
     (negative_indices, lambda: (rand(4),)),
     (matrix_element_loop, lambda: (rand(3, 4),)),
     (setitem_in_loop, lambda: (rand(5),)),
@@ -300,6 +310,14 @@ def _case_id(f) -> str:
 @pytest.mark.parametrize("f, make_args", CASES, ids=[_case_id(f) for f, _ in CASES])
 def test_gradient_matches_finite_differences(f, make_args):
     check_array_grads(f, make_args())
+
+
+def test_index_reads_in_loops_are_recomputed_not_saved():
+    """`for i in range(len(x)): s += w[i] * x[i]`: the pullback reads w[i] and x[i] again at the
+    reversed index, so the gradient saves nothing per iteration and allocates no tape."""
+    ad_ir = zyg.compile_grad(weighted_dot_loop).ir("ad", rand(4), rand(4))
+    assert "ad.push" not in ad_ir and "ad.pop" not in ad_ir
+    assert "ad.tape_new" not in zyg.compile_grad(weighted_dot_loop).ir("lowered", rand(4), rand(4))
 
 
 def test_float32_arrays_keep_their_dtype():

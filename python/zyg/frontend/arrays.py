@@ -377,9 +377,13 @@ class ArrayCodegen:
             if i.type not in (I64, I1):
                 self.error(node, f"an array index must be an int, got a {python_type_name(i.type)}", ZygTypeError)
             i = self.convert(i, I64)
+            nonnegative, below = self.index_facts(i, dims[axis])
+            if nonnegative and below:
+                out.append(self.to_index(i))
+                continue
             size = self.to_int(dims[axis])
             constant = _constant_int(i)
-            if constant is not None and constant >= 0:
+            if nonnegative or constant is not None and constant >= 0:
                 wrapped = i
             else:
                 negative = self.value(arith.CmpiOp(i, self.const(0), "slt"))

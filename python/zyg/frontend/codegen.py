@@ -100,6 +100,8 @@ class FunctionCodegen(ArrayCodegen, ast.NodeVisitor):
         self.loop_of_jump: dict[int, ast.AST] = {}
         self.flag_mode = False
         self.shapes: dict[SSAValue, list[SSAValue]] = {}
+        # loop variable of a range() with a constant positive step -> (start >= 0 known, stop)
+        self.range_facts: dict[SSAValue, tuple[bool, SSAValue]] = {}
         self.parameters: dict[SSAValue, str] = {}
         self.bound_at: dict[str, int] = {}
         self._index_loops()
@@ -422,9 +424,9 @@ class FunctionCodegen(ArrayCodegen, ast.NodeVisitor):
         uses_flags = self._loop_exits(node)
         self.node = node
         if uses_flags:
-            self._emit_while_loop(node, trip_count=trip_count, start=start, step=step)
+            self._emit_while_loop(node, trip_count=trip_count, start=start, step=step, stop=stop)
         else:
-            self._emit_for_loop(node, trip_count, start, step)
+            self._emit_for_loop(node, trip_count, start, step, stop)
 
     def visit_While(self, node: ast.While) -> None:
         self._emit_while_loop(node)
@@ -495,7 +497,8 @@ class FunctionCodegen(ArrayCodegen, ast.NodeVisitor):
             self.error(node, f"variable '{name}' changes type inside the loop, from "
                        f"{python_type_name(t0)} to {python_type_name(t1)}; give it one type", ZygTypeError)
 
-    def _emit_for_loop(self, node: ast.For, trip_count: SSAValue, start: SSAValue, step: SSAValue) -> None:
+    def _emit_for_loop(self, node: ast.For, trip_count: SSAValue, start: SSAValue, step: SSAValue,
+                       stop: SSAValue) -> None:
         self.loop_stack.append(node)
         carried = self._loop_carried(node)
         inits = [self.scope.get(n) for n in carried]
@@ -504,7 +507,7 @@ class FunctionCodegen(ArrayCodegen, ast.NodeVisitor):
         with self.at(body, scope):
             for name, arg in zip(carried, body.args[1:]):
                 scope.set(name, arg)
-            self._bind_induction(node, body.args[0], start, step)
+            self._bind_induction(node, body.args[0], start, step, stop)
             self._start_iteration(node)
             self.compile_body(node.body)
             self._check_carried(node, carried, types_)
@@ -515,15 +518,26 @@ class FunctionCodegen(ArrayCodegen, ast.NodeVisitor):
         for name, result in zip(carried, loop.results, strict=True):
             self.scope.set(name, result)
 
-    def _bind_induction(self, node: ast.For, k: SSAValue, start: SSAValue, step: SSAValue) -> None:
-        """Binds the loop variable to start + k * step."""
+    def _bind_induction(self, node: ast.For, k: SSAValue, start: SSAValue, step: SSAValue,
+                        stop: SSAValue) -> None:
+        """Binds the loop variable to start + k * step, noting what is known of its range."""
         k.name_hint = "k"
         index = k
         if _constant_of(step) != 1:
             index = self.value(arith.MuliOp(index, step))
         if _constant_of(start) != 0:
             index = self.value(arith.AddiOp(index, start))
+        step_value, start_value = _constant_of(step), _constant_of(start)
+        if step_value is not None and step_value > 0:
+            self.range_facts[index] = (start_value is not None and start_value >= 0, stop)
         self.scope.set(node.target.id, index)
+
+    def index_facts(self, i: SSAValue, size: SSAValue) -> tuple[bool, bool]:
+        """What is known of int `i` as an index into an axis of `size` (an `index` value):
+        `(i >= 0, i < size)`. A `range(len(x))` loop variable indexing `x` needs no checks."""
+        nonnegative, stop = self.range_facts.get(i, (False, None))
+        below = stop is not None and isinstance(stop.owner, arith.IndexCastOp) and stop.owner.input is size
+        return nonnegative, below
 
     def _start_iteration(self, loop: ast.AST) -> None:
         """Clears this iteration's `continue` flag."""
@@ -531,7 +545,8 @@ class FunctionCodegen(ArrayCodegen, ast.NodeVisitor):
             self.scope.set(self._loop_flag(".cont", loop), self.const(False))
 
     def _emit_while_loop(self, node: ast.AST, trip_count: SSAValue | None = None,
-                         start: SSAValue | None = None, step: SSAValue | None = None) -> None:
+                         start: SSAValue | None = None, step: SSAValue | None = None,
+                         stop: SSAValue | None = None) -> None:
         """A `while` loop, or a `for` loop that can exit early (then with a hidden counter)."""
         is_for = isinstance(node, ast.For)
         counter = f".k{self.loop_ids[id(node)]}"
@@ -567,7 +582,7 @@ class FunctionCodegen(ArrayCodegen, ast.NodeVisitor):
             for name, arg in zip(carried, after.args):
                 after_scope.set(name, arg)
             if is_for:
-                self._bind_induction(node, after_scope.get(counter), start, step)
+                self._bind_induction(node, after_scope.get(counter), start, step, stop)
             self._start_iteration(node)
             self.compile_body(node.body)
             self.node = node

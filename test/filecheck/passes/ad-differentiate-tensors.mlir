@@ -73,30 +73,30 @@ func.func @f(%v: tensor<?xf64>, %w: tensor<?xf64>) -> f64 {
 
 // CHECK-LABEL: func.func @extract_loop(
 // CHECK-SAME:      %[[V:[^:]+]]: tensor<?xf64>, %[[W:[^:]+]]: tensor<?xf64>)
-// CHECK:         %[[T:.*]] = ad.tape_new : !ad.tape
 // CHECK:         scf.for %[[I:[^ ]+]] =
 // CHECK:           %[[A:.*]] = tensor.extract %[[V]][%[[I]]] : tensor<?xf64>
 // CHECK:           %[[B:.*]] = tensor.extract %[[W]][%[[I]]] : tensor<?xf64>
-// CHECK:           ad.push %[[T]], %[[I]] : index
-// CHECK:           ad.push %[[T]], %[[A]] : f64
-// CHECK:           ad.push %[[T]], %[[B]] : f64
+// CHECK-NOT:       ad.push
+// CHECK:         %[[N:.*]] = arith.maxsi
 // CHECK:         %[[ZV:.*]] = zyg.splat %{{.*}} : f64 -> tensor<?xf64>
 // CHECK:         %[[ZW:.*]] = zyg.splat %{{.*}} : f64 -> tensor<?xf64>
-// CHECK:         %{{.*}}, %[[DV:.*]], %[[DW:.*]] = scf.for %{{.*}} iter_args(%[[CT:[^ ]+]] = %{{.*}}, %[[AV:[^ ]+]] = %[[ZV]], %[[AW:[^ ]+]] = %[[ZW]]) -> (f64, tensor<?xf64>, tensor<?xf64>) {
-// CHECK-NEXT:      %[[BP:.*]] = ad.pop %[[T]] : f64
-// CHECK-NEXT:      %[[AP:.*]] = ad.pop %[[T]] : f64
-// CHECK-NEXT:      %[[IP:.*]] = ad.pop %[[T]] : index
-// CHECK-NEXT:      %[[DA:.*]] = arith.mulf %[[CT]], %[[BP]] : f64
-// CHECK-NEXT:      %[[DB:.*]] = arith.mulf %[[CT]], %[[AP]] : f64
-// CHECK-NEXT:      %[[OLDV:.*]] = tensor.extract %[[AV]][%[[IP]]] : tensor<?xf64>
+// CHECK:         %{{.*}}, %[[DV:.*]], %[[DW:.*]] = scf.for %[[R:[^ ]+]] = {{.*}} iter_args(%[[CT:[^ ]+]] = %{{.*}}, %[[AV:[^ ]+]] = %[[ZV]], %[[AW:[^ ]+]] = %[[ZW]]) -> (f64, tensor<?xf64>, tensor<?xf64>) {
+// The element reads are recomputed from the arguments at i = n - 1 - r: nothing goes on the tape.
+// CHECK-NEXT:      %[[ONE:.*]] = arith.constant 1 : index
+// CHECK-NEXT:      %[[LAST:.*]] = arith.subi %[[N]], %[[ONE]] : index
+// CHECK-NEXT:      %[[IR:.*]] = arith.subi %[[LAST]], %[[R]] : index
+// CHECK-NEXT:      %[[BR:.*]] = tensor.extract %[[W]][%[[IR]]] : tensor<?xf64>
+// CHECK-NEXT:      %[[DA:.*]] = arith.mulf %[[CT]], %[[BR]] : f64
+// CHECK-NEXT:      %[[AR:.*]] = tensor.extract %[[V]][%[[IR]]] : tensor<?xf64>
+// CHECK-NEXT:      %[[DB:.*]] = arith.mulf %[[CT]], %[[AR]] : f64
+// CHECK-NEXT:      %[[OLDV:.*]] = tensor.extract %[[AV]][%[[IR]]] : tensor<?xf64>
 // CHECK-NEXT:      %[[NEWV:.*]] = arith.addf %[[OLDV]], %[[DA]] : f64
-// CHECK-NEXT:      %[[AV2:.*]] = tensor.insert %[[NEWV]] into %[[AV]][%[[IP]]] : tensor<?xf64>
-// CHECK-NEXT:      %[[OLDW:.*]] = tensor.extract %[[AW]][%[[IP]]] : tensor<?xf64>
+// CHECK-NEXT:      %[[AV2:.*]] = tensor.insert %[[NEWV]] into %[[AV]][%[[IR]]] : tensor<?xf64>
+// CHECK-NEXT:      %[[OLDW:.*]] = tensor.extract %[[AW]][%[[IR]]] : tensor<?xf64>
 // CHECK-NEXT:      %[[NEWW:.*]] = arith.addf %[[OLDW]], %[[DB]] : f64
-// CHECK-NEXT:      %[[AW2:.*]] = tensor.insert %[[NEWW]] into %[[AW]][%[[IP]]] : tensor<?xf64>
+// CHECK-NEXT:      %[[AW2:.*]] = tensor.insert %[[NEWW]] into %[[AW]][%[[IR]]] : tensor<?xf64>
 // CHECK-NEXT:      scf.yield %[[CT]], %[[AV2]], %[[AW2]] : f64, tensor<?xf64>, tensor<?xf64>
 // CHECK-NEXT:    }
-// CHECK:         ad.tape_free %[[T]] : !ad.tape
 // CHECK:         func.return %[[DV]], %[[DW]] : tensor<?xf64>, tensor<?xf64>
 func.func @extract_loop(%v: tensor<?xf64>, %w: tensor<?xf64>) -> (tensor<?xf64>, tensor<?xf64>) {
   %dv, %dw = ad.grad @f(%v, %w) : (tensor<?xf64>, tensor<?xf64>) -> (tensor<?xf64>, tensor<?xf64>)
