@@ -58,6 +58,14 @@ def _is_scalar(t: Attribute) -> bool:
     return _is_float(t) or isinstance(t, (IntegerType, IndexType))
 
 
+def _is_savable(t: Attribute) -> bool:
+    """Whether a value of type `t` can go on the tape: a scalar, or a tensor of scalars (saved as
+    its elements, one slot each, followed by its dimensions)."""
+    if isinstance(t, TensorType):
+        return _is_scalar(t.element_type) and not isinstance(t.element_type, IndexType)
+    return _is_scalar(t)
+
+
 class _RequestOp(IRDLOperation):
     """Base of the requests that name a function to differentiate (`callee`, `arguments`)."""
 
@@ -235,7 +243,7 @@ class TapeFreeOp(IRDLOperation):
 
 @irdl_op_definition
 class PushOp(IRDLOperation):
-    """Pushes a scalar residual the reverse sweep will need onto the tape.
+    """Pushes a residual the reverse sweep will need onto the tape (a scalar, or a tensor's elements).
 
     ```mlir
     ad.push %t, %x : f64
@@ -251,7 +259,7 @@ class PushOp(IRDLOperation):
         super().__init__(operands=[tape, value])
 
     def verify_(self) -> None:
-        if not _is_scalar(self.value.type):
+        if not _is_savable(self.value.type):
             raise VerifyException(f"ad.push: cannot push a value of type {self.value.type}")
 
 
@@ -273,7 +281,7 @@ class PopOp(IRDLOperation):
         super().__init__(operands=[tape], result_types=[result_type])
 
     def verify_(self) -> None:
-        if not _is_scalar(self.value.type):
+        if not _is_savable(self.value.type):
             raise VerifyException(f"ad.pop: cannot pop a value of type {self.value.type}")
 
 

@@ -226,11 +226,6 @@ class ReverseSweep:
             return self.forward_map[v]
         if isinstance(v.owner, _RECOMPUTED) or self._tape_free_value(v):
             return self._recompute(v)
-        if isinstance(v.type, TensorType):
-            raise NoDerivativeError(
-                "differentiating this needs the value of an array computed inside a loop, branch or "
-                "called function, which zyg cannot save yet; compute it outside the loop or from "
-                "scalars read with x[i]", _source_loc(v.owner) if not isinstance(v, BlockArgument) else None)
         return self.residual(self.forward_map[v], block)
 
     def _tape_free_value(self, v: SSAValue) -> bool:

@@ -240,6 +240,36 @@ def running_sum_loop(x):
     return np.sum(acc)
 
 
+def arrays_saved_in_loop(x):
+    acc = x * 0.0
+    for k in range(3):
+        acc = np.sin(acc + x) * (k + 1.0)
+    return np.sum(acc)
+
+
+def array_saved_in_branch(x, c):
+    if c > 0:
+        y = np.exp(x)
+    else:
+        y = x * x
+    return np.sum(y * x)
+
+
+def _layer(x, w):
+    return np.tanh(x @ w)
+
+
+def arrays_through_calls(x, w):
+    h = _layer(x, w)
+    return np.sum(_layer(h, w.T @ w) ** 2)
+
+
+def recursive_on_arrays(x, n):
+    if n == 0:
+        return np.sum(x * x)
+    return recursive_on_arrays(np.sin(x) * 1.1, n - 1)
+
+
 def int_and_bool_arrays(x, idx, mask):
     s = 0.0
     for k in range(len(idx)):
@@ -290,6 +320,12 @@ CASES = [
     (logistic_loss, lambda: (rand(3), 0.1, rand(8, 3), (RNG.uniform(size=8) > 0.5).astype(np.float64))),
     (weighted_dot_loop, lambda: (rand(6), rand(6))),
     (strided_reversed_loops, lambda: (rand(7),)),
+    (arrays_saved_in_loop, lambda: (rand(3, 4),)),
+    (arrays_saved_in_loop, lambda: (rand(5, dtype=np.float32),)),
+    (array_saved_in_branch, lambda: (rand(5), 1.0)),
+    (array_saved_in_branch, lambda: (rand(5), -1.0)),
+    (arrays_through_calls, lambda: (rand(3, 4), rand(4, 4))),
+    (recursive_on_arrays, lambda: (rand(4), 3)),
     (negative_indices, lambda: (rand(4),)),
     (matrix_element_loop, lambda: (rand(3, 4),)),
     (setitem_in_loop, lambda: (rand(5),)),

@@ -4,7 +4,7 @@ Run-time errors: `@_zyg_fail(code, v0, ..., v7)` records a failed check (its cod
 for the message) and `longjmp`s back to the `setjmp` in `@zyg_entry`; `@_zyg_take_error()` reads and
 clears the record. Memory the failed call had allocated is not freed (the error path only).
 
-The tape is a growable LIFO stack of 8-byte slots behind an opaque `!llvm.ptr` to
+The tape is a growable LIFO stack of 8-byte slots (a push reserves one or a block of them) behind an opaque `!llvm.ptr` to
 `{ptr data, i64 size, i64 capacity}`; capacity doubles when full. The functions are private, so
 LLVM inlines push and pop into the loops that use them. Written in the LLVM dialect because the
 upstream buffer-deallocation pipeline rejects hand-managed memrefs (see DESIGN.md).
@@ -40,17 +40,19 @@ TAPE_RUNTIME = f"""
     llvm.call @free(%tape) : (!llvm.ptr) -> ()
     return
   }}
-  func.func private @_zyg_tape_push_slot(%tape: !llvm.ptr) -> !llvm.ptr {{
+  func.func private @_zyg_tape_push_slots(%tape: !llvm.ptr, %count: i64) -> !llvm.ptr {{
     %size_ptr = llvm.getelementptr %tape[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_HEADER}
     %capacity_ptr = llvm.getelementptr %tape[0, 2] : (!llvm.ptr) -> !llvm.ptr, {_HEADER}
     %size = llvm.load %size_ptr : !llvm.ptr -> i64
     %capacity = llvm.load %capacity_ptr : !llvm.ptr -> i64
     %data0 = llvm.load %tape : !llvm.ptr -> !llvm.ptr
-    %full = arith.cmpi eq, %size, %capacity : i64
+    %next = arith.addi %size, %count : i64
+    %full = arith.cmpi sgt, %next, %capacity : i64
     %data = scf.if %full -> (!llvm.ptr) {{
       %two = arith.constant 2 : i64
       %eight = arith.constant 8 : i64
-      %grown = arith.muli %capacity, %two : i64
+      %doubled = arith.muli %capacity, %two : i64
+      %grown = arith.maxsi %doubled, %next : i64
       %bytes = arith.muli %grown, %eight : i64
       %moved = llvm.call @realloc(%data0, %bytes) : (!llvm.ptr, i64) -> !llvm.ptr
       llvm.store %moved, %tape : !llvm.ptr, !llvm.ptr
@@ -59,39 +61,40 @@ TAPE_RUNTIME = f"""
     }} else {{
       scf.yield %data0 : !llvm.ptr
     }}
-    %slot = llvm.getelementptr %data[%size] : (!llvm.ptr, i64) -> !llvm.ptr, i64
-    %one = arith.constant 1 : i64
-    %next = arith.addi %size, %one : i64
+    %slots = llvm.getelementptr %data[%size] : (!llvm.ptr, i64) -> !llvm.ptr, i64
     llvm.store %next, %size_ptr : i64, !llvm.ptr
-    return %slot : !llvm.ptr
+    return %slots : !llvm.ptr
   }}
-  func.func private @_zyg_tape_pop_slot(%tape: !llvm.ptr) -> !llvm.ptr {{
+  func.func private @_zyg_tape_pop_slots(%tape: !llvm.ptr, %count: i64) -> !llvm.ptr {{
     %size_ptr = llvm.getelementptr %tape[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_HEADER}
     %size = llvm.load %size_ptr : !llvm.ptr -> i64
-    %one = arith.constant 1 : i64
-    %top = arith.subi %size, %one : i64
+    %top = arith.subi %size, %count : i64
     llvm.store %top, %size_ptr : i64, !llvm.ptr
     %data = llvm.load %tape : !llvm.ptr -> !llvm.ptr
-    %slot = llvm.getelementptr %data[%top] : (!llvm.ptr, i64) -> !llvm.ptr, i64
-    return %slot : !llvm.ptr
+    %slots = llvm.getelementptr %data[%top] : (!llvm.ptr, i64) -> !llvm.ptr, i64
+    return %slots : !llvm.ptr
   }}
   func.func private @_zyg_tape_push_f64(%tape: !llvm.ptr, %value: f64) {{
-    %slot = func.call @_zyg_tape_push_slot(%tape) : (!llvm.ptr) -> !llvm.ptr
+    %one = arith.constant 1 : i64
+    %slot = func.call @_zyg_tape_push_slots(%tape, %one) : (!llvm.ptr, i64) -> !llvm.ptr
     llvm.store %value, %slot : f64, !llvm.ptr
     return
   }}
   func.func private @_zyg_tape_push_i64(%tape: !llvm.ptr, %value: i64) {{
-    %slot = func.call @_zyg_tape_push_slot(%tape) : (!llvm.ptr) -> !llvm.ptr
+    %one = arith.constant 1 : i64
+    %slot = func.call @_zyg_tape_push_slots(%tape, %one) : (!llvm.ptr, i64) -> !llvm.ptr
     llvm.store %value, %slot : i64, !llvm.ptr
     return
   }}
   func.func private @_zyg_tape_pop_f64(%tape: !llvm.ptr) -> f64 {{
-    %slot = func.call @_zyg_tape_pop_slot(%tape) : (!llvm.ptr) -> !llvm.ptr
+    %one = arith.constant 1 : i64
+    %slot = func.call @_zyg_tape_pop_slots(%tape, %one) : (!llvm.ptr, i64) -> !llvm.ptr
     %value = llvm.load %slot : !llvm.ptr -> f64
     return %value : f64
   }}
   func.func private @_zyg_tape_pop_i64(%tape: !llvm.ptr) -> i64 {{
-    %slot = func.call @_zyg_tape_pop_slot(%tape) : (!llvm.ptr) -> !llvm.ptr
+    %one = arith.constant 1 : i64
+    %slot = func.call @_zyg_tape_pop_slots(%tape, %one) : (!llvm.ptr, i64) -> !llvm.ptr
     %value = llvm.load %slot : !llvm.ptr -> i64
     return %value : i64
   }}

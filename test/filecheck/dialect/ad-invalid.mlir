@@ -52,6 +52,15 @@ func.func @push_tape(%t: !ad.tape, %u: !ad.tape) {
 
 // -----
 
+// Tensors are saved element by element; a tensor of `index` has no slot type.
+// CHECK: ad.push: cannot push a value of type tensor<?xindex>
+func.func @push_index_tensor(%t: !ad.tape, %u: tensor<?xindex>) {
+  ad.push %t, %u : tensor<?xindex>
+  func.return
+}
+
+// -----
+
 // CHECK: ad.pop: cannot pop a value of type !ad.tape
 func.func @pop_tape(%t: !ad.tape) -> !ad.tape {
   %u = ad.pop %t : !ad.tape

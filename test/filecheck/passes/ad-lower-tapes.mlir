@@ -95,3 +95,41 @@ func.func @tape_for_callee(%x: f64) -> f64 {
   func.return %y : f64
 }
 func.func private @h_fwd(f64, !ad.tape) -> f64
+
+// -----
+
+// A tensor is saved as its elements (f32 widened to f64) in a block of slots reserved at once, then
+// its dimensions; popping reads the dimensions back (last first) and fills a new tensor.
+// CHECK-LABEL: func.func @tensor_tape(
+// CHECK-SAME:      %[[A:[^:]+]]: tensor<?x?xf32>) -> tensor<?x?xf32>
+// CHECK:         %[[T:.*]] = func.call @_zyg_tape_new()
+// CHECK:         %[[D0:.*]] = tensor.dim %[[A]], %{{.*}} : tensor<?x?xf32>
+// CHECK:         %[[D1:.*]] = tensor.dim %[[A]], %{{.*}} : tensor<?x?xf32>
+// CHECK:         %[[N:.*]] = arith.index_cast %{{.*}} : index to i64
+// CHECK-NEXT:    %[[BLOCK:.*]] = func.call @_zyg_tape_push_slots(%[[T]], %[[N]]) : (!llvm.ptr, i64) -> !llvm.ptr
+// CHECK:         scf.for %[[I:[^ ]+]] = %{{.*}} to %[[D0]]
+// CHECK:           scf.for %[[J:[^ ]+]] = %{{.*}} to %[[D1]]
+// CHECK:             %[[E:.*]] = tensor.extract %[[A]][%[[I]], %[[J]]] : tensor<?x?xf32>
+// CHECK-NEXT:        %[[W:.*]] = arith.extf %[[E]] : f32 to f64
+// CHECK:             %[[P:.*]] = llvm.getelementptr %[[BLOCK]][%{{.*}}] : (!llvm.ptr, i64) -> !llvm.ptr, i64
+// CHECK-NEXT:        llvm.store %[[W]], %[[P]] : f64, !llvm.ptr
+// CHECK:         func.call @_zyg_tape_push_i64(%[[T]], %{{.*}})
+// CHECK:         func.call @_zyg_tape_push_i64(%[[T]], %{{.*}})
+// CHECK:         %[[P1:.*]] = func.call @_zyg_tape_pop_i64(%[[T]])
+// CHECK-NEXT:    %[[E1:.*]] = arith.index_cast %[[P1]] : i64 to index
+// CHECK-NEXT:    %[[P0:.*]] = func.call @_zyg_tape_pop_i64(%[[T]])
+// CHECK-NEXT:    %[[E0:.*]] = arith.index_cast %[[P0]] : i64 to index
+// CHECK:         %[[BACK:.*]] = func.call @_zyg_tape_pop_slots(%[[T]], %{{.*}}) : (!llvm.ptr, i64) -> !llvm.ptr
+// CHECK-NEXT:    %[[EMPTY:.*]] = tensor.empty(%[[E0]], %[[E1]]) : tensor<?x?xf32>
+// CHECK:         %[[B:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[EMPTY]]) -> (tensor<?x?xf32>) {
+// CHECK:             %[[L:.*]] = llvm.load %{{.*}} : !llvm.ptr -> f64
+// CHECK-NEXT:        %[[N32:.*]] = arith.truncf %[[L]] : f64 to f32
+// CHECK-NEXT:        tensor.insert %[[N32]] into
+// CHECK:         func.return %[[B]] : tensor<?x?xf32>
+func.func @tensor_tape(%a: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %t = ad.tape_new : !ad.tape
+  ad.push %t, %a : tensor<?x?xf32>
+  %b = ad.pop %t : tensor<?x?xf32>
+  ad.tape_free %t : !ad.tape
+  func.return %b : tensor<?x?xf32>
+}
