@@ -2,8 +2,9 @@
 
 In: IR with tensor-valued `arith`/`math`/`zyg` elementwise ops, the NumPy-level ops of
 `zyg.dialects.zyg_arrays`, tensor `ad.zero`/`ad.add`, and `zyg.check`. Out: elementwise ops become
-one `linalg.generic` each (upstream fuses chains of them into one loop nest), reductions, matmul and
-transposes become `linalg.generic`s too, broadcasts pick a copy-free path at run time when the shapes
+one `linalg.generic` each (upstream fuses chains of them into one loop nest), reductions and
+transposes become `linalg.generic`s too, matrix products become BLAS calls (`lower_matmul_blas`,
+reading transposed operands through their strides), broadcasts pick a copy-free path at run time when the shapes
 already agree, and each `zyg.check` becomes a call to `@_zyg_fail` under `scf.if`. The checks'
 messages are recorded, in code order, in the module attribute `zyg.checks` for the JIT.
 """
@@ -43,6 +44,7 @@ from zyg.dialects.zyg_arrays import (
     SumToOp,
     TransposeOp,
 )
+from zyg.passes.lower_matmul_blas import declare_matmul_functions, lower_matmul
 
 CHECKS_ATTRIBUTE = "zyg.checks"
 MAX_CHECK_VALUES = 8  # integers a failed check reports (see `zyg.backend.runtime`)
@@ -343,20 +345,6 @@ def lower_expand(b: Builder, op: ExpandOp) -> list[SSAValue]:
                       lambda bb, args: args[0])]
 
 
-def lower_matmul(b: Builder, op: MatmulOp) -> list[SSAValue]:
-    """`zyg.matmul` -> a `linalg.generic` contraction C[i, j] += A[i, k] * B[k, j]."""
-    element = op.result.type.element_type
-    rows = b(tensor.DimOp(op.lhs, b.index(0)))
-    cols = b(tensor.DimOp(op.rhs, b.index(1)))
-    init = _filled(b, [rows, cols], element, 0.0)
-    maps = [_dims_map(3, [0, 2]), _dims_map(3, [2, 1])]
-
-    def body(bb: Builder, args: list[SSAValue]) -> SSAValue:
-        return bb(arith.AddfOp(args[2], bb(arith.MulfOp(args[0], args[1]))))
-
-    return [b.generic([op.lhs, op.rhs], maps, init, _dims_map(3, [0, 1]), [_PARALLEL, _PARALLEL, _REDUCTION], body)]
-
-
 def lower_transpose(b: Builder, op: TransposeOp) -> list[SSAValue]:
     """`zyg.transpose` -> a copying `linalg.generic` reading the source through the permutation."""
     perm = list(op.permutation.get_values())
@@ -393,7 +381,6 @@ _LOWERINGS: dict[type[Operation], Callable[[Builder, Operation], list[SSAValue]]
     SumToOp: lower_sum_to,
     ExpandOp: lower_expand,
     ReduceOp: lower_reduce,
-    MatmulOp: lower_matmul,
     TransposeOp: lower_transpose,
 }
 
@@ -405,6 +392,16 @@ class LowerZygTensorsPass(ModulePass):
     name = "lower-zyg-tensors"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        # Matrix products first, while the transposes they read through are still visible.
+        for product in [inner for inner in op.walk() if isinstance(inner, MatmulOp)]:
+            b = Builder(product.parent_block(), product, product.location)
+            operands = [product.lhs.owner, product.rhs.owner]
+            product.result.replace_all_uses_with(lower_matmul(b, product)[0])
+            product.parent_block().erase_op(product)
+            for source in operands:
+                if isinstance(source, TransposeOp) and not source.result.uses:
+                    source.parent_block().erase_op(source)
+        declare_matmul_functions(op)
         checks: list[StringAttr] = []
         for inner in list(op.walk()):
             b = Builder(inner.parent_block(), inner, inner.location) if inner.parent_block() else None

@@ -470,3 +470,28 @@ def test_copy_makes_mutation_legal():
         return np.sum(y * x)
 
     check_array_grads(mutates_copy, (rand(4),))
+
+
+def _matrix_product(a, b):
+    return a @ b
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "strided", "reversed", "broadcast", "empty", "f32"])
+def test_matrix_products_take_any_layout(layout):
+    """BLAS reads row- and column-major operands in place and gets a packed copy of any other."""
+    a, b = rand(5, 4), rand(4, 3)
+    if layout == "transposed":
+        a, b = rand(4, 5).T, rand(3, 4).T
+    elif layout == "strided":
+        a, b = rand(10, 8)[::2, ::2], rand(4, 6)[:, ::2]
+    elif layout == "reversed":
+        a, b = a[::-1], b[:, ::-1]
+    elif layout == "broadcast":
+        a = np.broadcast_to(rand(1, 4), (5, 4))
+    elif layout == "empty":
+        a, b = rand(5, 0), rand(0, 3)
+    elif layout == "f32":
+        a, b = a.astype(np.float32), b.astype(np.float32)
+    result = zyg.jit(_matrix_product)(a, b)
+    assert result.dtype == a.dtype and result.shape == (a.shape[0], b.shape[1])
+    np.testing.assert_allclose(result, a @ b, rtol=1e-5 if layout == "f32" else 1e-12, atol=1e-12)

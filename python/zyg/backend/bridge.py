@@ -1,7 +1,7 @@
 """The only crossing from xDSL to upstream MLIR: print once, parse with the official bindings.
 
 In: a fully lowered xDSL module (no `zyg`/`ad` ops left). Out: an `mlir.ir.Module` in the shared
-context, with the tape runtime added when the module calls it. Locations travel as `loc(...)`, so
+context, with the runtime functions it calls (tape, errors, BLAS products) defined. Locations travel as `loc(...)`, so
 upstream diagnostics still point at the user's source.
 """
 
@@ -15,7 +15,8 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.printer import Printer
 
-from zyg.backend.runtime import ERROR_RUNTIME, ERROR_SYMBOLS, RUNTIME_SYMBOLS, TAPE_RUNTIME
+from zyg.backend.blas import GEMM_SYMBOLS, gemm_runtime
+from zyg.backend.runtime import ERROR_RUNTIME, ERROR_SYMBOLS, LIBC, RUNTIME_SYMBOLS, TAPE_RUNTIME
 from zyg.errors import LoweringError
 
 _CONTEXT: ir.Context | None = None
@@ -34,18 +35,25 @@ def module_text(module: ModuleOp) -> str:
     out = io.StringIO()
     printer = Printer(stream=out, print_generic_format=True, print_debuginfo=True)
     uses_tape = uses_errors = False
+    gemms: set[str] = set()
     out.write("module {\n")
     for op in module.body.block.ops:
-        if isinstance(op, func.FuncOp) and op.sym_name.data in RUNTIME_SYMBOLS:
-            if op.sym_name.data in ERROR_SYMBOLS:
+        if isinstance(op, func.FuncOp) and op.sym_name.data in RUNTIME_SYMBOLS | GEMM_SYMBOLS:
+            name = op.sym_name.data
+            if name in ERROR_SYMBOLS:
                 uses_errors = True
+            elif name in GEMM_SYMBOLS:
+                gemms.add(name)
             else:
                 uses_tape = True
             continue
         printer.print_op(op)
         out.write("\n")
+    if uses_tape or gemms:
+        out.write(LIBC)
     if uses_tape:
         out.write(TAPE_RUNTIME)
+    out.write(gemm_runtime(gemms))
     if uses_errors:
         out.write(ERROR_RUNTIME)
     out.write("}\n")

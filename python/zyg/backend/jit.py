@@ -28,6 +28,7 @@ from zyg.entry import ERROR_SLOTS, EntryABI, Slot
 from zyg.errors import RUNTIME_ERRORS, LoweringError, SourceLoc, ZygTypeError
 
 ENTRY = "zyg_entry"
+BLAS_FUNCTIONS = frozenset({"scipy_cblas_dgemm64_", "scipy_cblas_sgemm64_"})
 _PACKED = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 _free = ctypes.CDLL(None).free
 _free.argtypes = [ctypes.c_void_p]
@@ -69,6 +70,14 @@ class Check:
         raise RUNTIME_ERRORS[self.error](self.message.format(*values), self.loc)
 
 
+def _declares(module: ir.Module, names: frozenset[str]) -> bool:
+    """Whether `module` has a top-level symbol among `names`."""
+    for op in module.body.operations:
+        if "sym_name" in op.attributes and ir.StringAttr(op.attributes["sym_name"]).value in names:
+            return True
+    return False
+
+
 class NativeFunction:
     """A JIT-compiled entry point taking and returning Python numbers and NumPy arrays.
 
@@ -82,7 +91,8 @@ class NativeFunction:
         self.module = module
         with context():
             try:
-                self.engine = ExecutionEngine(module, opt_level=OPT_LEVEL, shared_libs=runtime_libraries())
+                libraries = runtime_libraries(uses_blas=_declares(module, BLAS_FUNCTIONS))
+                self.engine = ExecutionEngine(module, opt_level=OPT_LEVEL, shared_libs=libraries)
             except Exception as exc:
                 raise LoweringError(f"JIT compilation failed ({str(exc).strip().splitlines()[0]})") from None
         self._fn = _PACKED(self.engine.raw_lookup(ENTRY))

@@ -12,6 +12,8 @@ import os
 
 import mlir
 
+from zyg.backend.blas import openblas_library
+
 LOWER_TO_LOOPS = (
     "builtin.module("
     "symbol-dce,canonicalize,cse,"
@@ -45,10 +47,15 @@ LOWER_TO_LLVM = (
 OPT_LEVEL = 3
 
 
-def runtime_libraries() -> list[str]:
-    """The MLIR wheel's C runner utilities (`memrefCopy` for strided copies), loaded into the JIT."""
+def runtime_libraries(uses_blas: bool = False) -> list[str]:
+    """The shared libraries loaded into the JIT: the MLIR wheel's C runner utilities (`memrefCopy`
+    for strided copies) and, for modules with matrix products, OpenBLAS."""
+    libraries = []
     for path in mlir.__path__:
         candidate = os.path.join(path, "lib", "libmlir_c_runner_utils.so")
         if os.path.exists(candidate):
-            return [candidate]
-    return []
+            libraries.append(candidate)
+            break
+    if uses_blas:
+        libraries.append(openblas_library())
+    return libraries

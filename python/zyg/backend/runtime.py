@@ -16,10 +16,14 @@ from zyg.passes.lower_tapes import RUNTIME_FUNCTIONS
 
 _HEADER = "!llvm.struct<(ptr, i64, i64)>"
 
-TAPE_RUNTIME = f"""
+# The C allocator, declared once for every runtime part that uses it.
+LIBC = """
   llvm.func @malloc(i64) -> !llvm.ptr
   llvm.func @realloc(!llvm.ptr, i64) -> !llvm.ptr
   llvm.func @free(!llvm.ptr)
+"""
+
+TAPE_RUNTIME = f"""
   func.func private @_zyg_tape_new() -> !llvm.ptr {{
     %header_bytes = llvm.mlir.constant(24 : i64) : i64
     %tape = llvm.call @malloc(%header_bytes) : (i64) -> !llvm.ptr

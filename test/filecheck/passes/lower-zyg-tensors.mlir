@@ -187,22 +187,34 @@ func.func @reduce_max_keepdims(%x: tensor<?x?xf64>) -> tensor<?x?xf64> {
 
 // -----
 
-// zyg.matmul -> a contraction C[i, j] += A[i, k] * B[k, j] into zeros of shape (rows(A), cols(B)).
+// zyg.matmul -> a call of the BLAS product for its element type (defined by the bridge, see
+// zyg.backend.blas), declared once at the end of the module.
 // CHECK-LABEL: func.func @matmul(
 // CHECK-SAME:      %[[A:[^:]+]]: tensor<?x?xf64>, %[[B:[^:]+]]: tensor<?x?xf64>)
-// CHECK:         %[[ROWS:.*]] = tensor.dim %[[A]], %{{.*}} : tensor<?x?xf64>
-// CHECK:         %[[COLS:.*]] = tensor.dim %[[B]], %{{.*}} : tensor<?x?xf64>
-// CHECK:         tensor.empty(%[[ROWS]], %[[COLS]]) : tensor<?x?xf64>
-// CHECK:         %[[ZEROS:.*]] = linalg.generic
-// CHECK:         %[[C:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[A]], %[[B]] : tensor<?x?xf64>, tensor<?x?xf64>) outs(%[[ZEROS]] : tensor<?x?xf64>) {
-// CHECK-NEXT:    ^bb0(%[[X:.*]]: f64, %[[Y:.*]]: f64, %[[ACC:.*]]: f64):
-// CHECK-NEXT:      %[[P:.*]] = arith.mulf %[[X]], %[[Y]] : f64
-// CHECK-NEXT:      %[[S:.*]] = arith.addf %[[ACC]], %[[P]] : f64
-// CHECK-NEXT:      linalg.yield %[[S]] : f64
+// CHECK:         %[[NO:.*]] = arith.constant false
+// CHECK:         %[[NO2:.*]] = arith.constant false
+// CHECK:         %[[C:.*]] = func.call @_zyg_matmul_f64(%[[A]], %[[NO]], %[[B]], %[[NO2]]) : (tensor<?x?xf64>, i1, tensor<?x?xf64>, i1) -> tensor<?x?xf64>
 // CHECK:         func.return %[[C]] : tensor<?x?xf64>
 func.func @matmul(%a: tensor<?x?xf64>, %b: tensor<?x?xf64>) -> tensor<?x?xf64> {
   %c = zyg.matmul %a, %b : tensor<?x?xf64>, tensor<?x?xf64> -> tensor<?x?xf64>
   func.return %c : tensor<?x?xf64>
+}
+
+// -----
+
+// A transposed operand is passed as its source with the `transposed` flag set: BLAS reads it
+// through its strides and the transpose, now unused, is gone.
+// CHECK-LABEL: func.func @matmul_transposed(
+// CHECK-SAME:      %[[A:[^:]+]]: tensor<?x?xf32>, %[[B:[^:]+]]: tensor<?x?xf32>)
+// CHECK-NOT:     linalg.generic
+// CHECK:         %[[YES:.*]] = arith.constant true
+// CHECK:         %[[NO:.*]] = arith.constant false
+// CHECK:         func.call @_zyg_matmul_f32(%[[A]], %[[YES]], %[[B]], %[[NO]]) : (tensor<?x?xf32>, i1, tensor<?x?xf32>, i1) -> tensor<?x?xf32>
+// CHECK:         func.func private @_zyg_matmul_f32(tensor<?x?xf32>, i1, tensor<?x?xf32>, i1) -> tensor<?x?xf32>
+func.func @matmul_transposed(%a: tensor<?x?xf32>, %b: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %t = zyg.transpose %a {permutation = array<i64: 1, 0>} : tensor<?x?xf32> -> tensor<?x?xf32>
+  %c = zyg.matmul %t, %b : tensor<?x?xf32>, tensor<?x?xf32> -> tensor<?x?xf32>
+  func.return %c : tensor<?x?xf32>
 }
 
 // -----

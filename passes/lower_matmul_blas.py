@@ -1,0 +1,43 @@
+"""`zyg.matmul` -> a call of `@_zyg_matmul_f64`/`@_zyg_matmul_f32`, a BLAS product (see `zyg.backend.blas`).
+
+Part of `lower-zyg-tensors`. An operand that is a `zyg.transpose` of another array is passed as that
+array with a `transposed` flag, so BLAS reads it through its strides and no transposed copy is made.
+The called functions take and return tensors; the bridge defines them in upstream MLIR.
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects import arith, func
+from xdsl.dialects.builtin import DYNAMIC_INDEX, IntegerAttr, IntegerType, ModuleOp, TensorType, f32, f64
+from xdsl.ir import SSAValue
+from zyg.dialects.zyg_arrays import MatmulOp, TransposeOp
+
+I1 = IntegerType(1)
+MATMUL_FUNCTIONS = {f64: "_zyg_matmul_f64", f32: "_zyg_matmul_f32"}
+
+
+def _operand(b, value: SSAValue) -> tuple[SSAValue, SSAValue]:
+    """`(array, transposed)`: a 2-D `zyg.transpose` is read through to its source."""
+    owner = value.owner
+    transposed = isinstance(owner, TransposeOp) and list(owner.permutation.get_values()) == [1, 0]
+    flag = b(arith.ConstantOp(IntegerAttr(int(transposed), I1)))
+    return (owner.source if transposed else value), flag
+
+
+def lower_matmul(b, op: MatmulOp) -> list[SSAValue]:
+    """`C = A @ B` (2-D, f64 or f32) as a call of the BLAS product for its element type."""
+    element = op.result.type.element_type
+    a, ta = _operand(b, op.lhs)
+    bb, tb = _operand(b, op.rhs)
+    matrix = TensorType(element, [DYNAMIC_INDEX] * 2)
+    return [b(func.CallOp(MATMUL_FUNCTIONS[element], [a, ta, bb, tb], [matrix]))]
+
+
+def declare_matmul_functions(module: ModuleOp) -> None:
+    """Declares the `_zyg_matmul_*` functions the module calls (the bridge defines them)."""
+    called = {op.callee.root_reference.data for op in module.walk() if isinstance(op, func.CallOp)}
+    declared = {f.sym_name.data for f in module.body.block.ops if isinstance(f, func.FuncOp)}
+    for element, name in MATMUL_FUNCTIONS.items():
+        if name in called and name not in declared:
+            matrix = TensorType(element, [DYNAMIC_INDEX] * 2)
+            module.body.block.add_op(func.FuncOp.external(name, [matrix, I1, matrix, I1], [matrix]))
