@@ -25,10 +25,15 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
 
         return LowerZygPass
 
+    def lower_zyg_indexing():
+        from zyg.passes.lower_zyg_indexing import LowerZygIndexingPass
+
+        return LowerZygIndexingPass
+
     def lower_zyg_tensors():
         from zyg.passes.lower_zyg_tensors import LowerZygTensorsPass
 
         return LowerZygTensorsPass
 
     return {"ad-differentiate": differentiate, "ad-lower-tapes": lower_tapes, "lower-zyg": lower_zyg,
-            "lower-zyg-tensors": lower_zyg_tensors}
+            "lower-zyg-indexing": lower_zyg_indexing, "lower-zyg-tensors": lower_zyg_tensors}

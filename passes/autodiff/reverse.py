@@ -25,6 +25,7 @@ from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 from xdsl.traits import IsTerminator
 from zyg.dialects import ad
 from zyg.dialects.zyg_arrays import SplatOp
+from zyg.dialects.zyg_indexing import GetSliceOp
 from zyg.errors import NoDerivativeError, SourceLoc
 from zyg.passes.autodiff.rules import PULLBACK_RULES
 
@@ -37,12 +38,13 @@ _RECOMPUTED = (SplatOp, tensor.DimOp, arith.IndexCastOp)
 # Recomputed when every operand is itself available without the tape (a constant, a value of the
 # direct block, a loop's induction variable, or another such value): an element read `x[i]` of an
 # array that does not change in the loop, and the index arithmetic around it. A loop that reads arrays
-# by index then saves nothing per iteration. Division is left out (dearer than a tape slot).
+# by index then saves nothing per iteration. Division is left out (dearer than a tape slot). Arrays
+# recomputed so: splats and slices (`for row in x` reads a row once again instead of saving it).
 _REMATERIALISED = (tensor.ExtractOp, arith.AddiOp, arith.SubiOp, arith.MuliOp, arith.CmpiOp,
                    arith.SelectOp, arith.AndIOp, arith.OrIOp, arith.XOrIOp, arith.ExtUIOp, arith.ExtSIOp,
                    arith.TruncIOp, arith.MaxSIOp, arith.MinSIOp, arith.SIToFPOp, arith.UIToFPOp,
                    arith.AddfOp, arith.SubfOp, arith.MulfOp, arith.NegfOp, arith.CmpfOp, arith.ExtFOp,
-                   arith.TruncFOp)
+                   arith.TruncFOp, GetSliceOp)
 
 
 def _element(t: Attribute) -> Attribute:
@@ -240,7 +242,7 @@ class ReverseSweep:
         elif isinstance(v.owner, arith.ConstantOp):
             known = True
         elif isinstance(v.owner, _RECOMPUTED + _REMATERIALISED) and not (
-                isinstance(v.type, TensorType) and not isinstance(v.owner, SplatOp)):
+                isinstance(v.type, TensorType) and not isinstance(v.owner, (SplatOp, GetSliceOp))):
             known = all(self._tape_free_value(operand) for operand in v.owner.operands)
         else:
             known = False

@@ -1,10 +1,9 @@
-"""Frontend support for NumPy arrays: shapes, broadcasting, indexing and the array operators.
+"""Frontend support for NumPy arrays: shapes, broadcasting and the array operators.
 
 Mixed into `FunctionCodegen`. Arrays are SSA values of type `tensor<?x...xT>`; every array value's
 dimensions are tracked as `index` values (`dims`), so operations on arrays of one origin need no
 run-time shape checks, and operations on arrays of different origins check once and raise a
-`ShapeError` naming the operation, the shapes and the user's line. Indexing checks bounds the same
-way. Tuples (shapes, tuple literals) are `StaticTuple`s: compile-time sequences of values.
+`ShapeError` naming the operation, the shapes and the user's line. Indexing is in `indexing.py`. Tuples (shapes, tuple literals) are `StaticTuple`s: compile-time sequences of values.
 """
 
 from __future__ import annotations
@@ -364,62 +363,6 @@ class ArrayCodegen:
         if ra == 1:  # (n,) @ (n, k) = sum over n of a[:, None] * B
             return self.matmul(self.transpose(b), a)
         return self.with_dims(self.value(MatmulOp(a, b)), [da[0], db[1]])
-
-    # ----------------------------------------------------------------------------------------------
-    # Indexing
-    # ----------------------------------------------------------------------------------------------
-
-    def checked_indices(self, node: ast.AST, x: SSAValue, indices: Sequence[SSAValue]) -> list[SSAValue]:
-        """Python int indices (negative counts from the end) -> bounds-checked `index` values."""
-        dims = self.dims(x)
-        out = []
-        for axis, i in enumerate(indices):
-            if i.type not in (I64, I1):
-                self.error(node, f"an array index must be an int, got a {python_type_name(i.type)}", ZygTypeError)
-            i = self.convert(i, I64)
-            nonnegative, below = self.index_facts(i, dims[axis])
-            if nonnegative and below:
-                out.append(self.to_index(i))
-                continue
-            size = self.to_int(dims[axis])
-            constant = _constant_int(i)
-            if nonnegative or constant is not None and constant >= 0:
-                wrapped = i
-            else:
-                negative = self.value(arith.CmpiOp(i, self.const(0), "slt"))
-                wrapped = self.value(arith.SelectOp(negative, self.value(arith.AddiOp(i, size)), i))
-            in_range = self.value(arith.AndIOp(self.value(arith.CmpiOp(wrapped, self.const(0), "sge")),
-                                               self.value(arith.CmpiOp(wrapped, size, "slt"))))
-            self.check(in_range, "IndexError", f"index {{0}} is out of bounds for axis {axis} with size {{1}}",
-                       [i, size])
-            out.append(self.to_index(wrapped))
-        return out
-
-    def index_items(self, node: ast.Subscript) -> list[ast.expr]:
-        sl = node.slice
-        return list(sl.elts) if isinstance(sl, ast.Tuple) else [sl]
-
-    def array_getitem(self, node: ast.Subscript, x: SSAValue) -> SSAValue:
-        items = self.index_items(node)
-        rank = rank_of(x.type)
-        if any(isinstance(item, ast.Slice) for item in items) or len(items) != rank:
-            self.error(node, "slices and partial indexing of arrays are not supported yet; "
-                       "index every axis with an int", UnsupportedSyntaxError)
-        indices = self.checked_indices(node, x, [self.visit(item) for item in items])
-        return self.value(tensor.ExtractOp(x, indices, element_type(x.type)))
-
-    def array_setitem(self, node: ast.Subscript, x: SSAValue, value: SSAValue) -> SSAValue:
-        """`x[i, j] = value` as a new array value (bufferization makes it in place again)."""
-        items = self.index_items(node)
-        rank = rank_of(x.type)
-        if any(isinstance(item, ast.Slice) for item in items) or len(items) != rank:
-            self.error(node, "assignment to slices or partial indices of arrays is not supported yet; "
-                       "index every axis with an int", UnsupportedSyntaxError)
-        if is_array(value.type):
-            self.error(node, "assigning an array to one element", ZygTypeError)
-        indices = self.checked_indices(node, x, [self.visit(item) for item in items])
-        scalar = self.convert_element(value, element_type(x.type))
-        return self.with_dims(self.value(tensor.InsertOp(scalar, x, indices)), self.dims(x))
 
 
 def _constant_int(v: SSAValue) -> int | None:

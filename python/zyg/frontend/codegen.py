@@ -29,6 +29,7 @@ from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from zyg.dialects import zyg
 from zyg.errors import SourceLoc, UnsupportedSyntaxError, ZygError, ZygTypeError
 from zyg.frontend.arrays import ArrayCodegen, StaticTuple
+from zyg.frontend.indexing import IndexingCodegen, array_float
 from zyg.frontend.scope import Scope
 from zyg.frontend.source import FunctionSource
 from zyg.frontend.types import F64, I1, I64, is_array, is_float, is_number, promote, python_type_name, rank_of
@@ -81,7 +82,7 @@ class Restart(Exception):
     """Internal: a type assumption proved wrong; the program is rebuilt with the corrected one."""
 
 
-class FunctionCodegen(ArrayCodegen, ast.NodeVisitor):
+class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
     """Builds one `func.func` for one Python function at one argument-type signature."""
 
     def __init__(self, program: Program, fn: types.FunctionType, source: FunctionSource,
@@ -104,6 +105,7 @@ class FunctionCodegen(ArrayCodegen, ast.NodeVisitor):
         self.range_facts: dict[SSAValue, tuple[bool, SSAValue]] = {}
         self.parameters: dict[SSAValue, str] = {}
         self.bound_at: dict[str, int] = {}
+        self.row_sources: dict[int, SSAValue] = {}  # `for row in x` loop -> x
         self._index_loops()
 
     # ----------------------------------------------------------------------------------------------
@@ -419,6 +421,8 @@ class FunctionCodegen(ArrayCodegen, ast.NodeVisitor):
         return joined
 
     def visit_For(self, node: ast.For) -> None:
+        if not (isinstance(node.iter, ast.Call) and self.static_value(node.iter.func, quiet=True) is range):
+            return self.row_loop(node)
         start, stop, step = self._range_bounds(node.iter)
         trip_count = self._trip_count(start, stop, step)
         uses_flags = self._loop_exits(node)
@@ -522,6 +526,10 @@ class FunctionCodegen(ArrayCodegen, ast.NodeVisitor):
                         stop: SSAValue) -> None:
         """Binds the loop variable to start + k * step, noting what is known of its range."""
         k.name_hint = "k"
+        rows = self.row_sources.get(id(node))
+        if rows is not None:
+            self.scope.set(node.target.id, self.array_row(rows, k))
+            return
         index = k
         if _constant_of(step) != 1:
             index = self.value(arith.MuliOp(index, step))
@@ -1032,6 +1040,8 @@ def _builtin_len(cg: FunctionCodegen, node: ast.Call, args: list[SSAValue]) -> S
 
 def _builtin_float(cg: FunctionCodegen, node: ast.Call, args: list[SSAValue]) -> SSAValue:
     cg._expect_arity(node, args, 1)
+    if isinstance(args[0], SSAValue) and is_array(args[0].type):
+        return array_float(cg, node, args[0])
     return cg.convert(cg._number(node, args[0]), F64)
 
 

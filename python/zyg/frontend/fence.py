@@ -75,6 +75,14 @@ class LanguageFence(ast.NodeVisitor):
         if not isinstance(node.value, (bool, int, float)) and node.value is not None:
             self.error(node, f"a {type(node.value).__name__} constant")
 
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        # `...` is a constant only an index may hold.
+        self.visit(node.value)
+        items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        for item in items:
+            if not (isinstance(item, ast.Constant) and item.value is Ellipsis):
+                self.visit(item)
+
     def visit_Expr(self, node: ast.Expr) -> None:
         # A docstring or other bare string is a comment, not a value.
         if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):

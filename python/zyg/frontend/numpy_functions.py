@@ -18,6 +18,7 @@ from xdsl.ir import SSAValue
 from zyg.dialects import zyg
 from zyg.errors import UnsupportedSyntaxError, ZygTypeError
 from zyg.frontend.arrays import StaticTuple
+from zyg.frontend.indexing import copyto, item_method
 from zyg.frontend.types import F32, F64, I64, element_type, is_array, rank_of
 
 Handler = Callable[..., SSAValue]
@@ -261,6 +262,7 @@ NUMPY_HANDLERS: dict[object, Handler] = {
     np.empty_like: _filled_like(0.0),
     np.full_like: _filled_like(None),
     np.transpose: _transpose,
+    np.copyto: copyto,
 }
 
 # Array methods: name -> the handler of the NumPy function taking the array first.
@@ -272,4 +274,5 @@ ARRAY_METHODS: dict[str, Handler] = {
     "mean": NUMPY_HANDLERS[np.mean],
     "dot": _matmul,
     "transpose": _transpose,
+    "item": item_method,
 }

@@ -1,0 +1,399 @@
+"""Frontend support for NumPy indexing: reading and writing arrays by index, with run-time checks.
+
+Mixed into `FunctionCodegen` beside `ArrayCodegen`. An index (`x[...]`, `y[...] = v`) is sorted at
+compile time into one of four kinds, as NumPy does:
+  - every axis an int: one element, `tensor.extract`/`tensor.insert` (bounds-checked);
+  - basic: ints, slices `a:b:s`, `...` and `None`/`np.newaxis`: `zyg.get_slice`/`zyg.set_slice`,
+    with the slice bounds clamped like NumPy's and an `IndexError` for an out-of-range int;
+  - an int64 array: a gather of the first axis (`zyg.gather`), every index checked;
+  - a bool array of the array's shape: a mask read (`zyg.mask_select`) or write (`np.where`).
+Also here: `for row in x`, `float(x)`/`x.item()` of a size-1 array, and `np.copyto`.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from xdsl.dialects import arith, tensor
+from xdsl.ir import SSAValue
+
+from zyg.dialects.zyg_arrays import ReduceOp
+from zyg.dialects.zyg_indexing import NEW_AXIS, GatherOp, GetSliceOp, MaskScatterOp, MaskSelectOp, SetSliceOp
+from zyg.errors import UnsupportedSyntaxError, ZygTypeError
+from zyg.frontend.arrays import StaticTuple, _constant_int, shape_text
+from zyg.frontend.types import F64, I1, I64, element_type, is_array, python_type_name, rank_of
+
+
+@dataclass
+class BasicIndex:
+    """A basic index resolved against an array: per source axis an offset, size and stride (`index`
+    values), and per result axis the source axis it comes from (`NEW_AXIS` for `None`)."""
+
+    offsets: list[SSAValue]
+    sizes: list[SSAValue]
+    strides: list[SSAValue]
+    axes: list[int]
+    dims: list[SSAValue]  # of the slice
+
+
+class IndexingCodegen:
+    """The indexing half of `FunctionCodegen` (which provides `visit`, `value`, `const`, `check`, ...)."""
+
+    # ----------------------------------------------------------------------------------------------
+    # Sorting an index
+    # ----------------------------------------------------------------------------------------------
+
+    def index_items(self, node: ast.Subscript) -> list[ast.expr]:
+        sl = node.slice
+        return list(sl.elts) if isinstance(sl, ast.Tuple) else [sl]
+
+    def is_new_axis(self, item: ast.expr) -> bool:
+        if isinstance(item, ast.Constant):
+            return item.value is None
+        if isinstance(item, (ast.Name, ast.Attribute)) and not self.is_local(item):
+            return self.static_value(item) is None
+        return False
+
+    def array_index(self, node: ast.Subscript, x: SSAValue) -> tuple[str, object]:
+        """Sorts the index of `node` into `("element", indices)`, `("basic", BasicIndex)`,
+        `("gather", indices)` or `("mask", mask)`."""
+        items = self.index_items(node)
+        values: list[SSAValue | ast.expr] = []
+        for item in items:
+            if isinstance(item, ast.Slice) or self.is_new_axis(item) or (
+                    isinstance(item, ast.Constant) and item.value is Ellipsis):
+                values.append(item)
+                continue
+            v = self.visit(item)
+            if isinstance(v, StaticTuple):
+                self.error(item, "a tuple or list inside an array index is not supported", UnsupportedSyntaxError)
+            if is_array(v.type):
+                if len(items) != 1:
+                    self.error(node, "an array index together with other indices is not supported yet; index "
+                               "with one int64 or bool array", UnsupportedSyntaxError)
+                if element_type(v.type) == I1:
+                    return "mask", v
+                if element_type(v.type) != I64:
+                    self.error(item, f"arrays used as indices must be of integer or boolean type, got a "
+                               f"{python_type_name(v.type)}", ZygTypeError)
+                return "gather", v
+            if v.type not in (I64, I1) or v.type == I1:
+                self.error(item, f"an array index must be an int, a slice, None or ..., got a "
+                           f"{python_type_name(v.type)}", ZygTypeError)
+            values.append(v)
+        values = self.expand_ellipsis(node, values, rank_of(x.type))
+        if all(isinstance(v, SSAValue) for v in values):
+            return "element", self.checked_indices(node, x, values)
+        return "basic", self.basic_index(node, x, values)
+
+    def expand_ellipsis(self, node: ast.AST, values: list, rank: int) -> list:
+        """Replaces `...` by full slices and appends full slices for the axes the index leaves out."""
+        ellipses = [i for i, v in enumerate(values) if isinstance(v, ast.Constant) and v.value is Ellipsis]
+        if len(ellipses) > 1:
+            self.error(node, "an index can only have a single ellipsis ('...')", ZygTypeError)
+        used = sum(1 for v in values if isinstance(v, (SSAValue, ast.Slice)))
+        if used > rank:
+            self.error(node, f"too many indices for array: array is {rank}-dimensional, but {used} were indexed",
+                       ZygTypeError)
+        full = [ast.Slice()] * (rank - used)
+        if ellipses:
+            return values[: ellipses[0]] + full + values[ellipses[0] + 1:]
+        return values + full
+
+    def checked_indices(self, node: ast.AST, x: SSAValue, indices: Sequence[SSAValue]) -> list[SSAValue]:
+        """Python int indices (negative counts from the end) -> bounds-checked `index` values."""
+        dims = self.dims(x)
+        return [self.checked_index(node, i, dims[axis], axis) for axis, i in enumerate(indices)]
+
+    def checked_index(self, node: ast.AST, i: SSAValue, dim: SSAValue, axis: int) -> SSAValue:
+        if i.type not in (I64, I1):
+            self.error(node, f"an array index must be an int, got a {python_type_name(i.type)}", ZygTypeError)
+        i = self.convert(i, I64)
+        nonnegative, below = self.index_facts(i, dim)
+        if nonnegative and below:
+            return self.to_index(i)
+        size = self.to_int(dim)
+        constant = _constant_int(i)
+        if nonnegative or constant is not None and constant >= 0:
+            wrapped = i
+        else:
+            negative = self.value(arith.CmpiOp(i, self.const(0), "slt"))
+            wrapped = self.value(arith.SelectOp(negative, self.value(arith.AddiOp(i, size)), i))
+        in_range = self.value(arith.AndIOp(self.value(arith.CmpiOp(wrapped, self.const(0), "sge")),
+                                           self.value(arith.CmpiOp(wrapped, size, "slt"))))
+        self.check(in_range, "IndexError", f"index {{0}} is out of bounds for axis {axis} with size {{1}}",
+                   [i, size])
+        return self.to_index(wrapped)
+
+    def basic_index(self, node: ast.AST, x: SSAValue, values: list) -> BasicIndex:
+        dims = self.dims(x)
+        offsets, sizes, strides, axes, out_dims = [], [], [], [], []
+        one = self.index(1)
+        axis = 0
+        for v in values:
+            if isinstance(v, SSAValue):
+                offsets.append(self.checked_index(node, v, dims[axis], axis))
+                sizes.append(one)
+                strides.append(one)
+                axis += 1
+            elif isinstance(v, ast.Slice):
+                start, count, step = self.slice_bounds(v, dims[axis])
+                offsets.append(start)
+                sizes.append(count)
+                strides.append(step)
+                axes.append(axis)
+                out_dims.append(count)
+                axis += 1
+            else:
+                axes.append(NEW_AXIS)
+                out_dims.append(one)
+        return BasicIndex(offsets, sizes, strides, axes, out_dims)
+
+    def slice_bounds(self, sl: ast.Slice, dim: SSAValue) -> tuple[SSAValue, SSAValue, SSAValue]:
+        """NumPy's `slice.indices(n)`: `(start, count, step)` as `index` values, bounds clamped."""
+        n = self.to_int(dim)
+        step = None if sl.step is None else self.slice_int(sl.step)
+        k = 1 if step is None else _constant_int(step)
+        if k == 0:
+            self.error(sl.step, "slice step cannot be zero", ZygTypeError)
+        zero, one = self.const(0), self.const(1)
+        if k is None:
+            self.check(self.value(arith.CmpiOp(step, zero, "ne")), "ValueError", "slice step cannot be zero")
+            positive = self.value(arith.CmpiOp(step, zero, "sgt"))
+        else:
+            step = self.const(k)
+            positive = k > 0
+
+        def choose(a: SSAValue, b: SSAValue) -> SSAValue:
+            if isinstance(positive, bool):
+                return a if positive else b
+            return self.value(arith.SelectOp(positive, a, b))
+
+        last = self.value(arith.SubiOp(n, one))
+        low, high = choose(zero, self.const(-1)), choose(n, last)
+
+        def bound(expr: ast.expr | None, default: SSAValue) -> SSAValue:
+            if expr is None:
+                return default
+            v = self.slice_int(expr)
+            c = _constant_int(v)
+            if c is None or c < 0:
+                negative = self.value(arith.CmpiOp(v, zero, "slt"))
+                v = self.value(arith.SelectOp(negative, self.value(arith.AddiOp(v, n)), v))
+            return self.value(arith.MinSIOp(self.value(arith.MaxSIOp(v, low)), high))
+
+        start = bound(sl.lower, choose(zero, last))
+        stop = bound(sl.upper, choose(n, self.const(-1)))
+        distance = choose(self.value(arith.SubiOp(stop, start)), self.value(arith.SubiOp(start, stop)))
+        magnitude = choose(step, self.value(arith.SubiOp(zero, step)))
+        count = self.value(arith.MaxSIOp(self.value(arith.CeilDivSIOp(distance, magnitude)), zero))
+        return self.to_index(start), self.to_index(count), self.to_index(step)
+
+    def slice_int(self, expr: ast.expr) -> SSAValue:
+        v = self.visit(expr)
+        if isinstance(v, StaticTuple) or v.type not in (I64, I1):
+            self.error(expr, "slice indices must be integers", ZygTypeError)
+        return self.convert(v, I64)
+
+    # ----------------------------------------------------------------------------------------------
+    # Reading
+    # ----------------------------------------------------------------------------------------------
+
+    def array_getitem(self, node: ast.Subscript, x: SSAValue) -> SSAValue:
+        """`x[index]` with NumPy's semantics: an element, a slice, a gather or a mask selection."""
+        kind, index = self.array_index(node, x)
+        if kind == "element":
+            return self.value(tensor.ExtractOp(x, index, element_type(x.type)))
+        if kind == "basic":
+            return self.get_slice(x, index)
+        if kind == "gather":
+            return self.gather(x, index)
+        return self.mask_select(x, self.checked_mask(x, index))
+
+    def get_slice(self, x: SSAValue, index: BasicIndex) -> SSAValue:
+        op = GetSliceOp(x, index.offsets, index.sizes, index.strides, index.axes)
+        return self.with_dims(self.value(op), index.dims)
+
+    def gather(self, x: SSAValue, indices: SSAValue) -> SSAValue:
+        """`x[indices]` for an int64 array `indices`: rows of `x`, every index checked."""
+        if rank_of(x.type) == 0:
+            self.error(None, "too many indices for array: array is 0-dimensional, but 1 were indexed",
+                       ZygTypeError)
+        dims = self.dims(x)
+        n = self.to_int(dims[0])
+        every = list(range(rank_of(indices.type)))
+        top = self.value(ReduceOp(indices, "max", every, False))
+        bottom = self.value(ReduceOp(indices, "min", every, False))
+        too_high = self.value(arith.CmpiOp(top, n, "sge"))
+        too_low = self.value(arith.CmpiOp(bottom, self.value(arith.SubiOp(self.const(0), n)), "slt"))
+        ok = self.value(arith.XOrIOp(self.value(arith.OrIOp(too_high, too_low)), self.const(True)))
+        culprit = self.value(arith.SelectOp(too_high, top, bottom))
+        self.check(ok, "IndexError", "index {0} is out of bounds for axis 0 with size {1}", [culprit, n])
+        return self.with_dims(self.value(GatherOp(x, indices)), [*self.dims(indices), *dims[1:]])
+
+    def checked_mask(self, x: SSAValue, mask: SSAValue) -> SSAValue:
+        """`mask` after checking at run time that it has the shape of `x`."""
+        rank = rank_of(x.type)
+        if rank_of(mask.type) != rank:
+            self.error(None, f"a boolean index must have the rank of the array ({rank}), got rank "
+                       f"{rank_of(mask.type)}", UnsupportedSyntaxError)
+        dims, mask_dims = self.dims(x), self.dims(mask)
+        for axis, (d, m) in enumerate(zip(dims, mask_dims)):
+            if d is m:
+                continue
+            self.check(self.value(arith.CmpiOp(d, m, "eq")), "IndexError",
+                       f"boolean index did not match indexed array along axis {axis}; size of axis is {{0}} "
+                       "but size of corresponding boolean axis is {1}", [d, m])
+        return self.with_dims(mask, dims)
+
+    def mask_count(self, mask: SSAValue) -> SSAValue:
+        ones = self.convert_element(mask, I64)
+        total = self.value(ReduceOp(ones, "sum", list(range(rank_of(mask.type))), False))
+        return self.to_index(total)
+
+    def mask_select(self, x: SSAValue, mask: SSAValue) -> SSAValue:
+        count = self.mask_count(mask)
+        return self.with_dims(self.value(MaskSelectOp(x, mask, count)), [count])
+
+    # ----------------------------------------------------------------------------------------------
+    # Writing
+    # ----------------------------------------------------------------------------------------------
+
+    def array_setitem(self, node: ast.Subscript, x: SSAValue, value: SSAValue) -> SSAValue:
+        """`x[index] = value` as a new array value (bufferization makes it in place again)."""
+        if isinstance(value, StaticTuple):
+            self.error(node, "assigning a tuple to array elements is not supported", UnsupportedSyntaxError)
+        kind, index = self.array_index(node, x)
+        element = element_type(x.type)
+        value = self.convert_element(value, element)
+        if kind == "element":
+            if is_array(value.type):
+                self.error(node, "assigning an array to one element", ZygTypeError)
+            return self.with_dims(self.value(tensor.InsertOp(value, x, index)), self.dims(x))
+        if kind == "gather":
+            self.error(node, "assignment through an integer-array index is not supported yet", UnsupportedSyntaxError)
+        if kind == "mask":
+            return self.mask_assign(x, self.checked_mask(x, index), value)
+        part = self.broadcast_into(value, index.dims, element)
+        op = SetSliceOp(part, x, index.offsets, index.sizes, index.strides, index.axes)
+        return self.with_dims(self.value(op), self.dims(x))
+
+    def broadcast_into(self, value: SSAValue, dims: list[SSAValue], element) -> SSAValue:
+        """`value` broadcast to `dims` for an assignment, checked like NumPy's `x[...] = value`."""
+        if not is_array(value.type):
+            return self.splat(value, element, dims)
+        source = self.dims(value)
+        if len(source) > len(dims):
+            self.error(None, f"cannot assign an array of rank {len(source)} to a slice of rank {len(dims)}",
+                       ZygTypeError)
+        oks = []
+        one = self.index(1)
+        for s, d in zip(source, dims[len(dims) - len(source):]):
+            if s is d:
+                continue
+            fits = self.value(arith.OrIOp(self.value(arith.CmpiOp(s, d, "eq")), self.value(arith.CmpiOp(s, one, "eq"))))
+            oks.append(fits)
+        if oks:
+            ok = oks[0]
+            for more in oks[1:]:
+                ok = self.value(arith.AndIOp(ok, more))
+            self.check(ok, "ValueError", f"could not broadcast input array from shape {shape_text(len(source))} "
+                       f"into shape {shape_text(len(dims), len(source))}", [*source, *dims])
+        return self.broadcast_to(value, dims)
+
+    def mask_assign(self, x: SSAValue, mask: SSAValue, value: SSAValue) -> SSAValue:
+        """`x[mask] = value`: a scalar fills the selected elements; a 1-D array gives them in order."""
+        if is_array(value.type):
+            if rank_of(value.type) != 1:
+                self.error(None, "a boolean-mask assignment takes a scalar or a 1-D array", ZygTypeError)
+            count = self.mask_count(mask)
+            (length,) = self.dims(value)
+            fits = self.value(arith.OrIOp(self.value(arith.CmpiOp(length, count, "eq")),
+                                          self.value(arith.CmpiOp(length, self.index(1), "eq"))))
+            self.check(fits, "ValueError", "NumPy boolean array indexing assignment cannot assign {0} input values "
+                       "to the {1} output values where the mask is true", [length, count])
+            value = self.with_dims(self.value(MaskScatterOp(self.broadcast_to(value, [count]), mask)), self.dims(x))
+        return self.where(mask, value, x)
+
+    def copy_into(self, node: ast.Call, dst: SSAValue, src: SSAValue) -> None:
+        """`np.copyto(dst, src)`: rebinds the name `dst` to `src` broadcast to its shape and dtype."""
+        target = node.args[0]
+        if not isinstance(target, ast.Name) or not is_array(dst.type):
+            self.error(node, "np.copyto needs a named array as its destination", UnsupportedSyntaxError)
+        self.check_mutation(node, target.id, dst)
+        element = element_type(dst.type)
+        if element == I64 and element_type(src.type) not in (I64, I1):
+            self.error(node, f"np.copyto cannot cast a {python_type_name(src.type)} into an int64 array "
+                       "(NumPy's casting='same_kind')", ZygTypeError)
+        copied = self.broadcast_into(self.convert_element(src, element), self.dims(dst), element)
+        fresh = self.value(tensor.CastOp(copied, dst.type))  # a new value, so no other name aliases it
+        self.scope.set(target.id, self.with_dims(fresh, self.dims(dst)))
+
+    # ----------------------------------------------------------------------------------------------
+    # Rows, scalars
+    # ----------------------------------------------------------------------------------------------
+
+    def row_loop(self, node: ast.For) -> None:
+        """`for row in x:` is `for k in range(len(x)): row = x[k]`."""
+        if not self.is_local(node.iter):
+            self.error(node.iter, "unsupported Python construct: a `for` loop over anything but range(...) "
+                       "or an array", UnsupportedSyntaxError)
+        x = self.visit(node.iter)
+        if isinstance(x, StaticTuple) or not is_array(x.type) or rank_of(x.type) == 0:
+            kind = "tuple" if isinstance(x, StaticTuple) else python_type_name(x.type)
+            self.error(node.iter, f"unsupported Python construct: a `for` loop over anything but range(...) "
+                       f"or an array of rank 1 or more (got a {kind})", UnsupportedSyntaxError)
+        self.row_sources[id(node)] = x
+        trip_count = self.to_int(self.dims(x)[0])
+        self.node = node
+        if self._loop_exits(node):
+            self._emit_while_loop(node, trip_count=trip_count, start=self.const(0), step=self.const(1),
+                                  stop=trip_count)
+        else:
+            self._emit_for_loop(node, trip_count, self.const(0), self.const(1), trip_count)
+
+    def array_row(self, x: SSAValue, k: SSAValue) -> SSAValue:
+        """`x[k]` for `0 <= k < len(x)` (no check needed): an element of a 1-D array, else a row."""
+        i = self.to_index(k)
+        rank = rank_of(x.type)
+        if rank == 1:
+            return self.value(tensor.ExtractOp(x, [i], element_type(x.type)))
+        dims = self.dims(x)
+        zero, one = self.index(0), self.index(1)
+        index = BasicIndex([i, *[zero] * (rank - 1)], [one, *dims[1:]], [one] * rank, list(range(1, rank)), dims[1:])
+        return self.get_slice(x, index)
+
+    def array_item(self, node: ast.AST, x: SSAValue, what: str) -> SSAValue:
+        """The one element of a size-1 array (`x.item()`, `float(x)`); a `ValueError` otherwise."""
+        size = self.index(1)
+        for d in self.dims(x):
+            size = self.value(arith.MuliOp(size, d))
+        self.check(self.value(arith.CmpiOp(size, self.index(1), "eq")), "ValueError",
+                   f"{what} (this array has {{0}} elements)", [size])
+        zero = self.index(0)
+        return self.value(tensor.ExtractOp(x, [zero] * rank_of(x.type), element_type(x.type)))
+
+
+def item_method(cg, node: ast.Call, args: list[SSAValue], kwargs) -> SSAValue:
+    """`x.item()`."""
+    if len(args) != 1 or kwargs:
+        cg.error(node, "x.item() with arguments is not supported", UnsupportedSyntaxError)
+    return cg.array_item(node, args[0], "can only convert an array of size 1 to a Python scalar")
+
+
+def array_float(cg, node: ast.Call, x: SSAValue) -> SSAValue:
+    """`float(x)` of a 0-d array; like NumPy 2, any other rank is a `TypeError` (use `x.item()`)."""
+    if rank_of(x.type) != 0:
+        cg.error(node, f"only 0-dimensional arrays can be converted to Python scalars, got a "
+                 f"{python_type_name(x.type)}; use x.item() for an array of size 1", ZygTypeError)
+    return cg.convert_element(cg.value(tensor.ExtractOp(x, [], element_type(x.type))), F64)
+
+
+def copyto(cg, node: ast.Call, args: list[SSAValue], kwargs) -> None:
+    """`np.copyto(dst, src)`."""
+    if len(args) != 2 or kwargs:
+        cg.error(node, "np.copyto(dst, src) takes two positional arguments (where= and casting= are not "
+                 "supported)", UnsupportedSyntaxError)
+    cg.copy_into(node, *args)

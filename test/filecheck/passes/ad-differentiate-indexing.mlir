@@ -1,0 +1,92 @@
+// RUN: zyg-opt %s -p ad-differentiate --split-input-file | filecheck %s
+
+// np.sum(x[i, :]): the row's cotangent is written into zeros of x's shape with the same slice
+// (the adjoint of zyg.get_slice is zyg.set_slice).
+
+func.func @f(%x: tensor<?x?xf64>, %i: index, %n: index) -> f64 {
+  %zero = arith.constant 0 : index
+  %one = arith.constant 1 : index
+  %r = zyg.get_slice %x [%i, %zero] [%one, %n] [%one, %one] {axes = array<i64: 1>} : tensor<?x?xf64> -> tensor<?xf64>
+  %s = zyg.reduce %r {kind = "sum", axes = array<i64: 0>, keepdims = false} : tensor<?xf64> -> f64
+  func.return %s : f64
+}
+
+// CHECK-LABEL: func.func @row(
+// CHECK-SAME:      %[[X:[^:]+]]: tensor<?x?xf64>, %[[I:[^:]+]]: index, %[[N:[^:]+]]: index)
+// CHECK:         %[[M:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x?xf64>
+// CHECK:         %[[K:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x?xf64>
+// CHECK:         %[[CT:.*]] = zyg.expand
+// CHECK:         %[[ZEROS:.*]] = zyg.splat %{{.*}}[%[[M]], %[[K]]] : f64 -> tensor<?x?xf64>
+// CHECK:         %[[DX:.*]] = zyg.set_slice %[[CT]] into %[[ZEROS]][%[[I]], %{{.*}}] [%{{.*}}, %[[N]]] [%{{.*}}, %{{.*}}] {axes = array<i64: 1>}
+// CHECK:         func.return %[[DX]] : tensor<?x?xf64>
+func.func @row(%x: tensor<?x?xf64>, %i: index, %n: index) -> tensor<?x?xf64> {
+  %dx = ad.grad @f(%x, %i, %n) : (tensor<?x?xf64>, index, index) -> tensor<?x?xf64>
+  func.return %dx : tensor<?x?xf64>
+}
+
+// -----
+
+// y[a::s] = v: v's cotangent is the slice of the result's cotangent; y's is the cotangent with
+// zeros written into the slice.
+
+func.func @f(%y: tensor<?xf64>, %v: tensor<?xf64>, %a: index, %c: index, %s: index) -> f64 {
+  %z = zyg.set_slice %v into %y [%a] [%c] [%s] {axes = array<i64: 0>} : tensor<?xf64> into tensor<?xf64>
+  %sq = arith.mulf %z, %z : tensor<?xf64>
+  %t = zyg.reduce %sq {kind = "sum", axes = array<i64: 0>, keepdims = false} : tensor<?xf64> -> f64
+  func.return %t : f64
+}
+
+// CHECK-LABEL: func.func @write(
+// CHECK-SAME:      %[[Y:[^:]+]]: tensor<?xf64>, %[[V:[^:]+]]: tensor<?xf64>, %[[A:[^:]+]]: index, %[[C:[^:]+]]: index, %[[S:[^:]+]]: index)
+// CHECK:         %[[NV:.*]] = tensor.dim %[[V]], %{{.*}} : tensor<?xf64>
+// CHECK:         %[[CT:.*]] = ad.add
+// CHECK:         %[[DV:.*]] = zyg.get_slice %[[CT]][%[[A]]] [%[[C]]] [%[[S]]] {axes = array<i64: 0>} : tensor<?xf64> -> tensor<?xf64>
+// CHECK:         %[[ZEROS:.*]] = zyg.splat %{{.*}}[%[[NV]]] : f64 -> tensor<?xf64>
+// CHECK:         %[[DY:.*]] = zyg.set_slice %[[ZEROS]] into %[[CT]][%[[A]]] [%[[C]]] [%[[S]]] {axes = array<i64: 0>}
+// CHECK:         func.return %[[DY]], %[[DV]] : tensor<?xf64>, tensor<?xf64>
+func.func @write(%y: tensor<?xf64>, %v: tensor<?xf64>, %a: index, %c: index, %s: index) -> (tensor<?xf64>, tensor<?xf64>) {
+  %dy, %dv = ad.grad @f(%y, %v, %a, %c, %s) : (tensor<?xf64>, tensor<?xf64>, index, index, index) -> (tensor<?xf64>, tensor<?xf64>)
+  func.return %dy, %dv : tensor<?xf64>, tensor<?xf64>
+}
+
+// -----
+
+// np.sum(x[idx]): the gather's adjoint is a scatter-add into x's shape (repeated indices add up).
+
+func.func @f(%x: tensor<?x?xf64>, %idx: tensor<?xi64>) -> f64 {
+  %g = zyg.gather %x [%idx] : tensor<?x?xf64>, tensor<?xi64> -> tensor<?x?xf64>
+  %s = zyg.reduce %g {kind = "sum", axes = array<i64: 0, 1>, keepdims = false} : tensor<?x?xf64> -> f64
+  func.return %s : f64
+}
+
+// CHECK-LABEL: func.func @gather(
+// CHECK-SAME:      %[[X:[^:]+]]: tensor<?x?xf64>, %[[IDX:[^:]+]]: tensor<?xi64>)
+// CHECK:         %[[M:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x?xf64>
+// CHECK:         %[[K:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x?xf64>
+// CHECK:         %[[CT:.*]] = zyg.expand
+// CHECK:         %[[DX:.*]] = zyg.scatter_add %[[CT]][%[[IDX]]] [%[[M]], %[[K]]] : tensor<?x?xf64>, tensor<?xi64> -> tensor<?x?xf64>
+// CHECK:         func.return %[[DX]] : tensor<?x?xf64>
+func.func @gather(%x: tensor<?x?xf64>, %idx: tensor<?xi64>) -> tensor<?x?xf64> {
+  %dx = ad.grad @f(%x, %idx) : (tensor<?x?xf64>, tensor<?xi64>) -> tensor<?x?xf64>
+  func.return %dx : tensor<?x?xf64>
+}
+
+// -----
+
+// np.sum(x[mask]): the selected elements' cotangent goes back under the mask.
+
+func.func @f(%x: tensor<?xf64>, %mask: tensor<?xi1>, %c: index) -> f64 {
+  %v = zyg.mask_select %x [%mask] [%c] : tensor<?xf64>, tensor<?xi1> -> tensor<?xf64>
+  %s = zyg.reduce %v {kind = "sum", axes = array<i64: 0>, keepdims = false} : tensor<?xf64> -> f64
+  func.return %s : f64
+}
+
+// CHECK-LABEL: func.func @mask(
+// CHECK-SAME:      %[[X:[^:]+]]: tensor<?xf64>, %[[MASK:[^:]+]]: tensor<?xi1>, %[[C:[^:]+]]: index)
+// CHECK:         %[[CT:.*]] = zyg.expand
+// CHECK:         %[[DX:.*]] = zyg.mask_scatter %[[CT]][%[[MASK]]] : tensor<?xf64>, tensor<?xi1> -> tensor<?xf64>
+// CHECK:         func.return %[[DX]] : tensor<?xf64>
+func.func @mask(%x: tensor<?xf64>, %mask: tensor<?xi1>, %c: index) -> tensor<?xf64> {
+  %dx = ad.grad @f(%x, %mask, %c) : (tensor<?xf64>, tensor<?xi1>, index) -> tensor<?xf64>
+  func.return %dx : tensor<?xf64>
+}
