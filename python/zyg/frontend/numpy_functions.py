@@ -273,3 +273,9 @@ ARRAY_METHODS: dict[str, Handler] = {
     "dot": _matmul,
     "transpose": _transpose,
 }
+
+# Linear algebra lives in its own module (einsum, solvers, N-D dot).
+from zyg.frontend.linalg_functions import LINALG_HANDLERS, LINALG_METHODS  # noqa: E402
+
+NUMPY_HANDLERS.update(LINALG_HANDLERS)
+ARRAY_METHODS.update(LINALG_METHODS)
