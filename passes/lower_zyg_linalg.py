@@ -77,15 +77,16 @@ def lower_einsum(b: Builder, op: EinsumOp) -> list[SSAValue]:
     subscripts, output = op.subscripts
     element = op.result.type.element_type if isinstance(op.result.type, TensorType) else op.result.type
     kept = list(dict.fromkeys(output))
-    letters = kept + [c for c in dict.fromkeys("".join(subscripts)) if c not in kept]
+    summed = [c for c in dict.fromkeys("".join(subscripts)) if c not in kept]
+    letters = _loop_order(subscripts, kept, summed)
     position = {c: i for i, c in enumerate(letters)}
     kept_dims = [op.dims[output.index(c)] for c in kept]
-    reduces = len(letters) > len(kept)
+    reduces = bool(summed)
     # Without a reduction the body must not read the output: upstream elementwise fusion would
     # then repeat the read-modify-write once per iteration of a consumer's extra loops.
     init = _filled(b, kept_dims, element, 0.0) if reduces else b.empty(kept_dims, element)
     maps = [_map(len(letters), [position[c] for c in s]) for s in subscripts]
-    iterators = [_PARALLEL] * len(kept) + [_REDUCTION] * (len(letters) - len(kept))
+    iterators = [_PARALLEL if c in kept else _REDUCTION for c in letters]
 
     def body(inner: Builder, args: list[SSAValue]) -> SSAValue:
         product = args[0]
@@ -93,12 +94,27 @@ def lower_einsum(b: Builder, op: EinsumOp) -> list[SSAValue]:
             product = inner(arith.MulfOp(product, x))
         return inner(arith.AddfOp(args[-1], product)) if reduces else product
 
-    result = b.generic(list(op.inputs), maps, init, _map(len(letters), range(len(kept))), iterators, body)
+    result = b.generic(list(op.inputs), maps, init, _map(len(letters), [position[c] for c in kept]), iterators,
+                       body)
     if not output:
         return [_get(b, result, [])]
     if len(kept) == len(output):
         return [result]
     return [_embed_diagonal(b, result, output, kept, list(op.dims))]
+
+
+def _loop_order(subscripts: list[str], kept: list[str], summed: list[str]) -> list[str]:
+    """The loop nest's letters, outermost first: the output's, then the summed ones; except that
+    when the output's last letter is also the last axis of every input that has it (as `k` in
+    `ij,jk->ik`), it goes innermost, so the inner loop walks memory contiguously (loops i, j, k
+    of a matmul, which LLVM vectorises)."""
+    if not kept or not summed:
+        return kept + summed
+    last = kept[-1]
+    holders = [s for s in subscripts if last in s]
+    if not holders or any(s[-1] != last for s in holders):
+        return kept + summed
+    return kept[:-1] + summed + [last]
 
 
 def _embed_diagonal(b: Builder, source: SSAValue, output: str, kept: list[str], dims: list[SSAValue]) -> SSAValue:

@@ -344,17 +344,18 @@ def lower_expand(b: Builder, op: ExpandOp) -> list[SSAValue]:
 
 
 def lower_matmul(b: Builder, op: MatmulOp) -> list[SSAValue]:
-    """`zyg.matmul` -> a `linalg.generic` contraction C[i, j] += A[i, k] * B[k, j]."""
+    """`zyg.matmul` -> a `linalg.generic` contraction C[i, j] += A[i, k] * B[k, j], loops in (i, k, j) order."""
     element = op.result.type.element_type
     rows = b(tensor.DimOp(op.lhs, b.index(0)))
     cols = b(tensor.DimOp(op.rhs, b.index(1)))
     init = _filled(b, [rows, cols], element, 0.0)
-    maps = [_dims_map(3, [0, 2]), _dims_map(3, [2, 1])]
+    # Loops (i, k, j): the innermost loop walks rows of B and C contiguously, so LLVM vectorises it.
+    maps = [_dims_map(3, [0, 1]), _dims_map(3, [1, 2])]
 
     def body(bb: Builder, args: list[SSAValue]) -> SSAValue:
         return bb(arith.AddfOp(args[2], bb(arith.MulfOp(args[0], args[1]))))
 
-    return [b.generic([op.lhs, op.rhs], maps, init, _dims_map(3, [0, 1]), [_PARALLEL, _PARALLEL, _REDUCTION], body)]
+    return [b.generic([op.lhs, op.rhs], maps, init, _dims_map(3, [0, 2]), [_PARALLEL, _REDUCTION, _PARALLEL], body)]
 
 
 def lower_transpose(b: Builder, op: TransposeOp) -> list[SSAValue]:

@@ -1,12 +1,13 @@
 // RUN: zyg-opt %s -p lower-zyg-linalg --split-input-file | filecheck %s
 
 // An einsum is one linalg.generic over its distinct letters: maps from the subscripts, output
-// letters parallel, the others reductions into a zero-filled output.
+// letters parallel, the others reductions into a zero-filled output. The loops run (i, j, k):
+// `k`, the last axis of the output and of B, goes innermost so that loop is contiguous.
 // CHECK-LABEL: func.func @einsum_matmul(
 // CHECK-SAME:      %[[A:[^:]+]]: tensor<?x?xf64>, %[[B:[^:]+]]: tensor<?x?xf64>, %[[M:[^:]+]]: index, %[[K:[^:]+]]: index)
 // CHECK:         %[[INIT:.*]] = tensor.empty(%[[M]], %[[K]]) : tensor<?x?xf64>
 // CHECK:         %[[ZEROS:.*]] = linalg.generic {{.*}} outs(%[[INIT]] : tensor<?x?xf64>)
-// CHECK:         %[[C:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[A]], %[[B]] : tensor<?x?xf64>, tensor<?x?xf64>) outs(%[[ZEROS]] : tensor<?x?xf64>)
+// CHECK:         %[[C:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[A]], %[[B]] : tensor<?x?xf64>, tensor<?x?xf64>) outs(%[[ZEROS]] : tensor<?x?xf64>)
 // CHECK-NEXT:    ^bb0(%[[X:.*]]: f64, %[[Y:.*]]: f64, %[[ACC:.*]]: f64):
 // CHECK-NEXT:      %[[P:.*]] = arith.mulf %[[X]], %[[Y]] : f64
 // CHECK-NEXT:      %[[S:.*]] = arith.addf %[[ACC]], %[[P]] : f64
@@ -122,4 +123,15 @@ func.func @inv(%a: tensor<?x?xf64>) -> tensor<?x?xf64> {
 func.func @slogdet(%a: tensor<?x?xf64>) -> (f64, f64) {
   %sign, %logabs = zyg.slogdet %a : tensor<?x?xf64> -> f64, f64
   func.return %sign, %logabs : f64, f64
+}
+
+// -----
+
+// Row sums keep the default order (output letters first): `i` is not A's last axis, so the
+// reduction over `j` stays innermost.
+// CHECK-LABEL: func.func @einsum_row_sums(
+// CHECK:         linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]}
+func.func @einsum_row_sums(%a: tensor<?x?xf64>, %m: index) -> tensor<?xf64> {
+  %r = zyg.einsum %a [%m] {spec = "ij->i"} : tensor<?x?xf64> -> tensor<?xf64>
+  func.return %r : tensor<?xf64>
 }

@@ -194,7 +194,7 @@ func.func @reduce_max_keepdims(%x: tensor<?x?xf64>) -> tensor<?x?xf64> {
 // CHECK:         %[[COLS:.*]] = tensor.dim %[[B]], %{{.*}} : tensor<?x?xf64>
 // CHECK:         tensor.empty(%[[ROWS]], %[[COLS]]) : tensor<?x?xf64>
 // CHECK:         %[[ZEROS:.*]] = linalg.generic
-// CHECK:         %[[C:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[A]], %[[B]] : tensor<?x?xf64>, tensor<?x?xf64>) outs(%[[ZEROS]] : tensor<?x?xf64>) {
+// CHECK:         %[[C:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[A]], %[[B]] : tensor<?x?xf64>, tensor<?x?xf64>) outs(%[[ZEROS]] : tensor<?x?xf64>) {
 // CHECK-NEXT:    ^bb0(%[[X:.*]]: f64, %[[Y:.*]]: f64, %[[ACC:.*]]: f64):
 // CHECK-NEXT:      %[[P:.*]] = arith.mulf %[[X]], %[[Y]] : f64
 // CHECK-NEXT:      %[[S:.*]] = arith.addf %[[ACC]], %[[P]] : f64
