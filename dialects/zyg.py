@@ -25,6 +25,7 @@ from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 from zyg.dialects.zyg_arrays import ARRAY_OPS
 from zyg.dialects.zyg_indexing import INDEXING_OPS
+from zyg.dialects.zyg_linalg import LINALG_OPS
 
 i64 = IntegerType(64)
 _NUMBER_TYPES = (f64, f32, i64)
@@ -145,4 +146,4 @@ class HypotOp(IRDLOperation):
             raise VerifyException(f"zyg.hypot: expected floats (or a tensor of them), got {self.lhs.type}")
 
 
-Zyg = Dialect("zyg", [FloorDivOp, ModOp, PowOp, HypotOp, *ARRAY_OPS, *INDEXING_OPS], [])
+Zyg = Dialect("zyg", [FloorDivOp, ModOp, PowOp, HypotOp, *ARRAY_OPS, *INDEXING_OPS, *LINALG_OPS], [])

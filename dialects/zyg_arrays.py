@@ -329,7 +329,7 @@ class CheckOp(IRDLOperation):
         )
 
     def verify_(self) -> None:
-        if self.error.data not in ("ValueError", "IndexError", "ZeroDivisionError"):
+        if self.error.data not in ("ValueError", "IndexError", "ZeroDivisionError", "LinAlgError"):
             raise VerifyException(f"zyg.check: unknown error kind '{self.error.data}'")
 
 

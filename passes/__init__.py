@@ -35,5 +35,11 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
 
         return LowerZygTensorsPass
 
+    def lower_zyg_linalg():
+        from zyg.passes.lower_zyg_linalg import LowerZygLinalgPass
+
+        return LowerZygLinalgPass
+
     return {"ad-differentiate": differentiate, "ad-lower-tapes": lower_tapes, "lower-zyg": lower_zyg,
-            "lower-zyg-indexing": lower_zyg_indexing, "lower-zyg-tensors": lower_zyg_tensors}
+            "lower-zyg-indexing": lower_zyg_indexing, "lower-zyg-tensors": lower_zyg_tensors,
+            "lower-zyg-linalg": lower_zyg_linalg}

@@ -22,6 +22,7 @@ from zyg.errors import (
     UnsupportedSyntaxError,
     ZygError,
     ZygIndexError,
+    ZygLinAlgError,
     ZygTypeError,
     ZygZeroDivisionError,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "WithGradient",
     "ZygError",
     "ZygIndexError",
+    "ZygLinAlgError",
     "ZygTypeError",
     "ZygZeroDivisionError",
     "compile_grad",

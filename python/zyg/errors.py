@@ -10,6 +10,8 @@ from __future__ import annotations
 import linecache
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class SourceLoc:
@@ -100,8 +102,17 @@ class ZygZeroDivisionError(ZygError, ZeroDivisionError):
     """At run time, an integer division or modulo by zero."""
 
 
+class ZygLinAlgError(ZygError, np.linalg.LinAlgError):
+    """A linear-algebra function got a matrix it cannot handle: a singular matrix for `solve` or
+    `inv` (at run time), a non-square matrix, or an array of the wrong rank (at compile time).
+
+    Fix: the message names the function; NumPy raises `numpy.linalg.LinAlgError` in the same cases.
+    """
+
+
 RUNTIME_ERRORS: dict[str, type[ZygError]] = {
     "ValueError": ShapeError,
     "IndexError": ZygIndexError,
     "ZeroDivisionError": ZygZeroDivisionError,
+    "LinAlgError": ZygLinAlgError,
 }

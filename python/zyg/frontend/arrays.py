@@ -340,9 +340,12 @@ class ArrayCodegen:
         if not (is_array(a.type) and is_array(b.type)):
             self.error(None, "matmul: both operands must be arrays (use * to scale by a scalar)", ZygTypeError)
         ra, rb = rank_of(a.type), rank_of(b.type)
-        if ra not in (1, 2) or rb not in (1, 2):
-            self.error(None, f"matmul of arrays of rank {ra} and {rb} is not supported yet (1-D and 2-D are)",
-                       UnsupportedSyntaxError)
+        if ra == 0 or rb == 0:
+            self.error(None, "matmul: an operand is a 0-d array (use * to scale)", ZygTypeError)
+        if ra > 2 or rb > 2:
+            from zyg.frontend.linalg_functions import batched_matmul
+
+            return batched_matmul(self, a, b)
         element = promote_elements(element_type(a.type), element_type(b.type), True, True)
         if element not in (F64, F32):
             element = F64

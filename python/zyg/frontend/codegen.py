@@ -921,7 +921,7 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
         callee = self.static_value(node.func)
         handler = _numpy_handler(callee)  # before user functions: many NumPy functions are Python
         if handler is not None:
-            args = [self.visit(a) for a in node.args]
+            args = [self.visit(a) for a in node.args[getattr(handler, "static_prefix", 0):]]
             return handler(self, node, args, {kw.arg: kw.value for kw in node.keywords})
         if isinstance(callee, types.FunctionType):
             return self.call_user_function(node, callee)

@@ -276,3 +276,9 @@ ARRAY_METHODS: dict[str, Handler] = {
     "transpose": _transpose,
     "item": item_method,
 }
+
+# Linear algebra lives in its own module (einsum, solvers, N-D dot).
+from zyg.frontend.linalg_functions import LINALG_HANDLERS, LINALG_METHODS  # noqa: E402
+
+NUMPY_HANDLERS.update(LINALG_HANDLERS)
+ARRAY_METHODS.update(LINALG_METHODS)

@@ -1,0 +1,317 @@
+"""`lower-zyg-linalg`: the linear-algebra ops of `zyg.dialects.zyg_linalg` -> `linalg`/`tensor`/`scf`.
+
+Runs after autodiff and before `lower-zyg-tensors` (which lowers the `zyg.check`s emitted here).
+`zyg.einsum` becomes one `linalg.generic` whose indexing maps come from its subscripts (plus a
+second one that writes a diagonal when an output letter repeats). `zyg.solve`, `zyg.inv`, `zyg.det`
+and `zyg.slogdet` become an LU factorisation with partial pivoting, written as `scf.for` loops that
+extract from and insert into tensors (bufferization makes the updates in place), followed by
+triangular solves or a product over the diagonal. Loops are loops: the IR size does not depend on
+the matrix sizes. A zero pivot makes `solve` and `inv` fail with `LinAlgError("Singular matrix")`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import arith, scf, tensor
+from xdsl.dialects import math as mathd
+from xdsl.dialects.builtin import IndexType, IntegerType, ModuleOp, TensorType
+from xdsl.dialects.linalg.ops import IndexOp, IteratorTypeAttr
+from xdsl.ir import Block, Operation, SSAValue
+from xdsl.ir.affine import AffineExpr, AffineMap
+from xdsl.passes import ModulePass
+from zyg.dialects.zyg_arrays import CheckOp
+from zyg.dialects.zyg_linalg import DetOp, EinsumOp, InvOp, SlogdetOp, SolveOp
+from zyg.passes.lower_zyg_tensors import Builder
+
+INDEX = IndexType()
+_PARALLEL = IteratorTypeAttr.parallel()
+_REDUCTION = IteratorTypeAttr.reduction()
+
+Body = Callable[[Builder, SSAValue, list[SSAValue]], list[SSAValue]]
+
+
+def for_range(b: Builder, lower: SSAValue, upper: SSAValue, carried: Sequence[SSAValue], body: Body) -> list[SSAValue]:
+    """`scf.for i in [lower, upper)` carrying `carried`; `body(builder, i, carried) -> carried'`."""
+    block = Block(arg_types=[INDEX, *(v.type for v in carried)])
+    inner = b.nested(block)
+    inner(scf.YieldOp(*body(inner, block.args[0], list(block.args[1:]))))
+    loop = scf.ForOp(lower, upper, b.index(1), list(carried), block)
+    b(loop)
+    return list(loop.results)
+
+
+def _dim(b: Builder, v: SSAValue, axis: int) -> SSAValue:
+    return b(tensor.DimOp(v, b.index(axis)))
+
+
+def _get(b: Builder, t: SSAValue, indices: Sequence[SSAValue]) -> SSAValue:
+    return b(tensor.ExtractOp(t, list(indices), t.type.element_type))
+
+
+def _put(b: Builder, value: SSAValue, t: SSAValue, indices: Sequence[SSAValue]) -> SSAValue:
+    return b(tensor.InsertOp(value, t, list(indices)))
+
+
+def _map(rank: int, dims: Sequence[int]) -> AffineMap:
+    return AffineMap(rank, 0, tuple(AffineExpr.dimension(d) for d in dims))
+
+
+def _filled(b: Builder, dims: Sequence[SSAValue], element, value: float) -> SSAValue:
+    rank = len(dims)
+    constant = b.const(value, element)
+    return b.generic([constant], [AffineMap(rank, 0, ())], b.empty(dims, element), AffineMap.identity(rank),
+                     [_PARALLEL] * rank, lambda inner, args: args[0])
+
+
+# --------------------------------------------------------------------------------------------------
+# einsum
+# --------------------------------------------------------------------------------------------------
+
+def lower_einsum(b: Builder, op: EinsumOp) -> list[SSAValue]:
+    """`zyg.einsum` -> a `linalg.generic` over every distinct letter (output letters parallel, the
+    others reductions) accumulating the product of the inputs; a repeated output letter then
+    writes that result onto the diagonal of a zero tensor."""
+    subscripts, output = op.subscripts
+    element = op.result.type.element_type if isinstance(op.result.type, TensorType) else op.result.type
+    kept = list(dict.fromkeys(output))
+    summed = [c for c in dict.fromkeys("".join(subscripts)) if c not in kept]
+    letters = _loop_order(subscripts, kept, summed)
+    position = {c: i for i, c in enumerate(letters)}
+    kept_dims = [op.dims[output.index(c)] for c in kept]
+    reduces = bool(summed)
+    # Without a reduction the body must not read the output: upstream elementwise fusion would
+    # then repeat the read-modify-write once per iteration of a consumer's extra loops.
+    init = _filled(b, kept_dims, element, 0.0) if reduces else b.empty(kept_dims, element)
+    maps = [_map(len(letters), [position[c] for c in s]) for s in subscripts]
+    iterators = [_PARALLEL if c in kept else _REDUCTION for c in letters]
+
+    def body(inner: Builder, args: list[SSAValue]) -> SSAValue:
+        product = args[0]
+        for x in args[1:-1]:
+            product = inner(arith.MulfOp(product, x))
+        return inner(arith.AddfOp(args[-1], product)) if reduces else product
+
+    result = b.generic(list(op.inputs), maps, init, _map(len(letters), [position[c] for c in kept]), iterators,
+                       body)
+    if not output:
+        return [_get(b, result, [])]
+    if len(kept) == len(output):
+        return [result]
+    return [_embed_diagonal(b, result, output, kept, list(op.dims))]
+
+
+def _loop_order(subscripts: list[str], kept: list[str], summed: list[str]) -> list[str]:
+    """The loop nest's letters, outermost first: the output's, then the summed ones; except that
+    when the output's last letter is also the last axis of every input that has it (as `k` in
+    `ij,jk->ik`), it goes innermost, so the inner loop walks memory contiguously (loops i, j, k
+    of a matmul, which LLVM vectorises)."""
+    if not kept or not summed:
+        return kept + summed
+    last = kept[-1]
+    holders = [s for s in subscripts if last in s]
+    if not holders or any(s[-1] != last for s in holders):
+        return kept + summed
+    return kept[:-1] + summed + [last]
+
+
+def _embed_diagonal(b: Builder, source: SSAValue, output: str, kept: list[str], dims: list[SSAValue]) -> SSAValue:
+    """The tensor over `output` (with repeated letters) equal to `source` (over `kept`) where all
+    axes of one letter share an index, and zero elsewhere."""
+    rank = len(output)
+    element = source.type.element_type
+    first = {c: output.index(c) for c in kept}
+    repeats = [(axis, first[c]) for axis, c in enumerate(output) if first[c] != axis]
+
+    def body(inner: Builder, args: list[SSAValue]) -> SSAValue:
+        on_diagonal = inner.const(1, IntegerType(1))
+        for axis, other in repeats:
+            same = inner(arith.CmpiOp(inner(IndexOp(axis)), inner(IndexOp(other)), "eq"))
+            on_diagonal = inner(arith.AndIOp(on_diagonal, same))
+        return inner(arith.SelectOp(on_diagonal, args[0], inner.const(0.0, element)))
+
+    init = b.empty(dims, element)
+    return b.generic([source], [_map(rank, [first[c] for c in kept])], init, AffineMap.identity(rank),
+                     [_PARALLEL] * rank, body)
+
+
+# --------------------------------------------------------------------------------------------------
+# LU factorisation with partial pivoting, and what is built on it
+# --------------------------------------------------------------------------------------------------
+
+def lu_factor(b: Builder, a: SSAValue) -> tuple[SSAValue, SSAValue, SSAValue, SSAValue]:
+    """PA = LU of square `a`, in one tensor (L's unit diagonal implied): `(lu, perm, sign, singular)`
+    with `perm[i]` the row of `a` in row i, `sign` = det P, `singular` true if a pivot was zero
+    (its column is then left as is, so det comes out 0 and no NaN is made)."""
+    element = a.type.element_type
+    n = _dim(b, a, 0)
+    perm = b.generic([], [], b.empty([n], INDEX), AffineMap.identity(1), [_PARALLEL],
+                     lambda inner, args: inner(IndexOp(0)))
+    zero, one = b.const(0.0, element), b.const(1.0, element)
+
+    def step(bb: Builder, k: SSAValue, carried: list[SSAValue]) -> list[SSAValue]:
+        lu, perm, sign, singular = carried
+        after = bb(arith.AddiOp(k, bb.index(1)))
+
+        def search(b3: Builder, i: SSAValue, best: list[SSAValue]) -> list[SSAValue]:
+            size = b3(mathd.AbsFOp(_get(b3, lu, [i, k])))
+            better = b3(arith.CmpfOp(size, best[0], "ogt"))
+            return [b3(arith.SelectOp(better, size, best[0])), b3(arith.SelectOp(better, i, best[1]))]
+
+        largest, p = for_range(bb, after, n, [bb(mathd.AbsFOp(_get(bb, lu, [k, k]))), k], search)
+        zero_pivot = bb(arith.CmpfOp(largest, zero, "oeq"))
+        singular = bb(arith.OrIOp(singular, zero_pivot))
+
+        def swap(b3: Builder, j: SSAValue, state: list[SSAValue]) -> list[SSAValue]:
+            (t,) = state
+            upper, lower = _get(b3, t, [k, j]), _get(b3, t, [p, j])
+            return [_put(b3, upper, _put(b3, lower, t, [k, j]), [p, j])]
+
+        (lu,) = for_range(bb, bb.index(0), n, [lu], swap)
+        upper, lower = _get(bb, perm, [k]), _get(bb, perm, [p])
+        perm = _put(bb, upper, _put(bb, lower, perm, [k]), [p])
+        moved = bb(arith.CmpiOp(p, k, "ne"))
+        sign = bb(arith.SelectOp(moved, bb(arith.NegfOp(sign)), sign))
+        pivot = _get(bb, lu, [k, k])
+
+        def eliminate(b3: Builder, i: SSAValue, state: list[SSAValue]) -> list[SSAValue]:
+            (t,) = state
+            factor = b3(arith.DivfOp(_get(b3, t, [i, k]), pivot))
+            factor = b3(arith.SelectOp(zero_pivot, zero, factor))
+            t = _put(b3, factor, t, [i, k])
+
+            def update(b4: Builder, j: SSAValue, row: list[SSAValue]) -> list[SSAValue]:
+                (r,) = row
+                scaled = b4(arith.MulfOp(factor, _get(b4, r, [k, j])))
+                return [_put(b4, b4(arith.SubfOp(_get(b4, r, [i, j]), scaled)), r, [i, j])]
+
+            return for_range(b3, after, n, [t], update)
+
+        (lu,) = for_range(bb, after, n, [lu], eliminate)
+        return [lu, perm, sign, singular]
+
+    false = b.const(0, IntegerType(1))
+    lu, perm, sign, singular = for_range(b, b.index(0), n, [a, perm, one, false], step)
+    return lu, perm, sign, singular
+
+
+def lu_solve(b: Builder, lu: SSAValue, perm: SSAValue, rhs: SSAValue) -> SSAValue:
+    """x with (P^T L U) x = rhs for a vector or matrix `rhs`: permute, then forward and back
+    substitution, one column at a time."""
+    rank = len(rhs.type.get_shape())
+    n = _dim(b, lu, 0)
+    dims = [_dim(b, rhs, axis) for axis in range(rank)]
+
+    def gather(inner: Builder, args: list[SSAValue]) -> SSAValue:
+        row = _get(inner, perm, [inner(IndexOp(0))])
+        return _get(inner, rhs, [row, *([inner(IndexOp(1))] if rank == 2 else [])])
+
+    x = b.generic([], [], b.empty(dims, rhs.type.element_type), AffineMap.identity(rank), [_PARALLEL] * rank,
+                  gather)
+
+    def per_column(x: SSAValue, column_body: Callable[[Builder, list[SSAValue], SSAValue], SSAValue]) -> SSAValue:
+        if rank == 1:
+            return column_body(b, [], x)
+        return for_range(b, b.index(0), dims[1], [x], lambda bb, c, s: [column_body(bb, [c], s[0])])[0]
+
+    def substitute(bb: Builder, column: list[SSAValue], x: SSAValue, backward: bool) -> SSAValue:
+        def row(b3: Builder, r: SSAValue, state: list[SSAValue]) -> list[SSAValue]:
+            (t,) = state
+            i = b3(arith.SubiOp(b3(arith.SubiOp(n, r)), b3.index(1))) if backward else r
+            lower, upper = (b3(arith.AddiOp(i, b3.index(1))), n) if backward else (b3.index(0), i)
+
+            def subtract(b4: Builder, j: SSAValue, acc: list[SSAValue]) -> list[SSAValue]:
+                term = b4(arith.MulfOp(_get(b4, lu, [i, j]), _get(b4, t, [j, *column])))
+                return [b4(arith.SubfOp(acc[0], term))]
+
+            (value,) = for_range(b3, lower, upper, [_get(b3, t, [i, *column])], subtract)
+            if backward:
+                value = b3(arith.DivfOp(value, _get(b3, lu, [i, i])))
+            return [_put(b3, value, t, [i, *column])]
+
+        return for_range(bb, bb.index(0), n, [x], row)[0]
+
+    x = per_column(x, lambda bb, column, t: substitute(bb, column, t, backward=False))
+    return per_column(x, lambda bb, column, t: substitute(bb, column, t, backward=True))
+
+
+def _check_nonsingular(b: Builder, singular: SSAValue) -> None:
+    ok = b(arith.XOrIOp(singular, b.const(1, IntegerType(1))))
+    b(CheckOp(ok, [], "LinAlgError", "Singular matrix"))
+
+
+def lower_solve(b: Builder, op: SolveOp) -> list[SSAValue]:
+    """`zyg.solve` -> LU of `a`, a singular-matrix check, then the triangular solves."""
+    lu, perm, _, singular = lu_factor(b, op.a)
+    _check_nonsingular(b, singular)
+    return [lu_solve(b, lu, perm, op.b)]
+
+
+def lower_inv(b: Builder, op: InvOp) -> list[SSAValue]:
+    """`zyg.inv` -> the solve of `a x = I`."""
+    lu, perm, _, singular = lu_factor(b, op.a)
+    _check_nonsingular(b, singular)
+    n = _dim(b, op.a, 0)
+    element = op.a.type.element_type
+
+    def identity(inner: Builder, args: list[SSAValue]) -> SSAValue:
+        diagonal = inner(arith.CmpiOp(inner(IndexOp(0)), inner(IndexOp(1)), "eq"))
+        return inner(arith.SelectOp(diagonal, inner.const(1.0, element), inner.const(0.0, element)))
+
+    eye = b.generic([], [], b.empty([n, n], element), AffineMap.identity(2), [_PARALLEL] * 2, identity)
+    return [lu_solve(b, lu, perm, eye)]
+
+
+def lower_det(b: Builder, op: DetOp) -> list[SSAValue]:
+    """`zyg.det` -> sign(P) times the product of U's diagonal."""
+    lu, _, sign, _ = lu_factor(b, op.a)
+
+    def multiply(bb: Builder, i: SSAValue, acc: list[SSAValue]) -> list[SSAValue]:
+        return [bb(arith.MulfOp(acc[0], _get(bb, lu, [i, i])))]
+
+    return for_range(b, b.index(0), _dim(b, op.a, 0), [sign], multiply)
+
+
+def lower_slogdet(b: Builder, op: SlogdetOp) -> list[SSAValue]:
+    """`zyg.slogdet` -> sign(P) times the signs of U's diagonal, and the sum of log|u_ii|
+    (a zero pivot gives sign 0 and -inf, as NumPy)."""
+    lu, _, sign, _ = lu_factor(b, op.a)
+    element = op.a.type.element_type
+    zero = b.const(0.0, element)
+
+    def accumulate(bb: Builder, i: SSAValue, acc: list[SSAValue]) -> list[SSAValue]:
+        u = _get(bb, lu, [i, i])
+        unit = bb(arith.SelectOp(bb(arith.CmpfOp(u, zero, "olt")), bb.const(-1.0, element), bb.const(1.0, element)))
+        unit = bb(arith.SelectOp(bb(arith.CmpfOp(u, zero, "oeq")), zero, unit))
+        return [bb(arith.MulfOp(acc[0], unit)), bb(arith.AddfOp(acc[1], bb(mathd.LogOp(bb(mathd.AbsFOp(u))))))]
+
+    return for_range(b, b.index(0), _dim(b, op.a, 0), [sign, zero], accumulate)
+
+
+_LOWERINGS: dict[type[Operation], Callable[[Builder, Operation], list[SSAValue]]] = {
+    EinsumOp: lower_einsum,
+    SolveOp: lower_solve,
+    InvOp: lower_inv,
+    DetOp: lower_det,
+    SlogdetOp: lower_slogdet,
+}
+
+
+@dataclass(frozen=True)
+class LowerZygLinalgPass(ModulePass):
+    """Lowers `zyg.einsum` and the LU-based ops; leaves the `zyg.check`s for `lower-zyg-tensors`."""
+
+    name = "lower-zyg-linalg"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for inner in list(op.walk()):
+            lowering = _LOWERINGS.get(type(inner))
+            if lowering is None:
+                continue
+            b = Builder(inner.parent_block(), inner, inner.location)
+            for old, new in zip(inner.results, lowering(b, inner), strict=True):
+                old.replace_all_uses_with(new)
+            inner.parent_block().erase_op(inner)
+
