@@ -24,6 +24,7 @@ from xdsl.irdl import (
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 from zyg.dialects.zyg_arrays import ARRAY_OPS
+from zyg.dialects.zyg_shapes import SHAPE_OPS
 
 i64 = IntegerType(64)
 _NUMBER_TYPES = (f64, f32, i64)
@@ -144,4 +145,4 @@ class HypotOp(IRDLOperation):
             raise VerifyException(f"zyg.hypot: expected floats (or a tensor of them), got {self.lhs.type}")
 
 
-Zyg = Dialect("zyg", [FloorDivOp, ModOp, PowOp, HypotOp, *ARRAY_OPS], [])
+Zyg = Dialect("zyg", [FloorDivOp, ModOp, PowOp, HypotOp, *ARRAY_OPS, *SHAPE_OPS], [])

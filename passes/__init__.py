@@ -30,5 +30,10 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
 
         return LowerZygTensorsPass
 
+    def lower_zyg_shapes():
+        from zyg.passes.lower_zyg_shapes import LowerZygShapesPass
+
+        return LowerZygShapesPass
+
     return {"ad-differentiate": differentiate, "ad-lower-tapes": lower_tapes, "lower-zyg": lower_zyg,
-            "lower-zyg-tensors": lower_zyg_tensors}
+            "lower-zyg-tensors": lower_zyg_tensors, "lower-zyg-shapes": lower_zyg_shapes}

@@ -14,9 +14,11 @@ from typing import Any
 from xdsl.ir import Operation, SSAValue
 from zyg.passes.autodiff.rules.arith import ARITH_RULES
 from zyg.passes.autodiff.rules.math import MATH_RULES
+from zyg.passes.autodiff.rules.shapes import SHAPE_RULES
 from zyg.passes.autodiff.rules.tensor import TENSOR_RULES
 from zyg.passes.autodiff.rules.zyg import ZYG_RULES
 
 PullbackRule = Callable[[Any, Operation, list[SSAValue | None]], list[SSAValue | None]]
 
-PULLBACK_RULES: dict[type[Operation], PullbackRule] = {**ARITH_RULES, **MATH_RULES, **ZYG_RULES, **TENSOR_RULES}
+PULLBACK_RULES: dict[type[Operation], PullbackRule] = {**ARITH_RULES, **MATH_RULES, **ZYG_RULES, **TENSOR_RULES,
+                                                   **SHAPE_RULES}

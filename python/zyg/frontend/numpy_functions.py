@@ -18,6 +18,7 @@ from xdsl.ir import SSAValue
 from zyg.dialects import zyg
 from zyg.errors import UnsupportedSyntaxError, ZygTypeError
 from zyg.frontend.arrays import StaticTuple
+from zyg.frontend.shape_functions import SHAPE_HANDLERS, SHAPE_METHODS
 from zyg.frontend.types import F32, F64, I64, element_type, is_array, rank_of
 
 Handler = Callable[..., SSAValue]
@@ -273,3 +274,6 @@ ARRAY_METHODS: dict[str, Handler] = {
     "dot": _matmul,
     "transpose": _transpose,
 }
+
+NUMPY_HANDLERS.update(SHAPE_HANDLERS)
+ARRAY_METHODS.update(SHAPE_METHODS)
