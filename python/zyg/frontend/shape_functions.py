@@ -364,7 +364,7 @@ def _array_sequence(cg, node: ast.Call, value: object, allow_scalars: bool = Fal
     return out
 
 
-def _common_element(cg, node: ast.Call, arrays: list[SSAValue]) -> list[SSAValue]:
+def _common_element(cg, arrays: list[SSAValue]) -> list[SSAValue]:
     element = element_type(arrays[0].type)
     for v in arrays[1:]:
         element = promote_elements(element, element_type(v.type), True, True)
@@ -380,7 +380,7 @@ def concatenate(cg, node: ast.Call, arrays: list[SSAValue], axis: int) -> SSAVal
                      f"the array at index 0 has {rank} dimension(s) and the array at index {position} has "
                      f"{rank_of(v.type)} dimension(s)", ZygTypeError)
     (axis,) = _static_axes(cg, node, axis, rank)
-    arrays = _common_element(cg, node, arrays)
+    arrays = _common_element(cg, arrays)
     first = cg.dims(arrays[0])
     for position, v in enumerate(arrays[1:], start=1):
         dims = cg.dims(v)
@@ -425,7 +425,7 @@ def stack(cg, node: ast.Call, arrays: list[SSAValue], axis: int) -> SSAValue:
                                          first, dims, " and ")
         _check_all(cg, oks, message, values)
     (axis,) = _static_axes(cg, node, axis, rank + 1)
-    arrays = _common_element(cg, node, arrays)
+    arrays = _common_element(cg, arrays)
     return concatenate(cg, node, [expand_dims(cg, v, [axis]) for v in arrays], axis)
 
 
