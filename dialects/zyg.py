@@ -26,6 +26,7 @@ from xdsl.utils.exceptions import VerifyException
 from zyg.dialects.zyg_arrays import ARRAY_OPS
 from zyg.dialects.zyg_indexing import INDEXING_OPS
 from zyg.dialects.zyg_linalg import LINALG_OPS
+from zyg.dialects.zyg_shapes import SHAPE_OPS
 
 i64 = IntegerType(64)
 _NUMBER_TYPES = (f64, f32, i64)
@@ -146,4 +147,4 @@ class HypotOp(IRDLOperation):
             raise VerifyException(f"zyg.hypot: expected floats (or a tensor of them), got {self.lhs.type}")
 
 
-Zyg = Dialect("zyg", [FloorDivOp, ModOp, PowOp, HypotOp, *ARRAY_OPS, *INDEXING_OPS, *LINALG_OPS], [])
+Zyg = Dialect("zyg", [FloorDivOp, ModOp, PowOp, HypotOp, *ARRAY_OPS, *INDEXING_OPS, *LINALG_OPS, *SHAPE_OPS], [])

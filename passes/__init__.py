@@ -40,6 +40,11 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
 
         return LowerZygLinalgPass
 
+    def lower_zyg_shapes():
+        from zyg.passes.lower_zyg_shapes import LowerZygShapesPass
+
+        return LowerZygShapesPass
+
     return {"ad-differentiate": differentiate, "ad-lower-tapes": lower_tapes, "lower-zyg": lower_zyg,
             "lower-zyg-indexing": lower_zyg_indexing, "lower-zyg-tensors": lower_zyg_tensors,
-            "lower-zyg-linalg": lower_zyg_linalg}
+            "lower-zyg-linalg": lower_zyg_linalg, "lower-zyg-shapes": lower_zyg_shapes}

@@ -48,16 +48,24 @@ def lower_to_llvm(module: ir.Module) -> None:
                                 f"input IR written to {dump_ir(text or '')}") from None
 
 
-class _OwnedBuffer:
-    """Keeps a buffer the compiled code `malloc`ed alive for as long as a NumPy array views it."""
+class _Allocation:
+    """A buffer the compiled code `malloc`ed, freed when the last array viewing it is collected.
+    Several results may view one buffer (two slices of one cotangent), so they share this owner."""
 
-    def __init__(self, allocated: int, data: int, shape: tuple, strides: tuple, dtype: np.dtype):
-        self._allocated = allocated
-        self.__array_interface__ = {"data": (data, False), "shape": shape, "strides": strides,
-                                    "typestr": dtype.str, "version": 3}
+    def __init__(self, pointer: int):
+        self.pointer = pointer
 
     def __del__(self):
-        _free(self._allocated)
+        _free(self.pointer)
+
+
+class _OwnedBuffer:
+    """Keeps an `_Allocation` alive for as long as a NumPy array views it."""
+
+    def __init__(self, allocation: _Allocation, data: int, shape: tuple, strides: tuple, dtype: np.dtype):
+        self._allocation = allocation
+        self.__array_interface__ = {"data": (data, False), "shape": shape, "strides": strides,
+                                    "typestr": dtype.str, "version": 3}
 
 
 class Check:
@@ -123,7 +131,9 @@ class NativeFunction:
         if status:
             self._free_placeholders()
             self.checks[status - 1].raise_with(self._out[1:ERROR_SLOTS])
-        return tuple(self._read(slot, offset) for slot, offset in zip(self.abi.results, self._result_offsets))
+        allocations: dict[int, _Allocation] = {}
+        return tuple(self._read(slot, offset, allocations)
+                     for slot, offset in zip(self.abi.results, self._result_offsets))
 
     def _free_placeholders(self) -> None:
         """After a failed check the array results are empty placeholders, possibly one buffer twice."""
@@ -132,7 +142,7 @@ class NativeFunction:
         for pointer in allocated:
             _free(pointer)
 
-    def _read(self, slot: Slot, offset: int):
+    def _read(self, slot: Slot, offset: int, allocations: dict[int, _Allocation]):
         if slot.kind == "f":
             return self._out_f[offset]
         if slot.kind == "i":
@@ -142,7 +152,10 @@ class NativeFunction:
         shape = tuple(out[offset + 3: offset + 3 + rank])
         itemsize = slot.dtype.itemsize
         strides = tuple(s * itemsize for s in out[offset + 3 + rank: offset + 3 + 2 * rank])
-        owner = _OwnedBuffer(allocated, aligned + elem_offset * itemsize, shape, strides, slot.dtype)
+        allocation = allocations.get(allocated)
+        if allocation is None:
+            allocation = allocations[allocated] = _Allocation(allocated)
+        owner = _OwnedBuffer(allocation, aligned + elem_offset * itemsize, shape, strides, slot.dtype)
         return np.asarray(owner)
 
 

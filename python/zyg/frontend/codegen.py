@@ -103,6 +103,7 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
         self.shapes: dict[SSAValue, list[SSAValue]] = {}
         # loop variable of a range() with a constant positive step -> (start >= 0 known, stop)
         self.range_facts: dict[SSAValue, tuple[bool, SSAValue]] = {}
+        self.views: dict[SSAValue, SSAValue] = {}  # an array NumPy returns as a view -> the array it views
         self.parameters: dict[SSAValue, str] = {}
         self.bound_at: dict[str, int] = {}
         self.row_sources: dict[int, SSAValue] = {}  # `for row in x` loop -> x
@@ -355,7 +356,15 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
             self.error(node, f"this updates the argument '{parameter}' in place (line {self.bound_at.get(parameter)}); "
                        "zyg does not mutate its caller's arrays: copy it first, e.g. "
                        f"`{name} = {name}.copy()`", UnsupportedSyntaxError)
+        if array in self.views:
+            self.error(node, "this updates a view of another array (NumPy's reshape, ravel, squeeze, expand_dims "
+                       "and broadcast_to return views), so NumPy would change that array too: copy it first, "
+                       f"e.g. `{name} = {name}.copy()`", UnsupportedSyntaxError)
         for other, value in self.scope.values.items():
+            if other != name and self.views.get(value) is array and not other.startswith("."):
+                self.error(node, f"this updates an array that '{other}' views (bound at line "
+                           f"{self.bound_at.get(other)}); NumPy would change '{other}' too: copy it first",
+                           UnsupportedSyntaxError)
             if other != name and value is array and not other.startswith("."):
                 self.error(node, f"this updates the array that '{other}' also names (bound at line "
                            f"{self.bound_at.get(other)}); NumPy would change '{other}' too: copy it first, "
@@ -725,6 +734,10 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
     def visit_Tuple(self, node: ast.Tuple) -> StaticTuple:
         return StaticTuple(tuple(self.visit(elt) for elt in node.elts))
 
+    def visit_List(self, node: ast.List) -> StaticTuple:
+        """A list literal, which the fence allows only as a call argument (`np.array([a, b])`)."""
+        return StaticTuple(tuple(self.visit(elt) for elt in node.elts))
+
     def visit_Subscript(self, node: ast.Subscript) -> SSAValue:
         base = self.visit(node.value)
         if isinstance(base, StaticTuple):
@@ -921,7 +934,8 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
         callee = self.static_value(node.func)
         handler = _numpy_handler(callee)  # before user functions: many NumPy functions are Python
         if handler is not None:
-            args = [self.visit(a) for a in node.args[getattr(handler, "static_prefix", 0):]]
+            prefix = getattr(handler, "static_prefix", 0)
+            args = self.handler_arguments(handler, node.args[prefix:], prefix)
             return handler(self, node, args, {kw.arg: kw.value for kw in node.keywords})
         if isinstance(callee, types.FunctionType):
             return self.call_user_function(node, callee)
@@ -959,8 +973,14 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
             self.error(node, f"array method '.{name}()' is not supported", UnsupportedSyntaxError)
         as_function = ast.Call(node.func, [node.func.value, *node.args], node.keywords,
                                lineno=node.lineno, col_offset=node.col_offset)
-        args = [receiver, *(self.visit(a) for a in node.args)]
+        args = [receiver, *self.handler_arguments(handler, node.args, first=1)]
         return handler(self, as_function, args, {kw.arg: kw.value for kw in node.keywords})
+
+    def handler_arguments(self, handler, nodes: list[ast.expr], first: int = 0) -> list:
+        """The argument values of a NumPy call; the positions a handler lists in `static_positions`
+        (a dtype such as `np.float32`) are passed as the Python objects they name."""
+        static = getattr(handler, "static_positions", ())
+        return [self.static_argument(a) if i in static else self.visit(a) for i, a in enumerate(nodes, first)]
 
     def _expect_arity(self, node: ast.Call, args: list[SSAValue], *counts: int) -> None:
         if len(args) not in counts:

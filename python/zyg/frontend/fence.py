@@ -153,7 +153,15 @@ class LanguageFence(ast.NodeVisitor):
         self.visit(node.func)
         for arg in [*node.args, *(kw.value for kw in node.keywords)]:
             if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
-                self.visit(arg)
+                self._visit_argument(arg)
+
+    def _visit_argument(self, arg: ast.expr) -> None:
+        """A list literal is allowed as a call argument, nested too (`np.array([[a, b], [c, d]])`)."""
+        if isinstance(arg, (ast.List, ast.Tuple)):
+            for elt in arg.elts:
+                self._visit_argument(elt)
+            return
+        self.visit(arg)
 
 
 def _compare_name(op: ast.cmpop) -> str:

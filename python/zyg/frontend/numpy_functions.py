@@ -19,6 +19,7 @@ from zyg.dialects import zyg
 from zyg.errors import UnsupportedSyntaxError, ZygTypeError
 from zyg.frontend.arrays import StaticTuple
 from zyg.frontend.indexing import copyto, item_method
+from zyg.frontend.shape_functions import SHAPE_HANDLERS, SHAPE_METHODS
 from zyg.frontend.types import F32, F64, I64, element_type, is_array, rank_of
 
 Handler = Callable[..., SSAValue]
@@ -277,8 +278,11 @@ ARRAY_METHODS: dict[str, Handler] = {
     "item": item_method,
 }
 
-# Linear algebra lives in its own module (einsum, solvers, N-D dot).
+# Linear algebra (einsum, solvers, N-D dot) and shape work live in their own modules; the shape
+# module's np.eye (rectangular, with an offset) replaces the square one of the linalg module.
 from zyg.frontend.linalg_functions import LINALG_HANDLERS, LINALG_METHODS  # noqa: E402
 
 NUMPY_HANDLERS.update(LINALG_HANDLERS)
 ARRAY_METHODS.update(LINALG_METHODS)
+NUMPY_HANDLERS.update(SHAPE_HANDLERS)
+ARRAY_METHODS.update(SHAPE_METHODS)

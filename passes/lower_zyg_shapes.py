@@ -1,0 +1,169 @@
+"""`lower-zyg-shapes`: the shape ops of `zyg.dialects.zyg_shapes` -> `tensor`/`linalg`/`scf`.
+
+In: IR after autodiff with `zyg.reshape`, `zyg.concatenate`, `zyg.iota`, `zyg.eye`, `zyg.trace`. Out: the same
+IR with those ops replaced; it runs before `lower-zyg-tensors`, which lowers the rest.
+
+- `zyg.reshape` -> `tensor.reshape` with the dimensions as a shape tensor. Bufferization makes it
+  a view of a contiguous source and copies a source whose layout is unknown (a strided argument)
+  first, so a reshape is never wrong and free on arrays the function computed. (Measured with MLIR
+  22: `tensor.collapse_shape` to 1-D then `tensor.expand_shape` also bufferizes correctly, but
+  `expand-strided-metadata` asserts on an expansion with more than one dynamic size per group.)
+- `zyg.concatenate` -> a `tensor.empty` of the joined shape and one `tensor.insert_slice` per
+  input, which bufferize into copies into one allocation.
+- `zyg.iota` -> a `linalg.generic` yielding `linalg.index`, which fuses into its consumers.
+- `zyg.eye` -> a `linalg.generic` selecting the value on the diagonal.
+- `zyg.trace` -> an `scf.for` over the diagonal (min(rows, columns) reads, not rows * columns).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import arith, scf, tensor
+from xdsl.dialects.builtin import (
+    DYNAMIC_INDEX,
+    AnyFloat,
+    ArrayAttr,
+    DenseArrayBase,
+    IntegerAttr,
+    ModuleOp,
+    TensorType,
+    i64,
+)
+from xdsl.dialects.linalg.ops import IndexOp
+from xdsl.dialects.utils.dynamic_index_list import split_dynamic_index_list
+from xdsl.ir import Block, Operation, SSAValue
+from xdsl.passes import ModulePass
+from zyg.dialects.zyg_shapes import ConcatenateOp, EyeOp, IotaOp, ReshapeOp, TraceOp
+from zyg.passes.lower_zyg_tensors import _PARALLEL, INDEX, Builder, _identity, _scalar_map
+
+
+def _groups(attr_groups: list[list[int]]) -> ArrayAttr:
+    return ArrayAttr([ArrayAttr([IntegerAttr(axis, i64) for axis in group]) for group in attr_groups])
+
+
+def _dynamic(element, rank: int) -> TensorType:
+    return TensorType(element, [DYNAMIC_INDEX] * rank)
+
+
+def lower_reshape(b: Builder, op: ReshapeOp) -> list[SSAValue]:
+    """`zyg.reshape` -> `tensor.reshape` between tensors of one rank, with the dimensions as a shape
+    tensor. xDSL's verifier accepts `tensor.reshape` only between equal numbers of dynamic sizes, so
+    a source of higher rank first collapses its leading axes into one (`tensor.collapse_shape`), and
+    one of lower rank first gains trailing axes of size 1 (`tensor.expand_shape`, then a cast to
+    dynamic sizes). Both are views; `tensor.expand_shape` with several dynamic sizes in one group
+    is avoided because `expand-strided-metadata` asserts on it."""
+    source, dims = op.source, list(op.dims)
+    element = source.type.element_type
+    rank, target = len(source.type.get_shape()), len(dims)
+    if rank > target:
+        merged = rank - target + 1
+        groups = [list(range(merged)), *([axis] for axis in range(merged, rank))]
+        source = b(tensor.CollapseShapeOp(operands=[source], result_types=[_dynamic(element, target)],
+                                          properties={"reassociation": _groups(groups)}))
+    elif rank < target:
+        groups = [*([axis] for axis in range(rank - 1)), list(range(rank - 1, target))]
+        static = [DYNAMIC_INDEX] * rank + [1] * (target - rank)
+        source_dims = b.dims(source)
+        padded = b(tensor.ExpandShapeOp(source, source_dims, _groups(groups), static,
+                                        TensorType(element, static)))
+        source = b(tensor.CastOp(padded, _dynamic(element, target)))
+    shape = b(tensor.FromElementsOp(*dims, result_type=TensorType(INDEX, [target])))
+    return [b(tensor.ReshapeOp(source, shape, op.result.type))]
+
+
+def lower_concatenate(b: Builder, op: ConcatenateOp) -> list[SSAValue]:
+    """`zyg.concatenate` -> `tensor.insert_slice` of each input into one `tensor.empty`."""
+    axis = op.axis_value
+    inputs = list(op.inputs)
+    rank = len(op.result.type.get_shape())
+    input_dims = [b.dims(v) for v in inputs]
+    total = input_dims[0][axis]
+    for dims in input_dims[1:]:
+        total = b(arith.AddiOp(total, dims[axis]))
+    out_dims = [total if d == axis else input_dims[0][d] for d in range(rank)]
+    result = b.empty(out_dims, op.result.type.element_type)
+    offset = b.index(0)
+    for v, dims in zip(inputs, input_dims):
+        offsets = [offset if d == axis else 0 for d in range(rank)]
+        result = b(insert_slice(v, result, offsets, dims))
+        offset = b(arith.AddiOp(offset, dims[axis]))
+    return [result]
+
+
+def insert_slice(source: SSAValue, dest: SSAValue, offsets: list[SSAValue | int],
+                 sizes: list[SSAValue | int]) -> tensor.InsertSliceOp:
+    """`dest` with `source` written at `offsets` (unit strides); ints are static, values dynamic."""
+    static_offsets, dynamic_offsets = split_dynamic_index_list(offsets, DYNAMIC_INDEX)
+    static_sizes, dynamic_sizes = split_dynamic_index_list(sizes, DYNAMIC_INDEX)
+    return tensor.InsertSliceOp.build(
+        operands=[source, dest, dynamic_offsets, dynamic_sizes, []],
+        result_types=[dest.type],
+        properties={"static_offsets": DenseArrayBase.from_list(i64, static_offsets),
+                    "static_sizes": DenseArrayBase.from_list(i64, static_sizes),
+                    "static_strides": DenseArrayBase.from_list(i64, [1] * len(sizes))})
+
+
+def lower_iota(b: Builder, op: IotaOp) -> list[SSAValue]:
+    """`zyg.iota` -> a `linalg.generic` whose body yields its index along `axis`, as i64."""
+    rank = len(op.dims)
+    init = b.empty(list(op.dims), op.result.type.element_type)
+
+    def body(inner: Builder, args: list[SSAValue]) -> SSAValue:
+        return inner(arith.IndexCastOp(inner(IndexOp(op.axis_value)), op.result.type.element_type))
+
+    return [b.generic([], [], init, _identity(rank), [_PARALLEL] * rank, body)]
+
+
+def lower_trace(b: Builder, op: TraceOp) -> list[SSAValue]:
+    """`zyg.trace` -> `scf.for i < min(rows, cols)` summing `x[i, i]`."""
+    source, element = op.source, op.result.type
+    rows, cols = b.dims(source)
+    count = b(arith.MinUIOp(rows, cols))
+    body = Block(arg_types=[INDEX, element])
+    inner = b.nested(body)
+    i, acc = body.args
+    diagonal = inner(tensor.ExtractOp(source, [i, i], element))
+    inner(scf.YieldOp(inner(arith.AddfOp(acc, diagonal) if isinstance(element, AnyFloat)
+                            else arith.AddiOp(acc, diagonal))))
+    return [b(scf.ForOp(b.index(0), count, b.index(1), [b.const(0, element)], body))]
+
+
+def lower_eye(b: Builder, op: EyeOp) -> list[SSAValue]:
+    """`zyg.eye` -> a `linalg.generic` yielding `value` where the two indices agree, else 0."""
+    element = op.value.type
+    init = b.empty(list(op.dims), element)
+
+    def body(inner: Builder, args: list[SSAValue]) -> SSAValue:
+        on_diagonal = inner(arith.CmpiOp(inner(IndexOp(0)), inner(IndexOp(1)), "eq"))
+        return inner(arith.SelectOp(on_diagonal, args[0], inner.const(0, element)))
+
+    return [b.generic([op.value], [_scalar_map(2)], init, _identity(2), [_PARALLEL] * 2, body)]
+
+
+SHAPE_LOWERINGS: dict[type[Operation], Callable[[Builder, Operation], list[SSAValue]]] = {
+    ReshapeOp: lower_reshape,
+    ConcatenateOp: lower_concatenate,
+    IotaOp: lower_iota,
+    TraceOp: lower_trace,
+    EyeOp: lower_eye,
+}
+
+
+@dataclass(frozen=True)
+class LowerZygShapesPass(ModulePass):
+    """Lowers the shape ops of `zyg_shapes` to upstream `tensor`/`linalg`/`scf`."""
+
+    name = "lower-zyg-shapes"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for inner in list(op.walk()):
+            lowering = SHAPE_LOWERINGS.get(type(inner))
+            if lowering is None:
+                continue
+            results = lowering(Builder(inner.parent_block(), inner, inner.location), inner)
+            for old, new in zip(inner.results, results, strict=True):
+                old.replace_all_uses_with(new)
+            inner.parent_block().erase_op(inner)
