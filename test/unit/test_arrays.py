@@ -233,6 +233,11 @@ def creation(x):
     return np.sum(a * x + np.zeros_like(x) + np.ones_like(x) * x + np.full_like(x, 3.0))
 
 
+def integer_creation(x):
+    counts = np.zeros(x.shape, dtype=np.int64) + np.ones_like(x, dtype=np.int64) * 2
+    return np.sum(x * counts)
+
+
 def running_sum_loop(x):
     acc = x * 0.0
     for k in range(3):
@@ -320,6 +325,7 @@ CASES = [
     (logistic_loss, lambda: (rand(3), 0.1, rand(8, 3), (RNG.uniform(size=8) > 0.5).astype(np.float64))),
     (weighted_dot_loop, lambda: (rand(6), rand(6))),
     (strided_reversed_loops, lambda: (rand(7),)),
+    (integer_creation, lambda: (rand(3, 4),)),
     (arrays_saved_in_loop, lambda: (rand(3, 4),)),
     (arrays_saved_in_loop, lambda: (rand(5, dtype=np.float32),)),
     (array_saved_in_branch, lambda: (rand(5), 1.0)),

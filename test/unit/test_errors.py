@@ -189,3 +189,17 @@ def test_error_traceback_has_no_compiler_frames():
         zyg.gradient(uses_with, 1.0)
     frames = [entry.path for entry in info.traceback]
     assert not any("zyg/frontend" in str(path) for path in frames), frames
+
+
+def int_division(x, n):
+    return x * (7 // n) + 3 % n
+
+
+def test_integer_division_by_zero_raises_at_run_time():
+    """As in CPython: `7 // n` and `3 % n` with n == 0 raise ZeroDivisionError at the user's line;
+    the compiled function keeps working afterwards."""
+    with pytest.raises(ZeroDivisionError, match="integer division or modulo by zero") as info:
+        zyg.jit(int_division)(2.0, 0)
+    assert f"test_errors.py:{int_division.__code__.co_firstlineno + 1}" in str(info.value)
+    assert zyg.jit(int_division)(2.0, 2) == 7.0
+    assert zyg.gradient(int_division, 2.0, 3) == (2.0, None)

@@ -1,18 +1,26 @@
-"""The README never lies: its Python example runs and prints exactly the text block after it."""
+"""The README never lies: each Python example runs and prints exactly the text block after it."""
 
 import pathlib
 import re
 import subprocess
 import sys
 
+import pytest
+
 README = pathlib.Path(__file__).resolve().parents[2] / "README.md"
 
 
-def test_readme_example_prints_what_it_says(tmp_path):
-    text = README.read_text()
-    match = re.search(r"```python\n(.*?)```\s*```text\n(.*?)```", text, re.S)
-    assert match, "the README's example and its output block are missing"
+EXAMPLES = re.findall(r"```python\n(.*?)```\s*```text\n(.*?)```", README.read_text(), re.S)
+
+
+def test_readme_has_its_examples():
+    assert len(EXAMPLES) >= 2, "the README's scalar and array examples and their output blocks are missing"
+
+
+@pytest.mark.parametrize("index", range(len(EXAMPLES)))
+def test_readme_example_prints_what_it_says(tmp_path, index):
+    source, expected = EXAMPLES[index]
     script = tmp_path / "readme_example.py"
-    script.write_text(match.group(1))
+    script.write_text(source)
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
-    assert out.stdout == match.group(2)
+    assert out.stdout == expected

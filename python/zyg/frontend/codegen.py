@@ -848,8 +848,13 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
         if op_class is None:
             self.error(None, f"unsupported operator {type(op).__name__} on {python_type_name(common)}s",
                        UnsupportedSyntaxError)
-        if op_class in (zyg.FloorDivOp, zyg.ModOp) and common == I64 and _constant_of(rhs) == 0:
-            self.error(None, "integer division or modulo by zero", ZygError)
+        if op_class in (zyg.FloorDivOp, zyg.ModOp) and common == I64:
+            divisor = _constant_of(rhs)
+            if divisor == 0:
+                self.error(None, "integer division or modulo by zero", ZygError)
+            if divisor is None:
+                nonzero = self.value(arith.CmpiOp(self.convert(rhs, I64), self.const(0), "ne"))
+                self.check(nonzero, "ZeroDivisionError", "integer division or modulo by zero")
         return self.value(op_class(self.convert(lhs, common), self.convert(rhs, common)))
 
     def power(self, base: SSAValue, exponent: SSAValue, exponent_node: ast.AST | None) -> SSAValue:

@@ -186,7 +186,7 @@ def _filled(value: float | None) -> Handler:
         _arity(cg, node, args, 1 if value is not None else 2)
         dims = _shape_argument(cg, node, args[0])
         element = _dtype(cg, node, kwargs)
-        fill = cg.const(value) if value is not None else args[1]
+        fill = cg.const(int(value) if element == I64 else value) if value is not None else args[1]
         return cg.splat(fill, element, dims)
 
     return handler
@@ -199,7 +199,7 @@ def _filled_like(value: float | None) -> Handler:
         if not is_array(x.type):
             cg.error(node, "the first argument must be an array", ZygTypeError)
         element = _dtype(cg, node, kwargs, element_type(x.type))
-        fill = cg.const(value) if value is not None else args[1]
+        fill = cg.const(int(value) if element == I64 else value) if value is not None else args[1]
         return cg.splat(fill, element, cg.dims(x))
 
     return handler
