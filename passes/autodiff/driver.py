@@ -20,7 +20,7 @@ from zyg.dialects import ad
 from zyg.errors import NoDerivativeError, SourceLoc, ZygTypeError
 from zyg.frontend.types import python_type_name
 from zyg.passes.autodiff.activity import varied_values
-from zyg.passes.autodiff.reverse import ReverseSweep, _source_loc
+from zyg.passes.autodiff.reverse import ReverseSweep, _source_loc, float_indices
 
 
 def _is_float_type(t) -> bool:
@@ -28,7 +28,7 @@ def _is_float_type(t) -> bool:
 
 
 def _float_param_indices(fn: func.FuncOp) -> list[int]:
-    return [i for i, t in enumerate(fn.function_type.inputs.data) if _is_float_type(t)]
+    return float_indices(fn.function_type.inputs.data)
 
 
 class Differentiator:
@@ -49,8 +49,8 @@ class Differentiator:
         fn = self.functions.get(name)
         if fn is None or not fn.body.blocks:
             raise NoDerivativeError(f"cannot differentiate '{name}': its body is not in the module", loc)
-        if len(fn.body.blocks) != 1 or len(fn.function_type.outputs.data) != 1:
-            raise NoDerivativeError(f"cannot differentiate '{name}': it must have one block and one result", loc)
+        if len(fn.body.blocks) != 1:
+            raise NoDerivativeError(f"cannot differentiate '{name}': it must have one block", loc)
         return fn
 
     # ----------------------------------------------------------------------------------------------
@@ -61,7 +61,8 @@ class Differentiator:
         """Replaces a request by forward code, pullback and tape, in place."""
         loc = _source_loc(request)
         primal = self.lookup(request.callee.root_reference.data, loc)
-        result_type = primal.function_type.outputs.data[0]
+        outputs = primal.function_type.outputs.data
+        result_type = outputs[0] if len(outputs) == 1 else tuple(outputs)
         if not isinstance(result_type, AnyFloat) and not (isinstance(request, ad.VjpOp) and _is_float_type(result_type)):
             name = python_type_name(result_type)
             raise ZygTypeError(f"the differentiated function returns a{'n' if name[0] in 'aeiou' else ''} "
@@ -121,7 +122,8 @@ class Differentiator:
     def split_functions(self, name: str, loc: SourceLoc | None) -> tuple[str, str, list[int]]:
         """The `(fwd, bwd, float parameter indices)` of callee `name`, building them on first use.
 
-        `@<name>_fwd(args..., tape) -> result` and `@<name>_bwd(result_ct, tape) -> param_cts`.
+        `@<name>_fwd(args..., tape) -> results` and `@<name>_bwd(float_result_cts..., tape) -> param_cts`
+        (a function returning a tuple has several results; only its float results carry cotangents).
         """
         if name in self._split:
             return self._split[name]
@@ -137,22 +139,25 @@ class Differentiator:
         fwd_tape = fwd_entry.insert_arg(ad.TapeType(), len(fwd_entry.args))
         forward_ops = dict(zip(primal.body.walk(), fwd_region.walk()))
         inputs = list(primal.function_type.inputs.data)
-        result_type = primal.function_type.outputs.data[0]
-        fwd = func.FuncOp(fwd_name, ([*inputs, ad.TapeType()], [result_type]), fwd_region, visibility="private")
+        outputs = list(primal.function_type.outputs.data)
+        fwd = func.FuncOp(fwd_name, ([*inputs, ad.TapeType()], outputs), fwd_region, visibility="private")
         fwd.location = primal.location
 
-        bwd_entry = Block(arg_types=[result_type, ad.TapeType()])
-        sweep = ReverseSweep(self, primal, forward_map, forward_ops, fwd_tape, bwd_entry.args[1], direct_block=None)
+        float_results = float_indices(outputs)
+        ct_types = [outputs[i] for i in float_results]
+        bwd_entry = Block(arg_types=[*ct_types, ad.TapeType()])
+        sweep = ReverseSweep(self, primal, forward_map, forward_ops, fwd_tape, bwd_entry.args[-1], direct_block=None)
         sweep.forward_entry = fwd_entry
         sweep.prepare_forward()
         cts: dict[SSAValue, SSAValue] = {}
         body = primal.body.block
-        sweep.accumulate(cts, body.last_op.operands[0], bwd_entry.args[0])
+        for i, ct in zip(float_results, bwd_entry.args):
+            sweep.accumulate(cts, body.last_op.operands[i], ct)
         sweep.pull_block(body, bwd_entry, cts)
         gradients = self._parameter_cotangents(sweep, primal, cts, bwd_entry, None)
         ret = func.ReturnOp(*gradients)
         bwd_entry.add_op(ret)
-        bwd = func.FuncOp(bwd_name, ([result_type, ad.TapeType()], [inputs[i] for i in floats]),
+        bwd = func.FuncOp(bwd_name, ([*ct_types, ad.TapeType()], [inputs[i] for i in floats]),
                           Region(bwd_entry), visibility="private")
         bwd.location = primal.location
         for op in (fwd, bwd):

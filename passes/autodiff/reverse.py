@@ -480,8 +480,9 @@ class ReverseSweep:
         pullback calls `g_bwd`, which pops them and returns one cotangent per float parameter."""
         callee = op.callee.root_reference.data
         _, bwd_name, float_params = self.driver.split_functions(callee, _source_loc(op))
-        out_cts = [self.dense(cts.pop(r, None)) for r in op.results]
-        out_cts = [ct if ct is not None else self.zero_of(r) for ct, r in zip(out_cts, op.results)]
+        carrying = [op.results[i] for i in float_indices([r.type for r in op.results])]
+        out_cts = {r: self.dense(cts.pop(r, None)) for r in op.results}
+        out_cts = [out_cts[r] if out_cts[r] is not None else self.zero_of(r) for r in carrying]
         bwd = func.CallOp(bwd_name, [*out_cts, self.rev_tape], [op.operands[i].type for i in float_params])
         self.emit(bwd)
         for i, ct in zip(float_params, bwd.results):
@@ -589,6 +590,11 @@ class ReverseSweep:
         out = self.dense(ct)
         self.insert_block, self.insert_before = saved
         return out
+
+
+def float_indices(types) -> list[int]:
+    """The positions of the types that carry cotangents: floats and float arrays."""
+    return [i for i, t in enumerate(types) if isinstance(_element(t), AnyFloat)]
 
 
 def _constant_value(v: SSAValue) -> int | float | None:

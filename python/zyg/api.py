@@ -125,8 +125,12 @@ class JitFunction(_Compiled):
     @_user_facing
     def __call__(self, *args):
         compiled, _ = self._compiled(args)
-        (value,) = compiled.native(*args)
-        return _to_python(value, compiled.info.return_type)
+        values = compiled.native(*args)
+        t = compiled.info.return_type
+        if isinstance(t, tuple):
+            return tuple(_to_python(v, item) for v, item in zip(values, t, strict=True))
+        (value,) = values
+        return _to_python(value, t)
 
 
 class GradFunction(_Compiled):

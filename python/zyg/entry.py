@@ -30,7 +30,7 @@ from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from zyg.dialects import ad
 from zyg.frontend.program import FunctionInfo
-from zyg.frontend.types import F32, F64, I1, I64, INDEX, numpy_dtype, rank_of
+from zyg.frontend.types import F32, F64, I1, I64, INDEX, numpy_dtype, rank_of, result_types
 
 ENTRY = "zyg_entry"
 BODY = "zyg_body"
@@ -113,7 +113,7 @@ def _add_body(module: ModuleOp, info: FunctionInfo, request: str) -> list[Attrib
     block = Block(arg_types=arg_types)
     args = list(block.args[: len(info.arg_types)])
     if request == "primal":
-        op = func.CallOp(info.symbol, args, [info.return_type])
+        op = func.CallOp(info.symbol, args, result_types(info.return_type))
     elif request == "grad":
         op = ad.GradOp(info.symbol, args)
     else:

@@ -501,3 +501,41 @@ def test_matrix_products_take_any_layout(layout):
     result = zyg.jit(_matrix_product)(a, b)
     assert result.dtype == a.dtype and result.shape == (a.shape[0], b.shape[1])
     np.testing.assert_allclose(result, a @ b, rtol=1e-5 if layout == "f32" else 1e-12, atol=1e-12)
+
+
+def _centre(x):
+    return np.mean(x), x - np.mean(x), len(x)
+
+
+def tuple_from_a_helper(x, w):
+    m, centred, n = _centre(x * w)
+    return m * n + np.sum(centred ** 2)
+
+
+def test_tuples_of_arrays_and_numbers_are_results():
+    x = rand(5)
+    mean, centred, n = zyg.jit(_centre)(x)
+    assert isinstance(mean, float) and isinstance(n, int) and n == 5
+    np.testing.assert_allclose(centred, x - x.mean())
+    f32 = zyg.jit(_centre)(x.astype(np.float32))
+    assert f32[1].dtype == np.float32
+
+
+def test_gradient_through_a_function_returning_a_tuple():
+    check_array_grads(tuple_from_a_helper, (rand(5), rand(5)))
+
+
+def _early_tuple(x):
+    if x > 0:
+        return x, 1.0
+    return -x, 2.0
+
+
+def test_tuple_results_are_returned_once_at_the_end():
+    with pytest.raises(zyg.UnsupportedSyntaxError, match="return the tuple once at the end"):
+        zyg.jit(_early_tuple)(1.0)
+
+
+def test_the_gradient_of_a_tuple_is_rejected():
+    with pytest.raises(zyg.ZygTypeError, match=r"returns a tuple \(float, float64 array of rank 1, int\)"):
+        zyg.gradient(_centre, rand(3))

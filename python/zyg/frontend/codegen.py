@@ -32,7 +32,18 @@ from zyg.frontend.arrays import ArrayCodegen, StaticTuple
 from zyg.frontend.indexing import IndexingCodegen, array_float
 from zyg.frontend.scope import Scope
 from zyg.frontend.source import FunctionSource
-from zyg.frontend.types import F64, I1, I64, is_array, is_float, is_number, promote, python_type_name, rank_of
+from zyg.frontend.types import (
+    F64,
+    I1,
+    I64,
+    is_array,
+    is_float,
+    is_number,
+    promote,
+    python_type_name,
+    rank_of,
+    result_types,
+)
 
 if TYPE_CHECKING:
     from zyg.frontend.program import Program
@@ -216,13 +227,16 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
             self.bound_at[name] = self.loc(fn_node).line
         if isinstance(fn_node, ast.Lambda):
             result = self.visit(fn_node.body)
-            self.return_types.append(result.type)
+            self.return_types.append(_result_type(result))
         else:
             result = self._build_statement_body(fn_node)
         return_type = self._settle_return_type()
-        result = self.convert(result, return_type) if result.type != return_type else result
-        self.emit(func.ReturnOp(result))
-        op = func.FuncOp(self.symbol, (self.arg_types, [return_type]), Region(self.block),
+        if isinstance(result, StaticTuple):
+            results = list(result.items)
+        else:
+            results = [self.convert(result, return_type) if result.type != return_type else result]
+        self.emit(func.ReturnOp(*results))
+        op = func.FuncOp(self.symbol, (self.arg_types, result_types(return_type)), Region(self.block),
                          visibility="private")
         loc = self.loc(fn_node)
         op.location = FileLineColLoc(StringAttr(loc.filename), IntAttr(loc.line), IntAttr(loc.col + 1))
@@ -248,10 +262,10 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
     def assumed_return_type(self) -> Attribute:
         return self.program.assumed_return_type(self.fn, self.arg_types)
 
-    def _settle_return_type(self) -> Attribute:
+    def _settle_return_type(self) -> Attribute | tuple:
         actual = self.return_types[0]
         for t in self.return_types[1:]:
-            common = actual if actual == t else promote(actual, t)
+            common = actual if actual == t else None if isinstance(t, tuple) else promote(actual, t)
             if common is None:
                 self.error(self.source.node, "the function returns values of different types: "
                            f"{python_type_name(actual)} and {python_type_name(t)}", ZygTypeError)
@@ -263,9 +277,14 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
             self.error(node, "`return` without a value; zyg compiles functions that return a number")
         self.node = node
         value = self.visit(node.value)
-        if not (is_number(value.type) or is_array(value.type)):
+        if isinstance(value, StaticTuple):
+            if self.flag_mode or any(isinstance(item, StaticTuple) or not (is_number(item.type) or is_array(item.type))
+                                     for item in value.items):
+                self.error(node, "a function may return a flat tuple of numbers and arrays once, as its last "
+                           "statement; return the tuple once at the end", UnsupportedSyntaxError)
+        elif not (is_number(value.type) or is_array(value.type)):
             self.error(node, f"cannot return a {python_type_name(value.type)}", ZygTypeError)
-        self.return_types.append(value.type)
+        self.return_types.append(_result_type(value))
         return value
 
     # ----------------------------------------------------------------------------------------------
@@ -1021,7 +1040,10 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
         args = [bound[p] for p in params]
         self.node = node
         info = self.program.compile_function(callee, [a.type for a in args], self.loc(node))
-        return self.emit(func.CallOp(info.symbol, args, [info.return_type])).results[0]
+        call = self.emit(func.CallOp(info.symbol, args, result_types(info.return_type)))
+        if isinstance(info.return_type, tuple):
+            return StaticTuple(tuple(call.results))
+        return call.results[0]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1217,3 +1239,8 @@ def _assigned_names(stmts: list[ast.stmt], cg: FunctionCodegen) -> list[str]:
             elif isinstance(n, (ast.For, ast.While)):
                 names[f".k{cg.loop_ids[id(n)]}"] = None
     return list(names)
+
+
+def _result_type(value) -> Attribute | tuple:
+    """The return type a returned value gives its function (a tuple of types for a tuple)."""
+    return tuple(item.type for item in value.items) if isinstance(value, StaticTuple) else value.type

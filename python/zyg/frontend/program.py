@@ -35,7 +35,7 @@ class FunctionInfo:
 
     symbol: str
     arg_types: tuple[Attribute, ...]
-    return_type: Attribute
+    return_type: Attribute | tuple[Attribute, ...]  # a tuple for a function that returns a tuple
 
 
 @dataclass
@@ -71,7 +71,8 @@ class Program:
         op = FunctionCodegen(self, fn, source, list(arg_types), symbol).build()
         del self.in_progress[key]
         self.module.body.block.add_op(op)
-        info = FunctionInfo(symbol, tuple(arg_types), op.function_type.outputs.data[0])
+        outputs = op.function_type.outputs.data
+        info = FunctionInfo(symbol, tuple(arg_types), outputs[0] if len(outputs) == 1 else tuple(outputs))
         self.functions[key] = info
         return info
 

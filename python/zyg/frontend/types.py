@@ -59,7 +59,14 @@ def python_type_name(t: Attribute) -> str:
     """The Python name of an IR type, for messages: `float`, `float64 array of rank 2`."""
     if isinstance(t, TensorType):
         return f"{_DTYPE_NAMES.get(t.element_type, str(t.element_type))} array of rank {rank_of(t)}"
+    if isinstance(t, tuple):  # the results of a function returning a tuple
+        return "tuple (" + ", ".join(python_type_name(item) for item in t) + ")"
     return _NAMES.get(t, str(t))
+
+
+def result_types(t: Attribute | tuple) -> list[Attribute]:
+    """The IR result types of a function whose return type is `t` (a tuple for several results)."""
+    return list(t) if isinstance(t, tuple) else [t]
 
 
 def ir_type_of(value: object) -> Attribute | None:
