@@ -4,6 +4,8 @@ Each function is plain NumPy; `check_array_grads` runs it with NumPy, compiles i
 `zyg.gradient`, and compares values and every element of every float argument's gradient.
 """
 
+import math
+
 import numpy as np
 import pytest
 import zyg
@@ -233,6 +235,16 @@ def creation(x):
     return np.sum(a * x + np.zeros_like(x) + np.ones_like(x) * x + np.full_like(x, 3.0))
 
 
+def float32_elements_in_scalar_code(x):
+    s = 0.0
+    for i in range(len(x)):
+        if x[i] > 0.5:
+            s += np.sin(x[i]) * x[i] - x[i] / 3.0 + abs(x[i]) ** 1.5
+        else:
+            s -= max(x[i], -0.2) ** 2 + math.exp(x[i])
+    return s + float(x[0] < x[1])
+
+
 def integer_creation(x):
     counts = np.zeros(x.shape, dtype=np.int64) + np.ones_like(x, dtype=np.int64) * 2
     return np.sum(x * counts)
@@ -326,6 +338,7 @@ CASES = [
     (weighted_dot_loop, lambda: (rand(6), rand(6))),
     (strided_reversed_loops, lambda: (rand(7),)),
     (integer_creation, lambda: (rand(3, 4),)),
+    (float32_elements_in_scalar_code, lambda: (rand(6, dtype=np.float32),)),
     (arrays_saved_in_loop, lambda: (rand(3, 4),)),
     (arrays_saved_in_loop, lambda: (rand(5, dtype=np.float32),)),
     (array_saved_in_branch, lambda: (rand(5), 1.0)),

@@ -33,6 +33,7 @@ from zyg.frontend.indexing import IndexingCodegen, array_float
 from zyg.frontend.scope import Scope
 from zyg.frontend.source import FunctionSource
 from zyg.frontend.types import (
+    F32,
     F64,
     I1,
     I64,
@@ -196,6 +197,8 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
             return self.value(arith.UIToFPOp(v, F64))
         if v.type == I64 and t == F64:
             return self.value(arith.SIToFPOp(v, F64))
+        if v.type == F32 and t == F64:
+            return self.value(arith.ExtFOp(v, F64))
         self.error(None, f"cannot convert a {python_type_name(v.type)} to a {python_type_name(t)}",
                    ZygTypeError)
 
@@ -203,6 +206,8 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
         """Python truthiness of a scalar, as an `i1`."""
         if v.type == I1:
             return v
+        if v.type == F32:
+            v = self.convert(v, F64)
         if v.type == F64:
             return self.value(arith.CmpfOp(v, self.const(0.0), "une"))
         return self.value(arith.CmpiOp(v, self.const(0), "ne"))
@@ -853,7 +858,8 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
         if common is None:
             self.error(None, f"unsupported operand types {python_type_name(lhs.type)} and "
                        f"{python_type_name(rhs.type)}", ZygTypeError)
-        if isinstance(op, ast.Div):
+        if isinstance(op, ast.Div) or common == F32:
+            # A float32 element in scalar arithmetic computes in float64 (documented in the README).
             common = F64
         if isinstance(op, (ast.BitAnd, ast.BitOr, ast.BitXor)):
             if F64 in (lhs.type, rhs.type):
@@ -882,6 +888,10 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
             exponent = self.convert(exponent, I64)
         if base.type == I1:
             base = self.convert(base, I64)
+        if base.type == F32:
+            base = self.convert(base, F64)
+        if exponent.type == F32:
+            exponent = self.convert(exponent, F64)
         if base.type == I64 and exponent.type == I64:
             k = _constant_of(exponent)
             if k is not None and k >= 0:
@@ -941,7 +951,7 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
         if is_array(lhs.type) or is_array(rhs.type):
             return self.array_compare(op, lhs, rhs)
         common = promote(lhs.type, rhs.type)
-        if common == F64:
+        if common in (F64, F32):
             return self.value(arith.CmpfOp(self.convert(lhs, F64), self.convert(rhs, F64),
                                            _FLOAT_PREDICATES[type(op)]))
         common = I64 if common == I1 and not isinstance(op, (ast.Eq, ast.NotEq)) else common
@@ -1013,9 +1023,10 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
                        ZygTypeError)
 
     def _number(self, node: ast.AST, v: SSAValue) -> SSAValue:
+        """A scalar argument of a builtin or `math` function (a float32 one is computed in float64)."""
         if not is_number(v.type):
             self.error(node, f"expected a number, got a {python_type_name(v.type)}", ZygTypeError)
-        return v
+        return self.convert(v, F64) if v.type == F32 else v
 
     def call_user_function(self, node: ast.Call, callee: types.FunctionType) -> SSAValue:
         code = callee.__code__
