@@ -24,8 +24,8 @@ from xdsl.dialects.builtin import AnyFloat, FloatAttr, IndexType, IntegerAttr, I
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 from xdsl.traits import IsTerminator
 from zyg.dialects import ad
-from zyg.dialects.zyg_arrays import SplatOp
-from zyg.dialects.zyg_indexing import GetSliceOp
+from zyg.dialects.zyg_arrays import BroadcastToOp, SplatOp
+from zyg.dialects.zyg_indexing import GetSliceOp, SetSliceOp
 from zyg.errors import NoDerivativeError, SourceLoc
 from zyg.passes.autodiff.rules import PULLBACK_RULES
 
@@ -39,12 +39,13 @@ _RECOMPUTED = (SplatOp, tensor.DimOp, arith.IndexCastOp)
 # direct block, a loop's induction variable, or another such value): an element read `x[i]` of an
 # array that does not change in the loop, and the index arithmetic around it. A loop that reads arrays
 # by index then saves nothing per iteration. Division is left out (dearer than a tape slot). Arrays
-# recomputed so: splats and slices (`for row in x` reads a row once again instead of saving it).
+# recomputed so: splats, slices and broadcasts (`for row in x` reads a row again instead of saving it).
 _REMATERIALISED = (tensor.ExtractOp, arith.AddiOp, arith.SubiOp, arith.MuliOp, arith.CmpiOp,
                    arith.SelectOp, arith.AndIOp, arith.OrIOp, arith.XOrIOp, arith.ExtUIOp, arith.ExtSIOp,
                    arith.TruncIOp, arith.MaxSIOp, arith.MinSIOp, arith.SIToFPOp, arith.UIToFPOp,
                    arith.AddfOp, arith.SubfOp, arith.MulfOp, arith.NegfOp, arith.CmpfOp, arith.ExtFOp,
-                   arith.TruncFOp, GetSliceOp)
+                   arith.TruncFOp, GetSliceOp, BroadcastToOp)
+_CHEAP_ARRAYS = (SplatOp, GetSliceOp, BroadcastToOp)
 
 
 def _element(t: Attribute) -> Attribute:
@@ -63,6 +64,43 @@ class Scatter:
     dims: list[SSAValue]
     indices: list[SSAValue]
     value: SSAValue
+
+    def dense(self, ctx: ReverseSweep) -> SSAValue:
+        zeros = ctx.emit(SplatOp(ctx.const(0.0, _element(self.type)), self.dims, self.type))
+        return ctx.emit(tensor.InsertOp(self.value, zeros, self.indices))
+
+    def add_into(self, ctx: ReverseSweep, dense: SSAValue) -> SSAValue:
+        old = ctx.emit(tensor.ExtractOp(dense, self.indices, _element(self.type)))
+        return ctx.emit(tensor.InsertOp(ctx.emit(arith.AddfOp(old, self.value)), dense, self.indices))
+
+
+@dataclass
+class SliceScatter:
+    """A cotangent of an array that is zero outside one basic slice (from reading `x[i, :]`, `x[a:b]`).
+
+    Like `Scatter`: accumulating it is an in-place `+=` on the slice, so a loop over the rows of an
+    array costs a row per iteration in its pullback, not a whole array.
+    """
+
+    type: Attribute
+    dims: list[SSAValue]
+    offsets: list[SSAValue]
+    sizes: list[SSAValue]
+    strides: list[SSAValue]
+    axes: list[int]
+    value: SSAValue
+
+    def dense(self, ctx: ReverseSweep) -> SSAValue:
+        zeros = ctx.emit(SplatOp(ctx.const(0.0, _element(self.type)), self.dims, self.type))
+        return ctx.emit(SetSliceOp(self.value, zeros, self.offsets, self.sizes, self.strides, self.axes))
+
+    def add_into(self, ctx: ReverseSweep, dense: SSAValue) -> SSAValue:
+        old = ctx.emit(GetSliceOp(dense, self.offsets, self.sizes, self.strides, self.axes))
+        total = ctx.emit(arith.AddfOp(old, self.value))
+        return ctx.emit(SetSliceOp(total, dense, self.offsets, self.sizes, self.strides, self.axes))
+
+
+SPARSE = (Scatter, SliceScatter)
 
 
 def _defining_block(v: SSAValue) -> Block:
@@ -159,6 +197,8 @@ class ReverseSweep:
     def primal_dims(self, v: SSAValue) -> list[SSAValue]:
         """The dimensions of primal array `v`, usable in the pullback. Only these integers are saved,
         never the array itself, so an array's shape costs a few tape slots inside a loop."""
+        if _defining_block(v) is not self.direct_block and self._tape_free_value(v):
+            return self.dims_of(self.primal(v))
         forward = self.forward_map[v]
         dims = self._forward_dims.get(forward)
         if dims is None:
@@ -193,27 +233,23 @@ class ReverseSweep:
         """The cotangent of primal array `array` from reading element `indices` with cotangent `value`."""
         return Scatter(array.type, self.primal_dims(array), indices, value)
 
-    def dense(self, ct: SSAValue | Scatter | None) -> SSAValue | None:
-        """`ct` as an SSA value (a `Scatter` becomes zeros with one element set)."""
-        if not isinstance(ct, Scatter):
-            return ct
-        zeros = self.emit(SplatOp(self.const(0.0, _element(ct.type)), ct.dims, ct.type))
-        return self.emit(tensor.InsertOp(ct.value, zeros, ct.indices))
+    def slice_scatter(self, array: SSAValue, offsets: list[SSAValue], sizes: list[SSAValue],
+                      strides: list[SSAValue], axes: list[int], value: SSAValue) -> SliceScatter:
+        """The cotangent of primal array `array` from reading a basic slice with cotangent `value`."""
+        return SliceScatter(array.type, self.primal_dims(array), offsets, sizes, strides, axes, value)
 
-    def add_scatter(self, dense: SSAValue, ct: Scatter) -> SSAValue:
-        """`dense[indices] += value`, which bufferization performs in place."""
-        element = _element(ct.type)
-        old = self.emit(tensor.ExtractOp(dense, ct.indices, element))
-        return self.emit(tensor.InsertOp(self.emit(arith.AddfOp(old, ct.value)), dense, ct.indices))
+    def dense(self, ct: SSAValue | Scatter | SliceScatter | None) -> SSAValue | None:
+        """`ct` as an SSA value (a sparse cotangent becomes zeros with its part set)."""
+        return ct.dense(self) if isinstance(ct, SPARSE) else ct
 
-    def add(self, a: SSAValue | Scatter, b: SSAValue | Scatter) -> SSAValue:
-        """The sum of two cotangents of one value (Zygote's `accum`)."""
-        if isinstance(a, Scatter) and isinstance(b, Scatter):
-            a = self.dense(a)
-        if isinstance(b, Scatter):
-            return self.add_scatter(a, b)
-        if isinstance(a, Scatter):
-            return self.add_scatter(b, a)
+    def add(self, a, b) -> SSAValue:
+        """The sum of two cotangents of one value (Zygote's `accum`); sparse ones are added in place."""
+        if isinstance(a, SPARSE) and isinstance(b, SPARSE):
+            a = a.dense(self)
+        if isinstance(b, SPARSE):
+            return b.add_into(self, a)
+        if isinstance(a, SPARSE):
+            return a.add_into(self, b)
         return self.emit(ad.AddOp(a, b))
 
     def active(self, v: SSAValue) -> bool:
@@ -242,7 +278,7 @@ class ReverseSweep:
         elif isinstance(v.owner, arith.ConstantOp):
             known = True
         elif isinstance(v.owner, _RECOMPUTED + _REMATERIALISED) and not (
-                isinstance(v.type, TensorType) and not isinstance(v.owner, (SplatOp, GetSliceOp))):
+                isinstance(v.type, TensorType) and not isinstance(v.owner, _CHEAP_ARRAYS)):
             known = all(self._tape_free_value(operand) for operand in v.owner.operands)
         else:
             known = False

@@ -28,11 +28,11 @@ def _no_index_cts(op) -> list[None]:
 
 
 def pullback_get_slice(ctx, op: GetSliceOp, cts):
-    """z = x[s]  =>  x_ct = zeros like x with x_ct[s] = z_ct"""
+    """z = x[s]  =>  x_ct = zeros like x with x_ct[s] = z_ct, kept sparse (added in place into the
+    array's cotangent) until a whole array must exist"""
     (ct,) = cts
     offsets, sizes, strides = _slice_operands(ctx, op)
-    zeros = ctx.zero_of(op.source)
-    x_ct = ctx.emit(SetSliceOp(ct, zeros, offsets, sizes, strides, op.axis_list))
+    x_ct = ctx.slice_scatter(op.source, offsets, sizes, strides, op.axis_list, ct)
     return [x_ct, *_no_index_cts(op)]
 
 
