@@ -471,3 +471,57 @@ def test_compile_errors(f, args, error, phrase):
     with pytest.raises(error, match=phrase) as info:
         zyg.jit(f)(*args)
     assert f"{__file__}:" in str(info.value)
+
+
+# ------------------------------------------------------------------------------------------------
+# Views: NumPy's basic slices, rows and transposes share memory with their array
+# ------------------------------------------------------------------------------------------------
+
+def _write_through_slice(x):
+    y = x.copy()
+    r = y[0:2]
+    r[0] = 5.0
+    return np.sum(y)
+
+
+def _write_through_transpose(x):
+    y = x.copy()
+    t = y.T
+    t[0, 1] = 5.0
+    return np.sum(y)
+
+
+def _write_through_row(x):
+    y = x.copy()
+    r = y[1]
+    r[0] = 5.0
+    return np.sum(y)
+
+
+def _write_viewed_array_in_loop(x):
+    y = x.copy()
+    r = y[0:2]
+    for i in range(3):
+        y[i] = 1.0
+    return np.sum(r)
+
+
+@pytest.mark.parametrize("f, shape", [(_write_through_slice, (3,)), (_write_through_transpose, (2, 2)),
+                                      (_write_through_row, (2, 2)), (_write_viewed_array_in_loop, (3,))])
+def test_writes_that_numpy_would_show_through_a_view_are_rejected(f, shape):
+    """NumPy would change the other array too; zyg's arrays are values, so it refuses at compile time."""
+    with pytest.raises(zyg.UnsupportedSyntaxError, match="view"):
+        zyg.jit(f)(np.ones(shape))
+
+
+def copies_are_not_views(x):
+    y = x.copy()
+    r = y[0:2].copy()
+    y[0] = 5.0
+    s = y[1:3] * 2.0
+    y[1] = 3.0
+    return np.sum(r * x[:2]) + np.sum(s) + np.sum(y * x)
+
+
+def test_copies_of_slices_can_be_updated_freely():
+    check_array_grads(copies_are_not_views, (rand(3),))

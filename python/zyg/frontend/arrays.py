@@ -333,7 +333,7 @@ class ArrayCodegen:
         if rank < 2 or perm == list(range(rank)):
             return x
         dims = self.dims(x)
-        return self.with_dims(self.value(TransposeOp(x, perm)), [dims[p] for p in perm])
+        return self.mark_view(self.with_dims(self.value(TransposeOp(x, perm)), [dims[p] for p in perm]), x)
 
     def matmul(self, a: SSAValue, b: SSAValue) -> SSAValue:
         """NumPy's `a @ b` for 1-D and 2-D operands (a 1-D operand is a vector, as in NumPy)."""

@@ -116,6 +116,7 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
         # loop variable of a range() with a constant positive step -> (start >= 0 known, stop)
         self.range_facts: dict[SSAValue, tuple[bool, SSAValue]] = {}
         self.views: dict[SSAValue, SSAValue] = {}  # an array NumPy returns as a view -> the array it views
+        self.view_names: dict[str, str] = {}  # a variable holding a view -> the variable it views
         self.parameters: dict[SSAValue, str] = {}
         self.bound_at: dict[str, int] = {}
         self.row_sources: dict[int, SSAValue] = {}  # `for row in x` loop -> x
@@ -360,7 +361,22 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
         if isinstance(value, SSAValue):
             value.name_hint = target.id if target.id.isidentifier() else None
         self.bound_at[target.id] = self.loc(target).line
+        self._track_view_name(target.id, value)
         self.scope.set(target.id, value)
+
+    def _track_view_name(self, name: str, value) -> None:
+        """Remembers which variable a view bound to `name` looks into, by name, so the relation survives
+        loops and branches (which give arrays new SSA values); rebinding a variable ends it."""
+        for view, source in list(self.view_names.items()):
+            if name in (view, source):
+                del self.view_names[view]
+        root = self.views.get(value) if isinstance(value, SSAValue) else None
+        if root is None:
+            return
+        for other, held in self.scope.values.items():
+            if held is root and not other.startswith("."):
+                self.view_names[name] = other
+                return
 
     def assign_item(self, target: ast.Subscript, value: SSAValue) -> None:
         """`name[index] = value`: rebinds `name` to the updated array (NumPy's in-place update)."""
@@ -373,6 +389,14 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
         self.check_mutation(target, name, array)
         self.scope.set(name, self.array_setitem(target, array, value))
 
+    def mark_view(self, result: SSAValue, source: SSAValue) -> SSAValue:
+        """Records that NumPy returns `result` as a view of `source` (a basic slice, a transpose, a
+        reshape...), so that updating either in place, which NumPy would make visible through the
+        other, is rejected at compile time."""
+        if result is not source:
+            self.views[result] = self.views.get(source, source)
+        return result
+
     def check_mutation(self, node: ast.AST, name: str, array: SSAValue) -> None:
         """Rejects an in-place update that NumPy would make visible through another name."""
         parameter = self.parameters.get(array)
@@ -381,9 +405,20 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
                        "zyg does not mutate its caller's arrays: copy it first, e.g. "
                        f"`{name} = {name}.copy()`", UnsupportedSyntaxError)
         if array in self.views:
-            self.error(node, "this updates a view of another array (NumPy's reshape, ravel, squeeze, expand_dims "
-                       "and broadcast_to return views), so NumPy would change that array too: copy it first, "
+            self.error(node, "this updates a view of another array (NumPy's basic slices, rows, transposes, "
+                       "reshape, ravel, squeeze, expand_dims and broadcast_to return views), so NumPy would "
+                       "change that array too: copy it first, "
                        f"e.g. `{name} = {name}.copy()`", UnsupportedSyntaxError)
+        source = self.view_names.get(name)
+        if source is not None:
+            self.error(node, f"this updates a view of '{source}' (bound at line {self.bound_at.get(source)}), "
+                       f"so NumPy would change '{source}' too: copy it first, e.g. `{name} = {name}.copy()`",
+                       UnsupportedSyntaxError)
+        for view, viewed in self.view_names.items():
+            if viewed == name and view != name and view in self.scope.values:
+                self.error(node, f"this updates an array that '{view}' views (bound at line "
+                           f"{self.bound_at.get(view)}); NumPy would change '{view}' too: copy it first",
+                           UnsupportedSyntaxError)
         for other, value in self.scope.values.items():
             if other != name and self.views.get(value) is array and not other.startswith("."):
                 self.error(node, f"this updates an array that '{other}' views (bound at line "

@@ -214,7 +214,7 @@ class IndexingCodegen:
 
     def get_slice(self, x: SSAValue, index: BasicIndex) -> SSAValue:
         op = GetSliceOp(x, index.offsets, index.sizes, index.strides, index.axes)
-        return self.with_dims(self.value(op), index.dims)
+        return self.mark_view(self.with_dims(self.value(op), index.dims), x)
 
     def gather(self, x: SSAValue, indices: SSAValue) -> SSAValue:
         """`x[indices]` for an int64 array `indices`: rows of `x`, every index checked."""

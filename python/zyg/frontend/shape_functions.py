@@ -197,9 +197,7 @@ def _copy(cg, x: SSAValue) -> SSAValue:
 def _view(cg, result: SSAValue, source: SSAValue) -> SSAValue:
     """Records that NumPy returns `result` as a view of `source`, so that updating either in place
     (which NumPy would make visible through the other) is rejected at compile time."""
-    if result is not source:
-        cg.views[result] = cg.views.get(source, source)
-    return result
+    return cg.mark_view(result, source)
 
 
 def _with_new_dims(cg, x: SSAValue, dims: list[SSAValue]) -> SSAValue:
