@@ -8,6 +8,7 @@ upstream diagnostics still point at the user's source.
 from __future__ import annotations
 
 import io
+import sys
 import tempfile
 
 from mlir import ir
@@ -16,7 +17,15 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.printer import Printer
 
 from zyg.backend.blas import GEMM_SYMBOLS, gemm_runtime
-from zyg.backend.runtime import ERROR_RUNTIME, ERROR_SYMBOLS, LIBC, RUNTIME_SYMBOLS, TAPE_RUNTIME
+from zyg.backend.runtime import (
+    ALLOCATOR,
+    ERROR_RUNTIME,
+    ERROR_SYMBOLS,
+    GENERIC_ALLOCATOR,
+    LIBC,
+    RUNTIME_SYMBOLS,
+    TAPE_RUNTIME,
+)
 from zyg.errors import LoweringError
 
 _CONTEXT: ir.Context | None = None
@@ -49,8 +58,8 @@ def module_text(module: ModuleOp) -> str:
             continue
         printer.print_op(op)
         out.write("\n")
-    if uses_tape or gemms:
-        out.write(LIBC)
+    out.write(LIBC)
+    out.write(ALLOCATOR if sys.platform.startswith("linux") else GENERIC_ALLOCATOR)
     if uses_tape:
         out.write(TAPE_RUNTIME)
     out.write(gemm_runtime(gemms))

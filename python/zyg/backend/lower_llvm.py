@@ -32,7 +32,7 @@ LOWER_TO_LLVM = (
     "convert-scf-to-cf,"
     "expand-strided-metadata,"
     "lower-affine,"
-    "finalize-memref-to-llvm,"
+    "finalize-memref-to-llvm{use-generic-functions=true},"
     "convert-math-to-funcs{convert-ctlz=false},"
     "convert-math-to-llvm,"
     "convert-math-to-libm,"

@@ -23,6 +23,54 @@ LIBC = """
   llvm.func @free(!llvm.ptr)
 """
 
+_HUGE_PAGE_THRESHOLD = 4 << 20  # bytes; NumPy asks for huge pages from the same size up
+_MADV_HUGEPAGE = 14  # Linux
+
+# Every buffer the compiled code allocates (`memref.alloc`, lowered with the generic allocation
+# functions) comes from `malloc`, so NumPy arrays returned to Python are freed with `free`. On Linux a
+# buffer of 4 MiB or more is marked for transparent huge pages, as NumPy does for its own arrays:
+# a fresh 8 MB gradient then costs 4 page faults instead of 2048.
+ALLOCATOR = f"""
+  llvm.func @madvise(!llvm.ptr, i64, i32) -> i32
+  llvm.func @_mlir_memref_to_llvm_alloc(%size: i64) -> !llvm.ptr {{
+    %p = llvm.call @malloc(%size) : (i64) -> !llvm.ptr
+    %threshold = llvm.mlir.constant({_HUGE_PAGE_THRESHOLD} : i64) : i64
+    %big = llvm.icmp "uge" %size, %threshold : i64
+    llvm.cond_br %big, ^hint, ^done
+  ^hint:
+    %address = llvm.ptrtoint %p : !llvm.ptr to i64
+    %page = llvm.mlir.constant(4095 : i64) : i64
+    %mask = llvm.mlir.constant(-4096 : i64) : i64
+    %up = llvm.add %address, %page : i64
+    %start = llvm.and %up, %mask : i64
+    %end_address = llvm.add %address, %size : i64
+    %end = llvm.and %end_address, %mask : i64
+    %length = llvm.sub %end, %start : i64
+    %start_ptr = llvm.inttoptr %start : i64 to !llvm.ptr
+    %advice = llvm.mlir.constant({_MADV_HUGEPAGE} : i32) : i32
+    %ignored = llvm.call @madvise(%start_ptr, %length, %advice) : (!llvm.ptr, i64, i32) -> i32
+    llvm.br ^done
+  ^done:
+    llvm.return %p : !llvm.ptr
+  }}
+  llvm.func @_mlir_memref_to_llvm_free(%p: !llvm.ptr) {{
+    llvm.call @free(%p) : (!llvm.ptr) -> ()
+    llvm.return
+  }}
+"""
+
+# Elsewhere: plain malloc and free.
+GENERIC_ALLOCATOR = """
+  llvm.func @_mlir_memref_to_llvm_alloc(%size: i64) -> !llvm.ptr {
+    %p = llvm.call @malloc(%size) : (i64) -> !llvm.ptr
+    llvm.return %p : !llvm.ptr
+  }
+  llvm.func @_mlir_memref_to_llvm_free(%p: !llvm.ptr) {
+    llvm.call @free(%p) : (!llvm.ptr) -> ()
+    llvm.return
+  }
+"""
+
 TAPE_RUNTIME = f"""
   func.func private @_zyg_tape_new() -> !llvm.ptr {{
     %header_bytes = llvm.mlir.constant(24 : i64) : i64
