@@ -293,15 +293,20 @@ def _filled(b: Builder, dims: Sequence[SSAValue], element: Attribute, value: flo
 _REDUCE_INIT = {"sum": 0.0, "prod": 1.0, "max": float("-inf"), "min": float("inf")}
 
 
+# A float reduction may be reassociated: LLVM then vectorises it with several partial accumulators.
+# The order of a sum changes in the last bits, as NumPy's own pairwise summation differs from a loop.
+_REASSOCIATE = arith.FastMathFlagsAttr([arith.FastMathFlag.REASSOC])
+
+
 def _combine(kind: str, b: Builder, acc: SSAValue, x: SSAValue) -> SSAValue:
     is_float = isinstance(x.type, AnyFloat)
     if kind == "sum":
-        return b(arith.AddfOp(acc, x) if is_float else arith.AddiOp(acc, x))
+        return b(arith.AddfOp(acc, x, _REASSOCIATE) if is_float else arith.AddiOp(acc, x))
     if kind == "prod":
-        return b(arith.MulfOp(acc, x) if is_float else arith.MuliOp(acc, x))
+        return b(arith.MulfOp(acc, x, _REASSOCIATE) if is_float else arith.MuliOp(acc, x))
     if kind == "max":
-        return b(arith.MaximumfOp(acc, x) if is_float else arith.MaxSIOp(acc, x))
-    return b(arith.MinimumfOp(acc, x) if is_float else arith.MinSIOp(acc, x))
+        return b(arith.MaximumfOp(acc, x, _REASSOCIATE) if is_float else arith.MaxSIOp(acc, x))
+    return b(arith.MinimumfOp(acc, x, _REASSOCIATE) if is_float else arith.MinSIOp(acc, x))
 
 
 def lower_reduce(b: Builder, op: ReduceOp) -> list[SSAValue]:

@@ -147,14 +147,15 @@ func.func @expand(%x: tensor<?xf64>, %m: index, %n: index) -> tensor<?x?xf64> {
 
 // -----
 
-// A full sum reduces into a rank-0 tensor filled with 0.0 and extracts the scalar.
+// A full sum reduces into a rank-0 tensor filled with 0.0 and extracts the scalar. The accumulation
+// may be reassociated (fastmath<reassoc>), so LLVM vectorises it.
 // CHECK-LABEL: func.func @reduce_sum(
 // CHECK-SAME:      %[[X:[^:]+]]: tensor<?x?xf64>) -> f64
 // CHECK:         %[[ZERO:.*]] = arith.constant 0.000000e+00 : f64
 // CHECK:         %[[INIT:.*]] = linalg.generic {{.*}} ins(%[[ZERO]] : f64) outs(%{{.*}} : tensor<f64>)
 // CHECK:         %[[R:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> ()>], iterator_types = ["reduction", "reduction"]} ins(%[[X]] : tensor<?x?xf64>) outs(%[[INIT]] : tensor<f64>) {
 // CHECK-NEXT:    ^bb0(%[[V:.*]]: f64, %[[ACC:.*]]: f64):
-// CHECK-NEXT:      %[[SUM:.*]] = arith.addf %[[ACC]], %[[V]] : f64
+// CHECK-NEXT:      %[[SUM:.*]] = arith.addf %[[ACC]], %[[V]] fastmath<reassoc> : f64
 // CHECK-NEXT:      linalg.yield %[[SUM]] : f64
 // CHECK:         %[[S:.*]] = tensor.extract %[[R]][] : tensor<f64>
 // CHECK:         func.return %[[S]] : f64
@@ -174,7 +175,7 @@ func.func @reduce_sum(%x: tensor<?x?xf64>) -> f64 {
 // CHECK:         %[[INIT:.*]] = linalg.generic {{.*}} ins(%[[NEGINF]] : f64)
 // CHECK:         %[[R:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%[[X]] : tensor<?x?xf64>) outs(%[[INIT]] : tensor<?xf64>) {
 // CHECK-NEXT:    ^bb0(%[[V:.*]]: f64, %[[ACC:.*]]: f64):
-// CHECK-NEXT:      %[[MAX:.*]] = arith.maximumf %[[ACC]], %[[V]] : f64
+// CHECK-NEXT:      %[[MAX:.*]] = arith.maximumf %[[ACC]], %[[V]] fastmath<reassoc> : f64
 // CHECK-NEXT:      linalg.yield %[[MAX]] : f64
 // CHECK:         %[[ONE:.*]] = arith.constant 1 : index
 // CHECK:         %[[KEPT:.*]] = tensor.empty(%[[D0]], %[[ONE]]) : tensor<?x?xf64>
