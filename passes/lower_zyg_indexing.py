@@ -31,7 +31,7 @@ from zyg.dialects.zyg_indexing import (
     ScatterAddOp,
     SetSliceOp,
 )
-from zyg.passes.lower_zyg_tensors import Builder, _identity
+from zyg.passes.lower_zyg_tensors import Builder, apply_lowerings, identity_map
 
 INDEX = IndexType()
 
@@ -83,7 +83,7 @@ def _source_indices(b: Builder, op: GetSliceOp | SetSliceOp, part: Sequence[SSAV
 def _zeros(b: Builder, dims: Sequence[SSAValue], element: Attribute) -> SSAValue:
     rank = len(dims)
     init = b.empty(dims, element)
-    return b.generic([b.const(0, element)], [AffineMap(rank, 0, ())], init, _identity(rank),
+    return b.generic([b.const(0, element)], [AffineMap(rank, 0, ())], init, identity_map(rank),
                      [IteratorTypeAttr.parallel()] * rank, lambda inner, args: args[0])
 
 
@@ -130,7 +130,7 @@ def lower_get_slice(b: Builder, op: GetSliceOp) -> list[SSAValue]:
         part = [inner(IndexOp(i)) for i in range(rank)]
         return inner(tensor.ExtractOp(op.source, _source_indices(inner, op, part), element))
 
-    return [b.generic([], [], init, _identity(rank), [IteratorTypeAttr.parallel()] * rank, body)]
+    return [b.generic([], [], init, identity_map(rank), [IteratorTypeAttr.parallel()] * rank, body)]
 
 
 def lower_set_slice(b: Builder, op: SetSliceOp) -> list[SSAValue]:
@@ -164,7 +164,7 @@ def lower_gather(b: Builder, op: GatherOp) -> list[SSAValue]:
         rest = [inner(IndexOp(d)) for d in range(index_rank, rank)]
         return inner(tensor.ExtractOp(op.source, [row, *rest], element))
 
-    return [b.generic([op.indices], [index_map], init, _identity(rank), [IteratorTypeAttr.parallel()] * rank, body)]
+    return [b.generic([op.indices], [index_map], init, identity_map(rank), [IteratorTypeAttr.parallel()] * rank, body)]
 
 
 def lower_scatter_add(b: Builder, op: ScatterAddOp) -> list[SSAValue]:
@@ -237,11 +237,4 @@ class LowerZygIndexingPass(ModulePass):
     name = "lower-zyg-indexing"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        for inner in list(op.walk()):
-            lowering = INDEXING_LOWERINGS.get(type(inner))
-            if lowering is None:
-                continue
-            results = lowering(Builder(inner.parent_block(), inner, inner.location), inner)
-            for old, new in zip(inner.results, results, strict=True):
-                old.replace_all_uses_with(new)
-            inner.parent_block().erase_op(inner)
+        apply_lowerings(op, INDEXING_LOWERINGS)

@@ -18,17 +18,15 @@ from xdsl.context import Context
 from xdsl.dialects import arith, scf, tensor
 from xdsl.dialects import math as mathd
 from xdsl.dialects.builtin import IndexType, IntegerType, ModuleOp, TensorType
-from xdsl.dialects.linalg.ops import IndexOp, IteratorTypeAttr
+from xdsl.dialects.linalg.ops import IndexOp
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.ir.affine import AffineExpr, AffineMap
 from xdsl.passes import ModulePass
 from zyg.dialects.zyg_arrays import CheckOp
 from zyg.dialects.zyg_linalg import DetOp, EinsumOp, InvOp, SlogdetOp, SolveOp
-from zyg.passes.lower_zyg_tensors import Builder
+from zyg.passes.lower_zyg_tensors import PARALLEL, REDUCTION, Builder, apply_lowerings
 
 INDEX = IndexType()
-_PARALLEL = IteratorTypeAttr.parallel()
-_REDUCTION = IteratorTypeAttr.reduction()
 
 Body = Callable[[Builder, SSAValue, list[SSAValue]], list[SSAValue]]
 
@@ -63,7 +61,7 @@ def _filled(b: Builder, dims: Sequence[SSAValue], element, value: float) -> SSAV
     rank = len(dims)
     constant = b.const(value, element)
     return b.generic([constant], [AffineMap(rank, 0, ())], b.empty(dims, element), AffineMap.identity(rank),
-                     [_PARALLEL] * rank, lambda inner, args: args[0])
+                     [PARALLEL] * rank, lambda inner, args: args[0])
 
 
 # --------------------------------------------------------------------------------------------------
@@ -86,7 +84,7 @@ def lower_einsum(b: Builder, op: EinsumOp) -> list[SSAValue]:
     # then repeat the read-modify-write once per iteration of a consumer's extra loops.
     init = _filled(b, kept_dims, element, 0.0) if reduces else b.empty(kept_dims, element)
     maps = [_map(len(letters), [position[c] for c in s]) for s in subscripts]
-    iterators = [_PARALLEL if c in kept else _REDUCTION for c in letters]
+    iterators = [PARALLEL if c in kept else REDUCTION for c in letters]
 
     def body(inner: Builder, args: list[SSAValue]) -> SSAValue:
         product = args[0]
@@ -134,7 +132,7 @@ def _embed_diagonal(b: Builder, source: SSAValue, output: str, kept: list[str], 
 
     init = b.empty(dims, element)
     return b.generic([source], [_map(rank, [first[c] for c in kept])], init, AffineMap.identity(rank),
-                     [_PARALLEL] * rank, body)
+                     [PARALLEL] * rank, body)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -147,7 +145,7 @@ def lu_factor(b: Builder, a: SSAValue) -> tuple[SSAValue, SSAValue, SSAValue, SS
     (its column is then left as is, so det comes out 0 and no NaN is made)."""
     element = a.type.element_type
     n = _dim(b, a, 0)
-    perm = b.generic([], [], b.empty([n], INDEX), AffineMap.identity(1), [_PARALLEL],
+    perm = b.generic([], [], b.empty([n], INDEX), AffineMap.identity(1), [PARALLEL],
                      lambda inner, args: inner(IndexOp(0)))
     zero, one = b.const(0.0, element), b.const(1.0, element)
 
@@ -208,7 +206,7 @@ def lu_solve(b: Builder, lu: SSAValue, perm: SSAValue, rhs: SSAValue) -> SSAValu
         row = _get(inner, perm, [inner(IndexOp(0))])
         return _get(inner, rhs, [row, *([inner(IndexOp(1))] if rank == 2 else [])])
 
-    x = b.generic([], [], b.empty(dims, rhs.type.element_type), AffineMap.identity(rank), [_PARALLEL] * rank,
+    x = b.generic([], [], b.empty(dims, rhs.type.element_type), AffineMap.identity(rank), [PARALLEL] * rank,
                   gather)
 
     def per_column(x: SSAValue, column_body: Callable[[Builder, list[SSAValue], SSAValue], SSAValue]) -> SSAValue:
@@ -260,7 +258,7 @@ def lower_inv(b: Builder, op: InvOp) -> list[SSAValue]:
         diagonal = inner(arith.CmpiOp(inner(IndexOp(0)), inner(IndexOp(1)), "eq"))
         return inner(arith.SelectOp(diagonal, inner.const(1.0, element), inner.const(0.0, element)))
 
-    eye = b.generic([], [], b.empty([n, n], element), AffineMap.identity(2), [_PARALLEL] * 2, identity)
+    eye = b.generic([], [], b.empty([n, n], element), AffineMap.identity(2), [PARALLEL] * 2, identity)
     return [lu_solve(b, lu, perm, eye)]
 
 
@@ -306,12 +304,5 @@ class LowerZygLinalgPass(ModulePass):
     name = "lower-zyg-linalg"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        for inner in list(op.walk()):
-            lowering = _LOWERINGS.get(type(inner))
-            if lowering is None:
-                continue
-            b = Builder(inner.parent_block(), inner, inner.location)
-            for old, new in zip(inner.results, lowering(b, inner), strict=True):
-                old.replace_all_uses_with(new)
-            inner.parent_block().erase_op(inner)
+        apply_lowerings(op, _LOWERINGS)
 

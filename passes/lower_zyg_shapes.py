@@ -37,7 +37,7 @@ from xdsl.dialects.utils.dynamic_index_list import split_dynamic_index_list
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 from zyg.dialects.zyg_shapes import ConcatenateOp, EyeOp, IotaOp, ReshapeOp, TraceOp
-from zyg.passes.lower_zyg_tensors import _PARALLEL, INDEX, Builder, _identity, _scalar_map
+from zyg.passes.lower_zyg_tensors import INDEX, PARALLEL, Builder, apply_lowerings, identity_map, scalar_map
 
 
 def _groups(attr_groups: list[list[int]]) -> ArrayAttr:
@@ -114,7 +114,7 @@ def lower_iota(b: Builder, op: IotaOp) -> list[SSAValue]:
     def body(inner: Builder, args: list[SSAValue]) -> SSAValue:
         return inner(arith.IndexCastOp(inner(IndexOp(op.axis_value)), op.result.type.element_type))
 
-    return [b.generic([], [], init, _identity(rank), [_PARALLEL] * rank, body)]
+    return [b.generic([], [], init, identity_map(rank), [PARALLEL] * rank, body)]
 
 
 def lower_trace(b: Builder, op: TraceOp) -> list[SSAValue]:
@@ -140,7 +140,7 @@ def lower_eye(b: Builder, op: EyeOp) -> list[SSAValue]:
         on_diagonal = inner(arith.CmpiOp(inner(IndexOp(0)), inner(IndexOp(1)), "eq"))
         return inner(arith.SelectOp(on_diagonal, args[0], inner.const(0, element)))
 
-    return [b.generic([op.value], [_scalar_map(2)], init, _identity(2), [_PARALLEL] * 2, body)]
+    return [b.generic([op.value], [scalar_map(2)], init, identity_map(2), [PARALLEL] * 2, body)]
 
 
 SHAPE_LOWERINGS: dict[type[Operation], Callable[[Builder, Operation], list[SSAValue]]] = {
@@ -159,11 +159,4 @@ class LowerZygShapesPass(ModulePass):
     name = "lower-zyg-shapes"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        for inner in list(op.walk()):
-            lowering = SHAPE_LOWERINGS.get(type(inner))
-            if lowering is None:
-                continue
-            results = lowering(Builder(inner.parent_block(), inner, inner.location), inner)
-            for old, new in zip(inner.results, results, strict=True):
-                old.replace_all_uses_with(new)
-            inner.parent_block().erase_op(inner)
+        apply_lowerings(op, SHAPE_LOWERINGS)

@@ -54,8 +54,8 @@ I64 = arith.IntegerType(64)
 
 # Scalar op families that apply elementwise when their operands are tensors.
 _ELEMENTWISE_DIALECTS = ("arith.", "math.", "zyg.")
-_PARALLEL = IteratorTypeAttr.parallel()
-_REDUCTION = IteratorTypeAttr.reduction()
+PARALLEL = IteratorTypeAttr.parallel()
+REDUCTION = IteratorTypeAttr.reduction()
 
 
 def encode_check(op: CheckOp) -> str:
@@ -142,7 +142,7 @@ def _rank(t: Attribute) -> int:
     return len(t.get_shape()) if isinstance(t, TensorType) else 0
 
 
-def _identity(rank: int) -> AffineMap:
+def identity_map(rank: int) -> AffineMap:
     return AffineMap.identity(rank)
 
 
@@ -150,7 +150,7 @@ def _dims_map(rank: int, dims: Sequence[int]) -> AffineMap:
     return AffineMap(rank, 0, tuple(AffineExpr.dimension(d) for d in dims))
 
 
-def _scalar_map(rank: int) -> AffineMap:
+def scalar_map(rank: int) -> AffineMap:
     return AffineMap(rank, 0, ())
 
 
@@ -164,21 +164,21 @@ def lower_elementwise(b: Builder, op: Operation) -> list[SSAValue]:
     rank = _rank(shaped.type)
     result_type = op.results[0].type
     init = b.empty(b.dims(shaped), result_type.element_type)
-    maps = [_identity(rank) if isinstance(v.type, TensorType) else _scalar_map(rank) for v in op.operands]
+    maps = [identity_map(rank) if isinstance(v.type, TensorType) else scalar_map(rank) for v in op.operands]
 
     def body(inner: Builder, args: list[SSAValue]) -> SSAValue:
         scalar = op.create(operands=args[: len(op.operands)], result_types=[result_type.element_type],
                            properties=dict(op.properties), attributes=dict(op.attributes))
         return inner(scalar)
 
-    return [b.generic(list(op.operands), maps, init, _identity(rank), [_PARALLEL] * rank, body)]
+    return [b.generic(list(op.operands), maps, init, identity_map(rank), [PARALLEL] * rank, body)]
 
 
 def lower_splat(b: Builder, op: SplatOp) -> list[SSAValue]:
     """`zyg.splat` -> a `linalg.generic` with a scalar input (it fuses into its consumers)."""
     rank = len(op.dims)
     init = b.empty(list(op.dims), op.result.type.element_type)
-    return [b.generic([op.value], [_scalar_map(rank)], init, _identity(rank), [_PARALLEL] * rank,
+    return [b.generic([op.value], [scalar_map(rank)], init, identity_map(rank), [PARALLEL] * rank,
                       lambda inner, args: args[0])]
 
 
@@ -189,7 +189,7 @@ def lower_zero(b: Builder, op: ad.ZeroOp) -> list[SSAValue]:
     dims = b.dims(op.like)
     rank = len(dims)
     init = b.empty(dims, element)
-    return [b.generic([zero], [_scalar_map(rank)], init, _identity(rank), [_PARALLEL] * rank,
+    return [b.generic([zero], [scalar_map(rank)], init, identity_map(rank), [PARALLEL] * rank,
                       lambda inner, args: args[0])]
 
 
@@ -207,7 +207,7 @@ def lower_broadcast(b: Builder, op: BroadcastToOp) -> list[SSAValue]:
             return [source]
         init = inner.empty(out_dims, element)
         return [inner.generic([source], [_dims_map(out_rank, range(offset, out_rank))], init,
-                              _identity(out_rank), [_PARALLEL] * out_rank, lambda bb, args: args[0])]
+                              identity_map(out_rank), [PARALLEL] * out_rank, lambda bb, args: args[0])]
 
     if op.expand_only is not None:
         return fast(b)
@@ -225,7 +225,7 @@ def lower_broadcast(b: Builder, op: BroadcastToOp) -> list[SSAValue]:
                 indices.append(bb(arith.SelectOp(unit, zero, i)))
             return bb(tensor.ExtractOp(source, indices, element))
 
-        return [inner.generic([], [], init, _identity(out_rank), [_PARALLEL] * out_rank, body)]
+        return [inner.generic([], [], init, identity_map(out_rank), [PARALLEL] * out_rank, body)]
 
     return list(b.select_value(same, [op.result.type], fast, gather))
 
@@ -244,8 +244,8 @@ def lower_sum_to(b: Builder, op: SumToOp) -> list[SSAValue]:
         if offset == 0:
             return [source]
         init = _filled(inner, out_dims, element, 0.0)
-        iterators = [_REDUCTION] * offset + [_PARALLEL] * out_rank
-        return [inner.generic([source], [_identity(in_rank)], init, _dims_map(in_rank, range(offset, in_rank)),
+        iterators = [REDUCTION] * offset + [PARALLEL] * out_rank
+        return [inner.generic([source], [identity_map(in_rank)], init, _dims_map(in_rank, range(offset, in_rank)),
                               iterators, lambda bb, args: bb(arith.AddfOp(args[1], args[0])))]
 
     def scatter(inner: Builder) -> list[SSAValue]:
@@ -286,7 +286,7 @@ def _filled(b: Builder, dims: Sequence[SSAValue], element: Attribute, value: flo
     rank = len(dims)
     init = b.empty(dims, element)
     constant = b.const(value, element)
-    return b.generic([constant], [_scalar_map(rank)], init, _identity(rank), [_PARALLEL] * rank,
+    return b.generic([constant], [scalar_map(rank)], init, identity_map(rank), [PARALLEL] * rank,
                      lambda inner, args: args[0])
 
 
@@ -320,8 +320,8 @@ def lower_reduce(b: Builder, op: ReduceOp) -> list[SSAValue]:
     if not isinstance(element, AnyFloat):
         init_value = {"sum": 0, "prod": 1, "max": -(2**63), "min": 2**63 - 1}[kind]
     init = _filled(b, [dims[d] for d in kept], element, init_value)
-    iterators = [_REDUCTION if d in axes else _PARALLEL for d in range(rank)]
-    reduced = b.generic([source], [_identity(rank)], init, _dims_map(rank, kept), iterators,
+    iterators = [REDUCTION if d in axes else PARALLEL for d in range(rank)]
+    reduced = b.generic([source], [identity_map(rank)], init, _dims_map(rank, kept), iterators,
                         lambda bb, args: _combine(kind, bb, args[1], args[0]))
     if not isinstance(op.result.type, TensorType):
         return [b(tensor.ExtractOp(reduced, [], element))]
@@ -330,7 +330,7 @@ def lower_reduce(b: Builder, op: ReduceOp) -> list[SSAValue]:
     one = b.index(1)
     out_dims = [one if d in axes else dims[d] for d in range(rank)]
     init = b.empty(out_dims, element)
-    return [b.generic([reduced], [_dims_map(rank, kept)], init, _identity(rank), [_PARALLEL] * rank,
+    return [b.generic([reduced], [_dims_map(rank, kept)], init, identity_map(rank), [PARALLEL] * rank,
                       lambda bb, args: args[0])]
 
 
@@ -339,14 +339,14 @@ def lower_expand(b: Builder, op: ExpandOp) -> list[SSAValue]:
     dims, axes = list(op.dims), op.axis_list
     rank = len(dims)
     if not isinstance(op.source.type, TensorType):
-        source_map = _scalar_map(rank)
+        source_map = scalar_map(rank)
     elif op.keepdims.value.data:
         source_map = AffineMap(rank, 0, tuple(AffineExpr.constant(0) if d in axes else AffineExpr.dimension(d)
                                               for d in range(rank)))
     else:
         source_map = _dims_map(rank, [d for d in range(rank) if d not in axes])
     init = b.empty(dims, op.result.type.element_type)
-    return [b.generic([op.source], [source_map], init, _identity(rank), [_PARALLEL] * rank,
+    return [b.generic([op.source], [source_map], init, identity_map(rank), [PARALLEL] * rank,
                       lambda bb, args: args[0])]
 
 
@@ -357,7 +357,7 @@ def lower_transpose(b: Builder, op: TransposeOp) -> list[SSAValue]:
     dims = b.dims(op.source)
     init = b.empty([dims[p] for p in perm], op.result.type.element_type)
     inverse = [perm.index(axis) for axis in range(rank)]
-    return [b.generic([op.source], [_dims_map(rank, inverse)], init, _identity(rank), [_PARALLEL] * rank,
+    return [b.generic([op.source], [_dims_map(rank, inverse)], init, identity_map(rank), [PARALLEL] * rank,
                       lambda bb, args: args[0])]
 
 
@@ -388,6 +388,20 @@ _LOWERINGS: dict[type[Operation], Callable[[Builder, Operation], list[SSAValue]]
     ReduceOp: lower_reduce,
     TransposeOp: lower_transpose,
 }
+
+
+def apply_lowerings(module: ModuleOp, lowerings: dict[type[Operation], Callable[[Builder, Operation],
+                                                                             list[SSAValue]]]) -> None:
+    """Replaces every op whose type `lowerings` lists by the values its lowering builds in its place;
+    the `lower-zyg-*` passes of the other op families are this loop over their own tables."""
+    for inner in list(module.walk()):
+        lowering = lowerings.get(type(inner))
+        if lowering is None:
+            continue
+        results = lowering(Builder(inner.parent_block(), inner, inner.location), inner)
+        for old, new in zip(inner.results, results, strict=True):
+            old.replace_all_uses_with(new)
+        inner.parent_block().erase_op(inner)
 
 
 @dataclass(frozen=True)
