@@ -6,20 +6,16 @@ Prints, measured in this run, each gradient's time against NumPy doing the same 
     the NumPy primal time, with the hand-written NumPy gradient's ratio beside it,
 (c) the gradient / compiled-primal ratio of a scalar-indexing loop `s += w[i] * v[i]` at n = 10**6,
     beside the time NumPy needs just to produce the gradient's two new arrays.
-OpenBLAS (NumPy's and zyg's) runs single-threaded: set OPENBLAS_NUM_THREADS=1 before NumPy loads.
+OpenBLAS (NumPy's and zyg's) runs single-threaded (see bench/__init__.py).
 Every gradient is checked against the hand-written one before it is timed.
 """
 
 from __future__ import annotations
 
-import os
-import statistics
-import time
-
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before NumPy loads: every system single-threaded
-
 import numpy as np
 import zyg
+
+from bench.timing import median_seconds
 
 
 def sum_of_squares(x):
@@ -47,14 +43,6 @@ def dot_loop(w, v):
     return s
 
 
-def _median_seconds(fn, *args, repeat: int = 21) -> float:
-    fn(*args)
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn(*args)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def _check(name: str, got: tuple, expected: tuple) -> None:
@@ -68,7 +56,7 @@ def sum_of_squares_ratio(rng, n: int = 1_000_000) -> None:
     x = rng.normal(size=n)
     grad = zyg.compile_grad(sum_of_squares)
     _check("sum(x**2)", grad(x), [2 * x])
-    primal, gradient = _median_seconds(sum_of_squares, x), _median_seconds(grad, x)
+    primal, gradient = median_seconds(sum_of_squares, x), median_seconds(grad, x)
     print(f"(a) sum(x**2), n=10**6: NumPy primal {primal * 1e3:.3f} ms, zyg gradient {gradient * 1e3:.3f} ms, "
           f"ratio {gradient / primal:.2f}")
 
@@ -80,9 +68,9 @@ def mlp_ratio(rng) -> None:
     args = (w1, b1, w2, b2, x, y)
     grad = zyg.compile_grad(mlp_loss)
     _check("MLP", grad(*args), mlp_loss_gradient_by_hand(*args))
-    primal = _median_seconds(mlp_loss, *args)
-    by_hand = _median_seconds(mlp_loss_gradient_by_hand, *args)
-    gradient = _median_seconds(grad, *args)
+    primal = median_seconds(mlp_loss, *args)
+    by_hand = median_seconds(mlp_loss_gradient_by_hand, *args)
+    gradient = median_seconds(grad, *args)
     print(f"(b) MLP loss, batch 128, 64->256->10: NumPy primal {primal * 1e3:.3f} ms, "
           f"NumPy gradient by hand {by_hand * 1e3:.3f} ms (ratio {by_hand / primal:.2f}), "
           f"zyg gradient {gradient * 1e3:.3f} ms, ratio {gradient / primal:.2f}")
@@ -92,8 +80,8 @@ def scalar_loop_ratio(rng, n: int = 1_000_000) -> None:
     w, v = rng.normal(size=n), rng.normal(size=n)
     primal_fn, grad = zyg.jit(dot_loop), zyg.compile_grad(dot_loop)
     _check("scalar loop", grad(w, v), [v, w])
-    primal, gradient = _median_seconds(primal_fn, w, v), _median_seconds(grad, w, v)
-    fresh = _median_seconds(lambda: (v.copy(), w.copy()))
+    primal, gradient = median_seconds(primal_fn, w, v), median_seconds(grad, w, v)
+    fresh = median_seconds(lambda: (v.copy(), w.copy()))
     print(f"(c) loop s += w[i] * v[i], n=10**6: zyg primal {primal * 1e3:.3f} ms, zyg gradient "
           f"{gradient * 1e3:.3f} ms, ratio {gradient / primal:.2f} (NumPy's gradient by hand, "
           f"(v.copy(), w.copy()), alone takes {fresh * 1e3:.3f} ms: the two new 8 MB arrays)")

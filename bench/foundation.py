@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import math
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 import zyg
 from zyg.compiler import cache_size
+
+from bench.timing import median_seconds
 
 
 def loop(x, n):
@@ -26,14 +26,6 @@ def loop(x, n):
     return s
 
 
-def _median_seconds(fn, *args, repeat: int = 7) -> float:
-    fn(*args)
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn(*args)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def one_compile_serves_every_trip_count() -> None:
@@ -49,8 +41,8 @@ def one_compile_serves_every_trip_count() -> None:
 
 def gradient_over_primal(n: int = 1_000_000) -> None:
     primal, grad = zyg.jit(loop), zyg.compile_grad(loop)
-    t_primal = _median_seconds(primal, 0.3, n)
-    t_grad = _median_seconds(grad, 0.3, n)
+    t_primal = median_seconds(primal, 0.3, n, repeat=7)
+    t_grad = median_seconds(grad, 0.3, n, repeat=7)
     h = 1e-9  # i reaches 10**6, so a larger step changes sin(x * i) by up to a radian
     central = (primal(0.3 + h, n) - primal(0.3 - h, n)) / (2 * h)
     (dx, _) = grad(0.3, n)

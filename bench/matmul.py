@@ -6,25 +6,16 @@ plus a batched (8x64x64)@(8x64x64), and prints zyg's median time, NumPy's and th
 
 from __future__ import annotations
 
-import statistics
-import time
-
 import numpy as np
 import zyg
+
+from bench.timing import median_seconds
 
 
 def matmul(a, b):
     return a @ b
 
 
-def _median_seconds(fn, *args, repeat: int = 15) -> float:
-    fn(*args)
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn(*args)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -33,8 +24,8 @@ def main() -> None:
     for shape_a, shape_b in [((128, 64), (64, 256)), ((256, 256), (256, 256)), ((8, 64, 64), (8, 64, 64))]:
         a, b = rng.standard_normal(shape_a), rng.standard_normal(shape_b)
         np.testing.assert_allclose(compiled(a, b), a @ b, rtol=1e-10, atol=1e-10)
-        ours = _median_seconds(compiled, a, b)
-        numpy = _median_seconds(matmul, a, b)
+        ours = median_seconds(compiled, a, b)
+        numpy = median_seconds(matmul, a, b)
         print(f"{shape_a} @ {shape_b}: zyg {ours * 1e3:8.3f} ms   numpy {numpy * 1e3:8.3f} ms   "
               f"ratio {ours / numpy:6.1f}x")
 
