@@ -11,6 +11,7 @@ import types
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+import numpy as np
 from xdsl.ir import Attribute
 
 from zyg.compiler import CompiledRequest, compile_request
@@ -94,13 +95,19 @@ class _Compiled:
     def __init__(self, f: Callable):
         self.f = _check_function(f)
         self._last_signature: tuple[Attribute, ...] | None = None
+        # Python-level argument kinds -> (compiled, signature): a call with the same kinds as an
+        # earlier one skips building and hashing IR types (microseconds per call).
+        self._seen: dict[tuple, tuple[CompiledRequest, tuple[Attribute, ...]]] = {}
         functools.update_wrapper(self, f)
 
     def _compiled(self, args: tuple) -> tuple[CompiledRequest, tuple[Attribute, ...]]:
-        signature = _signature(self.f, args)
-        compiled = compile_request(self.f, signature, self.request)
-        self._last_signature = signature
-        return compiled, signature
+        kinds = tuple((a.ndim, a.dtype) if isinstance(a, np.ndarray) else type(a) for a in args)
+        known = self._seen.get(kinds)
+        if known is None:
+            signature = _signature(self.f, args)
+            known = self._seen[kinds] = (compile_request(self.f, signature, self.request), signature)
+        self._last_signature = known[1]
+        return known
 
     @_user_facing
     def ir(self, stage: str = "llvmir", *example_args) -> str:

@@ -7,6 +7,8 @@ shape of a rank and dtype), T one of `f64`, `f32` (differentiable), `i64`, `i1` 
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from xdsl.dialects.builtin import (
     DYNAMIC_INDEX,
@@ -78,9 +80,15 @@ def ir_type_of(value: object) -> Attribute | None:
     if isinstance(value, (float, np.floating)):
         return F64
     if isinstance(value, np.ndarray):
-        element = _DTYPES.get(value.dtype)
-        return None if element is None else array_type(value.ndim, element)
+        return _array_type_of(value.ndim, value.dtype)
     return None
+
+
+@functools.cache
+def _array_type_of(rank: int, dtype: np.dtype) -> Attribute | None:
+    """The tensor type of an array (cached: building an xDSL type costs microseconds on every call)."""
+    element = _DTYPES.get(dtype)
+    return None if element is None else array_type(rank, element)
 
 
 def is_float(t: Attribute) -> bool:
