@@ -44,7 +44,9 @@ LOWER_TO_LLVM = (
     ")"
 )
 
-OPT_LEVEL = 3
+# LLVM -O2 vectorises and inlines as -O3 does for zyg's code; on the MLP gradient it compiles in 0.40 s
+# instead of 0.56 s with no measurable change in run time.
+OPT_LEVEL = 2
 
 
 def runtime_libraries(uses_blas: bool = False) -> list[str]:
