@@ -100,7 +100,33 @@ class SliceScatter:
         return ctx.emit(SetSliceOp(total, dense, self.offsets, self.sizes, self.strides, self.axes))
 
 
-SPARSE = (Scatter, SliceScatter)
+@dataclass
+class SparseSum:
+    """The sum of several sparse cotangents of one array (`x[i] * x[i]` reads one element twice).
+
+    Kept as its parts, so accumulating it is still in place: each part is added in turn.
+    """
+
+    parts: list[Scatter | SliceScatter]
+
+    def dense(self, ctx: ReverseSweep) -> SSAValue:
+        first, *rest = self.parts
+        total = first.dense(ctx)
+        for part in rest:
+            total = part.add_into(ctx, total)
+        return total
+
+    def add_into(self, ctx: ReverseSweep, dense: SSAValue) -> SSAValue:
+        for part in self.parts:
+            dense = part.add_into(ctx, dense)
+        return dense
+
+
+SPARSE = (Scatter, SliceScatter, SparseSum)
+
+
+def _sparse_parts(ct: Scatter | SliceScatter | SparseSum) -> list[Scatter | SliceScatter]:
+    return ct.parts if isinstance(ct, SparseSum) else [ct]
 
 
 def _defining_block(v: SSAValue) -> Block:
@@ -245,7 +271,7 @@ class ReverseSweep:
     def add(self, a, b) -> SSAValue:
         """The sum of two cotangents of one value (Zygote's `accum`); sparse ones are added in place."""
         if isinstance(a, SPARSE) and isinstance(b, SPARSE):
-            a = a.dense(self)
+            return SparseSum(_sparse_parts(a) + _sparse_parts(b))
         if isinstance(b, SPARSE):
             return b.add_into(self, a)
         if isinstance(a, SPARSE):

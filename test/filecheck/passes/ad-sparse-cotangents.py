@@ -17,6 +17,13 @@ def element_reads(w, v):
     return s
 
 
+def repeated_reads(x):
+    s = 0.0
+    for i in range(len(x)):
+        s += x[i] * x[i]
+    return s
+
+
 def row_reads(x, w):
     total = 0.0
     for row in x:
@@ -35,6 +42,22 @@ def row_reads(x, w):
 # CHECK:         scf.yield
 print("element_reads")
 print(zyg.compile_grad(element_reads).ir("ad", np.ones(3), np.ones(3)))
+
+# Two reads of one element give two in-place updates at the same index, not a dense add of arrays.
+# CHECK-LABEL: repeated_reads
+# CHECK:       scf.for
+# CHECK:       scf.for {{.*}} iter_args(%{{.*}}, %[[DX:[^ ]+]] = %{{.*}})
+# CHECK-NOT:     zyg.splat
+# CHECK:         %[[OLD:.*]] = tensor.extract %[[DX]][%[[I:.*]]] : tensor<?xf64>
+# CHECK-NEXT:    %[[NEW:.*]] = arith.addf %[[OLD]], %{{.*}} : f64
+# CHECK-NEXT:    %[[ONCE:.*]] = tensor.insert %[[NEW]] into %[[DX]][%[[I]]] : tensor<?xf64>
+# CHECK-NEXT:    %[[AGAIN:.*]] = tensor.extract %[[ONCE]][%[[I]]] : tensor<?xf64>
+# CHECK-NEXT:    %[[NEW2:.*]] = arith.addf %[[AGAIN]], %{{.*}} : f64
+# CHECK-NEXT:    tensor.insert %[[NEW2]] into %[[ONCE]][%[[I]]] : tensor<?xf64>
+# CHECK-NOT:     linalg.generic
+# CHECK:         scf.yield
+print("repeated_reads")
+print(zyg.compile_grad(repeated_reads).ir("ad", np.ones(3)))
 
 # CHECK-LABEL: row_reads
 # CHECK:       scf.for
