@@ -1,7 +1,8 @@
 """The ordered xDSL pass lists of each compilation stage, shared by the API and `zyg-opt`.
 
-Stages: `frontend` (what the frontend built), `ad` (after differentiation and cleanup), `lowered`
-(no `zyg`/`ad` ops left: what crosses to upstream MLIR), then upstream `llvm` and `llvmir`.
+Stages (what `ir(stage)` shows, see `zyg.api.STAGES`): `frontend` (what the frontend built), `ad` (after
+differentiation and cleanup), `lowered` (no `zyg`/`ad` ops left: what crosses to upstream MLIR), then
+upstream `llvm` and `llvmir`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from zyg.passes import get_all_passes as zyg_passes
 AD_PASSES = ("ad-differentiate", "canonicalize", "cse", "dce")
 LOWER_PASSES = ("ad-lower-tapes", "lower-zyg-linalg", "lower-zyg-shapes", "lower-zyg-indexing", "lower-zyg-tensors",
                 "lower-zyg", "canonicalize", "cse", "dce")
-STAGES = ("frontend", "ad", "lowered", "llvm", "llvmir")
 
 _PRINT_AFTER = os.environ.get("ZYG_PRINT_IR_AFTER")
 
