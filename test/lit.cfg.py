@@ -13,3 +13,5 @@ config.environment["PYTHONDONTWRITEBYTECODE"] = "1"
 for name in ("PATH", "HOME"):
     if name in os.environ:
         config.environment[name] = os.environ[name]
+# Compile afresh, never touching the user's disk cache (the pytest suite exercises the cache).
+config.environment["ZYG_CACHE"] = "0"

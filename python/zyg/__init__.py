@@ -15,6 +15,7 @@ from zyg.api import (
     pullback,
     withgradient,
 )
+from zyg.disk_cache import clear_cache
 from zyg.errors import (
     LoweringError,
     NoDerivativeError,
@@ -40,6 +41,7 @@ __all__ = [
     "ZygLinAlgError",
     "ZygTypeError",
     "ZygZeroDivisionError",
+    "clear_cache",
     "compile_grad",
     "derivative",
     "gradient",

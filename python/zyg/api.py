@@ -12,13 +12,14 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
-from xdsl.ir import Attribute
 
-from zyg.compiler import CompiledRequest, compile_request
+from zyg.compiled import CompiledRequest
+from zyg.compiler import compile_request
 from zyg.errors import ZygError, ZygTypeError
 from zyg.frontend.source import function_location
-from zyg.frontend.types import F32, F64, I1, ir_type_of, is_array, is_float, python_type_name
-from zyg.pipeline import STAGES
+from zyg.typecodes import is_float_code, python_name, to_python, type_code_of
+
+STAGES = ("frontend", "ad", "lowered", "llvm", "llvmir")  # what `ir()` shows, in pipeline order
 
 
 def _user_facing(fn):
@@ -40,20 +41,21 @@ def _check_function(f: Any) -> types.FunctionType:
     return f
 
 
-def _signature(f: types.FunctionType, args: tuple) -> tuple[Attribute, ...]:
-    types_ = []
+def _signature(f: types.FunctionType, args: tuple) -> tuple[str, ...]:
+    """The type codes of `args` (see `zyg.typecodes`)."""
+    codes = []
     for index, value in enumerate(args):
-        t = ir_type_of(value)
-        if t is None:
+        code = type_code_of(value)
+        if code is None:
             raise ZygTypeError(
                 f"argument {index} of '{f.__qualname__}' is {_describe(value)}; zyg compiles float, int and "
                 "bool arguments and NumPy arrays of float64, float32, int64 and bool", function_location(f))
-        types_.append(t)
+        codes.append(code)
     code = f.__code__
     if len(args) != code.co_argcount:
         raise ZygTypeError(f"'{f.__qualname__}' takes {code.co_argcount} arguments, got {len(args)}",
                            function_location(f))
-    return tuple(types_)
+    return tuple(codes)
 
 
 def _describe(value) -> str:
@@ -63,28 +65,18 @@ def _describe(value) -> str:
     return f"a {type(value).__name__}"
 
 
-def _to_python(value, t: Attribute):
-    if is_array(t):
-        return value
-    if t == F32:
-        return float(value)
-    if t == F64:
-        return float(value)
-    if t == I1:
-        return bool(value)
-    return int(value)
-
-
 def _require_float_result(f: types.FunctionType, compiled: CompiledRequest) -> None:
-    if compiled.info.return_type not in (F64, F32):
-        raise ZygTypeError(f"'{f.__qualname__}' returns a {python_type_name(compiled.info.return_type)}; "
-                           "differentiate a function that returns a float", function_location(f))
+    codes = compiled.return_codes
+    if compiled.returns_tuple or codes[0] not in ("f64", "f32"):
+        returned = f"tuple ({', '.join(map(python_name, codes))})" if compiled.returns_tuple else python_name(codes[0])
+        raise ZygTypeError(f"'{f.__qualname__}' returns a {returned}; differentiate a function that returns a float",
+                           function_location(f))
 
 
-def _spread(arg_types: tuple[Attribute, ...], float_grads) -> tuple:
+def _spread(signature: tuple[str, ...], float_grads) -> tuple:
     """One entry per argument: the gradient for floats and float arrays, None for ints and bools."""
     grads = iter(float_grads)
-    return tuple(next(grads) if is_float(t) else None for t in arg_types)
+    return tuple(next(grads) if is_float_code(code) else None for code in signature)
 
 
 class _Compiled:
@@ -94,13 +86,13 @@ class _Compiled:
 
     def __init__(self, f: Callable):
         self.f = _check_function(f)
-        self._last_signature: tuple[Attribute, ...] | None = None
+        self._last_signature: tuple[str, ...] | None = None
         # Python-level argument kinds -> (compiled, signature): a call with the same kinds as an
         # earlier one skips building and hashing IR types (microseconds per call).
-        self._seen: dict[tuple, tuple[CompiledRequest, tuple[Attribute, ...]]] = {}
+        self._seen: dict[tuple, tuple[CompiledRequest, tuple[str, ...]]] = {}
         functools.update_wrapper(self, f)
 
-    def _compiled(self, args: tuple) -> tuple[CompiledRequest, tuple[Attribute, ...]]:
+    def _compiled(self, args: tuple) -> tuple[CompiledRequest, tuple[str, ...]]:
         kinds = tuple((a.ndim, a.dtype) if isinstance(a, np.ndarray) else type(a) for a in args)
         known = self._seen.get(kinds)
         if known is None:
@@ -133,11 +125,10 @@ class JitFunction(_Compiled):
     def __call__(self, *args):
         compiled, _ = self._compiled(args)
         values = compiled.native(*args)
-        t = compiled.info.return_type
-        if isinstance(t, tuple):
-            return tuple(_to_python(v, item) for v, item in zip(values, t, strict=True))
+        if compiled.returns_tuple:
+            return tuple(to_python(v, code) for v, code in zip(values, compiled.return_codes, strict=True))
         (value,) = values
-        return _to_python(value, t)
+        return to_python(value, compiled.return_codes[0])
 
 
 class GradFunction(_Compiled):

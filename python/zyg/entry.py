@@ -12,9 +12,6 @@ results. It calls `setjmp` before running the body, so a failed run-time check (
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
 from xdsl.dialects import arith, func, llvm, scf, tensor
 from xdsl.dialects.builtin import (
     ArrayAttr,
@@ -29,36 +26,15 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from zyg.dialects import ad
+from zyg.entry_abi import ENTRY, ERROR_SLOTS, EntryABI, Slot
 from zyg.frontend.program import FunctionInfo
 from zyg.frontend.types import F32, F64, I1, I64, INDEX, numpy_dtype, rank_of, result_types
 
-ENTRY = "zyg_entry"
 BODY = "zyg_body"
-ERROR_SLOTS = 9  # status, then eight integers the message refers to
 PTR = llvm.LLVMPointerType()
 RUNTIME_ERROR_FUNCTIONS: dict[str, tuple[list[Attribute], list[Attribute]]] = {
     "_zyg_take_error": ([], [I64] * ERROR_SLOTS),
 }
-
-
-@dataclass(frozen=True)
-class Slot:
-    """How one argument or result crosses the boundary: 'f' (f64), 'i' (i64) or 'array'."""
-
-    kind: str
-    rank: int = 0
-    dtype: np.dtype | None = None
-
-    @property
-    def width(self) -> int:
-        """Number of 8-byte words: 1 for a scalar, 3 + 2 * rank for a memref descriptor."""
-        return 3 + 2 * self.rank if self.kind == "array" else 1
-
-
-@dataclass(frozen=True)
-class EntryABI:
-    args: tuple[Slot, ...]
-    results: tuple[Slot, ...]
 
 
 def _slot(t: Attribute) -> Slot:

@@ -1,9 +1,11 @@
-"""Native code from upstream MLIR: lower to LLVM, JIT with `ExecutionEngine`, call through ctypes.
+"""Running native code: call a compiled entry point through ctypes, with NumPy marshalling.
 
-In: an upstream `mlir.ir.Module` with the public entry `@zyg_entry` (see `zyg.entry`) and its
-`EntryABI`. Out: a `NativeFunction`, a Python callable that runs the compiled code.
+In: the address of a compiled `zyg_entry_packed` (in `ExecutionEngine`'s memory, see `engine.py`, or
+in a shared library from the disk cache, see `load_library`), the module's `EntryABI` and its
+run-time checks. Out: a `NativeFunction`, a Python callable that runs the compiled code. Neither
+xDSL nor the MLIR bindings are loaded here: a disk-cache hit needs neither.
 
-The call path is thin: the packed wrapper `_mlir_zyg_entry(void**)` is looked up once; each call
+The call path is thin: the packed entry `zyg_entry_packed(in, out)` is looked up once; each call
 writes the arguments into preallocated 8-byte slots (a NumPy array is passed zero-copy as a memref
 descriptor: data pointer, offset 0, shape, strides in elements) and reads the results from a
 preallocated buffer. A returned array owns its `malloc`ed buffer and frees it when collected.
@@ -12,40 +14,23 @@ preallocated buffer. A returned array owns its `malloc`ed buffer and frees it wh
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
-import shutil
-import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
-from mlir import ir, passmanager
-from mlir.execution_engine import ExecutionEngine
 
-from zyg.backend.bridge import context, dump_ir
-from zyg.backend.lower_llvm import LOWER_TO_LLVM, LOWER_TO_LOOPS, OPT_LEVEL, runtime_libraries
-from zyg.backend.widen_bool_memrefs import widen_bool_memrefs
-from zyg.entry import ERROR_SLOTS, EntryABI, Slot
-from zyg.errors import RUNTIME_ERRORS, LoweringError, SourceLoc, ZygTypeError
+from zyg.backend.blas import openblas_library
+from zyg.entry_abi import ERROR_SLOTS, PACKED_ENTRY, EntryABI, Slot
+from zyg.errors import RUNTIME_ERRORS, SourceLoc, ZygTypeError
 
-ENTRY = "zyg_entry"
-BLAS_FUNCTIONS = frozenset({"scipy_cblas_dgemm64_", "scipy_cblas_sgemm64_"})
-_PACKED = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+# What a module may need loaded before it: OpenBLAS for matrix products, the MLIR wheel's C runner
+# utilities for `memrefCopy` (strided copies). `lower_llvm.runtime_needs` says which a module uses.
+BLAS, RUNNER_UTILS = "blas", "runner_utils"
+_PACKED = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
+_ENGINE_PACKED = ctypes.CFUNCTYPE(None, ctypes.c_void_p)  # `ExecutionEngine`'s wrappers take void**
 _free = ctypes.CDLL(None).free
 _free.argtypes = [ctypes.c_void_p]
-
-
-def lower_to_llvm(module: ir.Module) -> None:
-    """Runs the upstream pipeline in place; raises `LoweringError` naming the failure."""
-    text = None
-    with context():
-        try:
-            text = str(module)
-            passmanager.PassManager.parse(LOWER_TO_LOOPS).run(module.operation)
-            widen_bool_memrefs(module)
-            passmanager.PassManager.parse(LOWER_TO_LLVM).run(module.operation)
-        except Exception as exc:
-            raise LoweringError(f"the upstream lowering pipeline failed ({str(exc).strip().splitlines()[0]}); "
-                                f"input IR written to {dump_ir(text or '')}") from None
 
 
 class _Allocation:
@@ -78,32 +63,20 @@ class Check:
         raise RUNTIME_ERRORS[self.error](self.message.format(*values), self.loc)
 
 
-def _declares(module: ir.Module, names: frozenset[str]) -> bool:
-    """Whether `module` has a top-level symbol among `names`."""
-    for op in module.body.operations:
-        if "sym_name" in op.attributes and ir.StringAttr(op.attributes["sym_name"]).value in names:
-            return True
-    return False
-
-
 class NativeFunction:
-    """A JIT-compiled entry point taking and returning Python numbers and NumPy arrays.
+    """A compiled entry point taking and returning Python numbers and NumPy arrays.
 
     Args:
-        module: the module in the LLVM dialect (kept alive with the engine).
+        entry: the address of `zyg_entry_packed`, or with `engine_wrapper` of the engine's wrapper of it
+            (which takes a pointer to each of its two arguments).
+        owner: what keeps the code loaded (the library or the engine).
         abi: how each argument and result crosses the boundary.
         checks: the module's run-time checks; failure code `k` is `checks[k - 1]`.
     """
 
-    def __init__(self, module: ir.Module, abi: EntryABI, checks: Sequence[Check] = ()):
-        self.module = module
-        with context():
-            try:
-                libraries = runtime_libraries(uses_blas=_declares(module, BLAS_FUNCTIONS))
-                self.engine = ExecutionEngine(module, opt_level=OPT_LEVEL, shared_libs=libraries)
-            except Exception as exc:
-                raise LoweringError(f"JIT compilation failed ({str(exc).strip().splitlines()[0]})") from None
-        self._fn = _PACKED(self.engine.raw_lookup(ENTRY))
+    def __init__(self, entry: int, owner: object, abi: EntryABI, checks: Sequence[Check] = (),
+                 engine_wrapper: bool = False):
+        self.owner = owner
         self.abi, self.checks = abi, list(checks)
         self._arg_offsets = _offsets(abi.args)
         self._result_offsets = _offsets(abi.results, start=ERROR_SLOTS)
@@ -113,9 +86,13 @@ class NativeFunction:
         self._in_f = ctypes.cast(self._in, ctypes.POINTER(ctypes.c_double))
         self._out = (ctypes.c_int64 * n_out)()
         self._out_f = ctypes.cast(self._out, ctypes.POINTER(ctypes.c_double))
-        base = ctypes.addressof(self._in)
-        pointers = [base + 8 * i for i in range(n_in)] + [ctypes.addressof(self._out)]
-        self._argv = (ctypes.c_void_p * len(pointers))(*pointers)
+        if engine_wrapper:
+            self._pointers = (ctypes.c_void_p * 2)(ctypes.addressof(self._in), ctypes.addressof(self._out))
+            base = ctypes.addressof(self._pointers)
+            self._argv = (ctypes.c_void_p * 2)(base, base + ctypes.sizeof(ctypes.c_void_p))
+            self._run = functools.partial(_ENGINE_PACKED(entry), self._argv)
+        else:
+            self._run = functools.partial(_PACKED(entry), self._in, self._out)
 
     def __call__(self, *args):
         slots, floats = self._in, self._in_f
@@ -126,7 +103,7 @@ class NativeFunction:
                 slots[offset] = value
             else:
                 _write_array(slots, offset, slot, value)
-        self._fn(self._argv)
+        self._run()
         status = self._out[0]
         if status:
             self._free_placeholders()
@@ -191,25 +168,30 @@ def _describe(value) -> str:
     return f"a {type(value).__name__}"
 
 
-def llvm_ir(llvm_dialect_text: str, optimise: bool = True) -> str:
-    """LLVM IR of a module in the LLVM dialect, optimised at -O3, via the wheel's command-line tools."""
-    translate = _tool("mlir-translate", "mlir")
-    result = subprocess.run([translate, "--mlir-to-llvmir"], input=llvm_dialect_text, capture_output=True,
-                            text=True, check=True)
-    if not optimise:
-        return result.stdout
-    opt = _tool("opt", "llvm")
-    return subprocess.run([opt, f"-O{OPT_LEVEL}", "-S"], input=result.stdout, capture_output=True, text=True,
-                          check=True).stdout
+def runtime_libraries(needs: Iterable[str]) -> list[str]:
+    """The paths of the shared libraries a module needs (see `BLAS`, `RUNNER_UTILS`)."""
+    import mlir  # the package only, for its path: the bindings stay unloaded
+
+    libraries = []
+    if RUNNER_UTILS in needs:
+        for path in mlir.__path__:
+            candidate = os.path.join(path, "lib", "libmlir_c_runner_utils.so")
+            if os.path.exists(candidate):
+                libraries.append(candidate)
+                break
+    if BLAS in needs:
+        libraries.append(openblas_library())
+    return libraries
 
 
-def _tool(name: str, package: str) -> str:
-    module = __import__(package)
-    candidates = [os.path.join(p, "bin", name) for p in getattr(module, "__path__", [])]
-    for path in candidates:
-        if os.path.exists(path):
-            return path
-    found = shutil.which(name)
-    if found is None:
-        raise LoweringError(f"the tool '{name}' from the {package} wheel was not found")
-    return found
+def load_library(path: str, needs: Iterable[str], abi: EntryABI, checks: Sequence[Check]) -> NativeFunction:
+    """Loads a library from `shared_library.link_shared_library` and returns its entry point.
+
+    Raises:
+        OSError: if the library or one it needs cannot be loaded.
+    """
+    for dependency in runtime_libraries(needs):
+        ctypes.CDLL(dependency, mode=ctypes.RTLD_GLOBAL)  # the library's undefined symbols resolve here
+    library = ctypes.CDLL(path)
+    entry = ctypes.cast(getattr(library, PACKED_ENTRY), ctypes.c_void_p).value
+    return NativeFunction(entry, library, abi, checks)

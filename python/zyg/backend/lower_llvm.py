@@ -1,5 +1,8 @@
 """The upstream MLIR pipeline from `func`/`scf`/`arith`/`math`/`linalg`/`tensor` (+ `llvm`) to LLVM.
 
+In: the module `bridge.to_upstream` parsed. Out: the same module in the LLVM dialect, with the
+packed entry `@zyg_entry_packed` (see `packed_entry.py`).
+
 Two pass strings, run by the official bindings' `PassManager`; `zyg` and `ad` are gone by then.
 Elementwise `linalg.generic`s fuse into one loop nest, tensors bufferize in place where they can
 (function arguments are read-only: a write makes a copy), buffers are freed by the ownership-based
@@ -8,11 +11,13 @@ deallocation pipeline, and what the entry returns is owned by the caller.
 
 from __future__ import annotations
 
-import os
+from mlir import ir, passmanager
 
-import mlir
-
-from zyg.backend.blas import openblas_library
+from zyg.backend.bridge import context, dump_ir
+from zyg.backend.jit import BLAS, RUNNER_UTILS
+from zyg.backend.packed_entry import add_packed_entry
+from zyg.backend.widen_bool_memrefs import widen_bool_memrefs
+from zyg.errors import LoweringError
 
 LOWER_TO_LOOPS = (
     "builtin.module("
@@ -48,16 +53,31 @@ LOWER_TO_LLVM = (
 # instead of 0.56 s with no measurable change in run time.
 OPT_LEVEL = 2
 
+BLAS_FUNCTIONS = frozenset({"scipy_cblas_dgemm64_", "scipy_cblas_sgemm64_"})
 
-def runtime_libraries(uses_blas: bool = False) -> list[str]:
-    """The shared libraries loaded into the JIT: the MLIR wheel's C runner utilities (`memrefCopy`
-    for strided copies) and, for modules with matrix products, OpenBLAS."""
-    libraries = []
-    for path in mlir.__path__:
-        candidate = os.path.join(path, "lib", "libmlir_c_runner_utils.so")
-        if os.path.exists(candidate):
-            libraries.append(candidate)
-            break
-    if uses_blas:
-        libraries.append(openblas_library())
-    return libraries
+
+def lower_to_llvm(module: ir.Module) -> None:
+    """Runs the upstream pipeline in place; raises `LoweringError` naming the failure."""
+    text = None
+    with context():
+        try:
+            text = str(module)
+            passmanager.PassManager.parse(LOWER_TO_LOOPS).run(module.operation)
+            widen_bool_memrefs(module)
+            passmanager.PassManager.parse(LOWER_TO_LLVM).run(module.operation)
+            add_packed_entry(module)
+        except Exception as exc:
+            raise LoweringError(f"the upstream lowering pipeline failed ({str(exc).strip().splitlines()[0]}); "
+                                f"input IR written to {dump_ir(text or '')}") from None
+
+
+def runtime_needs(module: ir.Module) -> tuple[str, ...]:
+    """The runtime libraries (`jit.BLAS`, `jit.RUNNER_UTILS`) the lowered module calls into."""
+    symbols = {ir.StringAttr(op.attributes["sym_name"]).value
+               for op in module.body.operations if "sym_name" in op.attributes}
+    needs = []
+    if symbols & BLAS_FUNCTIONS:
+        needs.append(BLAS)
+    if "memrefCopy" in symbols:
+        needs.append(RUNNER_UTILS)
+    return tuple(needs)

@@ -13,7 +13,6 @@ end the loop, so every function has exactly one `func.return`.
 from __future__ import annotations
 
 import ast
-import builtins
 import contextlib
 import math
 import os
@@ -840,13 +839,13 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
                 self.error(node, f"math.{node.attr} does not exist")
             if not hasattr(base, node.attr):
                 self.error(node, f"module '{base.__name__}' has no attribute '{node.attr}'")
-            return getattr(base, node.attr)
+            return self.program.dependencies.attribute(base, node.attr)
         if isinstance(node, ast.Name):
             if node.id in self.scope:
                 if quiet:
                     return None
                 self.error(node, f"'{node.id}' is a local number, not a function")
-            found, obj = _lookup_static(self.fn, node.id)
+            found, obj = self.program.dependencies.name(self.fn, node.id)
             if not found:
                 if quiet:
                     return None
@@ -1208,22 +1207,6 @@ _BUILTIN_HANDLERS: dict[object, Callable[[FunctionCodegen, ast.Call, list[SSAVal
 # --------------------------------------------------------------------------------------------------
 # Small AST and IR queries
 # --------------------------------------------------------------------------------------------------
-
-def _lookup_static(fn: types.FunctionType, name: str) -> tuple[bool, object]:
-    """Resolves a free name of `fn` as Python would: closure cell, module global, builtin."""
-    code = fn.__code__
-    if name in code.co_freevars and fn.__closure__ is not None:
-        cell = fn.__closure__[code.co_freevars.index(name)]
-        try:
-            return True, cell.cell_contents
-        except ValueError:
-            return False, None
-    if name in fn.__globals__:
-        return True, fn.__globals__[name]
-    if hasattr(builtins, name):
-        return True, getattr(builtins, name)
-    return False, None
-
 
 def _numpy_handler(obj: object):
     from zyg.frontend.numpy_functions import NUMPY_HANDLERS

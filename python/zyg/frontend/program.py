@@ -22,6 +22,7 @@ from xdsl.ir import Attribute
 
 from zyg.errors import SourceLoc, ZygError, ZygTypeError
 from zyg.frontend.codegen import FunctionCodegen, Restart
+from zyg.frontend.dependencies import Dependencies
 from zyg.frontend.fence import check_supported
 from zyg.frontend.source import FunctionSource, get_source
 from zyg.frontend.types import F64, I64, type_code
@@ -49,9 +50,10 @@ class _Assumptions:
 class Program:
     """The module under construction and the specialisations compiled into it."""
 
-    def __init__(self, assumptions: _Assumptions):
+    def __init__(self, assumptions: _Assumptions, dependencies: Dependencies):
         self.module = ModuleOp([])
         self.assumptions = assumptions
+        self.dependencies = dependencies
         self.functions: dict[tuple, FunctionInfo] = {}
         self.in_progress: dict[tuple, str] = {}
         self.assumption_used: set[tuple] = set()
@@ -66,6 +68,7 @@ class Program:
         if key in self.in_progress:  # recursion: its return type is not known yet
             return FunctionInfo(self.in_progress[key], tuple(arg_types), self.assumed_return_type(fn, arg_types))
         source = _parsed_source(fn, call_loc)
+        self.dependencies.source(fn)
         symbol = self._symbol_for(fn, arg_types)
         self.in_progress[key] = symbol
         op = FunctionCodegen(self, fn, source, list(arg_types), symbol).build()
@@ -116,15 +119,18 @@ def _parsed_source(fn: types.FunctionType, call_loc: SourceLoc | None) -> Functi
     return source
 
 
-def build_program(fn: types.FunctionType, arg_types: list[Attribute]) -> tuple[ModuleOp, FunctionInfo]:
-    """Compiles `fn` and its callees at `arg_types` into a fresh module.
+def build_program(fn: types.FunctionType, arg_types: list[Attribute],
+                  dependencies: Dependencies | None = None) -> tuple[ModuleOp, FunctionInfo]:
+    """Compiles `fn` and its callees at `arg_types` into a fresh module, recording what it reads from
+    the rest of the program into `dependencies` when given.
 
     Raises:
         ZygError: for any unsupported construct or type problem, at the user's file:line.
     """
     assumptions = _Assumptions()
+    dependencies = dependencies if dependencies is not None else Dependencies(fn)
     for _ in range(_MAX_ROUNDS):
-        program = Program(assumptions)
+        program = Program(assumptions, dependencies)
         try:
             info = program.compile_function(fn, arg_types)
         except Restart:

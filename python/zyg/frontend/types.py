@@ -22,6 +22,8 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Attribute
 
+from zyg.typecodes import split_array_code, type_code_of
+
 F64 = f64
 F32 = f32
 I64 = IntegerType(64)
@@ -32,6 +34,7 @@ _RANK = {I1: 0, I64: 1, F32: 2, F64: 3}
 _NAMES = {F64: "float", I64: "int", I1: "bool", F32: "float32"}
 _DTYPES = {np.dtype(np.float64): F64, np.dtype(np.float32): F32, np.dtype(np.int64): I64, np.dtype(np.bool_): I1}
 _DTYPE_NAMES = {F64: "float64", F32: "float32", I64: "int64", I1: "bool"}
+_ELEMENT_TYPES = {"f64": F64, "f32": F32, "i64": I64, "i1": I1}
 
 
 def array_type(rank: int, element: Attribute) -> TensorType:
@@ -73,22 +76,18 @@ def result_types(t: Attribute | tuple) -> list[Attribute]:
 
 def ir_type_of(value: object) -> Attribute | None:
     """The IR type a Python argument specialises to, or None if zyg cannot take it."""
-    if isinstance(value, (bool, np.bool_)):
-        return I1
-    if isinstance(value, (int, np.integer)):
-        return I64
-    if isinstance(value, (float, np.floating)):
-        return F64
-    if isinstance(value, np.ndarray):
-        return _array_type_of(value.ndim, value.dtype)
-    return None
+    code = type_code_of(value)
+    return None if code is None else type_of_code(code)
 
 
 @functools.cache
-def _array_type_of(rank: int, dtype: np.dtype) -> Attribute | None:
-    """The tensor type of an array (cached: building an xDSL type costs microseconds on every call)."""
-    element = _DTYPES.get(dtype)
-    return None if element is None else array_type(rank, element)
+def type_of_code(code: str) -> Attribute:
+    """The IR type of a type code (`a2f64` -> `tensor<?x?xf64>`); cached: building an xDSL type costs
+    microseconds on every call."""
+    array = split_array_code(code)
+    if array is None:
+        return _ELEMENT_TYPES[code]
+    return array_type(array[0], _ELEMENT_TYPES[array[1]])
 
 
 def is_float(t: Attribute) -> bool:

@@ -1,0 +1,64 @@
+"""Native code from upstream MLIR: an upstream module in the LLVM dialect -> machine code in memory.
+
+In: a module after `lower_llvm.lower_to_llvm` (with `@zyg_entry_packed`), its `EntryABI` and run-time
+checks. Out: a `NativeFunction` running the code `ExecutionEngine` compiled at LLVM -O2 for this
+host, and the engine, which can write that code as an object file for the disk cache
+(`shared_library.py`). The code is position independent so that the object links into a shared library.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Sequence
+
+from mlir import ir
+from mlir.execution_engine import ExecutionEngine
+
+from zyg.backend.bridge import context
+from zyg.backend.jit import BLAS, RUNNER_UTILS, Check, NativeFunction, runtime_libraries
+from zyg.backend.lower_llvm import OPT_LEVEL
+from zyg.entry_abi import PACKED_ENTRY, EntryABI
+from zyg.errors import LoweringError
+
+
+def compile_module(module: ir.Module, abi: EntryABI, checks: Sequence[Check]) -> tuple[NativeFunction, ExecutionEngine]:
+    """JIT-compiles `module`; returns its entry point and the engine that holds the code.
+
+    Raises:
+        LoweringError: if LLVM fails.
+    """
+    with context():
+        try:
+            engine = ExecutionEngine(module, opt_level=OPT_LEVEL, shared_libs=runtime_libraries((BLAS, RUNNER_UTILS)),
+                                     enable_pic=True)
+            # `raw_lookup(name)` finds the engine's void** wrapper `_mlir_<name>` and compiles the module.
+            entry = engine.raw_lookup(PACKED_ENTRY)
+        except Exception as exc:
+            raise LoweringError(f"JIT compilation failed ({str(exc).strip().splitlines()[0]})") from None
+    return NativeFunction(entry, (engine, module), abi, checks, engine_wrapper=True), engine
+
+
+def llvm_ir(llvm_dialect_text: str, optimise: bool = True) -> str:
+    """LLVM IR of a module in the LLVM dialect, optimised at `OPT_LEVEL`, via the wheels' command-line tools."""
+    translate = _tool("mlir-translate", "mlir")
+    result = subprocess.run([translate, "--mlir-to-llvmir"], input=llvm_dialect_text, capture_output=True,
+                            text=True, check=True)
+    if not optimise:
+        return result.stdout
+    opt = _tool("opt", "llvm")
+    return subprocess.run([opt, f"-O{OPT_LEVEL}", "-S"], input=result.stdout, capture_output=True, text=True,
+                          check=True).stdout
+
+
+def _tool(name: str, package: str) -> str:
+    module = __import__(package)
+    candidates = [os.path.join(p, "bin", name) for p in getattr(module, "__path__", [])]
+    for path in candidates:
+        if os.path.exists(path):
+            return path
+    found = shutil.which(name)
+    if found is None:
+        raise LoweringError(f"the tool '{name}' from the {package} wheel was not found")
+    return found

@@ -1,0 +1,75 @@
+"""Compiling one request from scratch: a Python function and argument types -> native code.
+
+Composition only: frontend -> entry -> autodiff -> lowering -> bridge -> upstream pipeline -> shared
+JIT (`ExecutionEngine`), whose code is also linked into a shared library for the disk cache.
+`zyg.compiler` decides when to build and keeps the result; this module loads xDSL and MLIR, so it is
+imported only to build.
+"""
+
+from __future__ import annotations
+
+import types
+from dataclasses import dataclass
+
+from zyg.backend.bridge import context, to_upstream
+from zyg.backend.engine import compile_module, llvm_ir
+from zyg.backend.jit import Check
+from zyg.backend.lower_llvm import lower_to_llvm, runtime_needs
+from zyg.backend.shared_library import link_shared_library
+from zyg.compiled import CompiledRequest
+from zyg.entry import add_entry
+from zyg.frontend.dependencies import Dependencies
+from zyg.frontend.program import build_program
+from zyg.frontend.types import result_types, type_code, type_of_code
+from zyg.passes.lower_zyg_tensors import CHECKS_ATTRIBUTE, decode_check
+from zyg.pipeline import AD_PASSES, LOWER_PASSES, run_passes
+
+
+@dataclass
+class Build:
+    """A fresh compile: the request, where its code lives and what it depends on.
+
+    Attributes:
+        compiled: the compiled request.
+        library: the code as a shared library, for the disk cache (None when not asked for or not linked).
+        needs: the runtime libraries the code calls into (`jit.BLAS`, `jit.RUNNER_UTILS`).
+        dependencies: what the compile read besides the entry function's source.
+    """
+
+    compiled: CompiledRequest
+    library: str | None
+    needs: tuple[str, ...]
+    dependencies: Dependencies
+
+
+def build_request(fn: types.FunctionType, codes: tuple[str, ...], request: str, library_dir: str | None,
+                  keep_ir: bool = False) -> Build:
+    """Compiles `request` ('primal', 'grad', 'vjp') of `fn` for arguments of type `codes`; with
+    `library_dir`, links the code into a shared library there if the compile can be cached; with
+    `keep_ir`, keeps the IR of every stage."""
+    stages: dict[str, str] = {}
+    dependencies = Dependencies(fn)
+    module, info = build_program(fn, [type_of_code(code) for code in codes], dependencies)
+    abi = add_entry(module, info, request)
+    if keep_ir:
+        stages["frontend"] = str(module)
+    run_passes(module, AD_PASSES)
+    if keep_ir:
+        stages["ad"] = str(module)
+    run_passes(module, LOWER_PASSES)
+    checks = [Check(*decode_check(text)) for text in module.attributes.pop(CHECKS_ATTRIBUTE, ())]
+    if keep_ir:
+        stages["lowered"] = str(module)
+    upstream = to_upstream(module)
+    lower_to_llvm(upstream)
+    if keep_ir:
+        with context():
+            stages["llvm"] = str(upstream)
+        stages["llvmir"] = llvm_ir(stages["llvm"])
+    native, engine = compile_module(upstream, abi, checks)
+    cache = library_dir is not None and dependencies.cacheable
+    library = link_shared_library(engine, library_dir) if cache else None
+    needs = runtime_needs(upstream)
+    return_codes = tuple(type_code(t) for t in result_types(info.return_type))
+    compiled = CompiledRequest(native, return_codes, isinstance(info.return_type, tuple), stages)
+    return Build(compiled, library, needs, dependencies)

@@ -1,0 +1,28 @@
+"""What compiling one request yields: the native entry point and the Python-level facts about it.
+
+Plain data (no xDSL), so that a disk-cache hit (`zyg.disk_cache`) rebuilds it without the compiler.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from zyg.backend.jit import NativeFunction
+
+
+@dataclass
+class CompiledRequest:
+    """A compiled request.
+
+    Attributes:
+        native: the callable entry point.
+        return_codes: the type codes (`zyg.typecodes`) of what the Python function returns, one per
+            item when `returns_tuple`.
+        returns_tuple: whether the function returns a tuple.
+        stages: the IR text of every stage, when it was asked for.
+    """
+
+    native: NativeFunction
+    return_codes: tuple[str, ...]
+    returns_tuple: bool
+    stages: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,158 @@
+"""What a compile read besides its entry function: the facts a cached compile must still match.
+
+In (while compiling): every free name the frontend resolves (`Dependencies.name`), every module
+attribute it reads (`Dependencies.attribute`) and every function it compiles from source
+(`Dependencies.source`). Out: `records`, a JSON-able list, and `still_valid(entry, records)`, which
+replays the records against the live objects: a name that now means another value, an edited callee
+or a changed default argument makes it False. No xDSL here, so a disk-cache hit can check cheaply.
+
+Each record is `[kind, owner, name, description]`. `owner` indexes the functions and modules met so
+far (0 is the entry function; each function or module a record resolves to is appended the first
+time), so a replay reaches callees, closures and `module.attr` chains exactly as the compile did.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import inspect
+import json
+import os
+import types
+
+import numpy as np
+
+_MISSING = "<undefined>"
+
+
+def lookup_name(fn: types.FunctionType, name: str) -> tuple[bool, object]:
+    """Resolves a free name of `fn` as Python would: closure cell, module global, builtin."""
+    code = fn.__code__
+    if name in code.co_freevars and fn.__closure__ is not None:
+        cell = fn.__closure__[code.co_freevars.index(name)]
+        try:
+            return True, cell.cell_contents
+        except ValueError:
+            return False, None
+    if name in fn.__globals__:
+        return True, fn.__globals__[name]
+    if hasattr(builtins, name):
+        return True, getattr(builtins, name)
+    return False, None
+
+
+def describe(obj: object) -> str | None:
+    """A stable text standing for `obj` across processes, or None if there is none (the compile is
+    then not cached). Numbers and strings by value; modules, functions and types by name (a
+    compiled function's source is recorded separately)."""
+    if obj is None or isinstance(obj, (bool, int, float, complex, str, bytes)):
+        return f"{type(obj).__name__}:{obj!r}"
+    if isinstance(obj, (tuple, list)):
+        items = [describe(item) for item in obj]
+        return None if None in items else f"{type(obj).__name__}:[{','.join(items)}]"
+    if isinstance(obj, types.ModuleType):
+        return f"module:{obj.__name__}"
+    if isinstance(obj, np.dtype):
+        return f"dtype:{obj.str}"
+    if callable(obj):  # functions, builtins, ufuncs, NumPy's dispatchers, classes
+        name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+        if not isinstance(name, str):
+            return None
+        kind = type(obj)
+        return f"{kind.__module__}.{kind.__qualname__}:{getattr(obj, '__module__', None)}.{name}"
+    return None
+
+
+def source_fingerprint(fn: types.FunctionType) -> str | None:
+    """A digest of everything of `fn` the frontend compiles: its file, position and source text, its
+    code's positions (two lambdas on one line differ there) and its default arguments. None when the
+    source cannot be read (zyg cannot compile it either)."""
+    try:
+        lines, first_line = inspect.getsourcelines(fn)
+        filename = os.path.abspath(inspect.getsourcefile(fn) or fn.__code__.co_filename)
+    except (OSError, TypeError):
+        return None
+    defaults = describe(fn.__defaults__)
+    if defaults is None:
+        return None
+    positions = list(fn.__code__.co_positions()) if hasattr(fn.__code__, "co_positions") else []
+    text = json.dumps([fn.__module__, fn.__qualname__, filename, first_line, "".join(lines), positions, defaults])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _is_owner(obj: object) -> bool:
+    return isinstance(obj, (types.FunctionType, types.ModuleType))
+
+
+class Dependencies:
+    """Records the dependencies of one compile of `entry` (see the module docstring)."""
+
+    def __init__(self, entry: types.FunctionType):
+        self.records: list[list] = []
+        self.cacheable = True  # False once something was read that has no stable description
+        self._objects: dict[int, int] = {id(entry): 0}
+        self._keep_alive: list[object] = [entry]  # ids stay unique while the objects live
+        self._seen: set[tuple] = set()
+
+    def name(self, fn: types.FunctionType, name: str) -> tuple[bool, object]:
+        """`lookup_name(fn, name)`, recorded."""
+        found, obj = lookup_name(fn, name)
+        self._record("name", fn, name, obj, found)
+        return found, obj
+
+    def attribute(self, module: types.ModuleType, name: str) -> object:
+        """`getattr(module, name)`, recorded."""
+        obj = getattr(module, name)
+        self._record("attr", module, name, obj, True)
+        return obj
+
+    def source(self, fn: types.FunctionType) -> None:
+        """Records that `fn` was compiled from its source."""
+        self._record("source", fn, "", None, True)
+
+    def _record(self, kind: str, owner: object, name: str, obj: object, found: bool) -> None:
+        index = self._objects.get(id(owner))
+        if index is None:  # reached in a way the records cannot replay
+            self.cacheable = False
+            return
+        if (kind, index, name) in self._seen:
+            return
+        self._seen.add((kind, index, name))
+        description = _description(kind, owner, obj, found)
+        if description is None:
+            self.cacheable = False
+            return
+        self.records.append([kind, index, name, description])
+        if kind != "source" and found and _is_owner(obj) and id(obj) not in self._objects:
+            self._objects[id(obj)] = len(self._keep_alive)
+            self._keep_alive.append(obj)
+
+
+def _description(kind: str, owner: object, obj: object, found: bool) -> str | None:
+    if kind == "source":
+        return source_fingerprint(owner)
+    return describe(obj) if found else _MISSING
+
+
+def still_valid(entry: types.FunctionType, records: list) -> bool:
+    """Whether every recorded name, attribute and callee source still holds for `entry`."""
+    objects: list[object] = [entry]
+    known = {id(entry)}
+    for kind, index, name, description in records:
+        if not 0 <= index < len(objects):
+            return False
+        owner = objects[index]
+        if kind == "source":
+            found, obj = True, None
+        elif kind == "name" and isinstance(owner, types.FunctionType):
+            found, obj = lookup_name(owner, name)
+        elif kind == "attr" and isinstance(owner, types.ModuleType):
+            found, obj = hasattr(owner, name), getattr(owner, name, None)
+        else:
+            return False
+        if _description(kind, owner, obj, found) != description:
+            return False
+        if kind != "source" and found and _is_owner(obj) and id(obj) not in known:
+            known.add(id(obj))
+            objects.append(obj)
+    return True

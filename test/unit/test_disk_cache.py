@@ -1,0 +1,259 @@
+"""The disk cache: hits across processes, every kind of invalidation, corruption and concurrency."""
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import types
+
+import numpy as np
+import pytest
+import zyg
+import zyg.build
+from zyg import compiler
+from zyg.disk_cache import key as cache_key
+from zyg.frontend.dependencies import Dependencies, describe
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    """An empty cache of the test's own, and a count of the compiles that were not served from it."""
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("ZYG_CACHE_DIR", str(directory))
+    builds = []
+    build_request = zyg.build.build_request
+
+    def counting(*args, **kwargs):
+        builds.append(args[0].__qualname__)
+        return build_request(*args, **kwargs)
+
+    monkeypatch.setattr(zyg.build, "build_request", counting)
+    return types.SimpleNamespace(path=directory, builds=builds)
+
+
+def fresh_gradient(f, *args):
+    """The gradient as a new process would compute it: nothing compiled in memory, only on disk."""
+    compiler._CACHE.clear()
+    return zyg.compile_grad(f)(*args)
+
+
+def write_module(tmp_path, name, source):
+    path = tmp_path / f"{name}.py"
+    path.write_text(textwrap.dedent(source))
+    sys.path.insert(0, str(tmp_path))
+    try:
+        if name in sys.modules:
+            return importlib.reload(sys.modules[name])
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(tmp_path))
+
+
+def test_second_compile_is_a_hit(cache_dir):
+    def f(x):
+        return x * x * 3.0
+
+    assert fresh_gradient(f, 2.0) == (12.0,)
+    assert fresh_gradient(f, 2.0) == (12.0,)
+    assert cache_dir.builds == ["test_second_compile_is_a_hit.<locals>.f"]
+    assert len(list(cache_dir.path.glob("*.json"))) == 1 and len(list(cache_dir.path.glob("*.so"))) == 1
+
+
+def test_each_request_and_argument_type_has_its_entry(cache_dir):
+    def f(x, n):
+        return x ** n
+
+    fresh_gradient(f, 2.0, 3)
+    fresh_gradient(f, np.float64(2.0), np.int64(3))  # the same types: a hit
+    zyg.jit(f)(2.0, 3)
+    zyg.jit(f)(2.0, 3.0)
+    assert len(cache_dir.builds) == 3
+
+
+def test_module_constant_change_invalidates(cache_dir, tmp_path):
+    module = write_module(tmp_path, "constants_case", """
+        SCALE = 2.0
+
+        def f(x):
+            return SCALE * x
+    """)
+    assert fresh_gradient(module.f, 1.0) == (2.0,)
+    module.SCALE = 5.0
+    assert fresh_gradient(module.f, 1.0) == (5.0,)
+    module.SCALE = 2.0
+    assert fresh_gradient(module.f, 1.0) == (2.0,)
+    assert len(cache_dir.builds) == 3
+
+
+def test_callee_source_change_invalidates(cache_dir, tmp_path):
+    source = """
+        def helper(x):
+            return {body}
+
+        def f(x):
+            return helper(x) + 1.0
+    """
+    module = write_module(tmp_path, "callee_case", source.format(body="x * 2.0"))
+    assert fresh_gradient(module.f, 1.0) == (2.0,)
+    module = write_module(tmp_path, "callee_case", source.format(body="x * 7.0 + 0.0"))
+    assert fresh_gradient(module.f, 1.0) == (7.0,)
+    assert len(cache_dir.builds) == 2
+
+
+def test_closure_value_change_invalidates(cache_dir):
+    def make(k):
+        return lambda x: k * x
+
+    assert fresh_gradient(make(2.0), 1.0) == (2.0,)
+    assert fresh_gradient(make(3.0), 1.0) == (3.0,)
+    assert fresh_gradient(make(3.0), 1.0) == (3.0,)
+    assert len(cache_dir.builds) == 2
+
+
+def test_global_function_rebinding_invalidates(cache_dir, tmp_path):
+    module = write_module(tmp_path, "rebinding_case", """
+        def double(x):
+            return 2.0 * x
+
+        def triple(x):
+            return 3.0 * x
+
+        helper = double
+
+        def f(x):
+            return helper(x)
+    """)
+    assert fresh_gradient(module.f, 1.0) == (2.0,)
+    module.helper = module.triple
+    assert fresh_gradient(module.f, 1.0) == (3.0,)
+
+
+def test_default_argument_change_invalidates(cache_dir, tmp_path):
+    module = write_module(tmp_path, "defaults_case", """
+        def helper(x, k=2.0):
+            return k * x
+
+        def f(x):
+            return helper(x)
+    """)
+    assert fresh_gradient(module.f, 1.0) == (2.0,)
+    module.helper.__defaults__ = (4.0,)
+    assert fresh_gradient(module.f, 1.0) == (4.0,)
+
+
+def test_compiler_change_invalidates(cache_dir, monkeypatch):
+    def f(x):
+        return x * 3.0
+
+    fresh_gradient(f, 1.0)
+    monkeypatch.setattr(cache_key, "compiler_version", lambda: "another zyg")
+    fresh_gradient(f, 1.0)
+    assert len(cache_dir.builds) == 2
+
+
+def test_values_without_a_stable_description_are_not_cached():
+    recorder = Dependencies(test_values_without_a_stable_description_are_not_cached)
+    recorder.name(test_values_without_a_stable_description_are_not_cached, "np")
+    assert recorder.cacheable
+    assert describe(np.float32) is not None and describe((1, 2.5, "ij")) == "tuple:[int:1,float:2.5,str:'ij']"
+    assert describe(object()) is None and describe(np.zeros(3)) is None
+
+
+@pytest.mark.parametrize("damage", ["truncate entry", "garbage entry", "truncate library", "delete library"])
+def test_damaged_entry_is_a_miss_and_replaced(cache_dir, damage):
+    def f(x):
+        return x * x
+
+    fresh_gradient(f, 3.0)
+    (entry,) = cache_dir.path.glob("*.json")
+    (library,) = cache_dir.path.glob("*.so")
+    if damage == "truncate entry":
+        entry.write_bytes(entry.read_bytes()[:40])
+    elif damage == "garbage entry":
+        entry.write_text(json.dumps({"library": 7}))
+    elif damage == "truncate library":
+        library.write_bytes(library.read_bytes()[:100])
+    else:
+        library.unlink()
+    assert fresh_gradient(f, 3.0) == (6.0,)
+    assert fresh_gradient(f, 3.0) == (6.0,)
+    assert len(cache_dir.builds) == 2
+
+
+def test_disabled_cache_writes_nothing(cache_dir, monkeypatch):
+    monkeypatch.setenv("ZYG_CACHE", "0")
+
+    def f(x):
+        return x * 2.0
+
+    assert fresh_gradient(f, 1.0) == (2.0,)
+    assert not cache_dir.path.exists() or not list(cache_dir.path.iterdir())
+
+
+def test_clear_cache(cache_dir):
+    def f(x):
+        return x * 2.0
+
+    fresh_gradient(f, 1.0)
+    assert zyg.clear_cache() == 2
+    assert not list(cache_dir.path.glob("*.json")) and not list(cache_dir.path.glob("*.so"))
+    assert fresh_gradient(f, 1.0) == (2.0,)
+
+
+_SCRIPT = """
+import sys
+import numpy as np
+sys.path.insert(0, {directory!r})
+import zyg
+from program import loss
+rng = np.random.default_rng(0)
+w, x = rng.normal(size=(4, 3)), rng.normal(size=(5, 4))
+grad = zyg.compile_grad(loss)(w, x)[0]
+print(round(float(grad.sum()), 10), "xdsl" in sys.modules, "mlir.ir" in sys.modules)
+"""
+
+
+def _run_script(tmp_path, cache):
+    env = {**os.environ, "ZYG_CACHE_DIR": str(cache)}
+    return subprocess.Popen([sys.executable, "-c", _SCRIPT.format(directory=str(tmp_path))], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_processes_share_the_cache_and_a_hit_needs_no_compiler(tmp_path):
+    (tmp_path / "program.py").write_text("import numpy as np\n\ndef loss(w, x):\n    return np.sum(np.tanh(x @ w))\n")
+    cache = tmp_path / "cache"
+    first, second = _run_script(tmp_path, cache), _run_script(tmp_path, cache)  # at the same time
+    outputs = [p.communicate() for p in (first, second)]
+    assert [p.returncode for p in (first, second)] == [0, 0], outputs
+    third = _run_script(tmp_path, cache)
+    out, err = third.communicate()
+    assert third.returncode == 0, err
+    value, loaded_xdsl, loaded_mlir = out.split()
+    assert value == outputs[0][0].split()[0] == outputs[1][0].split()[0]
+    assert (loaded_xdsl, loaded_mlir) == ("False", "False")
+    assert len(list(cache.glob("*.json"))) == 1
+    assert not [p for p in cache.iterdir() if p.name.startswith(".")]
+
+
+def test_without_a_linker_nothing_is_stored(cache_dir, monkeypatch):
+    from zyg.backend import shared_library
+
+    monkeypatch.setattr(shared_library, "linker", lambda: None)
+
+    def f(x):
+        return x * 2.0
+
+    assert fresh_gradient(f, 1.0) == (2.0,)
+    assert not cache_dir.path.exists() or not list(cache_dir.path.iterdir())
+
+
+@pytest.mark.parametrize("value", [1.5, 2, True, np.float32(1.0), np.int64(3), np.bool_(False), np.zeros(3),
+                                   np.zeros((2, 3), np.float32), np.zeros((1, 1, 1), np.int64), np.zeros(2, bool)])
+def test_type_codes_in_the_key_name_the_ir_types(value):
+    """The call path's type codes (no xDSL) and the compiler's IR types agree."""
+    from zyg.frontend.types import ir_type_of, type_code
+    from zyg.typecodes import type_code_of
+
+    assert type_code(ir_type_of(value)) == type_code_of(value)
