@@ -15,8 +15,9 @@ from xdsl.transforms import get_all_passes as xdsl_passes
 from zyg.passes import get_all_passes as zyg_passes
 
 AD_PASSES = ("ad-differentiate", "canonicalize", "cse", "dce")
+# `expand-elementwise-math` runs once the elementwise loop bodies exist, before cleanup merges its constants.
 LOWER_PASSES = ("ad-lower-tapes", "lower-zyg-linalg", "lower-zyg-shapes", "lower-zyg-indexing", "lower-zyg-tensors",
-                "lower-zyg", "canonicalize", "cse", "dce")
+                "lower-zyg", "expand-elementwise-math", "canonicalize", "cse", "dce")
 STAGES = ("frontend", "ad", "lowered", "llvm", "llvmir")
 
 _PRINT_AFTER = os.environ.get("ZYG_PRINT_IR_AFTER")
