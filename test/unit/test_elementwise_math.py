@@ -5,6 +5,8 @@ float64 within 2 ulp of NumPy (the polynomials are within 2 ulp of the exact res
 1), float32 within 1 ulp of NumPy's float64 result rounded to float32; special values bit for bit.
 """
 
+import re
+
 import numpy as np
 import pytest
 import zyg
@@ -95,3 +97,11 @@ def test_log_of_subnormals():
     x = np.exp2(RNG.uniform(-1074, -1022, 100_000))
     distance = ulp_distance(zyg.jit(FUNCTIONS["log"][1])(x), np.log(x))
     assert distance.max() <= 1
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "tanh"])
+def test_loop_is_vectorised(name):
+    """No libm call is left in the loop, so LLVM vectorises it for the host (at least 2 doubles)."""
+    llvm_ir = zyg.jit(FUNCTIONS[name][1]).ir("llvmir", np.ones(4))
+    assert re.search(r"<\d+ x double>", llvm_ir), f"{name}: no vector of doubles in the LLVM IR"
+    assert f"@{name}(" not in llvm_ir

@@ -12,6 +12,7 @@ preallocated buffer. A returned array owns its `malloc`ed buffer and frees it wh
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import shutil
 import subprocess
@@ -192,15 +193,25 @@ def _describe(value) -> str:
 
 
 def llvm_ir(llvm_dialect_text: str, optimise: bool = True) -> str:
-    """LLVM IR of a module in the LLVM dialect, optimised at -O3, via the wheel's command-line tools."""
+    """LLVM IR of a module in the LLVM dialect, optimised as the JIT does (`OPT_LEVEL`, for the host
+    CPU), via the wheel's command-line tools."""
     translate = _tool("mlir-translate", "mlir")
     result = subprocess.run([translate, "--mlir-to-llvmir"], input=llvm_dialect_text, capture_output=True,
                             text=True, check=True)
     if not optimise:
         return result.stdout
     opt = _tool("opt", "llvm")
-    return subprocess.run([opt, f"-O{OPT_LEVEL}", "-S"], input=result.stdout, capture_output=True, text=True,
-                          check=True).stdout
+    # The translated module names no target, and opt without one vectorises for no machine at all; the
+    # ExecutionEngine compiles for the host, so this asks for it too.
+    host = [f"-mtriple={_host_triple()}", "-mcpu=native"]
+    return subprocess.run([opt, f"-O{OPT_LEVEL}", *host, "-S"], input=result.stdout, capture_output=True,
+                          text=True, check=True).stdout
+
+
+@functools.cache
+def _host_triple() -> str:
+    return subprocess.run([_tool("llvm-config", "llvm"), "--host-target"], capture_output=True, text=True,
+                          check=True).stdout.strip()
 
 
 def _tool(name: str, package: str) -> str:
