@@ -2,8 +2,8 @@
 
 In: lowered IR (after `lower-zyg-*`). Out: the same IR where each of these ops on f64 or f32 inside a
 `linalg.generic` body is replaced by the branch-free polynomial expansion of `math_approximations`
-(f32 is computed in f64 and rounded once). Those bodies become the elementwise loops, which LLVM
-vectorises only when they call no library function; scalar code keeps its libm calls.
+in its own type. Those bodies become the elementwise loops, which LLVM vectorises only when they
+call no library function; scalar code keeps its libm calls.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import arith, math
-from xdsl.dialects.builtin import Float32Type, Float64Type, ModuleOp
+from xdsl.dialects import math
+from xdsl.dialects.builtin import ModuleOp
 from xdsl.dialects.linalg.ops import GenericOp
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
@@ -34,16 +34,11 @@ def expand_in_loop_body(op: Operation, rewriter: PatternRewriter, expansion: Exp
     `linalg.generic` body and is f64 or f32; leaves it alone otherwise."""
     if not isinstance(op.parent_op(), GenericOp):
         return
-    element = op.results[0].type
-    if not isinstance(element, Float64Type | Float32Type):
+    fmt = approx.FORMATS.get(op.results[0].type)
+    if fmt is None:
         return
-    a = approx.Approximation()
-    x = op.operands[0]
-    if isinstance(element, Float32Type):
-        x = a.emit(arith.ExtFOp(x, approx.F64))
-    result = expansion(a, x)
-    if isinstance(element, Float32Type):
-        result = a.emit(arith.TruncFOp(result, element))
+    a = approx.Approximation(fmt)
+    result = expansion(a, op.operands[0])
     for new in a.ops:
         new.location = op.location
     rewriter.replace(op, a.ops, [result])

@@ -2,7 +2,8 @@
 
 Dense sweeps of each function's range, random bit patterns (every exponent) and the special values:
 float64 within 2 ulp of NumPy (the polynomials are within 2 ulp of the exact result, NumPy within
-1), float32 within 1 ulp of NumPy's float64 result rounded to float32; special values bit for bit.
+1), float32 within 1 ulp of NumPy's float64 result rounded to float32 (NumPy's own float32 functions
+are up to 3 ulp away from it); special values bit for bit.
 """
 
 import re
@@ -99,9 +100,10 @@ def test_log_of_subnormals():
     assert distance.max() <= 1
 
 
+@pytest.mark.parametrize("dtype, element", [(np.float64, "double"), (np.float32, "float")])
 @pytest.mark.parametrize("name", ["exp", "log", "tanh"])
-def test_loop_is_vectorised(name):
-    """No libm call is left in the loop, so LLVM vectorises it for the host (at least 2 doubles)."""
-    llvm_ir = zyg.jit(FUNCTIONS[name][1]).ir("llvmir", np.ones(4))
-    assert re.search(r"<\d+ x double>", llvm_ir), f"{name}: no vector of doubles in the LLVM IR"
-    assert f"@{name}(" not in llvm_ir
+def test_loop_is_vectorised(name, dtype, element):
+    """No libm call is left in the loop, so LLVM vectorises it for the host (at least 2 lanes)."""
+    llvm_ir = zyg.jit(FUNCTIONS[name][1]).ir("llvmir", np.ones(4, dtype=dtype))
+    assert re.search(rf"<\d+ x {element}>", llvm_ir), f"{name}: no vector of {element} in the LLVM IR"
+    assert f"@{name}(" not in llvm_ir and f"@{name}f(" not in llvm_ir

@@ -62,19 +62,18 @@ func.func @log_in_loop(%x: tensor<?xf64>) -> tensor<?xf64> {
 
 // -----
 
-// f32 is computed in f64 and rounded once; tanh selects its small-|x| polynomial or expm1(2|x|)
-// and takes the sign of x.
+// f32 computes in f32 (its own coefficients, i32 bit patterns); tanh selects its small-|x|
+// polynomial or expm1(2|x|) and takes the sign of x.
 // CHECK-LABEL: func.func @tanh_f32_in_loop(
 // CHECK:         linalg.generic
 // CHECK-NEXT:    ^bb0(%[[X:.*]]: f32, %{{.*}}: f32):
-// CHECK-NEXT:      %[[WIDE:.*]] = arith.extf %[[X]] : f32 to f64
-// CHECK-NEXT:      %[[ABS:.*]] = math.absf %[[WIDE]] : f64
+// CHECK-NEXT:      %[[ABS:.*]] = math.absf %[[X]] : f32
 // CHECK-NOT:       math.tanh
-// CHECK:           %[[SMALL:.*]] = arith.constant 3.500000e-01 : f64
-// CHECK-NEXT:      %[[IS_SMALL:.*]] = arith.cmpf olt, %{{.*}}, %[[SMALL]] : f64
-// CHECK-NEXT:      %[[PICKED:.*]] = arith.select %[[IS_SMALL]], %{{.*}}, %{{.*}} : f64
-// CHECK-NEXT:      %[[SIGNED:.*]] = math.copysign %[[PICKED]], %[[WIDE]] : f64
-// CHECK-NEXT:      %[[RESULT:.*]] = arith.truncf %[[SIGNED]] : f64 to f32
+// CHECK:           arith.bitcast %{{.*}} : f32 to i32
+// CHECK:           %[[SMALL:.*]] = arith.constant 3.500000e-01 : f32
+// CHECK-NEXT:      %[[IS_SMALL:.*]] = arith.cmpf olt, %{{.*}}, %[[SMALL]] : f32
+// CHECK-NEXT:      %[[PICKED:.*]] = arith.select %[[IS_SMALL]], %{{.*}}, %{{.*}} : f32
+// CHECK-NEXT:      %[[RESULT:.*]] = math.copysign %[[PICKED]], %[[X]] : f32
 // CHECK-NEXT:      linalg.yield %[[RESULT]] : f32
 func.func @tanh_f32_in_loop(%x: tensor<?xf32>) -> tensor<?xf32> {
   %c0 = arith.constant 0 : index
