@@ -45,6 +45,12 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
 
         return LowerZygShapesPass
 
+    def expand_elementwise_math():
+        from zyg.passes.expand_elementwise_math import ExpandElementwiseMathPass
+
+        return ExpandElementwiseMathPass
+
     return {"ad-differentiate": differentiate, "ad-lower-tapes": lower_tapes, "lower-zyg": lower_zyg,
             "lower-zyg-indexing": lower_zyg_indexing, "lower-zyg-tensors": lower_zyg_tensors,
-            "lower-zyg-linalg": lower_zyg_linalg, "lower-zyg-shapes": lower_zyg_shapes}
+            "lower-zyg-linalg": lower_zyg_linalg, "lower-zyg-shapes": lower_zyg_shapes,
+            "expand-elementwise-math": expand_elementwise_math}

@@ -8,6 +8,7 @@ host, and the engine, which can write that code as an object file for the disk c
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -41,15 +42,25 @@ def compile_module(module: ir.Module, abi: EntryABI, checks: Sequence[Check]) ->
 
 
 def llvm_ir(llvm_dialect_text: str, optimise: bool = True) -> str:
-    """LLVM IR of a module in the LLVM dialect, optimised at `OPT_LEVEL`, via the wheels' command-line tools."""
+    """LLVM IR of a module in the LLVM dialect, optimised as the JIT does (`OPT_LEVEL`, for the host
+    CPU), via the wheels' command-line tools."""
     translate = _tool("mlir-translate", "mlir")
     result = subprocess.run([translate, "--mlir-to-llvmir"], input=llvm_dialect_text, capture_output=True,
                             text=True, check=True)
     if not optimise:
         return result.stdout
     opt = _tool("opt", "llvm")
-    return subprocess.run([opt, f"-O{OPT_LEVEL}", "-S"], input=result.stdout, capture_output=True, text=True,
-                          check=True).stdout
+    # The translated module names no target, and opt without one vectorises for no machine at all; the
+    # ExecutionEngine compiles for the host, so this asks for it too.
+    host = [f"-mtriple={_host_triple()}", "-mcpu=native"]
+    return subprocess.run([opt, f"-O{OPT_LEVEL}", *host, "-S"], input=result.stdout, capture_output=True,
+                          text=True, check=True).stdout
+
+
+@functools.cache
+def _host_triple() -> str:
+    return subprocess.run([_tool("llvm-config", "llvm"), "--host-target"], capture_output=True, text=True,
+                          check=True).stdout.strip()
 
 
 def _tool(name: str, package: str) -> str:
