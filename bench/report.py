@@ -1,0 +1,128 @@
+"""Reports of one suite run: `results.md` (every cell), `chart.png` (log-scale gradient times) and the
+summary table in the README between `<!-- bench:begin -->` and `<!-- bench:end -->`.
+
+In: the run dictionary `bench.__main__` writes to `latest.json`. Out: the files, and lines to print.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bench.systems import SYSTEMS
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+PEERS = tuple(s for s in SYSTEMS if s != "zyg")
+
+
+def _ms(seconds: float) -> str:
+    ms = seconds * 1e3
+    return f"{ms:.3g}" if ms < 100 else f"{ms:.0f}"
+
+
+def _cells(run: dict) -> dict[tuple[str, str], dict]:
+    return {(r["case"], r["system"]): r for r in run["results"]}
+
+
+def _measured(result: dict | None) -> bool:
+    return result is not None and "gradient_s" in result
+
+
+def fastest_peer(run: dict, case: str) -> tuple[str, float] | None:
+    """The peer (manual NumPy included) with the smallest gradient time on `case`."""
+    cells = _cells(run)
+    times = [(s, cells[(case, s)]["gradient_s"]) for s in PEERS if _measured(cells.get((case, s)))]
+    return min(times, key=lambda item: item[1]) if times else None
+
+
+def detail_table(run: dict) -> list[str]:
+    """Every cell: first gradient, primal, gradient, their ratio, peak memory and the check."""
+    lines = ["| workload | system | first gradient (s) | primal (ms) | gradient (ms) | gradient/primal | "
+             "peak memory (MiB) | check (max rel. error) | note |", "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+    cells = _cells(run)
+    for case in run["cases"]:
+        for system in SYSTEMS:
+            r = cells.get((case["name"], system))
+            if r is None:
+                continue
+            if not _measured(r):
+                lines.append(f"| {case['label']} | {system} | {r.get('skipped') or r.get('failed')} ||||||")
+                continue
+            peak = "n/a" if r["peak_mib"] is None else f"{r['peak_mib']:.1f}"
+            lines.append(f"| {case['label']} | {system} | {r['first_s']:.3f} | {_ms(r['primal_s'])} | "
+                         f"{_ms(r['gradient_s'])} | {r['gradient_s'] / r['primal_s']:.2f} | {peak} | "
+                         f"{r['error']:.1e} | {r.get('note', '')} |")
+    return lines
+
+
+def summary_table(run: dict) -> list[str]:
+    """Per case: each system's gradient time, and zyg against the fastest peer."""
+    lines = ["| workload | " + " | ".join(f"{s} (ms)" for s in SYSTEMS) +
+             " | zyg / fastest peer | zyg gradient/primal | zyg first gradient (s) |",
+             "|---|" + "---:|" * (len(SYSTEMS) + 3)]
+    cells = _cells(run)
+    for case in run["cases"]:
+        row = [case["label"]]
+        for system in SYSTEMS:
+            r = cells.get((case["name"], system))
+            row.append(_ms(r["gradient_s"]) if _measured(r) else ("skipped" if r and "skipped" in r else "failed"))
+        zyg, best = cells.get((case["name"], "zyg")), fastest_peer(run, case["name"])
+        if _measured(zyg) and best:
+            row.append(f"{zyg['gradient_s'] / best[1]:.2f} ({best[0]})")
+        else:
+            row.append("")
+        row += ([f"{zyg['gradient_s'] / zyg['primal_s']:.2f}", f"{zyg['first_s']:.2f}"] if _measured(zyg)
+                else ["", ""])
+        lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
+def _chart(run: dict, path: Path) -> str:
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return "chart skipped: matplotlib is not installed (pip install -e '.[bench]')"
+    cells, cases = _cells(run), run["cases"]
+    width = 0.8 / len(SYSTEMS)
+    figure, axes = plt.subplots(figsize=(max(8, 1.3 * len(cases)), 5))
+    for index, system in enumerate(SYSTEMS):
+        xs, ys = [], []
+        for position, case in enumerate(cases):
+            r = cells.get((case["name"], system))
+            if _measured(r):
+                xs.append(position + (index - (len(SYSTEMS) - 1) / 2) * width)
+                ys.append(r["gradient_s"] * 1e3)
+        axes.bar(xs, ys, width, label=system)
+    axes.set_yscale("log")
+    axes.set_ylabel("gradient time (ms, log scale)")
+    axes.set_xticks(range(len(cases)), [c["label"] for c in cases], rotation=30, ha="right", fontsize=8)
+    axes.set_title(f"Steady-state gradient time ({run['date']})")
+    axes.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return f"chart written to {path}"
+
+
+def _update_readme(block: str) -> str:
+    text = README.read_text()
+    pattern = re.compile(r"(<!-- bench:begin -->\n).*?(<!-- bench:end -->)", re.S)
+    if not pattern.search(text):
+        return "README not updated: it has no bench markers"
+    README.write_text(pattern.sub(lambda m: m.group(1) + block + m.group(2), text))
+    return "README table updated"
+
+
+def write_reports(run: dict, directory: Path) -> list[str]:
+    """Writes results.md and chart.png under `directory`, updates the README; returns lines to print."""
+    heading = f"Measured {run['date']} on {run['machine']}{' (quick run)' if run['quick'] else ''}."
+    summary = summary_table(run)
+    (directory / "results.md").write_text("\n".join(
+        ["# Benchmark results", "", heading, "", "## Gradient time per system", ""] + summary +
+        ["", "## Every measurement", ""] + detail_table(run)) + "\n")
+    messages = [f"tables written to {directory / 'results.md'}", _chart(run, directory / "chart.png")]
+    if not run["quick"]:
+        messages.append(_update_readme("\n".join([heading, ""] + summary) + "\n"))
+    return ["", *summary, "", *messages]

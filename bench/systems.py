@@ -1,0 +1,121 @@
+"""The systems compared, each turning a workload into two zero-argument callables.
+
+`prepare(system, case, args)` returns a `Prepared`: `primal()` and `gradient()` run the workload to
+completion (JAX results are synchronised with `block_until_ready`), and `to_numpy(result)` turns a
+gradient into NumPy arrays/floats in `WRT` order, for the check. Importing a peer happens inside
+`prepare`, so a missing one raises `MissingSystem`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from bench.workloads import Case, rebind
+
+SYSTEMS = ("zyg", "manual", "jax", "torch", "autograd")
+PEER_PACKAGES = {"zyg": "zyg", "jax": "jax", "torch": "torch", "autograd": "autograd"}
+
+
+class MissingSystem(Exception):
+    """The peer is not installed (`pip install -e .[bench]`)."""
+
+
+@dataclass
+class Prepared:
+    primal: Callable[[], object]
+    gradient: Callable[[], object]
+    to_numpy: Callable[[object], tuple]
+    note: str = ""
+
+
+def prepare(system: str, case: Case, args: tuple) -> Prepared:
+    """`case` on `system` at `args` (NumPy inputs), compiled lazily: the first call includes compilation."""
+    module = case.module
+    note = getattr(module, "NOTES", {}).get(system, "")
+    prepared = _PREPARERS[system](module, args)
+    prepared.note = note
+    return prepared
+
+
+def _import(name: str):
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        raise MissingSystem(f"{name} is not installed ({exc}); pip install -e '.[bench]'") from None
+
+
+def _zyg(module, args) -> Prepared:
+    zyg = _import("zyg")
+    primal, grad = zyg.jit(module.primal), zyg.compile_grad(module.primal)
+    return Prepared(lambda: primal(*args), lambda: grad(*args),
+                    lambda result: tuple(result[i] for i in module.WRT))
+
+
+def _manual(module, args) -> Prepared:
+    primal = getattr(module, "primal_by_hand", module.primal)
+    return Prepared(lambda: primal(*args), lambda: module.gradient_by_hand(*args), tuple)
+
+
+def _split(wrt: tuple[int, ...], args: tuple) -> Callable[[tuple], tuple]:
+    """A function from the differentiated arguments to the full argument tuple."""
+    def full(active: tuple) -> tuple:
+        values = list(args)
+        for index, value in zip(wrt, active):
+            values[index] = value
+        return tuple(values)
+    return full
+
+
+def _jax(module, args) -> Prepared:
+    jax = _import("jax")
+    jax.config.update("jax_enable_x64", True)
+    jnp, lax = importlib.import_module("jax.numpy"), importlib.import_module("jax.lax")
+    fn = module.jax_primal(jnp, lax) if hasattr(module, "jax_primal") else rebind(module.primal, np=jnp)
+    device_args = tuple(jnp.asarray(a) if isinstance(a, np.ndarray) else a for a in args)
+    static = tuple(i for i, a in enumerate(args) if isinstance(a, int))
+    primal = jax.jit(fn, static_argnums=static)
+    full = _split(module.WRT, device_args)
+    active = tuple(device_args[i] for i in module.WRT)
+    gradient = jax.jit(jax.grad(lambda act: fn(*full(act))))
+    return Prepared(lambda: primal(*device_args).block_until_ready(),
+                    lambda: jax.block_until_ready(gradient(active)),
+                    lambda result: tuple(np.asarray(r) for r in result))
+
+
+def _torch(module, args) -> Prepared:
+    torch = _import("torch")
+    torch.set_num_threads(1)
+    torch.set_default_dtype(torch.float64)
+    fn = module.torch_primal(torch) if hasattr(module, "torch_primal") else rebind(module.primal, np=torch)
+
+    def tensors(requires_grad: bool) -> tuple:
+        return tuple(torch.tensor(a, requires_grad=requires_grad and i in module.WRT)
+                     if isinstance(a, (np.ndarray, float)) else a for i, a in enumerate(args))
+
+    constants, leaves = tensors(False), tensors(True)
+
+    def primal():
+        with torch.no_grad():
+            return fn(*constants)
+
+    def gradient():
+        return torch.autograd.grad(fn(*leaves), [leaves[i] for i in module.WRT])
+
+    return Prepared(primal, gradient, lambda result: tuple(r.numpy() for r in result))
+
+
+def _autograd(module, args) -> Prepared:
+    autograd = _import("autograd")
+    anp = importlib.import_module("autograd.numpy")
+    fn = module.autograd_primal(anp) if hasattr(module, "autograd_primal") else rebind(module.primal, np=anp)
+    full = _split(module.WRT, args)
+    active = tuple(args[i] for i in module.WRT)
+    gradient = autograd.grad(lambda act: fn(*full(act)))
+    return Prepared(lambda: fn(*args), lambda: gradient(active), tuple)
+
+
+_PREPARERS = {"zyg": _zyg, "manual": _manual, "jax": _jax, "torch": _torch, "autograd": _autograd}

@@ -1,0 +1,53 @@
+"""A binary-tree-shaped recursion of depth 15 over floats: 2^16 - 1 calls; gradient w.r.t. `x`."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from bench.workloads import Case
+
+WRT = (0,)
+
+
+def cases() -> list[Case]:
+    return [Case("tree-depth15", "binary-tree recursion depth 15", "tree", {"depth": 15}, quick=True)]
+
+
+def inputs(depth: int) -> tuple:
+    return 0.3, depth
+
+
+def primal(x, depth):
+    if depth == 0:
+        return np.sin(x)
+    left = primal(0.9 * x + 0.1, depth - 1)
+    right = primal(1.1 * x - 0.2, depth - 1)
+    return np.tanh(left + 0.5 * right) + 0.1 * x
+
+
+def primal_by_hand(x, depth):
+    if depth == 0:
+        return math.sin(x)
+    left = primal_by_hand(0.9 * x + 0.1, depth - 1)
+    right = primal_by_hand(1.1 * x - 0.2, depth - 1)
+    return math.tanh(left + 0.5 * right) + 0.1 * x
+
+
+def _value_and_derivative(x, depth):
+    if depth == 0:
+        return math.sin(x), math.cos(x)
+    left, d_left = _value_and_derivative(0.9 * x + 0.1, depth - 1)
+    right, d_right = _value_and_derivative(1.1 * x - 0.2, depth - 1)
+    t = math.tanh(left + 0.5 * right)
+    return t + 0.1 * x, (1.0 - t * t) * (0.9 * d_left + 0.55 * d_right) + 0.1
+
+
+def gradient_by_hand(x, depth):
+    """The derivative carried up the recursion beside the value (plain Python floats)."""
+    return (_value_and_derivative(x, depth)[1],)
+
+
+NOTES = {"jax": "the recursion is traced: 2^16 calls unrolled into one program",
+         "manual": "plain Python recursion carrying the derivative"}
