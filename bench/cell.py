@@ -1,10 +1,12 @@
-"""One measurement in a fresh process: `python -m bench.cell CASE SYSTEM [--quick]` prints one JSON line.
+"""One measurement in a fresh process: `python -m bench.cell CASE SYSTEM [--quick | --first-only]` prints
+one JSON line.
 
 Measured here, in order: the import of the system, the time to the first gradient (preparation,
 compilation and the first call), the check of that gradient against the hand-written NumPy one, the
 steady-state primal and gradient medians, and the peak memory of one gradient call above what the
 process held before it (resident set size, read from /proc after `malloc_trim`, so it covers every
-allocator: NumPy's, XLA's, PyTorch's and compiled code's).
+allocator: NumPy's, XLA's, PyTorch's and compiled code's). `--first-only` stops after the first
+gradient (for zyg's second process, which finds the function in the disk cache).
 """
 
 from __future__ import annotations
@@ -70,7 +72,10 @@ def relative_error(got: tuple, expected: tuple) -> float:
     return worst
 
 
-def measure(case: Case, system: str, quick: bool) -> dict:
+def measure(case: Case, system: str, quick: bool, first_only: bool = False) -> dict:
+    skip = getattr(case.module, "SKIP", {}).get(system)
+    if skip:
+        raise MissingSystem(skip)
     start = time.perf_counter()
     if system in PEER_PACKAGES:
         try:
@@ -78,18 +83,25 @@ def measure(case: Case, system: str, quick: bool) -> dict:
         except ImportError:
             raise MissingSystem(f"{PEER_PACKAGES[system]} is not installed; pip install -e '.[bench]'") from None
     imported = time.perf_counter()
-    args = case.inputs()
+    args = case.inputs(system)
+    params, factor = case.reduced(system)
     begin = time.perf_counter()
     prepared = prepare(system, case, args)
     first = prepared.gradient()
     first_s = time.perf_counter() - begin
+    result = {"case": case.name, "system": system, "import_s": imported - start, "first_s": first_s}
+    if first_only:
+        return result
     error = relative_error(prepared.to_numpy(first), case.module.gradient_by_hand(*args))
     budget, most = (0.3, 5) if quick else (1.5, 21)
     primal_s = _adaptive_median(prepared.primal, budget, most)
     gradient_s = _adaptive_median(prepared.gradient, budget, most)
-    return {"case": case.name, "system": system, "import_s": imported - start, "first_s": first_s,
-            "primal_s": primal_s, "gradient_s": gradient_s, "peak_mib": _peak_memory_mib(prepared.gradient),
-            "error": error, "note": prepared.note}
+    note = prepared.note
+    if factor != 1.0:
+        sizes = ", ".join(f"{k}={v}" for k, v in params.items() if case.params.get(k) != v)
+        note = "; ".join(filter(None, [note, f"measured at {sizes}, times x{factor:g} (linear in the size)"]))
+    return {**result, "primal_s": primal_s * factor, "gradient_s": gradient_s * factor,
+            "peak_mib": _peak_memory_mib(prepared.gradient), "error": error, "note": note, "scaled": factor != 1.0}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -97,10 +109,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("case")
     parser.add_argument("system")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--first-only", action="store_true")
     options = parser.parse_args(argv)
     case = {c.name: c for c in all_cases()}[options.case]
     try:
-        result = measure(case, options.system, options.quick)
+        result = measure(case, options.system, options.quick, options.first_only)
     except MissingSystem as exc:
         result = {"case": case.name, "system": options.system, "skipped": str(exc)}
     except FileNotFoundError as exc:

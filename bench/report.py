@@ -12,7 +12,8 @@ from pathlib import Path
 from bench.systems import SYSTEMS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-PEERS = tuple(s for s in SYSTEMS if s != "zyg")
+# The AD systems a user would pick instead of zyg; the hand-written NumPy gradient is the reference.
+PEERS = ("jax", "torch", "autograd")
 
 
 def _ms(seconds: float) -> str:
@@ -29,7 +30,7 @@ def _measured(result: dict | None) -> bool:
 
 
 def fastest_peer(run: dict, case: str) -> tuple[str, float] | None:
-    """The peer (manual NumPy included) with the smallest gradient time on `case`."""
+    """The AD peer with the smallest gradient time on `case`."""
     cells = _cells(run)
     times = [(s, cells[(case, s)]["gradient_s"]) for s in PEERS if _measured(cells.get((case, s)))]
     return min(times, key=lambda item: item[1]) if times else None
@@ -58,23 +59,27 @@ def detail_table(run: dict) -> list[str]:
 def summary_table(run: dict) -> list[str]:
     """Per case: each system's gradient time, and zyg against the fastest peer."""
     lines = ["| workload | " + " | ".join(f"{s} (ms)" for s in SYSTEMS) +
-             " | zyg / fastest peer | zyg gradient/primal | zyg first gradient (s) |",
-             "|---|" + "---:|" * (len(SYSTEMS) + 3)]
+             " | zyg / fastest peer | zyg / manual | zyg gradient/primal | zyg first gradient (s): cold, cached |",
+             "|---|" + "---:|" * (len(SYSTEMS) + 4)]
     cells = _cells(run)
     for case in run["cases"]:
         row = [case["label"]]
         for system in SYSTEMS:
             r = cells.get((case["name"], system))
-            row.append(_ms(r["gradient_s"]) if _measured(r) else ("skipped" if r and "skipped" in r else "failed"))
-        zyg, best = cells.get((case["name"], "zyg")), fastest_peer(run, case["name"])
-        if _measured(zyg) and best:
-            row.append(f"{zyg['gradient_s'] / best[1]:.2f} ({best[0]})")
+            row.append(_ms(r["gradient_s"]) + ("*" if r.get("scaled") else "") if _measured(r)
+                       else ("" if r is None else "skipped" if "skipped" in r else "failed"))
+        zyg, manual = cells.get((case["name"], "zyg")), cells.get((case["name"], "manual"))
+        best = fastest_peer(run, case["name"])
+        row.append(f"{zyg['gradient_s'] / best[1]:.3g} ({best[0]})" if _measured(zyg) and best else "")
+        row.append(f"{zyg['gradient_s'] / manual['gradient_s']:.3g}" if _measured(zyg) and _measured(manual) else "")
+        if _measured(zyg):
+            cached = f", {zyg['first_cached_s']:.3f}" if "first_cached_s" in zyg else ""
+            row += [f"{zyg['gradient_s'] / zyg['primal_s']:.2f}", f"{zyg['first_s']:.2f}{cached}"]
         else:
-            row.append("")
-        row += ([f"{zyg['gradient_s'] / zyg['primal_s']:.2f}", f"{zyg['first_s']:.2f}"] if _measured(zyg)
-                else ["", ""])
+            row += ["", ""]
         lines.append("| " + " | ".join(row) + " |")
-    return lines
+    return lines + ["", "\\* measured at a smaller size and scaled by the ratio of the work (see the note in "
+                        "bench/results/results.md)."]
 
 
 def _chart(run: dict, path: Path) -> str:

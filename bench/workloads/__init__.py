@@ -10,7 +10,12 @@ A workload module defines:
   which every system's gradient is checked against;
 - optionally `jax_primal(jnp, lax)`, `torch_primal(torch)`, `autograd_primal(anp)` where that
   peer needs other code (a Python loop JAX would unroll becomes `lax.fori_loop`/`scan`; an in-place
-  update becomes a list), with `NOTES[system]` saying what changed.
+  update becomes a list), with `NOTES[system]` saying what changed;
+- optionally `primal_by_hand`, the NumPy primal a user would write by hand (else `primal`);
+- optionally `REDUCED[system] = (params, factor)`: a peer too slow for the full size (a Python loop
+  of 10^6 steps through PyTorch's or autograd's tape) runs at `params` and its times are multiplied
+  by `factor`, the ratio of the work, which is linear in the size; the table says so;
+- optionally `SKIP[system]`: why that peer is not run on this workload.
 """
 
 from __future__ import annotations
@@ -36,8 +41,17 @@ class Case:
     def module(self) -> types.ModuleType:
         return importlib.import_module(f"bench.workloads.{self.workload}")
 
-    def inputs(self) -> tuple:
-        return self.module.inputs(**self.params)
+    def inputs(self, system: str | None = None) -> tuple:
+        """The arguments, at the reduced size for `system` if the workload has one."""
+        return self.module.inputs(**self.reduced(system)[0])
+
+    def reduced(self, system: str | None) -> tuple[dict, float]:
+        """The parameters `system` runs at and the factor its times are scaled by (1: the full size)."""
+        reduced = getattr(self.module, "REDUCED", {}).get(system)
+        if reduced is None:
+            return self.params, 1.0
+        params, factor = reduced
+        return {**self.params, **params}, factor
 
 
 def all_cases() -> list[Case]:

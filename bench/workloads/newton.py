@@ -63,3 +63,4 @@ def jax_primal(jnp, lax):
 
 NOTES = {"jax": f"lax.fori_loop; the while loop is {_STEPS} masked steps (lax.while_loop has no reverse mode)",
          "manual": "vectorised Newton on masks; 1/(2 sqrt a)"}
+REDUCED = {"torch": ({"n": 1_000}, 10.0), "autograd": ({"n": 1_000}, 10.0)}

@@ -1,0 +1,51 @@
+"""Per-call overhead of compiled functions: `python -m bench.overhead`.
+
+Prints the median time of one call, in microseconds, of functions whose compiled work is negligible:
+a scalar function, a function of three small arrays, and their gradients, beside the targets (5 us
+for a scalar function, 10 us for three array arguments) and beside a plain Python call for scale.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+import zyg
+
+
+def scalar(x, y):
+    return x * y + 1.0
+
+
+def three_arrays(a, b, c):
+    return a[0] * b[0] + c[0]
+
+
+def _median_us(fn, args: tuple, calls: int = 2000, rounds: int = 15) -> float:
+    fn(*args)
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn(*args)
+        times.append((time.perf_counter() - start) / calls)
+    return statistics.median(times) * 1e6
+
+
+def main() -> None:
+    arrays = tuple(np.ones(4) for _ in range(3))
+    rows = [
+        ("Python call of the scalar function", _median_us(scalar, (2.0, 3.0)), None),
+        ("zyg.jit, two floats", _median_us(zyg.jit(scalar), (2.0, 3.0)), 5.0),
+        ("zyg.compile_grad, two floats", _median_us(zyg.compile_grad(scalar), (2.0, 3.0)), 5.0),
+        ("zyg.jit, three float64 arrays", _median_us(zyg.jit(three_arrays), arrays), 10.0),
+        ("zyg.compile_grad, three float64 arrays", _median_us(zyg.compile_grad(three_arrays), arrays), 10.0),
+    ]
+    for name, us, target in rows:
+        verdict = "" if target is None else f"  (target {target:.0f} us: {'met' if us <= target else 'missed'})"
+        print(f"{name:42} {us:6.2f} us{verdict}")
+
+
+if __name__ == "__main__":
+    main()
