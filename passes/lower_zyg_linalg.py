@@ -76,7 +76,7 @@ def lower_einsum(b: Builder, op: EinsumOp) -> list[SSAValue]:
     element = op.result.type.element_type if isinstance(op.result.type, TensorType) else op.result.type
     kept = list(dict.fromkeys(output))
     summed = [c for c in dict.fromkeys("".join(subscripts)) if c not in kept]
-    letters = _loop_order(subscripts, kept, summed)
+    letters = _loop_order(subscripts, kept, summed, output)
     position = {c: i for i, c in enumerate(letters)}
     kept_dims = [op.dims[output.index(c)] for c in kept]
     reduces = bool(summed)
@@ -101,18 +101,28 @@ def lower_einsum(b: Builder, op: EinsumOp) -> list[SSAValue]:
     return [_embed_diagonal(b, result, output, kept, list(op.dims))]
 
 
-def _loop_order(subscripts: list[str], kept: list[str], summed: list[str]) -> list[str]:
-    """The loop nest's letters, outermost first: the output's, then the summed ones; except that
-    when the output's last letter is also the last axis of every input that has it (as `k` in
-    `ij,jk->ik`), it goes innermost, so the inner loop walks memory contiguously (loops i, j, k
-    of a matmul, which LLVM vectorises)."""
+def _loop_order(subscripts: list[str], kept: list[str], summed: list[str], output: str) -> list[str]:
+    """The loop nest's letters, outermost first: the output's, then the summed ones, except for the
+    innermost loop, which gets the letter that walks memory best: the last axis of the most operands
+    (inputs and output), less the operands it strides through at another axis. Ties go to an output
+    letter, the output's last first, so the inner iterations are independent: a summed letter
+    innermost is a chain of dependent additions (`nkj,nki->ijk` summed over n was latency-bound, and
+    walked both inputs with a stride of k*j). A matmul `ij,jk->ik` runs i, j, k, which LLVM vectorises;
+    a row sum `ij->i` still walks the rows."""
     if not kept or not summed:
         return kept + summed
-    last = kept[-1]
-    holders = [s for s in subscripts if last in s]
-    if not holders or any(s[-1] != last for s in holders):
-        return kept + summed
-    return kept[:-1] + summed + [last]
+    operands = [*subscripts, output]
+
+    def score(letter: str) -> tuple[int, int, int]:
+        last = sum(s[-1] == letter for s in operands if s)
+        strided = sum(letter in s[:-1] for s in operands)
+        rank = output.rindex(letter) if letter in kept else summed.index(letter) - len(summed)
+        return last - strided, letter in kept, rank
+
+    innermost = max(kept + summed, key=score)
+    if innermost in kept:
+        return [c for c in kept if c != innermost] + summed + [innermost]
+    return kept + [c for c in summed if c != innermost] + [innermost]
 
 
 def _embed_diagonal(b: Builder, source: SSAValue, output: str, kept: list[str], dims: list[SSAValue]) -> SSAValue:

@@ -81,6 +81,12 @@ def einsum_with_spaces_and_scalar_result(a, v):
     return np.exp(np.einsum("ij, j, i -> ", a, v, v) * 0.1)
 
 
+def einsum_batch_last(ls, xc):
+    """The GMM's product of a lower triangle per component (batch axis last) with each point: its
+    pullbacks `nkj,nki->ijk` and `ijk,nki->nkj` loop with an output letter innermost."""
+    return np.sum(np.einsum("ijk,nkj->nki", ls, xc) ** 2)
+
+
 # ------------------------------------------------------------------------------------------------
 # Batched matmul and N-D dot
 # ------------------------------------------------------------------------------------------------
@@ -173,6 +179,7 @@ CASES = [
     (einsum_bilinear, lambda: (rand(3), rand(3, 4), rand(4))),
     (einsum_same_operand_twice, lambda: (rand(3, 3),)),
     (einsum_with_spaces_and_scalar_result, lambda: (rand(4, 4), rand(4))),
+    (einsum_batch_last, lambda: (rand(3, 3, 2), rand(5, 2, 3))),
     (batched_matmul, lambda: (rand(2, 3, 4), rand(2, 4, 5))),
     (batched_matmul, lambda: (rand(2, 3, 4), rand(4, 5))),
     (batched_matmul, lambda: (rand(3, 4), rand(2, 4, 5))),
@@ -223,6 +230,7 @@ def test_results_match_numpy():
     check_primal(lambda a: np.einsum("ii->i", a), (a,))
     check_primal(lambda x, y: x @ y, (rand(2, 1, 3, 4), rand(5, 4, 2)))
     check_primal(lambda t, v: np.einsum("ijk,k", t, v), (rand(2, 3, 4), rand(4)))
+    check_primal(lambda x, g: np.einsum("nkj,nki->ijk", x, g), (rand(7, 3, 4), rand(7, 3, 5)))
     check_primal(lambda a: np.linalg.det(a), (rand(5, 5),))
     assert zyg.jit(lambda a: np.linalg.det(a))(np.zeros((0, 0))) == 1.0
     assert zyg.jit(lambda a: np.linalg.det(a))(np.array([[0.0, 1.0], [1.0, 0.0]])) == -1.0

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from zyg.backend.blas import openblas_library
+from zyg.backend.heap import keep_freed_buffers
 from zyg.entry_abi import ERROR_SLOTS, PACKED_ENTRY, EntryABI, Slot
 from zyg.errors import RUNTIME_ERRORS, SourceLoc, ZygTypeError
 
@@ -76,6 +77,7 @@ class NativeFunction:
 
     def __init__(self, entry: int, owner: object, abi: EntryABI, checks: Sequence[Check] = (),
                  engine_wrapper: bool = False):
+        keep_freed_buffers()
         self.owner = owner
         self.abi, self.checks = abi, list(checks)
         self._arg_offsets = _offsets(abi.args)

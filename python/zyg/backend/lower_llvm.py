@@ -19,11 +19,14 @@ from zyg.backend.packed_entry import add_packed_entry
 from zyg.backend.widen_bool_memrefs import widen_bool_memrefs
 from zyg.errors import LoweringError
 
+# `buffer-alignment=0`: buffers are not realigned beyond malloc's 16 bytes. Realigning goes through
+# ptrtoint/inttoptr, after which LLVM no longer knows that nothing else points into a fresh buffer,
+# and stores every partial sum of a reduction into it (the GMM gradient's einsums: 3x slower).
 LOWER_TO_LOOPS = (
     "builtin.module("
     "symbol-dce,canonicalize,cse,"
     "linalg-fuse-elementwise-ops,"
-    "one-shot-bufferize{bufferize-function-boundaries allow-return-allocs-from-loops function-boundary-type-conversion=fully-dynamic-layout-map},"
+    "one-shot-bufferize{bufferize-function-boundaries buffer-alignment=0 allow-return-allocs-from-loops function-boundary-type-conversion=fully-dynamic-layout-map},"
     "buffer-deallocation-pipeline,"
     "convert-bufferization-to-memref,"
     "convert-linalg-to-loops,"

@@ -29,15 +29,13 @@ _MADV_HUGEPAGE = 14  # Linux
 # Every buffer the compiled code allocates (`memref.alloc`, lowered with the generic allocation
 # functions) comes from `malloc`, so NumPy arrays returned to Python are freed with `free`. On Linux a
 # buffer of 4 MiB or more is marked for transparent huge pages, as NumPy does for its own arrays:
-# a fresh 8 MB gradient then costs 4 page faults instead of 2048.
+# a fresh 8 MB gradient then costs 4 page faults instead of 2048. The hint is a separate function that
+# is never inlined and does not capture the pointer: inlined, its pointer arithmetic would let the
+# buffer's address escape, and LLVM could then no longer keep a reduction into that buffer in a
+# register (it stored the accumulator on every iteration of the einsum loops of the GMM gradient).
 ALLOCATOR = f"""
   llvm.func @madvise(!llvm.ptr, i64, i32) -> i32
-  llvm.func @_mlir_memref_to_llvm_alloc(%size: i64) -> !llvm.ptr {{
-    %p = llvm.call @malloc(%size) : (i64) -> !llvm.ptr
-    %threshold = llvm.mlir.constant({_HUGE_PAGE_THRESHOLD} : i64) : i64
-    %big = llvm.icmp "uge" %size, %threshold : i64
-    llvm.cond_br %big, ^hint, ^done
-  ^hint:
+  llvm.func @_zyg_hint_huge_pages(%p: !llvm.ptr {{llvm.nocapture, llvm.readnone}}, %size: i64) attributes {{no_inline}} {{
     %address = llvm.ptrtoint %p : !llvm.ptr to i64
     %page = llvm.mlir.constant(4095 : i64) : i64
     %mask = llvm.mlir.constant(-4096 : i64) : i64
@@ -49,6 +47,15 @@ ALLOCATOR = f"""
     %start_ptr = llvm.inttoptr %start : i64 to !llvm.ptr
     %advice = llvm.mlir.constant({_MADV_HUGEPAGE} : i32) : i32
     %ignored = llvm.call @madvise(%start_ptr, %length, %advice) : (!llvm.ptr, i64, i32) -> i32
+    llvm.return
+  }}
+  llvm.func @_mlir_memref_to_llvm_alloc(%size: i64) -> !llvm.ptr {{
+    %p = llvm.call @malloc(%size) : (i64) -> !llvm.ptr
+    %threshold = llvm.mlir.constant({_HUGE_PAGE_THRESHOLD} : i64) : i64
+    %big = llvm.icmp "uge" %size, %threshold : i64
+    llvm.cond_br %big, ^hint, ^done
+  ^hint:
+    llvm.call @_zyg_hint_huge_pages(%p, %size) : (!llvm.ptr, i64) -> ()
     llvm.br ^done
   ^done:
     llvm.return %p : !llvm.ptr

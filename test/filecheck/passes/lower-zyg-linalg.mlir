@@ -135,3 +135,26 @@ func.func @einsum_row_sums(%a: tensor<?x?xf64>, %m: index) -> tensor<?xf64> {
   %r = zyg.einsum %a [%m] {spec = "ij->i"} : tensor<?x?xf64> -> tensor<?xf64>
   func.return %r : tensor<?xf64>
 }
+
+// -----
+
+// A sum over `n`, which is no operand's last axis: an output letter goes innermost, so the inner
+// iterations are independent. `i` and `j` are each the last axis of one input and strided in the
+// output, `k` is strided in both inputs; the tie goes to the later output letter: loops (i, k, n, j).
+// CHECK-LABEL: func.func @einsum_summed_letter_not_innermost(
+// CHECK:         linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d2, d1, d3)>, affine_map<(d0, d1, d2, d3) -> (d2, d1, d0)>, affine_map<(d0, d1, d2, d3) -> (d0, d3, d1)>], iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
+func.func @einsum_summed_letter_not_innermost(%x: tensor<?x?x?xf64>, %g: tensor<?x?x?xf64>, %i: index, %j: index, %k: index) -> tensor<?x?x?xf64> {
+  %r = zyg.einsum %x, %g [%i, %j, %k] {spec = "nkj,nki->ijk"} : tensor<?x?x?xf64>, tensor<?x?x?xf64> -> tensor<?x?x?xf64>
+  func.return %r : tensor<?x?x?xf64>
+}
+
+// -----
+
+// A summed letter that is the last axis of both inputs stays innermost: a matrix-vector product
+// walks the rows of A.
+// CHECK-LABEL: func.func @einsum_matvec(
+// CHECK:         linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]}
+func.func @einsum_matvec(%a: tensor<?x?xf64>, %v: tensor<?xf64>, %m: index) -> tensor<?xf64> {
+  %r = zyg.einsum %a, %v [%m] {spec = "ij,j->i"} : tensor<?x?xf64>, tensor<?xf64> -> tensor<?xf64>
+  func.return %r : tensor<?xf64>
+}
