@@ -14,21 +14,25 @@ from typing import ClassVar
 
 from xdsl.dialects.builtin import (
     AnyFloat,
+    DenseArrayBase,
     FlatSymbolRefAttrConstr,
     IndexType,
     IntegerType,
     SymbolRefAttr,
     TensorType,
+    i64,
 )
 from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, SSAValue, TypeAttribute
 from xdsl.irdl import (
     AnyAttr,
     IRDLOperation,
+    ParsePropInAttrDict,
     VarConstraint,
     irdl_attr_definition,
     irdl_op_definition,
     operand_def,
     opt_operand_def,
+    opt_prop_def,
     prop_def,
     result_def,
     traits_def,
@@ -67,10 +71,52 @@ def _is_savable(t: Attribute) -> bool:
 
 
 class _RequestOp(IRDLOperation):
-    """Base of the requests that name a function to differentiate (`callee`, `arguments`)."""
+    """Base of the requests that name a function to differentiate (`callee`, `arguments`).
 
-    def _float_argument_types(self) -> list[Attribute]:
-        return [a.type for a in self.arguments if _is_float(a.type)]
+    The optional `wrt` property lists, in increasing order, the positions of the float arguments to
+    differentiate with respect to; the others are constants to the autodiff. Without it, every float
+    argument is differentiated.
+    """
+
+    wrt = opt_prop_def(DenseArrayBase)
+    irdl_options = (ParsePropInAttrDict(),)
+
+    @property
+    def wrt_indices(self) -> list[int]:
+        """The positions of the differentiated arguments."""
+        if self.wrt is None:
+            return [i for i, a in enumerate(self.arguments) if _is_float(a.type)]
+        return list(self.wrt.get_values())
+
+    def _gradient_types(self) -> list[Attribute]:
+        return [self.arguments[i].type for i in self.wrt_indices]
+
+    def _verify_gradients(self) -> None:
+        if self.wrt is not None:
+            indices = list(self.wrt.get_values())
+            if any(b <= a for a, b in zip(indices, indices[1:])):
+                raise VerifyException(f"{self.name}: wrt must be strictly increasing, got {indices}")
+            for i in indices:
+                if not 0 <= i < len(self.arguments) or not _is_float(self.arguments[i].type):
+                    raise VerifyException(f"{self.name}: wrt names argument {i}, which is not a float argument")
+        expected = self._gradient_types()
+        got = [r.type for r in self.gradients]
+        if got != expected:
+            which = "argument in wrt" if self.wrt is not None else "float argument"
+            raise VerifyException(f"{self.name}: expected one gradient per {which} ({len(expected)}), got {len(got)}")
+
+
+def _properties(callee: str, wrt: Sequence[int] | None) -> dict[str, Attribute]:
+    properties: dict[str, Attribute] = {"callee": SymbolRefAttr(callee)}
+    if wrt is not None:
+        properties["wrt"] = DenseArrayBase.from_list(i64, list(wrt))
+    return properties
+
+
+def _gradient_types(arguments: Sequence[SSAValue], wrt: Sequence[int] | None) -> list[Attribute]:
+    if wrt is None:
+        return [a.type for a in arguments if _is_float(a.type)]
+    return [arguments[i].type for i in wrt]
 
 
 @irdl_op_definition
@@ -78,10 +124,11 @@ class GradOp(_RequestOp):
     """The gradient of the scalar function `@callee` at `args`.
 
     There is one result per floating-point argument, in order; integer and boolean arguments carry
-    no gradient and get no result.
+    no gradient and get no result. With `wrt`, one result per listed argument only.
 
     ```mlir
     %dx = ad.grad @f(%x, %n) : (f64, i64) -> f64
+    %dw = ad.grad @g(%w, %x) {wrt = array<i64: 0>} : (f64, f64) -> f64
     ```
     """
 
@@ -91,26 +138,21 @@ class GradOp(_RequestOp):
     gradients = var_result_def()
     assembly_format = "$callee `(` $arguments `)` attr-dict `:` functional-type($arguments, $gradients)"
 
-    def __init__(self, callee: str, arguments: Sequence[SSAValue]):
-        floats = [a.type for a in arguments if _is_float(a.type)]
+    def __init__(self, callee: str, arguments: Sequence[SSAValue], wrt: Sequence[int] | None = None):
         super().__init__(
-            operands=[arguments], result_types=[floats], properties={"callee": SymbolRefAttr(callee)}
+            operands=[arguments], result_types=[_gradient_types(arguments, wrt)],
+            properties=_properties(callee, wrt),
         )
 
     def verify_(self) -> None:
-        expected = self._float_argument_types()
-        got = [r.type for r in self.gradients]
-        if got != expected:
-            raise VerifyException(
-                f"ad.grad: expected one gradient per float argument ({len(expected)}), got {len(got)}"
-            )
+        self._verify_gradients()
 
 
 @irdl_op_definition
 class VjpOp(_RequestOp):
     """The value of `@callee` at `args` and the vector-Jacobian product with the cotangent `seed`.
 
-    `seed` has the type of the function's result; the gradients are as for `ad.grad`.
+    `seed` has the type of the function's result; the gradients (and `wrt`) are as for `ad.grad`.
 
     ```mlir
     %y, %dx = ad.vjp @f(%x) seed %s : (f64), f64 -> f64, f64
@@ -128,12 +170,12 @@ class VjpOp(_RequestOp):
         " `->` type($value) `,` type($gradients)"
     )
 
-    def __init__(self, callee: str, arguments: Sequence[SSAValue], seed: SSAValue):
-        floats = [a.type for a in arguments if _is_float(a.type)]
+    def __init__(self, callee: str, arguments: Sequence[SSAValue], seed: SSAValue,
+                 wrt: Sequence[int] | None = None):
         super().__init__(
             operands=[arguments, seed],
-            result_types=[seed.type, floats],
-            properties={"callee": SymbolRefAttr(callee)},
+            result_types=[seed.type, _gradient_types(arguments, wrt)],
+            properties=_properties(callee, wrt),
         )
 
     def verify_(self) -> None:
@@ -143,12 +185,7 @@ class VjpOp(_RequestOp):
             raise VerifyException(
                 f"ad.vjp: the seed type {self.seed.type} differs from the value type {self.value.type}"
             )
-        expected = self._float_argument_types()
-        got = [r.type for r in self.gradients]
-        if got != expected:
-            raise VerifyException(
-                f"ad.vjp: expected one gradient per float argument ({len(expected)}), got {len(got)}"
-            )
+        self._verify_gradients()
 
 
 @irdl_op_definition

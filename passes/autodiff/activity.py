@@ -1,8 +1,9 @@
 """Activity analysis: which float values depend on the differentiated inputs.
 
-In: a `func.func` whose float arguments are differentiated. Out: the set of "varied" SSA values.
-Integers and booleans are never varied (they carry no gradient), and a value computed only from
-constants is not either, so neither emits adjoint code. Loop-carried values are solved to a fixpoint.
+In: a `func.func` and the positions of its differentiated arguments (by default every float one). Out:
+the set of "varied" SSA values. Integers and booleans are never varied (they carry no gradient), and a
+value computed only from constants and undifferentiated arguments is not either, so neither emits
+adjoint code. Loop-carried values are solved to a fixpoint.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ def _is_float(v: SSAValue) -> bool:
     return isinstance(t, AnyFloat)
 
 
-def varied_values(fn: func.FuncOp) -> set[SSAValue]:
-    """The float values of `fn` that depend on one of its float arguments."""
-    varied: set[SSAValue] = {a for a in fn.body.block.args if _is_float(a)}
+def varied_values(fn: func.FuncOp, wrt: tuple[int, ...] | None = None) -> set[SSAValue]:
+    """The float values of `fn` that depend on one of its float arguments at positions `wrt` (all of
+    them when `wrt` is None)."""
+    args = fn.body.block.args
+    seeds = args if wrt is None else [args[i] for i in wrt]
+    varied: set[SSAValue] = {a for a in seeds if _is_float(a)}
     changed = True
 
     def mark(v: SSAValue) -> None:

@@ -4,6 +4,11 @@ In: a module with `func.func`s and request ops pointing at them. Out: each reque
 the callee's forward code, a fresh tape, and the pullback (the request's own function holds both, so
 top-level values need no tape); every function called on an active value gets a split-mode pair
 `@<f>_fwd` (the primal that also saves residuals) and `@<f>_bwd` (the pullback, which pops them).
+
+Only the arguments a request names in `wrt` (by default every float one) are differentiated: the others
+are constants to activity analysis, so nothing computes or accumulates their cotangents. A call whose
+varying operands are some of the callee's float parameters only gets a pair specialised to those,
+`@<f>_wrt<i>_<j>_fwd` / `_bwd`, whose pullback returns their cotangents alone.
 """
 
 from __future__ import annotations
@@ -27,8 +32,13 @@ def _is_float_type(t) -> bool:
     return isinstance(t.element_type if isinstance(t, TensorType) else t, AnyFloat)
 
 
-def _float_param_indices(fn: func.FuncOp) -> list[int]:
-    return float_indices(fn.function_type.inputs.data)
+def _float_param_indices(fn: func.FuncOp) -> tuple[int, ...]:
+    return tuple(float_indices(fn.function_type.inputs.data))
+
+
+def _split_prefix(name: str, wrt: tuple[int, ...], floats: tuple[int, ...]) -> str:
+    """`name` when the pair differentiates every float parameter, else `name_wrt<i>_<j>`."""
+    return name if wrt == floats else f"{name}_wrt{'_'.join(map(str, wrt))}"
 
 
 class Differentiator:
@@ -37,13 +47,15 @@ class Differentiator:
     def __init__(self, module: ModuleOp):
         self.module = module
         self.functions = {op.sym_name.data: op for op in module.body.block.ops if isinstance(op, func.FuncOp)}
-        self._activity: dict[func.FuncOp, set[SSAValue]] = {}
-        self._split: dict[str, tuple[str, str, list[int]]] = {}
+        self._activity: dict[tuple[func.FuncOp, tuple[int, ...]], set[SSAValue]] = {}
+        self._split: dict[tuple[str, tuple[int, ...]], tuple[str, str, tuple[int, ...]]] = {}
 
-    def activity(self, fn: func.FuncOp) -> set[SSAValue]:
-        if fn not in self._activity:
-            self._activity[fn] = varied_values(fn)
-        return self._activity[fn]
+    def activity(self, fn: func.FuncOp, wrt: tuple[int, ...]) -> set[SSAValue]:
+        """The values of `fn` that vary with its arguments at positions `wrt`."""
+        key = (fn, wrt)
+        if key not in self._activity:
+            self._activity[key] = varied_values(fn, wrt)
+        return self._activity[key]
 
     def lookup(self, name: str, loc: SourceLoc | None) -> func.FuncOp:
         fn = self.functions.get(name)
@@ -82,7 +94,8 @@ class Differentiator:
             block.insert_op_before(clone, request)
             forward_ops.update(zip(op.walk(), clone.walk()))
         returned = body.last_op.operands[0]
-        sweep = ReverseSweep(self, primal, forward_map, forward_ops, tape.tape, tape.tape, direct_block=body)
+        wrt = tuple(request.wrt_indices)
+        sweep = ReverseSweep(self, primal, wrt, forward_map, forward_ops, tape.tape, tape.tape, direct_block=body)
         sweep.prepare_forward()
         if isinstance(request, ad.VjpOp):
             seed = request.seed
@@ -94,7 +107,7 @@ class Differentiator:
         cts: dict[SSAValue, SSAValue] = {}
         sweep.accumulate(cts, returned, seed)
         sweep.pull_block(body, block, cts, before=request)
-        gradients = self._parameter_cotangents(sweep, primal, cts, block, request)
+        gradients = self._parameter_cotangents(sweep, primal, wrt, cts, block, request)
         free = ad.TapeFreeOp(tape.tape)
         free.location = request.location
         block.insert_op_before(free, request)
@@ -105,12 +118,12 @@ class Differentiator:
             old.replace_all_uses_with(new)
         request.parent_block().erase_op(request)
 
-    def _parameter_cotangents(self, sweep: ReverseSweep, primal: func.FuncOp, cts, block: Block,
-                              before: Operation | None) -> list[SSAValue]:
+    def _parameter_cotangents(self, sweep: ReverseSweep, primal: func.FuncOp, wrt: tuple[int, ...], cts,
+                              block: Block, before: Operation | None) -> list[SSAValue]:
         sweep.insert_block, sweep.insert_before = block, before
         args = primal.body.block.args
         out = []
-        for i in _float_param_indices(primal):
+        for i in wrt:
             ct = sweep.dense(cts.get(args[i]))
             out.append(ct if ct is not None else sweep.zero_of(args[i]))
         return out
@@ -119,18 +132,21 @@ class Differentiator:
     # Split-mode pairs for calls
     # ----------------------------------------------------------------------------------------------
 
-    def split_functions(self, name: str, loc: SourceLoc | None) -> tuple[str, str, list[int]]:
-        """The `(fwd, bwd, float parameter indices)` of callee `name`, building them on first use.
+    def split_functions(self, name: str, loc: SourceLoc | None, wrt: tuple[int, ...]) -> tuple[str, str, tuple[int, ...]]:
+        """The `(fwd, bwd, wrt)` of callee `name` differentiated with respect to its float parameters at
+        positions `wrt`, building them on first use.
 
         `@<name>_fwd(args..., tape) -> results` and `@<name>_bwd(float_result_cts..., tape) -> param_cts`
-        (a function returning a tuple has several results; only its float results carry cotangents).
+        (a function returning a tuple has several results; only its float results carry cotangents),
+        with one cotangent per parameter in `wrt`.
         """
-        if name in self._split:
-            return self._split[name]
+        key = (name, wrt)
+        if key in self._split:
+            return self._split[key]
         primal = self.lookup(name, loc)
-        fwd_name, bwd_name = f"{name}_fwd", f"{name}_bwd"
-        floats = _float_param_indices(primal)
-        self._split[name] = (fwd_name, bwd_name, floats)  # before building: the callee may recurse
+        prefix = _split_prefix(name, wrt, _float_param_indices(primal))
+        fwd_name, bwd_name = f"{prefix}_fwd", f"{prefix}_bwd"
+        self._split[key] = (fwd_name, bwd_name, wrt)  # before building: the callee may recurse
 
         forward_map: dict[SSAValue, SSAValue] = {}
         fwd_region = Region()
@@ -146,7 +162,8 @@ class Differentiator:
         float_results = float_indices(outputs)
         ct_types = [outputs[i] for i in float_results]
         bwd_entry = Block(arg_types=[*ct_types, ad.TapeType()])
-        sweep = ReverseSweep(self, primal, forward_map, forward_ops, fwd_tape, bwd_entry.args[-1], direct_block=None)
+        sweep = ReverseSweep(self, primal, wrt, forward_map, forward_ops, fwd_tape, bwd_entry.args[-1],
+                             direct_block=None)
         sweep.forward_entry = fwd_entry
         sweep.prepare_forward()
         cts: dict[SSAValue, SSAValue] = {}
@@ -154,15 +171,15 @@ class Differentiator:
         for i, ct in zip(float_results, bwd_entry.args):
             sweep.accumulate(cts, body.last_op.operands[i], ct)
         sweep.pull_block(body, bwd_entry, cts)
-        gradients = self._parameter_cotangents(sweep, primal, cts, bwd_entry, None)
+        gradients = self._parameter_cotangents(sweep, primal, wrt, cts, bwd_entry, None)
         ret = func.ReturnOp(*gradients)
         bwd_entry.add_op(ret)
-        bwd = func.FuncOp(bwd_name, ([*ct_types, ad.TapeType()], [inputs[i] for i in floats]),
+        bwd = func.FuncOp(bwd_name, ([*ct_types, ad.TapeType()], [inputs[i] for i in wrt]),
                           Region(bwd_entry), visibility="private")
         bwd.location = primal.location
         for op in (fwd, bwd):
             self.module.body.block.add_op(op)
-        return self._split[name]
+        return self._split[key]
 
 
 @dataclass(frozen=True)

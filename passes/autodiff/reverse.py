@@ -149,18 +149,20 @@ class ReverseSweep:
     Args:
         driver: the pass state; gives split-mode functions for calls and the function's activity.
         primal: the function being differentiated.
+        wrt: the positions of the parameters it is differentiated with respect to.
         forward_map: primal value -> forward value, filled by cloning the body.
         forward_ops: primal op -> its clone in the forward code.
         fwd_tape / rev_tape: the tape in the forward code and in the pullback.
         direct_block: the primal block whose values the pullback may use directly (inline requests).
     """
 
-    def __init__(self, driver: Differentiator, primal: func.FuncOp, forward_map: dict[SSAValue, SSAValue],
+    def __init__(self, driver: Differentiator, primal: func.FuncOp, wrt: tuple[int, ...],
+                 forward_map: dict[SSAValue, SSAValue],
                  forward_ops: dict[Operation, Operation], fwd_tape: SSAValue, rev_tape: SSAValue,
                  direct_block: Block | None):
         self.driver = driver
         self.function = primal
-        self.varied = driver.activity(primal)
+        self.varied = driver.activity(primal, wrt)
         self.forward_map = forward_map
         self.forward_ops = forward_ops
         self.fwd_tape = fwd_tape
@@ -540,8 +542,7 @@ class ReverseSweep:
     def pull_call(self, op: func.CallOp, cts: dict[SSAValue, SSAValue]) -> None:
         """Split mode: the forward code calls `g_fwd` (which saves g's residuals on the tape) and the
         pullback calls `g_bwd`, which pops them and returns one cotangent per float parameter."""
-        callee = op.callee.root_reference.data
-        _, bwd_name, float_params = self.driver.split_functions(callee, _source_loc(op))
+        _, bwd_name, float_params = self._split_functions(op)
         carrying = [op.results[i] for i in float_indices([r.type for r in op.results])]
         out_cts = {r: self.dense(cts.pop(r, None)) for r in op.results}
         out_cts = [out_cts[r] if out_cts[r] is not None else self.zero_of(r) for r in carrying]
@@ -565,12 +566,18 @@ class ReverseSweep:
                 self.while_counts[op] = self._forward_while_count(op)
 
     def _split_forward_call(self, op: func.CallOp) -> None:
-        fwd_name, _, _ = self.driver.split_functions(op.callee.root_reference.data, _source_loc(op))
+        fwd_name, _, _ = self._split_functions(op)
         forward = self.forward_ops[op]
         split_call = func.CallOp(fwd_name, [*forward.operands, self.fwd_tape], [r.type for r in forward.results])
         split_call.location = forward.location
         forward.parent_block().insert_op_before(split_call, forward)
         self._replace_forward(op, forward, split_call)
+
+    def _split_functions(self, op: func.CallOp) -> tuple[str, str, tuple[int, ...]]:
+        """The split-mode pair of the callee of `op`, differentiated with respect to the parameters
+        whose operands vary here (a constant argument gets no cotangent in the callee either)."""
+        wrt = tuple(i for i, v in enumerate(op.operands) if v in self.varied)
+        return self.driver.split_functions(op.callee.root_reference.data, _source_loc(op), wrt)
 
     def _replace_forward(self, op: Operation, old: Operation, new: Operation) -> None:
         """Swaps the forward clone of `op` for `new`, which has the same results (and maybe more)."""

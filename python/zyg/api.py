@@ -1,23 +1,25 @@
 """The public API: gradients, pullbacks and compiled primals of plain Python functions.
 
 Conventions follow Zygote: `gradient` returns a tuple with one entry per positional argument, and
-`None` for arguments that cannot carry a gradient (int, bool).
+`None` for arguments that cannot carry a gradient (int, bool). With `argnums`, as in `jax.grad`, only
+the chosen arguments are differentiated (`zyg.argnums`).
 """
 
 from __future__ import annotations
 
 import functools
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from zyg import argnums as wrt_arguments
 from zyg.compiled import CompiledRequest
 from zyg.compiler import compile_request
 from zyg.errors import ZygError, ZygTypeError
 from zyg.frontend.source import function_location
-from zyg.typecodes import is_float_code, python_name, to_python, type_code_of
+from zyg.typecodes import python_name, to_python, type_code_of
 
 STAGES = ("frontend", "ad", "lowered", "llvm", "llvmir")  # what `ir()` shows, in pipeline order
 
@@ -73,19 +75,14 @@ def _require_float_result(f: types.FunctionType, compiled: CompiledRequest) -> N
                            function_location(f))
 
 
-def _spread(signature: tuple[str, ...], float_grads) -> tuple:
-    """One entry per argument: the gradient for floats and float arrays, None for ints and bools."""
-    grads = iter(float_grads)
-    return tuple(next(grads) if is_float_code(code) else None for code in signature)
-
-
 class _Compiled:
     """Shared behaviour of the compiled callables: per-signature compilation and IR inspection."""
 
     request = "primal"
 
-    def __init__(self, f: Callable):
+    def __init__(self, f: Callable, argnums: object = None):
         self.f = _check_function(f)
+        self.argnums = wrt_arguments.checked(self.f, argnums)
         self._last_signature: tuple[str, ...] | None = None
         # Python-level argument kinds -> (compiled, signature): a call with the same kinds as an
         # earlier one skips building and hashing IR types (microseconds per call).
@@ -97,9 +94,16 @@ class _Compiled:
         known = self._seen.get(kinds)
         if known is None:
             signature = _signature(self.f, args)
-            known = self._seen[kinds] = (compile_request(self.f, signature, self.request), signature)
+            compiled = compile_request(self.f, signature, self.request, wrt=self._wrt(signature))
+            known = self._seen[kinds] = (compiled, signature)
         self._last_signature = known[1]
         return known
+
+    def _wrt(self, signature: tuple[str, ...]) -> tuple[int, ...] | None:
+        """The arguments the request differentiates (see `zyg.argnums.wrt`); none for a primal."""
+        if self.request == "primal":
+            return None
+        return wrt_arguments.wrt(self.f, self.argnums, signature)
 
     @_user_facing
     def ir(self, stage: str = "llvmir", *example_args) -> str:
@@ -113,7 +117,7 @@ class _Compiled:
         signature = _signature(self.f, example_args) if example_args else self._last_signature
         if signature is None:
             raise ValueError("call the function once, or pass example arguments, to choose the types")
-        return compile_request(self.f, signature, self.request, keep_ir=True).stages[stage]
+        return compile_request(self.f, signature, self.request, keep_ir=True, wrt=self._wrt(signature)).stages[stage]
 
 
 class JitFunction(_Compiled):
@@ -137,20 +141,20 @@ class GradFunction(_Compiled):
     request = "grad"
 
     @_user_facing
-    def __call__(self, *args) -> tuple:
+    def __call__(self, *args):
         compiled, signature = self._compiled(args)
         _require_float_result(self.f, compiled)
-        return _spread(signature, compiled.native(*args))
+        return wrt_arguments.arrange(self.argnums, signature, compiled.native(*args))
 
 
 class _VjpFunction(_Compiled):
     request = "vjp"
 
-    def value_and_pullback(self, args: tuple, seed: float) -> tuple[float, tuple]:
+    def value_and_pullback(self, args: tuple, seed: float) -> tuple[float, Any]:
         compiled, signature = self._compiled(args)
         _require_float_result(self.f, compiled)
         value, *grads = compiled.native(*args, float(seed))
-        return value, _spread(signature, grads)
+        return value, wrt_arguments.arrange(self.argnums, signature, grads)
 
 
 def jit(f: Callable) -> JitFunction:
@@ -164,40 +168,57 @@ def jit(f: Callable) -> JitFunction:
     return JitFunction(f)
 
 
-def compile_grad(f: Callable) -> GradFunction:
+@_user_facing
+def compile_grad(f: Callable, argnums: int | Sequence[int] | None = None) -> GradFunction:
     """The gradient of scalar `f` as native code, compiled once per argument-type signature.
 
-    Returns one entry per positional argument: a float for float arguments, None for int and bool.
+    With `argnums=None`, returns one entry per positional argument: the gradient for float and
+    float-array arguments, None for int and bool. With an int (negative counts from the end), returns
+    the gradient with respect to that argument alone; with a tuple, a tuple of gradients in its order.
+    The other arguments are constants to the autodiff: their gradients are not computed at all.
+
+    Raises:
+        ZygTypeError: when `argnums` names a position twice or one `f` lacks, or (at the call) an
+            argument that is not a float or a float array.
 
     Example:
         >>> import zyg
         >>> g = zyg.compile_grad(lambda x: 5 * x + 3)
         >>> g(10.0)
         (5.0,)
+        >>> zyg.compile_grad(lambda w, x: w * x, argnums=0)(2.0, 3.0)
+        3.0
     """
-    return GradFunction(f)
+    return GradFunction(f, argnums)
 
 
 @_user_facing
-def gradient(f: Callable, *args) -> tuple:
-    """The gradient of scalar `f` at `args` (Zygote's `gradient`).
+def gradient(f: Callable, *args, argnums: int | Sequence[int] | None = None):
+    """The gradient of scalar `f` at `args` (Zygote's `gradient`); `argnums` as in `compile_grad`.
 
     Example:
         >>> import math, zyg
         >>> zyg.gradient(lambda x, y: x * y + math.sin(x), 2.0, 3.0) == (3 + math.cos(2.0), 2.0)
         True
+        >>> zyg.gradient(lambda x, y: x * y, 2.0, 3.0, argnums=(1,))
+        (2.0,)
     """
-    return _grad_function(f)(*args)
+    return _grad_function(f, _checked(f, argnums))(*args)
+
+
+def _checked(f: Callable, argnums: object) -> wrt_arguments.Request:
+    """`argnums` validated, and hashable for the caches below."""
+    return wrt_arguments.checked(_check_function(f), argnums)
 
 
 @functools.lru_cache(maxsize=256)
-def _grad_function(f: Callable) -> GradFunction:
-    return GradFunction(f)
+def _grad_function(f: Callable, argnums: wrt_arguments.Request = None) -> GradFunction:
+    return GradFunction(f, argnums)
 
 
 @functools.lru_cache(maxsize=256)
-def _vjp_function(f: Callable) -> _VjpFunction:
-    return _VjpFunction(f)
+def _vjp_function(f: Callable, argnums: wrt_arguments.Request = None) -> _VjpFunction:
+    return _VjpFunction(f, argnums)
 
 
 def derivative(f: Callable) -> Callable[[float], float]:
@@ -220,28 +241,32 @@ def derivative(f: Callable) -> Callable[[float], float]:
 
 
 class WithGradient(NamedTuple):
-    """The value of a function and its gradient."""
+    """The value of a function and its gradient (arranged as `argnums` asked, see `compile_grad`)."""
 
     val: float
-    grad: tuple
+    grad: Any
 
 
 @_user_facing
-def withgradient(f: Callable, *args) -> WithGradient:
-    """The value and the gradient of scalar `f` at `args`, from one forward and one reverse sweep.
+def withgradient(f: Callable, *args, argnums: int | Sequence[int] | None = None) -> WithGradient:
+    """The value and the gradient of scalar `f` at `args`, from one forward and one reverse sweep;
+    `argnums` as in `compile_grad`.
 
     Example:
         >>> import zyg
         >>> zyg.withgradient(lambda x: 5 * x + 3, 10.0)
         WithGradient(val=53.0, grad=(5.0,))
+        >>> zyg.withgradient(lambda w, x: w * x, 2.0, 3.0, argnums=0)
+        WithGradient(val=6.0, grad=3.0)
     """
-    value, grads = _vjp_function(f).value_and_pullback(args, 1.0)
+    value, grads = _vjp_function(f, _checked(f, argnums)).value_and_pullback(args, 1.0)
     return WithGradient(value, grads)
 
 
 @_user_facing
-def pullback(f: Callable, *args) -> tuple[float, Callable[[float], tuple]]:
-    """The value of `f` at `args` and its pullback `back(ct) -> gradients scaled by ct`.
+def pullback(f: Callable, *args, argnums: int | Sequence[int] | None = None) -> tuple[float, Callable[[float], Any]]:
+    """The value of `f` at `args` and its pullback `back(ct) -> gradients scaled by ct`, arranged as
+    `argnums` asks (see `compile_grad`).
 
     `back` may be called any number of times; each call runs the compiled forward and reverse sweeps.
 
@@ -251,11 +276,11 @@ def pullback(f: Callable, *args) -> tuple[float, Callable[[float], tuple]]:
         >>> y, back(2.0)
         (53.0, (10.0,))
     """
-    vjp = _vjp_function(f)
+    vjp = _vjp_function(f, _checked(f, argnums))
     value, _ = vjp.value_and_pullback(args, 1.0)
 
     @_user_facing
-    def back(ct: float) -> tuple:
+    def back(ct: float):
         return vjp.value_and_pullback(args, ct)[1]
 
     return value, back

@@ -43,14 +43,14 @@ class Build:
 
 
 def build_request(fn: types.FunctionType, codes: tuple[str, ...], request: str, library_dir: str | None,
-                  keep_ir: bool = False) -> Build:
-    """Compiles `request` ('primal', 'grad', 'vjp') of `fn` for arguments of type `codes`; with
-    `library_dir`, links the code into a shared library there if the compile can be cached; with
-    `keep_ir`, keeps the IR of every stage."""
+                  keep_ir: bool = False, wrt: tuple[int, ...] | None = None) -> Build:
+    """Compiles `request` ('primal', 'grad', 'vjp') of `fn` for arguments of type `codes`, differentiated
+    with respect to the arguments at `wrt` (None: every float one); with `library_dir`, links the code
+    into a shared library there if the compile can be cached; with `keep_ir`, keeps the IR of every stage."""
     stages: dict[str, str] = {}
     dependencies = Dependencies(fn)
     module, info = build_program(fn, [type_of_code(code) for code in codes], dependencies)
-    abi = add_entry(module, info, request)
+    abi = add_entry(module, info, request, wrt)
     if keep_ir:
         stages["frontend"] = str(module)
     run_passes(module, AD_PASSES)

@@ -16,27 +16,29 @@ _CACHE: dict[tuple, CompiledRequest] = {}
 
 
 def compile_request(fn: types.FunctionType, codes: tuple[str, ...], request: str,
-                    keep_ir: bool = False) -> CompiledRequest:
+                    keep_ir: bool = False, wrt: tuple[int, ...] | None = None) -> CompiledRequest:
     """Compiles (or fetches) `request` ('primal', 'grad', 'vjp') of `fn` for arguments of type `codes`
-    (see `zyg.typecodes`); with `keep_ir`, compiles afresh if needed to keep the IR of every stage."""
-    memory_key = (fn, request, codes)
+    (see `zyg.typecodes`); with `keep_ir`, compiles afresh if needed to keep the IR of every stage.
+    A 'grad' or 'vjp' differentiates with respect to the arguments at positions `wrt` (increasing,
+    floats only), or every float argument when `wrt` is None."""
+    memory_key = (fn, request, codes, wrt)
     cached = _CACHE.get(memory_key)
     if cached is not None and (cached.stages or not keep_ir):
         return cached
     directory = disk_cache.cache_directory()
-    key = None if directory is None else disk_cache.request_key(fn, request, codes)
+    key = None if directory is None else disk_cache.request_key(fn, request, codes, wrt)
     compiled = None if key is None or keep_ir else disk_cache.load(directory, key, fn)
     if compiled is None:
-        compiled = _build(fn, codes, request, keep_ir, directory, key)
+        compiled = _build(fn, codes, request, wrt, keep_ir, directory, key)
     _CACHE[memory_key] = compiled
     return compiled
 
 
-def _build(fn: types.FunctionType, codes: tuple[str, ...], request: str, keep_ir: bool,
-           directory: str | None, key: str | None) -> CompiledRequest:
+def _build(fn: types.FunctionType, codes: tuple[str, ...], request: str, wrt: tuple[int, ...] | None,
+           keep_ir: bool, directory: str | None, key: str | None) -> CompiledRequest:
     from zyg.build import build_request
 
-    build = build_request(fn, codes, request, directory if key is not None else None, keep_ir)
+    build = build_request(fn, codes, request, directory if key is not None else None, keep_ir, wrt)
     if build.library is not None:
         disk_cache.store(directory, key, build)
     return build.compiled

@@ -1,8 +1,8 @@
 """The public entry function of a compiled module: what the JIT calls.
 
 In: the program's module, its entry function's `FunctionInfo`, and what is asked of it: `primal`
-(the value), `grad` (one gradient per float argument) or `vjp` (value and gradients for a given
-output cotangent). Out: `@zyg_entry` added to the module, and its `EntryABI`.
+(the value), `grad` (one gradient per differentiated argument: those at `wrt`, or every float one) or
+`vjp` (value and those gradients for a given output cotangent). Out: `@zyg_entry` added to the module, and its `EntryABI`.
 
 `@zyg_entry` takes `f64`/`i64` scalars (bools travel as i64) and arrays as tensors (memref
 descriptors after bufferization). It returns an error status and four payload integers, then the
@@ -52,9 +52,10 @@ def _emit(block: Block, op: Operation) -> SSAValue | None:
     return op.results[0] if op.results else None
 
 
-def add_entry(module: ModuleOp, info: FunctionInfo, request: str) -> EntryABI:
-    """Appends `@zyg_body` (the request) and `@zyg_entry` (its guarded caller); returns the ABI."""
-    body_types = _add_body(module, info, request)
+def add_entry(module: ModuleOp, info: FunctionInfo, request: str, wrt: tuple[int, ...] | None = None) -> EntryABI:
+    """Appends `@zyg_body` (the request, differentiated with respect to the arguments at `wrt`, or
+    every float one when None) and `@zyg_entry` (its guarded caller); returns the ABI."""
+    body_types = _add_body(module, info, request, wrt)
     abi_args = [_abi(t) for t in info.arg_types]
     if request == "vjp":
         abi_args.append(info.return_type)
@@ -83,7 +84,7 @@ def add_entry(module: ModuleOp, info: FunctionInfo, request: str) -> EntryABI:
     return EntryABI(tuple(_slot(t) for t in abi_args), tuple(_slot(o.type) for o in outputs))
 
 
-def _add_body(module: ModuleOp, info: FunctionInfo, request: str) -> list[Attribute]:
+def _add_body(module: ModuleOp, info: FunctionInfo, request: str, wrt: tuple[int, ...] | None) -> list[Attribute]:
     """`@zyg_body`: the request itself, in a function of its own so `setjmp` stays outside it."""
     arg_types = list(info.arg_types) + ([info.return_type] if request == "vjp" else [])
     block = Block(arg_types=arg_types)
@@ -91,9 +92,9 @@ def _add_body(module: ModuleOp, info: FunctionInfo, request: str) -> list[Attrib
     if request == "primal":
         op = func.CallOp(info.symbol, args, result_types(info.return_type))
     elif request == "grad":
-        op = ad.GradOp(info.symbol, args)
+        op = ad.GradOp(info.symbol, args, wrt)
     else:
-        op = ad.VjpOp(info.symbol, args, block.args[-1])
+        op = ad.VjpOp(info.symbol, args, block.args[-1], wrt)
     block.add_op(op)
     block.add_op(func.ReturnOp(*op.results))
     types = [r.type for r in op.results]

@@ -72,6 +72,23 @@ def test_each_request_and_argument_type_has_its_entry(cache_dir):
     assert len(cache_dir.builds) == 3
 
 
+def test_each_choice_of_argnums_has_its_entry(cache_dir):
+    def f(w, x, n):
+        return w * x * n
+
+    def fresh(argnums):
+        compiler._CACHE.clear()
+        return zyg.compile_grad(f, argnums=argnums)(2.0, 3.0, 4)
+
+    assert (fresh(0), fresh(1), fresh(None)) == (12.0, 8.0, (12.0, 8.0, None))
+    assert len(cache_dir.builds) == 3 and len(list(cache_dir.path.glob("*.json"))) == 3
+    # Served from disk, each from its own entry; (0, 1) names every float argument: argnums=None's code.
+    assert (fresh(1), fresh(0), fresh((1, 0)), fresh((0, 1))) == (8.0, 12.0, (8.0, 12.0), (12.0, 8.0))
+    assert len(cache_dir.builds) == 3
+    keys = {cache_key.request_key(f, "grad", ("f64", "f64", "i64"), wrt) for wrt in (None, (0,), (1,))}
+    assert len(keys) == 3
+
+
 def test_module_constant_change_invalidates(cache_dir, tmp_path):
     module = write_module(tmp_path, "constants_case", """
         SCALE = 2.0

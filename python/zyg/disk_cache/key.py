@@ -1,7 +1,7 @@
-"""What identifies a compile on disk: the request, the argument types, the entry function's source,
-the compiler and the host.
+"""What identifies a compile on disk: the request (and which arguments it differentiates), the argument
+types, the entry function's source, the compiler and the host.
 
-In: a function, what is asked of it and its argument type codes. Out: `request_key`, a hex digest,
+In: a function, what is asked of it, the differentiated arguments and its argument type codes. Out: `request_key`, a hex digest,
 or None when the function's source cannot be read. Everything else the compile read (callees,
 closures, module constants) is not in the key but recorded and checked on load
 (`zyg.frontend.dependencies`).
@@ -27,12 +27,15 @@ _DISTRIBUTIONS = (("xdsl", "xdsl"), ("mlir", "xtc_mlir_python_bindings"), ("llvm
                   ("numpy", "numpy"), ("scipy_openblas64", "scipy_openblas64"))
 
 
-def request_key(fn: types.FunctionType, request: str, codes: tuple[str, ...]) -> str | None:
-    """The key of `request` of `fn` at argument types `codes`, or None if `fn` has no readable source."""
+def request_key(fn: types.FunctionType, request: str, codes: tuple[str, ...],
+                wrt: tuple[int, ...] | None = None) -> str | None:
+    """The key of `request` of `fn` at argument types `codes`, differentiated with respect to the
+    arguments at `wrt` (None: every float one), or None if `fn` has no readable source."""
     fingerprint = source_fingerprint(fn)
     if fingerprint is None:
         return None
-    text = json.dumps([FORMAT, compiler_version(), host(), request, list(codes), fingerprint])
+    wrt_data = None if wrt is None else list(wrt)
+    text = json.dumps([FORMAT, compiler_version(), host(), request, wrt_data, list(codes), fingerprint])
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -138,3 +138,47 @@ func.func @vjp_int_seed(%x: f64, %s: i64) -> f64 {
   %y, %dx = ad.vjp @f(%x) seed %s : (f64), i64 -> i64, f64
   func.return %dx : f64
 }
+
+// -----
+
+// CHECK: ad.grad: wrt must be strictly increasing, got [1, 0]
+func.func @f(%w: f64, %x: f64) -> f64 {
+  func.return %w : f64
+}
+func.func @grad_wrt_order(%w: f64, %x: f64) -> (f64, f64) {
+  %dx, %dw = ad.grad @f(%w, %x) {wrt = array<i64: 1, 0>} : (f64, f64) -> (f64, f64)
+  func.return %dx, %dw : f64, f64
+}
+
+// -----
+
+// CHECK: ad.grad: wrt names argument 1, which is not a float argument
+func.func @f(%x: f64, %n: i64) -> f64 {
+  func.return %x : f64
+}
+func.func @grad_wrt_int(%x: f64, %n: i64) -> f64 {
+  %dn = ad.grad @f(%x, %n) {wrt = array<i64: 1>} : (f64, i64) -> f64
+  func.return %dn : f64
+}
+
+// -----
+
+// CHECK: ad.grad: wrt names argument 2, which is not a float argument
+func.func @f(%w: f64, %x: f64) -> f64 {
+  func.return %w : f64
+}
+func.func @grad_wrt_out_of_range(%w: f64, %x: f64) -> f64 {
+  %d = ad.grad @f(%w, %x) {wrt = array<i64: 2>} : (f64, f64) -> f64
+  func.return %d : f64
+}
+
+// -----
+
+// CHECK: ad.vjp: expected one gradient per argument in wrt (1), got 2
+func.func @f(%w: f64, %x: f64) -> f64 {
+  func.return %w : f64
+}
+func.func @vjp_wrt_gradient_count(%w: f64, %x: f64, %s: f64) -> f64 {
+  %y, %dw, %dx = ad.vjp @f(%w, %x) seed %s {wrt = array<i64: 0>} : (f64, f64), f64 -> f64, f64, f64
+  func.return %dw : f64
+}

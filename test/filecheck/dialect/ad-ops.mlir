@@ -13,6 +13,19 @@ func.func @requests(%x: f64, %n: i64, %s: f64) -> f64 {
   func.return %dx : f64
 }
 
+func.func @g(%w: f64, %x: tensor<?xf64>) -> f64 {
+  func.return %w : f64
+}
+
+// CHECK-LABEL: func.func @requests_wrt
+func.func @requests_wrt(%w: f64, %x: tensor<?xf64>, %s: f64) -> tensor<?xf64> {
+  // CHECK: %{{.*}} = ad.grad @g(%{{.*}}, %{{.*}}) {wrt = array<i64: 1>} : (f64, tensor<?xf64>) -> tensor<?xf64>
+  %dx = ad.grad @g(%w, %x) {wrt = array<i64: 1>} : (f64, tensor<?xf64>) -> tensor<?xf64>
+  // CHECK: ad.vjp @g(%{{.*}}, %{{.*}}) seed %{{.*}} {wrt = array<i64: 0>} : (f64, tensor<?xf64>), f64 -> f64, f64
+  %y, %vw = ad.vjp @g(%w, %x) seed %s {wrt = array<i64: 0>} : (f64, tensor<?xf64>), f64 -> f64, f64
+  func.return %dx : tensor<?xf64>
+}
+
 // CHECK-LABEL: func.func @cotangents
 func.func @cotangents(%a: f64, %b: f32) -> f64 {
   // CHECK: %[[Z:.*]] = ad.zero : f64
