@@ -50,9 +50,8 @@ def _import(name: str):
 
 def _zyg(module, args) -> Prepared:
     zyg = _import("zyg")
-    primal, grad = zyg.jit(module.primal), zyg.compile_grad(module.primal)
-    return Prepared(lambda: primal(*args), lambda: grad(*args),
-                    lambda result: tuple(result[i] for i in module.WRT))
+    primal, grad = zyg.jit(module.primal), zyg.compile_grad(module.primal, argnums=module.WRT)
+    return Prepared(lambda: primal(*args), lambda: grad(*args), tuple)
 
 
 def _manual(module, args) -> Prepared:

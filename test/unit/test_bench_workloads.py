@@ -31,8 +31,8 @@ def _lstm_args(rng, layers=2, b=3, c=6):
 ], ids=lambda value: getattr(value, "__name__", "").rsplit(".", 1)[-1])
 def test_zyg_gradient_matches_the_hand_written_one(module, make_args):
     args = make_args(np.random.default_rng(0))
-    got = zyg.compile_grad(module.primal)(*args)
-    assert relative_error(tuple(got[i] for i in module.WRT), module.gradient_by_hand(*args)) < 1e-9
+    got = zyg.compile_grad(module.primal, argnums=module.WRT)(*args)
+    assert relative_error(got, module.gradient_by_hand(*args)) < 1e-9
     assert zyg.jit(module.primal)(*args) == pytest.approx(module.primal(*args), rel=1e-12)
 
 
