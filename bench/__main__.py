@@ -106,13 +106,14 @@ def main(argv: list[str] | None = None) -> None:
             results.append(result)
             print(f"[{len(results)}/{total} {time.perf_counter() - started:5.0f} s] {case.label} / {system}: "
                   f"{_describe(result)}", flush=True)
-    RESULTS.mkdir(exist_ok=True)
+    directory = RESULTS / "quick" if options.quick else RESULTS  # a quick pass never replaces a full run
+    directory.mkdir(parents=True, exist_ok=True)
     run = {"machine": machine(), "quick": options.quick, "date": time.strftime("%Y-%m-%d"),
            "cases": [{"name": c.name, "label": c.label} for c in cases], "results": results}
-    if options.update and (RESULTS / "latest.json").exists():
-        run = _merged(json.loads((RESULTS / "latest.json").read_text()), run)
-    (RESULTS / "latest.json").write_text(json.dumps(run, indent=1) + "\n")
-    for line in write_reports(run, RESULTS):
+    if options.update and (directory / "latest.json").exists():
+        run = _merged(json.loads((directory / "latest.json").read_text()), run)
+    (directory / "latest.json").write_text(json.dumps(run, indent=1) + "\n")
+    for line in write_reports(run, directory):
         print(line)
 
 
