@@ -244,6 +244,51 @@ class AddOp(IRDLOperation):
             raise VerifyException(f"ad.add: cotangents must be floats or float tensors, got {self.result.type}")
 
 
+class _StrongZeroOp(IRDLOperation):
+    """Base of the products of a cotangent with a local derivative: zero wherever the cotangent is
+    zero, even where the derivative is infinite or NaN (a "strong zero"). A zero cotangent means no
+    gradient reaches the value on this run, so it must contribute nothing, not `0 * inf = nan`.
+    Elementwise on tensors."""
+
+    T: ClassVar = VarConstraint("T", AnyAttr())
+    cotangent = operand_def(T)
+    factor = operand_def(T)
+    result = result_def(T)
+    traits = traits_def(Pure())
+    assembly_format = "$cotangent `,` $factor attr-dict `:` type($result)"
+
+    def __init__(self, cotangent: SSAValue, factor: SSAValue):
+        super().__init__(operands=[cotangent, factor], result_types=[cotangent.type])
+
+    def verify_(self) -> None:
+        if not _is_float(self.result.type):
+            raise VerifyException(f"{self.name}: cotangents must be floats or float tensors, got {self.result.type}")
+
+
+@irdl_op_definition
+class MulOp(_StrongZeroOp):
+    """`cotangent * factor`, and 0 where `cotangent == 0`.
+
+    ```mlir
+    %dx = ad.mul %ct, %cos : f64
+    ```
+    """
+
+    name = "ad.mul"
+
+
+@irdl_op_definition
+class DivOp(_StrongZeroOp):
+    """`cotangent / factor`, and 0 where `cotangent == 0` (also where `factor == 0`).
+
+    ```mlir
+    %da = ad.div %ct, %b : tensor<?xf64>
+    ```
+    """
+
+    name = "ad.div"
+
+
 @irdl_op_definition
 class TapeNewOp(IRDLOperation):
     """Creates an empty tape for one gradient evaluation.
@@ -322,4 +367,4 @@ class PopOp(IRDLOperation):
             raise VerifyException(f"ad.pop: cannot pop a value of type {self.value.type}")
 
 
-AD = Dialect("ad", [GradOp, VjpOp, ZeroOp, AddOp, TapeNewOp, TapeFreeOp, PushOp, PopOp], [TapeType])
+AD = Dialect("ad", [GradOp, VjpOp, ZeroOp, AddOp, MulOp, DivOp, TapeNewOp, TapeFreeOp, PushOp, PopOp], [TapeType])

@@ -1,4 +1,4 @@
-"""`lower-zyg`: `zyg` ops and `ad.zero`/`ad.add` -> `arith`/`math`, after autodiff.
+"""`lower-zyg`: `zyg` ops and `ad.zero`/`ad.add`/`ad.mul`/`ad.div` -> `arith`/`math`, after autodiff.
 
 In: IR that may contain the Python-semantics ops of the `zyg` dialect and cotangent helpers.
 Out: the same computation in upstream `arith` and `math`, ready for the upstream lowering.
@@ -70,6 +70,18 @@ class LowerAdd(RewritePattern):
     def match_and_rewrite(self, op: ad.AddOp, rewriter: PatternRewriter, /):
         """Lowers `ad.add` on scalars to `arith.addf`."""
         rewriter.replace(op, arith.AddfOp(op.lhs, op.rhs))
+
+
+class LowerStrongZero(RewritePattern):
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: ad.MulOp | ad.DivOp, rewriter: PatternRewriter, /):
+        """Lowers scalar `ad.mul` / `ad.div` to the `arith` product or quotient, selected away where
+        the cotangent is zero (the select keeps the zero cotangent itself)."""
+        emit = _Emitter(rewriter, op)
+        combine = arith.DivfOp if isinstance(op, ad.DivOp) else arith.MulfOp
+        value = emit(combine(op.cotangent, op.factor))
+        is_zero = emit(arith.CmpfOp(op.cotangent, emit.const(0.0, op.result.type), "oeq"))
+        rewriter.replace(op, arith.SelectOp(is_zero, op.cotangent, value))
 
 
 def _sign_fix(emit: _Emitter, remainder: SSAValue, divisor: SSAValue, is_float: bool) -> SSAValue:
@@ -168,5 +180,5 @@ class LowerZygPass(ModulePass):
     name = "lower-zyg"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        patterns = [LowerZero(), LowerAdd(), LowerFloorDiv(), LowerMod(), LowerPow(), LowerHypot()]
+        patterns = [LowerZero(), LowerAdd(), LowerStrongZero(), LowerFloorDiv(), LowerMod(), LowerPow(), LowerHypot()]
         PatternRewriteWalker(GreedyRewritePatternApplier(patterns), apply_recursively=False).rewrite_module(op)

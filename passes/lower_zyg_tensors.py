@@ -1,7 +1,7 @@
 """`lower-zyg-tensors`: array ops -> `linalg`/`tensor`/`scf`, after autodiff.
 
 In: IR with tensor-valued `arith`/`math`/`zyg` elementwise ops, the NumPy-level ops of
-`zyg.dialects.zyg_arrays`, tensor `ad.zero`/`ad.add`, and `zyg.check`. Out: elementwise ops become
+`zyg.dialects.zyg_arrays`, tensor `ad.zero`/`ad.add`/`ad.mul`/`ad.div`, and `zyg.check`. Out: elementwise ops become
 one `linalg.generic` each (upstream fuses chains of them into one loop nest), reductions and
 transposes become `linalg.generic`s too, matrix products become BLAS calls (`lower_matmul_blas`,
 reading transposed operands through their strides), broadcasts pick a copy-free path at run time when the shapes
@@ -435,6 +435,8 @@ class LowerZygTensorsPass(ModulePass):
                 new = arith.AddfOp(inner.lhs, inner.rhs)
                 results = lower_elementwise(b, new)
                 new.drop_all_references()
+            elif isinstance(inner, (ad.MulOp, ad.DivOp)) and isinstance(inner.result.type, TensorType):
+                results = lower_elementwise(b, inner)  # its scalar body op is lowered by lower-zyg
             elif isinstance(inner, ad.ZeroOp) and inner.like is not None:
                 results = lower_zero(b, inner)
             elif type(inner) in _LOWERINGS:

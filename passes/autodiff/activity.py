@@ -1,45 +1,73 @@
-"""Activity analysis: which float values depend on the differentiated inputs.
+"""Activity analysis: which float values carry a gradient from the inputs to the result.
 
 In: a `func.func` and the positions of its differentiated arguments (by default every float one). Out:
-the set of "varied" SSA values. Integers and booleans are never varied (they carry no gradient), and a
-value computed only from constants and undifferentiated arguments is not either, so neither emits
-adjoint code. Loop-carried values are solved to a fixpoint.
+the set of active SSA values, those that are both
+
+- varied: they depend on a differentiated argument (found forwards from the arguments), and
+- useful: they reach a float result of the function (found backwards from its `func.return`).
+
+Integers and booleans are never active (they carry no gradient): a value that reaches the result only
+through a comparison, `int()` or `floor` is not useful. An inactive value emits no adjoint code, so a
+value that cannot reach the result contributes nothing to the gradient, not `0 * inf`. Loop-carried
+values are solved to a fixpoint in both directions.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from xdsl.dialects import func, scf
 from xdsl.dialects.builtin import AnyFloat, TensorType
 from xdsl.ir import Operation, SSAValue
 
+Mark = Callable[[SSAValue], None]
 
-def _is_float(v: SSAValue) -> bool:
+
+def is_float(v: SSAValue) -> bool:
+    """Whether `v` can carry a cotangent: a float or a float array."""
     t = v.type.element_type if isinstance(v.type, TensorType) else v.type
     return isinstance(t, AnyFloat)
 
 
-def varied_values(fn: func.FuncOp, wrt: tuple[int, ...] | None = None) -> set[SSAValue]:
-    """The float values of `fn` that depend on one of its float arguments at positions `wrt` (all of
-    them when `wrt` is None)."""
-    args = fn.body.block.args
-    seeds = args if wrt is None else [args[i] for i in wrt]
-    varied: set[SSAValue] = {a for a in seeds if _is_float(a)}
+def active_values(fn: func.FuncOp, wrt: tuple[int, ...] | None = None) -> set[SSAValue]:
+    """The values of `fn` that depend on its float arguments at positions `wrt` (all of them when
+    `wrt` is None) and reach one of its float results."""
+    return varied_values(fn, wrt) & useful_values(fn)
+
+
+def _fixpoint(ops: list[Operation], propagate: Callable[[Operation, set[SSAValue], Mark], None],
+              seeds) -> set[SSAValue]:
+    found: set[SSAValue] = {v for v in seeds if is_float(v)}
     changed = True
 
     def mark(v: SSAValue) -> None:
         nonlocal changed
-        if v not in varied and _is_float(v):
-            varied.add(v)
+        if v not in found and is_float(v):
+            found.add(v)
             changed = True
 
     while changed:
         changed = False
-        for op in fn.body.walk():
-            _propagate(op, varied, mark)
-    return varied
+        for op in ops:
+            propagate(op, found, mark)
+    return found
 
 
-def _propagate(op: Operation, varied: set[SSAValue], mark) -> None:
+def varied_values(fn: func.FuncOp, wrt: tuple[int, ...] | None = None) -> set[SSAValue]:
+    """The float values of `fn` that depend on one of its float arguments at positions `wrt`."""
+    args = fn.body.block.args
+    seeds = args if wrt is None else [args[i] for i in wrt]
+    return _fixpoint(list(fn.body.walk()), _propagate_forward, seeds)
+
+
+def useful_values(fn: func.FuncOp) -> set[SSAValue]:
+    """The float values of `fn` that one of its float results depends on through float operations."""
+    returned = fn.body.block.last_op.operands
+    # Backwards: visiting ops in reverse order settles straight-line code in one pass.
+    return _fixpoint(list(fn.body.walk(reverse=True)), _propagate_backward, returned)
+
+
+def _propagate_forward(op: Operation, varied: set[SSAValue], mark: Mark) -> None:
     if isinstance(op, scf.YieldOp):
         parent = op.parent_op()
         for index, v in enumerate(op.operands):
@@ -74,3 +102,44 @@ def _propagate(op: Operation, varied: set[SSAValue], mark) -> None:
     if any(v in varied for v in op.operands):
         for r in op.results:
             mark(r)
+
+
+def _propagate_backward(op: Operation, useful: set[SSAValue], mark: Mark) -> None:
+    """A value is useful where an op uses it to compute a useful value: a yield's operand feeds the
+    results and loop arguments of its slot, a loop's initial value its first iteration (or its result
+    when the loop runs no iteration)."""
+    if isinstance(op, scf.YieldOp):
+        parent = op.parent_op()
+        for index, v in enumerate(op.operands):
+            if isinstance(parent, scf.IfOp):
+                slot = [parent.results[index]]
+            elif isinstance(parent, scf.ForOp):
+                slot = [parent.results[index], parent.body.block.args[index + 1]]
+            elif isinstance(parent, scf.WhileOp):
+                slot = [parent.before_region.block.args[index]]
+            else:
+                slot = list(parent.results)
+            if any(s in useful for s in slot):
+                mark(v)
+        return
+    if isinstance(op, scf.ConditionOp):
+        loop = op.parent_op()
+        for index, v in enumerate(op.args):
+            if loop.after_region.block.args[index] in useful or loop.results[index] in useful:
+                mark(v)
+        return
+    if isinstance(op, scf.ForOp):
+        for index, v in enumerate(op.iter_args):
+            if op.body.block.args[index + 1] in useful or op.results[index] in useful:
+                mark(v)
+        return
+    if isinstance(op, scf.WhileOp):
+        for index, v in enumerate(op.arguments):
+            if op.before_region.block.args[index] in useful:
+                mark(v)
+        return
+    if isinstance(op, scf.IfOp):
+        return
+    if any(r in useful for r in op.results):
+        for v in op.operands:
+            mark(v)

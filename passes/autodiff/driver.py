@@ -24,7 +24,7 @@ from xdsl.passes import ModulePass
 from zyg.dialects import ad
 from zyg.errors import NoDerivativeError, SourceLoc, ZygTypeError
 from zyg.frontend.types import python_type_name
-from zyg.passes.autodiff.activity import varied_values
+from zyg.passes.autodiff.activity import active_values
 from zyg.passes.autodiff.reverse import ReverseSweep, _source_loc, float_indices
 
 
@@ -51,10 +51,10 @@ class Differentiator:
         self._split: dict[tuple[str, tuple[int, ...]], tuple[str, str, tuple[int, ...]]] = {}
 
     def activity(self, fn: func.FuncOp, wrt: tuple[int, ...]) -> set[SSAValue]:
-        """The values of `fn` that vary with its arguments at positions `wrt`."""
+        """The values of `fn` that vary with its arguments at positions `wrt` and reach its results."""
         key = (fn, wrt)
         if key not in self._activity:
-            self._activity[key] = varied_values(fn, wrt)
+            self._activity[key] = active_values(fn, wrt)
         return self._activity[key]
 
     def lookup(self, name: str, loc: SourceLoc | None) -> func.FuncOp:

@@ -16,6 +16,7 @@ block starts, so the tape stays last-in first-out across nested regions, loops a
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -208,6 +209,19 @@ class ReverseSweep:
     def dims_of(self, v: SSAValue) -> list[SSAValue]:
         """The dimensions of a tensor available in the pullback, as `index` values."""
         return [self.emit(tensor.DimOp(v, self.const(axis, IndexType()))) for axis in range(len(v.type.get_shape()))]
+
+    def scale(self, ct: SSAValue, factor: SSAValue, *, divide: bool = False) -> SSAValue:
+        """`ct * factor` (or `ct / factor`) with a strong zero (`ad.mul` / `ad.div`): where the
+        cotangent is zero the result is zero, even where the local derivative is infinite or NaN.
+
+        Every rule multiplies through here, so a value whose cotangent is zero on this run (the other
+        side of an `np.where`, a branch or loop iteration whose result was not used) contributes
+        nothing, not `0 * inf = nan` (JAX's "NaN through where" trap). A plain `arith` op is enough
+        where the cotangent is a nonzero constant or the factor a finite one.
+        """
+        if _nonzero_constant(ct) or (not divide and _finite_constant(factor)):
+            return self.emit(arith.DivfOp(ct, factor) if divide else arith.MulfOp(ct, factor))
+        return self.emit(ad.DivOp(ct, factor) if divide else ad.MulOp(ct, factor))
 
     def zero(self, t: Attribute) -> SSAValue:
         return self.emit(ad.ZeroOp(t))
@@ -484,9 +498,9 @@ class ReverseSweep:
     def pull_for(self, op: scf.ForOp, cts: dict[SSAValue, SSAValue]) -> None:
         """Reverse of `scf.for`: an `scf.for` over the trip count running the body's pullback."""
         body = op.body.block
-        carried = [i for i, arg in enumerate(body.args[1:]) if arg in self.varied]
-        trip_count = self.residual(self._forward_trip_count(op), op.parent_block())
         yields = body.last_op.operands
+        carried = self._active_slots(list(body.args[1:]), yields)
+        trip_count = self.residual(self._forward_trip_count(op), op.parent_block())
         self._pull_loop(op, body, cts, carried, trip_count,
                         results=list(op.results), yields=yields, args=list(body.args[1:]),
                         inits=list(op.iter_args))
@@ -499,10 +513,17 @@ class ReverseSweep:
             raise NoDerivativeError(
                 "cannot differentiate an scf.while whose condition region changes the loop values",
                 _source_loc(op))
-        carried = [i for i, arg in enumerate(after.args) if arg in self.varied]
+        carried = self._active_slots(list(after.args), after.last_op.operands)
         trip_count = self.residual(self.while_counts[op], op.parent_block())
         self._pull_loop(op, after, cts, carried, trip_count, results=list(op.results),
                         yields=after.last_op.operands, args=list(after.args), inits=list(op.arguments))
+
+    def _active_slots(self, args: list[SSAValue], yields) -> list[int]:
+        """The loop-carried slots a cotangent flows through: those whose body argument or yielded value
+        is active (a result that reaches the output makes its yield active, even where the body's
+        argument does not)."""
+        return [i for i, (arg, yielded) in enumerate(zip(args, yields))
+                if arg in self.varied or yielded in self.varied]
 
     def _pull_loop(self, op, body: Block, cts, carried: list[int], trip_count: SSAValue, *, results,
                    yields, args, inits) -> None:
@@ -664,6 +685,16 @@ class ReverseSweep:
 def float_indices(types) -> list[int]:
     """The positions of the types that carry cotangents: floats and float arrays."""
     return [i for i, t in enumerate(types) if isinstance(_element(t), AnyFloat)]
+
+
+def _nonzero_constant(v: SSAValue) -> bool:
+    value = _constant_value(v)
+    return value is not None and value != 0
+
+
+def _finite_constant(v: SSAValue) -> bool:
+    value = _constant_value(v)
+    return value is not None and math.isfinite(value)
 
 
 def _constant_value(v: SSAValue) -> int | float | None:

@@ -1,5 +1,5 @@
 """Pullback rules for `arith` (and `ad.add`). Integer and boolean ops never reach here: they are
-inactive by type."""
+inactive by type. Products with primal values go through `ctx.scale` (a zero cotangent stays zero)."""
 
 from __future__ import annotations
 
@@ -24,18 +24,18 @@ def pullback_mulf(ctx, op: arith.MulfOp, cts):
     (ct,) = cts
     a, b = ctx.active(op.lhs), ctx.active(op.rhs)
     return [
-        ctx.emit(arith.MulfOp(ct, ctx.primal(op.rhs))) if a else None,
-        ctx.emit(arith.MulfOp(ct, ctx.primal(op.lhs))) if b else None,
+        ctx.scale(ct, ctx.primal(op.rhs)) if a else None,
+        ctx.scale(ct, ctx.primal(op.lhs)) if b else None,
     ]
 
 
 def pullback_divf(ctx, op: arith.DivfOp, cts):
-    """z = a / b  =>  a_ct = z_ct / b, b_ct = -a_ct * z"""
+    """z = a / b  =>  a_ct = z_ct / b, b_ct = -a_ct * z (a zero z_ct gives zeros, also where b = 0)"""
     (ct,) = cts
-    a_ct = ctx.emit(arith.DivfOp(ct, ctx.primal(op.rhs)))
+    a_ct = ctx.scale(ct, ctx.primal(op.rhs), divide=True)
     b_ct = None
     if ctx.active(op.rhs):
-        b_ct = ctx.emit(arith.NegfOp(ctx.emit(arith.MulfOp(a_ct, ctx.primal(op.result)))))
+        b_ct = ctx.emit(arith.NegfOp(ctx.scale(a_ct, ctx.primal(op.result))))
     return [a_ct, b_ct]
 
 

@@ -1,4 +1,8 @@
-"""Pullback rules for the `math` dialect; x is the operand, z the result, ct the output cotangent."""
+"""Pullback rules for the `math` dialect; x is the operand, z the result, ct the output cotangent.
+
+Every product of a cotangent with a local derivative goes through `ctx.scale`, so a zero cotangent
+stays zero where the derivative is infinite (sqrt, log, asin at the ends of their domains).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ def _unary(derivative):
 
     def rule(ctx, op, cts):
         (ct,) = cts
-        return [ctx.emit(arith.MulfOp(ct, derivative(ctx, op)))]
+        return [ctx.scale(ct, derivative(ctx, op))]
 
     rule.__doc__ = derivative.__doc__
     return rule
@@ -126,12 +130,17 @@ def d_absf(ctx, op):
 
 
 def pullback_atan2(ctx, op: m.Atan2Op, cts):
-    """z = atan2(y, x)  =>  y_ct = z_ct * x / (x^2 + y^2), x_ct = -z_ct * y / (x^2 + y^2)"""
+    """z = atan2(y, x)  =>  y_ct = z_ct * x / (x^2 + y^2), x_ct = -z_ct * y / (x^2 + y^2);
+    0 at the origin, where atan2 has no derivative (the minimum-norm choice, as |x|' = 0 would be)"""
     (ct,) = cts
     y, x = ctx.primal(op.lhs), ctx.primal(op.rhs)
     r2 = ctx.emit(arith.AddfOp(ctx.emit(arith.MulfOp(x, x)), ctx.emit(arith.MulfOp(y, y))))
-    scale = ctx.emit(arith.DivfOp(ct, r2))
-    return [ctx.emit(arith.MulfOp(scale, x)), ctx.emit(arith.NegfOp(ctx.emit(arith.MulfOp(scale, y))))]
+    at_origin = ctx.emit(arith.CmpfOp(r2, ctx.const(0.0, r2), "oeq"))
+    safe_r2 = ctx.emit(arith.SelectOp(at_origin, ctx.const(1.0, r2), r2))
+    zero = ctx.const(0.0, r2)
+    d_y = ctx.emit(arith.SelectOp(at_origin, zero, ctx.emit(arith.DivfOp(x, safe_r2))))
+    d_x = ctx.emit(arith.SelectOp(at_origin, zero, ctx.emit(arith.NegfOp(ctx.emit(arith.DivfOp(y, safe_r2))))))
+    return [ctx.scale(ct, d_y), ctx.scale(ct, d_x)]
 
 
 def pullback_piecewise_constant(ctx, op, cts):

@@ -9,31 +9,50 @@ from zyg.frontend.types import I64, element_type
 
 
 def pullback_pow(ctx, op: zyg.PowOp, cts):
-    """z = a ** b  =>  a_ct = z_ct * b * a ** (b - 1);  b_ct = z_ct * z * log(a) (float b only;
-    0 where a == 0, the limit the gradient takes along a -> 0+ when b > 0)"""
+    """z = a ** b  =>  a_ct = z_ct * b * a ** (b - 1) (0 where b == 0: a ** 0 is constant, also at
+    a == 0);  b_ct = z_ct * z * log(a) (float b only; 0 where a == 0, the limit the gradient takes
+    along a -> 0+ when b > 0)"""
     (ct,) = cts
     a, b = ctx.primal(op.base), ctx.primal(op.exponent)
     if element_type(b.type) == I64:
         one = ctx.const(1, b)
         a_pow = ctx.emit(zyg.PowOp(a, ctx.emit(arith.SubiOp(b, one))))
         b_float = ctx.emit(arith.SIToFPOp(b, a.type))  # a tensor exponent has the base's shape
-        return [ctx.emit(arith.MulfOp(ct, ctx.emit(arith.MulfOp(b_float, a_pow)))), None]
-    a_pow = ctx.emit(zyg.PowOp(a, ctx.emit(arith.SubfOp(b, ctx.const(1.0, b)))))
-    a_ct = ctx.emit(arith.MulfOp(ct, ctx.emit(arith.MulfOp(b, a_pow)))) if ctx.active(op.base) else None
+        return [ctx.scale(ct, _unless_zero_exponent(ctx, b_float, a_pow)), None]
+    a_ct = None
+    if ctx.active(op.base):
+        a_pow = ctx.emit(zyg.PowOp(a, ctx.emit(arith.SubfOp(b, ctx.const(1.0, b)))))
+        a_ct = ctx.scale(ct, _unless_zero_exponent(ctx, b, a_pow))
     b_ct = None
     if ctx.active(op.exponent):
         zero = ctx.const(0.0, a)
         is_zero = ctx.emit(arith.CmpfOp(a, zero, "oeq"))
         log_a = ctx.emit(m.LogOp(ctx.emit(arith.SelectOp(is_zero, ctx.const(1.0, a), a))))
-        b_ct = ctx.emit(arith.MulfOp(ct, ctx.emit(arith.MulfOp(ctx.primal(op.result), log_a))))
+        b_ct = ctx.scale(ct, ctx.emit(arith.MulfOp(ctx.primal(op.result), log_a)))
     return [a_ct, b_ct]
 
 
+def _unless_zero_exponent(ctx, b, a_pow):
+    """`b * a_pow`, or 0 where `b == 0` (there `a_pow = a ** -1` is infinite at `a == 0`)."""
+    zero = ctx.const(0.0, b)
+    is_zero = ctx.emit(arith.CmpfOp(b, zero, "oeq"))
+    return ctx.emit(arith.SelectOp(is_zero, zero, ctx.emit(arith.MulfOp(b, a_pow))))
+
+
 def pullback_hypot(ctx, op: zyg.HypotOp, cts):
-    """z = hypot(a, b)  =>  a_ct = z_ct * a / z, b_ct = z_ct * b / z"""
+    """z = hypot(a, b)  =>  a_ct = z_ct * a / z, b_ct = z_ct * b / z; 0 at a = b = 0, where hypot
+    has no derivative (the minimum-norm subgradient, as JAX's |x|' would be 0 there)"""
     (ct,) = cts
-    scale = ctx.emit(arith.DivfOp(ct, ctx.primal(op.result)))
-    return [ctx.emit(arith.MulfOp(scale, ctx.primal(op.lhs))), ctx.emit(arith.MulfOp(scale, ctx.primal(op.rhs)))]
+    z = ctx.primal(op.result)
+    at_origin = ctx.emit(arith.CmpfOp(z, ctx.const(0.0, z), "oeq"))
+    safe_z = ctx.emit(arith.SelectOp(at_origin, ctx.const(1.0, z), z))
+    zero = ctx.const(0.0, z)
+
+    def partial(v):
+        return ctx.emit(arith.SelectOp(at_origin, zero, ctx.emit(arith.DivfOp(ctx.primal(v), safe_z))))
+
+    return [ctx.scale(ct, partial(op.lhs)) if ctx.active(op.lhs) else None,
+            ctx.scale(ct, partial(op.rhs)) if ctx.active(op.rhs) else None]
 
 
 def pullback_floordiv(ctx, op: zyg.FloorDivOp, cts):
@@ -45,7 +64,7 @@ def pullback_mod(ctx, op: zyg.ModOp, cts):
     """z = a % b = a - floor(a / b) * b  =>  a_ct = z_ct, b_ct = -z_ct * floor(a / b)"""
     (ct,) = cts
     quotient = ctx.emit(zyg.FloorDivOp(ctx.primal(op.lhs), ctx.primal(op.rhs)))
-    return [ct, ctx.emit(arith.NegfOp(ctx.emit(arith.MulfOp(ct, quotient))))]
+    return [ct, ctx.emit(arith.NegfOp(ctx.scale(ct, quotient)))]
 
 
 ZYG_RULES = {

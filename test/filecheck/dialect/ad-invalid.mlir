@@ -121,6 +121,22 @@ func.func @add_int(%a: i64, %b: i64) -> i64 {
 
 // -----
 
+// CHECK: ad.mul: cotangents must be floats or float tensors, got i64
+func.func @mul_int(%a: i64, %b: i64) -> i64 {
+  %s = ad.mul %a, %b : i64
+  func.return %s : i64
+}
+
+// -----
+
+// CHECK: ad.div: cotangents must be floats or float tensors, got tensor<?xi64>
+func.func @div_int_tensor(%a: tensor<?xi64>, %b: tensor<?xi64>) -> tensor<?xi64> {
+  %s = ad.div %a, %b : tensor<?xi64>
+  func.return %s : tensor<?xi64>
+}
+
+// -----
+
 // CHECK: ad.add: cotangents must be floats or float tensors, got tensor<?xi64>
 func.func @add_int_tensor(%a: tensor<?xi64>, %b: tensor<?xi64>) -> tensor<?xi64> {
   %s = ad.add %a, %b : tensor<?xi64>

@@ -34,7 +34,20 @@ func.func @cotangents(%a: f64, %b: f32) -> f64 {
   %s = ad.add %a, %z : f64
   // CHECK: ad.add %{{.*}}, %{{.*}} : f32
   %t = ad.add %b, %b : f32
-  func.return %s : f64
+  // CHECK: ad.mul %{{.*}}, %{{.*}} : f64
+  %m = ad.mul %s, %a : f64
+  // CHECK: ad.div %{{.*}}, %{{.*}} : f32
+  %d = ad.div %t, %b : f32
+  func.return %m : f64
+}
+
+// CHECK-LABEL: func.func @strong_zero_tensors
+func.func @strong_zero_tensors(%ct: tensor<?xf64>, %x: tensor<?xf64>) -> tensor<?xf64> {
+  // CHECK: ad.mul %{{.*}}, %{{.*}} : tensor<?xf64>
+  %m = ad.mul %ct, %x : tensor<?xf64>
+  // CHECK: ad.div %{{.*}}, %{{.*}} : tensor<?xf64>
+  %d = ad.div %m, %x : tensor<?xf64>
+  func.return %d : tensor<?xf64>
 }
 
 // CHECK-LABEL: func.func @tape

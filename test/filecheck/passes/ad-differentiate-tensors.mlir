@@ -16,8 +16,8 @@ func.func @f(%x: tensor<?xf64>) -> f64 {
 // CHECK:         zyg.reduce %[[SQ]] {kind = "sum", axes = array<i64: 0>, keepdims = false} : tensor<?xf64> -> f64
 // CHECK:         %[[ONE:.*]] = arith.constant 1.000000e+00 : f64
 // CHECK:         %[[CT:.*]] = zyg.expand %[[ONE]][%[[N]]] {axes = array<i64: 0>, keepdims = false} : f64 -> tensor<?xf64>
-// CHECK:         %[[A:.*]] = arith.mulf %[[CT]], %[[X]] : tensor<?xf64>
-// CHECK:         %[[B:.*]] = arith.mulf %[[CT]], %[[X]] : tensor<?xf64>
+// CHECK:         %[[A:.*]] = ad.mul %[[CT]], %[[X]] : tensor<?xf64>
+// CHECK:         %[[B:.*]] = ad.mul %[[CT]], %[[X]] : tensor<?xf64>
 // CHECK:         %[[DX:.*]] = ad.add %[[A]], %[[B]] : tensor<?xf64>
 // CHECK:         func.return %[[DX]] : tensor<?xf64>
 func.func @sum_of_squares(%x: tensor<?xf64>) -> tensor<?xf64> {
@@ -86,9 +86,9 @@ func.func @f(%v: tensor<?xf64>, %w: tensor<?xf64>) -> f64 {
 // CHECK-NEXT:      %[[LAST:.*]] = arith.subi %[[N]], %[[ONE]] : index
 // CHECK-NEXT:      %[[IR:.*]] = arith.subi %[[LAST]], %[[R]] : index
 // CHECK-NEXT:      %[[BR:.*]] = tensor.extract %[[W]][%[[IR]]] : tensor<?xf64>
-// CHECK-NEXT:      %[[DA:.*]] = arith.mulf %[[CT]], %[[BR]] : f64
+// CHECK-NEXT:      %[[DA:.*]] = ad.mul %[[CT]], %[[BR]] : f64
 // CHECK-NEXT:      %[[AR:.*]] = tensor.extract %[[V]][%[[IR]]] : tensor<?xf64>
-// CHECK-NEXT:      %[[DB:.*]] = arith.mulf %[[CT]], %[[AR]] : f64
+// CHECK-NEXT:      %[[DB:.*]] = ad.mul %[[CT]], %[[AR]] : f64
 // CHECK-NEXT:      %[[OLDV:.*]] = tensor.extract %[[AV]][%[[IR]]] : tensor<?xf64>
 // CHECK-NEXT:      %[[NEWV:.*]] = arith.addf %[[OLDV]], %[[DA]] : f64
 // CHECK-NEXT:      %[[AV2:.*]] = tensor.insert %[[NEWV]] into %[[AV]][%[[IR]]] : tensor<?xf64>

@@ -20,7 +20,7 @@ func.func @f(%w: f64, %x: f64) -> f64 {
 // CHECK-NOT:     arith.mulf %{{.*}}, %[[W]]
 // CHECK:         %[[COS:.*]] = math.cos %[[P]] : f64
 // CHECK:         %[[CT:[^ ,)]+]] = arith.mulf %[[ONE]], %[[COS]] : f64
-// CHECK-NEXT:    %[[DW:.*]] = arith.mulf %[[CT]], %[[X]] : f64
+// CHECK-NEXT:    %[[DW:.*]] = ad.mul %[[CT]], %[[X]] : f64
 // CHECK-NEXT:    ad.tape_free
 // CHECK-NEXT:    func.return %[[DW]] : f64
 func.func @grad_wrt_first(%w: f64, %x: f64) -> f64 {
@@ -42,7 +42,7 @@ func.func @f(%w: f64, %x: f64, %b: f64) -> f64 {
 // CHECK-SAME:      %[[W:[^:]+]]: f64, %[[X:[^:]+]]: f64, %[[B:[^:]+]]: f64, %[[S:[^:]+]]: f64) -> (f64, f64)
 // CHECK:         %[[Y:.*]] = arith.addf
 // CHECK-NOT:     ad.add
-// CHECK:         %[[DX:.*]] = arith.mulf %[[S]], %[[W]] : f64
+// CHECK:         %[[DX:.*]] = ad.mul %[[S]], %[[W]] : f64
 // CHECK-NEXT:    ad.tape_free
 // CHECK-NEXT:    func.return %[[Y]], %[[DX]] : f64, f64
 func.func @vjp_wrt_second(%w: f64, %x: f64, %b: f64, %s: f64) -> (f64, f64) {
@@ -77,8 +77,8 @@ func.func @g(%w: f64, %x: f64) -> f64 {
 // CHECK-SAME:      %[[CT:[^:]+]]: f64, %{{[^:]+}}: !ad.tape) -> f64
 // CHECK:         %[[X:.*]] = ad.pop
 // CHECK:         %[[E:.*]] = ad.pop
-// CHECK:         %[[T:.*]] = arith.mulf %[[CT]], %[[X]] : f64
-// CHECK-NEXT:    %[[DW:.*]] = arith.mulf %[[T]], %[[E]] : f64
+// CHECK:         %[[T:.*]] = ad.mul %[[CT]], %[[X]] : f64
+// CHECK-NEXT:    %[[DW:.*]] = ad.mul %[[T]], %[[E]] : f64
 // CHECK-NEXT:    func.return %[[DW]] : f64
 // CHECK-NOT:   @h_bwd
 func.func @call_wrt_first(%w: f64, %x: f64) -> f64 {

@@ -18,8 +18,8 @@ func.func @f(%x: f64, %y: f64) -> f64 {
 // CHECK:         %[[ONE:.*]] = arith.constant 1.000000e+00 : f64
 // CHECK:         %[[COS:.*]] = math.cos %[[P]] : f64
 // CHECK:         %[[CT:[^ ,)]+]] = arith.mulf %[[ONE]], %[[COS]] : f64
-// CHECK:         %[[DX:.*]] = arith.mulf %[[CT]], %[[Y]] : f64
-// CHECK:         %[[DY:.*]] = arith.mulf %[[CT]], %[[X]] : f64
+// CHECK:         %[[DX:.*]] = ad.mul %[[CT]], %[[Y]] : f64
+// CHECK:         %[[DY:.*]] = ad.mul %[[CT]], %[[X]] : f64
 // CHECK:         ad.tape_free %[[T]] : !ad.tape
 // CHECK:         func.return %[[DX]], %[[DY]] : f64, f64
 
@@ -68,7 +68,7 @@ func.func @f(%x: f64) -> f64 {
 // CHECK:         %[[DX:.*]] = scf.if %[[C]] -> (f64) {
 // CHECK-NEXT:      %[[SP:.*]] = ad.pop %[[T]] : f64
 // CHECK-NEXT:      math.cos %[[SP]] : f64
-// CHECK:           %[[P:.*]] = arith.mulf %{{.*}}, %[[SP]] : f64
+// CHECK:           %[[P:.*]] = ad.mul %{{.*}}, %[[SP]] : f64
 // CHECK-NEXT:      scf.yield %[[P]] : f64
 // CHECK-NEXT:    } else {
 // CHECK-NEXT:      %[[NEG:.*]] = arith.negf %[[ONE]] : f64
@@ -82,7 +82,7 @@ func.func @f(%x: f64) -> f64 {
 // OPT-SAME:      %[[X:[^:]+]]: f64) -> f64
 // OPT:         %[[E:.*]] = ad.pop
 // OPT-NEXT:    math.cos %[[E]] : f64
-// OPT:         arith.mulf %{{.*}}, %[[E]] : f64
+// OPT:         ad.mul %{{.*}}, %[[E]] : f64
 func.func @branch(%x: f64) -> f64 {
   %dx = ad.grad @f(%x) : (f64) -> f64
   func.return %dx : f64
@@ -125,10 +125,10 @@ func.func @f(%x: f64, %n: index) -> f64 {
 // CHECK:         %[[CTACC:.*]], %[[CTX:.*]] = scf.for %{{.*}} = %{{.*}} to %[[TRIPS]] step %{{.*}} iter_args(%[[A:[^ ,)]+]] = %[[SEED]], %[[B:[^ ,)]+]] = %[[NOX]]) -> (f64, f64) {
 // CHECK-NEXT:      %[[SP:.*]] = ad.pop %[[T]] : f64
 // CHECK-NEXT:      %[[ACCP:.*]] = ad.pop %[[T]] : f64
-// CHECK-NEXT:      %[[DS:.*]] = arith.mulf %[[A]], %[[X]] : f64
-// CHECK-NEXT:      %[[DXI:.*]] = arith.mulf %[[A]], %[[SP]] : f64
+// CHECK-NEXT:      %[[DS:.*]] = ad.mul %[[A]], %[[X]] : f64
+// CHECK-NEXT:      %[[DXI:.*]] = ad.mul %[[A]], %[[SP]] : f64
 // CHECK-NEXT:      %[[COS:.*]] = math.cos %[[ACCP]] : f64
-// CHECK-NEXT:      %[[DACC:.*]] = arith.mulf %[[DS]], %[[COS]] : f64
+// CHECK-NEXT:      %[[DACC:.*]] = ad.mul %[[DS]], %[[COS]] : f64
 // CHECK-NEXT:      %[[XSUM:.*]] = ad.add %[[B]], %[[DXI]] : f64
 // CHECK-NEXT:      scf.yield %[[DACC]], %[[XSUM]] : f64, f64
 // CHECK-NEXT:    }
@@ -217,8 +217,8 @@ func.func @f(%x: f64) -> f64 {
 // CHECK-NEXT:    }
 // CHECK:         %[[DX:.*]] = scf.for %{{.*}} = %{{.*}} to %[[COUNT]] step %{{.*}} iter_args(%[[CT:[^ ,)]+]] = %{{.*}}) -> (f64) : i64 {
 // CHECK-NEXT:      %[[WP:.*]] = ad.pop %[[T]] : f64
-// CHECK-NEXT:      %[[D1:.*]] = arith.mulf %[[CT]], %[[WP]] : f64
-// CHECK-NEXT:      %[[D2:.*]] = arith.mulf %[[CT]], %[[WP]] : f64
+// CHECK-NEXT:      %[[D1:.*]] = ad.mul %[[CT]], %[[WP]] : f64
+// CHECK-NEXT:      %[[D2:.*]] = ad.mul %[[CT]], %[[WP]] : f64
 // CHECK-NEXT:      %[[SUM:.*]] = ad.add %[[D1]], %[[D2]] : f64
 // CHECK-NEXT:      scf.yield %[[SUM]] : f64
 // CHECK-NEXT:    }
@@ -229,7 +229,7 @@ func.func @f(%x: f64) -> f64 {
 // OPT:         scf.while
 // OPT:         scf.for
 // OPT-NEXT:      %[[WP:.*]] = ad.pop
-// OPT-NEXT:      %[[D:.*]] = arith.mulf %{{.*}}, %[[WP]] : f64
+// OPT-NEXT:      %[[D:.*]] = ad.mul %{{.*}}, %[[WP]] : f64
 // OPT-NEXT:      ad.add %[[D]], %[[D]] : f64
 func.func @while_loop(%x: f64) -> f64 {
   %dx = ad.grad @f(%x) : (f64) -> f64
@@ -281,10 +281,10 @@ func.func @f(%x: f64) -> f64 {
 // CHECK-SAME:      %[[CT:[^:]+]]: f64, %[[BT:[^:]+]]: !ad.tape) -> f64
 // CHECK-NEXT:    %[[AP:.*]] = ad.pop %[[BT]] : f64
 // CHECK-NEXT:    %[[SP:.*]] = ad.pop %[[BT]] : f64
-// CHECK-NEXT:    %[[DS:.*]] = arith.mulf %[[CT]], %[[AP]] : f64
-// CHECK-NEXT:    %[[DA1:.*]] = arith.mulf %[[CT]], %[[SP]] : f64
+// CHECK-NEXT:    %[[DS:.*]] = ad.mul %[[CT]], %[[AP]] : f64
+// CHECK-NEXT:    %[[DA1:.*]] = ad.mul %[[CT]], %[[SP]] : f64
 // CHECK-NEXT:    %[[COS:.*]] = math.cos %[[AP]] : f64
-// CHECK-NEXT:    %[[DA2:.*]] = arith.mulf %[[DS]], %[[COS]] : f64
+// CHECK-NEXT:    %[[DA2:.*]] = ad.mul %[[DS]], %[[COS]] : f64
 // CHECK-NEXT:    %[[DA:.*]] = ad.add %[[DA1]], %[[DA2]] : f64
 // CHECK-NEXT:    func.return %[[DA]] : f64
 
@@ -342,7 +342,7 @@ func.func @p(%x: f64, %n: i64) -> f64 {
 // CHECK-NEXT:      ad.zero : f64
 // CHECK:         } else {
 // CHECK-NEXT:      %[[RECP:.*]] = ad.pop %[[BT]] : f64
-// CHECK-NEXT:      %[[DREC:.*]] = arith.mulf %[[CT]], %[[XP]] : f64
+// CHECK-NEXT:      %[[DREC:.*]] = ad.mul %[[CT]], %[[XP]] : f64
 // CHECK:           func.call @p_bwd(%[[DREC]], %[[BT]]) : (f64, !ad.tape) -> f64
 func.func @recursive(%x: f64, %n: i64) -> f64 {
   %dx = ad.grad @p(%x, %n) : (f64, i64) -> f64
@@ -445,10 +445,98 @@ func.func @f(%x: f64, %n: i64) -> f64 {
 // CHECK-SAME:      %[[X:[^:]+]]: f64, %{{[^:]+}}: i64, %[[SEED:[^:]+]]: f64) -> (f64, f64)
 // CHECK:         %[[T:.*]] = ad.tape_new : !ad.tape
 // CHECK-NEXT:    %[[E:.*]] = math.exp %[[X]] : f64
-// CHECK-NEXT:    %[[DX:.*]] = arith.mulf %[[SEED]], %[[E]] : f64
+// CHECK-NEXT:    %[[DX:.*]] = ad.mul %[[SEED]], %[[E]] : f64
 // CHECK-NEXT:    ad.tape_free %[[T]] : !ad.tape
 // CHECK-NEXT:    func.return %[[E]], %[[DX]] : f64, f64
 func.func @vjp(%x: f64, %n: i64, %seed: f64) -> (f64, f64) {
   %y, %dx = ad.vjp @f(%x, %n) seed %seed : (f64, i64), f64 -> f64, f64
   func.return %y, %dx : f64, f64
+}
+
+// -----
+
+// Activity is forwards from the arguments and backwards from the result: `sqrt(x)` varies with `x`
+// but reaches the result only through a comparison, so it emits no adjoint code and the gradient is
+// a materialised zero (never `0 * inf` from sqrt' at 0). Reduced from a fuzzed program that gave nan.
+
+func.func @f(%x: f64) -> f64 {
+  %zero = arith.constant 0.0 : f64
+  %one = arith.constant 1.0 : f64
+  %two = arith.constant 2.0 : f64
+  %s = math.sqrt %x : f64
+  %c = arith.cmpf ogt, %s, %zero : f64
+  %r = arith.select %c, %one, %two : f64
+  func.return %r : f64
+}
+
+// CHECK-LABEL: func.func @through_comparison(
+// CHECK:         math.sqrt
+// CHECK-NOT:     ad.div
+// CHECK-NOT:     ad.mul
+// CHECK:         %[[DX:.*]] = ad.zero : f64
+// CHECK-NEXT:    ad.tape_free
+// CHECK-NEXT:    func.return %[[DX]] : f64
+func.func @through_comparison(%x: f64) -> f64 {
+  %dx = ad.grad @f(%x) : (f64) -> f64
+  func.return %dx : f64
+}
+
+// -----
+
+// A loop-carried value that varies but never reaches the result (`t = sqrt(y - y)`, computed and
+// dropped) gets no slot in the reverse loop and no adjoint code: only `s` is carried back.
+
+func.func @f(%y: f64, %n: index) -> f64 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %r:2 = scf.for %i = %c0 to %n step %c1 iter_args(%s = %y, %t = %y) -> (f64, f64) {
+    %d = arith.subf %y, %y : f64
+    %root = math.sqrt %d : f64
+    %next = arith.addf %s, %y : f64
+    scf.yield %next, %root : f64, f64
+  }
+  func.return %r#0 : f64
+}
+
+// CHECK-LABEL: func.func @unused_carried(
+// CHECK:         %[[SEED:.*]] = arith.constant 1.000000e+00 : f64
+// CHECK:         scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{[^ ,)]+}} = %[[SEED]], %{{[^ ,)]+}} = %{{.*}}) -> (f64, f64) {
+// CHECK-NOT:       ad.pop
+// CHECK-NOT:       ad.mul
+// CHECK-NOT:       ad.div
+// CHECK:           ad.add
+// CHECK:           scf.yield
+// CHECK:         func.return
+func.func @unused_carried(%y: f64, %n: index) -> f64 {
+  %dy = ad.grad @f(%y, %n) : (f64, index) -> f64
+  func.return %dy : f64
+}
+
+// -----
+
+// A zero cotangent stays zero through an infinite local derivative: the branch not taken yields a
+// zero cotangent for `sqrt(x)`, and `ad.mul` (a strong zero) keeps `0 * inf` at zero.
+
+func.func @f(%x: f64, %c: i1) -> f64 {
+  %s = math.sqrt %x : f64
+  %r = scf.if %c -> (f64) {
+    scf.yield %s : f64
+  } else {
+    %z = arith.constant 0.0 : f64
+    scf.yield %z : f64
+  }
+  func.return %r : f64
+}
+
+// CHECK-LABEL: func.func @strong_zero(
+// CHECK:         %[[S:.*]] = math.sqrt
+// CHECK:         scf.yield %[[S]] : f64
+// CHECK:         %[[CT:[^ ]+]] = scf.if
+// CHECK:         %[[HALF:.*]] = arith.constant 5.000000e-01 : f64
+// CHECK-NEXT:    %[[D:.*]] = arith.divf %[[HALF]], %[[S]] : f64
+// CHECK-NEXT:    %[[DX:.*]] = ad.mul %[[CT]], %[[D]] : f64
+// CHECK:         func.return %[[DX]] : f64
+func.func @strong_zero(%x: f64, %c: i1) -> f64 {
+  %dx = ad.grad @f(%x, %c) : (f64, i1) -> f64
+  func.return %dx : f64
 }

@@ -32,6 +32,22 @@ func.func @ad_add(%a: tensor<?xf64>, %b: tensor<?xf64>) -> tensor<?xf64> {
 
 // -----
 
+// A tensor ad.mul is elementwise: a linalg.generic whose body is the scalar ad.mul (lower-zyg then
+// lowers it with its strong zero).
+// CHECK-LABEL: func.func @ad_mul(
+// CHECK-SAME:      %[[CT:[^:]+]]: tensor<?xf64>, %[[X:[^:]+]]: tensor<?xf64>)
+// CHECK:         %[[C:.*]] = linalg.generic {{.*}} ins(%[[CT]], %[[X]] : tensor<?xf64>, tensor<?xf64>)
+// CHECK-NEXT:    ^bb0(%[[A:.*]]: f64, %[[B:.*]]: f64, %{{.*}}: f64):
+// CHECK-NEXT:      %[[P:.*]] = ad.mul %[[A]], %[[B]] : f64
+// CHECK-NEXT:      linalg.yield %[[P]] : f64
+// CHECK:         func.return %[[C]] : tensor<?xf64>
+func.func @ad_mul(%ct: tensor<?xf64>, %x: tensor<?xf64>) -> tensor<?xf64> {
+  %c = ad.mul %ct, %x : tensor<?xf64>
+  func.return %c : tensor<?xf64>
+}
+
+// -----
+
 // zyg.splat -> a linalg.generic reading the scalar through a rank-0 map.
 // CHECK-LABEL: func.func @splat(
 // CHECK-SAME:      %[[X:[^:]+]]: f64, %[[M:[^:]+]]: index, %[[N:[^:]+]]: index)

@@ -12,6 +12,25 @@ func.func @zero_add(%a: f64) -> f64 {
   func.return %s : f64
 }
 
+// ad.mul / ad.div: the product or quotient, selected away where the cotangent is zero (a strong
+// zero: 0 * inf and 0 / 0 give the zero cotangent, not nan).
+// CHECK-LABEL: func.func @strong_zero(
+// CHECK-SAME:      %[[CT:[^:]+]]: f64, %[[D:[^:]+]]: f64) -> f64
+// CHECK-NEXT:    %[[P:.*]] = arith.mulf %[[CT]], %[[D]] : f64
+// CHECK-NEXT:    %[[Z:.*]] = arith.constant 0.000000e+00 : f64
+// CHECK-NEXT:    %[[ISZ:.*]] = arith.cmpf oeq, %[[CT]], %[[Z]] : f64
+// CHECK-NEXT:    %[[M:.*]] = arith.select %[[ISZ]], %[[CT]], %[[P]] : f64
+// CHECK-NEXT:    %[[Q:.*]] = arith.divf %[[M]], %[[D]] : f64
+// CHECK-NEXT:    %[[Z2:.*]] = arith.constant 0.000000e+00 : f64
+// CHECK-NEXT:    %[[ISZ2:.*]] = arith.cmpf oeq, %[[M]], %[[Z2]] : f64
+// CHECK-NEXT:    %[[R:.*]] = arith.select %[[ISZ2]], %[[M]], %[[Q]] : f64
+// CHECK-NEXT:    func.return %[[R]] : f64
+func.func @strong_zero(%ct: f64, %d: f64) -> f64 {
+  %m = ad.mul %ct, %d : f64
+  %q = ad.div %m, %d : f64
+  func.return %q : f64
+}
+
 // Integer floor division rounds towards negative infinity (floordivsi); a zero divisor is replaced
 // by 1 so the division is never undefined behaviour.
 // CHECK-LABEL: func.func @floordiv_int(
