@@ -166,3 +166,19 @@ def test_fuzzed_reproducers_as_filed():
 
     assert zyg.gradient(load("nan_gradient_1").f, -0.1729, -1.3051, 1) == (0.0, 0.0, None)
     assert zyg.gradient(load("nan_gradient_2").f, 0.4761, -0.4467, 4) == (0.0, 0.0, None)
+
+
+def prod_all(x):
+    return np.prod(x)
+
+
+def prod_rows_kept(x):
+    return np.sum(np.prod(x, axis=0, keepdims=True) * 2.0)
+
+
+def test_prod_gradient_at_zero_elements_is_the_product_of_the_others():
+    # Not z / x = 0 / 0: one zero in a group gets the product of the others, two zeros give 0.
+    np.testing.assert_array_equal(zyg.gradient(prod_all, np.array([2.0, 0.0, 4.0]))[0], [0.0, 8.0, 0.0])
+    np.testing.assert_array_equal(zyg.gradient(prod_all, np.array([0.0, 0.0, 4.0]))[0], [0.0, 0.0, 0.0])
+    m = np.array([[1.0, 0.0, 3.0], [2.0, 5.0, 0.5], [0.0, 0.0, 1.0]])
+    np.testing.assert_allclose(zyg.gradient(prod_rows_kept, m)[0], [[0, 0, 1], [0, 0, 6], [4, 0, 3]], rtol=1e-15)

@@ -57,7 +57,7 @@ def pullback_sum_to(ctx, op: SumToOp, cts):
 
 
 def pullback_reduce(ctx, op: ReduceOp, cts):
-    """sum: x_ct = expand(z_ct); prod: x_ct = expand(z_ct * z) / x;
+    """sum: x_ct = expand(z_ct); prod: x_ct = expand(z_ct) * (the product of the other elements);
     max/min: x_ct = expand(z_ct) where x == expand(z) (every tied element gets it), else 0"""
     (ct,) = cts
     x = op.source
@@ -71,8 +71,7 @@ def pullback_reduce(ctx, op: ReduceOp, cts):
     if kind == "sum":
         return [expand(ct)]
     if kind == "prod":
-        scaled = ctx.emit(arith.MulfOp(ct, ctx.primal(op.result)))
-        return [ctx.emit(arith.DivfOp(expand(scaled), ctx.primal(x)))]
+        return [ctx.scale(expand(ct), _product_of_others(ctx, ctx.primal(x), ctx.primal(op.result), expand, axes, keepdims))]
     hit = ctx.emit(arith.CmpfOp(ctx.primal(x), expand(ctx.primal(op.result)), "oeq"))
     spread = expand(ct)
     return [ctx.emit(arith.SelectOp(hit, spread, ctx.zero_like(spread)))]
@@ -118,6 +117,20 @@ def pullback_to_integer(ctx, op, cts):
 
 def is_tensor(v) -> bool:
     return isinstance(v.type, TensorType)
+
+
+def _product_of_others(ctx, x, z, expand, axes, keepdims):
+    """For each element of `x`, the product of the other elements of its reduced group: `z / x`
+    where `x != 0`; where `x == 0`, the product of the group's nonzero elements if it is the
+    group's only zero, else 0 (so a zero element gets its true derivative, not 0 / 0)."""
+    is_zero = ctx.emit(arith.CmpfOp(x, ctx.const(0.0, x), "oeq"))
+    zero, one = ctx.const(0.0, x), ctx.const(1.0, x)
+    nonzero_product = expand(ctx.emit(ReduceOp(ctx.emit(arith.SelectOp(is_zero, one, x)), "prod", axes, keepdims)))
+    zero_count = expand(ctx.emit(ReduceOp(ctx.emit(arith.SelectOp(is_zero, one, zero)), "sum", axes, keepdims)))
+    single_zero = ctx.emit(arith.CmpfOp(zero_count, one, "oeq"))
+    at_zero = ctx.emit(arith.SelectOp(single_zero, nonzero_product, zero))
+    safe_x = ctx.emit(arith.SelectOp(is_zero, one, x))
+    return ctx.emit(arith.SelectOp(is_zero, at_zero, ctx.emit(arith.DivfOp(expand(z), safe_x))))
 
 
 TENSOR_RULES = {
