@@ -92,7 +92,7 @@ class _Compiled:
     def _compiled(self, args: tuple) -> tuple[CompiledRequest, tuple[str, ...]]:
         kinds = tuple((a.ndim, a.dtype) if isinstance(a, np.ndarray) else type(a) for a in args)
         known = self._seen.get(kinds)
-        if known is None:
+        if known is None or not known[0].is_current():  # a global it read was rebound: compile again
             signature = _signature(self.f, args)
             compiled = compile_request(self.f, signature, self.request, wrt=self._wrt(signature))
             known = self._seen[kinds] = (compiled, signature)

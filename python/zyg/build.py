@@ -18,7 +18,7 @@ from zyg.backend.lower_llvm import lower_to_llvm, runtime_needs
 from zyg.backend.shared_library import link_shared_library
 from zyg.compiled import CompiledRequest
 from zyg.entry import add_entry
-from zyg.frontend.dependencies import Dependencies
+from zyg.frontend.dependencies import Dependencies, Guard
 from zyg.frontend.program import build_program
 from zyg.frontend.types import result_types, type_code, type_of_code
 from zyg.passes.lower_zyg_tensors import CHECKS_ATTRIBUTE, decode_check
@@ -71,5 +71,6 @@ def build_request(fn: types.FunctionType, codes: tuple[str, ...], request: str, 
     library = link_shared_library(engine, library_dir) if cache else None
     needs = runtime_needs(upstream)
     return_codes = tuple(type_code(t) for t in result_types(info.return_type))
-    compiled = CompiledRequest(native, return_codes, isinstance(info.return_type, tuple), stages)
+    compiled = CompiledRequest(native, return_codes, isinstance(info.return_type, tuple), stages,
+                               Guard(fn, dependencies.records))
     return Build(compiled, library, needs, dependencies)

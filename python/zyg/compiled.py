@@ -5,6 +5,7 @@ Plain data (no xDSL), so that a disk-cache hit (`zyg.disk_cache`) rebuilds it wi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from zyg.backend.jit import NativeFunction
@@ -20,9 +21,16 @@ class CompiledRequest:
             item when `returns_tuple`.
         returns_tuple: whether the function returns a tuple.
         stages: the IR text of every stage, when it was asked for.
+        guard: whether the compile still stands (`zyg.frontend.dependencies.Guard`): False once a
+            global, closure variable, callee or default argument it read means something else.
     """
 
     native: NativeFunction
     return_codes: tuple[str, ...]
     returns_tuple: bool
     stages: dict[str, str] = field(default_factory=dict)
+    guard: Callable[[], bool] | None = None
+
+    def is_current(self) -> bool:
+        """Whether what the compile read is still bound as it was (checked at each call)."""
+        return self.guard is None or self.guard()

@@ -23,7 +23,7 @@ def compile_request(fn: types.FunctionType, codes: tuple[str, ...], request: str
     floats only), or every float argument when `wrt` is None."""
     memory_key = (fn, request, codes, wrt)
     cached = _CACHE.get(memory_key)
-    if cached is not None and (cached.stages or not keep_ir):
+    if cached is not None and (cached.stages or not keep_ir) and cached.is_current():
         return cached
     directory = disk_cache.cache_directory()
     key = None if directory is None else disk_cache.request_key(fn, request, codes, wrt)

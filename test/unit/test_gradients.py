@@ -11,7 +11,7 @@ import pytest
 import zyg
 from gradcheck import check_grads, finite_difference
 
-SCALE = 2.5  # module-level constants are read at compile time
+SCALE = 2.5  # module-level constants are read at each call
 OFFSET = 3
 LIMIT = 10.0
 

@@ -26,7 +26,7 @@ from zyg.backend.shared_library import TEMPORARY_PREFIX
 from zyg.compiled import CompiledRequest
 from zyg.entry_abi import EntryABI, Slot
 from zyg.errors import SourceLoc
-from zyg.frontend.dependencies import still_valid
+from zyg.frontend.dependencies import Guard, still_valid
 
 
 def cache_directory() -> str | None:
@@ -56,7 +56,8 @@ def load(directory: str, key: str, fn: types.FunctionType) -> CompiledRequest | 
         abi = EntryABI(_slots(entry["args"]), _slots(entry["results"]))
         checks = [Check(error, SourceLoc(*loc) if loc else None, message) for error, loc, message in entry["checks"]]
         native = load_library(library, entry["needs"], abi, checks)
-        return CompiledRequest(native, tuple(entry["return_codes"]), entry["returns_tuple"])
+        return CompiledRequest(native, tuple(entry["return_codes"]), entry["returns_tuple"],
+                               guard=Guard(fn, entry["dependencies"]))
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
         return None
 

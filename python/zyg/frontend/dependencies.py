@@ -5,6 +5,9 @@ attribute it reads (`Dependencies.attribute`) and every function it compiles fro
 (`Dependencies.source`). Out: `records`, a JSON-able list, and `still_valid(entry, records)`, which
 replays the records against the live objects: a name that now means another value, an edited callee
 or a changed default argument makes it False. No xDSL here, so a disk-cache hit can check cheaply.
+`Guard(entry, records)` is the same check made fast enough for every call: a compiled function
+whose globals were rebound since it was compiled is compiled again, so a global read in `f` is read
+at each call, as Python does.
 
 Each record is `[kind, owner, name, description]`. `owner` indexes the functions and modules met so
 far (0 is the entry function; each function or module a record resolves to is appended the first
@@ -120,8 +123,9 @@ class Dependencies:
         self._seen.add((kind, index, name))
         description = _description(kind, owner, obj, found)
         if description is None:
+            # Kept (for the in-process `Guard`, which then compares identities only); such records
+            # never reach the disk cache, since the compile is not cacheable.
             self.cacheable = False
-            return
         self.records.append([kind, index, name, description])
         if kind != "source" and found and _is_owner(obj) and id(obj) not in self._objects:
             self._objects[id(obj)] = len(self._keep_alive)
@@ -134,25 +138,101 @@ def _description(kind: str, owner: object, obj: object, found: bool) -> str | No
     return describe(obj) if found else _MISSING
 
 
-def still_valid(entry: types.FunctionType, records: list) -> bool:
-    """Whether every recorded name, attribute and callee source still holds for `entry`."""
+def _replay(entry: types.FunctionType, records: list):
+    """Yields `(kind, owner, name, found, obj, description)` for each record, resolved against the
+    live objects as the compile resolved it; `owner` is None where a record no longer resolves."""
     objects: list[object] = [entry]
     known = {id(entry)}
     for kind, index, name, description in records:
-        if not 0 <= index < len(objects):
-            return False
-        owner = objects[index]
-        if kind == "source":
-            found, obj = True, None
-        elif kind == "name" and isinstance(owner, types.FunctionType):
+        owner = objects[index] if 0 <= index < len(objects) else None
+        found, obj = True, None
+        if kind == "name" and isinstance(owner, types.FunctionType):
             found, obj = lookup_name(owner, name)
         elif kind == "attr" and isinstance(owner, types.ModuleType):
             found, obj = hasattr(owner, name), getattr(owner, name, None)
-        else:
-            return False
-        if _description(kind, owner, obj, found) != description:
-            return False
+        elif kind != "source" or not isinstance(owner, types.FunctionType):
+            owner = None
+        yield kind, owner, name, found, obj, description
         if kind != "source" and found and _is_owner(obj) and id(obj) not in known:
             known.add(id(obj))
             objects.append(obj)
+
+
+def still_valid(entry: types.FunctionType, records: list) -> bool:
+    """Whether every recorded name, attribute and callee source still holds for `entry`."""
+    for kind, owner, _, found, obj, description in _replay(entry, records):
+        if owner is None or description is None or _description(kind, owner, obj, found) != description:
+            return False
     return True
+
+
+_ABSENT = object()  # what a probe reads where a name is not bound
+
+
+def _cell_reader(cell):
+    def read(_key, default):
+        try:
+            return cell.cell_contents
+        except ValueError:
+            return default
+
+    return read
+
+
+def _attribute_reader(obj):
+    return lambda key, default: getattr(obj, key, default)
+
+
+def _probes(entry: types.FunctionType, records: list) -> list[tuple] | None:
+    """`(read, key, expected)` triples: `read(key, _ABSENT) is expected` while every record holds
+    with the very objects the compile saw. None where a record no longer resolves."""
+    probes = []
+    for kind, owner, name, found, obj, _ in _replay(entry, records):
+        if owner is None:
+            return None
+        if kind == "source":
+            probes += [(_attribute_reader(owner), "__code__", owner.__code__),
+                       (_attribute_reader(owner), "__defaults__", owner.__defaults__)]
+        elif kind == "attr":
+            namespace = vars(owner)
+            reader = namespace.get if name in namespace or not found else _attribute_reader(owner)
+            probes.append((reader, name, obj if found else _ABSENT))
+        elif name in owner.__code__.co_freevars and owner.__closure__ is not None:
+            probes.append((_cell_reader(owner.__closure__[owner.__code__.co_freevars.index(name)]), name,
+                           obj if found else _ABSENT))
+        else:
+            in_globals = name in owner.__globals__
+            probes.append((owner.__globals__.get, name, obj if in_globals else _ABSENT))
+            if not in_globals:  # a builtin, or undefined: a later global of that name shadows it
+                probes.append((vars(builtins).get, name, obj if found else _ABSENT))
+    return probes
+
+
+class Guard:
+    """Whether a compile of `entry` that read `records` still stands, checked at each call.
+
+    The fast path compares identities: every name and attribute the compile read is bound to the
+    very object it saw. When one is not (`SCALE = 3.0` rebinds a global), the records are compared
+    by value (`still_valid`): equal values keep the compile (the probes are renewed), another value,
+    a rebound callee or new default arguments end it.
+    """
+
+    def __init__(self, entry: types.FunctionType, records: list):
+        self.entry, self.records = entry, records
+        self._probes = _probes(entry, records)
+
+    def __call__(self) -> bool:
+        probes = self._probes
+        if probes is None:
+            return False
+        for read, key, expected in probes:
+            if read(key, _ABSENT) is not expected:
+                return self._renew()
+        return True
+
+    def _renew(self) -> bool:
+        if not still_valid(self.entry, self.records):
+            self._probes = None
+            return False
+        self._probes = _probes(self.entry, self.records)
+        return self._probes is not None
