@@ -144,6 +144,9 @@ def run(kinds: list[str], programs: int | None = None, minutes: float | None = N
             if failure is not None and out_dir is not None:
                 progress(f"  {failure_key(outcome)} ({kind} seed {program.seed}): reducing")
                 failure.reduced = shrink(failure, sandbox, reduce_budget_s)
+                again = sandbox.check(failure.reduced, (failure.args,), outcome.reason.startswith("jit"))
+                if failure_key(again) == failure_key(outcome):
+                    failure.outcome = again  # what the reproducer itself gives, not the original
                 failure.path = os.path.join(out_dir, f"{outcome.status}-{kind}-{program.seed}.py")
                 with open(failure.path, "w") as file:
                     file.write(reproducer(failure))
