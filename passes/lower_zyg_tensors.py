@@ -414,11 +414,11 @@ class LowerZygTensorsPass(ModulePass):
         # Matrix products first, while the transposes they read through are still visible.
         for product in [inner for inner in op.walk() if isinstance(inner, MatmulOp)]:
             b = Builder(product.parent_block(), product, product.location)
-            operands = [product.lhs.owner, product.rhs.owner]
+            operands = list(dict.fromkeys([product.lhs.owner, product.rhs.owner]))  # `x.T @ x.T`: once
             product.result.replace_all_uses_with(lower_matmul(b, product)[0])
             product.parent_block().erase_op(product)
             for source in operands:
-                if isinstance(source, TransposeOp) and not source.result.uses:
+                if isinstance(source, TransposeOp) and not source.result.uses and source.parent_block():
                     source.parent_block().erase_op(source)
         declare_matmul_functions(op)
         checks: list[StringAttr] = []

@@ -87,7 +87,11 @@ class ArrayCodegen:
         return self.value(arith.IndexCastOp(v, I64))
 
     def with_dims(self, v: SSAValue, dims: Sequence[SSAValue]) -> SSAValue:
-        self.shapes[v] = list(dims)
+        """`v`, known from now on to have the dimensions `dims`. Only for a value of the current block:
+        the dims of an outer value learnt here (inside a loop or branch) would not dominate its later
+        uses outside."""
+        if self.defines_here(v):
+            self.shapes[v] = list(dims)
         return v
 
     def check(self, ok: SSAValue, error: str, message: str, values: Sequence[SSAValue] = ()) -> None:

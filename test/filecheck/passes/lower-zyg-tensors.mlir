@@ -236,6 +236,20 @@ func.func @matmul_transposed(%a: tensor<?x?xf32>, %b: tensor<?x?xf32>) -> tensor
 
 // -----
 
+// One transpose as both operands (`x.T @ x.T`): both flags set, and the transpose erased once.
+// CHECK-LABEL: func.func @matmul_same_transpose(
+// CHECK-SAME:      %[[A:[^:]+]]: tensor<?x?xf64>)
+// CHECK-NOT:     zyg.transpose
+// CHECK:         %[[YES:.*]] = arith.constant true
+// CHECK:         func.call @_zyg_matmul_f64(%[[A]], %[[YES]], %[[A]], %{{.*}}) : (tensor<?x?xf64>, i1, tensor<?x?xf64>, i1) -> tensor<?x?xf64>
+func.func @matmul_same_transpose(%a: tensor<?x?xf64>) -> tensor<?x?xf64> {
+  %t = zyg.transpose %a {permutation = array<i64: 1, 0>} : tensor<?x?xf64> -> tensor<?x?xf64>
+  %c = zyg.matmul %t, %t : tensor<?x?xf64>, tensor<?x?xf64> -> tensor<?x?xf64>
+  func.return %c : tensor<?x?xf64>
+}
+
+// -----
+
 // zyg.transpose copies through the inverse permutation into a tensor of the permuted shape.
 // CHECK-LABEL: func.func @transpose(
 // CHECK-SAME:      %[[X:[^:]+]]: tensor<?x?xf64>)
