@@ -83,6 +83,12 @@ def _binary_math(op_class: type) -> Handler:
 
 
 def _extremum(is_max: bool) -> Handler:
+    """`np.maximum`/`np.minimum(a, b)` as `where(a >= b, a, b)` (`<=` for minimum).
+
+    Gradient convention: the `select`'s pullback gives the whole cotangent to the operand returned,
+    the first one at a tie, so the two operands' gradients sum to the cotangent (never twice it).
+    """
+
     def handler(cg, node, args, kwargs):
         _arity(cg, node, args, 2)
         a, b = args
