@@ -1,7 +1,9 @@
 """Python and NumPy scalars crossing into compiled code: what each becomes, and what is refused.
 
-NumPy scalars (np.bool_, np.int64, np.float64, np.float32) work as the Python type they hold; a
-gradient with no float argument is a ZygTypeError, as JAX's grad refuses int inputs with a TypeError.
+NumPy scalars (np.bool_, np.int64, np.float64, np.float32) work as the Python type they hold; an int
+that does not fit in int64 is an OverflowError naming the argument and the function, never a value
+wrapped modulo 2**64; a gradient with no float argument is a ZygTypeError, as JAX's grad refuses int
+inputs with a TypeError.
 """
 
 import numpy as np
@@ -37,6 +39,19 @@ def test_numpy_int_is_an_int(n):
 def test_numpy_float_is_a_float(x):
     assert zyg.gradient(lambda x: x * x, x) == (6.0,)
     assert zyg.jit(lambda x: x * x)(x) == 9.0
+
+
+@pytest.mark.parametrize("n", [2**64 + 3, 2**63, -(2**63) - 1, np.uint64(2**64 - 1)])
+def test_an_int_beyond_int64_is_an_overflow_error(n):
+    with pytest.raises(OverflowError, match=r"argument 1 \('n'\) of 'scale' .* does not fit in int64"):
+        zyg.gradient(scale, 1.0, n)
+    with pytest.raises(OverflowError, match=r"argument 1 \('n'\) of 'scale'"):
+        zyg.jit(scale)(1.0, n)
+
+
+def test_the_int64_bounds_are_accepted():
+    assert zyg.jit(lambda n: n)(2**63 - 1) == 2**63 - 1
+    assert zyg.jit(lambda n: n)(-(2**63)) == -(2**63)
 
 
 def test_a_gradient_with_no_float_argument_is_a_type_error():

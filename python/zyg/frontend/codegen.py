@@ -29,6 +29,7 @@ from zyg.dialects import zyg
 from zyg.errors import SourceLoc, UnsupportedSyntaxError, ZygError, ZygTypeError
 from zyg.frontend.arrays import ArrayCodegen, StaticTuple
 from zyg.frontend.indexing import IndexingCodegen, array_float
+from zyg.frontend.int_constants import TOO_LARGE, fold_int
 from zyg.frontend.scope import Scope
 from zyg.frontend.source import FunctionSource
 from zyg.frontend.types import (
@@ -180,8 +181,19 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
         if t == I1:
             return self.value(arith.ConstantOp(IntegerAttr(-1 if value else 0, I1)))
         if not -(2**63) <= value < 2**63:
-            self.error(None, f"the integer {value} does not fit in 64 bits", ZygTypeError)
+            self.error(None, f"the integer {value} does not fit in int64 (zyg's int, from -2**63 to "
+                       "2**63 - 1); write a float (2.0**64) if a float is meant", ZygTypeError)
         return self.value(arith.ConstantOp(IntegerAttr(int(value), I64)))
+
+    def int_constant(self, node: ast.expr, value: int | object) -> SSAValue:
+        """The int constant expression `node`, folded as Python computes it (see `int_constants`);
+        a value beyond int64 is a compile-time error, where computing it in i64 would wrap."""
+        if value is TOO_LARGE or not -(2**63) <= value < 2**63:
+            shown = "" if value is TOO_LARGE else f" = {value}"
+            self.error(node, f"the integer constant {ast.unparse(node)}{shown} does not fit in int64 (zyg's "
+                       "int, from -2**63 to 2**63 - 1); write a float (2.0**64) if a float is meant",
+                       ZygTypeError)
+        return self.const(value)
 
     def convert(self, v: SSAValue, t: Attribute) -> SSAValue:
         """Numeric promotion of `v` to `t` (bool -> int -> float)."""
@@ -856,6 +868,9 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
         self.error(node, f"unsupported callee expression `{ast.unparse(node)}`", UnsupportedSyntaxError)
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> SSAValue:
+        folded = fold_int(node)
+        if folded is not None:
+            return self.int_constant(node, folded)
         operand = self.visit(node.operand)
         if is_array(operand.type):
             if isinstance(node.op, ast.USub):
@@ -877,6 +892,9 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
                    UnsupportedSyntaxError)
 
     def visit_BinOp(self, node: ast.BinOp) -> SSAValue:
+        folded = fold_int(node)
+        if folded is not None:
+            return self.int_constant(node, folded)
         lhs = self.visit(node.left)
         rhs = self.visit(node.right)
         return self.binary(node.op, lhs, rhs, node.right)
