@@ -6,8 +6,9 @@ IR with those ops replaced; it runs before `lower-zyg-tensors`, which lowers the
 - `zyg.reshape` -> `tensor.reshape` with the dimensions as a shape tensor. Bufferization makes it
   a view of a contiguous source and copies a source whose layout is unknown (a strided argument)
   first, so a reshape is never wrong and free on arrays the function computed. (Measured with MLIR
-  22: `tensor.collapse_shape` to 1-D then `tensor.expand_shape` also bufferizes correctly, but
-  `expand-strided-metadata` asserts on an expansion with more than one dynamic size per group.)
+  22: `tensor.collapse_shape`/`expand_shape` of dynamic axes abort the process in
+  `expand-strided-metadata` once elementwise fusion has turned a collapse into an expansion with
+  more than one dynamic size per group; see `lower_reshape`.)
 - `zyg.concatenate` -> a `tensor.empty` of the joined shape and one `tensor.insert_slice` per
   input, which bufferize into copies into one allocation.
 - `zyg.iota` -> a `linalg.generic` yielding `linalg.index`, which fuses into its consumers.
@@ -25,9 +26,7 @@ from xdsl.dialects import arith, scf, tensor
 from xdsl.dialects.builtin import (
     DYNAMIC_INDEX,
     AnyFloat,
-    ArrayAttr,
     DenseArrayBase,
-    IntegerAttr,
     ModuleOp,
     TensorType,
     i64,
@@ -36,42 +35,38 @@ from xdsl.dialects.linalg.ops import IndexOp
 from xdsl.dialects.utils.dynamic_index_list import split_dynamic_index_list
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import VerifyException
 from zyg.dialects.zyg_shapes import ConcatenateOp, EyeOp, IotaOp, ReshapeOp, TraceOp
 from zyg.passes.lower_zyg_tensors import INDEX, PARALLEL, Builder, apply_lowerings, identity_map, scalar_map
 
 
-def _groups(attr_groups: list[list[int]]) -> ArrayAttr:
-    return ArrayAttr([ArrayAttr([IntegerAttr(axis, i64) for axis in group]) for group in attr_groups])
+class RankChangingReshapeOp(tensor.ReshapeOp):
+    """`tensor.reshape`, whose verifier here also accepts a change of rank between dynamic sizes.
 
+    xDSL 0.74's verifier compares the products of the two shapes with -1 for each dynamic size, so
+    it rejects `tensor<?x?xf64> -> tensor<?xf64>`, which MLIR accepts. The op prints as
+    `tensor.reshape`; only the check of the element count of static shapes is dropped.
+    """
 
-def _dynamic(element, rank: int) -> TensorType:
-    return TensorType(element, [DYNAMIC_INDEX] * rank)
+    def verify_(self) -> None:
+        if self.source.type.element_type != self.result.type.element_type:
+            raise VerifyException("tensor.reshape: element types of source and result differ")
+        if len(self.shape.type.get_shape()) != 1 or \
+                self.shape.type.get_shape()[0] != len(self.result.type.get_shape()):
+            raise VerifyException("tensor.reshape: the shape operand's length differs from the result's rank")
 
 
 def lower_reshape(b: Builder, op: ReshapeOp) -> list[SSAValue]:
-    """`zyg.reshape` -> `tensor.reshape` between tensors of one rank, with the dimensions as a shape
-    tensor. xDSL's verifier accepts `tensor.reshape` only between equal numbers of dynamic sizes, so
-    a source of higher rank first collapses its leading axes into one (`tensor.collapse_shape`), and
-    one of lower rank first gains trailing axes of size 1 (`tensor.expand_shape`, then a cast to
-    dynamic sizes). Both are views; `tensor.expand_shape` with several dynamic sizes in one group
-    is avoided because `expand-strided-metadata` asserts on it."""
-    source, dims = op.source, list(op.dims)
-    element = source.type.element_type
-    rank, target = len(source.type.get_shape()), len(dims)
-    if rank > target:
-        merged = rank - target + 1
-        groups = [list(range(merged)), *([axis] for axis in range(merged, rank))]
-        source = b(tensor.CollapseShapeOp(operands=[source], result_types=[_dynamic(element, target)],
-                                          properties={"reassociation": _groups(groups)}))
-    elif rank < target:
-        groups = [*([axis] for axis in range(rank - 1)), list(range(rank - 1, target))]
-        static = [DYNAMIC_INDEX] * rank + [1] * (target - rank)
-        source_dims = b.dims(source)
-        padded = b(tensor.ExpandShapeOp(source, source_dims, _groups(groups), static,
-                                        TensorType(element, static)))
-        source = b(tensor.CastOp(padded, _dynamic(element, target)))
-    shape = b(tensor.FromElementsOp(*dims, result_type=TensorType(INDEX, [target])))
-    return [b(tensor.ReshapeOp(source, shape, op.result.type))]
+    """`zyg.reshape` -> one `tensor.reshape` with the dimensions as a shape tensor, of any ranks.
+
+    Never `tensor.collapse_shape`/`expand_shape`: `linalg-fuse-elementwise-ops` propagates a
+    collapse of dynamic axes through elementwise ops as the inverse expansion, whose group then
+    holds several dynamic sizes, and `expand-strided-metadata` aborts the process on that (MLIR 22:
+    "There must be at most one dynamic size per group"). Bufferization makes a `tensor.reshape` a
+    view of a contiguous source and copies a strided one (an argument view) first."""
+    dims = list(op.dims)
+    shape = b(tensor.FromElementsOp(*dims, result_type=TensorType(INDEX, [len(dims)])))
+    return [b(RankChangingReshapeOp(op.source, shape, op.result.type))]
 
 
 def lower_concatenate(b: Builder, op: ConcatenateOp) -> list[SSAValue]:

@@ -21,6 +21,7 @@ from zyg.errors import ZygError, ZygTypeError
 from zyg.frontend.source import function_location
 from zyg.typecodes import python_name, to_python, type_code_of
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 STAGES = ("frontend", "ad", "lowered", "llvm", "llvmir")  # what `ir()` shows, in pipeline order
 
 
@@ -60,6 +61,22 @@ def _signature(f: types.FunctionType, args: tuple) -> tuple[str, ...]:
     return tuple(codes)
 
 
+def _int_positions(signature: tuple[str, ...]) -> tuple[int, ...]:
+    """The positions of int arguments (code `i64`): each call checks that they fit in int64."""
+    return tuple(index for index, code in enumerate(signature) if code == "i64")
+
+
+def _check_int64(f: types.FunctionType, index: int, value) -> None:
+    """Raises OverflowError if int argument `index` does not fit in int64, zyg's int; the native
+    call would store it modulo 2**64."""
+    if INT64_MIN <= value <= INT64_MAX:
+        return
+    names = f.__code__.co_varnames
+    name = f" ({names[index]!r})" if index < len(names) else ""
+    raise OverflowError(f"argument {index}{name} of '{f.__qualname__}' is {int(value)}, which does not fit "
+                        f"in int64 (zyg compiles ints as 64-bit integers, from {INT64_MIN} to {INT64_MAX})")
+
+
 def _describe(value) -> str:
     dtype = getattr(value, "dtype", None)
     if dtype is not None and hasattr(value, "ndim"):
@@ -95,9 +112,11 @@ class _Compiled:
         if known is None or not known[0].is_current():  # a global it read was rebound: compile again
             signature = _signature(self.f, args)
             compiled = compile_request(self.f, signature, self.request, wrt=self._wrt(signature))
-            known = self._seen[kinds] = (compiled, signature)
+            known = self._seen[kinds] = (compiled, signature, _int_positions(signature))
+        for index in known[2]:
+            _check_int64(self.f, index, args[index])
         self._last_signature = known[1]
-        return known
+        return known[:2]
 
     def _wrt(self, signature: tuple[str, ...]) -> tuple[int, ...] | None:
         """The arguments the request differentiates (see `zyg.argnums.wrt`); none for a primal."""

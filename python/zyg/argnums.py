@@ -51,9 +51,15 @@ def wrt(f: types.FunctionType, argnums: Request, signature: tuple[str, ...]) -> 
 
     Raises:
         ZygTypeError: at `f`'s definition, when `argnums` names an argument that is not a float or a
-            float array.
+            float array, or when `argnums` is None and no argument is one (JAX's grad refuses int
+            inputs too).
     """
     if argnums is None:
+        if not any(map(is_float_code, signature)):
+            kinds = ", ".join(python_name(code) for code in signature) or "none"
+            raise ZygTypeError(f"'{f.__qualname__}' has no float argument to differentiate (its arguments: "
+                               f"{kinds}); only float and float-array arguments have a gradient",
+                               function_location(f))
         return None
     positions = sorted(_as_tuple(argnums))
     for position in positions:

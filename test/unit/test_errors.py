@@ -117,6 +117,21 @@ def one_branch_variable(x):
     return y + 1.0  # ERR:one-branch
 
 
+def huge_range(x):
+    y = x
+    for _ in range(2**64 + 2):  # ERR:int-constant-range
+        y = y * 2.0
+    return y
+
+
+def huge_power(x, n):
+    return x * (n * 10**30)  # ERR:int-constant-power
+
+
+def huge_literal(x):
+    return x * 18446744073709551616  # ERR:int-literal
+
+
 # (case, function, arguments, error class, phrases the message must contain, entry points)
 BOTH = ("gradient", "jit")
 CASES = [
@@ -140,6 +155,10 @@ CASES = [
     ("fall-off", falls_off_end, (1.0,), ZygError, ["'falls_off_end' can reach its end without returning"],
      BOTH),
     ("one-branch", one_branch_variable, (1.0,), ZygError, ["variable 'y' may be undefined here"], BOTH),
+    ("int-constant-range", huge_range, (1.0,), ZygTypeError,
+     ["the integer constant 2 ** 64 + 2 = 18446744073709551618 does not fit in int64"], BOTH),
+    ("int-constant-power", huge_power, (1.0, 2), ZygTypeError, ["10 ** 30", "does not fit in int64"], BOTH),
+    ("int-literal", huge_literal, (1.0,), ZygTypeError, ["18446744073709551616 does not fit in int64"], BOTH),
 ]
 
 _ENTRY_POINTS = {
@@ -203,3 +222,15 @@ def test_integer_division_by_zero_raises_at_run_time():
     assert f"test_errors.py:{int_division.__code__.co_firstlineno + 1}" in str(info.value)
     assert zyg.jit(int_division)(2.0, 2) == 7.0
     assert zyg.gradient(int_division, 2.0, 3) == (2.0, None)
+
+
+def int_constant_expressions(n):
+    return (-2**63) // (n + 1) + (2**62 * 2 - 1) % 1000 + (-7) // 2 + (-7) % 3 + 2**10
+
+
+def test_int_constant_expressions_fold_as_python():
+    """Folded with Python's semantics, so an intermediate beyond int64 is fine (2**63 in -2**63)."""
+    assert zyg.jit(int_constant_expressions)(0) == int_constant_expressions(0)
+    assert zyg.jit(lambda x: x * 2**-1)(3.0) == 1.5
+    with pytest.raises(ZygError, match="integer division or modulo by zero"):
+        zyg.jit(lambda n: n + 7 // 0)(1)

@@ -276,6 +276,45 @@ def test_non_contiguous_inputs_are_reshaped_correctly():
         check_primal(lambda x: np.tile(x, (1, 2)), (view,))
 
 
+def scaled_ravel_squared(c):
+    t = 0.5 * c.ravel()
+    return np.sum(t * t)
+
+
+def scaled_reshape_squared(c):
+    t = 0.5 * c.reshape(-1)
+    return np.sum(t * t)
+
+
+def transposed_ravel_weighted(c):
+    t = 0.5 * c.T.ravel()
+    return np.sum(t * t * np.arange(t.size))
+
+
+def sliced_ravel_squared(c):
+    t = 0.5 * c[:, 1:].ravel()
+    return np.sum(t * t)
+
+
+def ravel_and_back(c):
+    t = (0.5 * c.ravel()).reshape(c.shape)
+    return np.sum(t * t * c)
+
+
+def to_column_weighted(c):
+    t = (0.5 * c).reshape(-1, 1)
+    return np.sum(t * t * np.arange(t.shape[0]).reshape(-1, 1))
+
+
+@pytest.mark.parametrize("shape", [(3, 1), (2, 3), (4, 4), (1, 5), (2, 2, 2)])
+@pytest.mark.parametrize("f", [scaled_ravel_squared, scaled_reshape_squared, transposed_ravel_weighted,
+                               sliced_ravel_squared, ravel_and_back, to_column_weighted])
+def test_flattening_an_elementwise_result_compiles(f, shape):
+    # These aborted the process in upstream expand-strided-metadata: elementwise fusion turned the
+    # collapse of the reshape into an expansion with two dynamic sizes in one group.
+    check_array_grads(f, (rand(*shape),))
+
+
 # ------------------------------------------------------------------------------------------------
 # Primal values and dtypes against NumPy
 # ------------------------------------------------------------------------------------------------

@@ -58,7 +58,9 @@ def pullback_sum_to(ctx, op: SumToOp, cts):
 
 def pullback_reduce(ctx, op: ReduceOp, cts):
     """sum: x_ct = expand(z_ct); prod: x_ct = expand(z_ct) * (the product of the other elements);
-    max/min: x_ct = expand(z_ct) where x == expand(z) (every tied element gets it), else 0"""
+    max/min: hit = (x == expand(z)) | isnan(x), x_ct = where(hit, expand(z_ct / sum(hit)), 0):
+    tied elements share the cotangent equally (as in JAX and PyTorch), so it is counted once; a
+    NaN result (max/min propagate NaN) gives it to the NaN elements."""
     (ct,) = cts
     x = op.source
     dims = ctx.primal_dims(x)
@@ -72,8 +74,12 @@ def pullback_reduce(ctx, op: ReduceOp, cts):
         return [expand(ct)]
     if kind == "prod":
         return [ctx.scale(expand(ct), _product_of_others(ctx, ctx.primal(x), ctx.primal(op.result), expand, axes, keepdims))]
-    hit = ctx.emit(arith.CmpfOp(ctx.primal(x), expand(ctx.primal(op.result)), "oeq"))
-    spread = expand(ct)
+    primal = ctx.primal(x)
+    equal = ctx.emit(arith.CmpfOp(primal, expand(ctx.primal(op.result)), "oeq"))
+    hit = ctx.emit(arith.OrIOp(equal, ctx.emit(arith.CmpfOp(primal, primal, "uno"))))
+    ones = ctx.emit(arith.SelectOp(hit, ctx.const(1.0, primal), ctx.zero_like(primal)))
+    count = ctx.emit(ReduceOp(ones, "sum", axes, keepdims))
+    spread = expand(ctx.emit(arith.DivfOp(ct, count)))
     return [ctx.emit(arith.SelectOp(hit, spread, ctx.zero_like(spread)))]
 
 

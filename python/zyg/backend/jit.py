@@ -102,7 +102,8 @@ class NativeFunction:
             if slot.kind == "f":
                 floats[offset] = value
             elif slot.kind == "i":
-                slots[offset] = value
+                # ctypes takes Python ints only (np.bool_ has no __index__); api.py range-checks them.
+                slots[offset] = value if type(value) is int else int(value)
             else:
                 _write_array(slots, offset, slot, value)
         self._run()

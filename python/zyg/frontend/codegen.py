@@ -20,7 +20,7 @@ import types
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from xdsl.dialects import arith, func, scf, tensor
+from xdsl.dialects import arith, func, llvm, scf, tensor
 from xdsl.dialects import math as mathd
 from xdsl.dialects.builtin import FileLineColLoc, FloatAttr, IntAttr, IntegerAttr, StringAttr
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
@@ -29,6 +29,7 @@ from zyg.dialects import zyg
 from zyg.errors import SourceLoc, UnsupportedSyntaxError, ZygError, ZygTypeError
 from zyg.frontend.arrays import ArrayCodegen, StaticTuple
 from zyg.frontend.indexing import IndexingCodegen, array_float
+from zyg.frontend.int_constants import TOO_LARGE, fold_int
 from zyg.frontend.scope import Scope
 from zyg.frontend.source import FunctionSource
 from zyg.frontend.types import (
@@ -180,8 +181,19 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
         if t == I1:
             return self.value(arith.ConstantOp(IntegerAttr(-1 if value else 0, I1)))
         if not -(2**63) <= value < 2**63:
-            self.error(None, f"the integer {value} does not fit in 64 bits", ZygTypeError)
+            self.error(None, f"the integer {value} does not fit in int64 (zyg's int, from -2**63 to "
+                       "2**63 - 1); write a float (2.0**64) if a float is meant", ZygTypeError)
         return self.value(arith.ConstantOp(IntegerAttr(int(value), I64)))
+
+    def int_constant(self, node: ast.expr, value: int | object) -> SSAValue:
+        """The int constant expression `node`, folded as Python computes it (see `int_constants`);
+        a value beyond int64 is a compile-time error, where computing it in i64 would wrap."""
+        if value is TOO_LARGE or not -(2**63) <= value < 2**63:
+            shown = "" if value is TOO_LARGE else f" = {value}"
+            self.error(node, f"the integer constant {ast.unparse(node)}{shown} does not fit in int64 (zyg's "
+                       "int, from -2**63 to 2**63 - 1); write a float (2.0**64) if a float is meant",
+                       ZygTypeError)
+        return self.const(value)
 
     def convert(self, v: SSAValue, t: Attribute) -> SSAValue:
         """Numeric promotion of `v` to `t` (bool -> int -> float)."""
@@ -659,6 +671,8 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
             if is_for:
                 self._bind_induction(node, after_scope.get(counter), start, step, stop)
             self._start_iteration(node)
+            if not is_for:
+                self.emit(_progress_barrier())
             self.compile_body(node.body)
             self.node = node
             if is_for:
@@ -856,6 +870,9 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
         self.error(node, f"unsupported callee expression `{ast.unparse(node)}`", UnsupportedSyntaxError)
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> SSAValue:
+        folded = fold_int(node)
+        if folded is not None:
+            return self.int_constant(node, folded)
         operand = self.visit(node.operand)
         if is_array(operand.type):
             if isinstance(node.op, ast.USub):
@@ -877,6 +894,9 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
                    UnsupportedSyntaxError)
 
     def visit_BinOp(self, node: ast.BinOp) -> SSAValue:
+        folded = fold_int(node)
+        if folded is not None:
+            return self.int_constant(node, folded)
         lhs = self.visit(node.left)
         rhs = self.visit(node.right)
         return self.binary(node.op, lhs, rhs, node.right)
@@ -1229,6 +1249,14 @@ def _callee_name(obj: object) -> str:
     module = getattr(obj, "__module__", None)
     name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or repr(obj)
     return f"{module}.{name}" if module not in (None, "builtins") else name
+
+
+def _progress_barrier() -> llvm.InlineAsmOp:
+    """An empty `asm volatile("")`, emitted once per iteration of a `while` loop: an op with side
+    effects, so neither xDSL's nor MLIR's DCE erases a loop whose results are unused (they treat a
+    loop of pure ops as removable even if it may never end, and Python runs it). No instruction;
+    `for` loops over `range` always end and get none."""
+    return llvm.InlineAsmOp("", "", [], has_side_effects=True)
 
 
 def _constant_of(v: SSAValue) -> int | float | None:

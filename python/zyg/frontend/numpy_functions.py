@@ -82,11 +82,23 @@ def _binary_math(op_class: type) -> Handler:
     return handler
 
 
-def _extremum(is_max: bool) -> Handler:
+def _extremum(is_max: bool, ignore_nan: bool = False) -> Handler:
+    """`np.maximum`/`np.minimum(a, b)` as `where(a >= b or isnan(a), a, b)` (`<=` for minimum), so
+    a NaN operand is returned as NumPy does; `np.fmax`/`np.fmin` (`ignore_nan`) test `isnan(b)`
+    instead and return the other operand.
+
+    Gradient convention: the `select`'s pullback gives the whole cotangent to the operand returned,
+    the first one at a tie, so the two operands' gradients sum to the cotangent (never twice it).
+    """
+
     def handler(cg, node, args, kwargs):
         _arity(cg, node, args, 2)
         a, b = args
         take_a = cg.compare(ast.GtE() if is_max else ast.LtE(), a, b)
+        if any(element_type(v.type) in (F64, F32) for v in (a, b)):
+            # An ordered comparison with NaN is false, so it alone would return b for either NaN.
+            tested = b if ignore_nan else a
+            take_a = cg.binary(ast.BitOr(), take_a, cg.compare(ast.NotEq(), tested, tested))
         return cg.where(take_a, a, b)
 
     return handler
@@ -240,6 +252,8 @@ NUMPY_HANDLERS: dict[object, Handler] = {
     np.hypot: _binary_math(zyg.HypotOp),
     np.maximum: _extremum(True),
     np.minimum: _extremum(False),
+    np.fmax: _extremum(True, ignore_nan=True),
+    np.fmin: _extremum(False, ignore_nan=True),
     np.clip: _clip,
     np.where: _where,
     np.logaddexp: _logaddexp,

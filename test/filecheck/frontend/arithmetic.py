@@ -42,6 +42,21 @@ def python_ops(x, y, n):
 print(zyg.jit(python_ops).ir("frontend", 1.0, 2.0, 3))
 
 
+def int_constants(n):
+    return n + (2**62 * 2 - 1) // 1000 + -2**63 // 2**62
+
+
+# An int constant expression is folded with Python's semantics (2**63 alone would not fit in i64).
+# CHECK-LABEL: func.func private @int_constants_i64(
+# CHECK-SAME:      %[[N:[^:]+]]: i64) -> i64
+# CHECK-NEXT:    %[[C:.*]] = arith.constant 9223372036854775 : i64
+# CHECK-NEXT:    %[[A:.*]] = arith.addi %[[N]], %[[C]] : i64
+# CHECK-NEXT:    %[[D:.*]] = arith.constant -2 : i64
+# CHECK-NEXT:    arith.addi %[[A]], %[[D]] : i64
+# CHECK-NOT:     zyg.pow
+print(zyg.jit(int_constants).ir("frontend", 1))
+
+
 def math_calls(x):
     return math.sin(x) * math.exp(x) + abs(x)
 

@@ -1,7 +1,9 @@
 # RUN: python %s | filecheck %s
 # Structured control flow: if/else -> scf.if yielding the variables both branches assign;
 # `for ... in range` -> scf.for over the trip count with the loop variables as iter_args;
-# `while` -> scf.while; `break` -> a flag carried by an scf.while and tested in its condition.
+# `while` -> scf.while, whose body starts with an empty volatile asm so that no DCE erases a loop
+# whose results are unused (it may not end, and then Python does not return); `break` -> a flag
+# carried by an scf.while and tested in its condition.
 
 import zyg
 
@@ -82,6 +84,7 @@ def while_loop(x):
 # CHECK-NEXT:      scf.condition(%[[C]]) %[[V]] : f64
 # CHECK-NEXT:    } do {
 # CHECK-NEXT:    ^{{.*}}(%[[W:[^ ,)]+]]: f64):
+# CHECK-NEXT:      llvm.inline_asm has_side_effects "", "" : () -> ()
 # CHECK-NEXT:      %[[SQ:.*]] = arith.mulf %[[W]], %[[W]] : f64
 # CHECK-NEXT:      scf.yield %[[SQ]] : f64
 # CHECK-NEXT:    }

@@ -1,13 +1,13 @@
 // RUN: zyg-opt %s -p lower-zyg-shapes --split-input-file | filecheck %s
 
-// A reshape to a higher rank: the source gains trailing axes of size 1 (a view), then one
-// tensor.reshape between equal ranks with the dimensions as a shape tensor.
+// A reshape to a higher rank: one tensor.reshape with the dimensions as a shape tensor, never a
+// tensor.expand_shape or collapse_shape (elementwise fusion turns those into expansions with several
+// dynamic sizes in a group, on which expand-strided-metadata aborts).
 // CHECK-LABEL: func.func @reshape(
 // CHECK-SAME:      %[[X:[^:]+]]: tensor<?x?xf64>, %[[A:[^:]+]]: index, %[[B:[^:]+]]: index, %[[C:[^:]+]]: index)
-// CHECK:         %[[P:.*]] = tensor.expand_shape %[[X]] {{\[}}[0 : i64], [1 : i64, 2 : i64]] output_shape [%{{.*}}, %{{.*}}, 1] : tensor<?x?xf64> into tensor<?x?x1xf64>
-// CHECK:         %[[D:.*]] = tensor.cast %[[P]] : tensor<?x?x1xf64> to tensor<?x?x?xf64>
+// CHECK-NOT:     expand_shape
 // CHECK:         %[[S:.*]] = tensor.from_elements %[[A]], %[[B]], %[[C]] : tensor<3xindex>
-// CHECK:         %[[R:.*]] = tensor.reshape %[[D]](%[[S]]) : (tensor<?x?x?xf64>, tensor<3xindex>) -> tensor<?x?x?xf64>
+// CHECK:         %[[R:.*]] = tensor.reshape %[[X]](%[[S]]) : (tensor<?x?xf64>, tensor<3xindex>) -> tensor<?x?x?xf64>
 // CHECK:         func.return %[[R]] : tensor<?x?x?xf64>
 // CHECK-NOT:     zyg.reshape
 
@@ -68,12 +68,12 @@ func.func @trace(%x: tensor<?x?xf64>) -> f64 {
 
 // -----
 
-// A reshape to a lower rank: the leading axes collapse into one first.
+// A reshape to a lower rank: one tensor.reshape too.
 // CHECK-LABEL: func.func @reshape_odd(
 // CHECK-SAME:      %[[X:[^:]+]]: tensor<?x?x?xf64>, %[[A:[^:]+]]: index, %[[B:[^:]+]]: index)
-// CHECK:         %[[F:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0 : i64, 1 : i64], [2 : i64]] : tensor<?x?x?xf64> into tensor<?x?xf64>
+// CHECK-NOT:     collapse_shape
 // CHECK:         %[[S:.*]] = tensor.from_elements %[[A]], %[[B]] : tensor<2xindex>
-// CHECK:         %[[R:.*]] = tensor.reshape %[[F]](%[[S]]) : (tensor<?x?xf64>, tensor<2xindex>) -> tensor<?x?xf64>
+// CHECK:         %[[R:.*]] = tensor.reshape %[[X]](%[[S]]) : (tensor<?x?x?xf64>, tensor<2xindex>) -> tensor<?x?xf64>
 // CHECK:         func.return %[[R]] : tensor<?x?xf64>
 
 func.func @reshape_odd(%x: tensor<?x?x?xf64>, %a: index, %b: index) -> tensor<?x?xf64> {
@@ -83,14 +83,25 @@ func.func @reshape_odd(%x: tensor<?x?x?xf64>, %a: index, %b: index) -> tensor<?x
 
 // -----
 
-// A vector to a matrix.
+// A vector to a matrix, and a matrix to a vector (`ravel`).
 // CHECK-LABEL: func.func @reshape_vector(
-// CHECK:         tensor.expand_shape %{{.*}} {{\[}}[0 : i64, 1 : i64]] output_shape [%{{.*}}, 1] : tensor<?xf64> into tensor<?x1xf64>
-// CHECK:         tensor.reshape
+// CHECK-NOT:     expand_shape
+// CHECK:         tensor.reshape %{{.*}} : (tensor<?xf64>, tensor<2xindex>) -> tensor<?x?xf64>
 
 func.func @reshape_vector(%x: tensor<?xf64>, %a: index, %b: index) -> tensor<?x?xf64> {
   %r = zyg.reshape %x [%a, %b] : tensor<?xf64> -> tensor<?x?xf64>
   func.return %r : tensor<?x?xf64>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @ravel(
+// CHECK-NOT:     collapse_shape
+// CHECK:         tensor.reshape %{{.*}} : (tensor<?x?xf64>, tensor<1xindex>) -> tensor<?xf64>
+
+func.func @ravel(%x: tensor<?x?xf64>, %n: index) -> tensor<?xf64> {
+  %r = zyg.reshape %x [%n] : tensor<?x?xf64> -> tensor<?xf64>
+  func.return %r : tensor<?xf64>
 }
 
 // -----
