@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kinds", default="scalar,array", help="comma-separated: scalar, array")
     parser.add_argument("--out", default="fuzz-out", help="where the reduced reproducers go")
     parser.add_argument("--all-constructs", action="store_true",
-                        help=f"also generate the held-back constructs ({', '.join(sorted(HELD_BACK))})")
+                        help=f"also generate the held-back constructs ({', '.join(sorted(HELD_BACK)) or 'none now'})")
     parser.add_argument("--jit-every", type=int, default=4, help="also check zyg.jit on every n-th program")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds before a program counts as a hang")
     parser.add_argument("--reduce-seconds", type=float, default=120.0, help="time to reduce each failure")

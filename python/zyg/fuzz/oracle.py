@@ -4,8 +4,8 @@
 At each point: `zyg.withgradient(f)` gives the value (compared with `f` run by Python, ~1e-9
 relative, NaN only where Python gives NaN) and the gradient, compared with central differences,
 per float argument (scalars directly, arrays along one random direction). A difference taken with
-steps h and h/10 that disagree means a kink or a jump near the point: that gradient is skipped, not
-judged. Optionally `zyg.jit(f)` is compared too. A `ZygError` before anything ran is a reject; any
+steps h and h/10 that disagree, or one-sided differences whose disagreement does not shrink with
+the step, mean a kink or a jump at or near the point: that gradient is skipped, not judged. Optionally `zyg.jit(f)` is compared too. A `ZygError` before anything ran is a reject; any
 other exception from zyg is a crash.
 """
 
@@ -69,15 +69,25 @@ def _close(actual: float, expected: float, rtol: float, atol: float) -> bool:
     return abs(actual - expected) <= atol + rtol * abs(expected)
 
 
-def _difference(f, args: tuple, index: int, direction, step: float) -> float:
-    """Central difference of f along `direction` in argument `index` (a float for a scalar argument)."""
+def _difference(f, args: tuple, index: int, direction, step: float, at: float) -> tuple[float, float]:
+    """The central difference of f along `direction` in argument `index` (a float for a scalar
+    argument), and the one-sided asymmetry `(f(x + h) - 2 f(x) + f(x - h)) / h` (`at` is f(x))."""
     x = args[index]
     plus, minus = list(args), list(args)
     plus[index], minus[index] = x + step * direction, x - step * direction
-    return (_run(f, tuple(plus)) - _run(f, tuple(minus))) / (2 * step)
+    above, below = _run(f, tuple(plus)), _run(f, tuple(minus))
+    return (above - below) / (2 * step), (above - 2 * at + below) / step
 
 
-def _check_gradient(f, args: tuple, grads: tuple, rng: np.random.Generator, outcome: Outcome) -> None:
+def _kinked(coarse_asymmetry: float, fine_asymmetry: float) -> bool:
+    """Whether the one-sided differences disagree in a way that does not shrink with the step: where
+    f is smooth the asymmetry is about h f'' and falls tenfold with h; at a kink (a clip or max at
+    its bound, |x| at 0) it stays the jump of the derivative, which central differences average."""
+    return abs(fine_asymmetry) > max(0.5 * abs(coarse_asymmetry), 0.1 * GRAD_ATOL)
+
+
+def _check_gradient(f, args: tuple, grads: tuple, rng: np.random.Generator, outcome: Outcome,
+                    at: float) -> None:
     if not isinstance(grads, tuple) or len(grads) != len(args):
         raise _Mismatch("gradient arity", f"gradient returned {grads!r} for {len(args)} arguments")
     for index, (arg, grad) in enumerate(zip(args, grads)):
@@ -94,9 +104,10 @@ def _check_gradient(f, args: tuple, grads: tuple, rng: np.random.Generator, outc
         else:
             direction, step = 1.0, REL_STEP * max(1.0, abs(arg))
             claimed = float(grad) if grad is not None else math.nan
-        coarse = _difference(f, args, index, direction, step)
-        fine = _difference(f, args, index, direction, step / 10)
-        if not (math.isfinite(coarse) and math.isfinite(fine)) or not _close(fine, coarse, KINK_RTOL, KINK_ATOL):
+        coarse, coarse_asymmetry = _difference(f, args, index, direction, step, at)
+        fine, fine_asymmetry = _difference(f, args, index, direction, step / 10, at)
+        if (not (math.isfinite(coarse) and math.isfinite(fine)) or not _close(fine, coarse, KINK_RTOL, KINK_ATOL)
+                or _kinked(coarse_asymmetry, fine_asymmetry)):
             outcome.kinks += 1
             continue
         outcome.grads_checked += 1
@@ -144,7 +155,7 @@ def check(source: str, points: tuple, check_jit: bool, seed: int = 0) -> Outcome
             if check_jit:
                 _check_value(jitted, expected, "jit value")
             if math.isfinite(expected):
-                _check_gradient(f, args, result.grad, rng, outcome)
+                _check_gradient(f, args, result.grad, rng, outcome, expected)
         except _Mismatch as mismatch:
             return Outcome("wrong", mismatch.reason, mismatch.detail, index, outcome.grads_checked, outcome.kinks)
         except zyg.ZygError as error:
