@@ -7,16 +7,16 @@ the set of active SSA values, those that are both
 - useful: they reach a float result of the function (found backwards from its `func.return`).
 
 Integers and booleans are never active (they carry no gradient): a value that reaches the result only
-through a comparison, `int()` or `floor` is not useful. An inactive value emits no adjoint code, so a
-value that cannot reach the result contributes nothing to the gradient, not `0 * inf`. Loop-carried
-values are solved to a fixpoint in both directions.
+through a comparison, `int()` or `floor` is not useful, and `a - a` varies with nothing. An inactive
+value emits no adjoint code, so a value that cannot reach the result contributes nothing to the
+gradient, not `0 * inf`. Loop-carried values are solved to a fixpoint in both directions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from xdsl.dialects import func, scf
+from xdsl.dialects import arith, func, scf
 from xdsl.dialects.builtin import AnyFloat, TensorType
 from xdsl.ir import Operation, SSAValue
 
@@ -97,11 +97,18 @@ def _propagate_forward(op: Operation, varied: set[SSAValue], mark: Mark) -> None
             if v in varied:
                 mark(op.before_region.block.args[index])
         return
-    if isinstance(op, scf.IfOp):
+    if isinstance(op, scf.IfOp) or _constant_in_its_operand(op):
         return
     if any(v in varied for v in op.operands):
         for r in op.results:
             mark(r)
+
+
+def _constant_in_its_operand(op: Operation) -> bool:
+    """`a - a` and `a / a`: 0 and 1 wherever they are finite, whatever `a` is, so they vary with
+    nothing (their derivative is exactly 0; the chain rule through them would give `inf - inf`
+    where a singular function such as `sqrt` reads them)."""
+    return isinstance(op, (arith.SubfOp, arith.DivfOp)) and op.lhs is op.rhs
 
 
 def _propagate_backward(op: Operation, useful: set[SSAValue], mark: Mark) -> None:

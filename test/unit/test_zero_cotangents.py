@@ -182,3 +182,13 @@ def test_prod_gradient_at_zero_elements_is_the_product_of_the_others():
     np.testing.assert_array_equal(zyg.gradient(prod_all, np.array([0.0, 0.0, 4.0]))[0], [0.0, 0.0, 0.0])
     m = np.array([[1.0, 0.0, 3.0], [2.0, 5.0, 0.5], [0.0, 0.0, 1.0]])
     np.testing.assert_allclose(zyg.gradient(prod_rows_kept, m)[0], [[0, 0, 1], [0, 0, 6], [4, 0, 3]], rtol=1e-15)
+
+
+def sqrt_of_self_difference(x, y, k):
+    """Reduced from a fuzzed program: `x - x` is 0, and sqrt has an infinite derivative there."""
+    v = x
+    return math.sqrt(abs(v - v)) + math.hypot(y, x - v) + (x / x) * y
+
+
+def test_self_difference_and_quotient_are_constants():
+    assert zyg.gradient(sqrt_of_self_difference, -1.208, 1.36, 3) == (0.0, 1.0 + 1.0, None)

@@ -540,3 +540,24 @@ func.func @strong_zero(%x: f64, %c: i1) -> f64 {
   %dx = ad.grad @f(%x, %c) : (f64, i1) -> f64
   func.return %dx : f64
 }
+
+// -----
+
+// `x - x` is 0 whatever `x` is: it varies with nothing, so `sqrt` of it (infinite derivative at 0)
+// gets no adjoint code and the gradient is 0, not `inf - inf`.
+
+func.func @f(%x: f64) -> f64 {
+  %d = arith.subf %x, %x : f64
+  %s = math.sqrt %d : f64
+  func.return %s : f64
+}
+
+// CHECK-LABEL: func.func @self_difference(
+// CHECK-NOT:     ad.mul
+// CHECK:         %[[DX:.*]] = ad.zero : f64
+// CHECK-NEXT:    ad.tape_free
+// CHECK-NEXT:    func.return %[[DX]] : f64
+func.func @self_difference(%x: f64) -> f64 {
+  %dx = ad.grad @f(%x) : (f64) -> f64
+  func.return %dx : f64
+}
