@@ -17,6 +17,7 @@ from xdsl.dialects.builtin import (
     BoolAttr,
     DenseArrayBase,
     IndexType,
+    IntegerAttr,
     IntegerType,
     StringAttr,
     TensorType,
@@ -250,26 +251,41 @@ class ReduceOp(IRDLOperation):
 class MatmulOp(IRDLOperation):
     """The matrix product of two rank-2 arrays; the frontend reshapes 1-D and batched operands.
 
+    A pullback's product marks which operand is a cotangent (`cotangent = 0` for `lhs`, `1` for
+    `rhs`): each of its zeros then contributes exactly zero to the sum, even against an infinite or
+    NaN element of the other operand (the strong zero of `ad.mul`).
+
     ```mlir
     %c = zyg.matmul %a, %b : tensor<?x?xf64>, tensor<?x?xf64> -> tensor<?x?xf64>
+    %g = zyg.matmul %ct, %bt {cotangent = 0 : i64} : tensor<?x?xf64>, tensor<?x?xf64> -> tensor<?x?xf64>
     ```
     """
 
     name = "zyg.matmul"
     lhs = operand_def(TensorType)
     rhs = operand_def(TensorType)
+    cotangent = opt_prop_def(IntegerAttr)
     result = result_def(TensorType)
     traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)"
 
-    def __init__(self, lhs: SSAValue, rhs: SSAValue):
-        super().__init__(operands=[lhs, rhs], result_types=[lhs.type])
+    def __init__(self, lhs: SSAValue, rhs: SSAValue, cotangent: int | None = None):
+        properties = {} if cotangent is None else {"cotangent": IntegerAttr(cotangent, i64)}
+        super().__init__(operands=[lhs, rhs], result_types=[lhs.type], properties=properties)
+
+    @property
+    def cotangent_operand(self) -> int | None:
+        """0 or 1: the operand whose zeros are strong zeros; None for a primal product."""
+        return None if self.cotangent is None else self.cotangent.value.data
 
     def verify_(self) -> None:
         if _rank(self.lhs.type) != 2 or self.lhs.type != self.rhs.type:
             raise VerifyException(
                 f"zyg.matmul: operands must be rank-2 tensors of one type, got {self.lhs.type} and {self.rhs.type}"
             )
+        if self.cotangent_operand not in (None, 0, 1):
+            raise VerifyException(f"zyg.matmul: cotangent must be 0 or 1, got {self.cotangent_operand}")
 
 
 @irdl_op_definition

@@ -14,6 +14,7 @@ from zyg.dialects.zyg_arrays import MatmulOp, TransposeOp
 
 I1 = IntegerType(1)
 MATMUL_FUNCTIONS = {f64: "_zyg_matmul_f64", f32: "_zyg_matmul_f32"}
+STRONG_ZERO_FUNCTIONS = {f64: "_zyg_matmul_strong_f64", f32: "_zyg_matmul_strong_f32"}
 
 
 def _operand(b, value: SSAValue) -> tuple[SSAValue, SSAValue]:
@@ -25,19 +26,25 @@ def _operand(b, value: SSAValue) -> tuple[SSAValue, SSAValue]:
 
 
 def lower_matmul(b, op: MatmulOp) -> list[SSAValue]:
-    """`C = A @ B` (2-D, f64 or f32) as a call of the BLAS product for its element type."""
+    """`C = A @ B` (2-D, f64 or f32) as a call of the BLAS product for its element type; a pullback's
+    product (one operand a cotangent) as a call of its strong-zero variant, told which side."""
     element = op.result.type.element_type
     a, ta = _operand(b, op.lhs)
     bb, tb = _operand(b, op.rhs)
     matrix = TensorType(element, [DYNAMIC_INDEX] * 2)
-    return [b(func.CallOp(MATMUL_FUNCTIONS[element], [a, ta, bb, tb], [matrix]))]
+    if op.cotangent_operand is None:
+        return [b(func.CallOp(MATMUL_FUNCTIONS[element], [a, ta, bb, tb], [matrix]))]
+    side = b(arith.ConstantOp(IntegerAttr(op.cotangent_operand, I1)))
+    return [b(func.CallOp(STRONG_ZERO_FUNCTIONS[element], [a, ta, bb, tb, side], [matrix]))]
 
 
 def declare_matmul_functions(module: ModuleOp) -> None:
     """Declares the `_zyg_matmul_*` functions the module calls (the bridge defines them)."""
     called = {op.callee.root_reference.data for op in module.walk() if isinstance(op, func.CallOp)}
     declared = {f.sym_name.data for f in module.body.block.ops if isinstance(f, func.FuncOp)}
-    for element, name in MATMUL_FUNCTIONS.items():
-        if name in called and name not in declared:
-            matrix = TensorType(element, [DYNAMIC_INDEX] * 2)
-            module.body.block.add_op(func.FuncOp.external(name, [matrix, I1, matrix, I1], [matrix]))
+    for element in (f64, f32):
+        matrix = TensorType(element, [DYNAMIC_INDEX] * 2)
+        for name, inputs in ((MATMUL_FUNCTIONS[element], [matrix, I1, matrix, I1]),
+                             (STRONG_ZERO_FUNCTIONS[element], [matrix, I1, matrix, I1, I1])):
+            if name in called and name not in declared:
+                module.body.block.add_op(func.FuncOp.external(name, inputs, [matrix]))

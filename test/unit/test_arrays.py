@@ -482,6 +482,109 @@ def test_mutating_an_alias_names_both_lines():
         zyg.jit(mutates_alias)(1.0)
 
 
+def _alias_through_branch(b, t):
+    c = b
+    if t > 0:
+        c = b * 2.0
+    c *= 0.5  # when t <= 0, NumPy halves the caller's b
+    return b[0]
+
+
+def _alias_through_loop(b, n):
+    c = b
+    for _ in range(n):
+        c *= 0.5
+    return b[0]
+
+
+def _alias_through_while(b, n):
+    c = b
+    i = 0
+    while i < n:
+        c = c * 1.0 if i > 0 else c
+        c += 1.0
+        i += 1
+    return np.sum(b)
+
+
+def _returns_its_argument(a):
+    return a
+
+
+def _returns_a_row(a):
+    return a[0]
+
+
+def _alias_through_call(b):
+    c = _returns_its_argument(b)
+    c *= 2.0
+    return np.sum(b)
+
+
+def _alias_through_view_call(b):
+    c = _returns_a_row(b)
+    c *= 2.0
+    return np.sum(b)
+
+
+def _carried_pair_shares_a_buffer(b, n):
+    c, d = b.copy(), b * 1.0
+    for _ in range(n):
+        c *= 2.0  # from the second iteration on, c and d are one array
+        c = d * 1.0
+        d = c
+    return np.sum(c) + np.sum(d)
+
+
+def _loop_binds_then_updates(b, n):
+    c, d = b.copy(), b * 0.0
+    for _ in range(n):
+        c += 1.0  # from the second iteration on, d is c
+        d = c
+    return np.sum(c) + np.sum(d)
+
+
+@pytest.mark.parametrize("f, args, message", [
+    (_alias_through_branch, (-1.0,), "'c' may be the argument 'b'"),
+    (_alias_through_loop, (2,), "'c' may be the argument 'b'"),
+    (_alias_through_while, (2,), "'c' may be the argument 'b'"),
+    (_alias_through_call, (), "'c' may be the argument 'b'"),
+    (_alias_through_view_call, (), "'c' may be the argument 'b'"),
+    (_carried_pair_shares_a_buffer, (2,), "'c' and 'd' .* may be the same array"),
+    (_loop_binds_then_updates, (2,), "'c' and 'd' .* may be the same array"),
+], ids=lambda v: v.__name__ if callable(v) else None)
+def test_aliases_through_branches_loops_and_calls_are_rejected(f, args, message):
+    """A merge, a loop carry or a call makes a new SSA value of what NumPy keeps as one array: an
+    in-place update of it that NumPy would make visible elsewhere is a compile-time error."""
+    with pytest.raises(zyg.UnsupportedSyntaxError, match=message):
+        zyg.jit(f)(rand(2, 2), *args)
+
+
+def _previous_and_current(b, n):
+    cur, prev = b * 1.0, b * 0.0
+    for _ in range(n):
+        prev = cur
+        cur = cur * 2.0
+        prev += 1.0  # prev is the old cur, a different array from the new one: NumPy agrees
+    return np.sum(prev) + np.sum(cur)
+
+
+def _fresh_each_iteration(b, n):
+    c = b.copy()
+    for _ in range(n):
+        c *= 0.5
+        c[0] += 1.0
+        c = c * 1.0
+    return np.sum(c)
+
+
+@pytest.mark.parametrize("f", [_previous_and_current, _fresh_each_iteration])
+def test_loop_updates_of_arrays_no_other_name_holds_compile(f):
+    b = rand(3)
+    np.testing.assert_allclose(zyg.jit(f)(b.copy(), 3), f(b.copy(), 3))
+    check_array_grads(f, (b, 3))
+
+
 def test_copy_makes_mutation_legal():
     def mutates_copy(x):
         y = x.copy()

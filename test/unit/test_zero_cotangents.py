@@ -192,3 +192,34 @@ def sqrt_of_self_difference(x, y, k):
 
 def test_self_difference_and_quotient_are_constants():
     assert zyg.gradient(sqrt_of_self_difference, -1.208, 1.36, 3) == (0.0, 1.0 + 1.0, None)
+
+
+def _first_of_product(a, x):
+    return (a @ x)[0]  # the other rows of a @ x get a zero cotangent
+
+
+def _product_row_sum(a, b):
+    return np.sum((a @ b)[0])
+
+
+def test_matrix_product_cotangent_zeros_are_strong():
+    """BLAS computes 0 * nan = nan; a pullback's product must not let a NaN or infinite element that
+    meets only zero cotangents through."""
+    a = np.array([[1.0, 2.0], [np.nan, 3.0]])
+    ga, gx = zyg.gradient(_first_of_product, a, np.array([1.0, 2.0]))
+    np.testing.assert_array_equal(ga, [[1.0, 2.0], [0.0, 0.0]])
+    np.testing.assert_array_equal(gx, [1.0, 2.0])
+    b = np.array([[np.inf, 1.0], [2.0, 3.0]])
+    ga, gb = zyg.gradient(_product_row_sum, np.array([[1.0, 2.0], [3.0, 4.0]]), b)
+    np.testing.assert_array_equal(ga, [[np.inf, 5.0], [0.0, 0.0]])  # inf meets a nonzero cotangent
+    np.testing.assert_array_equal(gb, [[1.0, 1.0], [2.0, 2.0]])
+    ga32, _ = zyg.gradient(_first_of_product, a.astype(np.float32), np.array([1.0, 2.0], np.float32))
+    np.testing.assert_array_equal(ga32, [[1.0, 2.0], [0.0, 0.0]])
+
+
+def test_matrix_product_with_finite_operands_is_unchanged():
+    a, b = np.random.default_rng(1).standard_normal((2, 5, 4))
+    ga, gb = zyg.gradient(lambda a, b: np.sum(np.maximum(a @ b.T, 0.0)), a, b)
+    mask = (a @ b.T > 0).astype(float)
+    np.testing.assert_allclose(ga, mask @ b, rtol=1e-12)
+    np.testing.assert_allclose(gb, mask.T @ a, rtol=1e-12)

@@ -90,15 +90,15 @@ def pullback_expand(ctx, op: ExpandOp, cts):
 
 
 def pullback_matmul(ctx, op: MatmulOp, cts):
-    """C = A @ B  =>  A_ct = C_ct @ B^T, B_ct = A^T @ C_ct"""
+    """C = A @ B  =>  A_ct = C_ct @ B^T, B_ct = A^T @ C_ct (products where C_ct's zeros are strong)"""
     (ct,) = cts
     a_ct = b_ct = None
     if ctx.active(op.lhs):
         b_t = ctx.emit(TransposeOp(ctx.primal(op.rhs), [1, 0]))
-        a_ct = ctx.emit(MatmulOp(ct, b_t))
+        a_ct = ctx.emit(MatmulOp(ct, b_t, cotangent=0))
     if ctx.active(op.rhs):
         a_t = ctx.emit(TransposeOp(ctx.primal(op.lhs), [1, 0]))
-        b_ct = ctx.emit(MatmulOp(a_t, ct))
+        b_ct = ctx.emit(MatmulOp(a_t, ct, cotangent=1))
     return [a_ct, b_ct]
 
 

@@ -23,7 +23,7 @@ import functools
 import glob
 import os
 
-GEMM_SYMBOLS = frozenset({"_zyg_matmul_f64", "_zyg_matmul_f32"})
+GEMM_SYMBOLS = frozenset({"_zyg_matmul_f64", "_zyg_matmul_f32", "_zyg_matmul_strong_f64", "_zyg_matmul_strong_f32"})
 
 _CBLAS_ROW_MAJOR, _CBLAS_NO_TRANS, _CBLAS_TRANS = 101, 111, 112
 
@@ -88,9 +88,18 @@ def _gemm_functions(element: str, width: int, cblas: str) -> str:
     %pa, %a0, %a1, %ra, %ca = func.call @_zyg_gemm_view_{element}(%a, %ta) : (tensor<?x?x{element}>, i1) -> (!llvm.ptr, i64, i64, index, index)
     %pb, %b0, %b1, %rb, %cb = func.call @_zyg_gemm_view_{element}(%b, %tb) : (tensor<?x?x{element}>, i1) -> (!llvm.ptr, i64, i64, index, index)
     %c = memref.alloc(%ra, %cb) : memref<?x?x{element}>
+    %pc = func.call @_zyg_gemm_pointer_{element}(%c) : (memref<?x?x{element}>) -> !llvm.ptr
+    func.call @_zyg_gemm_into_{element}(%pa, %a0, %a1, %ra, %ca, %pb, %b0, %b1, %cb, %pc) : (!llvm.ptr, i64, i64, index, index, !llvm.ptr, i64, i64, index, !llvm.ptr) -> ()
+    %result = bufferization.to_tensor %c restrict writable : memref<?x?x{element}> to tensor<?x?x{element}>
+    return %result : tensor<?x?x{element}>
+  }}
+  func.func private @_zyg_gemm_pointer_{element}(%c: memref<?x?x{element}>) -> !llvm.ptr {{
     %c_address = memref.extract_aligned_pointer_as_index %c : memref<?x?x{element}> -> index
     %c_int = arith.index_cast %c_address : index to i64
     %pc = llvm.inttoptr %c_int : i64 to !llvm.ptr
+    return %pc : !llvm.ptr
+  }}
+  func.func private @_zyg_gemm_into_{element}(%pa: !llvm.ptr, %a0: i64, %a1: i64, %ra: index, %ca: index, %pb: !llvm.ptr, %b0: i64, %b1: i64, %cb: index, %pc: !llvm.ptr) {{
     %m = arith.index_cast %ra : index to i64
     %n = arith.index_cast %cb : index to i64
     %k = arith.index_cast %ca : index to i64
@@ -118,8 +127,7 @@ def _gemm_functions(element: str, width: int, cblas: str) -> str:
         llvm.call @free(%db) : (!llvm.ptr) -> ()
       }}
     }}
-    %result = bufferization.to_tensor %c restrict writable : memref<?x?x{element}> to tensor<?x?x{element}>
-    return %result : tensor<?x?x{element}>
+    return
   }}
   func.func private @_zyg_gemm_view_{element}(%t: tensor<?x?x{element}>, %transposed: i1) -> (!llvm.ptr, i64, i64, index, index) {{
     %buffer = bufferization.to_buffer %t read_only : tensor<?x?x{element}> to memref<?x?x{element}, strided<[?, ?], offset: ?>>
@@ -141,14 +149,170 @@ def _gemm_functions(element: str, width: int, cblas: str) -> str:
 """
 
 
+_SCAN_LANES = 4  # elements a contiguous row scan tests at once
+
+
+def _scan_test(what: str, value: str, zero: str, t: str) -> str:
+    """MLIR text setting `%hit` (of `value`'s shape): a zero, or (x - x is NaN only for an infinite or
+    NaN x) a non-finite element."""
+    if what == "zero":
+        return f"%hit = arith.cmpf oeq, {value}, {zero} : {t}"
+    return f"%d = arith.subf {value}, {value} : {t}\n          %hit = arith.cmpf une, %d, {zero} : {t}"
+
+
+def _scan_function(element: str, what: str) -> str:
+    """MLIR text of `@_zyg_has_<what>_<element>(p, s0, s1, rows, cols) -> i1`: whether a strided
+    matrix holds a zero (`what="zero"`) or an infinite or NaN element (`"nonfinite"`). A row with unit
+    stride (the usual case) is tested a vector of `_SCAN_LANES` elements at a time; the rows after one
+    that holds such an element are skipped."""
+    lanes = _SCAN_LANES
+    vector, mask = f"vector<{lanes}x{element}>", f"vector<{lanes}xi1>"
+    return f"""
+  func.func private @_zyg_has_{what}_{element}(%p: !llvm.ptr, %s0: i64, %s1: i64, %rows: index, %cols: index) -> i1 {{
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %lanes = arith.constant {lanes} : index
+    %one = arith.constant 1 : i64
+    %zero = arith.constant 0.0 : {element}
+    %zeros = arith.constant dense<0.0> : {vector}
+    %false = arith.constant false
+    %none = arith.constant dense<false> : {mask}
+    %unit = arith.cmpi eq, %s1, %one : i64
+    %tail = arith.remui %cols, %lanes : index
+    %whole = arith.subi %cols, %tail : index
+    %found = scf.for %i = %c0 to %rows step %c1 iter_args(%before = %false) -> (i1) {{
+      %i64 = arith.index_cast %i : index to i64
+      %start = arith.muli %i64, %s0 : i64
+      %row = llvm.getelementptr %p[%start] : (!llvm.ptr, i64) -> !llvm.ptr, {element}
+      %in_row = scf.if %before -> (i1) {{
+        scf.yield %before : i1
+      }} else {{
+      %row_hit = scf.if %unit -> (i1) {{
+        %wide = scf.for %j = %c0 to %whole step %lanes iter_args(%acc = %none) -> ({mask}) {{
+          %j64 = arith.index_cast %j : index to i64
+          %q = llvm.getelementptr %row[%j64] : (!llvm.ptr, i64) -> !llvm.ptr, {element}
+          %v = llvm.load %q {{alignment = 1 : i64}} : !llvm.ptr -> {vector}
+          {_scan_test(what, "%v", "%zeros", vector)}
+          %next = arith.ori %acc, %hit : {mask}
+          scf.yield %next : {mask}
+        }}
+        %wide_hit = "llvm.intr.vector.reduce.or"(%wide) : ({mask}) -> i1
+        %r = scf.for %j = %whole to %cols step %c1 iter_args(%acc = %wide_hit) -> (i1) {{
+          %j64 = arith.index_cast %j : index to i64
+          %q = llvm.getelementptr %row[%j64] : (!llvm.ptr, i64) -> !llvm.ptr, {element}
+          %v = llvm.load %q : !llvm.ptr -> {element}
+          {_scan_test(what, "%v", "%zero", element)}
+          %next = arith.ori %acc, %hit : i1
+          scf.yield %next : i1
+        }}
+        scf.yield %r : i1
+      }} else {{
+        %r = scf.for %j = %c0 to %cols step %c1 iter_args(%acc = %false) -> (i1) {{
+          %j64 = arith.index_cast %j : index to i64
+          %at = arith.muli %j64, %s1 : i64
+          %q = llvm.getelementptr %row[%at] : (!llvm.ptr, i64) -> !llvm.ptr, {element}
+          %v = llvm.load %q : !llvm.ptr -> {element}
+          {_scan_test(what, "%v", "%zero", element)}
+          %next = arith.ori %acc, %hit : i1
+          scf.yield %next : i1
+        }}
+        scf.yield %r : i1
+      }}
+      scf.yield %row_hit : i1
+      }}
+      scf.yield %in_row : i1
+    }}
+    return %found : i1
+  }}"""
+
+
+def _strong_zero_functions(element: str) -> str:
+    """MLIR text of `@_zyg_matmul_strong_<element>(A, transpose_A, B, transpose_B, side)`: a pullback's
+    product, where `side` (0: A, 1: B) is the cotangent and each of its zeros contributes exactly zero.
+
+    BLAS computes `0 * nan = nan`, so it serves only where that cannot happen: when the cotangent has
+    no zero or the other operand has no infinite or NaN element (scans of both, linear in their
+    sizes). Otherwise a plain loop nest computes each sum, skipping the cotangent's zeros.
+    """
+    matrix = f"tensor<?x?x{element}>"
+    view = "(!llvm.ptr, i64, i64, index, index)"
+    scan = "(!llvm.ptr, i64, i64, index, index)"
+    return f"""
+{_scan_function(element, "zero")}{_scan_function(element, "nonfinite")}  func.func private @_zyg_matmul_strong_{element}(%a: {matrix}, %ta: i1, %b: {matrix}, %tb: i1, %side: i1) -> {matrix} {{
+    %pa, %a0, %a1, %ra, %ca = func.call @_zyg_gemm_view_{element}(%a, %ta) : ({matrix}, i1) -> {view}
+    %pb, %b0, %b1, %rb, %cb = func.call @_zyg_gemm_view_{element}(%b, %tb) : ({matrix}, i1) -> {view}
+    %true = arith.constant true
+    %false = arith.constant false
+    %risky = scf.if %side -> (i1) {{
+      %hit = func.call @_zyg_has_zero_{element}(%pb, %b0, %b1, %rb, %cb) : {scan} -> i1
+      %both = scf.if %hit -> (i1) {{
+        %other = func.call @_zyg_has_nonfinite_{element}(%pa, %a0, %a1, %ra, %ca) : {scan} -> i1
+        scf.yield %other : i1
+      }} else {{
+        scf.yield %false : i1
+      }}
+      scf.yield %both : i1
+    }} else {{
+      %hit = func.call @_zyg_has_zero_{element}(%pa, %a0, %a1, %ra, %ca) : {scan} -> i1
+      %both = scf.if %hit -> (i1) {{
+        %other = func.call @_zyg_has_nonfinite_{element}(%pb, %b0, %b1, %rb, %cb) : {scan} -> i1
+        scf.yield %other : i1
+      }} else {{
+        scf.yield %false : i1
+      }}
+      scf.yield %both : i1
+    }}
+    %c = memref.alloc(%ra, %cb) : memref<?x?x{element}>
+    scf.if %risky {{
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %zero = arith.constant 0.0 : {element}
+      scf.for %i = %c0 to %ra step %c1 {{
+        scf.for %j = %c0 to %cb step %c1 {{
+          %sum = scf.for %k = %c0 to %ca step %c1 iter_args(%acc = %zero) -> ({element}) {{
+            %i64 = arith.index_cast %i : index to i64
+            %j64 = arith.index_cast %j : index to i64
+            %k64 = arith.index_cast %k : index to i64
+            %ai = arith.muli %i64, %a0 : i64
+            %ak = arith.muli %k64, %a1 : i64
+            %a_at = arith.addi %ai, %ak : i64
+            %bk = arith.muli %k64, %b0 : i64
+            %bj = arith.muli %j64, %b1 : i64
+            %b_at = arith.addi %bk, %bj : i64
+            %qa = llvm.getelementptr %pa[%a_at] : (!llvm.ptr, i64) -> !llvm.ptr, {element}
+            %qb = llvm.getelementptr %pb[%b_at] : (!llvm.ptr, i64) -> !llvm.ptr, {element}
+            %x = llvm.load %qa : !llvm.ptr -> {element}
+            %y = llvm.load %qb : !llvm.ptr -> {element}
+            %cot = arith.select %side, %y, %x : {element}
+            %skip = arith.cmpf oeq, %cot, %zero : {element}
+            %product = arith.mulf %x, %y : {element}
+            %term = arith.select %skip, %zero, %product : {element}
+            %next = arith.addf %acc, %term : {element}
+            scf.yield %next : {element}
+          }}
+          memref.store %sum, %c[%i, %j] : memref<?x?x{element}>
+        }}
+      }}
+    }} else {{
+      %pc = func.call @_zyg_gemm_pointer_{element}(%c) : (memref<?x?x{element}>) -> !llvm.ptr
+      func.call @_zyg_gemm_into_{element}(%pa, %a0, %a1, %ra, %ca, %pb, %b0, %b1, %cb, %pc) : (!llvm.ptr, i64, i64, index, index, !llvm.ptr, i64, i64, index, !llvm.ptr) -> ()
+    }}
+    %result = bufferization.to_tensor %c restrict writable : memref<?x?x{element}> to {matrix}
+    return %result : {matrix}
+  }}
+"""
+
+
 def gemm_runtime(names: set[str]) -> str:
     """MLIR text defining the `_zyg_matmul_*` functions in `names` (malloc and free are declared
     with the runtime's C library declarations, see `zyg.backend.runtime.LIBC`)."""
     text = ""
-    if "_zyg_matmul_f64" in names:
-        text += _gemm_functions("f64", 8, "scipy_cblas_dgemm64_")
-    if "_zyg_matmul_f32" in names:
-        text += _gemm_functions("f32", 4, "scipy_cblas_sgemm64_")
+    for element, width, cblas in (("f64", 8, "scipy_cblas_dgemm64_"), ("f32", 4, "scipy_cblas_sgemm64_")):
+        strong = f"_zyg_matmul_strong_{element}" in names
+        if strong or f"_zyg_matmul_{element}" in names:
+            text += _gemm_functions(element, width, cblas)
+        if strong:
+            text += _strong_zero_functions(element)
     return text
 
 

@@ -27,6 +27,7 @@ from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from zyg.dialects import zyg
 from zyg.errors import SourceLoc, UnsupportedSyntaxError, ZygError, ZygTypeError
+from zyg.frontend.aliasing import AliasTracking
 from zyg.frontend.arrays import ArrayCodegen, StaticTuple
 from zyg.frontend.indexing import IndexingCodegen, array_float
 from zyg.frontend.int_constants import TOO_LARGE, fold_int
@@ -94,7 +95,7 @@ class Restart(Exception):
     """Internal: a type assumption proved wrong; the program is rebuilt with the corrected one."""
 
 
-class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
+class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
     """Builds one `func.func` for one Python function at one argument-type signature."""
 
     def __init__(self, program: Program, fn: types.FunctionType, source: FunctionSource,
@@ -118,6 +119,8 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
         self.views: dict[SSAValue, SSAValue] = {}  # an array NumPy returns as a view -> the array it views
         self.view_names: dict[str, str] = {}  # a variable holding a view -> the variable it views
         self.parameters: dict[SSAValue, str] = {}
+        self.storage: dict[SSAValue, frozenset] = {}  # array value -> the buffers it may be (aliasing.py)
+        self.aliased_args: frozenset[int] = frozenset()  # arguments the result may be (or view)
         self.bound_at: dict[str, int] = {}
         self.row_sources: dict[int, SSAValue] = {}  # `for row in x` loop -> x
         self._index_loops()
@@ -252,6 +255,9 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
             results = list(result.items)
         else:
             results = [self.convert(result, return_type) if result.type != return_type else result]
+        self.aliased_args = frozenset(
+            index for index, arg in enumerate(self.block.args)
+            if any(arg in self.storage_of(r) for r in results if is_array(r.type)))
         self.emit(func.ReturnOp(*results))
         op = func.FuncOp(self.symbol, (self.arg_types, result_types(return_type)), Region(self.block),
                          visibility="private")
@@ -364,6 +370,7 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
             if updated.type != current.type:
                 self.error(node, f"in-place {type(node.op).__name__} would change the array's type from "
                            f"{python_type_name(current.type)} to {python_type_name(updated.type)}", ZygTypeError)
+            self.share_storage(updated, current)  # the same buffer, updated
         self.assign(node.target, updated)
 
     def assign(self, target: ast.Name, value: SSAValue) -> None:
@@ -398,7 +405,7 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
         if not is_array(array.type):
             self.error(target, f"item assignment to a {python_type_name(array.type)}", ZygTypeError)
         self.check_mutation(target, name, array)
-        self.scope.set(name, self.array_setitem(target, array, value))
+        self.scope.set(name, self.share_storage(self.array_setitem(target, array, value), array))
 
     def mark_view(self, result: SSAValue, source: SSAValue) -> SSAValue:
         """Records that NumPy returns `result` as a view of `source` (a basic slice, a transpose, a
@@ -406,6 +413,7 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
         other, is rejected at compile time."""
         if result is not source:
             self.views[result] = self.views.get(source, source)
+            self.share_storage(result, source)
         return result
 
     def check_mutation(self, node: ast.AST, name: str, array: SSAValue) -> None:
@@ -439,6 +447,16 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
                 self.error(node, f"this updates the array that '{other}' also names (bound at line "
                            f"{self.bound_at.get(other)}); NumPy would change '{other}' too: copy it first, "
                            f"e.g. `{name} = {other}.copy()`", UnsupportedSyntaxError)
+        # What a branch, a loop or a call may have made one buffer (the checks above see SSA identity).
+        parameter = self.shared_parameter(array)
+        if parameter is not None:
+            self.error(node, f"'{name}' may be the argument '{parameter}' (or a view of it) here, through an "
+                       "earlier branch, loop iteration or call; zyg does not mutate its caller's arrays: copy it "
+                       f"first, e.g. `{name} = {name}.copy()`", UnsupportedSyntaxError)
+        for other in self.names_sharing(name, array):
+            self.error(node, f"'{name}' and '{other}' (bound at line {self.bound_at.get(other)}) may be the same "
+                       "array here, through an earlier branch, loop iteration or call, so NumPy would change "
+                       f"'{other}' too: copy it first, e.g. `{name} = {name}.copy()`", UnsupportedSyntaxError)
 
     def visit_Return(self, node: ast.Return) -> None:
         value = self.visit_return_value(node)
@@ -488,7 +506,7 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
                 self.emit(scf.YieldOp(*[self.convert(scope.get(n), t) for n, t in zip(merged, result_types)]))
         if_op = self.emit(scf.IfOp(cond, result_types, [then_block], [else_block]))
         for name, result in zip(merged, if_op.results, strict=True):
-            self.scope.set(name, result)
+            self.scope.set(name, self.share_storage(result, then_scope.get(name), else_scope.get(name)))
 
     def _join_type(self, name: str, a: Attribute, b: Attribute, node: ast.AST) -> Attribute:
         if a == b and not isinstance(a, str):
@@ -586,20 +604,32 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
         carried = self._loop_carried(node)
         inits = [self.scope.get(n) for n in carried]
         types_ = [v.type for v in inits]
-        body, scope = Block(arg_types=[I64, *types_]), self.scope.fork()
-        with self.at(body, scope):
-            for name, arg in zip(carried, body.args[1:]):
-                scope.set(name, arg)
-            self._bind_induction(node, body.args[0], start, step, stop)
-            self._start_iteration(node)
-            self.compile_body(node.body)
-            self._check_carried(node, carried, types_)
-            self.emit(scf.YieldOp(*[scope.get(n) for n in carried]))
+
+        def build(assumed: dict[str, frozenset]) -> tuple[Block, list[SSAValue]]:
+            body, scope = Block(arg_types=[I64, *types_]), self.scope.fork()
+            with self.at(body, scope):
+                for name, arg in zip(carried, body.args[1:]):
+                    scope.set(name, arg)
+                    self._assume_storage(arg, name, assumed)
+                self._bind_induction(node, body.args[0], start, step, stop)
+                self._start_iteration(node)
+                self.compile_body(node.body)
+                self._check_carried(node, carried, types_)
+                yielded = [scope.get(n) for n in carried]
+                self.emit(scf.YieldOp(*yielded))
+            return body, yielded
+
+        body, assumed = self.settle_carried_storage(carried, inits, build)
         self.loop_stack.pop()
         self._forget_body_locals(node, carried)
         loop = self.emit(scf.ForOp(self.const(0), trip_count, self.const(1), inits, body))
         for name, result in zip(carried, loop.results, strict=True):
+            self._assume_storage(result, name, assumed)
             self.scope.set(name, result)
+
+    def _assume_storage(self, value: SSAValue, name: str, assumed: dict[str, frozenset]) -> None:
+        if name in assumed:
+            self.storage[value] = assumed[name]
 
     def _bind_induction(self, node: ast.For, k: SSAValue, start: SSAValue, step: SSAValue,
                         stop: SSAValue) -> None:
@@ -650,39 +680,47 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
         types_ = [v.type for v in inits]
         stop_flags = [n for n in carried if n == break_flag or n == RET_FLAG]
 
-        before, before_scope = Block(arg_types=types_), self.scope.fork()
-        with self.at(before, before_scope):
-            for name, arg in zip(carried, before.args):
-                before_scope.set(name, arg)
-            self.node = node
-            if stop_flags:
-                stop = before_scope.get(stop_flags[0])
-                for flag in stop_flags[1:]:
-                    stop = self.value(arith.OrIOp(stop, before_scope.get(flag)))
-                cond = self._guarded_condition(node, stop, trip_count)
-            else:
-                cond = self._loop_condition(node, trip_count)
-            self.emit(scf.ConditionOp(cond, *before.args))
+        def build(assumed: dict[str, frozenset]) -> tuple[tuple[Block, Block], list[SSAValue]]:
+            before, before_scope = Block(arg_types=types_), self.scope.fork()
+            with self.at(before, before_scope):
+                for name, arg in zip(carried, before.args):
+                    before_scope.set(name, arg)
+                    self._assume_storage(arg, name, assumed)
+                self.node = node
+                if stop_flags:
+                    halt = before_scope.get(stop_flags[0])
+                    for flag in stop_flags[1:]:
+                        halt = self.value(arith.OrIOp(halt, before_scope.get(flag)))
+                    cond = self._guarded_condition(node, halt, trip_count)
+                else:
+                    cond = self._loop_condition(node, trip_count)
+                self.emit(scf.ConditionOp(cond, *before.args))
 
-        after, after_scope = Block(arg_types=types_), self.scope.fork()
-        with self.at(after, after_scope):
-            for name, arg in zip(carried, after.args):
-                after_scope.set(name, arg)
-            if is_for:
-                self._bind_induction(node, after_scope.get(counter), start, step, stop)
-            self._start_iteration(node)
-            if not is_for:
-                self.emit(_progress_barrier())
-            self.compile_body(node.body)
-            self.node = node
-            if is_for:
-                after_scope.set(counter, self.value(arith.AddiOp(after.args[0], self.const(1))))
-            self._check_carried(node, carried, types_)
-            self.emit(scf.YieldOp(*[after_scope.get(n) for n in carried]))
+            after, after_scope = Block(arg_types=types_), self.scope.fork()
+            with self.at(after, after_scope):
+                for name, arg in zip(carried, after.args):
+                    after_scope.set(name, arg)
+                    self._assume_storage(arg, name, assumed)
+                if is_for:
+                    self._bind_induction(node, after_scope.get(counter), start, step, stop)
+                self._start_iteration(node)
+                if not is_for:
+                    self.emit(_progress_barrier())
+                self.compile_body(node.body)
+                self.node = node
+                if is_for:
+                    after_scope.set(counter, self.value(arith.AddiOp(after.args[0], self.const(1))))
+                self._check_carried(node, carried, types_)
+                yielded = [after_scope.get(n) for n in carried]
+                self.emit(scf.YieldOp(*yielded))
+            return (before, after), yielded
+
+        (before, after), assumed = self.settle_carried_storage(carried, inits, build)
         self.loop_stack.pop()
         self._forget_body_locals(node, carried)
         loop = self.emit(scf.WhileOp(inits, types_, [before], [after]))
         for name, result in zip(carried, loop.results, strict=True):
+            self._assume_storage(result, name, assumed)
             self.scope.set(name, result)
         self.scope.drop(counter, None)
         self.scope.drop(break_flag, None)
@@ -975,7 +1013,7 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
         with self.at(lhs_block, self.scope.fork()):
             self.emit(scf.YieldOp(self.convert(lhs, common)))
         blocks = [rhs_block, lhs_block] if is_and else [lhs_block, rhs_block]
-        return self.emit(scf.IfOp(cond, [common], [blocks[0]], [blocks[1]])).results[0]
+        return self.share_storage(self.emit(scf.IfOp(cond, [common], [blocks[0]], [blocks[1]])).results[0], lhs, rhs)
 
     def visit_IfExp(self, node: ast.IfExp) -> SSAValue:
         cond = self.truth(self.visit(node.test))
@@ -989,7 +1027,7 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
         for block, v in zip(blocks, values):
             with self.at(block, self.scope.fork()):
                 self.emit(scf.YieldOp(self.convert(v, common)))
-        return self.emit(scf.IfOp(cond, [common], [blocks[0]], [blocks[1]])).results[0]
+        return self.share_storage(self.emit(scf.IfOp(cond, [common], [blocks[0]], [blocks[1]])).results[0], *values)
 
     def visit_Compare(self, node: ast.Compare) -> SSAValue:
         lhs = self.visit(node.left)
@@ -1106,6 +1144,10 @@ class FunctionCodegen(ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
         self.node = node
         info = self.program.compile_function(callee, [a.type for a in args], self.loc(node))
         call = self.emit(func.CallOp(info.symbol, args, result_types(info.return_type)))
+        # NumPy would hand back the very argument (or a view of it) where the callee returns one.
+        may_return = [a for index, a in enumerate(args) if info.aliased_args is None or index in info.aliased_args]
+        for result in call.results:
+            self.share_storage(result, result, *may_return)
         if isinstance(info.return_type, tuple):
             return StaticTuple(tuple(call.results))
         return call.results[0]

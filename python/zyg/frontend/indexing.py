@@ -328,8 +328,8 @@ class IndexingCodegen:
             self.error(node, f"np.copyto cannot cast a {python_type_name(src.type)} into an int64 array "
                        "(NumPy's casting='same_kind')", ZygTypeError)
         copied = self.broadcast_into(self.convert_element(src, element), self.dims(dst), element)
-        fresh = self.value(tensor.CastOp(copied, dst.type))  # a new value, so no other name aliases it
-        self.scope.set(target.id, self.with_dims(fresh, self.dims(dst)))
+        updated = self.share_storage(self.value(tensor.CastOp(copied, dst.type)), dst)  # dst's buffer, updated
+        self.scope.set(target.id, self.with_dims(updated, self.dims(dst)))
 
     # ----------------------------------------------------------------------------------------------
     # Rows, scalars

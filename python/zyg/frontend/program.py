@@ -37,6 +37,8 @@ class FunctionInfo:
     symbol: str
     arg_types: tuple[Attribute, ...]
     return_type: Attribute | tuple[Attribute, ...]  # a tuple for a function that returns a tuple
+    # the arguments its results may be (or view), for the alias checks; None while it is being compiled
+    aliased_args: frozenset[int] | None = None
 
 
 @dataclass
@@ -71,11 +73,13 @@ class Program:
         self.dependencies.source(fn)
         symbol = self._symbol_for(fn, arg_types)
         self.in_progress[key] = symbol
-        op = FunctionCodegen(self, fn, source, list(arg_types), symbol).build()
+        codegen = FunctionCodegen(self, fn, source, list(arg_types), symbol)
+        op = codegen.build()
         del self.in_progress[key]
         self.module.body.block.add_op(op)
         outputs = op.function_type.outputs.data
-        info = FunctionInfo(symbol, tuple(arg_types), outputs[0] if len(outputs) == 1 else tuple(outputs))
+        info = FunctionInfo(symbol, tuple(arg_types), outputs[0] if len(outputs) == 1 else tuple(outputs),
+                            codegen.aliased_args)
         self.functions[key] = info
         return info
 

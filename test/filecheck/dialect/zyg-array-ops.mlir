@@ -51,8 +51,10 @@ func.func @reduce(%x: tensor<?x?xf64>) -> (tensor<?xf64>, tensor<?x?xf64>, f64) 
 // CHECK-LABEL: func.func @matmul(
 // CHECK-SAME:      %[[A:[^:]+]]: tensor<?x?xf64>, %[[B:[^:]+]]: tensor<?x?xf64>)
 // CHECK:         zyg.matmul %[[A]], %[[B]] : tensor<?x?xf64>, tensor<?x?xf64> -> tensor<?x?xf64>
+// CHECK:         zyg.matmul %[[A]], %[[B]] {cotangent = 0 : i64} : tensor<?x?xf64>, tensor<?x?xf64> -> tensor<?x?xf64>
 func.func @matmul(%a: tensor<?x?xf64>, %b: tensor<?x?xf64>) -> tensor<?x?xf64> {
   %c = zyg.matmul %a, %b : tensor<?x?xf64>, tensor<?x?xf64> -> tensor<?x?xf64>
+  %g = zyg.matmul %a, %b {cotangent = 0 : i64} : tensor<?x?xf64>, tensor<?x?xf64> -> tensor<?x?xf64>
   func.return %c : tensor<?x?xf64>
 }
 

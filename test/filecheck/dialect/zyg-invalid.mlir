@@ -179,6 +179,14 @@ func.func @matmul_mixed_types(%a: tensor<?x?xf64>, %b: tensor<?x?xf32>) -> tenso
 
 // -----
 
+// CHECK: zyg.matmul: cotangent must be 0 or 1, got 2
+func.func @matmul_bad_cotangent(%a: tensor<?x?xf64>, %b: tensor<?x?xf64>) -> tensor<?x?xf64> {
+  %c = zyg.matmul %a, %b {cotangent = 2 : i64} : tensor<?x?xf64>, tensor<?x?xf64> -> tensor<?x?xf64>
+  func.return %c : tensor<?x?xf64>
+}
+
+// -----
+
 // CHECK: zyg.transpose: [0, 0] is not a permutation of the source's axes
 func.func @transpose_not_permutation(%x: tensor<?x?xf64>) -> tensor<?x?xf64> {
   %t = zyg.transpose %x {permutation = array<i64: 0, 0>} : tensor<?x?xf64> -> tensor<?x?xf64>

@@ -28,7 +28,8 @@ func.func @sum_of_squares(%x: tensor<?xf64>) -> tensor<?xf64> {
 // -----
 
 // np.sum(A @ B): the matmul's pullback stays at NumPy granularity, two matmuls with transposes:
-// A_ct = C_ct @ B^T and B_ct = A^T @ C_ct.
+// A_ct = C_ct @ B^T and B_ct = A^T @ C_ct, each marking the operand that is the cotangent (whose
+// zeros are strong zeros).
 
 func.func @f(%a: tensor<?x?xf64>, %b: tensor<?x?xf64>) -> f64 {
   %c = zyg.matmul %a, %b : tensor<?x?xf64>, tensor<?x?xf64> -> tensor<?x?xf64>
@@ -41,9 +42,9 @@ func.func @f(%a: tensor<?x?xf64>, %b: tensor<?x?xf64>) -> f64 {
 // CHECK:         %[[C:.*]] = zyg.matmul %[[A]], %[[B]] : tensor<?x?xf64>, tensor<?x?xf64> -> tensor<?x?xf64>
 // CHECK:         %[[CT:.*]] = zyg.expand %{{.*}} {axes = array<i64: 0, 1>, keepdims = false} : f64 -> tensor<?x?xf64>
 // CHECK:         %[[BT:.*]] = zyg.transpose %[[B]] {permutation = array<i64: 1, 0>} : tensor<?x?xf64> -> tensor<?x?xf64>
-// CHECK:         %[[DA:.*]] = zyg.matmul %[[CT]], %[[BT]] : tensor<?x?xf64>, tensor<?x?xf64> -> tensor<?x?xf64>
+// CHECK:         %[[DA:.*]] = zyg.matmul %[[CT]], %[[BT]] {cotangent = 0 : i64} : tensor<?x?xf64>, tensor<?x?xf64> -> tensor<?x?xf64>
 // CHECK:         %[[AT:.*]] = zyg.transpose %[[A]] {permutation = array<i64: 1, 0>} : tensor<?x?xf64> -> tensor<?x?xf64>
-// CHECK:         %[[DB:.*]] = zyg.matmul %[[AT]], %[[CT]] : tensor<?x?xf64>, tensor<?x?xf64> -> tensor<?x?xf64>
+// CHECK:         %[[DB:.*]] = zyg.matmul %[[AT]], %[[CT]] {cotangent = 1 : i64} : tensor<?x?xf64>, tensor<?x?xf64> -> tensor<?x?xf64>
 // CHECK:         func.return %[[DA]], %[[DB]] : tensor<?x?xf64>, tensor<?x?xf64>
 func.func @matmul(%a: tensor<?x?xf64>, %b: tensor<?x?xf64>) -> (tensor<?x?xf64>, tensor<?x?xf64>) {
   %da, %db = ad.grad @f(%a, %b) : (tensor<?x?xf64>, tensor<?x?xf64>) -> (tensor<?x?xf64>, tensor<?x?xf64>)

@@ -219,6 +219,20 @@ func.func @matmul(%a: tensor<?x?xf64>, %b: tensor<?x?xf64>) -> tensor<?x?xf64> {
 
 // -----
 
+// A pullback's product (`cotangent = 1`: the rhs is a cotangent) calls the strong-zero variant,
+// told which side the cotangent is on.
+// CHECK-LABEL: func.func @matmul_cotangent(
+// CHECK-SAME:      %[[A:[^:]+]]: tensor<?x?xf64>, %[[B:[^:]+]]: tensor<?x?xf64>)
+// CHECK:         %[[SIDE:.*]] = arith.constant true
+// CHECK:         func.call @_zyg_matmul_strong_f64(%[[A]], %{{.*}}, %[[B]], %{{.*}}, %[[SIDE]]) : (tensor<?x?xf64>, i1, tensor<?x?xf64>, i1, i1) -> tensor<?x?xf64>
+// CHECK:         func.func private @_zyg_matmul_strong_f64(tensor<?x?xf64>, i1, tensor<?x?xf64>, i1, i1) -> tensor<?x?xf64>
+func.func @matmul_cotangent(%a: tensor<?x?xf64>, %b: tensor<?x?xf64>) -> tensor<?x?xf64> {
+  %c = zyg.matmul %a, %b {cotangent = 1 : i64} : tensor<?x?xf64>, tensor<?x?xf64> -> tensor<?x?xf64>
+  func.return %c : tensor<?x?xf64>
+}
+
+// -----
+
 // A transposed operand is passed as its source with the `transposed` flag set: BLAS reads it
 // through its strides and the transpose, now unused, is gone.
 // CHECK-LABEL: func.func @matmul_transposed(
