@@ -267,7 +267,7 @@ class _StrongZeroOp(IRDLOperation):
 
 @irdl_op_definition
 class MulOp(_StrongZeroOp):
-    """`cotangent * factor`, and 0 where `cotangent == 0`.
+    """`cotangent * factor`, and 0 where `cotangent == 0` or `factor == 0`.
 
     ```mlir
     %dx = ad.mul %ct, %cos : f64

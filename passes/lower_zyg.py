@@ -76,11 +76,15 @@ class LowerStrongZero(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: ad.MulOp | ad.DivOp, rewriter: PatternRewriter, /):
         """Lowers scalar `ad.mul` / `ad.div` to the `arith` product or quotient, selected away where
-        the cotangent is zero (the select keeps the zero cotangent itself)."""
+        the cotangent is zero (the select keeps the zero cotangent itself) and, for a product, where
+        the factor is zero (a local derivative of zero passes nothing on, even an infinite cotangent)."""
         emit = _Emitter(rewriter, op)
         combine = arith.DivfOp if isinstance(op, ad.DivOp) else arith.MulfOp
         value = emit(combine(op.cotangent, op.factor))
-        is_zero = emit(arith.CmpfOp(op.cotangent, emit.const(0.0, op.result.type), "oeq"))
+        zero = emit.const(0.0, op.result.type)
+        is_zero = emit(arith.CmpfOp(op.cotangent, zero, "oeq"))
+        if isinstance(op, ad.MulOp):
+            value = emit(arith.SelectOp(emit(arith.CmpfOp(op.factor, zero, "oeq")), zero, value))
         rewriter.replace(op, arith.SelectOp(is_zero, op.cotangent, value))
 
 

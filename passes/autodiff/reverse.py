@@ -217,8 +217,11 @@ class ReverseSweep:
         Every rule multiplies through here, so a value whose cotangent is zero on this run (the other
         side of an `np.where`, a branch or loop iteration whose result was not used) contributes
         nothing, not `0 * inf = nan` (JAX's "NaN through where" trap). A plain `arith` op is enough
-        where the cotangent is a nonzero constant or the factor a finite one.
+        where the cotangent is a nonzero constant or the factor a finite one; a constant zero factor
+        gives zero outright (the value it scales varies with nothing).
         """
+        if not divide and _constant_value(factor) == 0:
+            return self.zero_like(ct)  # `x * 0` varies with nothing, even where its cotangent is infinite
         if _nonzero_constant(ct) or (not divide and _finite_constant(factor)):
             return self.emit(arith.DivfOp(ct, factor) if divide else arith.MulfOp(ct, factor))
         return self.emit(ad.DivOp(ct, factor) if divide else ad.MulOp(ct, factor))

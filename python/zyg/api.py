@@ -19,7 +19,8 @@ from zyg.compiled import CompiledRequest
 from zyg.compiler import compile_request
 from zyg.errors import ZygError, ZygTypeError
 from zyg.frontend.source import function_location
-from zyg.typecodes import python_name, to_python, type_code_of
+from zyg.frontend.trees import LEAF, TreeDef, build_python, flatten, leaf, unflatten
+from zyg.typecodes import to_python, type_code_of
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 STAGES = ("frontend", "ad", "lowered", "llvm", "llvmir")  # what `ir()` shows, in pipeline order
@@ -44,52 +45,54 @@ def _check_function(f: Any) -> types.FunctionType:
     return f
 
 
-def _signature(f: types.FunctionType, args: tuple) -> tuple[str, ...]:
-    """The type codes of `args` (see `zyg.typecodes`)."""
-    codes = []
-    for index, value in enumerate(args):
-        code = type_code_of(value)
-        if code is None:
-            raise ZygTypeError(
-                f"argument {index} of '{f.__qualname__}' is {_describe(value)}; zyg compiles float, int and "
-                "bool arguments and NumPy arrays of float64, float32, int64 and bool", function_location(f))
-        codes.append(code)
+def _signature(f: types.FunctionType, args: tuple) -> tuple[tuple[TreeDef, ...], list]:
+    """The trees of `args` (`zyg.frontend.trees`: structure and leaf type codes) and their leaves."""
     code = f.__code__
     if len(args) != code.co_argcount:
         raise ZygTypeError(f"'{f.__qualname__}' takes {code.co_argcount} arguments, got {len(args)}",
                            function_location(f))
-    return tuple(codes)
+    trees, leaves = [], []
+    for index, value in enumerate(args):
+        try:
+            tree, parts = flatten(value, type_code_of, f"argument {index}", f" of '{f.__qualname__}'")
+        except ZygTypeError as err:
+            raise ZygTypeError(err.message, function_location(f)) from None
+        trees.append(tree)
+        leaves += parts
+    return tuple(trees), leaves
 
 
-def _int_positions(signature: tuple[str, ...]) -> tuple[int, ...]:
-    """The positions of int arguments (code `i64`): each call checks that they fit in int64."""
-    return tuple(index for index, code in enumerate(signature) if code == "i64")
+def _int_positions(signature: tuple[TreeDef, ...]) -> tuple[tuple[int, int], ...]:
+    """`(leaf position, argument)` of each int leaf (code `i64`): each call checks that it fits in int64."""
+    positions, offset = [], 0
+    for index, tree in enumerate(signature):
+        positions += [(offset + k, index) for k, code in enumerate(tree.leaf_codes()) if code == "i64"]
+        offset += tree.leaf_count
+    return tuple(positions)
 
 
 def _check_int64(f: types.FunctionType, index: int, value) -> None:
-    """Raises OverflowError if int argument `index` does not fit in int64, zyg's int; the native
+    """Raises OverflowError if an int in argument `index` does not fit in int64, zyg's int; the native
     call would store it modulo 2**64."""
     if INT64_MIN <= value <= INT64_MAX:
         return
     names = f.__code__.co_varnames
     name = f" ({names[index]!r})" if index < len(names) else ""
-    raise OverflowError(f"argument {index}{name} of '{f.__qualname__}' is {int(value)}, which does not fit "
+    raise OverflowError(f"argument {index}{name} of '{f.__qualname__}' holds {int(value)}, which does not fit "
                         f"in int64 (zyg compiles ints as 64-bit integers, from {INT64_MIN} to {INT64_MAX})")
 
 
-def _describe(value) -> str:
-    dtype = getattr(value, "dtype", None)
-    if dtype is not None and hasattr(value, "ndim"):
-        return f"a NumPy array of {dtype}"
-    return f"a {type(value).__name__}"
+def _python_result(tree: TreeDef, values: tuple) -> object:
+    """The compiled function's flat results as the Python value of structure `tree`."""
+    if tree.kind == LEAF:
+        (value,) = values
+        return to_python(value, tree.code)
+    codes = iter(tree.leaf_codes())
+    return unflatten(tree, [to_python(v, next(codes)) for v in values], build_python)
 
 
-def _require_float_result(f: types.FunctionType, compiled: CompiledRequest) -> None:
-    codes = compiled.return_codes
-    if compiled.returns_tuple or codes[0] not in ("f64", "f32"):
-        returned = f"tuple ({', '.join(map(python_name, codes))})" if compiled.returns_tuple else python_name(codes[0])
-        raise ZygTypeError(f"'{f.__qualname__}' returns a {returned}; differentiate a function that returns a float",
-                           function_location(f))
+# The Python types whose values are leaves of their own type code: the fast path of a call.
+_SCALAR_KINDS = {float: leaf("f64"), int: leaf("i64"), bool: leaf("i1")}
 
 
 class _Compiled:
@@ -100,25 +103,32 @@ class _Compiled:
     def __init__(self, f: Callable, argnums: object = None):
         self.f = _check_function(f)
         self.argnums = wrt_arguments.checked(self.f, argnums)
-        self._last_signature: tuple[str, ...] | None = None
-        # Python-level argument kinds -> (compiled, signature): a call with the same kinds as an
-        # earlier one skips building and hashing IR types (microseconds per call).
-        self._seen: dict[tuple, tuple[CompiledRequest, tuple[str, ...]]] = {}
+        self._last_signature: tuple[TreeDef, ...] | None = None
+        # Python-level argument kinds (or the trees of structured arguments) -> (compiled, signature,
+        # int leaf positions): a call with the same kinds as an earlier one skips flattening and
+        # hashing types (microseconds per call).
+        self._seen: dict[tuple, tuple[CompiledRequest, tuple[TreeDef, ...], tuple]] = {}
         functools.update_wrapper(self, f)
 
-    def _compiled(self, args: tuple) -> tuple[CompiledRequest, tuple[str, ...]]:
-        kinds = tuple((a.ndim, a.dtype) if isinstance(a, np.ndarray) else type(a) for a in args)
+    def _compiled(self, args: tuple) -> tuple[CompiledRequest, tuple[TreeDef, ...], list]:
+        """The compile for `args`, their trees and their flattened leaves."""
+        if all(type(a) in _SCALAR_KINDS or type(a) is np.ndarray for a in args):
+            kinds = tuple((a.ndim, a.dtype) if type(a) is np.ndarray else type(a) for a in args)
+            leaves = args
+        else:
+            trees, leaves = _signature(self.f, args)
+            kinds = trees
         known = self._seen.get(kinds)
         if known is None or not known[0].is_current():  # a global it read was rebound: compile again
-            signature = _signature(self.f, args)
+            signature = kinds if kinds and isinstance(kinds[0], TreeDef) else _signature(self.f, args)[0]
             compiled = compile_request(self.f, signature, self.request, wrt=self._wrt(signature))
             known = self._seen[kinds] = (compiled, signature, _int_positions(signature))
-        for index in known[2]:
-            _check_int64(self.f, index, args[index])
+        for position, index in known[2]:
+            _check_int64(self.f, index, leaves[position])
         self._last_signature = known[1]
-        return known[:2]
+        return known[0], known[1], leaves
 
-    def _wrt(self, signature: tuple[str, ...]) -> tuple[int, ...] | None:
+    def _wrt(self, signature: tuple[TreeDef, ...]) -> tuple[int, ...] | None:
         """The arguments the request differentiates (see `zyg.argnums.wrt`); none for a primal."""
         if self.request == "primal":
             return None
@@ -133,7 +143,7 @@ class _Compiled:
         """
         if stage not in STAGES:
             raise ValueError(f"unknown stage {stage!r}; choose one of {', '.join(STAGES)}")
-        signature = _signature(self.f, example_args) if example_args else self._last_signature
+        signature = _signature(self.f, example_args)[0] if example_args else self._last_signature
         if signature is None:
             raise ValueError("call the function once, or pass example arguments, to choose the types")
         return compile_request(self.f, signature, self.request, keep_ir=True, wrt=self._wrt(signature)).stages[stage]
@@ -146,12 +156,8 @@ class JitFunction(_Compiled):
 
     @_user_facing
     def __call__(self, *args):
-        compiled, _ = self._compiled(args)
-        values = compiled.native(*args)
-        if compiled.returns_tuple:
-            return tuple(to_python(v, code) for v, code in zip(values, compiled.return_codes, strict=True))
-        (value,) = values
-        return to_python(value, compiled.return_codes[0])
+        compiled, _, leaves = self._compiled(args)
+        return _python_result(compiled.return_tree, compiled.native(*leaves))
 
 
 class GradFunction(_Compiled):
@@ -161,18 +167,18 @@ class GradFunction(_Compiled):
 
     @_user_facing
     def __call__(self, *args):
-        compiled, signature = self._compiled(args)
-        _require_float_result(self.f, compiled)
-        return wrt_arguments.arrange(self.argnums, signature, compiled.native(*args))
+        compiled, signature, leaves = self._compiled(args)
+        wrt_arguments.require_float_result(self.f, compiled.return_tree)
+        return wrt_arguments.arrange(self.argnums, signature, compiled.native(*leaves))
 
 
 class _VjpFunction(_Compiled):
     request = "vjp"
 
     def value_and_pullback(self, args: tuple, seed: float) -> tuple[float, Any]:
-        compiled, signature = self._compiled(args)
-        _require_float_result(self.f, compiled)
-        value, *grads = compiled.native(*args, float(seed))
+        compiled, signature, leaves = self._compiled(args)
+        wrt_arguments.require_float_result(self.f, compiled.return_tree)
+        value, *grads = compiled.native(*leaves, float(seed))
         return value, wrt_arguments.arrange(self.argnums, signature, grads)
 
 

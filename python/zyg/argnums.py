@@ -1,10 +1,12 @@
 """Which arguments a gradient is taken with respect to: `argnums`, as in `jax.grad(f, argnums=...)`.
 
-In: the user's `argnums` (None, an int or a sequence of ints) for a function, then per call the type
-codes of its arguments (`zyg.typecodes`). Out: `wrt`, the increasing positions the compiled request
-differentiates (None: every float argument), and the compiled gradients arranged as asked: one entry
-per argument (None for int and bool) when `argnums` is None, the gradient itself for an int, a tuple
-in the given order for a sequence. Plain Python, no xDSL: it runs on every call.
+In: the user's `argnums` (None, an int or a sequence of ints) for a function, then per call the trees
+of its arguments (`zyg.frontend.trees`). Out: `wrt`, the increasing positions the compiled request
+differentiates (None: every argument with a float leaf), `differentiated_leaves`, the same as positions
+among the flattened leaves, and the compiled gradients arranged as asked: one entry per argument when
+`argnums` is None, the gradient itself for an int, a tuple in the given order for a sequence. A
+structured argument's gradient has its structure, with None in the leaves that carry no gradient (int,
+bool, str, None). Plain Python, no xDSL: it runs on every call.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from collections.abc import Sequence
 
 from zyg.errors import ZygTypeError
 from zyg.frontend.source import function_location
-from zyg.typecodes import is_float_code, python_name
+from zyg.frontend.trees import LEAF, TreeDef, build_python, summary, type_name, unflatten
+from zyg.typecodes import is_float_code
 
 Request = int | tuple[int, ...] | None  # a validated, hashable `argnums`
 
@@ -45,44 +48,73 @@ def checked(f: types.FunctionType, argnums: object) -> Request:
     return positions
 
 
-def wrt(f: types.FunctionType, argnums: Request, signature: tuple[str, ...]) -> tuple[int, ...] | None:
-    """The increasing positions to differentiate for arguments of types `signature`; None when that is
-    every float argument, so that the request shares its compile with `argnums=None`.
+def has_gradient(tree: TreeDef) -> bool:
+    """Whether a value of structure `tree` has a leaf that carries a gradient (a float or float array)."""
+    return any(map(is_float_code, tree.leaf_codes()))
+
+
+def wrt(f: types.FunctionType, argnums: Request, signature: tuple[TreeDef, ...]) -> tuple[int, ...] | None:
+    """The increasing positions to differentiate for arguments of structures `signature`; None when
+    that is every argument with a float leaf, so that the request shares its compile with `argnums=None`.
 
     Raises:
-        ZygTypeError: at `f`'s definition, when `argnums` names an argument that is not a float or a
-            float array, or when `argnums` is None and no argument is one (JAX's grad refuses int
-            inputs too).
+        ZygTypeError: at `f`'s definition, when `argnums` names an argument without a float leaf, or
+            when `argnums` is None and no argument has one (JAX's grad refuses int inputs too).
     """
     if argnums is None:
-        if not any(map(is_float_code, signature)):
-            kinds = ", ".join(python_name(code) for code in signature) or "none"
+        if not any(map(has_gradient, signature)):
+            kinds = ", ".join(type_name(tree) for tree in signature) or "none"
             raise ZygTypeError(f"'{f.__qualname__}' has no float argument to differentiate (its arguments: "
                                f"{kinds}); only float and float-array arguments have a gradient",
                                function_location(f))
         return None
     positions = sorted(_as_tuple(argnums))
     for position in positions:
-        code = signature[position]
-        if not is_float_code(code):
+        tree = signature[position]
+        if not has_gradient(tree):
+            name = type_name(tree)
+            what = f"a{'n' if name[0] in 'aeiou' else ''} {name}"
+            if tree.kind != LEAF:
+                what += " with no float in it"
             raise ZygTypeError(f"argnums={argnums!r} of '{f.__qualname__}' names argument {position}, "
-                               f"a{'n' if python_name(code)[0] in 'aeiou' else ''} {python_name(code)}; "
-                               "only float and float-array arguments have a gradient", function_location(f))
-    floats = [i for i, code in enumerate(signature) if is_float_code(code)]
+                               f"{what}; only float and float-array arguments have a gradient",
+                               function_location(f))
+    floats = [i for i, tree in enumerate(signature) if has_gradient(tree)]
     return None if positions == floats else tuple(positions)
 
 
-def arrange(argnums: Request, signature: tuple[str, ...], gradients: Sequence) -> object:
-    """The compiled `gradients` (one per float argument, or per position of `wrt(...)`, in increasing
-    order) as the caller asked for them."""
+def differentiated_leaves(signature: tuple[TreeDef, ...], wrt: tuple[int, ...] | None) -> tuple[int, ...] | None:
+    """The positions, among all arguments' flattened leaves, of the float leaves of the arguments at
+    `wrt`; None when that is every float leaf (`wrt` None)."""
+    if wrt is None:
+        return None
+    positions, offset = [], 0
+    for index, tree in enumerate(signature):
+        if index in wrt:
+            positions += [offset + k for k, code in enumerate(tree.leaf_codes()) if is_float_code(code)]
+        offset += tree.leaf_count
+    return tuple(positions)
+
+
+def arrange(argnums: Request, signature: tuple[TreeDef, ...], gradients: Sequence) -> object:
+    """The compiled `gradients` (one per float leaf of the differentiated arguments, in order) as the
+    caller asked for them, each argument's in its structure."""
+    positions = range(len(signature)) if argnums is None else sorted(_as_tuple(argnums))
+    flat = iter(gradients)
+    by_position = {p: _gradient_tree(signature[p], flat) for p in positions}
     if argnums is None:
-        by_position = iter(gradients)
-        return tuple(next(by_position) if is_float_code(code) else None for code in signature)
-    positions = _as_tuple(argnums)
-    by_position = dict(zip(sorted(positions), gradients, strict=True))
+        return tuple(by_position[p] for p in positions)
     if isinstance(argnums, int):
         return by_position[argnums]
-    return tuple(by_position[p] for p in positions)
+    return tuple(by_position[p] for p in argnums)
+
+
+def _gradient_tree(tree: TreeDef, flat) -> object:
+    """A gradient of structure `tree`: the next gradients from `flat` in its float leaves, None elsewhere."""
+    if tree.kind == LEAF:
+        return next(flat) if is_float_code(tree.code) else None
+    leaves = [next(flat) if is_float_code(code) else None for code in tree.leaf_codes()]
+    return unflatten(tree, leaves, build_python, lambda _: None)
 
 
 def _as_tuple(argnums: int | tuple[int, ...]) -> tuple[int, ...]:
@@ -99,3 +131,11 @@ def _position(f: types.FunctionType, argnums: object, index: int, count: int) ->
                            f"'{f.__qualname__}' takes {count} argument{'' if count == 1 else 's'}",
                            function_location(f))
     return index % count
+
+
+def require_float_result(f: types.FunctionType, result: TreeDef) -> None:
+    """Raises unless `f`'s result (of tree `result`) is a float: what a gradient differentiates."""
+    if result.kind != LEAF or result.code not in ("f64", "f32"):
+        name = summary(result)
+        raise ZygTypeError(f"'{f.__qualname__}' returns a{'n' if name[0] in 'aeiouAEIOU' else ''} {name}; "
+                           "differentiate a function that returns a float", function_location(f))

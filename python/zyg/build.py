@@ -11,6 +11,7 @@ from __future__ import annotations
 import types
 from dataclasses import dataclass
 
+from zyg.argnums import differentiated_leaves, require_float_result
 from zyg.backend.bridge import context, to_upstream
 from zyg.backend.engine import compile_module, llvm_ir
 from zyg.backend.jit import Check
@@ -20,7 +21,7 @@ from zyg.compiled import CompiledRequest
 from zyg.entry import add_entry
 from zyg.frontend.dependencies import Dependencies, Guard
 from zyg.frontend.program import build_program
-from zyg.frontend.types import result_types, type_code, type_of_code
+from zyg.frontend.trees import TreeDef
 from zyg.passes.lower_zyg_tensors import CHECKS_ATTRIBUTE, decode_check
 from zyg.pipeline import AD_PASSES, LOWER_PASSES, run_passes
 
@@ -42,15 +43,17 @@ class Build:
     dependencies: Dependencies
 
 
-def build_request(fn: types.FunctionType, codes: tuple[str, ...], request: str, library_dir: str | None,
+def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: str, library_dir: str | None,
                   keep_ir: bool = False, wrt: tuple[int, ...] | None = None) -> Build:
-    """Compiles `request` ('primal', 'grad', 'vjp') of `fn` for arguments of type `codes`, differentiated
+    """Compiles `request` ('primal', 'grad', 'vjp') of `fn` for arguments of trees `codes`, differentiated
     with respect to the arguments at `wrt` (None: every float one); with `library_dir`, links the code
     into a shared library there if the compile can be cached; with `keep_ir`, keeps the IR of every stage."""
     stages: dict[str, str] = {}
     dependencies = Dependencies(fn)
-    module, info = build_program(fn, [type_of_code(code) for code in codes], dependencies)
-    abi = add_entry(module, info, request, wrt)
+    module, info = build_program(fn, list(codes), dependencies)
+    if request != "primal":
+        require_float_result(fn, info.return_tree)  # before differentiating anything
+    abi = add_entry(module, info, request, differentiated_leaves(codes, wrt))
     if keep_ir:
         stages["frontend"] = str(module)
     run_passes(module, AD_PASSES)
@@ -70,7 +73,5 @@ def build_request(fn: types.FunctionType, codes: tuple[str, ...], request: str, 
     cache = library_dir is not None and dependencies.cacheable
     library = link_shared_library(engine, library_dir) if cache else None
     needs = runtime_needs(upstream)
-    return_codes = tuple(type_code(t) for t in result_types(info.return_type))
-    compiled = CompiledRequest(native, return_codes, isinstance(info.return_type, tuple), stages,
-                               Guard(fn, dependencies.records))
+    compiled = CompiledRequest(native, info.return_tree, stages, Guard(fn, dependencies.records))
     return Build(compiled, library, needs, dependencies)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from zyg.backend.jit import NativeFunction
+from zyg.frontend.trees import TreeDef
 
 
 @dataclass
@@ -17,17 +18,15 @@ class CompiledRequest:
 
     Attributes:
         native: the callable entry point.
-        return_codes: the type codes (`zyg.typecodes`) of what the Python function returns, one per
-            item when `returns_tuple`.
-        returns_tuple: whether the function returns a tuple.
+        return_tree: the structure of what the Python function returns and its leaves' type codes
+            (`zyg.frontend.trees`); the native results are its leaves.
         stages: the IR text of every stage, when it was asked for.
         guard: whether the compile still stands (`zyg.frontend.dependencies.Guard`): False once a
             global, closure variable, callee or default argument it read means something else.
     """
 
     native: NativeFunction
-    return_codes: tuple[str, ...]
-    returns_tuple: bool
+    return_tree: TreeDef
     stages: dict[str, str] = field(default_factory=dict)
     guard: Callable[[], bool] | None = None
 

@@ -11,14 +11,16 @@ import types
 
 from zyg import disk_cache
 from zyg.compiled import CompiledRequest
+from zyg.frontend.trees import TreeDef
 
 _CACHE: dict[tuple, CompiledRequest] = {}
 
 
-def compile_request(fn: types.FunctionType, codes: tuple[str, ...], request: str,
+def compile_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: str,
                     keep_ir: bool = False, wrt: tuple[int, ...] | None = None) -> CompiledRequest:
-    """Compiles (or fetches) `request` ('primal', 'grad', 'vjp') of `fn` for arguments of type `codes`
-    (see `zyg.typecodes`); with `keep_ir`, compiles afresh if needed to keep the IR of every stage.
+    """Compiles (or fetches) `request` ('primal', 'grad', 'vjp') of `fn` for arguments of structures
+    and types `codes` (see `zyg.frontend.trees`); with `keep_ir`, compiles afresh if needed to keep the
+    IR of every stage.
     A 'grad' or 'vjp' differentiates with respect to the arguments at positions `wrt` (increasing,
     floats only), or every float argument when `wrt` is None."""
     memory_key = (fn, request, codes, wrt)
@@ -34,7 +36,7 @@ def compile_request(fn: types.FunctionType, codes: tuple[str, ...], request: str
     return compiled
 
 
-def _build(fn: types.FunctionType, codes: tuple[str, ...], request: str, wrt: tuple[int, ...] | None,
+def _build(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: str, wrt: tuple[int, ...] | None,
            keep_ir: bool, directory: str | None, key: str | None) -> CompiledRequest:
     from zyg.build import build_request
 

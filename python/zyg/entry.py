@@ -28,7 +28,7 @@ from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from zyg.dialects import ad
 from zyg.entry_abi import ENTRY, ERROR_SLOTS, EntryABI, Slot
 from zyg.frontend.program import FunctionInfo
-from zyg.frontend.types import F32, F64, I1, I64, INDEX, numpy_dtype, rank_of, result_types
+from zyg.frontend.types import F32, F64, I1, I64, INDEX, numpy_dtype, rank_of
 
 BODY = "zyg_body"
 PTR = llvm.LLVMPointerType()
@@ -58,7 +58,7 @@ def add_entry(module: ModuleOp, info: FunctionInfo, request: str, wrt: tuple[int
     body_types = _add_body(module, info, request, wrt)
     abi_args = [_abi(t) for t in info.arg_types]
     if request == "vjp":
-        abi_args.append(info.return_type)
+        abi_args.append(info.result_types[0])
     block = Block(arg_types=abi_args)
     args: list[SSAValue] = []
     for arg, t in zip(block.args, info.arg_types):
@@ -86,11 +86,11 @@ def add_entry(module: ModuleOp, info: FunctionInfo, request: str, wrt: tuple[int
 
 def _add_body(module: ModuleOp, info: FunctionInfo, request: str, wrt: tuple[int, ...] | None) -> list[Attribute]:
     """`@zyg_body`: the request itself, in a function of its own so `setjmp` stays outside it."""
-    arg_types = list(info.arg_types) + ([info.return_type] if request == "vjp" else [])
+    arg_types = list(info.arg_types) + (info.result_types[:1] if request == "vjp" else [])
     block = Block(arg_types=arg_types)
     args = list(block.args[: len(info.arg_types)])
     if request == "primal":
-        op = func.CallOp(info.symbol, args, result_types(info.return_type))
+        op = func.CallOp(info.symbol, args, info.result_types)
     elif request == "grad":
         op = ad.GradOp(info.symbol, args, wrt)
     else:

@@ -98,6 +98,22 @@ class ZygIndexError(ZygError, IndexError):
     """
 
 
+class ZygKeyError(ZygError, KeyError):
+    """A dict has no such key (found while compiling: a dict's keys are part of its structure).
+
+    Fix: the message names the key and the dict's keys.
+    """
+
+    __str__ = Exception.__str__  # KeyError's would quote the whole message
+
+
+class ZygAttributeError(ZygError, AttributeError):
+    """A dataclass or NamedTuple has no such field (found while compiling: fields are structure).
+
+    Fix: the message names the attribute and the fields there are.
+    """
+
+
 class ZygZeroDivisionError(ZygError, ZeroDivisionError):
     """At run time, an integer division or modulo by zero."""
 

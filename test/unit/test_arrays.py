@@ -647,9 +647,9 @@ def _early_tuple(x):
     return -x, 2.0
 
 
-def test_tuple_results_are_returned_once_at_the_end():
-    with pytest.raises(zyg.UnsupportedSyntaxError, match="return the tuple once at the end"):
-        zyg.jit(_early_tuple)(1.0)
+def test_tuple_results_may_be_returned_from_several_places():
+    assert zyg.jit(_early_tuple)(1.5) == (1.5, 1.0)
+    assert zyg.jit(_early_tuple)(-2.5) == (2.5, 2.0)
 
 
 def test_the_gradient_of_a_tuple_is_rejected():

@@ -15,6 +15,7 @@ import zyg.build
 from zyg import compiler
 from zyg.disk_cache import key as cache_key
 from zyg.frontend.dependencies import Dependencies, describe
+from zyg.frontend.trees import leaf
 
 
 @pytest.fixture
@@ -85,7 +86,7 @@ def test_each_choice_of_argnums_has_its_entry(cache_dir):
     # Served from disk, each from its own entry; (0, 1) names every float argument: argnums=None's code.
     assert (fresh(1), fresh(0), fresh((1, 0)), fresh((0, 1))) == (8.0, 12.0, (8.0, 12.0), (12.0, 8.0))
     assert len(cache_dir.builds) == 3
-    keys = {cache_key.request_key(f, "grad", ("f64", "f64", "i64"), wrt) for wrt in (None, (0,), (1,))}
+    keys = {cache_key.request_key(f, "grad", (leaf("f64"), leaf("f64"), leaf("i64")), wrt) for wrt in (None, (0,), (1,))}
     assert len(keys) == 3
 
 

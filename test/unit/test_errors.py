@@ -72,22 +72,19 @@ def uses_try(x):
     return y
 
 
-def uses_list(x):
-    values = [x, 2.0 * x]  # ERR:list
-    return values[0]
+def uses_set(x):
+    values = {x, 2.0 * x}  # ERR:set
+    return len(values)
 
 
-def uses_str_value(x):
-    label = "scale"  # ERR:str
+def uses_bytes_value(x):
+    label = b"scale"  # ERR:bytes
     return x * len(label)
 
 
-VALUES = (1.0, 2.0, 3.0)
-
-
-def loops_over_tuple(x):
+def loops_over_float(x):
     s = 0.0
-    for v in VALUES:  # ERR:for-not-range
+    for v in x:  # ERR:for-over-float
         s += v * x
     return s
 
@@ -98,7 +95,7 @@ def calls_print(x):
     return y
 
 
-def plain(x):  # ERR:str-argument
+def plain(x):  # ERR:set-argument
     return x * 2.0
 
 
@@ -145,12 +142,12 @@ CASES = [
     ("eval", calls_eval_lambda, (1.0,), UnsupportedSyntaxError,
      ["source of function '<lambda>' is not available"], BOTH),
     ("try", uses_try, (1.0,), UnsupportedSyntaxError, ["`try` statement"], BOTH),
-    ("list", uses_list, (1.0,), UnsupportedSyntaxError, ["a list"], BOTH),
-    ("str", uses_str_value, (1.0,), UnsupportedSyntaxError, ["str constant"], BOTH),
-    ("for-not-range", loops_over_tuple, (1.0,), UnsupportedSyntaxError,
-     ["`for` loop over anything but range"], BOTH),
+    ("set", uses_set, (1.0,), UnsupportedSyntaxError, ["a set"], BOTH),
+    ("bytes", uses_bytes_value, (1.0,), UnsupportedSyntaxError, ["bytes constant"], BOTH),
+    ("for-over-float", loops_over_float, (1.0,), UnsupportedSyntaxError,
+     ["a `for` loop over anything but range(...), a container or an array", "got a float"], BOTH),
     ("print", calls_print, (1.0,), UnsupportedSyntaxError, ["unsupported function", "print"], BOTH),
-    ("str-argument", plain, ("1.0",), ZygTypeError, ["argument 0 of 'plain' is a str"], BOTH),
+    ("set-argument", plain, ({1.0},), ZygTypeError, ["argument 0 of 'plain' is a set"], BOTH),
     ("int-result", returns_int, (1.0,), ZygTypeError, ["returns an int", "returns a float"], ("gradient",)),
     ("fall-off", falls_off_end, (1.0,), ZygError, ["'falls_off_end' can reach its end without returning"],
      BOTH),

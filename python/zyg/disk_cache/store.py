@@ -27,6 +27,7 @@ from zyg.compiled import CompiledRequest
 from zyg.entry_abi import EntryABI, Slot
 from zyg.errors import SourceLoc
 from zyg.frontend.dependencies import Guard, still_valid
+from zyg.frontend.trees import tree_from_description
 
 
 def cache_directory() -> str | None:
@@ -56,9 +57,9 @@ def load(directory: str, key: str, fn: types.FunctionType) -> CompiledRequest | 
         abi = EntryABI(_slots(entry["args"]), _slots(entry["results"]))
         checks = [Check(error, SourceLoc(*loc) if loc else None, message) for error, loc, message in entry["checks"]]
         native = load_library(library, entry["needs"], abi, checks)
-        return CompiledRequest(native, tuple(entry["return_codes"]), entry["returns_tuple"],
+        return CompiledRequest(native, tree_from_description(entry["return_tree"]),
                                guard=Guard(fn, entry["dependencies"]))
-    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, LookupError):
         return None
 
 
@@ -71,8 +72,7 @@ def store(directory: str, key: str, build) -> None:
         "checks": [[c.error, [c.loc.filename, c.loc.line, c.loc.col] if c.loc else None, c.message]
                    for c in native.checks],
         "needs": list(build.needs),
-        "return_codes": list(compiled.return_codes),
-        "returns_tuple": compiled.returns_tuple,
+        "return_tree": compiled.return_tree.describe(),
         "dependencies": build.dependencies.records,
     }
     try:

@@ -36,7 +36,7 @@ class CarryToken:
 
 class AliasTracking:
     """Mixin for the function codegen: storage tokens of array values and the checks built on them.
-    Expects `self.storage`, `self.parameters` and `self.scope`."""
+    Expects `self.storage`, `self.parameters`, `self.scope` and `self.flat` (a value's leaves)."""
 
     def storage_of(self, value) -> frozenset:
         """The buffers array `value` may be (a fresh value is only itself)."""
@@ -58,46 +58,58 @@ class AliasTracking:
         return None
 
     def names_sharing(self, name: str, array: SSAValue) -> list[str]:
-        """The other user variables in scope whose arrays may be `array`'s buffer."""
+        """The other user variables in scope (or containers they hold) whose arrays may be `array`'s
+        buffer."""
         tokens = self.storage_of(array)
         return [other for other, value in self.scope.values.items()
-                if other != name and not other.startswith(".") and isinstance(value, SSAValue)
-                and is_array(value.type) and not tokens.isdisjoint(self.storage_of(value))]
+                if other != name and not other.startswith(".")
+                and any(is_array(leaf.type) and not tokens.isdisjoint(self.storage_of(leaf))
+                        for leaf in self.flat(value)[1])]
 
-    def settle_carried_storage(self, carried: Sequence[str], inits: Sequence[SSAValue],
-                               build: Callable[[dict[str, frozenset]], tuple[object, list[SSAValue]]]):
+    def scope_leaves(self) -> list[SSAValue]:
+        """Every IR value the variables in scope hold (the leaves of the containers among them)."""
+        return [leaf for value in self.scope.values.values() for leaf in self.flat(value)[1]]
+
+    def settle_carried_storage(self, inits: Sequence[SSAValue],
+                               build: Callable[[dict[int, frozenset]], tuple[object, list[SSAValue]]]):
         """Builds a loop body until its assumption about the carried arrays' buffers holds.
 
-        `build(assumed)` builds the body once, with each carried array's block arguments given the
-        tokens `assumed[name]`, and returns (what it built, the values it yields in `carried` order).
-        Returns (what the last build built, the settled assumption), the tokens of the loop's results.
+        `inits` are the values the loop carries in (the leaves of the carried variables). `build(assumed)`
+        builds the body once, with the block arguments of each carried array `i` given the tokens
+        `assumed[i]` (see `assume_storage`), and returns (what it built, the values it yields, in order).
+        Returns (what the last build built, the settled assumption, also the tokens of the loop's results).
         """
-        arrays = [n for n, v in zip(carried, inits) if is_array(v.type)]
-        starts = {n: CarryToken(n) for n in arrays}
-        assumed = {n: self.storage_of(v) | {starts[n]} for n, v in zip(carried, inits) if n in starts}
+        arrays = [i for i, v in enumerate(inits) if is_array(v.type)]
+        starts = {i: CarryToken(f"{inits[i].name_hint or i}") for i in arrays}
+        assumed = {i: self.storage_of(inits[i]) | {starts[i]} for i in arrays}
         while True:
             built, yielded = build(assumed)
-            wider = self._required_storage(assumed, starts, dict(zip(carried, yielded)))
-            if all(wider[n] <= assumed[n] for n in arrays):
+            wider = self._required_storage(assumed, starts, yielded)
+            if all(wider[i] <= assumed[i] for i in arrays):
                 return built, assumed
-            assumed = {n: assumed[n] | wider[n] for n in arrays}
+            assumed = {i: assumed[i] | wider[i] for i in arrays}
 
-    def _required_storage(self, assumed: dict[str, frozenset], starts: dict[str, CarryToken],
-                          yielded: dict[str, SSAValue]) -> dict[str, frozenset]:
+    def assume_storage(self, values: Sequence[SSAValue], assumed: dict[int, frozenset]) -> None:
+        """Gives the carried values (block arguments or loop results, in carry order) their tokens."""
+        for index, tokens in assumed.items():
+            self.storage[values[index]] = tokens
+
+    def _required_storage(self, assumed: dict[int, frozenset], starts: dict[int, CarryToken],
+                          yielded: Sequence[SSAValue]) -> dict[int, frozenset]:
         """What each carried array may be when the next iteration begins, given what this one yields."""
-        outer = frozenset().union(*(self.storage_of(v) for v in self.scope.values.values()
-                                    if isinstance(v, SSAValue) and is_array(v.type)), *assumed.values())
-        tokens = {n: self.storage_of(yielded[n]) for n in assumed}
-        fresh = {n: t - outer for n, t in tokens.items()}
+        outer = frozenset().union(*(self.storage_of(v) for v in self.scope_leaves() if is_array(v.type)),
+                                  *assumed.values())
+        tokens = {i: self.storage_of(yielded[i]) for i in assumed}
+        fresh = {i: t - outer for i, t in tokens.items()}
         required = {}
-        for name, held in tokens.items():
+        for index, held in tokens.items():
             need = set(held & outer)
             for other, start in starts.items():
-                if other == name:
+                if other == index:
                     continue
                 if start in held:  # it took what `other` began the iteration with
                     need |= assumed[other]
-                if not fresh[name].isdisjoint(fresh[other]):  # both took one new buffer
-                    need.add(starts[other])
-            required[name] = frozenset(need)
+                if not fresh[index].isdisjoint(fresh[other]):  # both took one new buffer
+                    need.add(start)
+            required[index] = frozenset(need)
         return required

@@ -3,21 +3,22 @@
 Mixed into `FunctionCodegen`. Arrays are SSA values of type `tensor<?x...xT>`; every array value's
 dimensions are tracked as `index` values (`dims`), so operations on arrays of one origin need no
 run-time shape checks, and operations on arrays of different origins check once and raise a
-`ShapeError` naming the operation, the shapes and the user's line. Indexing is in `indexing.py`. Tuples (shapes, tuple literals) are `StaticTuple`s: compile-time sequences of values.
+`ShapeError` naming the operation, the shapes and the user's line. Indexing is in `indexing.py`. Shapes are tuple `Struct`s (`zyg.frontend.trees`).
 """
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from xdsl.dialects import arith, tensor
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr
 from xdsl.ir import Attribute, SSAValue
 
 from zyg.dialects import zyg
 from zyg.dialects.zyg_arrays import BroadcastToOp, CheckOp, MatmulOp, ReduceOp, SplatOp, TransposeOp
 from zyg.errors import UnsupportedSyntaxError, ZygTypeError
+from zyg.frontend.trees import TUPLE, Struct
 from zyg.frontend.types import (
     F32,
     F64,
@@ -31,17 +32,6 @@ from zyg.frontend.types import (
     python_type_name,
     rank_of,
 )
-
-
-@dataclass(frozen=True)
-class StaticTuple:
-    """A tuple known at compile time: its items are SSA values (or nested StaticTuples)."""
-
-    items: tuple
-
-    @property
-    def type(self) -> str:
-        return "tuple"
 
 
 def shape_text(rank: int, start: int = 0) -> str:
@@ -99,8 +89,8 @@ class ArrayCodegen:
         ints = [self.to_int(v) if v.type == INDEX else v for v in values][:8]
         self.emit(CheckOp(ok, ints, error, message))
 
-    def shape_tuple(self, v: SSAValue) -> StaticTuple:
-        return StaticTuple(tuple(self.to_int(d) for d in self.dims(v)))
+    def shape_tuple(self, v: SSAValue) -> Struct:
+        return Struct(TUPLE, tuple(self.to_int(d) for d in self.dims(v)))
 
     # ----------------------------------------------------------------------------------------------
     # Broadcasting and elementwise operations
@@ -372,11 +362,17 @@ class ArrayCodegen:
         return self.with_dims(self.value(MatmulOp(a, b)), [da[0], db[1]])
 
 
-def _constant_int(v: SSAValue) -> int | None:
+def constant_of(v: SSAValue) -> int | float | None:
+    """The value of an `arith.constant` scalar (an i1 true reads -1), or None."""
     op = getattr(v, "owner", None)
-    if isinstance(op, arith.ConstantOp) and hasattr(op.value, "value") and isinstance(op.value.value.data, int):
+    if isinstance(op, arith.ConstantOp) and isinstance(op.value, (IntegerAttr, FloatAttr)):
         return op.value.value.data
     return None
+
+
+def _constant_int(v: SSAValue) -> int | None:
+    value = constant_of(v)
+    return value if isinstance(value, int) else None
 
 
 _OPERATOR_NAMES = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide",

@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import copy
+import dataclasses
+import inspect
 import math
+import operator
 import os
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from xdsl.dialects import arith, func, llvm, scf, tensor
@@ -28,11 +32,32 @@ from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from zyg.dialects import zyg
 from zyg.errors import SourceLoc, UnsupportedSyntaxError, ZygError, ZygTypeError
 from zyg.frontend.aliasing import AliasTracking
-from zyg.frontend.arrays import ArrayCodegen, StaticTuple
+from zyg.frontend.arrays import ArrayCodegen, constant_of
 from zyg.frontend.indexing import IndexingCodegen, array_float
 from zyg.frontend.int_constants import TOO_LARGE, fold_int
 from zyg.frontend.scope import Scope
 from zyg.frontend.source import FunctionSource
+from zyg.frontend.structs import (
+    CONTAINER_BUILTINS,
+    UPDATING_METHOD_NAMES,
+    StructCodegen,
+    describe,
+    is_struct,
+    root_name,
+)
+from zyg.frontend.trees import (
+    DICT,
+    LEAF,
+    LIST,
+    SEQUENCES,
+    TUPLE,
+    Static,
+    Struct,
+    TreeDef,
+    same_structure,
+    structure_difference,
+    with_leaf_codes,
+)
 from zyg.frontend.types import (
     F32,
     F64,
@@ -41,10 +66,12 @@ from zyg.frontend.types import (
     is_array,
     is_float,
     is_number,
+    leaf_types,
     promote,
     python_type_name,
     rank_of,
-    result_types,
+    type_code,
+    type_of_code,
 )
 
 if TYPE_CHECKING:
@@ -95,20 +122,28 @@ class Restart(Exception):
     """Internal: a type assumption proved wrong; the program is rebuilt with the corrected one."""
 
 
-class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
-    """Builds one `func.func` for one Python function at one argument-type signature."""
+# A loop over a constant range that changes a carried structure (appends to a list) is compiled once
+# per iteration, up to this many; beyond it the structure must not change.
+MAX_UNROLLED_TRIPS = 256
+
+
+class FunctionCodegen(AliasTracking, StructCodegen, ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
+    """Builds one `func.func` for one Python function at one signature: the trees of its arguments
+    (`zyg.frontend.trees`). The function takes and returns the flattened leaves."""
 
     def __init__(self, program: Program, fn: types.FunctionType, source: FunctionSource,
-                 arg_types: list[Attribute], symbol: str):
+                 arg_trees: list[TreeDef], symbol: str):
         self.program = program
         self.fn = fn
         self.source = source
-        self.arg_types = arg_types
+        self.arg_trees = arg_trees
         self.symbol = symbol
         self.node: ast.AST = source.node
-        self.block = Block(arg_types=arg_types)
+        self.block = Block(arg_types=leaf_types(*arg_trees))
         self.scope = Scope()
-        self.return_types: list[Attribute] = []
+        self.return_trees: list[TreeDef] = []
+        self.return_tree: TreeDef | None = None  # the settled result structure, once built
+        self.parameter_structs: dict[Struct, str] = {}  # a container inside an argument -> the argument
         self.loop_stack: list[ast.AST] = []
         self.loop_ids: dict[int, int] = {}
         self.loop_of_jump: dict[int, ast.AST] = {}
@@ -122,7 +157,8 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
         self.storage: dict[SSAValue, frozenset] = {}  # array value -> the buffers it may be (aliasing.py)
         self.aliased_args: frozenset[int] = frozenset()  # arguments the result may be (or view)
         self.bound_at: dict[str, int] = {}
-        self.row_sources: dict[int, SSAValue] = {}  # `for row in x` loop -> x
+        self.row_sources: dict[int, SSAValue] = {}
+        self.constant_ranges: dict[int, int] = {}  # `for` over a constant range -> its trip count  # `for row in x` loop -> x
         self._index_loops()
 
     # ----------------------------------------------------------------------------------------------
@@ -202,7 +238,7 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
         """Numeric promotion of `v` to `t` (bool -> int -> float)."""
         if v.type == t:
             return v
-        constant = _constant_of(v)
+        constant = constant_of(v)
         if constant is not None and is_number(t) and promote(v.type, t) == t:
             number = int(bool(constant)) if v.type == I1 else constant  # i1 true is stored as -1
             return self.const(float(number) if t == F64 else int(number), t)
@@ -218,7 +254,14 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
                    ZygTypeError)
 
     def truth(self, v: SSAValue) -> SSAValue:
-        """Python truthiness of a scalar, as an `i1`."""
+        """Python truthiness of a value, as an `i1` (a constant for a container, a str or None)."""
+        if isinstance(v, Struct):
+            return self.const(bool(v.items))
+        if isinstance(v, Static):
+            return self.const(bool(v.value))
+        if is_array(v.type):
+            self.error(None, f"the truth value of {describe(v)} is ambiguous (NumPy raises here); use "
+                       "`.any()` or `.all()`", ZygTypeError)
         if v.type == I1:
             return v
         if v.type == F32:
@@ -239,28 +282,28 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
 
     def build(self) -> func.FuncOp:
         fn_node = self.source.node
-        params = [a.arg for a in fn_node.args.args]
-        for name, arg in zip(params, self.block.args, strict=True):
-            arg.name_hint = name
-            self.scope.set(name, arg)
-            self.parameters[arg] = name
+        leaves = iter(self.block.args)
+        for name, tree in zip(parameter_names(fn_node.args), self.arg_trees, strict=True):
+            args = [next(leaves) for _ in range(tree.leaf_count)]
+            for arg in args:
+                arg.name_hint = name
+            value = self.rebuild(tree, args)
+            self.mark_parameter(value, name)
+            self.scope.set(name, value)
             self.bound_at[name] = self.loc(fn_node).line
         if isinstance(fn_node, ast.Lambda):
             result = self.visit(fn_node.body)
-            self.return_types.append(_result_type(result))
+            self.return_trees.append(self.flat(result)[0])
         else:
             result = self._build_statement_body(fn_node)
-        return_type = self._settle_return_type()
-        if isinstance(result, StaticTuple):
-            results = list(result.items)
-        else:
-            results = [self.convert(result, return_type) if result.type != return_type else result]
+        self.return_tree = self._settle_return_type()
+        _, results = self.flat(self.convert_tree(result, self.return_tree))
         self.aliased_args = frozenset(
             index for index, arg in enumerate(self.block.args)
             if any(arg in self.storage_of(r) for r in results if is_array(r.type)))
         self.emit(func.ReturnOp(*results))
-        op = func.FuncOp(self.symbol, (self.arg_types, result_types(return_type)), Region(self.block),
-                         visibility="private")
+        op = func.FuncOp(self.symbol, (leaf_types(*self.arg_trees), leaf_types(self.return_tree)),
+                         Region(self.block), visibility="private")
         loc = self.loc(fn_node)
         op.location = FileLineColLoc(StringAttr(loc.filename), IntAttr(loc.line), IntAttr(loc.col + 1))
         return op
@@ -278,36 +321,29 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
             return self.visit_return_value(last)
         self.flag_mode = True
         self.scope.set(RET_FLAG, self.const(False))
-        self.scope.set(RET_VALUE, self.zero_of(self.assumed_return_type()))
+        self.scope.set(RET_VALUE, self.zero_tree(self.assumed_return_type()))
         self.compile_body(body)
         return self.scope.get(RET_VALUE)
 
-    def assumed_return_type(self) -> Attribute:
-        return self.program.assumed_return_type(self.fn, self.arg_types)
+    def assumed_return_type(self) -> TreeDef:
+        return self.program.assumed_return_type(self.fn, self.arg_trees)
 
-    def _settle_return_type(self) -> Attribute | tuple:
-        actual = self.return_types[0]
-        for t in self.return_types[1:]:
-            common = actual if actual == t else None if isinstance(t, tuple) else promote(actual, t)
-            if common is None:
-                self.error(self.source.node, "the function returns values of different types: "
-                           f"{python_type_name(actual)} and {python_type_name(t)}", ZygTypeError)
-            actual = common
-        return self.program.settle_return_type(self.fn, self.arg_types, actual)
+    def _settle_return_type(self) -> TreeDef:
+        actual = self.return_trees[0]
+        for t in self.return_trees[1:]:
+            if actual.kind == LEAF and t.kind == LEAF:
+                a, b = type_of_code(actual.code), type_of_code(t.code)
+                if a != b and promote(a, b) is None:
+                    self.error(self.source.node, "the function returns values of different types: "
+                               f"{python_type_name(a)} and {python_type_name(b)}", ZygTypeError)
+            actual = self.join_trees("the return value", actual, t, self.source.node)
+        return self.program.settle_return_type(self.fn, self.arg_trees, actual)
 
-    def visit_return_value(self, node: ast.Return) -> SSAValue:
-        if node.value is None:
-            self.error(node, "`return` without a value; zyg compiles functions that return a number")
+    def visit_return_value(self, node: ast.Return) -> object:
+        """The value a `return` gives (None for a bare `return`), any structure."""
         self.node = node
-        value = self.visit(node.value)
-        if isinstance(value, StaticTuple):
-            if self.flag_mode or any(isinstance(item, StaticTuple) or not (is_number(item.type) or is_array(item.type))
-                                     for item in value.items):
-                self.error(node, "a function may return a flat tuple of numbers and arrays once, as its last "
-                           "statement; return the tuple once at the end", UnsupportedSyntaxError)
-        elif not (is_number(value.type) or is_array(value.type)):
-            self.error(node, f"cannot return a {python_type_name(value.type)}", ZygTypeError)
-        self.return_types.append(_result_type(value))
+        value = Static(None) if node.value is None else self.visit(node.value)
+        self.return_trees.append(self.flat(value)[0])
         return value
 
     # ----------------------------------------------------------------------------------------------
@@ -339,33 +375,56 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
         return
 
     def visit_Assign(self, node: ast.Assign) -> None:
-        if isinstance(node.targets[0], ast.Tuple) and len(node.targets) == 1:
-            value = self.visit(node.value)
-            if not isinstance(value, StaticTuple) or len(value.items) != len(node.targets[0].elts):
-                self.error(node, "tuple unpacking needs a tuple of the same length", ZygTypeError)
-            for target, item in zip(node.targets[0].elts, value.items, strict=True):
-                self.assign(target, item)
-            return
         value = self.visit(node.value)
         for target in node.targets:
-            if isinstance(target, ast.Subscript):
-                self.assign_item(target, value)
-            else:
-                self.assign(target, value)
+            self.bind_target(node, target, value)
+
+    def bind_target(self, node: ast.AST, target: ast.expr, value: object) -> None:
+        """`target = value` for a name, an item or attribute (`xs[i]`, `obj.f`, nested), or an unpacking
+        (`a, (b, *rest) = value`) of a tuple, list, NamedTuple or dict (its keys) known at compile time."""
+        if isinstance(target, ast.Name):
+            self.assign(target, value)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            self.unpack(node, target, value)
+        else:
+            self.updated(node, target, value)
+
+    def unpack(self, node: ast.AST, target: ast.Tuple | ast.List, value: object) -> None:
+        if not isinstance(value, Struct) or value.kind not in (*SEQUENCES, DICT):
+            self.error(node, f"cannot unpack {describe(value)}; zyg unpacks tuples, lists, NamedTuples and "
+                       "dicts", ZygTypeError)
+        items = self.sequence_items(node, value)
+        starred = [i for i, elt in enumerate(target.elts) if isinstance(elt, ast.Starred)]
+        before = starred[0] if starred else len(target.elts)
+        after = len(target.elts) - before - 1 if starred else 0
+        if (len(items) != len(target.elts)) if not starred else len(items) < before + after:
+            self.error(node, f"cannot unpack {len(items)} values into {len(target.elts)} targets", ZygTypeError)
+        for elt, item in zip(target.elts[:before], items):
+            self.bind_target(node, elt, item)
+        if starred:
+            middle = Struct(LIST, items[before:len(items) - after])
+            self.bind_target(node, target.elts[before].value, middle)
+            for elt, item in zip(target.elts[before + 1:], items[len(items) - after:]):
+                self.bind_target(node, elt, item)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
-        self.assign(node.target, self.visit(node.value))
+        self.bind_target(node, node.target, self.visit(node.value))
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
-        if isinstance(node.target, ast.Subscript):
-            current = self.visit(ast.Subscript(node.target.value, node.target.slice, ast.Load(),
-                                               lineno=node.lineno, col_offset=node.col_offset))
-            self.assign_item(node.target, self.binary(node.op, current, self.visit(node.value)))
+        if isinstance(node.target, (ast.Subscript, ast.Attribute)):
+            load = copy.copy(node.target)
+            load.ctx = ast.Load()
+            self.updated(node, node.target, self.binary(node.op, self.visit(load), self.visit(node.value)))
             return
         current = self.visit_Name(ast.Name(node.target.id, ast.Load(), lineno=node.lineno,
                                            col_offset=node.col_offset))
+        if is_struct(current, LIST) and isinstance(node.op, ast.Add):  # `xs += ys` extends xs in place
+            self.check_update(node, node.target, current)
+            items = current.items + tuple(self.sequence_items(node.value, self.visit(node.value)))
+            self.assign(node.target, Struct(LIST, items))
+            return
         updated = self.binary(node.op, current, self.visit(node.value))
-        if is_array(current.type):
+        if isinstance(current, SSAValue) and is_array(current.type):
             self.check_mutation(node, node.target.id, current)
             if updated.type != current.type:
                 self.error(node, f"in-place {type(node.op).__name__} would change the array's type from "
@@ -373,14 +432,13 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
             self.share_storage(updated, current)  # the same buffer, updated
         self.assign(node.target, updated)
 
-    def assign(self, target: ast.Name, value: SSAValue) -> None:
-        if not (is_number(value.type) or is_array(value.type) or isinstance(value, StaticTuple)):
-            self.error(target, f"cannot assign a {python_type_name(value.type)}", ZygTypeError)
+    def assign(self, target: ast.Name, value: object) -> None:
         if isinstance(value, SSAValue):
             value.name_hint = target.id if target.id.isidentifier() else None
-        self.bound_at[target.id] = self.loc(target).line
+        line = self.loc(target).line
+        self.bound_at[target.id] = line
         self._track_view_name(target.id, value)
-        self.scope.set(target.id, value)
+        self.scope.set(target.id, value, line)
 
     def _track_view_name(self, name: str, value) -> None:
         """Remembers which variable a view bound to `name` looks into, by name, so the relation survives
@@ -395,17 +453,6 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
             if held is root and not other.startswith("."):
                 self.view_names[name] = other
                 return
-
-    def assign_item(self, target: ast.Subscript, value: SSAValue) -> None:
-        """`name[index] = value`: rebinds `name` to the updated array (NumPy's in-place update)."""
-        if not isinstance(target.value, ast.Name):
-            self.error(target, "item assignment to anything but a named array", UnsupportedSyntaxError)
-        name = target.value.id
-        array = self.visit(target.value)
-        if not is_array(array.type):
-            self.error(target, f"item assignment to a {python_type_name(array.type)}", ZygTypeError)
-        self.check_mutation(target, name, array)
-        self.scope.set(name, self.share_storage(self.array_setitem(target, array, value), array))
 
     def mark_view(self, result: SSAValue, source: SSAValue) -> SSAValue:
         """Records that NumPy returns `result` as a view of `source` (a basic slice, a transpose, a
@@ -443,7 +490,7 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
                 self.error(node, f"this updates an array that '{other}' views (bound at line "
                            f"{self.bound_at.get(other)}); NumPy would change '{other}' too: copy it first",
                            UnsupportedSyntaxError)
-            if other != name and value is array and not other.startswith("."):
+            if other != name and _holds(value, array) and not other.startswith("."):
                 self.error(node, f"this updates the array that '{other}' also names (bound at line "
                            f"{self.bound_at.get(other)}); NumPy would change '{other}' too: copy it first, "
                            f"e.g. `{name} = {other}.copy()`", UnsupportedSyntaxError)
@@ -461,12 +508,22 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
     def visit_Return(self, node: ast.Return) -> None:
         value = self.visit_return_value(node)
         expected = self.assumed_return_type()
-        if promote(value.type, expected) == expected:
-            value = self.convert(value, expected)
+        if self._converts_to(self.flat(value)[0], expected):
+            value = self.convert_tree(value, expected)
         else:
-            value = self.zero_of(expected)  # the restart after this build fixes the type
+            value = self.zero_tree(expected)  # the restart after this build fixes the type
         self.scope.set(RET_VALUE, value)
         self.scope.set(RET_FLAG, self.const(True))
+
+    def _converts_to(self, tree: TreeDef, target: TreeDef) -> bool:
+        """Whether a value of `tree` becomes one of `target` by numeric promotion of its leaves."""
+        if not same_structure(tree, target):
+            return False
+        for a, b in zip(tree.leaf_codes(), target.leaf_codes()):
+            ta, tb = type_of_code(a), type_of_code(b)
+            if ta != tb and promote(ta, tb) != tb:
+                return False
+        return True
 
     def visit_Break(self, node: ast.Break) -> None:
         self.scope.set(self._flag(".brk", node), self.const(True))
@@ -479,13 +536,22 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
         self.emit_if(cond, node.body, node.orelse)
 
     def emit_if(self, cond: SSAValue, then_stmts: list[ast.stmt], else_stmts: list[ast.stmt]) -> None:
-        """Emits `scf.if` whose results are the variables either branch rebinds."""
+        """Emits `scf.if` whose results are the variables either branch rebinds (every leaf of a
+        structured one); a condition known at compile time compiles only the branch Python takes."""
+        self.emit_branches(cond, lambda: self.compile_body(then_stmts), lambda: self.compile_body(else_stmts))
+
+    def emit_branches(self, cond: SSAValue, then_body: Callable[[], None], else_body: Callable[[], None]) -> None:
+        """`emit_if` with the branches given as callables that compile into the current block and scope."""
+        known = self.known(cond)
+        if known is not None:
+            (then_body if known else else_body)()
+            return
         node = self.node
         branches: list[tuple[Block, Scope]] = []
-        for stmts in (then_stmts, else_stmts):
+        for body in (then_body, else_body):
             block, scope = Block(), self.scope.fork()
             with self.at(block, scope):
-                self.compile_body(stmts)
+                body()
             branches.append((block, scope))
         (then_block, then_scope), (else_block, else_scope) = branches
         merged: list[str] = []
@@ -499,28 +565,45 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
             if in_then is before and in_else is before:
                 continue
             merged.append(name)
-        result_types = [self._join_type(name, then_scope.get(name).type, else_scope.get(name).type, node)
-                        for name in merged]
+        trees = [self.join_trees(f"variable '{name}'", self.flat(then_scope.get(name))[0],
+                                 self.flat(else_scope.get(name))[0], node,
+                                 (then_scope.lines.get(name), else_scope.lines.get(name))) for name in merged]
+        branch_leaves: list[list[SSAValue]] = []
         for block, scope in branches:
             with self.at(block, scope):
-                self.emit(scf.YieldOp(*[self.convert(scope.get(n), t) for n, t in zip(merged, result_types)]))
-        if_op = self.emit(scf.IfOp(cond, result_types, [then_block], [else_block]))
-        for name, result in zip(merged, if_op.results, strict=True):
-            self.scope.set(name, self.share_storage(result, then_scope.get(name), else_scope.get(name)))
+                yielded = [leaf for n, t in zip(merged, trees) for leaf in self.flat(self.convert_tree(scope.get(n), t))[1]]
+                self.emit(scf.YieldOp(*yielded))
+            branch_leaves.append(yielded)
+        if_op = self.emit(scf.IfOp(cond, leaf_types(*trees), [then_block], [else_block]))
+        for result, then_leaf, else_leaf in zip(if_op.results, *branch_leaves, strict=True):
+            self.share_storage(result, then_leaf, else_leaf)
+        results = iter(if_op.results)
+        for name, tree in zip(merged, trees, strict=True):
+            self.scope.set(name, self.rebuild(tree, [next(results) for _ in range(tree.leaf_count)]))
 
-    def _join_type(self, name: str, a: Attribute, b: Attribute, node: ast.AST) -> Attribute:
+    def _join_type(self, subject: str, a: Attribute, b: Attribute, node: ast.AST) -> Attribute:
         if a == b and not isinstance(a, str):
             return a
         joined = promote(a, b)
         if joined is None or (a != b and I1 in (a, b)):
-            self.error(node, f"variable '{name}' is a {python_type_name(a)} on one path and a "
+            self.error(node, f"{subject} is a {python_type_name(a)} on one path and a "
                        f"{python_type_name(b)} on another", ZygTypeError)
         return joined
 
     def visit_For(self, node: ast.For) -> None:
         if not (isinstance(node.iter, ast.Call) and self.static_value(node.iter.func, quiet=True) is range):
-            return self.row_loop(node)
+            iterable = self.visit(node.iter)
+            if isinstance(iterable, Struct):
+                return self.unrolled_loop(node, self.sequence_items(node.iter, iterable))
+            return self.row_loop(node, iterable)
         start, stop, step = self._range_bounds(node.iter)
+        bounds = [self.known(v) for v in (start, stop, step)]
+        if all(isinstance(b, int) for b in bounds):
+            self.constant_ranges[id(node)] = len(range(*bounds))
+            if self._indexes_container(node) or self.program.is_unrolled(self.source, node):
+                return self.unrolled_loop(node, [self.const(i) for i in range(*bounds)])
+        if not isinstance(node.target, ast.Name):
+            self.error(node.target, "a `for` loop over range() takes one plain variable", UnsupportedSyntaxError)
         trip_count = self._trip_count(start, stop, step)
         uses_flags = self._loop_exits(node)
         self.node = node
@@ -528,6 +611,49 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
             self._emit_while_loop(node, trip_count=trip_count, start=start, step=step, stop=stop)
         else:
             self._emit_for_loop(node, trip_count, start, step, stop)
+
+    def _indexes_container(self, node: ast.For) -> bool:
+        """Whether the body indexes a container with the loop variable (`xs[i]`, `params[i + 1]`): then
+        the loop over a constant range is unrolled, each `xs[i]` a different, known item."""
+        if not isinstance(node.target, ast.Name):
+            return False
+        variable = node.target.id
+        for n in ast.walk(ast.Module(body=node.body, type_ignores=[])):
+            if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) \
+                    and isinstance(self.scope.get(n.value.id), Struct) \
+                    and any(isinstance(m, ast.Name) and m.id == variable for m in ast.walk(n.slice)):
+                return True
+        return False
+
+    def unrolled_loop(self, node: ast.For, items: list) -> None:
+        """A `for` loop over the items of a container known at compile time (or a constant range that
+        indexes one): the body once per item, each iteration after a `break` or `return` guarded."""
+        self.loop_stack.append(node)
+        break_flag = self._loop_flag(".brk", node)
+        if self._has_jump(node, ast.Break):
+            self.scope.set(break_flag, self.const(False))
+
+        def iteration(index: int) -> None:
+            if index == len(items):
+                return
+            self.node = node
+            self._start_iteration(node)
+            self.bind_target(node, node.target, items[index])
+            self.compile_body(node.body)
+            stops = [self.scope.get(f) for f in (break_flag, RET_FLAG) if f in self.scope and
+                     (f == break_flag or self.flag_mode)]
+            if not stops or index + 1 == len(items):
+                iteration(index + 1)
+                return
+            stop = stops[0]
+            for flag in stops[1:]:
+                stop = self.value(arith.OrIOp(stop, flag))
+            self.emit_branches(self.logical_not(stop), lambda: iteration(index + 1), lambda: None)
+
+        iteration(0)
+        self.loop_stack.pop()
+        self.scope.drop(break_flag, None)
+        self.scope.drop(self._loop_flag(".cont", node), None)
 
     def visit_While(self, node: ast.While) -> None:
         self._emit_while_loop(node)
@@ -551,14 +677,14 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
             return self.const(0), bounds[0], self.const(1)
         if len(bounds) == 2:
             return bounds[0], bounds[1], self.const(1)
-        if _constant_of(bounds[2]) == 0:
+        if constant_of(bounds[2]) == 0:
             self.error(it.args[2], "range() step must not be zero", ZygError)
         return bounds[0], bounds[1], bounds[2]
 
     def _trip_count(self, start: SSAValue, stop: SSAValue, step: SSAValue) -> SSAValue:
         """len(range(start, stop, step)) as i64; a zero run-time step gives an empty loop."""
         zero, one = self.const(0), self.const(1)
-        step_value = _constant_of(step)
+        step_value = constant_of(step)
         if step_value == 1:
             return self.value(arith.MaxSIOp(self.value(arith.SubiOp(stop, start)), zero))
         forward = self.value(arith.SubiOp(stop, start))
@@ -575,61 +701,86 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
         return count
 
     def _loop_carried(self, node: ast.AST) -> list[str]:
-        """Variables defined before the loop that its body may rebind."""
+        """Variables defined before the loop that its body may rebind (int leaves a previous round found
+        to become floats in the loop are widened here)."""
         assigned = _assigned_names(node.body, self)
         carried = [name for name in assigned if name in self.scope]
         for name in carried:
-            if self.program.is_widened(self.source, node, name):
-                self.scope.set(name, self.convert(self.scope.get(name), F64))
+            tree, leaves = self.flat(self.scope.get(name))
+            widened = [self.convert(v, F64) if self.program.is_widened(self.source, node, name, i) else v
+                       for i, v in enumerate(leaves)]
+            if any(a is not b for a, b in zip(widened, leaves)):
+                self.scope.set(name, self.rebuild(with_leaf_codes(tree, [type_code(v.type) for v in widened]), widened))
         return carried
 
-    def _check_carried(self, node: ast.AST, carried: list[str], initial: list[Attribute]) -> None:
-        """Raises if a loop body changed a carried variable's type; widens int to float by restarting."""
-        for name, t0 in zip(carried, initial, strict=True):
-            t1 = self.scope.get(name).type
-            if t1 == t0:
-                continue
-            if is_array(t0) or is_array(t1):
-                self.error(node, f"variable '{name}' changes type inside the loop, from "
-                           f"{python_type_name(t0)} to {python_type_name(t1)}; give it one type", ZygTypeError)
-            if promote(t0, t1) == F64 and t0 != I1 and t1 != I1 and not name.startswith("."):
-                self.program.widen(self.source, node, name)
+    def carry(self, carried: list[str]) -> tuple[list[TreeDef], list[SSAValue]]:
+        """The trees of the carried variables and all their leaves, in order: what a loop carries."""
+        trees, leaves = [], []
+        for name in carried:
+            tree, parts = self.flat(self.scope.get(name))
+            trees.append(tree)
+            leaves += parts
+        return trees, leaves
+
+    def uncarry(self, carried: list[str], trees: list[TreeDef], values: Sequence[SSAValue]) -> None:
+        """Binds the carried variables to their values rebuilt from `values` (block arguments, results)."""
+        position = iter(values)
+        for name, tree in zip(carried, trees, strict=True):
+            self.scope.set(name, self.rebuild(tree, [next(position) for _ in range(tree.leaf_count)]))
+
+    def _check_carried(self, node: ast.AST, carried: list[str], initial: list[TreeDef]) -> None:
+        """Raises if a loop body changed a carried variable's structure or type; widens an int leaf to
+        float by restarting."""
+        for name, tree0 in zip(carried, initial, strict=True):
+            tree1 = self.flat(self.scope.get(name))[0]
+            trips = self.constant_ranges.get(id(node))
+            if not same_structure(tree0, tree1) and trips is not None and trips <= MAX_UNROLLED_TRIPS:
+                self.program.unroll(self.source, node)  # a list grown a known number of times
                 raise Restart()
-            self.error(node, f"variable '{name}' changes type inside the loop, from "
-                       f"{python_type_name(t0)} to {python_type_name(t1)}; give it one type", ZygTypeError)
+            if not same_structure(tree0, tree1):
+                self.error(node, f"variable '{name}' changes structure inside the loop: "
+                           f"{structure_difference(tree0, tree1, 'before the loop', 'after an iteration')}"
+                           "; give it one structure", ZygTypeError)
+            for index, (c0, c1) in enumerate(zip(tree0.leaf_codes(), tree1.leaf_codes())):
+                t0, t1 = type_of_code(c0), type_of_code(c1)
+                if t1 == t0:
+                    continue
+                what = f"variable '{name}'" if tree0.kind == LEAF else f"a part of variable '{name}'"
+                if is_array(t0) or is_array(t1):
+                    self.error(node, f"{what} changes type inside the loop, from "
+                               f"{python_type_name(t0)} to {python_type_name(t1)}; give it one type", ZygTypeError)
+                if promote(t0, t1) == F64 and t0 != I1 and t1 != I1 and not name.startswith("."):
+                    self.program.widen(self.source, node, name, index)
+                    raise Restart()
+                self.error(node, f"{what} changes type inside the loop, from "
+                           f"{python_type_name(t0)} to {python_type_name(t1)}; give it one type", ZygTypeError)
 
     def _emit_for_loop(self, node: ast.For, trip_count: SSAValue, start: SSAValue, step: SSAValue,
                        stop: SSAValue) -> None:
         self.loop_stack.append(node)
         carried = self._loop_carried(node)
-        inits = [self.scope.get(n) for n in carried]
+        trees, inits = self.carry(carried)
         types_ = [v.type for v in inits]
 
-        def build(assumed: dict[str, frozenset]) -> tuple[Block, list[SSAValue]]:
+        def build(assumed: dict[int, frozenset]) -> tuple[Block, list[SSAValue]]:
             body, scope = Block(arg_types=[I64, *types_]), self.scope.fork()
             with self.at(body, scope):
-                for name, arg in zip(carried, body.args[1:]):
-                    scope.set(name, arg)
-                    self._assume_storage(arg, name, assumed)
+                self.assume_storage(body.args[1:], assumed)
+                self.uncarry(carried, trees, body.args[1:])
                 self._bind_induction(node, body.args[0], start, step, stop)
                 self._start_iteration(node)
                 self.compile_body(node.body)
-                self._check_carried(node, carried, types_)
-                yielded = [scope.get(n) for n in carried]
+                self._check_carried(node, carried, trees)
+                yielded = self.carry(carried)[1]
                 self.emit(scf.YieldOp(*yielded))
             return body, yielded
 
-        body, assumed = self.settle_carried_storage(carried, inits, build)
+        body, assumed = self.settle_carried_storage(inits, build)
         self.loop_stack.pop()
         self._forget_body_locals(node, carried)
         loop = self.emit(scf.ForOp(self.const(0), trip_count, self.const(1), inits, body))
-        for name, result in zip(carried, loop.results, strict=True):
-            self._assume_storage(result, name, assumed)
-            self.scope.set(name, result)
-
-    def _assume_storage(self, value: SSAValue, name: str, assumed: dict[str, frozenset]) -> None:
-        if name in assumed:
-            self.storage[value] = assumed[name]
+        self.assume_storage(loop.results, assumed)
+        self.uncarry(carried, trees, loop.results)
 
     def _bind_induction(self, node: ast.For, k: SSAValue, start: SSAValue, step: SSAValue,
                         stop: SSAValue) -> None:
@@ -640,11 +791,11 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
             self.scope.set(node.target.id, self.array_row(rows, k))
             return
         index = k
-        if _constant_of(step) != 1:
+        if constant_of(step) != 1:
             index = self.value(arith.MuliOp(index, step))
-        if _constant_of(start) != 0:
+        if constant_of(start) != 0:
             index = self.value(arith.AddiOp(index, start))
-        step_value, start_value = _constant_of(step), _constant_of(start)
+        step_value, start_value = constant_of(step), constant_of(start)
         if step_value is not None and step_value > 0:
             self.range_facts[index] = (start_value is not None and start_value >= 0, stop)
         self.scope.set(node.target.id, index)
@@ -676,16 +827,15 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
         carried = self._loop_carried(node)
         if is_for:
             carried = [counter, *[n for n in carried if n != counter]]
-        inits = [self.scope.get(n) for n in carried]
+        trees, inits = self.carry(carried)
         types_ = [v.type for v in inits]
         stop_flags = [n for n in carried if n == break_flag or n == RET_FLAG]
 
-        def build(assumed: dict[str, frozenset]) -> tuple[tuple[Block, Block], list[SSAValue]]:
+        def build(assumed: dict[int, frozenset]) -> tuple[tuple[Block, Block], list[SSAValue]]:
             before, before_scope = Block(arg_types=types_), self.scope.fork()
             with self.at(before, before_scope):
-                for name, arg in zip(carried, before.args):
-                    before_scope.set(name, arg)
-                    self._assume_storage(arg, name, assumed)
+                self.assume_storage(before.args, assumed)
+                self.uncarry(carried, trees, before.args)
                 self.node = node
                 if stop_flags:
                     halt = before_scope.get(stop_flags[0])
@@ -698,9 +848,8 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
 
             after, after_scope = Block(arg_types=types_), self.scope.fork()
             with self.at(after, after_scope):
-                for name, arg in zip(carried, after.args):
-                    after_scope.set(name, arg)
-                    self._assume_storage(arg, name, assumed)
+                self.assume_storage(after.args, assumed)
+                self.uncarry(carried, trees, after.args)
                 if is_for:
                     self._bind_induction(node, after_scope.get(counter), start, step, stop)
                 self._start_iteration(node)
@@ -710,18 +859,17 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
                 self.node = node
                 if is_for:
                     after_scope.set(counter, self.value(arith.AddiOp(after.args[0], self.const(1))))
-                self._check_carried(node, carried, types_)
-                yielded = [after_scope.get(n) for n in carried]
+                self._check_carried(node, carried, trees)
+                yielded = self.carry(carried)[1]
                 self.emit(scf.YieldOp(*yielded))
             return (before, after), yielded
 
-        (before, after), assumed = self.settle_carried_storage(carried, inits, build)
+        (before, after), assumed = self.settle_carried_storage(inits, build)
         self.loop_stack.pop()
         self._forget_body_locals(node, carried)
         loop = self.emit(scf.WhileOp(inits, types_, [before], [after]))
-        for name, result in zip(carried, loop.results, strict=True):
-            self._assume_storage(result, name, assumed)
-            self.scope.set(name, result)
+        self.assume_storage(loop.results, assumed)
+        self.uncarry(carried, trees, loop.results)
         self.scope.drop(counter, None)
         self.scope.drop(break_flag, None)
 
@@ -798,8 +946,10 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
     # Expressions
     # ----------------------------------------------------------------------------------------------
 
-    def visit_Constant(self, node: ast.Constant) -> SSAValue:
-        if node.value is None or isinstance(node.value, (str, bytes, complex)):
+    def visit_Constant(self, node: ast.Constant) -> object:
+        if node.value is None or isinstance(node.value, str):
+            return Static(node.value)
+        if isinstance(node.value, (bytes, complex)) or node.value is Ellipsis:
             self.error(node, f"unsupported constant {node.value!r}", UnsupportedSyntaxError)
         return self.const(node.value)
 
@@ -812,9 +962,12 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
                        f"paths or inside a loop ({self.scope.partial[node.id]})")
         return self.static_to_value(node, self.static_value(node))
 
-    def visit_Attribute(self, node: ast.Attribute) -> SSAValue:
+    def visit_Attribute(self, node: ast.Attribute) -> object:
         if self.is_local(node.value):
-            return self.array_attribute(node, self.visit(node.value))
+            base = self.visit(node.value)
+            if isinstance(base, Struct):
+                return self.struct_attribute(node, base)
+            return self.array_attribute(node, base)
         return self.static_to_value(node, self.static_value(node))
 
     def is_local(self, node: ast.AST) -> bool:
@@ -826,8 +979,8 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
         return True
 
     def array_attribute(self, node: ast.Attribute, x: SSAValue) -> SSAValue:
-        if not is_array(x.type):
-            self.error(node, f"attribute '{node.attr}' of a {python_type_name(x.type)}", UnsupportedSyntaxError)
+        if not isinstance(x, SSAValue) or not is_array(x.type):
+            self.error(node, f"attribute '{node.attr}' of {describe(x)}", UnsupportedSyntaxError)
         if node.attr == "shape":
             return self.shape_tuple(x)
         if node.attr == "ndim":
@@ -841,22 +994,12 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
             return self.transpose(x)
         self.error(node, f"array attribute '.{node.attr}' is not supported", UnsupportedSyntaxError)
 
-    def visit_Tuple(self, node: ast.Tuple) -> StaticTuple:
-        return StaticTuple(tuple(self.visit(elt) for elt in node.elts))
-
-    def visit_List(self, node: ast.List) -> StaticTuple:
-        """A list literal, which the fence allows only as a call argument (`np.array([a, b])`)."""
-        return StaticTuple(tuple(self.visit(elt) for elt in node.elts))
-
-    def visit_Subscript(self, node: ast.Subscript) -> SSAValue:
+    def visit_Subscript(self, node: ast.Subscript) -> object:
         base = self.visit(node.value)
-        if isinstance(base, StaticTuple):
-            index = self.static_argument(node.slice)
-            if not isinstance(index, int) or not -len(base.items) <= index < len(base.items):
-                self.error(node, f"tuple index {index!r} out of range or not known at compile time", ZygTypeError)
-            return base.items[index]
-        if not is_array(base.type):
-            self.error(node, f"indexing a {python_type_name(base.type)}", ZygTypeError)
+        if isinstance(base, Struct):
+            return self.struct_item(node, base, node.slice)
+        if not isinstance(base, SSAValue) or not is_array(base.type):
+            self.error(node, f"indexing {describe(base)}", ZygTypeError)
         return self.array_getitem(node, base)
 
     def static_argument(self, node: ast.AST) -> object:
@@ -873,11 +1016,15 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
                 return -inner
         self.error(node, f"`{ast.unparse(node)}` must be known at compile time here", ZygTypeError)
 
-    def static_to_value(self, node: ast.AST, obj: object) -> SSAValue:
-        if isinstance(obj, (bool, int, float)):
-            return self.const(obj)
-        self.error(node, f"'{ast.unparse(node)}' is a {type(obj).__name__}, not a number zyg can use "
-                   "as a value", ZygTypeError)
+    def static_to_value(self, node: ast.AST, obj: object) -> object:
+        """A global or closure variable's value: a number is a constant, a str, None or a container of
+        those a compile-time value (the compile is redone when the global is rebound)."""
+        if isinstance(obj, (bool, int, float, str)) or obj is None:
+            return self.python_value(node, obj)
+        if isinstance(obj, (tuple, list, dict)) or dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            return self.python_value(node, obj)
+        self.error(node, f"'{ast.unparse(node)}' is a {type(obj).__name__}, not a value zyg can use here",
+                   ZygTypeError)
 
     def static_value(self, node: ast.AST, quiet: bool = False) -> object:
         """The Python object a global, closure variable, builtin or `module.attr` names."""
@@ -940,8 +1087,8 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
         return self.binary(node.op, lhs, rhs, node.right)
 
     def binary(self, op: ast.operator, lhs: SSAValue, rhs: SSAValue, rhs_node: ast.AST | None = None) -> SSAValue:
-        if isinstance(lhs, StaticTuple) or isinstance(rhs, StaticTuple):
-            self.error(None, "arithmetic on tuples is not supported", UnsupportedSyntaxError)
+        if not isinstance(lhs, SSAValue) or not isinstance(rhs, SSAValue):
+            return self.struct_binary(op, lhs, rhs)
         if is_array(lhs.type) or is_array(rhs.type) or isinstance(op, ast.MatMult):
             return self.array_binary(op, lhs, rhs)
         if isinstance(op, ast.Pow):
@@ -966,7 +1113,7 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
             self.error(None, f"unsupported operator {type(op).__name__} on {python_type_name(common)}s",
                        UnsupportedSyntaxError)
         if op_class in (zyg.FloorDivOp, zyg.ModOp) and common == I64:
-            divisor = _constant_of(rhs)
+            divisor = constant_of(rhs)
             if divisor == 0:
                 self.error(None, "integer division or modulo by zero", ZygError)
             if divisor is None:
@@ -985,7 +1132,7 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
         if exponent.type == F32:
             exponent = self.convert(exponent, F64)
         if base.type == I64 and exponent.type == I64:
-            k = _constant_of(exponent)
+            k = constant_of(exponent)
             if k is not None and k >= 0:
                 return self.value(zyg.PowOp(base, exponent))
             base = self.convert(base, F64)  # a negative or unknown int exponent gives a float
@@ -1000,34 +1147,42 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
             result = self._short_circuit(isinstance(node.op, ast.And), result, operand)
         return result
 
-    def _short_circuit(self, is_and: bool, lhs: SSAValue, rhs_node: ast.expr) -> SSAValue:
+    def _short_circuit(self, is_and: bool, lhs: object, rhs_node: ast.expr) -> object:
         cond = self.truth(lhs)
-        rhs_block, lhs_block = Block(), Block()
-        with self.at(rhs_block, self.scope.fork()):
-            rhs = self.visit(rhs_node)
-        common = promote(lhs.type, rhs.type)
-        if common is None:
-            self.error(rhs_node, "operands of and/or have incompatible types", ZygTypeError)
-        with self.at(rhs_block, self.scope.fork()):
-            self.emit(scf.YieldOp(self.convert(rhs, common)))
-        with self.at(lhs_block, self.scope.fork()):
-            self.emit(scf.YieldOp(self.convert(lhs, common)))
-        blocks = [rhs_block, lhs_block] if is_and else [lhs_block, rhs_block]
-        return self.share_storage(self.emit(scf.IfOp(cond, [common], [blocks[0]], [blocks[1]])).results[0], lhs, rhs)
+        known = self.known(cond)
+        if known is not None:  # a container, a str, None or a constant: Python's choice, now
+            return self.visit(rhs_node) if known == is_and else lhs
+        return self.select_value("the operands of and/or", cond, lambda: self.visit(rhs_node) if is_and else lhs,
+                                 lambda: lhs if is_and else self.visit(rhs_node), rhs_node)
 
-    def visit_IfExp(self, node: ast.IfExp) -> SSAValue:
-        cond = self.truth(self.visit(node.test))
+    def select_value(self, what: str, cond: SSAValue, then_value: Callable[[], object],
+                     else_value: Callable[[], object], node: ast.AST) -> object:
+        """`then_value() if cond else else_value()` as an `scf.if` whose results are the leaves (each
+        callable is compiled inside its branch)."""
         blocks, values = [], []
-        for branch in (node.body, node.orelse):
+        for make in (then_value, else_value):
             block = Block()
             with self.at(block, self.scope.fork()):
-                values.append(self.visit(branch))
+                values.append(make())
             blocks.append(block)
-        common = self._join_type("<conditional expression>", values[0].type, values[1].type, node)
+        tree = self.join_trees(what, self.flat(values[0])[0], self.flat(values[1])[0], node)
+        yielded = []
         for block, v in zip(blocks, values):
             with self.at(block, self.scope.fork()):
-                self.emit(scf.YieldOp(self.convert(v, common)))
-        return self.share_storage(self.emit(scf.IfOp(cond, [common], [blocks[0]], [blocks[1]])).results[0], *values)
+                yielded.append(self.flat(self.convert_tree(v, tree))[1])
+                self.emit(scf.YieldOp(*yielded[-1]))
+        results = self.emit(scf.IfOp(cond, leaf_types(tree), [blocks[0]], [blocks[1]])).results
+        for result, *branch_leaves in zip(results, *yielded, strict=True):
+            self.share_storage(result, *branch_leaves)
+        return self.rebuild(tree, results)
+
+    def visit_IfExp(self, node: ast.IfExp) -> object:
+        cond = self.truth(self.visit(node.test))
+        known = self.known(cond)
+        if known is not None:
+            return self.visit(node.body if known else node.orelse)
+        return self.select_value("the conditional expression", cond, lambda: self.visit(node.body),
+                                 lambda: self.visit(node.orelse), node)
 
     def visit_Compare(self, node: ast.Compare) -> SSAValue:
         lhs = self.visit(node.left)
@@ -1040,6 +1195,12 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
         return result
 
     def compare(self, op: ast.cmpop, lhs: SSAValue, rhs: SSAValue) -> SSAValue:
+        if isinstance(op, (ast.In, ast.NotIn, ast.Is, ast.IsNot)) or not isinstance(lhs, SSAValue) \
+                or not isinstance(rhs, SSAValue):
+            return self.struct_compare(op, lhs, rhs)
+        folded = _fold_comparison(op, lhs, rhs)
+        if folded is not None:
+            return self.const(folded)
         if is_array(lhs.type) or is_array(rhs.type):
             return self.array_compare(op, lhs, rhs)
         common = promote(lhs.type, rhs.type)
@@ -1063,13 +1224,18 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
             prefix = getattr(handler, "static_prefix", 0)
             args = self.handler_arguments(handler, node.args[prefix:], prefix)
             return handler(self, node, args, {kw.arg: kw.value for kw in node.keywords})
+        container_builtin = _lookup(CONTAINER_BUILTINS, callee)
+        if container_builtin is not None:
+            return container_builtin(self, node)
+        if isinstance(callee, type) and (dataclasses.is_dataclass(callee) or _is_namedtuple_class(callee)):
+            return self.construct(node, callee)
         if isinstance(callee, types.FunctionType):
             return self.call_user_function(node, callee)
         if not _is_supported_callee(callee):  # before the arguments, which may not be numbers
             self.error(node, f"call to unsupported function '{_callee_name(callee)}'", UnsupportedSyntaxError)
         if node.keywords:
             self.error(node, f"keyword arguments to {_callee_name(callee)}", UnsupportedSyntaxError)
-        args = [self.visit(a) for a in node.args]
+        args = self.elements(node.args)
         handler = _BUILTIN_HANDLERS.get(callee)
         if handler is not None:
             return handler(self, node, args)
@@ -1090,8 +1256,12 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
 
         receiver = self.visit(node.func.value)
         name = node.func.attr
-        if not is_array(receiver.type):
-            self.error(node, f"method '{name}' of a {python_type_name(receiver.type)}", UnsupportedSyntaxError)
+        if isinstance(receiver, Struct):
+            if self.update_method(node, node.func.value, name):
+                return Static(None)
+            return self.struct_method(node, receiver, name)
+        if not isinstance(receiver, SSAValue) or not is_array(receiver.type):
+            self.error(node, f"method '{name}' of {describe(receiver)}", UnsupportedSyntaxError)
         if name == "copy":  # a new value (for the alias checks); bufferization copies only if needed
             return self.with_dims(self.value(tensor.CastOp(receiver, receiver.type)), self.dims(receiver))
         handler = ARRAY_METHODS.get(name)
@@ -1116,41 +1286,73 @@ class FunctionCodegen(AliasTracking, ArrayCodegen, IndexingCodegen, ast.NodeVisi
 
     def _number(self, node: ast.AST, v: SSAValue) -> SSAValue:
         """A scalar argument of a builtin or `math` function (a float32 one is computed in float64)."""
-        if not is_number(v.type):
-            self.error(node, f"expected a number, got a {python_type_name(v.type)}", ZygTypeError)
+        if not isinstance(v, SSAValue) or not is_number(v.type):
+            self.error(node, f"expected a number, got {describe(v)}", ZygTypeError)
         return self.convert(v, F64) if v.type == F32 else v
 
-    def call_user_function(self, node: ast.Call, callee: types.FunctionType) -> SSAValue:
-        code = callee.__code__
-        params = list(code.co_varnames[: code.co_argcount])
-        if len(node.args) > len(params):
-            self.error(node, f"{callee.__name__}() takes {len(params)} arguments, got {len(node.args)}",
-                       ZygTypeError)
-        bound: dict[str, SSAValue] = {p: self.visit(a) for p, a in zip(params, node.args)}
-        for kw in node.keywords:
-            if kw.arg not in params or kw.arg in bound:
-                self.error(node, f"{callee.__name__}() got an unexpected or repeated argument '{kw.arg}'",
-                           ZygTypeError)
-            bound[kw.arg] = self.visit(kw.value)
-        defaults = callee.__defaults__ or ()
-        for index, p in enumerate(params):
-            if p in bound:
-                continue
-            default_index = index - (len(params) - len(defaults))
-            if default_index < 0:
-                self.error(node, f"{callee.__name__}() is missing the argument '{p}'", ZygTypeError)
-            bound[p] = self.static_to_value(node, defaults[default_index])
-        args = [bound[p] for p in params]
+    def call_user_function(self, node: ast.Call, callee: types.FunctionType) -> object:
+        """A call of a Python function: compiled once per signature (the trees of its arguments), called
+        with the leaves, its result rebuilt from the call's results."""
+        args, kwargs = self.call_arguments(node)
+        bound = self.bind_arguments(node, callee, args, kwargs)
+        trees, leaves = [], []
+        for value in bound:
+            tree, parts = self.flat(value)
+            trees.append(tree)
+            leaves += parts
         self.node = node
-        info = self.program.compile_function(callee, [a.type for a in args], self.loc(node))
-        call = self.emit(func.CallOp(info.symbol, args, result_types(info.return_type)))
+        info = self.program.compile_function(callee, trees, self.loc(node))
+        call = self.emit(func.CallOp(info.symbol, leaves, info.result_types))
         # NumPy would hand back the very argument (or a view of it) where the callee returns one.
-        may_return = [a for index, a in enumerate(args) if info.aliased_args is None or index in info.aliased_args]
+        may_return = [a for index, a in enumerate(leaves) if info.aliased_args is None or index in info.aliased_args]
         for result in call.results:
             self.share_storage(result, result, *may_return)
-        if isinstance(info.return_type, tuple):
-            return StaticTuple(tuple(call.results))
-        return call.results[0]
+        return self.rebuild(info.return_tree, call.results)
+
+    def bind_arguments(self, node: ast.Call, callee: types.FunctionType, args: list, kwargs: dict) -> list:
+        """The value of each parameter of `callee` (in `parameter_names` order) for a call with `args`
+        and `kwargs`, as Python binds them: defaults, keyword-only parameters, `*args` (a tuple) and
+        `**kwargs` (a dict)."""
+        code = callee.__code__
+        name = callee.__name__
+        positional = list(code.co_varnames[: code.co_argcount])
+        keyword_only = list(code.co_varnames[code.co_argcount: code.co_argcount + code.co_kwonlyargcount])
+        extra = code.co_argcount + code.co_kwonlyargcount
+        varargs = code.co_varnames[extra] if code.co_flags & inspect.CO_VARARGS else None
+        varkw = code.co_varnames[extra + (varargs is not None)] if code.co_flags & inspect.CO_VARKEYWORDS else None
+        if len(args) > len(positional) and varargs is None:
+            self.error(node, f"{name}() takes {len(positional)} positional arguments, got {len(args)}", ZygTypeError)
+        bound: dict[str, object] = dict(zip(positional, args))
+        rest: dict[str, object] = {}
+        for key, value in kwargs.items():
+            if key in bound or key in positional[: code.co_posonlyargcount]:
+                if varkw is None or key in bound:
+                    self.error(node, f"{name}() got multiple values for the argument '{key}'", ZygTypeError)
+            if key in positional[code.co_posonlyargcount:] or key in keyword_only:
+                bound[key] = value
+            elif varkw is not None:
+                rest[key] = value
+            else:
+                self.error(node, f"{name}() got an unexpected keyword argument '{key}'", ZygTypeError)
+        defaults = callee.__defaults__ or ()
+        for index, p in enumerate(positional):
+            if p not in bound:
+                default_index = index - (len(positional) - len(defaults))
+                if default_index < 0:
+                    self.error(node, f"{name}() is missing the argument '{p}'", ZygTypeError)
+                bound[p] = self.python_value(node, defaults[default_index])
+        for p in keyword_only:
+            if p not in bound:
+                if p not in (callee.__kwdefaults__ or {}):
+                    self.error(node, f"{name}() is missing the keyword-only argument '{p}'", ZygTypeError)
+                bound[p] = self.python_value(node, callee.__kwdefaults__[p])
+        values = [bound[p] for p in positional]
+        if varargs is not None:
+            values.append(Struct(TUPLE, args[len(positional):]))
+        values += [bound[p] for p in keyword_only]
+        if varkw is not None:
+            values.append(Struct(DICT, rest.values(), rest.keys()))
+        return values
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1167,6 +1369,12 @@ def _builtin_abs(cg: FunctionCodegen, node: ast.Call, args: list[SSAValue]) -> S
 
 def _builtin_min_max(is_max: bool):
     def handler(cg: FunctionCodegen, node: ast.Call, args: list[SSAValue]) -> SSAValue:
+        if len(args) == 1 and isinstance(args[0], Struct):  # max(xs) of a container
+            args = cg.sequence_items(node, args[0])
+            if not args:
+                cg.error(node, f"{'max' if is_max else 'min'}() of an empty sequence", ZygTypeError)
+            if len(args) == 1:
+                return cg._number(node, args[0])
         if len(args) < 2:
             cg.error(node, f"{'max' if is_max else 'min'}() of scalars needs at least two arguments",
                      ZygTypeError)
@@ -1185,10 +1393,12 @@ def _builtin_min_max(is_max: bool):
 def _builtin_len(cg: FunctionCodegen, node: ast.Call, args: list[SSAValue]) -> SSAValue:
     cg._expect_arity(node, args, 1)
     x = args[0]
-    if isinstance(x, StaticTuple):
+    if isinstance(x, Struct):
         return cg.const(len(x.items))
-    if not is_array(x.type) or rank_of(x.type) == 0:
-        cg.error(node, f"len() of a {python_type_name(x.type)}", ZygTypeError)
+    if isinstance(x, Static) and isinstance(x.value, str):
+        return cg.const(len(x.value))
+    if not isinstance(x, SSAValue) or not is_array(x.type) or rank_of(x.type) == 0:
+        cg.error(node, f"len() of {describe(x)}", ZygTypeError)
     return cg.to_int(cg.dims(x)[0])
 
 
@@ -1270,6 +1480,31 @@ _BUILTIN_HANDLERS: dict[object, Callable[[FunctionCodegen, ast.Call, list[SSAVal
 # Small AST and IR queries
 # --------------------------------------------------------------------------------------------------
 
+def _lookup(table: dict, obj: object):
+    """`table.get(obj)`, None for an unhashable `obj`."""
+    try:
+        return table.get(obj)
+    except TypeError:
+        return None
+
+
+def _is_namedtuple_class(obj: type) -> bool:
+    return issubclass(obj, tuple) and hasattr(obj, "_fields")
+
+
+def _fold_comparison(op: ast.cmpop, lhs: SSAValue, rhs: SSAValue) -> bool | None:
+    """The result of comparing two scalar constants (Python's semantics), or None."""
+    a, b = constant_of(lhs), constant_of(rhs)
+    if a is None or b is None or is_array(lhs.type) or is_array(rhs.type):
+        return None
+    a, b = (bool(v) if v_.type == I1 else v for v, v_ in ((a, lhs), (b, rhs)))
+    return _COMPARISONS[type(op)](a, b)
+
+
+_COMPARISONS = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+                ast.Gt: operator.gt, ast.GtE: operator.ge}
+
+
 def _numpy_handler(obj: object):
     from zyg.frontend.numpy_functions import NUMPY_HANDLERS
 
@@ -1301,12 +1536,23 @@ def _progress_barrier() -> llvm.InlineAsmOp:
     return llvm.InlineAsmOp("", "", [], has_side_effects=True)
 
 
-def _constant_of(v: SSAValue) -> int | float | None:
-    """The value of an `arith.constant`, or None."""
-    op = v.owner
-    if isinstance(op, arith.ConstantOp) and isinstance(op.value, (IntegerAttr, FloatAttr)):
-        return op.value.value.data
-    return None
+def parameter_names(args: ast.arguments) -> list[str]:
+    """A function's parameters in the order of its signature's trees: positional ones, `*args`,
+    keyword-only ones, `**kwargs`."""
+    names = [a.arg for a in [*args.posonlyargs, *args.args]]
+    if args.vararg is not None:
+        names.append(args.vararg.arg)
+    names += [a.arg for a in args.kwonlyargs]
+    if args.kwarg is not None:
+        names.append(args.kwarg.arg)
+    return names
+
+
+def _holds(value: object, array: SSAValue) -> bool:
+    """Whether `value` is `array` or a container with `array` inside."""
+    if value is array:
+        return True
+    return isinstance(value, Struct) and any(_holds(item, array) for item in value.items)
 
 
 def _always_returns(stmts: list[ast.stmt]) -> bool:
@@ -1326,8 +1572,14 @@ def _assigned_names(stmts: list[ast.stmt], cg: FunctionCodegen) -> list[str]:
         for n in ast.walk(stmt):
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
                 names[n.id] = None
-            elif isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name):
-                names[n.value.id] = None  # `y[i] = v` rebinds y to the updated array
+            elif isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, ast.Store) and root_name(n):
+                names[root_name(n)] = None  # `y[i] = v`, `m["w"][0] = v`, `obj.f = v` rebind the variable
+            elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and root_name(n.func.value) \
+                    and n.func.attr in UPDATING_METHOD_NAMES | {"copyto"}:
+                # `xs.append(v)`, `d.update(...)` rebind the receiver; `np.copyto(dst, v)` its destination
+                target = n.args[0] if n.func.attr == "copyto" and n.args else n.func.value
+                if root_name(target):
+                    names[root_name(target)] = None
             elif isinstance(n, ast.Return):
                 names[RET_FLAG] = None
                 names[RET_VALUE] = None
@@ -1338,8 +1590,3 @@ def _assigned_names(stmts: list[ast.stmt], cg: FunctionCodegen) -> list[str]:
             elif isinstance(n, (ast.For, ast.While)):
                 names[f".k{cg.loop_ids[id(n)]}"] = None
     return list(names)
-
-
-def _result_type(value) -> Attribute | tuple:
-    """The return type a returned value gives its function (a tuple of types for a tuple)."""
-    return tuple(item.type for item in value.items) if isinstance(value, StaticTuple) else value.type

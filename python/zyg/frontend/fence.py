@@ -31,14 +31,8 @@ _REJECTED: dict[type[ast.AST], str] = {
     ast.Delete: "a `del` statement",
     ast.Import: "an `import` statement",
     ast.ImportFrom: "an `import` statement",
-    ast.ListComp: "a list comprehension",
     ast.SetComp: "a set comprehension",
-    ast.DictComp: "a dict comprehension",
-    ast.GeneratorExp: "a generator expression",
-    ast.List: "a list",
-    ast.Dict: "a dict",
     ast.Set: "a set",
-    ast.Starred: "a starred expression",
     ast.JoinedStr: "an f-string",
     ast.NamedExpr: "an assignment expression (`:=`)",
     ast.Match: "a `match` statement",
@@ -58,10 +52,9 @@ class LanguageFence(ast.NodeVisitor):
 
     def check(self) -> None:
         fn = self.source.node
-        args = fn.args
-        if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
-            self.error(fn, "`*args`, `**kwargs`, keyword-only or positional-only parameters")
         body = fn.body if isinstance(fn, ast.FunctionDef) else [fn.body]
+        for default in [*fn.args.defaults, *(d for d in fn.args.kw_defaults if d is not None)]:
+            self.visit(default)
         for stmt in body:
             self.visit(stmt)
 
@@ -72,7 +65,8 @@ class LanguageFence(ast.NodeVisitor):
         super().generic_visit(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
-        if not isinstance(node.value, (bool, int, float)) and node.value is not None:
+        # A str is a static value (a dict key, a field name); bytes and complex numbers are not values.
+        if not isinstance(node.value, (bool, int, float, str)) and node.value is not None:
             self.error(node, f"a {type(node.value).__name__} constant")
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
@@ -91,25 +85,38 @@ class LanguageFence(ast.NodeVisitor):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
-            if isinstance(target, ast.Tuple):
-                if len(node.targets) != 1:
-                    self.error(target, "chained assignment with tuple unpacking")
-                for elt in target.elts:
-                    self._check_target(elt, allow_item=False)
-                continue
             self._check_target(target)
         self.visit(node.value)
 
-    def _check_target(self, target: ast.AST, allow_item: bool = True) -> None:
-        if isinstance(target, ast.Subscript) and allow_item:
+    def _check_target(self, target: ast.AST) -> None:
+        """A name, an item or attribute of anything (`m["W"][0] = ...`, `layer.w = ...`), or a tuple or
+        list of targets, one of them starred."""
+        if isinstance(target, (ast.Tuple, ast.List)):
+            if sum(isinstance(elt, ast.Starred) for elt in target.elts) > 1:
+                self.error(target, "more than one starred target in an assignment")
+            for elt in target.elts:
+                self._check_target(elt.value if isinstance(elt, ast.Starred) else elt)
+        elif isinstance(target, ast.Subscript):
             self.visit(target.slice)
-            if not isinstance(target.value, ast.Name):
-                self.error(target, "item assignment to anything but a named array")
-            return
-        if not isinstance(target, ast.Name):
-            self.error(target, "assignment to anything but a plain variable or an array item")
+            self._check_holder(target.value)
+        elif isinstance(target, ast.Attribute):
+            self._check_holder(target.value)
+        elif not isinstance(target, ast.Name):
+            self.error(target, "assignment to anything but a variable, an item or an attribute")
+
+    def _check_holder(self, holder: ast.AST) -> None:
+        """What an item or attribute assignment updates: a variable, or an item or attribute of one."""
+        if isinstance(holder, ast.Subscript):
+            self.visit(holder.slice)
+            self._check_holder(holder.value)
+        elif isinstance(holder, ast.Attribute):
+            self._check_holder(holder.value)
+        elif not isinstance(holder, ast.Name):
+            self.error(holder, "item or attribute assignment to anything but a variable or a part of one")
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        if isinstance(node.target, (ast.Tuple, ast.List)):
+            self.error(node.target, "an augmented assignment to a tuple of targets")
         self._check_target(node.target)
         self.visit(node.value)
 
@@ -122,8 +129,7 @@ class LanguageFence(ast.NodeVisitor):
     def visit_For(self, node: ast.For) -> None:
         if node.orelse:
             self.error(node, "a `for ... else` loop")
-        if not isinstance(node.target, ast.Name):
-            self.error(node.target, "a `for` loop target that is not a plain variable")
+        self._check_target(node.target)
         for stmt in node.body:
             self.visit(stmt)
         self.visit(node.iter)
@@ -133,39 +139,18 @@ class LanguageFence(ast.NodeVisitor):
             self.error(node, "a `while ... else` loop")
         self.generic_visit(node)
 
-    def visit_Compare(self, node: ast.Compare) -> None:
-        for op in node.ops:
-            if isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn)):
-                self.error(node, f"the `{_compare_name(op)}` operator")
-        self.generic_visit(node)
+    def visit_comprehension(self, node: ast.comprehension) -> None:
+        if node.is_async:
+            self.error(node.iter, "an `async` comprehension")
+        self._check_target(node.target)
+        self.visit(node.iter)
+        for test in node.ifs:
+            self.visit(test)
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
         if isinstance(node.op, (ast.LShift, ast.RShift)):
             self.error(node, f"the `{type(node.op).__name__}` operator")
         self.generic_visit(node)
-
-    def visit_Call(self, node: ast.Call) -> None:
-        for kw in node.keywords:
-            if kw.arg is None:
-                self.error(node, "`**kwargs` in a call")
-        # A str argument is left to codegen, which resolves the callee first: `open("data.txt")` is
-        # then reported as a call to `open`, not as a str constant.
-        self.visit(node.func)
-        for arg in [*node.args, *(kw.value for kw in node.keywords)]:
-            if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
-                self._visit_argument(arg)
-
-    def _visit_argument(self, arg: ast.expr) -> None:
-        """A list literal is allowed as a call argument, nested too (`np.array([[a, b], [c, d]])`)."""
-        if isinstance(arg, (ast.List, ast.Tuple)):
-            for elt in arg.elts:
-                self._visit_argument(elt)
-            return
-        self.visit(arg)
-
-
-def _compare_name(op: ast.cmpop) -> str:
-    return {ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}[type(op)]
 
 
 def check_supported(source: FunctionSource) -> None:

@@ -22,7 +22,9 @@ from xdsl.ir import SSAValue
 from zyg.dialects.zyg_arrays import ReduceOp
 from zyg.dialects.zyg_indexing import NEW_AXIS, GatherOp, GetSliceOp, MaskScatterOp, MaskSelectOp, SetSliceOp
 from zyg.errors import UnsupportedSyntaxError, ZygTypeError
-from zyg.frontend.arrays import StaticTuple, _constant_int, shape_text
+from zyg.frontend.arrays import _constant_int, shape_text
+from zyg.frontend.structs import describe
+from zyg.frontend.trees import Struct
 from zyg.frontend.types import F64, I1, I64, element_type, is_array, python_type_name, rank_of
 
 
@@ -67,7 +69,7 @@ class IndexingCodegen:
                 values.append(item)
                 continue
             v = self.visit(item)
-            if isinstance(v, StaticTuple):
+            if isinstance(v, Struct):
                 self.error(item, "a tuple or list inside an array index is not supported", UnsupportedSyntaxError)
             if is_array(v.type):
                 if len(items) != 1:
@@ -193,7 +195,7 @@ class IndexingCodegen:
 
     def slice_int(self, expr: ast.expr) -> SSAValue:
         v = self.visit(expr)
-        if isinstance(v, StaticTuple) or v.type not in (I64, I1):
+        if isinstance(v, Struct) or v.type not in (I64, I1):
             self.error(expr, "slice indices must be integers", ZygTypeError)
         return self.convert(v, I64)
 
@@ -263,7 +265,7 @@ class IndexingCodegen:
 
     def array_setitem(self, node: ast.Subscript, x: SSAValue, value: SSAValue) -> SSAValue:
         """`x[index] = value` as a new array value (bufferization makes it in place again)."""
-        if isinstance(value, StaticTuple):
+        if isinstance(value, Struct):
             self.error(node, "assigning a tuple to array elements is not supported", UnsupportedSyntaxError)
         kind, index = self.array_index(node, x)
         element = element_type(x.type)
@@ -335,16 +337,13 @@ class IndexingCodegen:
     # Rows, scalars
     # ----------------------------------------------------------------------------------------------
 
-    def row_loop(self, node: ast.For) -> None:
+    def row_loop(self, node: ast.For, x: object) -> None:
         """`for row in x:` is `for k in range(len(x)): row = x[k]`."""
-        if not self.is_local(node.iter):
-            self.error(node.iter, "unsupported Python construct: a `for` loop over anything but range(...) "
-                       "or an array", UnsupportedSyntaxError)
-        x = self.visit(node.iter)
-        if isinstance(x, StaticTuple) or not is_array(x.type) or rank_of(x.type) == 0:
-            kind = "tuple" if isinstance(x, StaticTuple) else python_type_name(x.type)
-            self.error(node.iter, f"unsupported Python construct: a `for` loop over anything but range(...) "
-                       f"or an array of rank 1 or more (got a {kind})", UnsupportedSyntaxError)
+        if not isinstance(x, SSAValue) or not is_array(x.type) or rank_of(x.type) == 0:
+            self.error(node.iter, "unsupported Python construct: a `for` loop over anything but range(...), "
+                       f"a container or an array of rank 1 or more (got {describe(x)})", UnsupportedSyntaxError)
+        if not isinstance(node.target, ast.Name):
+            self.error(node.target, "a `for` loop over an array takes one plain variable", UnsupportedSyntaxError)
         self.row_sources[id(node)] = x
         trip_count = self.to_int(self.dims(x)[0])
         self.node = node

@@ -19,7 +19,8 @@ from xdsl.ir import SSAValue
 
 from zyg.dialects.zyg_linalg import DetOp, EinsumOp, InvOp, SlogdetOp, SolveOp
 from zyg.errors import UnsupportedSyntaxError, ZygLinAlgError, ZygTypeError
-from zyg.frontend.arrays import StaticTuple, shape_text
+from zyg.frontend.arrays import shape_text
+from zyg.frontend.trees import TUPLE, Struct
 from zyg.frontend.types import F32, F64, I64, element_type, is_array, promote_elements, rank_of
 
 _BATCH_LETTERS = "abcdefgh"  # matmul's batch axes; its core axes are i, j, k
@@ -103,7 +104,7 @@ def _einsum_handler(cg, node, args, kwargs):
     subscripts, output = parse_subscripts(cg, node, cg.static_argument(node.args[0]), len(args))
     for k, (s, v) in enumerate(zip(subscripts, args)):
         rank = rank_of(v.type) if is_array(v.type) else 0
-        if isinstance(v, StaticTuple) or rank != len(s):
+        if isinstance(v, Struct) or rank != len(s):
             cg.error(node, f"einsum: operand {k} has rank {rank} but subscripts '{s}'", ZygTypeError)
     return einsum(cg, node, subscripts, output, args)
 
@@ -169,7 +170,7 @@ def _dot(cg, node, args, kwargs):
 def _square_matrix(cg, node, name: str, a: SSAValue) -> SSAValue:
     """`a` as a float matrix, checked to be rank 2 (at compile time) and square (at run time)."""
     rank = rank_of(a.type) if is_array(a.type) else 0
-    if isinstance(a, StaticTuple) or rank < 2:
+    if isinstance(a, Struct) or rank < 2:
         cg.error(node, f"{name}: {rank}-dimensional array given. Array must be at least two-dimensional",
                  ZygLinAlgError)
     if rank > 2:
@@ -186,7 +187,7 @@ def _solve(cg, node, args, kwargs):
     a, b = args
     a = _square_matrix(cg, node, "solve", a)
     rank = rank_of(b.type) if is_array(b.type) else 0
-    if isinstance(b, StaticTuple) or rank not in (1, 2):
+    if isinstance(b, Struct) or rank not in (1, 2):
         cg.error(node, f"solve: b must be a 1-D or 2-D array, got rank {rank}", ZygLinAlgError
                  if rank == 0 else UnsupportedSyntaxError)
     element = _float_element([a, b])
@@ -213,7 +214,7 @@ def _det(cg, node, args, kwargs):
 def _slogdet(cg, node, args, kwargs):
     _arity(cg, node, args, 1)
     op = cg.emit(SlogdetOp(_square_matrix(cg, node, "slogdet", args[0])))
-    return StaticTuple((op.sign, op.logabsdet))
+    return Struct(TUPLE, (op.sign, op.logabsdet))
 
 
 def _eye(cg, node, args, kwargs):
@@ -222,7 +223,7 @@ def _eye(cg, node, args, kwargs):
     if set(kwargs) - {"dtype"}:
         cg.error(node, f"{ast.unparse(node.func)}: only the size and dtype= are supported", UnsupportedSyntaxError)
     n = args[0]
-    if isinstance(n, StaticTuple) or n.type != I64:
+    if isinstance(n, Struct) or n.type != I64:
         cg.error(node, f"{ast.unparse(node.func)}: the size must be an int", ZygTypeError)
     nonnegative = cg.value(arith.CmpiOp(n, cg.const(0), "sge"))
     cg.check(nonnegative, "ValueError", "negative dimensions are not allowed")

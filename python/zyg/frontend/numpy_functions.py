@@ -17,9 +17,9 @@ from xdsl.ir import SSAValue
 
 from zyg.dialects import zyg
 from zyg.errors import UnsupportedSyntaxError, ZygTypeError
-from zyg.frontend.arrays import StaticTuple
 from zyg.frontend.indexing import copyto, item_method
 from zyg.frontend.shape_functions import SHAPE_HANDLERS, SHAPE_METHODS
+from zyg.frontend.trees import Struct
 from zyg.frontend.types import F32, F64, I64, element_type, is_array, rank_of
 
 Handler = Callable[..., SSAValue]
@@ -172,10 +172,10 @@ def _norm(cg, node, args, kwargs):
 
 def _shape_argument(cg, node, value) -> list[SSAValue]:
     """The dimensions (index values) of a shape argument: an int or a tuple of ints."""
-    items = value.items if isinstance(value, StaticTuple) else (value,)
+    items = value.items if isinstance(value, Struct) else (value,)
     dims = []
     for item in items:
-        if isinstance(item, StaticTuple) or item.type not in (I64,):
+        if isinstance(item, Struct) or item.type not in (I64,):
             cg.error(node, "a shape must be an int or a tuple of ints", ZygTypeError)
         ok = cg.value(arith.CmpiOp(item, cg.const(0), "sge"))
         cg.check(ok, "ValueError", "negative dimensions are not allowed")

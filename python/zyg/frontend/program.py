@@ -1,8 +1,9 @@
 """Frontend driver: one Python entry function and everything it calls -> one xDSL module.
 
-In: a Python function and the IR types of its arguments. Out: a `Program` whose `module` holds one
-private `func.func` per (function, argument-type signature) reachable from the entry, each compiled
-once, and the entry's `FunctionInfo`.
+In: a Python function and the trees of its arguments (`zyg.frontend.trees`: structure and leaf type
+codes). Out: a `Program` whose `module` holds one private `func.func` per (function, argument trees)
+reachable from the entry, each compiled once, taking and returning the flattened leaves, and the
+entry's `FunctionInfo`.
 
 Return types and loop-variable types are inferred by assumption and correction: a recursive call
 before its function's return type is known uses a guess; an int loop variable that becomes a float
@@ -25,28 +26,40 @@ from zyg.frontend.codegen import FunctionCodegen, Restart
 from zyg.frontend.dependencies import Dependencies
 from zyg.frontend.fence import check_supported
 from zyg.frontend.source import FunctionSource, get_source
-from zyg.frontend.types import F64, I64, type_code
+from zyg.frontend.trees import LEAF, TreeDef, leaf
+from zyg.frontend.types import leaf_types
 
 _MAX_ROUNDS = 16
 
 
 @dataclass(frozen=True)
 class FunctionInfo:
-    """A compiled specialisation: its symbol and IR signature."""
+    """A compiled specialisation: its symbol, the trees of its arguments and of its result."""
 
     symbol: str
-    arg_types: tuple[Attribute, ...]
-    return_type: Attribute | tuple[Attribute, ...]  # a tuple for a function that returns a tuple
-    # the arguments its results may be (or view), for the alias checks; None while it is being compiled
+    arg_trees: tuple[TreeDef, ...]
+    return_tree: TreeDef
+    # the leaves of the arguments its result may be (or view), for the alias checks; None while it is
+    # being compiled (recursion)
     aliased_args: frozenset[int] | None = None
+
+    @property
+    def arg_types(self) -> list[Attribute]:
+        """The IR types of the function's arguments: every argument's leaves, in order."""
+        return leaf_types(*self.arg_trees)
+
+    @property
+    def result_types(self) -> list[Attribute]:
+        return leaf_types(self.return_tree)
 
 
 @dataclass
 class _Assumptions:
     """What earlier rounds learnt; survives a restart."""
 
-    return_types: dict[tuple, Attribute] = field(default_factory=dict)
+    return_types: dict[tuple, TreeDef] = field(default_factory=dict)
     widened: set[tuple] = field(default_factory=set)
+    unrolled: set[tuple] = field(default_factory=set)  # loops whose carried structures change
 
 
 class Program:
@@ -61,55 +74,64 @@ class Program:
         self.assumption_used: set[tuple] = set()
         self.symbols: set[str] = set()
 
-    def compile_function(self, fn: types.FunctionType, arg_types: list[Attribute],
+    def compile_function(self, fn: types.FunctionType, arg_trees: list[TreeDef],
                          call_loc: SourceLoc | None = None) -> FunctionInfo:
-        """Compiles `fn` at `arg_types` (once) and returns its symbol and signature."""
-        key = (fn, tuple(arg_types))
+        """Compiles `fn` at `arg_trees` (once) and returns its symbol and signature."""
+        key = (fn, tuple(arg_trees))
         if key in self.functions:
             return self.functions[key]
         if key in self.in_progress:  # recursion: its return type is not known yet
-            return FunctionInfo(self.in_progress[key], tuple(arg_types), self.assumed_return_type(fn, arg_types))
+            return FunctionInfo(self.in_progress[key], tuple(arg_trees), self.assumed_return_type(fn, arg_trees))
         source = _parsed_source(fn, call_loc)
         self.dependencies.source(fn)
-        symbol = self._symbol_for(fn, arg_types)
+        symbol = self._symbol_for(fn, arg_trees)
         self.in_progress[key] = symbol
-        codegen = FunctionCodegen(self, fn, source, list(arg_types), symbol)
+        codegen = FunctionCodegen(self, fn, source, list(arg_trees), symbol)
         op = codegen.build()
         del self.in_progress[key]
         self.module.body.block.add_op(op)
-        outputs = op.function_type.outputs.data
-        info = FunctionInfo(symbol, tuple(arg_types), outputs[0] if len(outputs) == 1 else tuple(outputs),
-                            codegen.aliased_args)
+        info = FunctionInfo(symbol, tuple(arg_trees), codegen.return_tree, codegen.aliased_args)
         self.functions[key] = info
         return info
 
-    def assumed_return_type(self, fn: types.FunctionType, arg_types: list[Attribute]) -> Attribute:
-        key = (fn, tuple(arg_types))
+    def assumed_return_type(self, fn: types.FunctionType, arg_trees: list[TreeDef]) -> TreeDef:
+        """What a call of `fn` at `arg_trees` returns, or a guess while it is being compiled."""
+        key = (fn, tuple(arg_trees))
         self.assumption_used.add(key)
-        guess = F64 if F64 in arg_types else I64
+        codes = [code for tree in arg_trees for code in tree.leaf_codes()]
+        guess = leaf("f64" if "f64" in codes else "i64")
         return self.assumptions.return_types.get(key, guess)
 
-    def settle_return_type(self, fn: types.FunctionType, arg_types: list[Attribute],
-                           actual: Attribute) -> Attribute:
+    def settle_return_type(self, fn: types.FunctionType, arg_trees: list[TreeDef],
+                           actual: TreeDef) -> TreeDef:
         """Records `fn`'s inferred return type; restarts if code was built on a different guess."""
-        key = (fn, tuple(arg_types))
+        key = (fn, tuple(arg_trees))
         used = key in self.assumption_used
-        previous = self.assumed_return_type(fn, arg_types) if used else None
+        previous = self.assumed_return_type(fn, arg_trees) if used else None
         self.assumptions.return_types[key] = actual
         if used and previous != actual:
             raise Restart()
         return actual
 
-    def widen(self, source: FunctionSource, loop: ast.AST, name: str) -> None:
-        self.assumptions.widened.add((source.filename, loop.lineno, loop.col_offset, name))
+    def widen(self, source: FunctionSource, loop: ast.AST, name: str, leaf_index: int) -> None:
+        """Remembers that leaf `leaf_index` of `name`, an int before `loop`, becomes a float in it."""
+        self.assumptions.widened.add((source.filename, loop.lineno, loop.col_offset, name, leaf_index))
 
-    def is_widened(self, source: FunctionSource, loop: ast.AST, name: str) -> bool:
-        return (source.filename, loop.lineno, loop.col_offset, name) in self.assumptions.widened
+    def is_widened(self, source: FunctionSource, loop: ast.AST, name: str, leaf_index: int) -> bool:
+        return (source.filename, loop.lineno, loop.col_offset, name, leaf_index) in self.assumptions.widened
 
-    def _symbol_for(self, fn: types.FunctionType, arg_types: list[Attribute]) -> str:
+    def unroll(self, source: FunctionSource, loop: ast.AST) -> None:
+        """Remembers that `loop`, over a constant range, changes a carried structure (grows a list):
+        it is compiled once per iteration."""
+        self.assumptions.unrolled.add((source.filename, loop.lineno, loop.col_offset))
+
+    def is_unrolled(self, source: FunctionSource, loop: ast.AST) -> bool:
+        return (source.filename, loop.lineno, loop.col_offset) in self.assumptions.unrolled
+
+    def _symbol_for(self, fn: types.FunctionType, arg_trees: list[TreeDef]) -> str:
         base = fn.__qualname__.replace("<locals>.", "").replace("<lambda>", "lambda")
         base = re.sub(r"[^A-Za-z0-9_]", "_", base)
-        symbol = "_".join([base, *(type_code(t) for t in arg_types)])
+        symbol = "_".join([base, *(t.code if t.kind == LEAF else f"{t.kind[0]}{t.leaf_count}" for t in arg_trees)])
         unique, n = symbol, 1
         while unique in self.symbols:
             unique, n = f"{symbol}_{n}", n + 1
@@ -123,9 +145,9 @@ def _parsed_source(fn: types.FunctionType, call_loc: SourceLoc | None) -> Functi
     return source
 
 
-def build_program(fn: types.FunctionType, arg_types: list[Attribute],
+def build_program(fn: types.FunctionType, arg_trees: list[TreeDef],
                   dependencies: Dependencies | None = None) -> tuple[ModuleOp, FunctionInfo]:
-    """Compiles `fn` and its callees at `arg_types` into a fresh module, recording what it reads from
+    """Compiles `fn` and its callees at `arg_trees` into a fresh module, recording what it reads from
     the rest of the program into `dependencies` when given.
 
     Raises:
@@ -136,7 +158,7 @@ def build_program(fn: types.FunctionType, arg_types: list[Attribute],
     for _ in range(_MAX_ROUNDS):
         program = Program(assumptions, dependencies)
         try:
-            info = program.compile_function(fn, arg_types)
+            info = program.compile_function(fn, arg_trees)
         except Restart:
             continue
         return program.module, info

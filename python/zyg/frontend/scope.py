@@ -1,36 +1,39 @@
 """SSA name environment for the frontend.
 
-A `Scope` maps Python variable names to the SSA value they hold at the current point. Branches and
+A `Scope` maps Python variable names to the value they hold at the current point: an SSA value, or a
+structured value (`zyg.frontend.trees.Struct`, `Static`) whose leaves are SSA values. Branches and
 loop bodies work on a fork; the codegen merges forks back through `scf.if`/`scf.for`/`scf.while`
 results. Names that only some paths define are remembered with the line that defined them, so a later
-read gets a clear error instead of a wrong value.
+read gets a clear error instead of a wrong value; each name's last binding line is kept for messages
+about two paths.
 """
 
 from __future__ import annotations
-
-from xdsl.ir import SSAValue
 
 from zyg.errors import SourceLoc
 
 
 class Scope:
-    """Variables in scope: `values[name]` is the SSA value of `name` here."""
+    """Variables in scope: `values[name]` is the value of `name` here, `lines[name]` where it was bound."""
 
-    def __init__(self, values: dict[str, SSAValue] | None = None,
-                 partial: dict[str, SourceLoc] | None = None):
-        self.values: dict[str, SSAValue] = dict(values or {})
+    def __init__(self, values: dict[str, object] | None = None,
+                 partial: dict[str, SourceLoc] | None = None, lines: dict[str, int] | None = None):
+        self.values: dict[str, object] = dict(values or {})
         self.partial: dict[str, SourceLoc] = dict(partial or {})
+        self.lines: dict[str, int] = dict(lines or {})
 
     def fork(self) -> Scope:
         """A copy for a branch or loop body; changes to it leave this scope untouched."""
-        return Scope(self.values, self.partial)
+        return Scope(self.values, self.partial, self.lines)
 
-    def get(self, name: str) -> SSAValue | None:
+    def get(self, name: str) -> object | None:
         return self.values.get(name)
 
-    def set(self, name: str, value: SSAValue) -> None:
+    def set(self, name: str, value: object, line: int | None = None) -> None:
         self.values[name] = value
         self.partial.pop(name, None)
+        if line is not None:
+            self.lines[name] = line
 
     def drop(self, name: str, defined_at: SourceLoc | None) -> None:
         """Forgets `name` because only some paths define it; `defined_at` explains a later read."""

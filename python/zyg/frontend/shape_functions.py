@@ -1,7 +1,7 @@
 """NumPy shape and creation functions the frontend compiles: handlers for `numpy_functions`' tables.
 
 In: the codegen, the call node, the positional argument values (a list or tuple literal arrives as a
-`StaticTuple`) and the keyword argument nodes. Out: the result value, with its dimensions recorded
+`Struct`) and the keyword argument nodes. Out: the result value, with its dimensions recorded
 (`cg.with_dims`). Shapes may be run-time ints; where sizes can disagree at run time a `zyg.check`
 raises a `ValueError` naming the function, the shapes and the user's line. Only the rank of every
 array is fixed at compile time, so one compile serves every shape of a rank:
@@ -23,7 +23,8 @@ from xdsl.ir import Attribute, SSAValue
 from zyg.dialects.zyg_arrays import ExpandOp
 from zyg.dialects.zyg_shapes import ConcatenateOp, EyeOp, IotaOp, ReshapeOp, TraceOp
 from zyg.errors import UnsupportedSyntaxError, ZygTypeError
-from zyg.frontend.arrays import StaticTuple, shape_text
+from zyg.frontend.arrays import shape_text
+from zyg.frontend.trees import Struct
 from zyg.frontend.types import (
     F32,
     F64,
@@ -114,15 +115,15 @@ def _as_index(cg, v: SSAValue) -> SSAValue:
 
 
 def _int_scalar(cg, node: ast.Call, v: object, what: str) -> SSAValue:
-    if isinstance(v, StaticTuple) or v.type not in (I64, I1):
-        kind = "tuple" if isinstance(v, StaticTuple) else python_type_name(v.type)
+    if isinstance(v, Struct) or v.type not in (I64, I1):
+        kind = "tuple" if isinstance(v, Struct) else python_type_name(v.type)
         cg.error(node, f"{_name(node)}: {what} must be an int, got a {kind}", ZygTypeError)
     return cg.convert(v, I64)
 
 
 def _shape_items(cg, node: ast.Call, values: Sequence[object]) -> list[SSAValue]:
     """The ints of a shape given as `n`, `(n, m)`, `x.shape` or as separate arguments `n, m`."""
-    items = values[0].items if len(values) == 1 and isinstance(values[0], StaticTuple) else values
+    items = values[0].items if len(values) == 1 and isinstance(values[0], Struct) else values
     return [_int_scalar(cg, node, item, "a dimension") for item in items]
 
 
@@ -151,16 +152,16 @@ def _axis_argument(cg, node: ast.Call, args: list, position: int, kwargs: dict[s
     if len(args) <= position:
         return default
     value = args[position]
-    items = value.items if isinstance(value, StaticTuple) else [value]
-    known = [known_int(v) if not isinstance(v, StaticTuple) else None for v in items]
+    items = value.items if isinstance(value, Struct) else [value]
+    known = [known_int(v) if not isinstance(v, Struct) else None for v in items]
     if any(k is None for k in known):
         cg.error(node, f"{_name(node)}: axis must be known at compile time", ZygTypeError)
-    return tuple(known) if isinstance(value, StaticTuple) else known[0]
+    return tuple(known) if isinstance(value, Struct) else known[0]
 
 
 def _array(cg, node: ast.Call, x: object, what: str = "argument") -> SSAValue:
-    if isinstance(x, StaticTuple) or not is_array(x.type):
-        kind = "tuple or list" if isinstance(x, StaticTuple) else python_type_name(x.type)
+    if isinstance(x, Struct) or not is_array(x.type):
+        kind = "tuple or list" if isinstance(x, Struct) else python_type_name(x.type)
         cg.error(node, f"{_name(node)}: the {what} must be an array, got a {kind}", ZygTypeError)
     return x
 
@@ -330,8 +331,8 @@ def _expand_dims(cg, node, args, kwargs):
         cg.error(node, "expand_dims() needs the axis", ZygTypeError)
     x = args[0]
     count = len(axis) if isinstance(axis, tuple) else 1
-    if isinstance(x, StaticTuple) or not is_array(x.type):
-        scalar = _array_from_nested(cg, node, x) if isinstance(x, StaticTuple) else None
+    if isinstance(x, Struct) or not is_array(x.type):
+        scalar = _array_from_nested(cg, node, x) if isinstance(x, Struct) else None
         if scalar is None:
             return cg.splat(x, x.type, [cg.index(1)] * count)
         x = scalar
@@ -343,15 +344,15 @@ def _expand_dims(cg, node, args, kwargs):
 # ----------------------------------------------------------------------------------------------------
 
 def _array_sequence(cg, node: ast.Call, value: object, allow_scalars: bool = False) -> list[SSAValue]:
-    """The arrays of a list or tuple literal (a run-time-length list is not a `StaticTuple`)."""
-    if not isinstance(value, StaticTuple):
+    """The arrays of a list or tuple literal (a run-time-length list is not a `Struct`)."""
+    if not isinstance(value, Struct):
         cg.error(node, f"{_name(node)}: expected a list or tuple of arrays written in the call or bound to "
                  "a tuple; a sequence whose length is only known at run time is not supported", ZygTypeError)
     if not value.items:
         cg.error(node, f"{_name(node)}: need at least one array to join", ZygTypeError)
     out = []
     for position, item in enumerate(value.items):
-        if isinstance(item, StaticTuple):
+        if isinstance(item, Struct):
             item = _array_from_nested(cg, node, item)
         if not is_array(item.type):
             if not allow_scalars:
@@ -458,7 +459,7 @@ def _tile(cg, node, args, kwargs):
     _arity(cg, node, args, 2, 2)
     _reject_keywords(cg, node, kwargs, ())
     x = args[0]
-    if not isinstance(x, StaticTuple) and not is_array(x.type):
+    if not isinstance(x, Struct) and not is_array(x.type):
         x = cg.splat(x, x.type, [cg.index(1)])
     x = _array(cg, node, x)
     reps = []
@@ -503,7 +504,7 @@ def _broadcast_to(cg, node, args, kwargs):
             cg.check(ok, "ValueError", "broadcast_to: all elements of broadcast shape must be non-negative")
     target = [_as_index(cg, item) for item in items]
     x = args[0]
-    if isinstance(x, StaticTuple):
+    if isinstance(x, Struct):
         x = _array_from_nested(cg, node, x)
     if not is_array(x.type):
         return cg.splat(x, x.type, target)
@@ -541,7 +542,7 @@ def _arange(cg, node, args, kwargs):
     _arity(cg, node, args, 1, 3)
     _reject_keywords(cg, node, kwargs, ("dtype",))
     for v in args:
-        if isinstance(v, StaticTuple) or is_array(v.type):
+        if isinstance(v, Struct) or is_array(v.type):
             cg.error(node, "arange: the arguments must be numbers", ZygTypeError)
     ints = all(v.type in (I64, I1) for v in args)
     element = _dtype_keyword(cg, node, kwargs, I64 if ints else F64)
@@ -599,7 +600,7 @@ def _linspace(cg, node, args, kwargs):
 
 
 def _number(cg, node: ast.Call, v: object) -> SSAValue:
-    if isinstance(v, StaticTuple) or is_array(v.type):
+    if isinstance(v, Struct) or is_array(v.type):
         cg.error(node, f"{_name(node)}: expected a number", ZygTypeError)
     return v
 
@@ -656,7 +657,7 @@ def _trace(cg, node, args, kwargs):
 
 def _nested_shape(cg, node: ast.Call, value: object) -> tuple[list[int], list[SSAValue]]:
     """The compile-time shape of nested lists or tuples and their leaves in row-major order."""
-    if not isinstance(value, StaticTuple):
+    if not isinstance(value, Struct):
         return [], [value]
     parts = [_nested_shape(cg, node, item) for item in value.items]
     if any(shape != parts[0][0] for shape, _ in parts):
@@ -665,10 +666,10 @@ def _nested_shape(cg, node: ast.Call, value: object) -> tuple[list[int], list[SS
     return [len(value.items), *inner], [leaf for _, leaves in parts for leaf in leaves]
 
 
-def _array_from_nested(cg, node: ast.Call, value: StaticTuple, element: Attribute | None = None) -> SSAValue:
+def _array_from_nested(cg, node: ast.Call, value: Struct, element: Attribute | None = None) -> SSAValue:
     """`np.array` of nested lists or tuples of numbers (differentiable in each) or of arrays (stacked)."""
     shape, leaves = _nested_shape(cg, node, value)
-    if any(isinstance(leaf, StaticTuple) for leaf in leaves):
+    if any(isinstance(leaf, Struct) for leaf in leaves):
         cg.error(node, f"{_name(node)}: unsupported nesting", ZygTypeError)
     if any(is_array(leaf.type) for leaf in leaves):
         if not all(is_array(leaf.type) for leaf in leaves):
@@ -687,7 +688,7 @@ def _array_from_nested(cg, node: ast.Call, value: StaticTuple, element: Attribut
 
 
 def _stack_nested(cg, node: ast.Call, value: object, element: Attribute | None) -> SSAValue:
-    if not isinstance(value, StaticTuple):
+    if not isinstance(value, Struct):
         return value if element is None else cg.convert_element(value, element)
     return stack(cg, node, [_stack_nested(cg, node, item, element) for item in value.items], 0)
 
@@ -702,7 +703,7 @@ def _array_constructor(copy: bool) -> Handler:
         dtype = args[1] if len(args) == 2 else cg.static_argument(kwargs["dtype"]) if "dtype" in kwargs else None
         element = _dtype(cg, node, dtype, None)
         value = args[0]
-        if isinstance(value, StaticTuple):
+        if isinstance(value, Struct):
             return _array_from_nested(cg, node, value, element)
         if not is_array(value.type):
             return value if element is None else convert(cg, node, value, element)

@@ -127,3 +127,8 @@ def type_code(t: Attribute) -> str:
     if isinstance(t, TensorType):
         return f"a{rank_of(t)}{t.element_type}"
     return str(t)
+
+
+def leaf_types(*trees) -> list[Attribute]:
+    """The IR types of the leaves of `trees` (`zyg.frontend.trees.TreeDef`s), in flattening order."""
+    return [type_of_code(code) for tree in trees for code in tree.leaf_codes()]

@@ -6,7 +6,7 @@
 from xdsl.printer import Printer
 
 from zyg.frontend.program import build_program
-from zyg.frontend.types import F64, I64
+from zyg.frontend.trees import leaf
 
 
 # CHECK-LABEL: func.func private @located_f64_i64(
@@ -20,6 +20,6 @@ def located(x, n):
 
 # The function: the `def`.
 # CHECK-NEXT:  } loc("{{.*}}locations.py":[[# @LINE - 9]]:1)
-module, _ = build_program(located, [F64, I64])
+module, _ = build_program(located, [leaf("f64"), leaf("i64")])
 Printer(print_debuginfo=True).print_op(module)
 print()

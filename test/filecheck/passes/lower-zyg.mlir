@@ -13,13 +13,16 @@ func.func @zero_add(%a: f64) -> f64 {
 }
 
 // ad.mul / ad.div: the product or quotient, selected away where the cotangent is zero (a strong
-// zero: 0 * inf and 0 / 0 give the zero cotangent, not nan).
+// zero: 0 * inf and 0 / 0 give the zero cotangent, not nan), and a product also where the factor
+// is zero (inf * 0: a zero local derivative passes nothing on).
 // CHECK-LABEL: func.func @strong_zero(
 // CHECK-SAME:      %[[CT:[^:]+]]: f64, %[[D:[^:]+]]: f64) -> f64
 // CHECK-NEXT:    %[[P:.*]] = arith.mulf %[[CT]], %[[D]] : f64
 // CHECK-NEXT:    %[[Z:.*]] = arith.constant 0.000000e+00 : f64
 // CHECK-NEXT:    %[[ISZ:.*]] = arith.cmpf oeq, %[[CT]], %[[Z]] : f64
-// CHECK-NEXT:    %[[M:.*]] = arith.select %[[ISZ]], %[[CT]], %[[P]] : f64
+// CHECK-NEXT:    %[[FZ:.*]] = arith.cmpf oeq, %[[D]], %[[Z]] : f64
+// CHECK-NEXT:    %[[PZ:.*]] = arith.select %[[FZ]], %[[Z]], %[[P]] : f64
+// CHECK-NEXT:    %[[M:.*]] = arith.select %[[ISZ]], %[[CT]], %[[PZ]] : f64
 // CHECK-NEXT:    %[[Q:.*]] = arith.divf %[[M]], %[[D]] : f64
 // CHECK-NEXT:    %[[Z2:.*]] = arith.constant 0.000000e+00 : f64
 // CHECK-NEXT:    %[[ISZ2:.*]] = arith.cmpf oeq, %[[M]], %[[Z2]] : f64

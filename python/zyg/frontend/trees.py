@@ -1,0 +1,381 @@
+"""The value model: Python containers as compile-time trees whose leaves are numbers and arrays.
+
+Tuples, lists, dicts (str and int keys), dataclasses, NamedTuples and `None` nest to any depth. A
+value's *structure* is static: the container types, keys, field names, lengths and the `str`/`None`
+leaves. Its *leaves* are what runs: numbers and arrays, which become IR values. A structured value is
+`flatten`ed into a `TreeDef` (the structure plus the type code of each leaf, `zyg.typecodes`) and its
+leaves, the way JAX flattens pytrees; `unflatten` rebuilds it. Everything downstream of the frontend
+(AD, tapes, lowering, the call ABI) sees only leaves, so structure costs nothing at run time.
+
+One flattener serves both sides: Python objects at the API (leaves are numbers and NumPy arrays) and
+`Struct`s inside the frontend (leaves are SSA values). No xDSL here: the API flattens on every call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from zyg.errors import ZygTypeError
+from zyg.typecodes import python_name
+
+# The kinds of node a tree has.
+LEAF = "leaf"  # a number or an array: an IR value at run time
+STATIC = "static"  # a str or None: known at compile time, no IR value
+TUPLE, LIST, DICT, DATACLASS, NAMEDTUPLE = "tuple", "list", "dict", "dataclass", "namedtuple"
+CONTAINERS = (TUPLE, LIST, DICT, DATACLASS, NAMEDTUPLE)
+SEQUENCES = (TUPLE, LIST, NAMEDTUPLE)  # indexed by position
+
+
+@dataclass(frozen=True)
+class TreeDef:
+    """The static part of a value: its structure and the type code of each leaf.
+
+    Attributes:
+        kind: LEAF, STATIC or one of CONTAINERS.
+        cls: the dataclass or NamedTuple class (None for the others).
+        keys: dict keys, or the field names of a dataclass or NamedTuple (empty for tuple and list).
+        children: the subtrees, in key order.
+        code: a leaf's type code (`f64`, `a2f32`, ...), or a static leaf's value.
+    """
+
+    kind: str
+    cls: type | None = None
+    keys: tuple = ()
+    children: tuple[TreeDef, ...] = ()
+    code: object = None
+
+    def __post_init__(self):
+        count = 1 if self.kind == LEAF else sum(c.leaf_count for c in self.children)
+        object.__setattr__(self, "leaf_count", count)
+
+    def leaf_codes(self) -> Iterator[str]:
+        """The type codes of the leaves, in flattening order."""
+        if self.kind == LEAF:
+            yield self.code
+        for child in self.children:
+            yield from child.leaf_codes()
+
+    def describe(self) -> object:
+        """A JSON-able description, stable across processes (for the disk cache key)."""
+        if self.kind in (LEAF, STATIC):
+            return [self.kind, self.code]
+        cls = None if self.cls is None else f"{self.cls.__module__}.{self.cls.__qualname__}"
+        return [self.kind, cls, list(self.keys), [c.describe() for c in self.children]]
+
+    def __str__(self) -> str:
+        return type_name(self)
+
+
+def tree_from_description(data: list) -> TreeDef:
+    """The tree `TreeDef.describe` gave (a disk-cache entry's result structure).
+
+    Raises:
+        LookupError: when a dataclass or NamedTuple it names cannot be found as it was.
+    """
+    kind = data[0]
+    if kind in (LEAF, STATIC):
+        return TreeDef(kind, code=data[1])
+    _, cls_name, keys, children = data
+    cls = None if cls_name is None else _find_class(cls_name, kind, tuple(keys))
+    return TreeDef(kind, cls, tuple(keys), tuple(tree_from_description(c) for c in children))
+
+
+def _find_class(name: str, kind: str, keys: tuple) -> type:
+    import sys
+
+    module_name, _, qualname = name.rpartition(".")
+    while module_name and module_name not in sys.modules:  # a class nested in a class
+        module_name, _, outer = module_name.rpartition(".")
+        qualname = f"{outer}.{qualname}"
+    found: object = sys.modules.get(module_name)
+    for part in qualname.split("."):
+        found = getattr(found, part, None)
+    if kind == DATACLASS and dataclasses.is_dataclass(found):
+        if tuple(f.name for f in dataclasses.fields(found)) == keys:
+            return found
+    if kind == NAMEDTUPLE and isinstance(found, type) and tuple(getattr(found, "_fields", ())) == keys:
+        return found
+    raise LookupError(name)
+
+
+def leaf(code: str) -> TreeDef:
+    """The tree of a single number or array of type code `code`."""
+    return TreeDef(LEAF, code=code)
+
+
+def static(value: str | None) -> TreeDef:
+    return TreeDef(STATIC, code=value)
+
+
+class Struct:
+    """A container inside compiled code: its items are SSA values, `Static`s or other `Struct`s.
+
+    Compared by identity: two names that hold the same Struct hold the same Python object, which is
+    what the alias checks of in-place updates ask. Updates build a new Struct (`replaced`).
+    """
+
+    __slots__ = ("kind", "cls", "keys", "items")
+
+    def __init__(self, kind: str, items: Sequence, keys: Sequence = (), cls: type | None = None):
+        self.kind = kind
+        self.items = tuple(items)
+        self.keys = tuple(keys)
+        self.cls = cls
+
+    @property
+    def type(self) -> StructType:
+        """Its shallow type, for messages and for code that asks any value for its `type`."""
+        return StructType(self.kind, self.cls, self.keys)
+
+    def item(self, key: object) -> object:
+        """The item at position (sequence) or key (dict, field name); raises KeyError if absent."""
+        if self.kind in SEQUENCES and isinstance(key, int) and not isinstance(key, bool):
+            if not -len(self.items) <= key < len(self.items):
+                raise KeyError(key)
+            return self.items[key]
+        if self.kind in (DICT, DATACLASS, NAMEDTUPLE) and key in self.keys:
+            return self.items[self.keys.index(key)]
+        raise KeyError(key)
+
+    def replaced(self, key: object, value: object) -> Struct:
+        """A copy with `value` at `key` (added at the end for a new dict key)."""
+        items = list(self.items)
+        if self.kind in SEQUENCES and isinstance(key, int):
+            items[key] = value
+            return Struct(self.kind, items, self.keys, self.cls)
+        if key in self.keys:
+            items[self.keys.index(key)] = value
+            return Struct(self.kind, items, self.keys, self.cls)
+        return Struct(self.kind, [*items, value], [*self.keys, key], self.cls)
+
+    def __repr__(self) -> str:
+        return f"Struct({type_name(self.type)}, {len(self.items)} items)"
+
+
+@dataclass(frozen=True)
+class StructType:
+    """The shallow type of a `Struct`: never an IR type (structures are flattened before any op)."""
+
+    kind: str
+    cls: type | None
+    keys: tuple
+
+    def __str__(self) -> str:
+        return type_name(self)
+
+
+@dataclass(frozen=True)
+class Static:
+    """A str or None inside compiled code: a compile-time constant with no IR value."""
+
+    value: str | None
+
+    @property
+    def type(self) -> StructType:
+        return StructType(STATIC, None, ())
+
+
+# --------------------------------------------------------------------------------------------------
+# Flattening
+# --------------------------------------------------------------------------------------------------
+
+def node_of(value: object) -> tuple[str, type | None, tuple, tuple] | None:
+    """`(kind, cls, keys, items)` of a container (a Python one or a `Struct`), STATIC for a str or None,
+    or None for anything else (a leaf, or something zyg cannot take)."""
+    if isinstance(value, Struct):
+        return value.kind, value.cls, value.keys, value.items
+    if isinstance(value, Static):
+        return STATIC, None, (), (value.value,)
+    if value is None or isinstance(value, str):
+        return STATIC, None, (), (value,)
+    if isinstance(value, tuple):
+        if hasattr(type(value), "_fields"):
+            return NAMEDTUPLE, type(value), tuple(type(value)._fields), tuple(value)
+        return TUPLE, None, (), tuple(value)
+    if isinstance(value, list):
+        return LIST, None, (), tuple(value)
+    if isinstance(value, dict):
+        for key in value:
+            if not isinstance(key, (str, int)) or isinstance(key, bool):
+                raise _BadKey(key)
+        return DICT, None, tuple(value), tuple(value.values())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = tuple(f.name for f in dataclasses.fields(value))
+        return DATACLASS, type(value), names, tuple(getattr(value, name) for name in names)
+    return None
+
+
+class _BadKey(Exception):
+    def __init__(self, key: object):
+        self.key = key
+
+
+def flatten(value: object, leaf_code: Callable[[object], str | None], path: str = "value",
+            owner: str = "") -> tuple[TreeDef, list]:
+    """`(treedef, leaves)` of `value`; `leaf_code(x)` is the type code of a leaf, or None if zyg
+    cannot take `x`.
+
+    Raises:
+        ZygTypeError: for a part zyg cannot take, naming its path and `owner`
+            (`argument 0['layers'][2].w of 'net' is a set`).
+    """
+    leaves: list = []
+    return _flatten(value, leaf_code, path, owner, leaves), leaves
+
+
+def _flatten(value: object, leaf_code, path: str, owner: str, leaves: list) -> TreeDef:
+    code = leaf_code(value)  # first: an IR value is itself a dataclass
+    if code is not None:
+        leaves.append(value)
+        return leaf(code)
+    try:
+        node = node_of(value)
+    except _BadKey as bad:
+        raise ZygTypeError(f"{path}{owner} is a dict with the key {bad.key!r}; zyg takes dicts with str and "
+                           "int keys") from None
+    if node is None:
+        raise ZygTypeError(f"{path}{owner} is {describe_python(value)}; zyg takes floats, ints, bools, "
+                           "NumPy arrays of float64, float32, int64 and bool, str, None, and tuples, lists, "
+                           "dicts, dataclasses and NamedTuples of them")
+    kind, cls, keys, items = node
+    if kind == STATIC:
+        return static(items[0])
+    children = []
+    for index, item in enumerate(items):
+        children.append(_flatten(item, leaf_code, path + _step(kind, keys, index), owner, leaves))
+    return TreeDef(kind, cls, keys, tuple(children))
+
+
+def _step(kind: str, keys: tuple, index: int) -> str:
+    if kind == DICT:
+        return f"[{keys[index]!r}]"
+    if kind in (DATACLASS, NAMEDTUPLE):
+        return f".{keys[index]}"
+    return f"[{index}]"
+
+
+def unflatten(tree: TreeDef, leaves: Sequence, build: Callable[[str, type | None, tuple, list], object],
+              make_static: Callable[[object], object] = lambda v: v) -> object:
+    """The value of structure `tree` with `leaves` in flattening order; `build(kind, cls, keys, items)`
+    makes a container, `make_static(value)` a static leaf."""
+    position = iter(leaves)
+    value = _unflatten(tree, position, build, make_static)
+    if next(position, _END) is not _END:
+        raise ValueError("more leaves than the tree holds")
+    return value
+
+
+_END = object()
+
+
+def _unflatten(tree: TreeDef, leaves: Iterator, build, make_static) -> object:
+    if tree.kind == LEAF:
+        return next(leaves)
+    if tree.kind == STATIC:
+        return make_static(tree.code)
+    items = [_unflatten(child, leaves, build, make_static) for child in tree.children]
+    return build(tree.kind, tree.cls, tree.keys, items)
+
+
+def build_python(kind: str, cls: type | None, keys: tuple, items: list) -> object:
+    """A Python container from its parts (`unflatten`'s `build` for values handed to the user).
+
+    A dataclass is made without calling `__init__` (a gradient holds None in fields `__post_init__`
+    may check), then its fields are set, frozen or not."""
+    if kind == TUPLE:
+        return tuple(items)
+    if kind == LIST:
+        return list(items)
+    if kind == DICT:
+        return dict(zip(keys, items, strict=True))
+    if kind == NAMEDTUPLE:
+        return cls(*items)
+    instance = object.__new__(cls)
+    for name, item in zip(keys, items, strict=True):
+        object.__setattr__(instance, name, item)
+    return instance
+
+
+def build_struct(kind: str, cls: type | None, keys: tuple, items: list) -> Struct:
+    """A `Struct` from its parts (`unflatten`'s `build` inside the frontend)."""
+    return Struct(kind, items, keys, cls)
+
+
+def with_leaf_codes(tree: TreeDef, codes: Sequence[str]) -> TreeDef:
+    """`tree` with its leaves' type codes replaced by `codes` (in flattening order)."""
+    position = iter(codes)
+
+    def rebuilt(t: TreeDef) -> TreeDef:
+        if t.kind == LEAF:
+            return leaf(next(position))
+        if t.kind == STATIC:
+            return t
+        return TreeDef(t.kind, t.cls, t.keys, tuple(rebuilt(c) for c in t.children))
+
+    return rebuilt(tree)
+
+
+def same_structure(a: TreeDef, b: TreeDef) -> bool:
+    """Whether `a` and `b` differ at most in their leaves' type codes."""
+    if a.kind != b.kind or a.cls is not b.cls or a.keys != b.keys or len(a.children) != len(b.children):
+        return False
+    if a.kind == STATIC:
+        return a.code == b.code
+    return all(same_structure(x, y) for x, y in zip(a.children, b.children))
+
+
+def structure_difference(a: TreeDef, b: TreeDef, first: str = "on one path", second: str = "on the other",
+                         path: str = "") -> str:
+    """Where and how `a` (seen `first`) and `b` (seen `second`) first differ in structure, in words."""
+    where = f" at {path}" if path else ""
+    if a.kind != b.kind or a.cls is not b.cls:
+        return f"a {type_name(a)}{where} {first} and a {type_name(b)} {second}"
+    if a.kind == STATIC:
+        return f"{a.code!r}{where} {first} and {b.code!r} {second}"
+    if a.keys != b.keys or len(a.children) != len(b.children):
+        if a.kind in (DICT, DATACLASS, NAMEDTUPLE):
+            return f"a {type_name(a)} with keys {list(a.keys)}{where} {first} and with keys {list(b.keys)} {second}"
+        return f"a {a.kind} of length {len(a.children)}{where} {first} and of length {len(b.children)} {second}"
+    for index, (x, y) in enumerate(zip(a.children, b.children)):
+        if not same_structure(x, y):
+            return structure_difference(x, y, first, second, path + _step(a.kind, a.keys, index))
+    return "the same structure"
+
+
+# --------------------------------------------------------------------------------------------------
+# Names, for messages
+# --------------------------------------------------------------------------------------------------
+
+def type_name(t: TreeDef | StructType) -> str:
+    """A container's Python name: `tuple`, `dict`, `Dense` (a dataclass), `Moments` (a NamedTuple);
+    a leaf's from its type code (`float64 array of rank 2`)."""
+    if t.kind == LEAF:
+        return python_name(t.code)
+    if t.kind == STATIC:
+        code = getattr(t, "code", None)
+        return "None" if code is None and isinstance(t, TreeDef) else "str" if isinstance(code, str) else \
+            "str or None"
+    if t.cls is not None:
+        return t.cls.__name__
+    return t.kind
+
+
+def summary(t: TreeDef) -> str:
+    """`tuple (float, float64 array of rank 1, int)`, `dict with keys ['W', 'b']`, `Dense`: a tree for
+    messages, one level deep."""
+    name = type_name(t)
+    if t.kind in (TUPLE, LIST) and t.children:
+        return f"{name} ({', '.join(type_name(child) for child in t.children)})"
+    if t.kind == DICT:
+        return f"{name} with keys {list(t.keys)}"
+    return name
+
+
+def describe_python(value: object) -> str:
+    """`a set`, `a NumPy array of complex128`: what a Python value is, for messages."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and hasattr(value, "ndim"):
+        return f"a NumPy array of {dtype}"
+    return f"a {type(value).__name__}"

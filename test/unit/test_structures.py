@@ -1,0 +1,543 @@
+"""Structured values: tuples, lists, dicts, dataclasses and NamedTuples as arguments, locals, loop
+carries and results, with gradients of the arguments' own structure, each checked against central
+finite differences (see `treecheck`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+
+import numpy as np
+import pytest
+import zyg
+from treecheck import assert_same_tree, check_tree_grads
+
+RNG = np.random.default_rng(11)
+
+
+def rand(*shape):
+    return RNG.uniform(0.5, 1.5, shape)
+
+
+@dataclasses.dataclass
+class Dense:
+    kernel: np.ndarray
+    bias: np.ndarray
+    label: str = "dense"
+
+
+@dataclasses.dataclass(frozen=True)
+class Point:
+    x: float
+    y: float
+
+
+class Moments(typing.NamedTuple):
+    first: float
+    second: float
+
+
+class Pair(typing.NamedTuple):
+    left: np.ndarray
+    right: np.ndarray
+    weight: float = 1.0
+
+
+# ------------------------------------------------------------------------------------------------
+# Containers as arguments
+# ------------------------------------------------------------------------------------------------
+
+def tuple_argument(t):
+    a, b = t
+    return a * b + np.sin(a)
+
+
+def list_argument(xs):
+    return xs[0] * xs[1] - xs[2] ** 2
+
+
+def dict_argument(m):
+    return np.sum(m["W"] @ np.array([1.0, 2.0, 3.0]) + m["b"])
+
+
+def dict_with_int_keys(d):
+    return d[0] * d[1] + d[0]
+
+
+def dataclass_argument(layer, x):
+    return np.sum(np.tanh(layer.kernel @ x + layer.bias))
+
+
+def frozen_dataclass_argument(p):
+    return np.hypot(p.x, p.y)
+
+
+def namedtuple_argument(m):
+    return m.first * m.second + m[0]
+
+
+def namedtuple_of_arrays(p):
+    return np.sum(p.left * p.right) * p.weight
+
+
+def nested_three_deep(model, x):
+    h = x
+    for layer in model["layers"]:
+        h = np.tanh(layer.kernel @ h + layer.bias)
+    return np.sum(h * model["scale"][0])
+
+
+def mixed_leaves(cfg, x):
+    # int, bool, str and None leaves carry no gradient and specialise the compile where they must
+    y = x * cfg["gain"]
+    if cfg["clip"]:
+        y = np.minimum(y, 2.0)
+    for _ in range(cfg["repeat"]):
+        y = y * 0.9
+    if cfg["name"] == "double":
+        y = 2.0 * y
+    if cfg["extra"] is None:
+        y = y + 1.0
+    return np.sum(y)
+
+
+def empty_containers(a, empty_tuple, empty_dict, x):
+    return x * len(empty_tuple) + x * len(empty_dict) + x * x + len(a)
+
+
+ARGUMENT_CASES = [
+    (tuple_argument, lambda: ((1.3, 0.7),)),
+    (list_argument, lambda: ([1.2, 0.5, 0.9],)),
+    (dict_argument, lambda: ({"W": rand(2, 3), "b": rand(2)},)),
+    (dict_with_int_keys, lambda: ({0: 1.5, 1: 0.25},)),
+    (dataclass_argument, lambda: (Dense(rand(2, 3), rand(2)), rand(3))),
+    (frozen_dataclass_argument, lambda: (Point(0.3, 0.4),)),
+    (namedtuple_argument, lambda: (Moments(1.5, 2.5),)),
+    (namedtuple_of_arrays, lambda: (Pair(rand(3), rand(3), 0.5),)),
+    (nested_three_deep, lambda: ({"layers": [Dense(rand(3, 3), rand(3)), Dense(rand(2, 3), rand(2))],
+                                  "scale": (0.5,)}, rand(3))),
+    (mixed_leaves, lambda: ({"gain": 1.5, "clip": True, "repeat": 2, "name": "double", "extra": None}, rand(3))),
+    (empty_containers, lambda: ([1, 2], (), {}, 1.5)),
+]
+
+
+@pytest.mark.parametrize("f, make_args", ARGUMENT_CASES, ids=[f.__name__ for f, _ in ARGUMENT_CASES])
+def test_containers_as_arguments(f, make_args):
+    check_tree_grads(f, make_args())
+
+
+def test_dataclass_gradient_is_an_instance_with_none_for_its_str_field():
+    layers = [Dense(np.ones((3, 3)), np.zeros(3)), Dense(np.ones((2, 3)), np.zeros(2))]
+
+    def net(layers, x):
+        for layer in layers:
+            x = np.maximum(layer.kernel @ x + layer.bias, 0.1 * x[: layer.bias.shape[0]])
+        return np.sum(x)
+
+    grads = zyg.gradient(net, layers, np.ones(3))
+    assert isinstance(grads[0], list) and all(isinstance(g, Dense) for g in grads[0])
+    np.testing.assert_array_equal(grads[0][1].kernel, np.full((2, 3), 3.0))
+    assert grads[0][1].label is None and grads[0][0].label is None
+    np.testing.assert_array_equal(grads[1], [6.0, 6.0, 6.0])
+
+
+def test_one_compile_serves_every_call_of_one_structure():
+    g = zyg.compile_grad(dict_argument)
+    g({"W": rand(2, 3), "b": rand(2)})
+    before = zyg.compiler.cache_size()
+    for _ in range(3):
+        g({"W": rand(2, 3), "b": rand(2)})
+    assert zyg.compiler.cache_size() == before
+    g({"b": rand(2), "W": rand(2, 3)})  # other key order: another structure (dicts keep their order)
+    assert zyg.compiler.cache_size() == before + 1
+
+
+def test_a_str_leaf_specialises_on_its_value():
+    def scaled(cfg, x):
+        return x * 2.0 if cfg["mode"] == "double" else x
+
+    f = zyg.jit(scaled)
+    assert f({"mode": "double"}, 1.5) == 3.0
+    assert f({"mode": "same"}, 1.5) == 1.5
+
+
+# ------------------------------------------------------------------------------------------------
+# Containers built and used inside
+# ------------------------------------------------------------------------------------------------
+
+def literals_and_indexing(x, y):
+    t = (x, y, x * y)
+    xs = [t[0], t[-1]]
+    d = {"a": xs[1], "b": t[1:]}
+    return d["a"] + d["b"][0] * d["b"][1]
+
+
+def constructors(x, y):
+    p = Point(x, y=y)
+    m = Moments(second=y, first=x)
+    d = dict(a=x, b=y)
+    xs = list((x, y))
+    t = tuple(xs)
+    return p.x * m.second + d["b"] * t[0] + xs[1]
+
+
+def builtins_over_containers(x, y, z):
+    xs = [x, y, z]
+    return sum(xs) + max(xs) * min(x, y) + len(xs) * sum(v * v for v in xs)
+
+
+def comprehensions(x, y):
+    xs = [x, y, x + y]
+    squares = [v * v for i, v in enumerate(xs) if i != 1]
+    table = {k: v for k, v in zip(("a", "b", "c"), xs)}
+    return sum(squares) + table["c"] * sum(v for v in table.values())
+
+
+def unpacking(x, y, z):
+    (a, b), *rest = (x, y), z, x * z
+    first, *middle, last = [x, y, z, x]
+    return a * b + rest[0] * rest[1] + first * last + sum(middle)
+
+
+def dict_methods(x, y):
+    d = {"x": x, "y": y}
+    total = 0.0
+    for k, v in d.items():
+        total = total + v * len(k)
+    for k in d.keys():
+        total = total + d[k]
+    return total + d.get("z", 2.0) * d.get("x", 0.0) + ("x" in d) * y
+
+
+def enumerate_zip_reversed(x, y):
+    xs = [x, y, x * y]
+    ws = (1.0, 2.0, 3.0)
+    s = 0.0
+    for i, (v, w) in enumerate(zip(xs, ws)):
+        s = s + i * v * w
+    for v in reversed(xs):
+        s = s * 0.5 + v
+    return s
+
+
+def replace_fields(x, y):
+    p = Point(x, y)
+    q = dataclasses.replace(p, y=p.y * 3.0)
+    m = Moments(x, y)._replace(first=x * x)
+    return q.x * q.y + m.first + m.second
+
+
+def loop_index_into_container(xs, w):
+    s = 0.0
+    for i in range(len(xs)):
+        s = s + xs[i] * w[i]
+    return s
+
+
+def isinstance_and_none(x, y):
+    t = (x, None)
+    scale = 2.0 if t[1] is None else 1.0
+    u = y if isinstance(t, tuple) else x
+    return scale * t[0] * u
+
+
+INSIDE_CASES = [
+    (literals_and_indexing, lambda: (1.3, 0.7)),
+    (constructors, lambda: (1.3, 0.7)),
+    (builtins_over_containers, lambda: (1.3, 0.7, 0.9)),
+    (comprehensions, lambda: (1.3, 0.7)),
+    (unpacking, lambda: (1.3, 0.7, 0.9)),
+    (dict_methods, lambda: (1.3, 0.7)),
+    (enumerate_zip_reversed, lambda: (1.3, 0.7)),
+    (replace_fields, lambda: (1.3, 0.7)),
+    (loop_index_into_container, lambda: ([1.0, 2.0, 0.5], rand(3))),
+    (isinstance_and_none, lambda: (1.3, 0.7)),
+]
+
+
+@pytest.mark.parametrize("f, make_args", INSIDE_CASES, ids=[f.__name__ for f, _ in INSIDE_CASES])
+def test_containers_inside(f, make_args):
+    check_tree_grads(f, make_args())
+
+
+# ------------------------------------------------------------------------------------------------
+# Through control flow and calls
+# ------------------------------------------------------------------------------------------------
+
+def through_if(x, flag):
+    state = {"v": x, "w": (x, 1.0)}
+    if flag > 0:
+        state = {"v": x * x, "w": (2.0 * x, x)}
+    return state["v"] + state["w"][0] * state["w"][1]
+
+
+def through_for(params, x, n):
+    state = (x, 0.0)
+    for _ in range(n):
+        h, acc = state
+        h = np.tanh(params["a"] * h + params["b"])
+        state = (h, acc + h)
+    return state[1]
+
+
+def through_while(p, n):
+    m = Moments(p.x, p.y)
+    i = 0
+    while i < n:
+        m = Moments(m.first * 0.5 + m.second, m.second * 0.9)
+        i += 1
+    return m.first
+
+
+def _norm2(t):
+    return t[0] * t[0] + t[1] * t[1]
+
+
+def _affine(layer, x, *, scale=1.0):
+    return scale * (layer.kernel @ x + layer.bias)
+
+
+def through_calls(layer, x):
+    h = _affine(layer, x, scale=0.5)
+    return np.sum(h * h) + _norm2((h[0], h[1]))
+
+
+def _tree_sum(t, depth):
+    if depth == 0:
+        return t[0] * t[1]
+    return _tree_sum((t[1], t[0] + t[1]), depth - 1) + t[0]
+
+
+def through_recursion(x, y):
+    return _tree_sum((x, y), 3)
+
+
+def _stats(x):
+    if np.sum(x) > 0:
+        return Moments(np.mean(x), np.mean(x * x))
+    return Moments(-np.mean(x), np.mean(x * x))
+
+
+def returns_from_several_places(x):
+    m = _stats(x)
+    return m.first * m.second
+
+
+def _variadic(*xs, **named):
+    total = 0.0
+    for v in xs:
+        total = total + v
+    for _key, v in named.items():
+        total = total * v
+    return total
+
+
+def star_args_and_kwargs(x, y):
+    args = (x, y)
+    kw = {"scale": 2.0, "power": y}
+    return _variadic(*args, x * y) + _variadic(x, **kw)
+
+
+def _defaults(x, cfg=(1.0, 2.0), label="a"):
+    return x * cfg[1] if label == "a" else x
+
+
+def default_arguments(x):
+    return _defaults(x) + _defaults(x, label="b") + _defaults(x, cfg=(x, x))
+
+
+CONTROL_CASES = [
+    (through_if, lambda: (1.3, 1.0)),
+    (through_if, lambda: (1.3, -1.0)),
+    (through_for, lambda: ({"a": 0.7, "b": 0.1}, 0.5, 4)),
+    (through_while, lambda: (Point(0.6, 0.8), 3)),
+    (through_calls, lambda: (Dense(rand(2, 3), rand(2)), rand(3))),
+    (through_recursion, lambda: (1.3, 0.7)),
+    (returns_from_several_places, lambda: (rand(3),)),
+    (returns_from_several_places, lambda: (-rand(3),)),
+    (star_args_and_kwargs, lambda: (1.3, 0.7)),
+    (default_arguments, lambda: (1.3,)),
+]
+
+
+@pytest.mark.parametrize("f, make_args", CONTROL_CASES, ids=[f"{f.__name__}-{i}" for i, (f, _) in enumerate(CONTROL_CASES)])
+def test_containers_through_control_flow_and_calls(f, make_args):
+    check_tree_grads(f, make_args())
+
+
+# ------------------------------------------------------------------------------------------------
+# Updates of containers the function created
+# ------------------------------------------------------------------------------------------------
+
+def item_updates(x, y):
+    xs = [x, y, 0.0]
+    xs[2] = xs[0] * xs[1]
+    xs[0] += y
+    d = {"a": x}
+    d["b"] = d["a"] * y
+    d["a"] *= 3.0
+    return xs[0] + xs[2] + d["a"] + d["b"]
+
+
+def method_updates(x, y):
+    xs = []
+    xs.append(x)
+    xs.extend([y, x * y])
+    xs.insert(0, y * y)
+    d = {"a": x}
+    d.update({"b": y}, c=x + y)
+    d.setdefault("a", 100.0)
+    d.setdefault("e", 0.5)
+    return sum(xs) + d["a"] * d["b"] + d["c"] * d["e"]
+
+
+def attribute_updates(x, y):
+    layer = Dense(np.array([x, y]), np.zeros(2))
+    layer.bias = layer.kernel * 2.0
+    layer.kernel += y
+    layer.bias[0] = x * x
+    return np.sum(layer.kernel * layer.bias)
+
+
+def nested_updates(x, y):
+    model = {"layers": [{"w": np.array([x, y])}, {"w": np.array([y, x])}]}
+    model["layers"][1]["w"] = model["layers"][0]["w"] * x
+    model["layers"][0]["w"][1] = y * y
+    return np.sum(model["layers"][0]["w"] * model["layers"][1]["w"])
+
+
+def list_grown_in_a_fixed_loop(x):
+    hs = []
+    h = x
+    for _ in range(4):
+        h = np.sin(h) + 0.5
+        hs.append(h)
+    return sum(hs) * hs[-1]
+
+
+def carried_dict_updated_in_a_loop(x, n):
+    acc = {"s": 0.0, "p": 1.0}
+    for i in range(n):
+        acc["s"] = acc["s"] + x * i
+        acc["p"] = acc["p"] * x
+    return acc["s"] + acc["p"]
+
+
+UPDATE_CASES = [
+    (item_updates, lambda: (1.3, 0.7)),
+    (method_updates, lambda: (1.3, 0.7)),
+    (attribute_updates, lambda: (1.3, 0.7)),
+    (nested_updates, lambda: (1.3, 0.7)),
+    (list_grown_in_a_fixed_loop, lambda: (0.4,)),
+    (carried_dict_updated_in_a_loop, lambda: (1.1, 4)),
+]
+
+
+@pytest.mark.parametrize("f, make_args", UPDATE_CASES, ids=[f.__name__ for f, _ in UPDATE_CASES])
+def test_updates_of_local_containers(f, make_args):
+    check_tree_grads(f, make_args())
+
+
+# ------------------------------------------------------------------------------------------------
+# Results of any structure
+# ------------------------------------------------------------------------------------------------
+
+def returns_dict(x, y):
+    return {"sum": x + y, "parts": (x, [y, x * y]), "name": "pair", "nothing": None}
+
+
+def returns_dataclass(x):
+    return Dense(x * 2.0, x[:1], "out")
+
+
+def returns_namedtuple(x):
+    return Moments(np.mean(x), np.mean(x * x))
+
+
+def returns_ints_and_bools(x, n):
+    return n + 1, x > 0, [n * 2, True]
+
+
+@pytest.mark.parametrize("f, args", [
+    (returns_dict, (1.5, 0.5)),
+    (returns_dataclass, (rand(3),)),
+    (returns_namedtuple, (np.arange(4.0),)),
+    (returns_ints_and_bools, (1.5, 3)),
+], ids=lambda v: v.__name__ if callable(v) else "")
+def test_jit_returns_the_structure_as_python_objects(f, args):
+    assert_same_tree(zyg.jit(f)(*args), f(*args))
+
+
+def test_gradient_of_a_structured_result_is_rejected_before_compiling():
+    with pytest.raises(zyg.ZygTypeError, match=r"'returns_dict' returns a dict with keys \['sum', 'parts', 'name', 'nothing'\]; differentiate a function that returns a float"):
+        zyg.gradient(returns_dict, 1.5, 0.5)
+
+
+# ------------------------------------------------------------------------------------------------
+# Errors
+# ------------------------------------------------------------------------------------------------
+
+def structure_differs_in_branches(x, flag):
+    d = {"a": x}
+    if flag > 0:
+        d = {"a": x, "b": x}
+    return d["a"]
+
+
+def structure_changes_in_loop(x, n):
+    xs = [x]
+    for _ in range(n):
+        xs = xs + [x]
+    return xs[0]
+
+
+def missing_key(x):
+    d = {"a": x}
+    return d["b"]
+
+
+def missing_field(x):
+    p = Point(x, x)
+    return p.z
+
+
+def updates_argument_container(d):
+    d["a"] = 2.0
+    return d["a"]
+
+
+def updates_shared_container(x):
+    xs = [x]
+    ys = xs
+    xs.append(x)
+    return ys[0]
+
+
+def test_structure_that_differs_between_branches_names_the_variable_and_both_lines():
+    with pytest.raises(zyg.ZygTypeError, match=r"variable 'd' has a different structure on two paths \(lines \d+ and \d+\)"):
+        zyg.jit(structure_differs_in_branches)(1.0, 1.0)
+
+
+def test_structure_that_changes_in_a_loop_is_rejected():
+    with pytest.raises(zyg.ZygTypeError, match="variable 'xs' changes structure inside the loop"):
+        zyg.jit(structure_changes_in_loop)(1.0, 2)
+
+
+def test_missing_key_and_field_raise_at_their_line():
+    with pytest.raises(KeyError, match=r"test_structures.py:\d+.*'b'"):
+        zyg.jit(missing_key)(1.0)
+    with pytest.raises(AttributeError, match=r"test_structures.py:\d+.*'z'"):
+        zyg.jit(missing_field)(1.0)
+
+
+def test_updating_an_argument_container_or_a_shared_one_is_rejected():
+    with pytest.raises(zyg.UnsupportedSyntaxError, match="argument"):
+        zyg.jit(updates_argument_container)({"a": 1.0})
+    with pytest.raises(zyg.UnsupportedSyntaxError, match="'ys'"):
+        zyg.jit(updates_shared_container)(1.0)
+
+
+def test_an_unsupported_leaf_is_named_by_its_path():
+    with pytest.raises(zyg.ZygTypeError, match=r"argument 0\['layers'\]\[1\]\.bias of 'nested_three_deep' is a set"):
+        zyg.jit(nested_three_deep)({"layers": [Dense(rand(3, 3), rand(3)), Dense(rand(2, 3), {1.0})],
+                                    "scale": (0.5,)}, rand(3))
