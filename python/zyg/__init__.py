@@ -27,12 +27,15 @@ from zyg.errors import (
     ZygTypeError,
     ZygZeroDivisionError,
 )
+from zyg.params import Grads, Params
 
 __all__ = [
     "GradFunction",
+    "Grads",
     "JitFunction",
     "LoweringError",
     "NoDerivativeError",
+    "Params",
     "ShapeError",
     "UnsupportedSyntaxError",
     "WithGradient",

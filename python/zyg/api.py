@@ -20,7 +20,9 @@ from zyg.compiler import compile_request
 from zyg.errors import ZygError, ZygTypeError
 from zyg.frontend.source import function_location
 from zyg.frontend.trees import LEAF, TreeDef, build_python, flatten, leaf, unflatten
-from zyg.typecodes import to_python, type_code_of
+from zyg.params import Grads, Params
+from zyg.params import collect as collect_grads
+from zyg.typecodes import is_float_code, to_python, type_code_of
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 STAGES = ("frontend", "ad", "lowered", "llvm", "llvmir")  # what `ir()` shows, in pipeline order
@@ -119,14 +121,19 @@ class _Compiled:
             trees, leaves = _signature(self.f, args)
             kinds = trees
         known = self._seen.get(kinds)
-        if known is None or not known[0].is_current():  # a global it read was rebound: compile again
+        free = known[0].free_leaves() if known is not None and known[0].guard_holds() else None
+        if free is None:  # a global it read was rebound, or its free data changed structure: compile again
             signature = kinds if kinds and isinstance(kinds[0], TreeDef) else _signature(self.f, args)[0]
             compiled = compile_request(self.f, signature, self.request, wrt=self._wrt(signature))
             known = self._seen[kinds] = (compiled, signature, _int_positions(signature))
+            free = compiled.free_leaves()
+            if free is None:
+                raise ZygTypeError(f"the globals '{self.f.__qualname__}' reads changed while it was compiled",
+                                   function_location(self.f))
         for position, index in known[2]:
             _check_int64(self.f, index, leaves[position])
         self._last_signature = known[1]
-        return known[0], known[1], leaves
+        return known[0], known[1], [*leaves, *free]
 
     def _wrt(self, signature: tuple[TreeDef, ...]) -> tuple[int, ...] | None:
         """The arguments the request differentiates (see `zyg.argnums.wrt`); none for a primal."""
@@ -170,6 +177,24 @@ class GradFunction(_Compiled):
         compiled, signature, leaves = self._compiled(args)
         wrt_arguments.require_float_result(self.f, compiled.return_tree)
         return wrt_arguments.arrange(self.argnums, signature, compiled.native(*leaves))
+
+
+class _ParamsGradFunction(_Compiled):
+    """The gradient of `f` with respect to the free data it reads (for `zyg.Params`)."""
+
+    request = "grad"
+
+    def _wrt(self, signature: tuple[TreeDef, ...]) -> str:
+        return wrt_arguments.FREE_DATA
+
+    def __call__(self, args: tuple, params: Params) -> Grads:
+        compiled, signature, leaves = self._compiled(args)
+        wrt_arguments.require_float_result(self.f, compiled.return_tree)
+        gradients = compiled.native(*leaves)
+        free = leaves[sum(tree.leaf_count for tree in signature):]
+        codes = [code for tree in compiled.free_trees for code in tree.leaf_codes()]
+        floats = [value for value, code in zip(free, codes, strict=True) if is_float_code(code)]
+        return collect_grads(params, floats, gradients)
 
 
 class _VjpFunction(_Compiled):
@@ -221,6 +246,10 @@ def compile_grad(f: Callable, argnums: int | Sequence[int] | None = None) -> Gra
 def gradient(f: Callable, *args, argnums: int | Sequence[int] | None = None):
     """The gradient of scalar `f` at `args` (Zygote's `gradient`); `argnums` as in `compile_grad`.
 
+    With a `zyg.Params` as the last argument, `f` is called with the others and differentiated with
+    respect to those arrays where it reads them as globals or closure variables (Zygote's implicit
+    parameters); the result is a `zyg.Grads` mapping each array to its gradient.
+
     Example:
         >>> import math, zyg
         >>> zyg.gradient(lambda x, y: x * y + math.sin(x), 2.0, 3.0) == (3 + math.cos(2.0), 2.0)
@@ -228,6 +257,10 @@ def gradient(f: Callable, *args, argnums: int | Sequence[int] | None = None):
         >>> zyg.gradient(lambda x, y: x * y, 2.0, 3.0, argnums=(1,))
         (2.0,)
     """
+    if args and isinstance(args[-1], Params):
+        if argnums is not None:
+            raise ZygTypeError("a gradient with respect to Params takes no argnums", function_location(f))
+        return _params_grad_function(_check_function(f))(args[:-1], args[-1])
     return _grad_function(f, _checked(f, argnums))(*args)
 
 
@@ -239,6 +272,11 @@ def _checked(f: Callable, argnums: object) -> wrt_arguments.Request:
 @functools.lru_cache(maxsize=256)
 def _grad_function(f: Callable, argnums: wrt_arguments.Request = None) -> GradFunction:
     return GradFunction(f, argnums)
+
+
+@functools.lru_cache(maxsize=256)
+def _params_grad_function(f: Callable) -> _ParamsGradFunction:
+    return _ParamsGradFunction(f)
 
 
 @functools.lru_cache(maxsize=256)

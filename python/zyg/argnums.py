@@ -83,16 +83,27 @@ def wrt(f: types.FunctionType, argnums: Request, signature: tuple[TreeDef, ...])
     return None if positions == floats else tuple(positions)
 
 
-def differentiated_leaves(signature: tuple[TreeDef, ...], wrt: tuple[int, ...] | None) -> tuple[int, ...] | None:
-    """The positions, among all arguments' flattened leaves, of the float leaves of the arguments at
-    `wrt`; None when that is every float leaf (`wrt` None)."""
-    if wrt is None:
+# `wrt` of a request that differentiates the free data (`zyg.Params`) and no argument.
+FREE_DATA = "free data"
+
+
+def differentiated_leaves(signature: tuple[TreeDef, ...], wrt: tuple[int, ...] | str | None,
+                          free_trees: tuple[TreeDef, ...] = ()) -> tuple[int, ...] | None:
+    """The positions, among the flattened leaves of the arguments and then of the free data the
+    function reads, of the float leaves to differentiate: those of the arguments at `wrt` (every
+    argument when None), or of the free data when `wrt` is `FREE_DATA`. None stands for every float
+    leaf of the arguments when the function reads no free data."""
+    if wrt is None and not free_trees:
         return None
     positions, offset = [], 0
     for index, tree in enumerate(signature):
-        if index in wrt:
+        if wrt is None or (wrt != FREE_DATA and index in wrt):
             positions += [offset + k for k, code in enumerate(tree.leaf_codes()) if is_float_code(code)]
         offset += tree.leaf_count
+    if wrt == FREE_DATA:
+        for tree in free_trees:
+            positions += [offset + k for k, code in enumerate(tree.leaf_codes()) if is_float_code(code)]
+            offset += tree.leaf_count
     return tuple(positions)
 
 

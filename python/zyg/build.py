@@ -17,7 +17,7 @@ from zyg.backend.engine import compile_module, llvm_ir
 from zyg.backend.jit import Check
 from zyg.backend.lower_llvm import lower_to_llvm, runtime_needs
 from zyg.backend.shared_library import link_shared_library
-from zyg.compiled import CompiledRequest
+from zyg.compiled import CompiledRequest, free_readers_of
 from zyg.entry import add_entry
 from zyg.frontend.dependencies import Dependencies, Guard
 from zyg.frontend.program import build_program
@@ -53,7 +53,7 @@ def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: s
     module, info = build_program(fn, list(codes), dependencies)
     if request != "primal":
         require_float_result(fn, info.return_tree)  # before differentiating anything
-    abi = add_entry(module, info, request, differentiated_leaves(codes, wrt))
+    abi = add_entry(module, info, request, differentiated_leaves(codes, wrt, info.free_trees))
     if keep_ir:
         stages["frontend"] = str(module)
     run_passes(module, AD_PASSES)
@@ -73,5 +73,7 @@ def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: s
     cache = library_dir is not None and dependencies.cacheable
     library = link_shared_library(engine, library_dir) if cache else None
     needs = runtime_needs(upstream)
-    compiled = CompiledRequest(native, info.return_tree, stages, Guard(fn, dependencies.records))
+    free_records = tuple(data.record for data in info.free)
+    compiled = CompiledRequest(native, info.return_tree, stages, Guard(fn, dependencies.records), info.free_trees,
+                               free_records, free_readers_of(fn, dependencies.records, free_records))
     return Build(compiled, library, needs, dependencies)

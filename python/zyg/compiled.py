@@ -9,7 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from zyg.backend.jit import NativeFunction
-from zyg.frontend.trees import TreeDef
+from zyg.frontend.dependencies import data_readers
+from zyg.frontend.trees import TreeDef, flatten
+from zyg.typecodes import type_code_of
 
 
 @dataclass
@@ -23,13 +25,48 @@ class CompiledRequest:
         stages: the IR text of every stage, when it was asked for.
         guard: whether the compile still stands (`zyg.frontend.dependencies.Guard`): False once a
             global, closure variable, callee or default argument it read means something else.
+        free_trees: the structure of each free datum (a global or closure variable holding arrays)
+            the native code takes after the arguments, read at each call by `free_readers` (made by
+            `free_readers_of` from the compile's records).
     """
 
     native: NativeFunction
     return_tree: TreeDef
     stages: dict[str, str] = field(default_factory=dict)
     guard: Callable[[], bool] | None = None
+    free_trees: tuple[TreeDef, ...] = ()
+    free_records: tuple[int, ...] = ()  # their `Dependencies` records
+    free_readers: list[Callable[[], object]] | None = None
 
     def is_current(self) -> bool:
-        """Whether what the compile read is still bound as it was (checked at each call)."""
+        """Whether what the compile read is still bound as it was, and its free data still has the
+        structure it was compiled for."""
+        return self.guard_holds() and self.free_leaves() is not None
+
+    def guard_holds(self) -> bool:
+        """Whether every name, attribute and callee the compile read is bound as it was (checked at
+        each call; the free data is checked as it is read)."""
         return self.guard is None or self.guard()
+
+    def free_leaves(self) -> list | None:
+        """The leaves of the free data as it is bound now, in the order the native code takes them;
+        None when one no longer has the structure or leaf types it was compiled for."""
+        if not self.free_trees:
+            return []
+        if self.free_readers is None:
+            return None
+        leaves: list = []
+        for read, expected in zip(self.free_readers, self.free_trees, strict=True):
+            try:
+                tree, parts = flatten(read(), type_code_of)
+            except Exception:  # unbound, or no longer something zyg takes: compile again, which says why
+                return None
+            if tree != expected:
+                return None
+            leaves += parts
+        return leaves
+
+
+def free_readers_of(fn, records: list, indices: tuple[int, ...]) -> list | None:
+    """The readers of the free data at record `indices` of a compile of `fn` that read `records`."""
+    return data_readers(fn, records, indices) if indices else []

@@ -105,6 +105,24 @@ def test_module_constant_change_invalidates(cache_dir, tmp_path):
     assert len(cache_dir.builds) == 3
 
 
+def test_free_data_is_read_at_each_call_of_a_cached_compile(cache_dir, tmp_path):
+    module = write_module(tmp_path, "free_data_case", """
+        import numpy as np
+
+        WEIGHTS = np.array([1.0, 2.0, 3.0])
+
+        def f(x):
+            return np.sum(WEIGHTS * x)
+    """)
+    np.testing.assert_array_equal(fresh_gradient(module.f, np.ones(3))[0], [1.0, 2.0, 3.0])
+    module.WEIGHTS = np.array([4.0, 5.0, 6.0])  # another array of one structure: the same entry
+    np.testing.assert_array_equal(fresh_gradient(module.f, np.ones(3))[0], [4.0, 5.0, 6.0])
+    assert len(cache_dir.builds) == 1
+    module.WEIGHTS = np.array([[1.0, 1.0, 1.0]])  # another rank: compiled again
+    np.testing.assert_array_equal(fresh_gradient(module.f, np.ones(3))[0], [1.0, 1.0, 1.0])
+    assert len(cache_dir.builds) == 2
+
+
 def test_callee_source_change_invalidates(cache_dir, tmp_path):
     source = """
         def helper(x):

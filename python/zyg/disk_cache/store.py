@@ -23,7 +23,7 @@ import numpy as np
 
 from zyg.backend.jit import Check, load_library
 from zyg.backend.shared_library import TEMPORARY_PREFIX
-from zyg.compiled import CompiledRequest
+from zyg.compiled import CompiledRequest, free_readers_of
 from zyg.entry_abi import EntryABI, Slot
 from zyg.errors import SourceLoc
 from zyg.frontend.dependencies import Guard, still_valid
@@ -57,8 +57,12 @@ def load(directory: str, key: str, fn: types.FunctionType) -> CompiledRequest | 
         abi = EntryABI(_slots(entry["args"]), _slots(entry["results"]))
         checks = [Check(error, SourceLoc(*loc) if loc else None, message) for error, loc, message in entry["checks"]]
         native = load_library(library, entry["needs"], abi, checks)
+        free_records = tuple(entry["free_records"])
         return CompiledRequest(native, tree_from_description(entry["return_tree"]),
-                               guard=Guard(fn, entry["dependencies"]))
+                               guard=Guard(fn, entry["dependencies"]),
+                               free_trees=tuple(tree_from_description(t) for t in entry["free_trees"]),
+                               free_records=free_records,
+                               free_readers=free_readers_of(fn, entry["dependencies"], free_records))
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, LookupError):
         return None
 
@@ -73,6 +77,8 @@ def store(directory: str, key: str, build) -> None:
                    for c in native.checks],
         "needs": list(build.needs),
         "return_tree": compiled.return_tree.describe(),
+        "free_trees": [t.describe() for t in compiled.free_trees],
+        "free_records": list(compiled.free_records),
         "dependencies": build.dependencies.records,
     }
     try:

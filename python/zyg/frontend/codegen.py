@@ -33,6 +33,7 @@ from zyg.dialects import zyg
 from zyg.errors import SourceLoc, UnsupportedSyntaxError, ZygError, ZygTypeError
 from zyg.frontend.aliasing import AliasTracking
 from zyg.frontend.arrays import ArrayCodegen, constant_of
+from zyg.frontend.dependencies import FreeData, free_data_key, is_free_data, lookup_name
 from zyg.frontend.indexing import IndexingCodegen, array_float
 from zyg.frontend.int_constants import TOO_LARGE, fold_int
 from zyg.frontend.scope import Scope
@@ -54,6 +55,7 @@ from zyg.frontend.trees import (
     Static,
     Struct,
     TreeDef,
+    flatten,
     same_structure,
     structure_difference,
     with_leaf_codes,
@@ -73,6 +75,7 @@ from zyg.frontend.types import (
     type_code,
     type_of_code,
 )
+from zyg.typecodes import type_code_of
 
 if TYPE_CHECKING:
     from zyg.frontend.program import Program
@@ -140,6 +143,7 @@ class FunctionCodegen(AliasTracking, StructCodegen, ArrayCodegen, IndexingCodege
         self.symbol = symbol
         self.node: ast.AST = source.node
         self.block = Block(arg_types=leaf_types(*arg_trees))
+        self.entry_block = self.block  # `self.block` is where ops go now; this one takes the arguments
         self.scope = Scope()
         self.return_trees: list[TreeDef] = []
         self.return_tree: TreeDef | None = None  # the settled result structure, once built
@@ -154,7 +158,9 @@ class FunctionCodegen(AliasTracking, StructCodegen, ArrayCodegen, IndexingCodege
         self.views: dict[SSAValue, SSAValue] = {}  # an array NumPy returns as a view -> the array it views
         self.view_names: dict[str, str] = {}  # a variable holding a view -> the variable it views
         self.parameters: dict[SSAValue, str] = {}
-        self.storage: dict[SSAValue, frozenset] = {}  # array value -> the buffers it may be (aliasing.py)
+        self.storage: dict[SSAValue, frozenset] = {}
+        self.free_data: dict[tuple, FreeData] = {}  # the free data this function reads, in argument order
+        self.free_values: dict[tuple, object] = {}  # array value -> the buffers it may be (aliasing.py)
         self.aliased_args: frozenset[int] = frozenset()  # arguments the result may be (or view)
         self.bound_at: dict[str, int] = {}
         self.row_sources: dict[int, SSAValue] = {}
@@ -282,7 +288,7 @@ class FunctionCodegen(AliasTracking, StructCodegen, ArrayCodegen, IndexingCodege
 
     def build(self) -> func.FuncOp:
         fn_node = self.source.node
-        leaves = iter(self.block.args)
+        leaves = iter(self.entry_block.args)
         for name, tree in zip(parameter_names(fn_node.args), self.arg_trees, strict=True):
             args = [next(leaves) for _ in range(tree.leaf_count)]
             for arg in args:
@@ -299,10 +305,10 @@ class FunctionCodegen(AliasTracking, StructCodegen, ArrayCodegen, IndexingCodege
         self.return_tree = self._settle_return_type()
         _, results = self.flat(self.convert_tree(result, self.return_tree))
         self.aliased_args = frozenset(
-            index for index, arg in enumerate(self.block.args)
+            index for index, arg in enumerate(self.entry_block.args)
             if any(arg in self.storage_of(r) for r in results if is_array(r.type)))
         self.emit(func.ReturnOp(*results))
-        op = func.FuncOp(self.symbol, (leaf_types(*self.arg_trees), leaf_types(self.return_tree)),
+        op = func.FuncOp(self.symbol, ([a.type for a in self.entry_block.args], leaf_types(self.return_tree)),
                          Region(self.block), visibility="private")
         loc = self.loc(fn_node)
         op.location = FileLineColLoc(StringAttr(loc.filename), IntAttr(loc.line), IntAttr(loc.col + 1))
@@ -960,7 +966,38 @@ class FunctionCodegen(AliasTracking, StructCodegen, ArrayCodegen, IndexingCodege
         if node.id in self.scope.partial:
             self.error(node, f"variable '{node.id}' may be undefined here: it is only assigned on some "
                        f"paths or inside a loop ({self.scope.partial[node.id]})")
+        found, obj = lookup_name(self.fn, node.id)
+        if found and is_free_data(obj):
+            return self.free_value(node, node.id, obj)
         return self.static_to_value(node, self.static_value(node))
+
+    def free_value(self, node: ast.AST, name: str, obj: object) -> object:
+        """The value of free data `name` (a global or closure variable holding arrays): hidden arguments
+        of this function, read by the caller at each call, never compiled in."""
+        key = free_data_key(self.fn, name)
+        known = self.free_data.get(key)
+        if known is None:
+            tree, _ = flatten(obj, type_code_of, f"'{name}'")
+            known = self.program.free_data(self.fn, name, key, tree)
+            if known.record < 0:
+                self.error(node, f"'{name}' holds arrays zyg passes at each call, but it is reached in a way "
+                           "zyg cannot replay; pass it as an argument", UnsupportedSyntaxError)
+        return self.take_free_data(known)
+
+    def take_free_data(self, data: FreeData) -> object:
+        """The value of free data `data`, adding its leaves to this function's arguments the first time."""
+        if data.key in self.free_values:
+            return self.free_values[data.key]
+        self.free_data[data.key] = data
+        leaves = []
+        for t in leaf_types(data.tree):
+            leaves.append(self.entry_block.insert_arg(t, len(self.entry_block.args)))
+            leaves[-1].name_hint = data.name
+        value = self.rebuild(data.tree, leaves)
+        self.mark_parameter(value, data.name)
+        self.bound_at.setdefault(data.name, self.loc(self.source.node).line)
+        self.free_values[data.key] = value
+        return value
 
     def visit_Attribute(self, node: ast.Attribute) -> object:
         if self.is_local(node.value):
@@ -973,7 +1010,10 @@ class FunctionCodegen(AliasTracking, StructCodegen, ArrayCodegen, IndexingCodege
     def is_local(self, node: ast.AST) -> bool:
         """Whether `node` computes a value (not a module or function known at compile time)."""
         if isinstance(node, ast.Name):
-            return node.id in self.scope or node.id in self.scope.partial
+            if node.id in self.scope or node.id in self.scope.partial:
+                return True
+            found, obj = lookup_name(self.fn, node.id)
+            return found and is_free_data(obj)
         if isinstance(node, ast.Attribute):
             return self.is_local(node.value)
         return True
@@ -1302,6 +1342,8 @@ class FunctionCodegen(AliasTracking, StructCodegen, ArrayCodegen, IndexingCodege
             leaves += parts
         self.node = node
         info = self.program.compile_function(callee, trees, self.loc(node))
+        for data in info.free:  # the callee's free data, passed on from this function's own
+            leaves += self.flat(self.take_free_data(data))[1]
         call = self.emit(func.CallOp(info.symbol, leaves, info.result_types))
         # NumPy would hand back the very argument (or a view of it) where the callee returns one.
         may_return = [a for index, a in enumerate(leaves) if info.aliased_args is None or index in info.aliased_args]

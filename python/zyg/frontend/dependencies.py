@@ -9,6 +9,11 @@ or a changed default argument makes it False. No xDSL here, so a disk-cache hit 
 whose globals were rebound since it was compiled is compiled again, so a global read in `f` is read
 at each call, as Python does.
 
+Free data (a global or closure variable holding an array, or a container with arrays in it) is not
+compiled in: the compiled code takes it as a hidden argument, read at each call. Its record (kind
+`data`, from `Dependencies.data`) describes only its structure and leaf types (`data_description`);
+`data_readers` gives the callables that read the live values for a call.
+
 Each record is `[kind, owner, name, description]`. `owner` indexes the functions and modules met so
 far (0 is the entry function; each function or module a record resolves to is appended the first
 time), so a replay reaches callees, closures and `module.attr` chains exactly as the compile did.
@@ -17,6 +22,7 @@ time), so a replay reaches callees, closures and `module.attr` chains exactly as
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import hashlib
 import inspect
 import json
@@ -25,7 +31,57 @@ import types
 
 import numpy as np
 
+from zyg.errors import ZygTypeError
+from zyg.frontend.trees import TreeDef, flatten
+from zyg.typecodes import type_code_of
+
 _MISSING = "<undefined>"
+
+
+def is_free_data(obj: object) -> bool:
+    """Whether a global or closure value is data the compiled code takes at each call (an array, or a
+    container with an array in it), rather than a constant it compiles in."""
+    if isinstance(obj, np.ndarray):
+        return True
+    if isinstance(obj, (tuple, list, dict)) or (hasattr(obj, "__dataclass_fields__") and not isinstance(obj, type)):
+        try:
+            _, leaves = flatten(obj, type_code_of)
+        except ZygTypeError:
+            return False
+        return any(isinstance(leaf, np.ndarray) for leaf in leaves)
+    return False
+
+
+@dataclasses.dataclass(frozen=True)
+class FreeData:
+    """A global or closure variable holding data (an array, or a container with arrays): the compiled
+    code takes its leaves as hidden arguments, read at each call.
+
+    `key` tells two reads of one variable apart from reads of another (the module's namespace or
+    closure cell, and the name); `record` indexes its `Dependencies` record (the API reads the value
+    through it); `tree` is its structure and leaf types."""
+
+    key: tuple
+    name: str
+    tree: TreeDef
+    record: int
+
+
+def free_data_key(fn: types.FunctionType, name: str) -> tuple:
+    """What tells a free name of `fn` apart: its closure cell, or its module namespace and the name."""
+    code = fn.__code__
+    if name in code.co_freevars and fn.__closure__ is not None:
+        return ("cell", id(fn.__closure__[code.co_freevars.index(name)]))
+    return ("global", id(fn.__globals__), name)
+
+
+def data_description(obj: object) -> str | None:
+    """The structure and leaf types of free data, as text (None when zyg cannot take it)."""
+    try:
+        tree, _ = flatten(obj, type_code_of)
+    except ZygTypeError:
+        return None
+    return json.dumps(tree.describe())
 
 
 def lookup_name(fn: types.FunctionType, name: str) -> tuple[bool, object]:
@@ -95,7 +151,7 @@ class Dependencies:
         self.cacheable = True  # False once something was read that has no stable description
         self._objects: dict[int, int] = {id(entry): 0}
         self._keep_alive: list[object] = [entry]  # ids stay unique while the objects live
-        self._seen: set[tuple] = set()
+        self._seen_at: dict[tuple, int] = {}  # (kind, owner, name) -> its record's index
 
     def name(self, fn: types.FunctionType, name: str) -> tuple[bool, object]:
         """`lookup_name(fn, name)`, recorded."""
@@ -109,6 +165,14 @@ class Dependencies:
         self._record("attr", module, name, obj, True)
         return obj
 
+    def data(self, fn: types.FunctionType, name: str) -> int:
+        """Records that free name `name` of `fn` is free data; returns its record's index (-1 where
+        the records cannot reach `fn`)."""
+        found, obj = lookup_name(fn, name)
+        self._record("data", fn, name, obj, found)
+        owner = self._objects.get(id(fn))
+        return self._seen_at.get(("data", owner, name), -1)
+
     def source(self, fn: types.FunctionType) -> None:
         """Records that `fn` was compiled from its source."""
         self._record("source", fn, "", None, True)
@@ -118,9 +182,9 @@ class Dependencies:
         if index is None:  # reached in a way the records cannot replay
             self.cacheable = False
             return
-        if (kind, index, name) in self._seen:
+        if (kind, index, name) in self._seen_at:
             return
-        self._seen.add((kind, index, name))
+        self._seen_at[(kind, index, name)] = len(self.records)
         description = _description(kind, owner, obj, found)
         if description is None:
             # Kept (for the in-process `Guard`, which then compares identities only); such records
@@ -135,6 +199,8 @@ class Dependencies:
 def _description(kind: str, owner: object, obj: object, found: bool) -> str | None:
     if kind == "source":
         return source_fingerprint(owner)
+    if kind == "data":
+        return data_description(obj) if found else _MISSING
     return describe(obj) if found else _MISSING
 
 
@@ -146,7 +212,7 @@ def _replay(entry: types.FunctionType, records: list):
     for kind, index, name, description in records:
         owner = objects[index] if 0 <= index < len(objects) else None
         found, obj = True, None
-        if kind == "name" and isinstance(owner, types.FunctionType):
+        if kind in ("name", "data") and isinstance(owner, types.FunctionType):
             found, obj = lookup_name(owner, name)
         elif kind == "attr" and isinstance(owner, types.ModuleType):
             found, obj = hasattr(owner, name), getattr(owner, name, None)
@@ -190,6 +256,8 @@ def _probes(entry: types.FunctionType, records: list) -> list[tuple] | None:
     for kind, owner, name, found, obj, _ in _replay(entry, records):
         if owner is None:
             return None
+        if kind == "data":  # read at each call; `data_readers` checks its structure
+            continue
         if kind == "source":
             probes += [(_attribute_reader(owner), "__code__", owner.__code__),
                        (_attribute_reader(owner), "__defaults__", owner.__defaults__)]
@@ -236,3 +304,26 @@ class Guard:
             return False
         self._probes = _probes(self.entry, self.records)
         return self._probes is not None
+
+
+def data_readers(entry: types.FunctionType, records: list, indices: tuple[int, ...]) -> list | None:
+    """Callables reading the live value of each free-data record at `indices` (in that order); None
+    where a record no longer resolves."""
+    readers: dict[int, object] = {}
+    wanted = set(indices)
+    for index, (kind, owner, name, _, _, _) in enumerate(_replay(entry, records)):
+        if index in wanted:
+            if owner is None or kind != "data":
+                return None
+            readers[index] = _free_reader(owner, name)
+    return [readers[i] for i in indices]
+
+
+def _free_reader(owner: types.FunctionType, name: str):
+    """Reads free name `name` of `owner` now (a closure cell or a module global)."""
+    code = owner.__code__
+    if name in code.co_freevars and owner.__closure__ is not None:
+        cell = owner.__closure__[code.co_freevars.index(name)]
+        return lambda: cell.cell_contents
+    namespace = owner.__globals__
+    return lambda: namespace[name]

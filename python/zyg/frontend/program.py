@@ -23,7 +23,7 @@ from xdsl.ir import Attribute
 
 from zyg.errors import SourceLoc, ZygError, ZygTypeError
 from zyg.frontend.codegen import FunctionCodegen, Restart
-from zyg.frontend.dependencies import Dependencies
+from zyg.frontend.dependencies import Dependencies, FreeData
 from zyg.frontend.fence import check_supported
 from zyg.frontend.source import FunctionSource, get_source
 from zyg.frontend.trees import LEAF, TreeDef, leaf
@@ -42,11 +42,23 @@ class FunctionInfo:
     # the leaves of the arguments its result may be (or view), for the alias checks; None while it is
     # being compiled (recursion)
     aliased_args: frozenset[int] | None = None
+    # the free data it reads (globals and closure variables holding arrays), taken after the arguments
+    free: tuple[FreeData, ...] = ()
 
     @property
     def arg_types(self) -> list[Attribute]:
-        """The IR types of the function's arguments: every argument's leaves, in order."""
-        return leaf_types(*self.arg_trees)
+        """The IR types of the function's arguments: every argument's leaves, in order, then the
+        leaves of the free data it reads."""
+        return leaf_types(*self.arg_trees, *(data.tree for data in self.free))
+
+    @property
+    def free_trees(self) -> tuple[TreeDef, ...]:
+        return tuple(data.tree for data in self.free)
+
+    @property
+    def arg_leaf_count(self) -> int:
+        """How many of `arg_types` are the arguments' own leaves."""
+        return sum(tree.leaf_count for tree in self.arg_trees)
 
     @property
     def result_types(self) -> list[Attribute]:
@@ -59,6 +71,7 @@ class _Assumptions:
 
     return_types: dict[tuple, TreeDef] = field(default_factory=dict)
     widened: set[tuple] = field(default_factory=set)
+    free: dict[tuple, tuple[FreeData, ...]] = field(default_factory=dict)  # a function -> its free data
     unrolled: set[tuple] = field(default_factory=set)  # loops whose carried structures change
 
 
@@ -80,8 +93,9 @@ class Program:
         key = (fn, tuple(arg_trees))
         if key in self.functions:
             return self.functions[key]
-        if key in self.in_progress:  # recursion: its return type is not known yet
-            return FunctionInfo(self.in_progress[key], tuple(arg_trees), self.assumed_return_type(fn, arg_trees))
+        if key in self.in_progress:  # recursion: its return type and free data are not known yet
+            return FunctionInfo(self.in_progress[key], tuple(arg_trees), self.assumed_return_type(fn, arg_trees),
+                                free=self.assumptions.free.get(key, ()))
         source = _parsed_source(fn, call_loc)
         self.dependencies.source(fn)
         symbol = self._symbol_for(fn, arg_trees)
@@ -90,9 +104,19 @@ class Program:
         op = codegen.build()
         del self.in_progress[key]
         self.module.body.block.add_op(op)
-        info = FunctionInfo(symbol, tuple(arg_trees), codegen.return_tree, codegen.aliased_args)
+        free = tuple(codegen.free_data.values())
+        if key in self.assumption_used and self.assumptions.free.get(key, ()) != free:
+            self.assumptions.free[key] = free  # a recursive call passed other free data
+            raise Restart()
+        self.assumptions.free[key] = free
+        info = FunctionInfo(symbol, tuple(arg_trees), codegen.return_tree, codegen.aliased_args, free)
         self.functions[key] = info
         return info
+
+    def free_data(self, fn: types.FunctionType, name: str, key: tuple, tree: TreeDef) -> FreeData:
+        """Records that `fn` reads free data `name` (of structure `tree`)."""
+        record = self.dependencies.data(fn, name)
+        return FreeData(key, name, tree, record)
 
     def assumed_return_type(self, fn: types.FunctionType, arg_trees: list[TreeDef]) -> TreeDef:
         """What a call of `fn` at `arg_trees` returns, or a guess while it is being compiled."""
