@@ -7,6 +7,7 @@ the chosen arguments are differentiated (`zyg.argnums`).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import types
 from collections.abc import Callable, Sequence
@@ -97,6 +98,40 @@ def _python_result(tree: TreeDef, values: tuple) -> object:
 _SCALAR_KINDS = {float: leaf("f64"), int: leaf("i64"), bool: leaf("i1")}
 
 
+class _Unusual(Exception):
+    """An argument `_structure_key` leaves to the general path (`_signature`)."""
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}  # dataclass -> its field names
+
+
+def _structure_key(value, leaves: list):
+    """A hashable key of `value`'s structure and leaf kinds, appending its leaves to `leaves` in
+    `zyg.frontend.trees.flatten`'s order: the per-call fast path of structured arguments, which
+    builds no tree. Raises `_Unusual` for anything but plain containers, numbers, arrays, str and None."""
+    kind = type(value)
+    if kind in _SCALAR_KINDS:
+        leaves.append(value)
+        return kind
+    if kind is np.ndarray:
+        leaves.append(value)
+        return value.ndim, value.dtype
+    if kind is dict:
+        return dict, tuple((key, type(key), _structure_key(item, leaves)) for key, item in value.items())
+    if kind is list or kind is tuple:
+        return kind, tuple(_structure_key(item, leaves) for item in value)
+    if value is None or kind is str:
+        return kind, value
+    if isinstance(value, tuple) and hasattr(kind, "_fields"):
+        return kind, tuple(_structure_key(item, leaves) for item in value)
+    names = _FIELDS.get(kind)
+    if names is None:
+        if not dataclasses.is_dataclass(kind):
+            raise _Unusual
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return kind, tuple(_structure_key(getattr(value, name), leaves) for name in names)
+
+
 class _Compiled:
     """Shared behaviour of the compiled callables: per-signature compilation and IR inspection."""
 
@@ -110,6 +145,7 @@ class _Compiled:
         # int leaf positions): a call with the same kinds as an earlier one skips flattening and
         # hashing types (microseconds per call).
         self._seen: dict[tuple, tuple[CompiledRequest, tuple[TreeDef, ...], tuple]] = {}
+        self._arrangers: dict[tuple[TreeDef, ...], Callable] = {}
         functools.update_wrapper(self, f)
 
     def _compiled(self, args: tuple) -> tuple[CompiledRequest, tuple[TreeDef, ...], list]:
@@ -118,8 +154,12 @@ class _Compiled:
             kinds = tuple((a.ndim, a.dtype) if type(a) is np.ndarray else type(a) for a in args)
             leaves = args
         else:
-            trees, leaves = _signature(self.f, args)
-            kinds = trees
+            leaves = []
+            try:
+                kinds = tuple(_structure_key(a, leaves) for a in args)
+            except _Unusual:  # the general path names what zyg cannot take
+                trees, leaves = _signature(self.f, args)
+                kinds = trees
         known = self._seen.get(kinds)
         free = known[0].free_leaves() if known is not None and known[0].guard_holds() else None
         if free is None:  # a global it read was rebound, or its free data changed structure: compile again
@@ -175,8 +215,11 @@ class GradFunction(_Compiled):
     @_user_facing
     def __call__(self, *args):
         compiled, signature, leaves = self._compiled(args)
-        wrt_arguments.require_float_result(self.f, compiled.return_tree)
-        return wrt_arguments.arrange(self.argnums, signature, compiled.native(*leaves))
+        arrange = self._arrangers.get(signature)
+        if arrange is None:  # worked out once per signature
+            wrt_arguments.require_float_result(self.f, compiled.return_tree)
+            arrange = self._arrangers[signature] = wrt_arguments.arranger(self.argnums, signature)
+        return arrange(compiled.native(*leaves))
 
 
 class _ParamsGradFunction(_Compiled):

@@ -110,14 +110,34 @@ def differentiated_leaves(signature: tuple[TreeDef, ...], wrt: tuple[int, ...] |
 def arrange(argnums: Request, signature: tuple[TreeDef, ...], gradients: Sequence) -> object:
     """The compiled `gradients` (one per float leaf of the differentiated arguments, in order) as the
     caller asked for them, each argument's in its structure."""
+    return arranger(argnums, signature)(gradients)
+
+
+def arranger(argnums: Request, signature: tuple[TreeDef, ...]):
+    """`arrange` for one signature, worked out once: a function of the compiled gradients (the
+    per-call cost of a call with plain arguments is a tuple built by index)."""
     positions = range(len(signature)) if argnums is None else sorted(_as_tuple(argnums))
-    flat = iter(gradients)
-    by_position = {p: _gradient_tree(signature[p], flat) for p in positions}
-    if argnums is None:
-        return tuple(by_position[p] for p in positions)
+    parts, start = {}, 0
+    for p in positions:
+        tree = signature[p]
+        count = sum(map(is_float_code, tree.leaf_codes()))
+        parts[p] = (tree, start, count)
+        start += count
+    order = tuple(positions) if not isinstance(argnums, (int, tuple)) else _as_tuple(argnums)
+    plain = all(tree.kind == LEAF for tree, _, _ in parts.values())
+
+    def one(p: int, gradients: Sequence) -> object:
+        tree, first, count = parts[p]
+        if plain:
+            return gradients[first] if count else None
+        return _gradient_tree(tree, iter(gradients[first:first + count]))
+
     if isinstance(argnums, int):
-        return by_position[argnums]
-    return tuple(by_position[p] for p in argnums)
+        return lambda gradients: one(argnums, gradients)
+    if plain:
+        picks = tuple(parts[p][1] if parts[p][2] else None for p in order)
+        return lambda gradients: tuple(None if i is None else gradients[i] for i in picks)
+    return lambda gradients: tuple(one(p, gradients) for p in order)
 
 
 def _gradient_tree(tree: TreeDef, flat) -> object:
