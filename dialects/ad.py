@@ -25,6 +25,8 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, SSAValue, TypeAttribute
 from xdsl.irdl import (
     AnyAttr,
+    AttrSizedOperandSegments,
+    AttrSizedResultSegments,
     IRDLOperation,
     ParsePropInAttrDict,
     VarConstraint,
@@ -150,41 +152,48 @@ class GradOp(_RequestOp):
 
 @irdl_op_definition
 class VjpOp(_RequestOp):
-    """The value of `@callee` at `args` and the vector-Jacobian product with the cotangent `seed`.
+    """The values of `@callee` at `args` and the vector-Jacobian product with the cotangents `seeds`.
 
-    `seed` has the type of the function's result; the gradients (and `wrt`) are as for `ad.grad`.
+    `values` are all the function's results; `seeds` has one cotangent per float (or float tensor)
+    result, in order, of its type (int and bool results get none). The gradients (and `wrt`) are as
+    for `ad.grad`.
 
     ```mlir
-    %y, %dx = ad.vjp @f(%x) seed %s : (f64), f64 -> f64, f64
+    %y, %dx = ad.vjp @f(%x, %n) seed(%s) : (f64, i64), (f64) -> (f64), f64
+    %m, %v, %k, %dx = ad.vjp @g(%x) seed(%sm, %sv) : (tensor<?xf64>), (f64, f64) -> (f64, f64, i64), tensor<?xf64>
     ```
     """
 
     name = "ad.vjp"
     callee = prop_def(FlatSymbolRefAttrConstr)
     arguments = var_operand_def()
-    seed = operand_def(AnyAttr())
-    value = result_def()
+    seeds = var_operand_def()
+    values = var_result_def()
     gradients = var_result_def()
+    irdl_options = (AttrSizedOperandSegments(as_property=True), AttrSizedResultSegments(as_property=True),
+                    ParsePropInAttrDict())
     assembly_format = (
-        "$callee `(` $arguments `)` `seed` $seed attr-dict `:` `(` type($arguments) `)` `,` type($seed)"
-        " `->` type($value) `,` type($gradients)"
+        "$callee `(` $arguments `)` `seed` `(` $seeds `)` attr-dict `:` `(` type($arguments) `)` `,`"
+        " `(` type($seeds) `)` `->` `(` type($values) `)` `,` type($gradients)"
     )
 
-    def __init__(self, callee: str, arguments: Sequence[SSAValue], seed: SSAValue,
-                 wrt: Sequence[int] | None = None):
+    def __init__(self, callee: str, arguments: Sequence[SSAValue], seeds: Sequence[SSAValue],
+                 value_types: Sequence[Attribute], wrt: Sequence[int] | None = None):
         super().__init__(
-            operands=[arguments, seed],
-            result_types=[seed.type, _gradient_types(arguments, wrt)],
+            operands=[arguments, seeds],
+            result_types=[list(value_types), _gradient_types(arguments, wrt)],
             properties=_properties(callee, wrt),
         )
 
     def verify_(self) -> None:
-        if not _is_float(self.seed.type):
-            raise VerifyException(f"ad.vjp: the seed must be a float or a float tensor, got {self.seed.type}")
-        if self.value.type != self.seed.type:
-            raise VerifyException(
-                f"ad.vjp: the seed type {self.seed.type} differs from the value type {self.value.type}"
-            )
+        for seed in self.seeds:
+            if not _is_float(seed.type):
+                raise VerifyException(f"ad.vjp: a seed must be a float or a float tensor, got {seed.type}")
+        floats = [v.type for v in self.values if _is_float(v.type)]
+        seeds = [s.type for s in self.seeds]
+        if floats != seeds:
+            raise VerifyException(f"ad.vjp: the seed types ({', '.join(map(str, seeds))}) differ from the float "
+                                  f"value types ({', '.join(map(str, floats))})")
         self._verify_gradients()
 
 

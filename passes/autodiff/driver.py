@@ -75,7 +75,7 @@ class Differentiator:
         primal = self.lookup(request.callee.root_reference.data, loc)
         outputs = primal.function_type.outputs.data
         result_type = outputs[0] if len(outputs) == 1 else tuple(outputs)
-        if not isinstance(result_type, AnyFloat) and not (isinstance(request, ad.VjpOp) and _is_float_type(result_type)):
+        if isinstance(request, ad.GradOp) and not isinstance(result_type, AnyFloat):
             name = python_type_name(result_type)
             raise ZygTypeError(f"the differentiated function returns a{'n' if name[0] in 'aeiou' else ''} "
                                f"{name}; differentiate a function that returns a float",
@@ -93,19 +93,21 @@ class Differentiator:
             clone = op.clone(value_mapper=forward_map)
             block.insert_op_before(clone, request)
             forward_ops.update(zip(op.walk(), clone.walk()))
-        returned = body.last_op.operands[0]
+        returned = list(body.last_op.operands)
         wrt = tuple(request.wrt_indices)
         sweep = ReverseSweep(self, primal, wrt, forward_map, forward_ops, tape.tape, tape.tape, direct_block=body)
         sweep.prepare_forward()
-        if isinstance(request, ad.VjpOp):
-            seed = request.seed
+        cts: dict[SSAValue, SSAValue] = {}
+        if isinstance(request, ad.VjpOp):  # a seed for each float result, in order
+            sweep.insert_block, sweep.insert_before = block, request  # a result returned twice adds seeds
+            floats = [r for r in returned if _is_float_type(r.type)]
+            for r, seed in zip(floats, request.seeds, strict=True):
+                sweep.accumulate(cts, r, seed)
         else:
-            one = ConstantOp(FloatAttr(1.0, returned.type))
+            one = ConstantOp(FloatAttr(1.0, returned[0].type))
             one.location = request.location
             block.insert_op_before(one, request)
-            seed = one.result
-        cts: dict[SSAValue, SSAValue] = {}
-        sweep.accumulate(cts, returned, seed)
+            sweep.accumulate(cts, returned[0], one.result)
         sweep.pull_block(body, block, cts, before=request)
         gradients = self._parameter_cotangents(sweep, primal, wrt, cts, block, request)
         free = ad.TapeFreeOp(tape.tape)
@@ -113,7 +115,8 @@ class Differentiator:
         block.insert_op_before(free, request)
         results = list(request.gradients)
         if isinstance(request, ad.VjpOp):
-            request.value.replace_all_uses_with(forward_map[returned])
+            for old, r in zip(request.values, returned, strict=True):
+                old.replace_all_uses_with(forward_map[r])
         for old, new in zip(results, gradients):
             old.replace_all_uses_with(new)
         request.parent_block().erase_op(request)

@@ -18,6 +18,7 @@ import numpy as np
 from zyg import argnums as wrt_arguments
 from zyg.compiled import CompiledRequest
 from zyg.compiler import compile_request
+from zyg.cotangents import seeds as cotangent_seeds
 from zyg.errors import ZygError, ZygTypeError
 from zyg.frontend.source import function_location
 from zyg.frontend.trees import LEAF, TreeDef, build_python, flatten, leaf, unflatten
@@ -243,11 +244,21 @@ class _ParamsGradFunction(_Compiled):
 class _VjpFunction(_Compiled):
     request = "vjp"
 
-    def value_and_pullback(self, args: tuple, seed: float) -> tuple[float, Any]:
+    def value_and_gradient(self, args: tuple) -> tuple[float, Any]:
+        """The value and the gradient (the seed 1.0) of a function that returns a float."""
         compiled, signature, leaves = self._compiled(args)
         wrt_arguments.require_float_result(self.f, compiled.return_tree)
-        value, *grads = compiled.native(*leaves, float(seed))
-        return value, wrt_arguments.arrange(self.argnums, signature, grads)
+        value, *grads = compiled.native(*leaves, 1.0)
+        return to_python(value, compiled.return_tree.code), wrt_arguments.arrange(self.argnums, signature, grads)
+
+    def value_and_pullback(self, args: tuple, seeds: Callable[[TreeDef], list]) -> tuple[Any, Any]:
+        """The output at `args` (as Python values) and the gradients for the seeds `seeds(tree)` gives
+        for the output's tree (one per float leaf, see `zyg.cotangents`)."""
+        compiled, signature, leaves = self._compiled(args)
+        tree = compiled.return_tree
+        results = compiled.native(*leaves, *seeds(tree))
+        count = tree.leaf_count
+        return _python_result(tree, results[:count]), wrt_arguments.arrange(self.argnums, signature, results[count:])
 
 
 def jit(f: Callable) -> JitFunction:
@@ -318,6 +329,11 @@ def _grad_function(f: Callable, argnums: wrt_arguments.Request = None) -> GradFu
 
 
 @functools.lru_cache(maxsize=256)
+def _jit_function(f: Callable) -> JitFunction:
+    return JitFunction(f)
+
+
+@functools.lru_cache(maxsize=256)
 def _params_grad_function(f: Callable) -> _ParamsGradFunction:
     return _ParamsGradFunction(f)
 
@@ -365,16 +381,19 @@ def withgradient(f: Callable, *args, argnums: int | Sequence[int] | None = None)
         >>> zyg.withgradient(lambda w, x: w * x, 2.0, 3.0, argnums=0)
         WithGradient(val=6.0, grad=3.0)
     """
-    value, grads = _vjp_function(f, _checked(f, argnums)).value_and_pullback(args, 1.0)
+    value, grads = _vjp_function(f, _checked(f, argnums)).value_and_gradient(args)
     return WithGradient(value, grads)
 
 
 @_user_facing
-def pullback(f: Callable, *args, argnums: int | Sequence[int] | None = None) -> tuple[float, Callable[[float], Any]]:
-    """The value of `f` at `args` and its pullback `back(ct) -> gradients scaled by ct`, arranged as
-    `argnums` asks (see `compile_grad`).
+def pullback(f: Callable, *args, argnums: int | Sequence[int] | None = None) -> tuple[Any, Callable[[Any], Any]]:
+    """The output of `f` at `args` and its pullback `back(ct)`: the gradients of the output weighted by
+    the cotangent `ct`, arranged as `argnums` asks (see `compile_grad`).
 
-    `back` may be called any number of times; each call runs the compiled forward and reverse sweeps.
+    The output may have any structure (a number, an array, a tuple, a dict, a dataclass...); `ct` has
+    the same structure, arrays of the output's shapes, and None for a part that gets no cotangent (see
+    `zyg.cotangents`). `back` may be called any number of times; each call runs the compiled forward
+    and reverse sweeps.
 
     Example:
         >>> import zyg
@@ -383,10 +402,15 @@ def pullback(f: Callable, *args, argnums: int | Sequence[int] | None = None) -> 
         (53.0, (10.0,))
     """
     vjp = _vjp_function(f, _checked(f, argnums))
-    value, _ = vjp.value_and_pullback(args, 1.0)
+    compiled, _, _ = vjp._compiled(args)
+    tree = compiled.return_tree
+    if all(code in ("f64", "f32") for code in tree.leaf_codes() if is_float_code(code)):
+        value, _ = vjp.value_and_pullback(args, lambda t: [0.0] * sum(map(is_float_code, t.leaf_codes())))
+    else:  # the shapes of the output's arrays, for checking cotangents, come from the primal
+        value = _jit_function(f)(*args)
 
     @_user_facing
-    def back(ct: float):
-        return vjp.value_and_pullback(args, ct)[1]
+    def back(ct: Any):
+        return vjp.value_and_pullback(args, lambda t: cotangent_seeds(t, value, ct))[1]
 
     return value, back

@@ -51,7 +51,7 @@ def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: s
     stages: dict[str, str] = {}
     dependencies = Dependencies(fn)
     module, info = build_program(fn, list(codes), dependencies)
-    if request != "primal":
+    if request == "grad":
         require_float_result(fn, info.return_tree)  # before differentiating anything
     abi = add_entry(module, info, request, differentiated_leaves(codes, wrt, info.free_trees))
     if keep_ir:

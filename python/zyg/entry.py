@@ -2,7 +2,7 @@
 
 In: the program's module, its entry function's `FunctionInfo`, and what is asked of it: `primal`
 (the value), `grad` (one gradient per differentiated argument: those at `wrt`, or every float one) or
-`vjp` (value and those gradients for a given output cotangent). Out: `@zyg_entry` added to the module, and its `EntryABI`.
+`vjp` (the values and those gradients for given cotangents, one per float result). Out: `@zyg_entry` added to the module, and its `EntryABI`.
 
 `@zyg_entry` takes `f64`/`i64` scalars (bools travel as i64) and arrays as tensors (memref
 descriptors after bufferization). It returns an error status and four payload integers, then the
@@ -56,15 +56,13 @@ def add_entry(module: ModuleOp, info: FunctionInfo, request: str, wrt: tuple[int
     """Appends `@zyg_body` (the request, differentiated with respect to the arguments at `wrt`, or
     every float one when None) and `@zyg_entry` (its guarded caller); returns the ABI."""
     body_types = _add_body(module, info, request, wrt)
-    abi_args = [_abi(t) for t in info.arg_types]
-    if request == "vjp":
-        abi_args.append(info.result_types[0])
+    seeds = _seed_types(info) if request == "vjp" else []
+    abi_args = [_abi(t) for t in info.arg_types] + seeds
     block = Block(arg_types=abi_args)
     args: list[SSAValue] = []
     for arg, t in zip(block.args, info.arg_types):
         args.append(_emit(block, arith.TruncIOp(arg, I1)) if t == I1 else arg)
-    if request == "vjp":
-        args.append(block.args[-1])
+    args += block.args[len(info.arg_types):]
     results = _guarded_call(block, args, body_types)
     status = func.CallOp("_zyg_take_error", [], [I64] * ERROR_SLOTS)
     block.add_op(status)
@@ -86,7 +84,7 @@ def add_entry(module: ModuleOp, info: FunctionInfo, request: str, wrt: tuple[int
 
 def _add_body(module: ModuleOp, info: FunctionInfo, request: str, wrt: tuple[int, ...] | None) -> list[Attribute]:
     """`@zyg_body`: the request itself, in a function of its own so `setjmp` stays outside it."""
-    arg_types = list(info.arg_types) + (info.result_types[:1] if request == "vjp" else [])
+    arg_types = list(info.arg_types) + (_seed_types(info) if request == "vjp" else [])
     block = Block(arg_types=arg_types)
     args = list(block.args[: len(info.arg_types)])
     if request == "primal":
@@ -94,13 +92,18 @@ def _add_body(module: ModuleOp, info: FunctionInfo, request: str, wrt: tuple[int
     elif request == "grad":
         op = ad.GradOp(info.symbol, args, wrt)
     else:
-        op = ad.VjpOp(info.symbol, args, block.args[-1], wrt)
+        op = ad.VjpOp(info.symbol, args, block.args[len(info.arg_types):], info.result_types, wrt)
     block.add_op(op)
     block.add_op(func.ReturnOp(*op.results))
     types = [r.type for r in op.results]
     module.body.block.add_op(func.FuncOp(BODY, (arg_types, types), Region(block), visibility="private",
                                          arg_attrs=_read_only(arg_types)))
     return types
+
+
+def _seed_types(info: FunctionInfo) -> list[Attribute]:
+    """The cotangents a vjp takes: one per float (or float array) result leaf, of its type."""
+    return [t for t in info.result_types if t in (F64, F32) or (isinstance(t, TensorType) and t.element_type in (F64, F32))]
 
 
 def _read_only(types: list[Attribute]) -> ArrayAttr:

@@ -541,3 +541,56 @@ def test_an_unsupported_leaf_is_named_by_its_path():
     with pytest.raises(zyg.ZygTypeError, match=r"argument 0\['layers'\]\[1\]\.bias of 'nested_three_deep' is a set"):
         zyg.jit(nested_three_deep)({"layers": [Dense(rand(3, 3), rand(3)), Dense(rand(2, 3), {1.0})],
                                     "scale": (0.5,)}, rand(3))
+
+
+# ------------------------------------------------------------------------------------------------
+# Pullbacks of outputs of any structure
+# ------------------------------------------------------------------------------------------------
+
+def _stats_of(x):
+    return Moments(np.mean(x), np.mean(x * x))
+
+
+def _mixed_output(x, n):
+    return {"y": x * 2.0, "n": n, "s": np.sum(x * x), "t": (x[0], "label")}
+
+
+def test_pullback_of_a_namedtuple_output_takes_a_namedtuple_cotangent():
+    x = np.arange(4.0)
+    y, back = zyg.pullback(_stats_of, x)
+    assert y == Moments(1.5, 3.5)
+    np.testing.assert_allclose(back(Moments(0.0, 1.0))[0], 2.0 * x / 4)
+    np.testing.assert_allclose(back(Moments(1.0, None))[0], np.full(4, 0.25))  # None: no cotangent
+    np.testing.assert_allclose(back(Moments(2.0, 3.0))[0], 2.0 / 4 + 3.0 * 2.0 * x / 4)  # again
+
+
+def test_pullback_of_a_dict_output_matches_finite_differences():
+    x = rand(3)
+    y, back = zyg.pullback(_mixed_output, x, 2)
+    assert_same_tree(y, _mixed_output(x, 2))
+    ct = {"y": np.array([1.0, -1.0, 0.5]), "n": None, "s": 2.0, "t": (3.0, None)}
+    (gx, gn) = back(ct)
+    assert gn is None
+
+    def weighted(v):
+        out = _mixed_output(v, 2)
+        return np.sum(out["y"] * ct["y"]) + out["s"] * ct["s"] + out["t"][0] * ct["t"][0]
+
+    check_tree_grads(weighted, (x,), jit=False)
+    np.testing.assert_allclose(gx, zyg.gradient(weighted, x)[0], rtol=1e-12)
+
+
+def test_a_cotangent_of_another_structure_names_the_part():
+    _, back = zyg.pullback(_mixed_output, rand(3), 2)
+    with pytest.raises(zyg.ZygTypeError, match=r"the cotangent\['y'\] must be a float array of shape \(3,\)"):
+        back({"y": np.ones(2), "n": None, "s": 1.0, "t": (0.0, None)})
+    with pytest.raises(zyg.ZygTypeError, match="must have the output's structure, a dict with keys"):
+        back({"y": np.ones(3)})
+
+
+def test_pullback_of_a_value_returned_twice_adds_the_cotangents():
+    def twice(x):
+        return x, x * 1.0, x
+
+    y, back = zyg.pullback(twice, 2.0)
+    assert y == (2.0, 2.0, 2.0) and back((1.0, 2.0, 4.0)) == (7.0,)

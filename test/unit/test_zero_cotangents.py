@@ -244,3 +244,17 @@ def test_a_zero_local_derivative_passes_nothing_on_even_an_infinite_cotangent():
     assert zyg.gradient(_scaled_by_zero_then_sqrt, 0.886, -0.77) == (0.0, 0.0)
     assert zyg.gradient(_sqrt_of_square, 0.0) == (0.0,)
     assert zyg.gradient(_sqrt_of_product, 0.0, 1.0) == (math.inf, 0.0)  # f(0, y) = 0 for every y
+
+
+def _difference_through_a_unit_division(x, y, k):
+    x *= k  # found by zyg.fuzz (scalar seed 602802): y - y / 1.0 is 0 for every y, and sqrt' at 0 is inf
+    y -= y / 1.0
+    for _ in range(4):
+        x = math.sqrt(x) + y
+    return x
+
+
+def test_exact_float_identities_are_seen_through():
+    """`x * 1.0`, `x / 1.0` and `x - 0.0` are `x` bit for bit, so `y - y / 1.0` varies with nothing."""
+    assert zyg.gradient(_difference_through_a_unit_division, 1.148, 1.883, 0) == (0.0, 0.0, None)
+    check_grads(lambda x: x / 1.0 * 1 - 0.0 + x * x, (1.5,))

@@ -639,6 +639,8 @@ class FunctionCodegen(AliasTracking, StructCodegen, ArrayCodegen, IndexingCodege
         if self._has_jump(node, ast.Break):
             self.scope.set(break_flag, self.const(False))
 
+        returns = any(isinstance(n, ast.Return) for stmt in node.body for n in ast.walk(stmt))
+
         def iteration(index: int) -> None:
             if index == len(items):
                 return
@@ -647,7 +649,7 @@ class FunctionCodegen(AliasTracking, StructCodegen, ArrayCodegen, IndexingCodege
             self.bind_target(node, node.target, items[index])
             self.compile_body(node.body)
             stops = [self.scope.get(f) for f in (break_flag, RET_FLAG) if f in self.scope and
-                     (f == break_flag or self.flag_mode)]
+                     (f == break_flag or (self.flag_mode and returns))]
             if not stops or index + 1 == len(items):
                 iteration(index + 1)
                 return
@@ -1147,6 +1149,10 @@ class FunctionCodegen(AliasTracking, StructCodegen, ArrayCodegen, IndexingCodege
                 return self.value(_INT_BINOPS[type(op)](lhs, rhs))
         elif common == I1:
             common = I64
+        if common == F64:
+            same = _float_identity(op, lhs, rhs)
+            if same is not None:  # `x * 1.0`, `x / 1.0`, `x - 0.0` are x exactly, so AD sees `y - y / 1.0` as `y - y`
+                return self.convert(same, F64)
         table = _FLOAT_BINOPS if common == F64 else _INT_BINOPS
         op_class = table.get(type(op))
         if op_class is None:
@@ -1595,6 +1601,18 @@ def _holds(value: object, array: SSAValue) -> bool:
     if value is array:
         return True
     return isinstance(value, Struct) and any(_holds(item, array) for item in value.items)
+
+
+def _float_identity(op: ast.operator, lhs: SSAValue, rhs: SSAValue) -> SSAValue | None:
+    """The operand a float `op` returns bit for bit (nan, inf and -0.0 included), if any."""
+    left, right = constant_of(lhs), constant_of(rhs)
+    if isinstance(op, ast.Mult):
+        return rhs if left == 1 else lhs if right == 1 else None
+    if isinstance(op, ast.Div) and right == 1:
+        return lhs
+    if isinstance(op, ast.Sub) and right == 0 and not (isinstance(right, float) and math.copysign(1.0, right) < 0):
+        return lhs
+    return None
 
 
 def _always_returns(stmts: list[ast.stmt]) -> bool:

@@ -14,7 +14,7 @@ import random
 from zyg.fuzz.grammar import Scope, Writer, choose
 from zyg.fuzz.program import Program
 
-FLOAT, INT = "float", "int"
+FLOAT, INT, DICT = "float", "int", "dict"  # a DICT variable holds floats under the keys "p" and "q"
 
 # One-argument math templates; {0} is the argument, repeated where the guard needs it.
 _MATH_UNARY = [
@@ -44,6 +44,7 @@ class ScalarGenerator:
         self.binary = _MATH_BINARY + [t for name, t in _GATED_BINARY.items() if name in constructs]
         self.used: set[str] = set()
         self.loop_depth = 0
+        self.containers = "containers" in constructs
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1
@@ -74,8 +75,10 @@ class ScalarGenerator:
 
     def fleaf(self) -> str:
         names = self.scope.names(lambda t: t == FLOAT)
+        dicts = self.scope.names(lambda t: t == DICT)
         return choose(self.rng, [
             (6, lambda: self.rng.choice(names)),
+            (2 if dicts else 0, lambda: f"{self.rng.choice(dicts)}[{self.rng.choice(['p', 'q'])!r}]"),
             (1, lambda: repr(self.rng.choice([0.5, 1.5, -2.0, 0.25, 3.0, -0.75]))),
             (1, lambda: f"float({self.iexpr()})"),
         ])
@@ -122,6 +125,56 @@ class ScalarGenerator:
             (1 * compound, lambda: self.while_stmt(depth - 1)),
             (1 if self.loop_depth else 0, self.jump),
             (1 if self.in_f else 0, self.early_return),
+            (3 if self.containers else 0, self.structured),
+        ])
+
+    def structured(self) -> None:
+        """A statement through a container of floats (marked used, so a failure names the construct)."""
+        self.used.add("containers")
+        floats = self.scope.names(lambda t: t == FLOAT)
+        dicts = self.scope.names(lambda t: t == DICT)
+        v = self.fresh("v")
+
+        def tuple_read() -> None:
+            t = self.fresh("t")
+            self.out.line(f"{t} = ({self.fexpr(1)}, {self.fexpr(1)}, {self.fexpr(1)})")
+            self.out.line(f"{v} = {t}[{self.rng.randint(0, 2)}] + {t}[-1] * 0.5 - len({t})")
+            self.scope.add(v, FLOAT)
+
+        def new_dict() -> None:
+            d = self.fresh("d")
+            self.out.line(f"{d} = {{'p': {self.fexpr(1)}, 'q': {self.fexpr(1)}}}")
+            self.scope.add(d, DICT)
+
+        def update_dict() -> None:
+            d = self.rng.choice(dicts)
+            key = self.rng.choice(["p", "q"])
+            new = f"math.tanh({d}[{key!r}] + {self.fexpr(1)})" if self.loop_depth else self.fexpr(1)
+            self.out.line(f"{d}[{key!r}] = {new}")
+
+        def list_sum() -> None:
+            xs, j = self.fresh("xs"), self.fresh("j")
+            self.out.line(f"{xs} = [{self.fexpr(1)}]")
+            self.out.line(f"for {j} in range({self.rng.randint(1, 3)}):")
+            with self.out.indented(), self.scope.block():
+                self.scope.add(j, INT)
+                self.out.line(f"{xs}.append(math.sin({xs}[-1] + {j}) * 0.5 + {self.fexpr(1)})")
+            self.out.line(f"{v} = sum({xs}) + {xs}[0] * len({xs})")
+            self.scope.add(v, FLOAT)
+
+        def swap() -> None:
+            a, b = self.rng.sample(floats, 2)
+            self.out.line(f"{a}, {b} = {b}, {a}")
+
+        def comprehension() -> None:
+            w = self.fresh("w")
+            items = ", ".join(self.fexpr(1) for _ in range(self.rng.randint(1, 3)))
+            self.out.line(f"{v} = sum({w} * {w} for {w} in ({items},)) + sum([{w} * 0.5 for {w} in ({items},)])")
+            self.scope.add(v, FLOAT)
+
+        choose(self.rng, [
+            (2, tuple_read), (2, new_dict), (3 if dicts else 0, update_dict), (2, list_sum),
+            (2 if len(floats) >= 2 else 0, swap), (2, comprehension),
         ])
 
     def assign_new(self) -> None:

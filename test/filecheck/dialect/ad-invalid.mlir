@@ -22,12 +22,12 @@ func.func @grad_no_result(%x: f64) {
 
 // -----
 
-// CHECK: ad.vjp: the seed type f32 differs from the value type f64
+// CHECK: ad.vjp: the seed types (f32) differ from the float value types (f64)
 func.func @f(%x: f64) -> f64 {
   func.return %x : f64
 }
 func.func @vjp_seed_type(%x: f64, %s: f32) -> f64 {
-  %y, %dx = ad.vjp @f(%x) seed %s : (f64), f32 -> f64, f64
+  %y, %dx = ad.vjp @f(%x) seed(%s) : (f64), (f32) -> (f64), f64
   func.return %dx : f64
 }
 
@@ -38,7 +38,7 @@ func.func @f(%x: f64, %n: i64) -> f64 {
   func.return %x : f64
 }
 func.func @vjp_gradient_count(%x: f64, %n: i64, %s: f64) -> f64 {
-  %y, %dx, %dn = ad.vjp @f(%x, %n) seed %s : (f64, i64), f64 -> f64, f64, f64
+  %y, %dx, %dn = ad.vjp @f(%x, %n) seed(%s) : (f64, i64), (f64) -> (f64), f64, f64
   func.return %dx : f64
 }
 
@@ -145,13 +145,13 @@ func.func @add_int_tensor(%a: tensor<?xi64>, %b: tensor<?xi64>) -> tensor<?xi64>
 
 // -----
 
-// CHECK: ad.vjp: the seed must be a float or a float tensor, got i64
+// CHECK: ad.vjp: a seed must be a float or a float tensor, got i64
 func.func @f(%x: f64) -> i64 {
   %n = arith.fptosi %x : f64 to i64
   func.return %n : i64
 }
 func.func @vjp_int_seed(%x: f64, %s: i64) -> f64 {
-  %y, %dx = ad.vjp @f(%x) seed %s : (f64), i64 -> i64, f64
+  %y, %dx = ad.vjp @f(%x) seed(%s) : (f64), (i64) -> (i64), f64
   func.return %dx : f64
 }
 
@@ -195,6 +195,6 @@ func.func @f(%w: f64, %x: f64) -> f64 {
   func.return %w : f64
 }
 func.func @vjp_wrt_gradient_count(%w: f64, %x: f64, %s: f64) -> f64 {
-  %y, %dw, %dx = ad.vjp @f(%w, %x) seed %s {wrt = array<i64: 0>} : (f64, f64), f64 -> f64, f64, f64
+  %y, %dw, %dx = ad.vjp @f(%w, %x) seed(%s) {wrt = array<i64: 0>} : (f64, f64), (f64) -> (f64), f64, f64
   func.return %dw : f64
 }

@@ -8,8 +8,8 @@ func.func @f(%x: f64, %n: i64) -> f64 {
 func.func @requests(%x: f64, %n: i64, %s: f64) -> f64 {
   // CHECK: %{{.*}} = ad.grad @f(%{{.*}}, %{{.*}}) : (f64, i64) -> f64
   %dx = ad.grad @f(%x, %n) : (f64, i64) -> f64
-  // CHECK: %{{.*}}, %{{.*}} = ad.vjp @f(%{{.*}}, %{{.*}}) seed %{{.*}} : (f64, i64), f64 -> f64, f64
-  %y, %vx = ad.vjp @f(%x, %n) seed %s : (f64, i64), f64 -> f64, f64
+  // CHECK: %{{.*}}, %{{.*}} = ad.vjp @f(%{{.*}}, %{{.*}}) seed(%{{.*}}) : (f64, i64), (f64) -> (f64), f64
+  %y, %vx = ad.vjp @f(%x, %n) seed(%s) : (f64, i64), (f64) -> (f64), f64
   func.return %dx : f64
 }
 
@@ -21,8 +21,22 @@ func.func @g(%w: f64, %x: tensor<?xf64>) -> f64 {
 func.func @requests_wrt(%w: f64, %x: tensor<?xf64>, %s: f64) -> tensor<?xf64> {
   // CHECK: %{{.*}} = ad.grad @g(%{{.*}}, %{{.*}}) {wrt = array<i64: 1>} : (f64, tensor<?xf64>) -> tensor<?xf64>
   %dx = ad.grad @g(%w, %x) {wrt = array<i64: 1>} : (f64, tensor<?xf64>) -> tensor<?xf64>
-  // CHECK: ad.vjp @g(%{{.*}}, %{{.*}}) seed %{{.*}} {wrt = array<i64: 0>} : (f64, tensor<?xf64>), f64 -> f64, f64
-  %y, %vw = ad.vjp @g(%w, %x) seed %s {wrt = array<i64: 0>} : (f64, tensor<?xf64>), f64 -> f64, f64
+  // CHECK: ad.vjp @g(%{{.*}}, %{{.*}}) seed(%{{.*}}) {wrt = array<i64: 0>} : (f64, tensor<?xf64>), (f64) -> (f64), f64
+  %y, %vw = ad.vjp @g(%w, %x) seed(%s) {wrt = array<i64: 0>} : (f64, tensor<?xf64>), (f64) -> (f64), f64
+  func.return %dx : tensor<?xf64>
+}
+
+func.func @h(%x: tensor<?xf64>) -> (f64, i64, tensor<?xf64>) {
+  %c = arith.constant 1 : i64
+  %s = arith.constant 1.0 : f64
+  func.return %s, %c, %x : f64, i64, tensor<?xf64>
+}
+
+// A function of several results: one seed per float result (the i64 gets none).
+// CHECK-LABEL: func.func @requests_several_results
+func.func @requests_several_results(%x: tensor<?xf64>, %s: f64, %t: tensor<?xf64>) -> tensor<?xf64> {
+  // CHECK: %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} = ad.vjp @h(%{{.*}}) seed(%{{.*}}, %{{.*}}) : (tensor<?xf64>), (f64, tensor<?xf64>) -> (f64, i64, tensor<?xf64>), tensor<?xf64>
+  %a, %b, %c, %dx = ad.vjp @h(%x) seed(%s, %t) : (tensor<?xf64>), (f64, tensor<?xf64>) -> (f64, i64, tensor<?xf64>), tensor<?xf64>
   func.return %dx : tensor<?xf64>
 }
 

@@ -76,3 +76,20 @@ print(zyg.jit(math_calls).ir("frontend", 1.0))
 # CHECK-NEXT:    func.call @math_calls_f64(
 # CHECK-LABEL: func.func @zyg_entry(
 # CHECK:         func.call @zyg_body(
+
+
+def exact_identities(x, y):
+    return (y - y / 1.0) + x * 1.0 - 0.0
+
+
+# `x * 1.0`, `x / 1.0` and `x - 0.0` are x bit for bit: no op is built, so the autodiff sees
+# `y - y` (which varies with nothing) instead of a difference of two infinite cotangents.
+# CHECK-LABEL: func.func private @exact_identities_f64_f64(
+# CHECK-SAME:      %[[X:[^:]+]]: f64, %[[Y:[^:]+]]: f64) -> f64
+# CHECK-NOT:     arith.divf
+# CHECK:         %[[D:.*]] = arith.subf %[[Y]], %[[Y]] : f64
+# CHECK-NOT:     arith.mulf
+# CHECK:         %[[S:.*]] = arith.addf %[[D]], %[[X]] : f64
+# CHECK-NOT:     arith.subf
+# CHECK:         func.return %[[S]] : f64
+print(zyg.jit(exact_identities).ir("frontend", 1.0, 2.0))

@@ -46,7 +46,7 @@ func.func @f(%w: f64, %x: f64, %b: f64) -> f64 {
 // CHECK-NEXT:    ad.tape_free
 // CHECK-NEXT:    func.return %[[Y]], %[[DX]] : f64, f64
 func.func @vjp_wrt_second(%w: f64, %x: f64, %b: f64, %s: f64) -> (f64, f64) {
-  %y, %dx = ad.vjp @f(%w, %x, %b) seed %s {wrt = array<i64: 1>} : (f64, f64, f64), f64 -> f64, f64
+  %y, %dx = ad.vjp @f(%w, %x, %b) seed(%s) {wrt = array<i64: 1>} : (f64, f64, f64), (f64) -> (f64), f64
   func.return %y, %dx : f64, f64
 }
 

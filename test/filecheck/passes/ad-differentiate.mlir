@@ -449,8 +449,29 @@ func.func @f(%x: f64, %n: i64) -> f64 {
 // CHECK-NEXT:    ad.tape_free %[[T]] : !ad.tape
 // CHECK-NEXT:    func.return %[[E]], %[[DX]] : f64, f64
 func.func @vjp(%x: f64, %n: i64, %seed: f64) -> (f64, f64) {
-  %y, %dx = ad.vjp @f(%x, %n) seed %seed : (f64, i64), f64 -> f64, f64
+  %y, %dx = ad.vjp @f(%x, %n) seed(%seed) : (f64, i64), (f64) -> (f64), f64
   func.return %y, %dx : f64, f64
+}
+
+// -----
+
+// ad.vjp of a function of several results: one seed per float result (the int gets none); a result
+// returned twice gets the sum of its seeds.
+
+func.func @g(%x: f64, %n: i64) -> (f64, i64, f64) {
+  %e = math.exp %x : f64
+  func.return %e, %n, %e : f64, i64, f64
+}
+
+// CHECK-LABEL: func.func @vjp_several(
+// CHECK-SAME:      %[[X:[^:]+]]: f64, %[[N:[^:]+]]: i64, %[[S0:[^:]+]]: f64, %[[S1:[^:]+]]: f64)
+// CHECK:         %[[E:.*]] = math.exp %[[X]] : f64
+// CHECK:         %[[S:.*]] = ad.add %[[S0]], %[[S1]] : f64
+// CHECK-NEXT:    %[[DX:.*]] = ad.mul %[[S]], %[[E]] : f64
+// CHECK:         func.return %[[E]], %[[N]], %[[E]], %[[DX]] : f64, i64, f64, f64
+func.func @vjp_several(%x: f64, %n: i64, %s0: f64, %s1: f64) -> (f64, i64, f64, f64) {
+  %a, %b, %c, %dx = ad.vjp @g(%x, %n) seed(%s0, %s1) : (f64, i64), (f64, f64) -> (f64, i64, f64), f64
+  func.return %a, %b, %c, %dx : f64, i64, f64, f64
 }
 
 // -----
