@@ -594,3 +594,159 @@ def test_pullback_of_a_value_returned_twice_adds_the_cotangents():
 
     y, back = zyg.pullback(twice, 2.0)
     assert y == (2.0, 2.0, 2.0) and back((1.0, 2.0, 4.0)) == (7.0,)
+
+
+# ------------------------------------------------------------------------------------------------
+# More shapes of the same mechanism: every container kind through every kind of control flow
+# ------------------------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Cell:
+    w: np.ndarray
+    u: np.ndarray
+    b: np.ndarray
+    scale: float = 1.0
+
+
+class State(typing.NamedTuple):
+    h: np.ndarray
+    c: np.ndarray
+
+
+def rnn_over_a_tuple_of_steps(cell, xs):
+    h = np.zeros(2)
+    for x in xs:
+        h = np.tanh(cell.w @ x + cell.u @ h + cell.b) * cell.scale
+    return np.sum(h * h)
+
+
+def namedtuple_state_through_a_loop(cell, x, n):
+    s = State(np.zeros(2), np.ones(2))
+    for _ in range(n):
+        c = s.c * 0.5 + np.tanh(cell.w @ x + cell.b)
+        s = State(np.tanh(c), c)
+    return np.sum(s.h) + np.sum(s.c * s.c)
+
+
+def dict_carried_through_a_while(params, x):
+    acc = {"sum": 0.0, "prod": 1.0}
+    i = 0
+    while i < 3 and acc["sum"] < 10.0:
+        acc = {"sum": acc["sum"] + params["a"] * x, "prod": acc["prod"] * params["b"]}
+        i += 1
+    return acc["sum"] + acc["prod"]
+
+
+def _sum_nested(t, depth):
+    if depth == 0:
+        return np.sum(t["leaf"][0] * t["leaf"][1])
+    return _sum_nested({"leaf": (t["leaf"][1], t["leaf"][0] * 0.5)}, depth - 1) + np.sum(t["leaf"][0])
+
+
+def nested_dict_through_recursion(a, b):
+    return _sum_nested({"leaf": (a, b)}, 3)
+
+
+def _split(x):
+    return x[:2], x[2:]
+
+
+def tuple_results_of_helpers(x):
+    left, right = _split(x)
+    (a, b), c = _split(x * 2.0), np.sum(right)
+    return np.sum(left * a) + c * np.sum(b)
+
+
+def _layer(params, x, activation="tanh"):
+    z = params["w"] @ x + params["b"]
+    return np.tanh(z) if activation == "tanh" else z
+
+
+def keyword_and_default_arguments(model, x):
+    h = _layer(model[0], x)
+    return np.sum(_layer(model[1], h, activation="linear") ** 2)
+
+
+def float32_arrays_in_a_dataclass(layer, x):
+    return float(np.sum(np.tanh(layer.kernel @ x + layer.bias)))
+
+
+def ints_and_floats_in_one_tuple(t, x):
+    scale, power, flag = t
+    y = x * scale
+    for _ in range(power):
+        y = y * x
+    return y + (1.0 if flag else 0.0) * x
+
+
+def branch_on_a_static_str(cfg, x):
+    if cfg["op"] == "sin":
+        return np.sum(np.sin(x)) * cfg["gain"]
+    if cfg["op"] == "cos":
+        return np.sum(np.cos(x)) * cfg["gain"]
+    return np.sum(x) * cfg["gain"]
+
+
+def list_of_arrays_summed_and_maxed(xs):
+    total = sum(np.sum(v * v) for v in xs)
+    return total + max(np.sum(v) for v in xs) + np.sum(np.stack(xs) ** 3)
+
+
+def dataclass_replace_in_a_loop(cell, n):
+    for _ in range(n):
+        cell = dataclasses.replace(cell, b=cell.b * 0.5 + np.tanh(cell.w @ cell.b))
+    return np.sum(cell.b)
+
+
+def enumerate_over_a_dict_of_arrays(params, x):
+    s = 0.0
+    for i, (name, value) in enumerate(params.items()):
+        s = s + (i + 1) * np.sum(value * x) + len(name)
+    return s
+
+
+def deep_update_then_read(x):
+    tree = {"a": [{"v": x}, {"v": x * 2.0}], "b": (x, [x * x])}
+    tree["a"][1]["v"] = tree["a"][0]["v"] * tree["b"][1][0]
+    tree["a"].append({"v": tree["a"][1]["v"] + 1.0})
+    return sum(item["v"] for item in tree["a"]) + tree["b"][0]
+
+
+def conditional_expression_of_containers(x, flag):
+    pair = (x, x * x) if flag > 0 else (x * 2.0, x)
+    m = Moments(x, 1.0) if flag > 0 else Moments(1.0, x)
+    return pair[0] * pair[1] + m.first * m.second
+
+
+MORE_CASES = [
+    (rnn_over_a_tuple_of_steps, lambda: (Cell(rand(2, 3), rand(2, 2) * 0.5, rand(2), 0.9), (rand(3), rand(3), rand(3)))),
+    (namedtuple_state_through_a_loop, lambda: (Cell(rand(2, 3), rand(2, 2), rand(2)), rand(3), 3)),
+    (dict_carried_through_a_while, lambda: ({"a": 1.2, "b": 0.9}, 0.7)),
+    (nested_dict_through_recursion, lambda: (rand(3), rand(3))),
+    (tuple_results_of_helpers, lambda: (rand(5),)),
+    (keyword_and_default_arguments, lambda: ([{"w": rand(3, 2), "b": rand(3)}, {"w": rand(1, 3), "b": rand(1)}], rand(2))),
+    (ints_and_floats_in_one_tuple, lambda: ((1.5, 3, True), 0.8)),
+    (branch_on_a_static_str, lambda: ({"op": "sin", "gain": 2.0}, rand(3))),
+    (branch_on_a_static_str, lambda: ({"op": "cos", "gain": 0.5}, rand(3))),
+    (branch_on_a_static_str, lambda: ({"op": "id", "gain": 1.5}, rand(3))),
+    (list_of_arrays_summed_and_maxed, lambda: ([rand(3), rand(3) * 2.0, rand(3) * 0.5],)),
+    (dataclass_replace_in_a_loop, lambda: (Cell(rand(2, 2) * 0.5, rand(2, 2), rand(2)), 3)),
+    (enumerate_over_a_dict_of_arrays, lambda: ({"first": rand(3), "second": rand(3)}, rand(3))),
+    (deep_update_then_read, lambda: (1.3,)),
+    (conditional_expression_of_containers, lambda: (1.3, 1.0)),
+    (conditional_expression_of_containers, lambda: (1.3, -1.0)),
+]
+
+
+@pytest.mark.parametrize("f, make_args", MORE_CASES, ids=[f"{f.__name__}-{i}" for i, (f, _) in enumerate(MORE_CASES)])
+def test_more_structured_programs(f, make_args):
+    check_tree_grads(f, make_args())
+
+
+def test_float32_leaves_keep_their_type_and_differentiate():
+    layer = Dense(rand(2, 3).astype(np.float32), rand(2).astype(np.float32))
+    x = rand(3).astype(np.float32)
+    grads = zyg.gradient(float32_arrays_in_a_dataclass, layer, x)
+    assert grads[0].kernel.dtype == np.float32 and grads[0].label is None
+    t = 1.0 - np.tanh(layer.kernel.astype(float) @ x + layer.bias) ** 2
+    np.testing.assert_allclose(grads[0].kernel, np.outer(t, x), rtol=1e-3, atol=1e-6)  # float32 sums
