@@ -750,3 +750,27 @@ def test_float32_leaves_keep_their_type_and_differentiate():
     assert grads[0].kernel.dtype == np.float32 and grads[0].label is None
     t = 1.0 - np.tanh(layer.kernel.astype(float) @ x + layer.bias) ** 2
     np.testing.assert_allclose(grads[0].kernel, np.outer(t, x), rtol=1e-3, atol=1e-6)  # float32 sums
+
+
+def _pick(xs, k):
+    return xs[k] * xs[-1]
+
+
+def _pick_array(layers, k):
+    return np.sum(layers[k].kernel @ np.ones(2) + layers[k].bias)
+
+
+@pytest.mark.parametrize("k", [0, 2, -1, -3])
+def test_a_run_time_index_into_a_list_picks_its_item(k):
+    check_tree_grads(_pick, ([1.5, 0.5, 2.5], k))
+    layers = [Dense(rand(2, 2), rand(2)) for _ in range(3)]
+    check_tree_grads(_pick_array, (layers, k))
+
+
+def test_a_run_time_index_out_of_range_raises_index_error():
+    with pytest.raises(IndexError, match="list index out of range"):
+        zyg.jit(_pick)([1.5, 0.5, 2.5], 3)
+    with pytest.raises(IndexError, match="list index out of range"):
+        zyg.jit(_pick)([1.5, 0.5, 2.5], -4)
+    with pytest.raises(zyg.ZygTypeError, match="items of one structure and type"):
+        zyg.jit(_pick)([1.5, 2, 2.5], 1)

@@ -249,11 +249,38 @@ class StructCodegen:
                                ZygTypeError)
             items = base.items[slice(*bounds)]
             return Struct(LIST if base.kind == LIST else TUPLE, items)
-        key = self.known(self.visit(key_node))
+        index = self.visit(key_node)
+        key = self.known(index)
         if key is None:
-            self.error(node, f"the index of a {type_name(base.type)} must be known at compile time (a "
-                       "constant, or a loop variable of `for i in range(len(xs))`)", ZygTypeError)
+            if base.kind in SEQUENCES and isinstance(index, SSAValue) and index.type in (I64, I1):
+                return self.chosen_item(node, base, index)
+            self.error(node, f"the key of a {type_name(base.type)} must be known at compile time",
+                       ZygTypeError)
         return self.lookup(node, base, key)
+
+    def chosen_item(self, node: ast.AST, base: Struct, index: SSAValue) -> object:
+        """`xs[k]` for an int `k` known only at run time: Python's bounds check (negative `k` counts
+        from the end), then the item chosen by a chain of `scf.if`s. Every item must have one
+        structure and leaf types, the result's whatever `k` is."""
+        items = base.items
+        trees = [self.flat(item)[0] for item in items]
+        if not items or any(t != trees[0] for t in trees[1:]):
+            self.error(node, f"indexing a {type_name(base.type)} with an int known only at run time needs items "
+                       "of one structure and type; index it with a constant, or loop over it", ZygTypeError)
+        count = self.const(len(items))
+        k = self.convert(index, I64)
+        negative = self.value(arith.CmpiOp(k, self.const(0), "slt"))
+        k = self.value(arith.SelectOp(negative, self.value(arith.AddiOp(k, count)), k))
+        inside = self.value(arith.AndIOp(self.value(arith.CmpiOp(k, self.const(0), "sge")),
+                                         self.value(arith.CmpiOp(k, count, "slt"))))
+        self.check(inside, "IndexError", f"{type_name(base.type) if base.kind != NAMEDTUPLE else 'tuple'} "
+                   "index out of range")
+        chosen = items[-1]
+        for position in range(len(items) - 2, -1, -1):
+            is_here = self.value(arith.CmpiOp(k, self.const(position), "eq"))
+            chosen = self.select_value("the item", is_here, lambda item=items[position]: item,
+                                       lambda rest=chosen: rest, node)
+        return chosen
 
     def lookup(self, node: ast.AST, base: Struct, key: object) -> object:
         try:
