@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import types
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
@@ -49,12 +50,55 @@ def _check_function(f: Any) -> types.FunctionType:
     return f
 
 
-def _signature(f: types.FunctionType, args: tuple) -> tuple[tuple[TreeDef, ...], list]:
-    """The trees of `args` (`zyg.frontend.trees`: structure and leaf type codes) and their leaves."""
+_VARARGS, _VARKEYWORDS = inspect.CO_VARARGS, inspect.CO_VARKEYWORDS
+
+
+def _takes_exactly(f: types.FunctionType, args: tuple) -> bool:
+    """Whether `args` are `f`'s parameters as they are (no default, `*args` or keyword-only to fill)."""
     code = f.__code__
-    if len(args) != code.co_argcount:
-        raise ZygTypeError(f"'{f.__qualname__}' takes {code.co_argcount} arguments, got {len(args)}",
-                           function_location(f))
+    return len(args) == code.co_argcount and not code.co_kwonlyargcount and not code.co_flags & (_VARARGS | _VARKEYWORDS)
+
+
+def _parameter_values(f: types.FunctionType, args: tuple) -> tuple:
+    """The value of each of `f`'s parameters for a call with positional `args`, in the compiled
+    function's order: positional ones (defaults filling the missing), `*args` as a tuple, keyword-only
+    ones (their defaults), `**kwargs` as an empty dict."""
+    code, name = f.__code__, f.__qualname__
+    count, defaults = code.co_argcount, f.__defaults__ or ()
+    if len(args) > count and not code.co_flags & _VARARGS:
+        raise ZygTypeError(f"'{name}' takes {count} arguments, got {len(args)}", function_location(f))
+    missing = count - len(args)
+    if missing > len(defaults):
+        raise ZygTypeError(f"'{name}' takes {count} arguments ({count - len(defaults)} without a default), got "
+                           f"{len(args)}", function_location(f))
+    values = [*args[:count], *(defaults[len(defaults) - missing:] if missing > 0 else ())]
+    if code.co_flags & _VARARGS:
+        values.append(tuple(args[count:]))
+    keyword_defaults = f.__kwdefaults__ or {}
+    for keyword in code.co_varnames[count: count + code.co_kwonlyargcount]:
+        if keyword not in keyword_defaults:
+            raise ZygTypeError(f"'{name}' has the keyword-only parameter '{keyword}' without a default; zyg passes "
+                               "positional arguments (bind it first, e.g. with functools.partial)",
+                               function_location(f))
+        values.append(keyword_defaults[keyword])
+    if code.co_flags & _VARKEYWORDS:
+        values.append({})
+    return tuple(values)
+
+
+def _per_argument(f: types.FunctionType, passed: int, gradients: tuple) -> tuple:
+    """Gradients of every parameter (`_parameter_values` order) as one per argument passed: those of
+    the positional parameters passed, then the items of the `*args` tuple's gradient."""
+    count = f.__code__.co_argcount
+    result = list(gradients[: min(passed, count)])
+    if f.__code__.co_flags & _VARARGS:
+        result += list(gradients[count])
+    return tuple(result)
+
+
+def _signature(f: types.FunctionType, args: tuple) -> tuple[tuple[TreeDef, ...], list]:
+    """The trees of `args`, the values of `f`'s parameters (`zyg.frontend.trees`: structure and leaf
+    type codes) and their leaves."""
     trees, leaves = [], []
     for index, value in enumerate(args):
         try:
@@ -150,7 +194,10 @@ class _Compiled:
         functools.update_wrapper(self, f)
 
     def _compiled(self, args: tuple) -> tuple[CompiledRequest, tuple[TreeDef, ...], list]:
-        """The compile for `args`, their trees and their flattened leaves."""
+        """The compile for `args` (the parameters' values, see `_parameter_values`), their trees and
+        their flattened leaves."""
+        if not _takes_exactly(self.f, args):
+            args = _parameter_values(self.f, args)
         if all(type(a) in _SCALAR_KINDS or type(a) is np.ndarray for a in args):
             kinds = tuple((a.ndim, a.dtype) if type(a) is np.ndarray else type(a) for a in args)
             leaves = args
@@ -176,6 +223,13 @@ class _Compiled:
         self._last_signature = known[1]
         return known[0], known[1], [*leaves, *free]
 
+    def _per_argument(self, args: tuple, gradients):
+        """With `argnums=None`, the gradients as one per argument passed (defaults and keyword-only
+        parameters filled in take none; `*args` gives one per item)."""
+        if self.argnums is not None or _takes_exactly(self.f, args):
+            return gradients
+        return _per_argument(self.f, len(args), gradients)
+
     def _wrt(self, signature: tuple[TreeDef, ...]) -> tuple[int, ...] | None:
         """The arguments the request differentiates (see `zyg.argnums.wrt`); none for a primal."""
         if self.request == "primal":
@@ -191,6 +245,8 @@ class _Compiled:
         """
         if stage not in STAGES:
             raise ValueError(f"unknown stage {stage!r}; choose one of {', '.join(STAGES)}")
+        if example_args and not _takes_exactly(self.f, example_args):
+            example_args = _parameter_values(self.f, example_args)
         signature = _signature(self.f, example_args)[0] if example_args else self._last_signature
         if signature is None:
             raise ValueError("call the function once, or pass example arguments, to choose the types")
@@ -220,7 +276,7 @@ class GradFunction(_Compiled):
         if arrange is None:  # worked out once per signature
             wrt_arguments.require_float_result(self.f, compiled.return_tree)
             arrange = self._arrangers[signature] = wrt_arguments.arranger(self.argnums, signature)
-        return arrange(compiled.native(*leaves))
+        return self._per_argument(args, arrange(compiled.native(*leaves)))
 
 
 class _ParamsGradFunction(_Compiled):
@@ -249,7 +305,8 @@ class _VjpFunction(_Compiled):
         compiled, signature, leaves = self._compiled(args)
         wrt_arguments.require_float_result(self.f, compiled.return_tree)
         value, *grads = compiled.native(*leaves, 1.0)
-        return to_python(value, compiled.return_tree.code), wrt_arguments.arrange(self.argnums, signature, grads)
+        grads = wrt_arguments.arrange(self.argnums, signature, grads)
+        return to_python(value, compiled.return_tree.code), self._per_argument(args, grads)
 
     def value_and_pullback(self, args: tuple, seeds: Callable[[TreeDef], list]) -> tuple[Any, Any]:
         """The output at `args` (as Python values) and the gradients for the seeds `seeds(tree)` gives
@@ -258,7 +315,8 @@ class _VjpFunction(_Compiled):
         tree = compiled.return_tree
         results = compiled.native(*leaves, *seeds(tree))
         count = tree.leaf_count
-        return _python_result(tree, results[:count]), wrt_arguments.arrange(self.argnums, signature, results[count:])
+        grads = wrt_arguments.arrange(self.argnums, signature, results[count:])
+        return _python_result(tree, results[:count]), self._per_argument(args, grads)
 
 
 def jit(f: Callable) -> JitFunction:

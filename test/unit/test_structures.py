@@ -774,3 +774,23 @@ def test_a_run_time_index_out_of_range_raises_index_error():
         zyg.jit(_pick)([1.5, 0.5, 2.5], -4)
     with pytest.raises(zyg.ZygTypeError, match="items of one structure and type"):
         zyg.jit(_pick)([1.5, 2, 2.5], 1)
+
+
+def _loss_with_options(w, x, reg=0.1, *, power=2):
+    return np.sum((w * x) ** power) + reg * np.sum(w * w)
+
+
+def _total(*xs):
+    return sum(v * v for v in xs)
+
+
+def test_entry_functions_with_defaults_keyword_only_parameters_and_star_args():
+    w, x = rand(2), rand(2)
+    gw, gx = zyg.gradient(_loss_with_options, w, x)  # one gradient per argument passed
+    np.testing.assert_allclose(gw, 2 * w * x * x + 0.2 * w, rtol=1e-12)
+    np.testing.assert_allclose(gx, 2 * x * w * w, rtol=1e-12)
+    assert zyg.jit(_loss_with_options)(w, x, 0.5) == pytest.approx(_loss_with_options(w, x, 0.5))
+    assert zyg.gradient(_total, 1.0, 2.0, 3.0) == (2.0, 4.0, 6.0)
+    assert zyg.withgradient(_total, 1.5).grad == (3.0,)
+    with pytest.raises(zyg.ZygTypeError, match=r"takes 3 arguments \(2 without a default\), got 1"):
+        zyg.jit(_loss_with_options)(w)
