@@ -794,3 +794,32 @@ def test_entry_functions_with_defaults_keyword_only_parameters_and_star_args():
     assert zyg.withgradient(_total, 1.5).grad == (3.0,)
     with pytest.raises(zyg.ZygTypeError, match=r"takes 3 arguments \(2 without a default\), got 1"):
         zyg.jit(_loss_with_options)(w)
+
+
+def _repeat_map(x, n):
+    if n == 0:
+        return np.tanh(x)
+    return _repeat_map(x * 0.5 + 0.1, n - 1)
+
+
+def _recursive_array_result(x, n):
+    return np.sum(_repeat_map(x, n) ** 2)
+
+
+def _recursive_pair(x, n):
+    if n == 0:
+        return (x, np.sum(x))
+    inner = _recursive_pair(x * 0.9, n - 1)
+    return (inner[0] + x, inner[1] * 0.5)
+
+
+def _uses_recursive_pair(x, n):
+    a, b = _recursive_pair(x, n)
+    return np.sum(a * a) + b
+
+
+@pytest.mark.parametrize("f", [_recursive_array_result, _uses_recursive_pair])
+def test_recursion_returning_arrays_and_structures(f):
+    """The recursive call's result is guessed before the base case is compiled; a wrong guess (an int
+    for an array) is corrected by guessing again from the other returns."""
+    check_tree_grads(f, (rand(3), 3))

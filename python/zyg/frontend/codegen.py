@@ -287,6 +287,15 @@ class FunctionCodegen(AliasTracking, StructCodegen, ArrayCodegen, IndexingCodege
     # ----------------------------------------------------------------------------------------------
 
     def build(self) -> func.FuncOp:
+        try:
+            return self._build()
+        except ZygError:
+            # A recursive call built on a guess of the return type (an int, where the base case returns
+            # an array or a tuple) can fail anywhere after it: guess again from the returns seen.
+            self.program.retry_return_guess(self.fn, self.arg_trees, self.return_trees)
+            raise
+
+    def _build(self) -> func.FuncOp:
         fn_node = self.source.node
         leaves = iter(self.entry_block.args)
         for name, tree in zip(parameter_names(fn_node.args), self.arg_trees, strict=True):

@@ -73,6 +73,7 @@ class _Assumptions:
     widened: set[tuple] = field(default_factory=set)
     free: dict[tuple, tuple[FreeData, ...]] = field(default_factory=dict)  # a function -> its free data
     unrolled: set[tuple] = field(default_factory=set)  # loops whose carried structures change
+    tried_returns: dict[tuple, list[TreeDef]] = field(default_factory=dict)  # return guesses that failed
 
 
 class Program:
@@ -136,6 +137,19 @@ class Program:
         if used and previous != actual:
             raise Restart()
         return actual
+
+    def retry_return_guess(self, fn: types.FunctionType, arg_trees: list[TreeDef], returned: list[TreeDef]) -> None:
+        """After the returns of `fn` disagreed: if a recursive call used a guess of its return type,
+        restarts with the next return tree not tried yet as the guess (else the error stands)."""
+        key = (fn, tuple(arg_trees))
+        if key not in self.assumption_used:
+            return
+        tried = self.assumptions.tried_returns.setdefault(key, [self.assumed_return_type(fn, arg_trees)])
+        for tree in returned:
+            if tree not in tried:
+                tried.append(tree)
+                self.assumptions.return_types[key] = tree
+                raise Restart()
 
     def widen(self, source: FunctionSource, loop: ast.AST, name: str, leaf_index: int) -> None:
         """Remembers that leaf `leaf_index` of `name`, an int before `loop`, becomes a float in it."""
