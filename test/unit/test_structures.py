@@ -485,9 +485,9 @@ def structure_differs_in_branches(x, flag):
 
 
 def structure_changes_in_loop(x, n):
-    xs = [x]
+    xs = (x,)
     for _ in range(n):
-        xs = xs + [x]
+        xs = xs + (x,)  # a tuple cannot grow at run time (a list can)
     return xs[0]
 
 
@@ -823,3 +823,120 @@ def test_recursion_returning_arrays_and_structures(f):
     """The recursive call's result is guessed before the base case is compiled; a wrong guess (an int
     for an array) is corrected by guessing again from the other returns."""
     check_tree_grads(f, (rand(3), 3))
+
+
+# ------------------------------------------------------------------------------------------------
+# Lists grown in a loop of a run-time trip count
+# ------------------------------------------------------------------------------------------------
+
+def rnn_keeping_states_in_a_list(w, x, n):
+    h = x
+    hs = []
+    for _ in range(n):
+        h = np.tanh(w @ h + 0.1)
+        hs.append(h)
+    states = np.stack(hs)
+    return np.sum(states * states) + np.sum(hs[-1]) + np.sum(sum(hs)) * 0.5
+
+
+def numbers_grown_then_looped_over(x, n):
+    xs = [x]
+    i = 0
+    while i < n:
+        xs.append(xs[-1] * 0.9 + x * i)
+        i += 1
+    total = 0.0
+    for v in xs:
+        total = total + v * v
+    return total + sum(xs) + xs[-1] * len(xs)
+
+
+def _grow(h, n):
+    hs = []
+    for _ in range(n):
+        h = np.sin(h)
+        hs.append(h)
+    return hs
+
+
+def grown_list_through_a_call_and_a_branch(x, n, flag):
+    hs = _grow(x, n)
+    if flag > 0:
+        hs.append(x * 2.0)
+    return np.sum(np.array(hs) ** 2)
+
+
+@pytest.mark.parametrize("f, make_args", [
+    (rnn_keeping_states_in_a_list, lambda: (rand(3, 3) * 0.5, rand(3), 6)),
+    (rnn_keeping_states_in_a_list, lambda: (rand(3, 3) * 0.5, rand(3), 20)),  # past the first growth
+    (numbers_grown_then_looped_over, lambda: (0.7, 12)),
+    (numbers_grown_then_looped_over, lambda: (0.7, 0)),
+    (grown_list_through_a_call_and_a_branch, lambda: (rand(2), 5, 1.0)),
+    (grown_list_through_a_call_and_a_branch, lambda: (rand(2), 9, -1.0)),
+], ids=lambda v: v.__name__ if callable(v) and hasattr(v, "__name__") and v.__name__ != "<lambda>" else "")
+def test_lists_grown_in_a_loop_of_a_run_time_trip_count(f, make_args):
+    check_tree_grads(f, make_args())
+
+
+def test_one_compile_serves_every_trip_count_and_the_list_comes_back_as_a_list(monkeypatch):
+    monkeypatch.setenv("ZYG_CACHE", "0")
+    grow = zyg.jit(_grow)
+    x = np.array([0.5, 1.0])
+    for n in (0, 1, 9, 40):
+        result = grow(x, n)
+        assert isinstance(result, list) and len(result) == n
+        assert_same_tree(result, _grow(x, n))
+
+
+def test_misuses_of_a_grown_list_are_errors():
+    def empty_stack(x, n):
+        hs = []
+        for _ in range(n):
+            hs.append(x)
+        return np.sum(np.stack(hs))
+
+    def past_the_end(x, n):
+        hs = []
+        for i in range(n):
+            hs.append(x * i)
+        return hs[n]
+
+    def ragged(x, n):
+        hs = []
+        for i in range(n):
+            hs.append(x[: i + 1])
+        return len(hs)
+
+    with pytest.raises(ValueError, match="need at least one array to stack"):
+        zyg.jit(empty_stack)(np.ones(2), 0)
+    with pytest.raises(IndexError, match="list index out of range"):
+        zyg.jit(past_the_end)(1.5, 3)
+    with pytest.raises(ValueError, match="arrays of one shape"):
+        zyg.jit(ragged)(np.ones(3), 3)
+
+
+def _doubles_first_in_a_loop(xs, n):
+    i = 0
+    while i < n:
+        xs[0] = xs[0] * 2.0  # the caller's list, from the second iteration on through the loop carry
+        i += 1
+    return xs[0]
+
+
+def _reads_its_list_after_a_call(x, n):
+    xs = [x, x]
+    y = _doubles_first_in_a_loop(xs, n)
+    return y + xs[0]
+
+
+def _extends_an_argument_in_a_loop(hs, x, m):
+    for i in range(m):
+        hs.append(x * i)
+    return len(hs)
+
+
+def test_an_argument_container_stays_an_argument_through_loop_carries_and_merges():
+    with pytest.raises(zyg.UnsupportedSyntaxError, match="updates \\(part of\\) the argument 'xs'"):
+        zyg.jit(_reads_its_list_after_a_call)(1.0, 2)
+    with pytest.raises(zyg.UnsupportedSyntaxError, match="updates \\(part of\\) the argument 'hs'"):
+        zyg.jit(_extends_an_argument_in_a_loop)([1.0], 2.0, 3)

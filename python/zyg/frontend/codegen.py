@@ -34,6 +34,7 @@ from zyg.errors import SourceLoc, UnsupportedSyntaxError, ZygError, ZygTypeError
 from zyg.frontend.aliasing import AliasTracking
 from zyg.frontend.arrays import ArrayCodegen, constant_of
 from zyg.frontend.dependencies import FreeData, free_data_key, is_free_data, lookup_name
+from zyg.frontend.growable import GrowableLists, growable_element
 from zyg.frontend.indexing import IndexingCodegen, array_float
 from zyg.frontend.int_constants import TOO_LARGE, fold_int
 from zyg.frontend.scope import Scope
@@ -48,6 +49,7 @@ from zyg.frontend.structs import (
 )
 from zyg.frontend.trees import (
     DICT,
+    GROWLIST,
     LEAF,
     LIST,
     SEQUENCES,
@@ -130,7 +132,7 @@ class Restart(Exception):
 MAX_UNROLLED_TRIPS = 256
 
 
-class FunctionCodegen(AliasTracking, StructCodegen, ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
+class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
     """Builds one `func.func` for one Python function at one signature: the trees of its arguments
     (`zyg.frontend.trees`). The function takes and returns the flattened leaves."""
 
@@ -312,7 +314,7 @@ class FunctionCodegen(AliasTracking, StructCodegen, ArrayCodegen, IndexingCodege
         else:
             result = self._build_statement_body(fn_node)
         self.return_tree = self._settle_return_type()
-        _, results = self.flat(self.convert_tree(result, self.return_tree))
+        _, results = self.flat(self.convert_tree(self.settled_growables(result), self.return_tree))
         self.aliased_args = frozenset(
             index for index, arg in enumerate(self.entry_block.args)
             if any(arg in self.storage_of(r) for r in results if is_array(r.type)))
@@ -437,6 +439,12 @@ class FunctionCodegen(AliasTracking, StructCodegen, ArrayCodegen, IndexingCodege
             self.check_update(node, node.target, current)
             items = current.items + tuple(self.sequence_items(node.value, self.visit(node.value)))
             self.assign(node.target, Struct(LIST, items))
+            return
+        if is_struct(current, GROWLIST) and isinstance(node.op, ast.Add):
+            self.check_update(node, node.target, current)
+            for item in self.sequence_items(node.value, self.visit(node.value)):
+                current = self.growable_append(node, current, item)
+            self.assign(node.target, current)
             return
         updated = self.binary(node.op, current, self.visit(node.value))
         if isinstance(current, SSAValue) and is_array(current.type):
@@ -594,7 +602,10 @@ class FunctionCodegen(AliasTracking, StructCodegen, ArrayCodegen, IndexingCodege
             self.share_storage(result, then_leaf, else_leaf)
         results = iter(if_op.results)
         for name, tree in zip(merged, trees, strict=True):
-            self.scope.set(name, self.rebuild(tree, [next(results) for _ in range(tree.leaf_count)]))
+            value = self.rebuild(tree, [next(results) for _ in range(tree.leaf_count)])
+            for before in (then_scope.get(name), else_scope.get(name)):
+                self.carry_parameter_marks(before, value)
+            self.scope.set(name, value)
 
     def _join_type(self, subject: str, a: Attribute, b: Attribute, node: ast.AST) -> Attribute:
         if a == b and not isinstance(a, str):
@@ -608,6 +619,8 @@ class FunctionCodegen(AliasTracking, StructCodegen, ArrayCodegen, IndexingCodege
     def visit_For(self, node: ast.For) -> None:
         if not (isinstance(node.iter, ast.Call) and self.static_value(node.iter.func, quiet=True) is range):
             iterable = self.visit(node.iter)
+            if is_struct(iterable, GROWLIST):
+                return self.row_loop(node, self.growable_rows(iterable))
             if isinstance(iterable, Struct):
                 return self.unrolled_loop(node, self.sequence_items(node.iter, iterable))
             return self.row_loop(node, iterable)
@@ -723,6 +736,9 @@ class FunctionCodegen(AliasTracking, StructCodegen, ArrayCodegen, IndexingCodege
         assigned = _assigned_names(node.body, self)
         carried = [name for name in assigned if name in self.scope]
         for name in carried:
+            code = self.program.growable(self.source, node, name)
+            if code is not None and is_struct(self.scope.get(name), LIST):
+                self.scope.set(name, self.growable_from(self.scope.get(name), code))
             tree, leaves = self.flat(self.scope.get(name))
             widened = [self.convert(v, F64) if self.program.is_widened(self.source, node, name, i) else v
                        for i, v in enumerate(leaves)]
@@ -743,7 +759,9 @@ class FunctionCodegen(AliasTracking, StructCodegen, ArrayCodegen, IndexingCodege
         """Binds the carried variables to their values rebuilt from `values` (block arguments, results)."""
         position = iter(values)
         for name, tree in zip(carried, trees, strict=True):
-            self.scope.set(name, self.rebuild(tree, [next(position) for _ in range(tree.leaf_count)]))
+            value = self.rebuild(tree, [next(position) for _ in range(tree.leaf_count)])
+            self.carry_parameter_marks(self.scope.get(name), value)
+            self.scope.set(name, value)
 
     def _check_carried(self, node: ast.AST, carried: list[str], initial: list[TreeDef]) -> None:
         """Raises if a loop body changed a carried variable's structure or type; widens an int leaf to
@@ -753,6 +771,10 @@ class FunctionCodegen(AliasTracking, StructCodegen, ArrayCodegen, IndexingCodege
             trips = self.constant_ranges.get(id(node))
             if not same_structure(tree0, tree1) and trips is not None and trips <= MAX_UNROLLED_TRIPS:
                 self.program.unroll(self.source, node)  # a list grown a known number of times
+                raise Restart()
+            code = None if same_structure(tree0, tree1) else growable_element(tree0, tree1)
+            if code is not None and not name.startswith("."):
+                self.program.grow(self.source, node, name, code)  # grown a run-time number of times
                 raise Restart()
             if not same_structure(tree0, tree1):
                 self.error(node, f"variable '{name}' changes structure inside the loop: "
@@ -766,11 +788,20 @@ class FunctionCodegen(AliasTracking, StructCodegen, ArrayCodegen, IndexingCodege
                 if is_array(t0) or is_array(t1):
                     self.error(node, f"{what} changes type inside the loop, from "
                                f"{python_type_name(t0)} to {python_type_name(t1)}; give it one type", ZygTypeError)
+                if t0 == F64 and t1 == I64 and not name.startswith("."):
+                    self._promote_leaf(name, index)  # a float that takes an int stays a float
+                    continue
                 if promote(t0, t1) == F64 and t0 != I1 and t1 != I1 and not name.startswith("."):
                     self.program.widen(self.source, node, name, index)
                     raise Restart()
                 self.error(node, f"{what} changes type inside the loop, from "
                            f"{python_type_name(t0)} to {python_type_name(t1)}; give it one type", ZygTypeError)
+
+    def _promote_leaf(self, name: str, index: int) -> None:
+        """Converts leaf `index` of variable `name` to a float where the loop yields it."""
+        tree, leaves = self.flat(self.scope.get(name))
+        leaves[index] = self.convert(leaves[index], F64)
+        self.scope.set(name, self.rebuild(with_leaf_codes(tree, [type_code(v.type) for v in leaves]), leaves))
 
     def _emit_for_loop(self, node: ast.For, trip_count: SSAValue, start: SSAValue, step: SSAValue,
                        stop: SSAValue) -> None:
@@ -1352,7 +1383,7 @@ class FunctionCodegen(AliasTracking, StructCodegen, ArrayCodegen, IndexingCodege
         bound = self.bind_arguments(node, callee, args, kwargs)
         trees, leaves = [], []
         for value in bound:
-            tree, parts = self.flat(value)
+            tree, parts = self.flat(self.settled_growables(value))
             trees.append(tree)
             leaves += parts
         self.node = node
@@ -1450,6 +1481,8 @@ def _builtin_min_max(is_max: bool):
 def _builtin_len(cg: FunctionCodegen, node: ast.Call, args: list[SSAValue]) -> SSAValue:
     cg._expect_arity(node, args, 1)
     x = args[0]
+    if is_struct(x, GROWLIST):
+        return cg.growable_length(x)
     if isinstance(x, Struct):
         return cg.const(len(x.items))
     if isinstance(x, Static) and isinstance(x.value, str):

@@ -74,6 +74,7 @@ class _Assumptions:
     free: dict[tuple, tuple[FreeData, ...]] = field(default_factory=dict)  # a function -> its free data
     unrolled: set[tuple] = field(default_factory=set)  # loops whose carried structures change
     tried_returns: dict[tuple, list[TreeDef]] = field(default_factory=dict)  # return guesses that failed
+    growable: dict[tuple, str] = field(default_factory=dict)  # (loop, name) -> item code of a grown list
 
 
 class Program:
@@ -162,6 +163,14 @@ class Program:
         """Remembers that `loop`, over a constant range, changes a carried structure (grows a list):
         it is compiled once per iteration."""
         self.assumptions.unrolled.add((source.filename, loop.lineno, loop.col_offset))
+
+    def grow(self, source: FunctionSource, loop: ast.AST, name: str, code: str) -> None:
+        """Remembers that `loop` appends items of type code `code` to list `name` a run-time number of
+        times: the list is a growable one from before the loop."""
+        self.assumptions.growable[(source.filename, loop.lineno, loop.col_offset, name)] = code
+
+    def growable(self, source: FunctionSource, loop: ast.AST, name: str) -> str | None:
+        return self.assumptions.growable.get((source.filename, loop.lineno, loop.col_offset, name))
 
     def is_unrolled(self, source: FunctionSource, loop: ast.AST) -> bool:
         return (source.filename, loop.lineno, loop.col_offset) in self.assumptions.unrolled

@@ -24,7 +24,7 @@ from zyg.dialects.zyg_arrays import ExpandOp
 from zyg.dialects.zyg_shapes import ConcatenateOp, EyeOp, IotaOp, ReshapeOp, TraceOp
 from zyg.errors import UnsupportedSyntaxError, ZygTypeError
 from zyg.frontend.arrays import shape_text
-from zyg.frontend.trees import Struct
+from zyg.frontend.trees import GROWLIST, Struct
 from zyg.frontend.types import (
     F32,
     F64,
@@ -432,6 +432,10 @@ def _stack(cg, node, args, kwargs):
     """`np.stack((a, b, ...), axis=0)`."""
     _arity(cg, node, args, 1, 2)
     _reject_keywords(cg, node, kwargs, ("axis",))
+    if isinstance(args[0], Struct) and args[0].kind == GROWLIST and len(args) == 1 and not kwargs:
+        some = cg.value(arith.CmpiOp(cg.growable_length(args[0]), cg.const(0), "sgt"))
+        cg.check(some, "ValueError", "need at least one array to stack")
+        return cg.growable_rows(args[0])  # the rows the list was grown into
     return stack(cg, node, _array_sequence(cg, node, args[0]), _axis_argument(cg, node, args, 1, kwargs, 0))
 
 
@@ -703,6 +707,10 @@ def _array_constructor(copy: bool) -> Handler:
         dtype = args[1] if len(args) == 2 else cg.static_argument(kwargs["dtype"]) if "dtype" in kwargs else None
         element = _dtype(cg, node, dtype, None)
         value = args[0]
+        if isinstance(value, Struct) and value.kind == GROWLIST:
+            cg.require_items(value, "np.array")
+            rows = cg.growable_rows(value)
+            return rows if element is None else convert(cg, node, rows, element)
         if isinstance(value, Struct):
             return _array_from_nested(cg, node, value, element)
         if not is_array(value.type):

@@ -25,6 +25,7 @@ from zyg.frontend.arrays import constant_of
 from zyg.frontend.trees import (
     DATACLASS,
     DICT,
+    GROWLIST,
     LIST,
     NAMEDTUPLE,
     SEQUENCES,
@@ -240,6 +241,8 @@ class StructCodegen:
 
     def struct_item(self, node: ast.AST, base: Struct, key_node: ast.expr) -> object:
         """`base[key]`: a constant position or key, or a constant slice of a sequence."""
+        if base.kind == GROWLIST:
+            return self.growable_item(node, base, self.visit(key_node))
         if isinstance(key_node, ast.Slice) and base.kind in SEQUENCES:
             bounds = [None if part is None else self.known(self.visit(part))
                       for part in (key_node.lower, key_node.upper, key_node.step)]
@@ -370,6 +373,10 @@ class StructCodegen:
         if isinstance(op, ast.Add) and is_struct(lhs, *SEQUENCES) and is_struct(rhs, *SEQUENCES) \
                 and (lhs.kind == LIST) == (rhs.kind == LIST):
             return Struct(LIST if lhs.kind == LIST else TUPLE, lhs.items + rhs.items)
+        if isinstance(op, ast.Add) and is_struct(lhs, GROWLIST) and is_struct(rhs, LIST):
+            for item in rhs.items:  # `hs + [h]`: a new list with the items appended
+                lhs = self.growable_append(None, lhs, item)
+            return lhs
         if isinstance(op, ast.Mult):
             sequence, count = (lhs, rhs) if isinstance(lhs, Struct) else (rhs, lhs)
             times = self.known(count) if isinstance(count, SSAValue) else None
@@ -544,6 +551,11 @@ class StructCodegen:
             return False
         self.check_update(node, receiver_node, receiver)
         args, kwargs = self.call_arguments(node)
+        if receiver.kind == GROWLIST:
+            if name != "append" or len(args) != 1 or kwargs:
+                self.error(node, f"a list grown in a loop takes append(item), not {name}()", UnsupportedSyntaxError)
+            self.updated(node, receiver_node, self.growable_append(node, receiver, args[0]))
+            return True
         items, keys = list(receiver.items), list(receiver.keys)
         if name == "append" and len(args) == 1 and not kwargs:
             items.append(args[0])
@@ -586,6 +598,18 @@ class StructCodegen:
         if root is not None and _count(self.scope.get(root), holder) > 1:
             self.error(node, f"this updates a {type_name(holder.type)} that '{root}' holds twice; Python "
                        "would change both: copy it first", UnsupportedSyntaxError)
+
+    def carry_parameter_marks(self, before: object, after: object) -> None:
+        """Marks the containers of `after` (a value rebuilt by a loop carry or a branch merge) that
+        stand where `before` held an argument's container, so updating them stays an error."""
+        if not isinstance(before, Struct) or not isinstance(after, Struct):
+            return
+        owner = self.parameter_structs.get(before)
+        if owner is not None:
+            self.parameter_structs[after] = owner
+        if before.kind == after.kind and len(before.items) == len(after.items):
+            for b, a in zip(before.items, after.items):
+                self.carry_parameter_marks(b, a)
 
     def mark_parameter(self, value: object, name: str) -> None:
         """Records every container inside argument `name`: updating one in place is an error."""
@@ -664,6 +688,8 @@ def _sum(cg: StructCodegen, node: ast.Call) -> object:
     args, kwargs = cg.call_arguments(node)
     if not 1 <= len(args) <= 2 or set(kwargs) - {"start"}:
         cg.error(node, "sum() takes an iterable and a start", ZygTypeError)
+    if is_struct(args[0], GROWLIST) and len(args) == 1 and not kwargs:
+        return cg.growable_sum(args[0])
     items = cg.sequence_items(node.args[0], args[0])
     start = kwargs.get("start", args[1] if len(args) > 1 else None)
     if start is None:
@@ -724,7 +750,7 @@ CONTAINER_BUILTINS = {
 }
 
 
-_UPDATING_METHODS = {LIST: ("append", "extend", "insert"), DICT: ("update", "setdefault")}
+_UPDATING_METHODS = {LIST: ("append", "extend", "insert"), DICT: ("update", "setdefault"), GROWLIST: ("append",)}
 UPDATING_METHOD_NAMES = frozenset(name for names in _UPDATING_METHODS.values() for name in names)
 
 

@@ -24,6 +24,9 @@ from zyg.typecodes import python_name
 LEAF = "leaf"  # a number or an array: an IR value at run time
 STATIC = "static"  # a str or None: known at compile time, no IR value
 TUPLE, LIST, DICT, DATACLASS, NAMEDTUPLE = "tuple", "list", "dict", "dataclass", "namedtuple"
+# A list grown in a loop of a run-time trip count (`zyg.frontend.growable`): leaves a buffer of rows and
+# a length; its key is the type code of an item.
+GROWLIST = "growlist"
 CONTAINERS = (TUPLE, LIST, DICT, DATACLASS, NAMEDTUPLE)
 SEQUENCES = (TUPLE, LIST, NAMEDTUPLE)  # indexed by position
 
@@ -288,6 +291,9 @@ def build_python(kind: str, cls: type | None, keys: tuple, items: list) -> objec
         return tuple(items)
     if kind == LIST:
         return list(items)
+    if kind == GROWLIST:
+        buffer, length = items
+        return list(buffer[:length]) if buffer.ndim > 1 else buffer[:length].tolist()
     if kind == DICT:
         return dict(zip(keys, items, strict=True))
     if kind == NAMEDTUPLE:
@@ -359,7 +365,7 @@ def type_name(t: TreeDef | StructType) -> str:
             "str or None"
     if t.cls is not None:
         return t.cls.__name__
-    return t.kind
+    return "list" if t.kind == GROWLIST else t.kind
 
 
 def summary(t: TreeDef) -> str:
