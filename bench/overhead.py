@@ -9,11 +9,10 @@ same function measured in the same run (skipped with a line when JAX is not inst
 
 from __future__ import annotations
 
-import statistics
-import time
-
 import numpy as np
 import zyg
+
+from bench.timing import median_per_call
 
 
 def scalar(x, y):
@@ -31,15 +30,8 @@ def dict_of_ten(params):
     return total
 
 
-def _median_us(fn, args: tuple, calls: int = 2000, rounds: int = 15) -> float:
-    fn(*args)
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(calls):
-            fn(*args)
-        times.append((time.perf_counter() - start) / calls)
-    return statistics.median(times) * 1e6
+def _median_us(fn, args: tuple) -> float:
+    return median_per_call(fn, args, calls=2000, rounds=15) * 1e6
 
 
 def main() -> None:

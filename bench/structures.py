@@ -14,12 +14,11 @@ array: the list's growth (doubling, copying) should cost little next to the step
 from __future__ import annotations
 
 import dataclasses
-import statistics
-import time
 
 import numpy as np
 import zyg
 
+from bench.timing import median_per_call
 from bench.workloads import mlp
 
 
@@ -55,15 +54,8 @@ def rnn_preallocated(w, u, xs):
     return np.sum(states ** 2)
 
 
-def _median_ms(fn, args: tuple, calls: int = 20, rounds: int = 11) -> float:
-    fn(*args)
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(calls):
-            fn(*args)
-        times.append((time.perf_counter() - start) / calls)
-    return statistics.median(times) * 1e3
+def _median_ms(fn, args: tuple) -> float:
+    return median_per_call(fn, args, calls=20, rounds=11) * 1e3
 
 
 def main() -> None:

@@ -16,3 +16,16 @@ def median_seconds(fn: Callable, *args, repeat: int = 21) -> float:
         fn(*args)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def median_per_call(fn: Callable, args: tuple, calls: int, rounds: int) -> float:
+    """The median over `rounds` of the mean wall time of `calls` calls of `fn(*args)`, in seconds,
+    after one warm-up call: for calls too short to time one by one."""
+    fn(*args)
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn(*args)
+        times.append((time.perf_counter() - start) / calls)
+    return statistics.median(times)

@@ -7,7 +7,6 @@ the chosen arguments are differentiated (`zyg.argnums`).
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import inspect
 import types
@@ -22,7 +21,16 @@ from zyg.compiler import compile_request
 from zyg.cotangents import seeds as cotangent_seeds
 from zyg.errors import ZygError, ZygTypeError
 from zyg.frontend.source import function_location
-from zyg.frontend.trees import LEAF, TreeDef, build_python, flatten, leaf, unflatten
+from zyg.frontend.trees import (
+    LEAF,
+    TreeDef,
+    UnusualValue,
+    build_python,
+    flatten,
+    leaf,
+    structure_key,
+    unflatten,
+)
 from zyg.params import Grads, Params
 from zyg.params import collect as collect_grads
 from zyg.typecodes import is_float_code, to_python, type_code_of
@@ -143,40 +151,6 @@ def _python_result(tree: TreeDef, values: tuple) -> object:
 _SCALAR_KINDS = {float: leaf("f64"), int: leaf("i64"), bool: leaf("i1")}
 
 
-class _Unusual(Exception):
-    """An argument `_structure_key` leaves to the general path (`_signature`)."""
-
-
-_FIELDS: dict[type, tuple[str, ...]] = {}  # dataclass -> its field names
-
-
-def _structure_key(value, leaves: list):
-    """A hashable key of `value`'s structure and leaf kinds, appending its leaves to `leaves` in
-    `zyg.frontend.trees.flatten`'s order: the per-call fast path of structured arguments, which
-    builds no tree. Raises `_Unusual` for anything but plain containers, numbers, arrays, str and None."""
-    kind = type(value)
-    if kind in _SCALAR_KINDS:
-        leaves.append(value)
-        return kind
-    if kind is np.ndarray:
-        leaves.append(value)
-        return value.ndim, value.dtype
-    if kind is dict:
-        return dict, tuple((key, type(key), _structure_key(item, leaves)) for key, item in value.items())
-    if kind is list or kind is tuple:
-        return kind, tuple(_structure_key(item, leaves) for item in value)
-    if value is None or kind is str:
-        return kind, value
-    if isinstance(value, tuple) and hasattr(kind, "_fields"):
-        return kind, tuple(_structure_key(item, leaves) for item in value)
-    names = _FIELDS.get(kind)
-    if names is None:
-        if not dataclasses.is_dataclass(kind):
-            raise _Unusual
-        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
-    return kind, tuple(_structure_key(getattr(value, name), leaves) for name in names)
-
-
 class _Compiled:
     """Shared behaviour of the compiled callables: per-signature compilation and IR inspection."""
 
@@ -204,8 +178,8 @@ class _Compiled:
         else:
             leaves = []
             try:
-                kinds = tuple(_structure_key(a, leaves) for a in args)
-            except _Unusual:  # the general path names what zyg cannot take
+                kinds = tuple(structure_key(a, leaves) for a in args)
+            except UnusualValue:  # the general path names what zyg cannot take
                 trees, leaves = _signature(self.f, args)
                 kinds = trees
         known = self._seen.get(kinds)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from zyg.errors import ZygTypeError
-from zyg.frontend.trees import LEAF, STATIC, node_of, type_name
+from zyg.frontend.trees import LEAF, STATIC, node_of, path_step, type_name
 from zyg.typecodes import is_float_code, split_array_code
 
 
@@ -69,9 +69,7 @@ def _leaf_seed(code: str, output, ct, path: str):
 def _children(value) -> list[tuple[str, object]]:
     """`(path step, child)` of a Python container, as `flatten` orders them."""
     kind, _, keys, items = node_of(value)
-    if keys:
-        return [(f"[{k!r}]" if kind == "dict" else f".{k}", item) for k, item in zip(keys, items)]
-    return [(f"[{i}]", item) for i, item in enumerate(items)]
+    return [(path_step(kind, keys, index), item) for index, item in enumerate(items)]
 
 
 def _structure(tree) -> str:

@@ -940,3 +940,20 @@ def test_an_argument_container_stays_an_argument_through_loop_carries_and_merges
         zyg.jit(_reads_its_list_after_a_call)(1.0, 2)
     with pytest.raises(zyg.UnsupportedSyntaxError, match="updates \\(part of\\) the argument 'hs'"):
         zyg.jit(_extends_an_argument_in_a_loop)([1.0], 2.0, 3)
+
+
+@pytest.mark.parametrize("value", [
+    {"layers": [Dense(rand(2, 2), rand(2)), Dense(rand(1, 2), rand(1), "out")], "scale": (0.5, 3, True, None)},
+    [Moments(1.0, 2.0), (rand(3), {"b": 1, "a": rand(2)})],
+    Point(0.5, 1.5),
+])
+def test_the_per_call_structure_key_takes_the_leaves_in_flatten_order(value):
+    """The fast path of a call (`structure_key`) must hand the native code the leaves `flatten`
+    compiled the signature for, in its order."""
+    from zyg.frontend.trees import flatten, structure_key
+    from zyg.typecodes import type_code_of
+
+    leaves: list = []
+    structure_key(value, leaves)
+    _, expected = flatten(value, type_code_of)
+    assert len(leaves) == len(expected) and all(a is b for a, b in zip(leaves, expected))

@@ -241,26 +241,23 @@ def _strong_zero_functions(element: str) -> str:
 {_scan_function(element, "zero")}{_scan_function(element, "nonfinite")}  func.func private @_zyg_matmul_strong_{element}(%a: {matrix}, %ta: i1, %b: {matrix}, %tb: i1, %side: i1) -> {matrix} {{
     %pa, %a0, %a1, %ra, %ca = func.call @_zyg_gemm_view_{element}(%a, %ta) : ({matrix}, i1) -> {view}
     %pb, %b0, %b1, %rb, %cb = func.call @_zyg_gemm_view_{element}(%b, %tb) : ({matrix}, i1) -> {view}
-    %true = arith.constant true
     %false = arith.constant false
-    %risky = scf.if %side -> (i1) {{
-      %hit = func.call @_zyg_has_zero_{element}(%pb, %b0, %b1, %rb, %cb) : {scan} -> i1
-      %both = scf.if %hit -> (i1) {{
-        %other = func.call @_zyg_has_nonfinite_{element}(%pa, %a0, %a1, %ra, %ca) : {scan} -> i1
-        scf.yield %other : i1
-      }} else {{
-        scf.yield %false : i1
-      }}
-      scf.yield %both : i1
+    %pz = arith.select %side, %pb, %pa : !llvm.ptr
+    %z0 = arith.select %side, %b0, %a0 : i64
+    %z1 = arith.select %side, %b1, %a1 : i64
+    %rz = arith.select %side, %rb, %ra : index
+    %cz = arith.select %side, %cb, %ca : index
+    %po = arith.select %side, %pa, %pb : !llvm.ptr
+    %o0 = arith.select %side, %a0, %b0 : i64
+    %o1 = arith.select %side, %a1, %b1 : i64
+    %ro = arith.select %side, %ra, %rb : index
+    %co = arith.select %side, %ca, %cb : index
+    %hit = func.call @_zyg_has_zero_{element}(%pz, %z0, %z1, %rz, %cz) : {scan} -> i1
+    %risky = scf.if %hit -> (i1) {{
+      %other = func.call @_zyg_has_nonfinite_{element}(%po, %o0, %o1, %ro, %co) : {scan} -> i1
+      scf.yield %other : i1
     }} else {{
-      %hit = func.call @_zyg_has_zero_{element}(%pa, %a0, %a1, %ra, %ca) : {scan} -> i1
-      %both = scf.if %hit -> (i1) {{
-        %other = func.call @_zyg_has_nonfinite_{element}(%pb, %b0, %b1, %rb, %cb) : {scan} -> i1
-        scf.yield %other : i1
-      }} else {{
-        scf.yield %false : i1
-      }}
-      scf.yield %both : i1
+      scf.yield %false : i1
     }}
     %c = memref.alloc(%ra, %cb) : memref<?x?x{element}>
     scf.if %risky {{

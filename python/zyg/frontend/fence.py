@@ -96,23 +96,20 @@ class LanguageFence(ast.NodeVisitor):
                 self.error(target, "more than one starred target in an assignment")
             for elt in target.elts:
                 self._check_target(elt.value if isinstance(elt, ast.Starred) else elt)
-        elif isinstance(target, ast.Subscript):
-            self.visit(target.slice)
-            self._check_holder(target.value)
-        elif isinstance(target, ast.Attribute):
-            self._check_holder(target.value)
-        elif not isinstance(target, ast.Name):
+        elif not isinstance(target, (ast.Name, ast.Subscript, ast.Attribute)):
             self.error(target, "assignment to anything but a variable, an item or an attribute")
+        else:
+            self._check_place(target)
 
-    def _check_holder(self, holder: ast.AST) -> None:
-        """What an item or attribute assignment updates: a variable, or an item or attribute of one."""
-        if isinstance(holder, ast.Subscript):
-            self.visit(holder.slice)
-            self._check_holder(holder.value)
-        elif isinstance(holder, ast.Attribute):
-            self._check_holder(holder.value)
-        elif not isinstance(holder, ast.Name):
-            self.error(holder, "item or attribute assignment to anything but a variable or a part of one")
+    def _check_place(self, place: ast.AST) -> None:
+        """A variable, or an item or attribute of one (what an item or attribute assignment updates)."""
+        if isinstance(place, ast.Subscript):
+            self.visit(place.slice)
+            self._check_place(place.value)
+        elif isinstance(place, ast.Attribute):
+            self._check_place(place.value)
+        elif not isinstance(place, ast.Name):
+            self.error(place, "item or attribute assignment to anything but a variable or a part of one")
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         if isinstance(node.target, (ast.Tuple, ast.List)):

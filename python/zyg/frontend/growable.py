@@ -101,13 +101,7 @@ class GrowableLists:
         if not isinstance(index, SSAValue) or index.type not in (I64, I1):
             self.error(node, "a list grown in a loop is indexed with an int", ZygTypeError)
         buffer, length = value.items
-        k = self.convert(index, I64)
-        negative = self.value(arith.CmpiOp(k, self.const(0), "slt"))
-        k = self.value(arith.SelectOp(negative, self.value(arith.AddiOp(k, length)), k))
-        inside = self.value(arith.AndIOp(self.value(arith.CmpiOp(k, self.const(0), "sge")),
-                                         self.value(arith.CmpiOp(k, length, "slt"))))
-        self.check(inside, "IndexError", "list index out of range")
-        return self.array_row(buffer, k)
+        return self.array_row(buffer, self.checked_position(index, length, "list"))
 
     def require_items(self, value: Struct, what: str) -> None:
         """A run-time ValueError where an empty list of arrays would give a row shape it does not have."""

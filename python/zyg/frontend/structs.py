@@ -270,20 +270,25 @@ class StructCodegen:
         if not items or any(t != trees[0] for t in trees[1:]):
             self.error(node, f"indexing a {type_name(base.type)} with an int known only at run time needs items "
                        "of one structure and type; index it with a constant, or loop over it", ZygTypeError)
-        count = self.const(len(items))
-        k = self.convert(index, I64)
-        negative = self.value(arith.CmpiOp(k, self.const(0), "slt"))
-        k = self.value(arith.SelectOp(negative, self.value(arith.AddiOp(k, count)), k))
-        inside = self.value(arith.AndIOp(self.value(arith.CmpiOp(k, self.const(0), "sge")),
-                                         self.value(arith.CmpiOp(k, count, "slt"))))
-        self.check(inside, "IndexError", f"{type_name(base.type) if base.kind != NAMEDTUPLE else 'tuple'} "
-                   "index out of range")
+        kind = "tuple" if base.kind == NAMEDTUPLE else type_name(base.type)
+        k = self.checked_position(index, self.const(len(items)), kind)
         chosen = items[-1]
         for position in range(len(items) - 2, -1, -1):
             is_here = self.value(arith.CmpiOp(k, self.const(position), "eq"))
             chosen = self.select_value("the item", is_here, lambda item=items[position]: item,
                                        lambda rest=chosen: rest, node)
         return chosen
+
+    def checked_position(self, index: SSAValue, count: SSAValue, kind: str) -> SSAValue:
+        """Run-time int `index` into a sequence of `count` items as a position: a negative one counts
+        from the end, and one out of range raises Python's `IndexError` (`list index out of range`)."""
+        k = self.convert(index, I64)
+        negative = self.value(arith.CmpiOp(k, self.const(0), "slt"))
+        k = self.value(arith.SelectOp(negative, self.value(arith.AddiOp(k, count)), k))
+        inside = self.value(arith.AndIOp(self.value(arith.CmpiOp(k, self.const(0), "sge")),
+                                         self.value(arith.CmpiOp(k, count, "slt"))))
+        self.check(inside, "IndexError", f"{kind} index out of range")
+        return k
 
     def lookup(self, node: ast.AST, base: Struct, key: object) -> object:
         try:

@@ -17,6 +17,8 @@ import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from zyg.errors import ZygTypeError
 from zyg.typecodes import python_name
 
@@ -210,6 +212,41 @@ def node_of(value: object) -> tuple[str, type | None, tuple, tuple] | None:
     return None
 
 
+class UnusualValue(Exception):
+    """A value `structure_key` leaves to `flatten` (which names what zyg cannot take)."""
+
+
+_PLAIN_LEAVES = (float, int, bool)
+_FIELDS: dict[type, tuple[str, ...]] = {}  # dataclass -> its field names
+
+
+def structure_key(value: object, leaves: list):
+    """A hashable key of `value`'s structure and leaf kinds, appending its leaves to `leaves` in
+    `flatten`'s order (`node_of`'s): the per-call fast path of structured arguments, which builds no
+    tree. Raises `UnusualValue` for anything but plain containers, numbers, arrays, str and None."""
+    kind = type(value)
+    if kind in _PLAIN_LEAVES:
+        leaves.append(value)
+        return kind
+    if kind is np.ndarray:
+        leaves.append(value)
+        return value.ndim, value.dtype
+    if kind is dict:
+        return dict, tuple((key, type(key), structure_key(item, leaves)) for key, item in value.items())
+    if kind is list or kind is tuple:
+        return kind, tuple(structure_key(item, leaves) for item in value)
+    if value is None or kind is str:
+        return kind, value
+    if isinstance(value, tuple) and hasattr(kind, "_fields"):
+        return kind, tuple(structure_key(item, leaves) for item in value)
+    names = _FIELDS.get(kind)
+    if names is None:
+        if not dataclasses.is_dataclass(kind):
+            raise UnusualValue
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return kind, tuple(structure_key(getattr(value, name), leaves) for name in names)
+
+
 class _BadKey(Exception):
     def __init__(self, key: object):
         self.key = key
@@ -247,11 +284,12 @@ def _flatten(value: object, leaf_code, path: str, owner: str, leaves: list) -> T
         return static(items[0])
     children = []
     for index, item in enumerate(items):
-        children.append(_flatten(item, leaf_code, path + _step(kind, keys, index), owner, leaves))
+        children.append(_flatten(item, leaf_code, path + path_step(kind, keys, index), owner, leaves))
     return TreeDef(kind, cls, keys, tuple(children))
 
 
-def _step(kind: str, keys: tuple, index: int) -> str:
+def path_step(kind: str, keys: tuple, index: int) -> str:
+    """How a path names item `index` of a container: `['W']` (dict), `.kernel` (fields), `[2]`."""
     if kind == DICT:
         return f"[{keys[index]!r}]"
     if kind in (DATACLASS, NAMEDTUPLE):
@@ -346,7 +384,7 @@ def structure_difference(a: TreeDef, b: TreeDef, first: str = "on one path", sec
         return f"a {a.kind} of length {len(a.children)}{where} {first} and of length {len(b.children)} {second}"
     for index, (x, y) in enumerate(zip(a.children, b.children)):
         if not same_structure(x, y):
-            return structure_difference(x, y, first, second, path + _step(a.kind, a.keys, index))
+            return structure_difference(x, y, first, second, path + path_step(a.kind, a.keys, index))
     return "the same structure"
 
 
