@@ -1,10 +1,12 @@
 """The `ad` dialect: autodiff requests, and the ops the autodiff pass emits.
 
-Requests (`ad.grad`, `ad.vjp`) point at a function symbol, so the autodiff pass can be run from
-`zyg-opt` on hand-written IR. The pass answers them with ordinary code plus three kinds of helper op:
-`ad.zero`/`ad.add` (a materialised zero cotangent and cotangent accumulation, Zygote's `accum`) and the
-LIFO tape (`ad.tape_new`, `ad.push`, `ad.pop`, `ad.tape_free`) that carries what a reverse sweep needs
-from inside loops, branches and recursive calls. `lower-ad` turns them into `arith` and runtime calls.
+Requests (`ad.grad`, `ad.vjp`, and the two halves of a vjp, `ad.forward` and `ad.backward`) point at a
+function symbol, so the autodiff pass can be run from `zyg-opt` on hand-written IR. The pass answers
+them with ordinary code plus three kinds of helper op: `ad.zero`/`ad.add` (a materialised zero
+cotangent and cotangent accumulation, Zygote's `accum`) and the LIFO tape (`ad.tape_new`, `ad.push`,
+`ad.pop`, `ad.tape_reader`, `ad.tape_free`) that carries what a reverse sweep needs from inside loops,
+branches and recursive calls, or from a forward evaluation to any number of backward ones.
+`ad-lower-tapes` turns the tape ops into runtime calls.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ class TapeType(ParametrizedAttribute, TypeAttribute):
     name = "ad.tape"
 
 
-def _is_float(t: Attribute) -> bool:
+def carries_gradient(t: Attribute) -> bool:
     """Whether `t` carries a gradient: a float scalar or a tensor of floats."""
     if isinstance(t, TensorType):
         t = t.element_type
@@ -61,7 +63,7 @@ def _is_float(t: Attribute) -> bool:
 
 def _is_scalar(t: Attribute) -> bool:
     """Whether a value of type `t` fits a tape slot: a float, an integer or an `index` (a trip count)."""
-    return _is_float(t) or isinstance(t, (IntegerType, IndexType))
+    return carries_gradient(t) or isinstance(t, (IntegerType, IndexType))
 
 
 def _is_savable(t: Attribute) -> bool:
@@ -87,20 +89,24 @@ class _RequestOp(IRDLOperation):
     def wrt_indices(self) -> list[int]:
         """The positions of the differentiated arguments."""
         if self.wrt is None:
-            return [i for i, a in enumerate(self.arguments) if _is_float(a.type)]
+            return [i for i, a in enumerate(self.arguments) if carries_gradient(a.type)]
         return list(self.wrt.get_values())
 
     def _gradient_types(self) -> list[Attribute]:
         return [self.arguments[i].type for i in self.wrt_indices]
 
+    def _verify_wrt(self) -> None:
+        if self.wrt is None:
+            return
+        indices = list(self.wrt.get_values())
+        if any(b <= a for a, b in zip(indices, indices[1:])):
+            raise VerifyException(f"{self.name}: wrt must be strictly increasing, got {indices}")
+        for i in indices:
+            if not 0 <= i < len(self.arguments) or not carries_gradient(self.arguments[i].type):
+                raise VerifyException(f"{self.name}: wrt names argument {i}, which is not a float argument")
+
     def _verify_gradients(self) -> None:
-        if self.wrt is not None:
-            indices = list(self.wrt.get_values())
-            if any(b <= a for a, b in zip(indices, indices[1:])):
-                raise VerifyException(f"{self.name}: wrt must be strictly increasing, got {indices}")
-            for i in indices:
-                if not 0 <= i < len(self.arguments) or not _is_float(self.arguments[i].type):
-                    raise VerifyException(f"{self.name}: wrt names argument {i}, which is not a float argument")
+        self._verify_wrt()
         expected = self._gradient_types()
         got = [r.type for r in self.gradients]
         if got != expected:
@@ -117,7 +123,7 @@ def _properties(callee: str, wrt: Sequence[int] | None) -> dict[str, Attribute]:
 
 def _gradient_types(arguments: Sequence[SSAValue], wrt: Sequence[int] | None) -> list[Attribute]:
     if wrt is None:
-        return [a.type for a in arguments if _is_float(a.type)]
+        return [a.type for a in arguments if carries_gradient(a.type)]
     return [arguments[i].type for i in wrt]
 
 
@@ -187,14 +193,84 @@ class VjpOp(_RequestOp):
 
     def verify_(self) -> None:
         for seed in self.seeds:
-            if not _is_float(seed.type):
+            if not carries_gradient(seed.type):
                 raise VerifyException(f"ad.vjp: a seed must be a float or a float tensor, got {seed.type}")
-        floats = [v.type for v in self.values if _is_float(v.type)]
+        floats = [v.type for v in self.values if carries_gradient(v.type)]
         seeds = [s.type for s in self.seeds]
         if floats != seeds:
             raise VerifyException(f"ad.vjp: the seed types ({', '.join(map(str, seeds))}) differ from the float "
                                   f"value types ({', '.join(map(str, floats))})")
         self._verify_gradients()
+
+
+@irdl_op_definition
+class ForwardOp(_RequestOp):
+    """The forward half of a vjp: the values of `@callee` at `args`, and a tape holding what
+    `ad.backward` needs to pull cotangents back through this evaluation, any number of times.
+
+    The tape serves the gradients with respect to the arguments at `wrt` (required, as `ad.backward`
+    must name the same); release it with `ad.tape_free`.
+
+    ```mlir
+    %y, %t = ad.forward @f(%x, %n) {wrt = array<i64: 0>} : (f64, i64) -> (f64), !ad.tape
+    ```
+    """
+
+    name = "ad.forward"
+    callee = prop_def(FlatSymbolRefAttrConstr)
+    arguments = var_operand_def()
+    values = var_result_def()
+    tape = result_def(TapeType)
+    assembly_format = "$callee `(` $arguments `)` attr-dict `:` `(` type($arguments) `)` `->` `(` type($values) `)` `,` type($tape)"
+
+    def __init__(self, callee: str, arguments: Sequence[SSAValue], value_types: Sequence[Attribute],
+                 wrt: Sequence[int]):
+        super().__init__(operands=[arguments], result_types=[list(value_types), TapeType()],
+                         properties=_properties(callee, wrt))
+
+    def verify_(self) -> None:
+        if self.wrt is None:
+            raise VerifyException("ad.forward: wrt is required (ad.backward must name the same arguments)")
+        self._verify_wrt()
+
+
+@irdl_op_definition
+class BackwardOp(IRDLOperation):
+    """The backward half of a vjp: the gradients with respect to the arguments at `wrt` of the
+    evaluation of `@callee` that `ad.forward` (with the same `wrt`) recorded on `tape`, for the
+    cotangents `seeds` (one per float result, as for `ad.vjp`). It reads the tape without consuming
+    it, so the same tape serves any number of backward evaluations.
+
+    ```mlir
+    %dx = ad.backward @f seed(%s) tape(%t) {wrt = array<i64: 0>} : (f64) -> f64
+    ```
+    """
+
+    name = "ad.backward"
+    callee = prop_def(FlatSymbolRefAttrConstr)
+    wrt = prop_def(DenseArrayBase)
+    seeds = var_operand_def()
+    tape = operand_def(TapeType)
+    gradients = var_result_def()
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$callee `seed` `(` $seeds `)` `tape` `(` $tape `)` attr-dict `:` functional-type($seeds, $gradients)"
+
+    def __init__(self, callee: str, seeds: Sequence[SSAValue], tape: SSAValue, gradient_types: Sequence[Attribute],
+                 wrt: Sequence[int]):
+        super().__init__(operands=[seeds, tape], result_types=[list(gradient_types)],
+                         properties=_properties(callee, wrt))
+
+    @property
+    def wrt_indices(self) -> list[int]:
+        return list(self.wrt.get_values())
+
+    def verify_(self) -> None:
+        for seed in self.seeds:
+            if not carries_gradient(seed.type):
+                raise VerifyException(f"ad.backward: a seed must be a float or a float tensor, got {seed.type}")
+        if len(self.gradients) != len(self.wrt_indices):
+            raise VerifyException(f"ad.backward: expected one gradient per argument in wrt ({len(self.wrt_indices)}), "
+                                  f"got {len(self.gradients)}")
 
 
 @irdl_op_definition
@@ -220,7 +296,7 @@ class ZeroOp(IRDLOperation):
         super().__init__(operands=[[like] if like is not None else []], result_types=[result_type])
 
     def verify_(self) -> None:
-        if not _is_float(self.result.type):
+        if not carries_gradient(self.result.type):
             raise VerifyException(f"ad.zero: a zero cotangent must be a float or a float tensor, got {self.result.type}")
         if isinstance(self.result.type, TensorType) != (self.like is not None):
             raise VerifyException("ad.zero: a tensor zero needs `like` (and a scalar zero must not have it)")
@@ -249,7 +325,7 @@ class AddOp(IRDLOperation):
         super().__init__(operands=[lhs, rhs], result_types=[lhs.type])
 
     def verify_(self) -> None:
-        if not _is_float(self.result.type):
+        if not carries_gradient(self.result.type):
             raise VerifyException(f"ad.add: cotangents must be floats or float tensors, got {self.result.type}")
 
 
@@ -270,7 +346,7 @@ class _StrongZeroOp(IRDLOperation):
         super().__init__(operands=[cotangent, factor], result_types=[cotangent.type])
 
     def verify_(self) -> None:
-        if not _is_float(self.result.type):
+        if not carries_gradient(self.result.type):
             raise VerifyException(f"{self.name}: cotangents must be floats or float tensors, got {self.result.type}")
 
 
@@ -317,7 +393,7 @@ class TapeNewOp(IRDLOperation):
 
 @irdl_op_definition
 class TapeFreeOp(IRDLOperation):
-    """Releases a tape; every value pushed must have been popped.
+    """Releases a tape, or only the reader when it is an `ad.tape_reader`.
 
     ```mlir
     ad.tape_free %t : !ad.tape
@@ -330,6 +406,26 @@ class TapeFreeOp(IRDLOperation):
 
     def __init__(self, tape: SSAValue):
         super().__init__(operands=[tape])
+
+
+@irdl_op_definition
+class TapeReaderOp(IRDLOperation):
+    """A tape that reads `source`'s residuals, from the most recent, without removing them from
+    `source`: popping it leaves `source` whole for the next reader. It owns no slots, so nothing may be
+    pushed onto it; release it with `ad.tape_free`, which leaves `source` as it is.
+
+    ```mlir
+    %r = ad.tape_reader %t : !ad.tape
+    ```
+    """
+
+    name = "ad.tape_reader"
+    source = operand_def(TapeType)
+    tape = result_def(TapeType)
+    assembly_format = "$source attr-dict `:` type($tape)"
+
+    def __init__(self, source: SSAValue):
+        super().__init__(operands=[source], result_types=[TapeType()])
 
 
 @irdl_op_definition
@@ -376,4 +472,5 @@ class PopOp(IRDLOperation):
             raise VerifyException(f"ad.pop: cannot pop a value of type {self.value.type}")
 
 
-AD = Dialect("ad", [GradOp, VjpOp, ZeroOp, AddOp, MulOp, DivOp, TapeNewOp, TapeFreeOp, PushOp, PopOp], [TapeType])
+AD = Dialect("ad", [GradOp, VjpOp, ForwardOp, BackwardOp, ZeroOp, AddOp, MulOp, DivOp, TapeNewOp, TapeReaderOp,
+                    TapeFreeOp, PushOp, PopOp], [TapeType])

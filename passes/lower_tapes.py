@@ -1,8 +1,9 @@
 """`ad-lower-tapes`: tape ops -> calls into the tape runtime, `!ad.tape` -> `!llvm.ptr`.
 
-In: IR after `ad-differentiate`. Out: the same IR where `ad.tape_new`/`ad.tape_free`/`ad.push`/`ad.pop`
-are `func.call`s to `@_zyg_tape_*` (declared here, defined by the backend's runtime support, see
-`zyg.backend.runtime`), and a tape nobody pushes to is not created at all.
+In: IR after `ad-differentiate`. Out: the same IR where `ad.tape_new`/`ad.tape_reader`/`ad.tape_free`/
+`ad.push`/`ad.pop` are `func.call`s to `@_zyg_tape_*` (declared here, defined by the backend's runtime
+support, see `zyg.backend.runtime`), every `!ad.tape` value (also in function signatures) is an
+`!llvm.ptr`, and a tape nobody pushes to is not created at all.
 
 A tensor goes on the tape as its elements in row-major order, one 8-byte slot each (f32 widened to
 f64, i1 to i64), written by a loop nest into a block of slots reserved at once, followed by its
@@ -27,6 +28,7 @@ PTR = llvm.LLVMPointerType()
 # Runtime entry points: name -> (inputs, outputs).
 RUNTIME_FUNCTIONS: dict[str, tuple[list[Attribute], list[Attribute]]] = {
     "_zyg_tape_new": ([], [PTR]),
+    "_zyg_tape_reader": ([PTR], [PTR]),
     "_zyg_tape_free": ([PTR], []),
     "_zyg_tape_push_f64": ([PTR, F64], []),
     "_zyg_tape_push_i64": ([PTR, I64], []),
@@ -151,6 +153,8 @@ def _lower_op(op: Operation, used: set[str]) -> None:
     emit = _Emitter(op, used=used)
     if isinstance(op, ad.TapeNewOp):
         op.tape.replace_all_uses_with(emit.call("_zyg_tape_new", []))
+    elif isinstance(op, ad.TapeReaderOp):
+        op.tape.replace_all_uses_with(emit.call("_zyg_tape_reader", [op.source]))
     elif isinstance(op, ad.TapeFreeOp):
         emit.call("_zyg_tape_free", [op.tape])
     elif isinstance(op, ad.PushOp) and isinstance(op.value.type, TensorType):
@@ -178,14 +182,15 @@ def _drop_unused_tapes(module: ModuleOp) -> None:
 
 
 def _retype_tape_values(module: ModuleOp) -> None:
+    """Every `!ad.tape` in a function signature, an op result or a block argument becomes `!llvm.ptr`."""
     for fn in [op for op in module.body.block.ops if isinstance(op, func.FuncOp)]:
-        inputs = [PTR if isinstance(t, ad.TapeType) else t for t in fn.function_type.inputs.data]
-        fn.function_type = FunctionType.from_lists(inputs, list(fn.function_type.outputs.data))
-        if not fn.body.blocks:
-            continue
-        for arg in list(fn.body.block.args):
-            if isinstance(arg.type, ad.TapeType):
-                Rewriter.replace_value_with_new_type(arg, PTR)
+        inputs, outputs = ([PTR if isinstance(t, ad.TapeType) else t for t in types.data]
+                           for types in (fn.function_type.inputs, fn.function_type.outputs))
+        fn.function_type = FunctionType.from_lists(inputs, outputs)
+    for op in list(module.walk()):
+        for value in [*op.results, *(arg for region in op.regions for block in region.blocks for arg in block.args)]:
+            if isinstance(value.type, ad.TapeType):
+                Rewriter.replace_value_with_new_type(value, PTR)
 
 
 @dataclass(frozen=True)

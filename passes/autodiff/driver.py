@@ -1,9 +1,12 @@
-"""`ad-differentiate`: answers `ad.grad` / `ad.vjp` requests with forward code plus a pullback.
+"""`ad-differentiate`: answers `ad.grad` / `ad.vjp` requests with forward code plus a pullback, and
+`ad.forward` / `ad.backward` (a vjp in two halves) with calls of a split-mode pair.
 
-In: a module with `func.func`s and request ops pointing at them. Out: each request replaced inline by
-the callee's forward code, a fresh tape, and the pullback (the request's own function holds both, so
-top-level values need no tape); every function called on an active value gets a split-mode pair
-`@<f>_fwd` (the primal that also saves residuals) and `@<f>_bwd` (the pullback, which pops them).
+In: a module with `func.func`s and request ops pointing at them. Out: each `ad.grad` / `ad.vjp`
+replaced inline by the callee's forward code, a fresh tape, and the pullback (the request's own
+function holds both, so top-level values need no tape); every function called on an active value, and
+every function an `ad.forward` names, gets a split-mode pair `@<f>_fwd` (the primal that also saves
+residuals) and `@<f>_bwd` (the pullback, which pops them). `ad.forward` calls `@<f>_fwd` on a fresh
+tape it returns; `ad.backward` calls `@<f>_bwd` on a reader of that tape, which leaves it whole.
 
 Only the arguments a request names in `wrt` (by default every float one) are differentiated: the others
 are constants to activity analysis, so nothing computes or accumulates their cotangents. A call whose
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.arith import ConstantOp
-from xdsl.dialects.builtin import AnyFloat, FloatAttr, ModuleOp, TensorType
+from xdsl.dialects.builtin import AnyFloat, FloatAttr, ModuleOp
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from zyg.dialects import ad
@@ -26,10 +29,6 @@ from zyg.errors import NoDerivativeError, SourceLoc, ZygTypeError
 from zyg.frontend.types import python_type_name
 from zyg.passes.autodiff.activity import active_values
 from zyg.passes.autodiff.reverse import ReverseSweep, _source_loc, float_indices
-
-
-def _is_float_type(t) -> bool:
-    return isinstance(t.element_type if isinstance(t, TensorType) else t, AnyFloat)
 
 
 def _float_param_indices(fn: func.FuncOp) -> tuple[int, ...]:
@@ -100,7 +99,7 @@ class Differentiator:
         cts: dict[SSAValue, SSAValue] = {}
         if isinstance(request, ad.VjpOp):  # a seed for each float result, in order
             sweep.insert_block, sweep.insert_before = block, request  # a result returned twice adds seeds
-            floats = [r for r in returned if _is_float_type(r.type)]
+            floats = [r for r in returned if ad.carries_gradient(r.type)]
             for r, seed in zip(floats, request.seeds, strict=True):
                 sweep.accumulate(cts, r, seed)
         else:
@@ -120,6 +119,40 @@ class Differentiator:
         for old, new in zip(results, gradients):
             old.replace_all_uses_with(new)
         request.parent_block().erase_op(request)
+
+    def answer_forward(self, request: ad.ForwardOp) -> None:
+        """Replaces `ad.forward` by a fresh tape and a call of the callee's `_fwd` that fills it."""
+        fwd_name, _, _ = self.split_functions(request.callee.root_reference.data, _source_loc(request),
+                                              tuple(request.wrt_indices))
+        tape = ad.TapeNewOp()
+        call = func.CallOp(fwd_name, [*request.arguments, tape.tape], [v.type for v in request.values])
+        self._replace_request(request, [tape, call], [*call.results, tape.tape])
+
+    def answer_backward(self, request: ad.BackwardOp) -> None:
+        """Replaces `ad.backward` by a call of the callee's `_bwd` on a reader of the tape."""
+        loc = _source_loc(request)
+        name = request.callee.root_reference.data
+        _, bwd_name, wrt = self.split_functions(name, loc, tuple(request.wrt_indices))
+        bwd = self.functions[bwd_name]
+        inputs = [*request.seeds.types, ad.TapeType()]
+        outputs = [r.type for r in request.gradients]
+        if list(bwd.function_type.inputs.data) != inputs or list(bwd.function_type.outputs.data) != outputs:
+            raise ZygTypeError(f"ad.backward: the seeds and gradients of '{name}' with respect to arguments "
+                               f"{list(wrt)} have types {bwd.function_type}", loc)
+        reader = ad.TapeReaderOp(request.tape)
+        call = func.CallOp(bwd_name, [*request.seeds, reader.tape], outputs)
+        self._replace_request(request, [reader, call, ad.TapeFreeOp(reader.tape)], list(call.results))
+
+    @staticmethod
+    def _replace_request(request: Operation, ops: list[Operation], results: list[SSAValue]) -> None:
+        """Puts `ops` (at the request's location) in place of `request`, whose results become `results`."""
+        block = request.parent_block()
+        for op in ops:
+            op.location = request.location
+            block.insert_op_before(op, request)
+        for old, new in zip(request.results, results, strict=True):
+            old.replace_all_uses_with(new)
+        block.erase_op(request)
 
     def _parameter_cotangents(self, sweep: ReverseSweep, primal: func.FuncOp, wrt: tuple[int, ...], cts,
                               block: Block, before: Operation | None) -> list[SSAValue]:
@@ -171,6 +204,7 @@ class Differentiator:
         sweep.prepare_forward()
         cts: dict[SSAValue, SSAValue] = {}
         body = primal.body.block
+        sweep.insert_block, sweep.insert_before = bwd_entry, None  # a result returned twice adds cotangents
         for i, ct in zip(float_results, bwd_entry.args):
             sweep.accumulate(cts, body.last_op.operands[i], ct)
         sweep.pull_block(body, bwd_entry, cts)
@@ -182,17 +216,21 @@ class Differentiator:
         bwd.location = primal.location
         for op in (fwd, bwd):
             self.module.body.block.add_op(op)
+            self.functions[op.sym_name.data] = op
         return self._split[key]
 
 
 @dataclass(frozen=True)
 class ADDifferentiatePass(ModulePass):
-    """Replaces every `ad.grad` / `ad.vjp` request by forward code and a pullback."""
+    """Replaces every request (`ad.grad`, `ad.vjp`, `ad.forward`, `ad.backward`) by forward code and
+    pullbacks."""
 
     name = "ad-differentiate"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         driver = Differentiator(op)
-        requests = [inner for inner in op.walk() if isinstance(inner, (ad.GradOp, ad.VjpOp))]
+        answers = {ad.GradOp: driver.answer, ad.VjpOp: driver.answer, ad.ForwardOp: driver.answer_forward,
+                   ad.BackwardOp: driver.answer_backward}
+        requests = [inner for inner in op.walk() if type(inner) in answers]
         for request in requests:
-            driver.answer(request)
+            answers[type(request)](request)

@@ -687,7 +687,7 @@ class ReverseSweep:
 
 def float_indices(types) -> list[int]:
     """The positions of the types that carry cotangents: floats and float arrays."""
-    return [i for i, t in enumerate(types) if isinstance(_element(t), AnyFloat)]
+    return [i for i, t in enumerate(types) if ad.carries_gradient(t)]
 
 
 def _nonzero_constant(v: SSAValue) -> bool:

@@ -10,15 +10,18 @@ from __future__ import annotations
 import functools
 import inspect
 import types
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from zyg import argnums as wrt_arguments
+from zyg.backend.jit import NativeFunction
 from zyg.compiled import CompiledRequest
 from zyg.compiler import compile_request
 from zyg.cotangents import seeds as cotangent_seeds
+from zyg.entry_abi import BACKWARD_ENTRY, RELEASE_ENTRY
 from zyg.errors import ZygError, ZygTypeError
 from zyg.frontend.source import function_location
 from zyg.frontend.trees import (
@@ -282,15 +285,37 @@ class _VjpFunction(_Compiled):
         grads = wrt_arguments.arrange(self.argnums, signature, grads)
         return to_python(value, compiled.return_tree.code), self._per_argument(args, grads)
 
-    def value_and_pullback(self, args: tuple, seeds: Callable[[TreeDef], list]) -> tuple[Any, Any]:
-        """The output at `args` (as Python values) and the gradients for the seeds `seeds(tree)` gives
-        for the output's tree (one per float leaf, see `zyg.cotangents`)."""
+
+class _Tape:
+    """What a pullback's forward sweep saved for its backward sweeps (a handle the compiled code
+    made), freed by the module's release entry once the last `back` holding it is collected."""
+
+    def __init__(self, release: NativeFunction, handle: int):
+        self.handle = handle
+        weakref.finalize(self, release, handle)
+
+
+class _PullbackFunction(_Compiled):
+    """The two halves of `f`'s vjp, compiled; see `pullback`."""
+
+    request = "pullback"
+
+    def __call__(self, args: tuple) -> tuple[Any, Callable[[Any], Any]]:
+        """The output at `args` (as Python values) from one forward sweep, and `back`, which runs the
+        backward sweep on what that sweep saved for each cotangent it is given."""
         compiled, signature, leaves = self._compiled(args)
         tree = compiled.return_tree
-        results = compiled.native(*leaves, *seeds(tree))
-        count = tree.leaf_count
-        grads = wrt_arguments.arrange(self.argnums, signature, results[count:])
-        return _python_result(tree, results[:count]), self._per_argument(args, grads)
+        *values, handle = compiled.native(*leaves)
+        value = _python_result(tree, tuple(values))
+        tape = _Tape(compiled.entries[RELEASE_ENTRY], handle)
+        backward = compiled.entries[BACKWARD_ENTRY]
+
+        @_user_facing
+        def back(ct: Any):
+            gradients = backward(*cotangent_seeds(tree, value, ct), tape.handle)
+            return self._per_argument(args, wrt_arguments.arrange(self.argnums, signature, gradients))
+
+        return value, back
 
 
 def jit(f: Callable) -> JitFunction:
@@ -375,6 +400,11 @@ def _vjp_function(f: Callable, argnums: wrt_arguments.Request = None) -> _VjpFun
     return _VjpFunction(f, argnums)
 
 
+@functools.lru_cache(maxsize=256)
+def _pullback_function(f: Callable, argnums: wrt_arguments.Request = None) -> _PullbackFunction:
+    return _PullbackFunction(f, argnums)
+
+
 def derivative(f: Callable) -> Callable[[float], float]:
     """`f'` for a function of one number; an int argument is taken as a float.
 
@@ -424,8 +454,9 @@ def pullback(f: Callable, *args, argnums: int | Sequence[int] | None = None) -> 
 
     The output may have any structure (a number, an array, a tuple, a dict, a dataclass...); `ct` has
     the same structure, arrays of the output's shapes, and None for a part that gets no cotangent (see
-    `zyg.cotangents`). `back` may be called any number of times; each call runs the compiled forward
-    and reverse sweeps.
+    `zyg.cotangents`). The forward sweep runs once, here; `back` may be called any number of times, and
+    each call runs only the compiled backward sweep, reading what the forward sweep saved (freed when
+    `back` is collected).
 
     Example:
         >>> import zyg
@@ -433,16 +464,4 @@ def pullback(f: Callable, *args, argnums: int | Sequence[int] | None = None) -> 
         >>> y, back(2.0)
         (53.0, (10.0,))
     """
-    vjp = _vjp_function(f, _checked(f, argnums))
-    compiled, _, _ = vjp._compiled(args)
-    tree = compiled.return_tree
-    if all(code in ("f64", "f32") for code in tree.leaf_codes() if is_float_code(code)):
-        value, _ = vjp.value_and_pullback(args, lambda t: [0.0] * sum(map(is_float_code, t.leaf_codes())))
-    else:  # the shapes of the output's arrays, for checking cotangents, come from the primal
-        value = _jit_function(f)(*args)
-
-    @_user_facing
-    def back(ct: Any):
-        return vjp.value_and_pullback(args, lambda t: cotangent_seeds(t, value, ct))[1]
-
-    return value, back
+    return _pullback_function(f, _checked(f, argnums))(args)

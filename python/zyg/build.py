@@ -45,7 +45,7 @@ class Build:
 
 def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: str, library_dir: str | None,
                   keep_ir: bool = False, wrt: tuple[int, ...] | None = None) -> Build:
-    """Compiles `request` ('primal', 'grad', 'vjp') of `fn` for arguments of trees `codes`, differentiated
+    """Compiles `request` ('primal', 'grad', 'vjp', 'pullback') of `fn` for arguments of trees `codes`, differentiated
     with respect to the arguments at `wrt` (None: every float one); with `library_dir`, links the code
     into a shared library there if the compile can be cached; with `keep_ir`, keeps the IR of every stage."""
     stages: dict[str, str] = {}
@@ -53,7 +53,7 @@ def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: s
     module, info = build_program(fn, list(codes), dependencies)
     if request == "grad":
         require_float_result(fn, info.return_tree)  # before differentiating anything
-    abi = add_entry(module, info, request, differentiated_leaves(codes, wrt, info.free_trees))
+    abis = add_entry(module, info, request, differentiated_leaves(codes, wrt, info.free_trees))
     if keep_ir:
         stages["frontend"] = str(module)
     run_passes(module, AD_PASSES)
@@ -69,11 +69,11 @@ def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: s
         with context():
             stages["llvm"] = str(upstream)
         stages["llvmir"] = llvm_ir(stages["llvm"])
-    native, engine = compile_module(upstream, abi, checks)
+    natives, engine = compile_module(upstream, abis, checks)
     cache = library_dir is not None and dependencies.cacheable
     library = link_shared_library(engine, library_dir) if cache else None
     needs = runtime_needs(upstream)
     free_records = tuple(data.record for data in info.free)
-    compiled = CompiledRequest(native, info.return_tree, stages, Guard(fn, dependencies.records), info.free_trees,
+    compiled = CompiledRequest(natives, info.return_tree, stages, Guard(fn, dependencies.records), info.free_trees,
                                free_records, free_readers_of(fn, dependencies.records, free_records))
     return Build(compiled, library, needs, dependencies)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from zyg.backend.jit import NativeFunction
+from zyg.entry_abi import ENTRY
 from zyg.frontend.dependencies import data_readers
 from zyg.frontend.trees import TreeDef, flatten
 from zyg.typecodes import type_code_of
@@ -19,7 +20,7 @@ class CompiledRequest:
     """A compiled request.
 
     Attributes:
-        native: the callable entry point.
+        entries: the callable entry points by name (`zyg.entry_abi`): `native` is the main one.
         return_tree: the structure of what the Python function returns and its leaves' type codes
             (`zyg.frontend.trees`); the native results are its leaves.
         stages: the IR text of every stage, when it was asked for.
@@ -30,13 +31,18 @@ class CompiledRequest:
             `free_readers_of` from the compile's records).
     """
 
-    native: NativeFunction
+    entries: dict[str, NativeFunction]
     return_tree: TreeDef
     stages: dict[str, str] = field(default_factory=dict)
     guard: Callable[[], bool] | None = None
     free_trees: tuple[TreeDef, ...] = ()
     free_records: tuple[int, ...] = ()  # their `Dependencies` records
     free_readers: list[Callable[[], object]] | None = None
+
+    @property
+    def native(self) -> NativeFunction:
+        """The entry of the request (a pullback's forward half)."""
+        return self.entries[ENTRY]
 
     def is_current(self) -> bool:
         """Whether what the compile read is still bound as it was, and its free data still has the

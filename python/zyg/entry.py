@@ -1,16 +1,21 @@
 """The public entry function of a compiled module: what the JIT calls.
 
 In: the program's module, its entry function's `FunctionInfo`, and what is asked of it: `primal`
-(the value), `grad` (one gradient per differentiated argument: those at `wrt`, or every float one) or
-`vjp` (the values and those gradients for given cotangents, one per float result). Out: `@zyg_entry` added to the module, and its `EntryABI`.
+(the value), `grad` (one gradient per differentiated argument: those at `wrt`, or every float one),
+`vjp` (the values and those gradients for given cotangents, one per float result) or `pullback` (a
+vjp in two halves joined by a tape, so the forward sweep runs once for any number of backward ones).
+Out: the entries (`@zyg_entry`, and for a pullback `@zyg_entry_backward` and `@zyg_entry_release`,
+see `zyg.entry_abi`) added to the module, and their `EntryABI`s.
 
-`@zyg_entry` takes `f64`/`i64` scalars (bools travel as i64) and arrays as tensors (memref
-descriptors after bufferization). It returns an error status and four payload integers, then the
-results. It calls `setjmp` before running the body, so a failed run-time check (`zyg.check`, see
+An entry takes `f64`/`i64` scalars (bools travel as i64), arrays as tensors (memref descriptors after
+bufferization) and tapes (pointers). It returns an error status and eight payload integers, then the
+results. It calls `setjmp` before running its body, so a failed run-time check (`zyg.check`, see
 `zyg.backend.runtime`) jumps back here and the status names the check instead of a crash.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from xdsl.dialects import arith, func, llvm, scf, tensor
 from xdsl.dialects.builtin import (
@@ -26,11 +31,10 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from zyg.dialects import ad
-from zyg.entry_abi import ENTRY, ERROR_SLOTS, EntryABI, Slot
+from zyg.entry_abi import BACKWARD_ENTRY, ENTRY, ERROR_SLOTS, RELEASE_ENTRY, EntryABI, Slot
 from zyg.frontend.program import FunctionInfo
 from zyg.frontend.types import F32, F64, I1, I64, INDEX, numpy_dtype, rank_of
 
-BODY = "zyg_body"
 PTR = llvm.LLVMPointerType()
 RUNTIME_ERROR_FUNCTIONS: dict[str, tuple[list[Attribute], list[Attribute]]] = {
     "_zyg_take_error": ([], [I64] * ERROR_SLOTS),
@@ -52,18 +56,41 @@ def _emit(block: Block, op: Operation) -> SSAValue | None:
     return op.results[0] if op.results else None
 
 
-def add_entry(module: ModuleOp, info: FunctionInfo, request: str, wrt: tuple[int, ...] | None = None) -> EntryABI:
-    """Appends `@zyg_body` (the request, differentiated with respect to the arguments at `wrt`, or
-    every float one when None) and `@zyg_entry` (its guarded caller); returns the ABI."""
-    body_types = _add_body(module, info, request, wrt)
-    seeds = _seed_types(info) if request == "vjp" else []
-    abi_args = [_abi(t) for t in info.arg_types] + seeds
+def add_entry(module: ModuleOp, info: FunctionInfo, request: str,
+              wrt: tuple[int, ...] | None = None) -> tuple[EntryABI, ...]:
+    """Appends the entries of `request` (see `zyg.entry_abi`), differentiated with respect to the
+    arguments at `wrt` (every float one when None), each with its body; returns their ABIs.
+
+    Each entry `@zyg_entry...` calls its body `@zyg_body...` (the request itself) under `setjmp`."""
+    args, seeds = list(info.arg_types), _seed_types(info)
+    if request == "primal":
+        bodies = [(ENTRY, args, lambda a: func.CallOp(info.symbol, a, info.result_types))]
+    elif request == "grad":
+        bodies = [(ENTRY, args, lambda a: ad.GradOp(info.symbol, a, wrt))]
+    elif request == "vjp":
+        bodies = [(ENTRY, args + seeds,
+                   lambda a: ad.VjpOp(info.symbol, a[: len(args)], a[len(args):], info.result_types, wrt))]
+    else:  # a pullback: the forward and backward halves, and the release of the tape between them
+        wrt = wrt if wrt is not None else tuple(i for i, t in enumerate(args) if ad.carries_gradient(t))
+        gradient_types = [args[i] for i in wrt]
+        bodies = [(ENTRY, args, lambda a: ad.ForwardOp(info.symbol, a, info.result_types, wrt)),
+                  (BACKWARD_ENTRY, [*seeds, ad.TapeType()],
+                   lambda a: ad.BackwardOp(info.symbol, a[:-1], a[-1], gradient_types, wrt)),
+                  (RELEASE_ENTRY, [ad.TapeType()], lambda a: ad.TapeFreeOp(a[0]))]
+    abis = tuple(_add_entry(module, name, _add_body(module, name, types, build), types)
+                 for name, types, build in bodies)
+    for name, (inputs, outputs) in RUNTIME_ERROR_FUNCTIONS.items():
+        module.body.block.add_op(func.FuncOp.external(name, inputs, outputs))
+    return abis
+
+
+def _add_entry(module: ModuleOp, name: str, body: tuple[str, list[Attribute]], arg_types: list[Attribute]) -> EntryABI:
+    """`@<name>`: calls `body` (its symbol and result types) under `setjmp`, then takes the error record."""
+    body_name, body_types = body
+    abi_args = [_abi(t) for t in arg_types]
     block = Block(arg_types=abi_args)
-    args: list[SSAValue] = []
-    for arg, t in zip(block.args, info.arg_types):
-        args.append(_emit(block, arith.TruncIOp(arg, I1)) if t == I1 else arg)
-    args += block.args[len(info.arg_types):]
-    results = _guarded_call(block, args, body_types)
+    args = [_emit(block, arith.TruncIOp(arg, I1)) if t == I1 else arg for arg, t in zip(block.args, arg_types)]
+    results = _guarded_call(block, body_name, args, body_types)
     status = func.CallOp("_zyg_take_error", [], [I64] * ERROR_SLOTS)
     block.add_op(status)
     outputs = []
@@ -74,36 +101,30 @@ def add_entry(module: ModuleOp, info: FunctionInfo, request: str, wrt: tuple[int
             r = _emit(block, arith.ExtFOp(r, F64))
         outputs.append(r)
     block.add_op(func.ReturnOp(*status.results, *outputs))
-    entry = func.FuncOp(ENTRY, (abi_args, [I64] * ERROR_SLOTS + [o.type for o in outputs]), Region(block),
+    entry = func.FuncOp(name, (abi_args, [I64] * ERROR_SLOTS + [o.type for o in outputs]), Region(block),
                         arg_attrs=_read_only(abi_args))
     module.body.block.add_op(entry)
-    for name, (inputs, outputs_) in RUNTIME_ERROR_FUNCTIONS.items():
-        module.body.block.add_op(func.FuncOp.external(name, inputs, outputs_))
-    return EntryABI(tuple(_slot(t) for t in abi_args), tuple(_slot(o.type) for o in outputs))
+    return EntryABI(tuple(_slot(t) for t in abi_args), tuple(_slot(o.type) for o in outputs), name)
 
 
-def _add_body(module: ModuleOp, info: FunctionInfo, request: str, wrt: tuple[int, ...] | None) -> list[Attribute]:
-    """`@zyg_body`: the request itself, in a function of its own so `setjmp` stays outside it."""
-    arg_types = list(info.arg_types) + (_seed_types(info) if request == "vjp" else [])
+def _add_body(module: ModuleOp, entry: str, arg_types: list[Attribute],
+              build: Callable[[list[SSAValue]], Operation]) -> tuple[str, list[Attribute]]:
+    """The body of `entry`: the op `build` makes of its arguments, in a function of its own so `setjmp`
+    stays outside it. Returns its symbol and result types."""
     block = Block(arg_types=arg_types)
-    args = list(block.args[: len(info.arg_types)])
-    if request == "primal":
-        op = func.CallOp(info.symbol, args, info.result_types)
-    elif request == "grad":
-        op = ad.GradOp(info.symbol, args, wrt)
-    else:
-        op = ad.VjpOp(info.symbol, args, block.args[len(info.arg_types):], info.result_types, wrt)
+    op = build(list(block.args))
     block.add_op(op)
     block.add_op(func.ReturnOp(*op.results))
     types = [r.type for r in op.results]
-    module.body.block.add_op(func.FuncOp(BODY, (arg_types, types), Region(block), visibility="private",
+    name = entry.replace("entry", "body")
+    module.body.block.add_op(func.FuncOp(name, (arg_types, types), Region(block), visibility="private",
                                          arg_attrs=_read_only(arg_types)))
-    return types
+    return name, types
 
 
 def _seed_types(info: FunctionInfo) -> list[Attribute]:
     """The cotangents a vjp takes: one per float (or float array) result leaf, of its type."""
-    return [t for t in info.result_types if t in (F64, F32) or (isinstance(t, TensorType) and t.element_type in (F64, F32))]
+    return [t for t in info.result_types if ad.carries_gradient(t)]
 
 
 def _read_only(types: list[Attribute]) -> ArrayAttr:
@@ -112,19 +133,21 @@ def _read_only(types: list[Attribute]) -> ArrayAttr:
                       if isinstance(t, TensorType) else DictionaryAttr({}) for t in types])
 
 
-def _guarded_call(block: Block, args: list[SSAValue], result_types: list[Attribute]) -> list[SSAValue]:
-    """`if setjmp(buf) == 0 { zyg_body(args) } else { placeholders }`; returns the results."""
+def _guarded_call(block: Block, body: str, args: list[SSAValue], result_types: list[Attribute]) -> list[SSAValue]:
+    """`if setjmp(buf) == 0 { body(args) } else { placeholders }`; returns the results."""
     buffer = _emit(block, llvm.AddressOfOp("_zyg_jmpbuf", PTR))
     jumped = _emit(block, llvm.CallOp("_setjmp", buffer, return_type=i32))
     zero = _emit(block, arith.ConstantOp(IntegerAttr(0, i32)))
     first_return = _emit(block, arith.CmpiOp(jumped, zero, "eq"))
     run = Block()
-    call = _emit(run, func.CallOp(BODY, args, result_types)) and run.last_op
+    call = func.CallOp(body, args, result_types)
+    run.add_op(call)
     run.add_op(scf.YieldOp(*call.results))
     failed = Block()
     failed.add_op(scf.YieldOp(*[_placeholder(failed, t) for t in result_types]))
-    return list(_emit(block, scf.IfOp(first_return, result_types, [run], [failed])).owner.results) \
-        if result_types else []
+    guarded = scf.IfOp(first_return, result_types, [run], [failed])
+    block.add_op(guarded)
+    return list(guarded.results)
 
 
 def _placeholder(block: Block, t: Attribute) -> SSAValue:
@@ -134,4 +157,6 @@ def _placeholder(block: Block, t: Attribute) -> SSAValue:
         return _emit(block, tensor.EmptyOp([size] * rank_of(t), t))
     if t in (F64, F32):
         return _emit(block, arith.ConstantOp(FloatAttr(0.0, t)))
+    if isinstance(t, ad.TapeType):  # an empty tape: a failed forward sweep leaks what it allocated anyway
+        return _emit(block, ad.TapeNewOp())
     return _emit(block, arith.ConstantOp(IntegerAttr(0, t)))

@@ -1,9 +1,14 @@
 """How values cross into and out of a compiled module: plain data, shared by the compiler and the loader.
 
-`@zyg_entry` (built by `zyg.entry`) takes `f64`/`i64` scalars and memref descriptors and returns an
-error status and eight payload integers, then the results; `@zyg_entry_packed` (added by
-`zyg.backend.packed_entry`) is its C-callable form. An `EntryABI` lists the 8-byte slots of each
-argument and result. No xDSL here: the disk cache stores and rebuilds it.
+Each entry of a module (built by `zyg.entry`) takes `f64`/`i64` scalars and memref descriptors and
+returns an error status and eight payload integers, then the results; `@<entry>_packed` (added by
+`zyg.backend.packed_entry`) is its C-callable form. An `EntryABI` names one entry and lists the 8-byte
+slots of each argument and result. No xDSL here: the disk cache stores and rebuilds it.
+
+Every module has `@zyg_entry` (the request: value, gradient or vjp). A pullback's module has three:
+`@zyg_entry` runs the forward sweep and returns the values and a tape (an opaque pointer, slot 'i'),
+`@zyg_entry_backward` takes the seeds and that tape and returns the gradients, leaving the tape whole,
+and `@zyg_entry_release` frees the tape.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 
 ENTRY = "zyg_entry"
-PACKED_ENTRY = f"{ENTRY}_packed"
+BACKWARD_ENTRY = "zyg_entry_backward"
+RELEASE_ENTRY = "zyg_entry_release"
+ENTRIES = (ENTRY, BACKWARD_ENTRY, RELEASE_ENTRY)
 ERROR_SLOTS = 9  # status, then eight integers the message refers to
 
 
@@ -31,7 +38,13 @@ class Slot:
         return 3 + 2 * self.rank if self.kind == "array" else 1
 
 
+def packed(entry: str) -> str:
+    """The symbol of the C-callable form of `entry`."""
+    return f"{entry}_packed"
+
+
 @dataclass(frozen=True)
 class EntryABI:
     args: tuple[Slot, ...]
     results: tuple[Slot, ...]
+    name: str = ENTRY

@@ -596,6 +596,18 @@ def test_pullback_of_a_value_returned_twice_adds_the_cotangents():
     assert y == (2.0, 2.0, 2.0) and back((1.0, 2.0, 4.0)) == (7.0,)
 
 
+def _returns_one_value_twice(x):
+    return x, x * 2.0, x
+
+
+def test_a_helper_returning_one_value_twice_adds_the_cotangents():
+    def f(x):
+        a, b, c = _returns_one_value_twice(x * 3.0)
+        return a + b * c
+
+    assert zyg.gradient(f, 2.0) == (75.0,)  # 3 + 3 * (4 * 3x): the helper's pullback adds both uses
+
+
 # ------------------------------------------------------------------------------------------------
 # More shapes of the same mechanism: every container kind through every kind of control flow
 # ------------------------------------------------------------------------------------------------

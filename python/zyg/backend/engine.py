@@ -1,8 +1,8 @@
 """Native code from upstream MLIR: an upstream module in the LLVM dialect -> machine code in memory.
 
-In: a module after `lower_llvm.lower_to_llvm` (with `@zyg_entry_packed`), its `EntryABI` and run-time
-checks. Out: a `NativeFunction` running the code `ExecutionEngine` compiled at LLVM -O2 for this
-host, and the engine, which can write that code as an object file for the disk cache
+In: a module after `lower_llvm.lower_to_llvm` (with `@<entry>_packed` for each entry), their
+`EntryABI`s and the run-time checks. Out: a `NativeFunction` per entry running the code
+`ExecutionEngine` compiled at LLVM -O2 for this host, and the engine, which can write that code as an object file for the disk cache
 (`shared_library.py`). The code is position independent so that the object links into a shared library.
 """
 
@@ -20,12 +20,13 @@ from mlir.execution_engine import ExecutionEngine
 from zyg.backend.bridge import context
 from zyg.backend.jit import BLAS, RUNNER_UTILS, Check, NativeFunction, runtime_libraries
 from zyg.backend.lower_llvm import OPT_LEVEL
-from zyg.entry_abi import PACKED_ENTRY, EntryABI
+from zyg.entry_abi import EntryABI, packed
 from zyg.errors import LoweringError
 
 
-def compile_module(module: ir.Module, abi: EntryABI, checks: Sequence[Check]) -> tuple[NativeFunction, ExecutionEngine]:
-    """JIT-compiles `module`; returns its entry point and the engine that holds the code.
+def compile_module(module: ir.Module, abis: Sequence[EntryABI],
+                   checks: Sequence[Check]) -> tuple[dict[str, NativeFunction], ExecutionEngine]:
+    """JIT-compiles `module`; returns its entry points by name and the engine that holds the code.
 
     Raises:
         LoweringError: if LLVM fails.
@@ -34,11 +35,14 @@ def compile_module(module: ir.Module, abi: EntryABI, checks: Sequence[Check]) ->
         try:
             engine = ExecutionEngine(module, opt_level=OPT_LEVEL, shared_libs=runtime_libraries((BLAS, RUNNER_UTILS)),
                                      enable_pic=True)
-            # `raw_lookup(name)` finds the engine's void** wrapper `_mlir_<name>` and compiles the module.
-            entry = engine.raw_lookup(PACKED_ENTRY)
+            # `raw_lookup(name)` finds the engine's void** wrapper `_mlir_<name>` (compiling the module
+            # on the first lookup).
+            addresses = {abi.name: engine.raw_lookup(packed(abi.name)) for abi in abis}
         except Exception as exc:
             raise LoweringError(f"JIT compilation failed ({str(exc).strip().splitlines()[0]})") from None
-    return NativeFunction(entry, (engine, module), abi, checks, engine_wrapper=True), engine
+    natives = {abi.name: NativeFunction(addresses[abi.name], (engine, module), abi, checks, engine_wrapper=True)
+               for abi in abis}
+    return natives, engine
 
 
 def llvm_ir(llvm_dialect_text: str, optimise: bool = True) -> str:

@@ -1,11 +1,11 @@
 """Running native code: call a compiled entry point through ctypes, with NumPy marshalling.
 
-In: the address of a compiled `zyg_entry_packed` (in `ExecutionEngine`'s memory, see `engine.py`, or
-in a shared library from the disk cache, see `load_library`), the module's `EntryABI` and its
+In: the address of a compiled `<entry>_packed` (in `ExecutionEngine`'s memory, see `engine.py`, or
+in a shared library from the disk cache, see `load_library`), the entry's `EntryABI` and the module's
 run-time checks. Out: a `NativeFunction`, a Python callable that runs the compiled code. Neither
 xDSL nor the MLIR bindings are loaded here: a disk-cache hit needs neither.
 
-The call path is thin: the packed entry `zyg_entry_packed(in, out)` is looked up once; each call
+The call path is thin: the packed entry `<entry>_packed(in, out)` is looked up once; each call
 writes the arguments into preallocated 8-byte slots (a NumPy array is passed zero-copy as a memref
 descriptor: data pointer, offset 0, shape, strides in elements) and reads the results from a
 preallocated buffer. A returned array owns its `malloc`ed buffer and frees it when collected.
@@ -22,7 +22,7 @@ import numpy as np
 
 from zyg.backend.blas import openblas_library
 from zyg.backend.heap import keep_freed_buffers
-from zyg.entry_abi import ERROR_SLOTS, PACKED_ENTRY, EntryABI, Slot
+from zyg.entry_abi import ERROR_SLOTS, EntryABI, Slot, packed
 from zyg.errors import RUNTIME_ERRORS, SourceLoc, ZygTypeError
 
 # What a module may need loaded before it: OpenBLAS for matrix products, the MLIR wheel's C runner
@@ -68,7 +68,7 @@ class NativeFunction:
     """A compiled entry point taking and returning Python numbers and NumPy arrays.
 
     Args:
-        entry: the address of `zyg_entry_packed`, or with `engine_wrapper` of the engine's wrapper of it
+        entry: the address of `<entry>_packed`, or with `engine_wrapper` of the engine's wrapper of it
             (which takes a pointer to each of its two arguments).
         owner: what keeps the code loaded (the library or the engine).
         abi: how each argument and result crosses the boundary.
@@ -187,8 +187,9 @@ def runtime_libraries(needs: Iterable[str]) -> list[str]:
     return libraries
 
 
-def load_library(path: str, needs: Iterable[str], abi: EntryABI, checks: Sequence[Check]) -> NativeFunction:
-    """Loads a library from `shared_library.link_shared_library` and returns its entry point.
+def load_library(path: str, needs: Iterable[str], abis: Sequence[EntryABI],
+                 checks: Sequence[Check]) -> dict[str, NativeFunction]:
+    """Loads a library from `shared_library.link_shared_library` and returns its entry points by name.
 
     Raises:
         OSError: if the library or one it needs cannot be loaded.
@@ -196,5 +197,6 @@ def load_library(path: str, needs: Iterable[str], abi: EntryABI, checks: Sequenc
     for dependency in runtime_libraries(needs):
         ctypes.CDLL(dependency, mode=ctypes.RTLD_GLOBAL)  # the library's undefined symbols resolve here
     library = ctypes.CDLL(path)
-    entry = ctypes.cast(getattr(library, PACKED_ENTRY), ctypes.c_void_p).value
-    return NativeFunction(entry, library, abi, checks)
+    return {abi.name: NativeFunction(ctypes.cast(getattr(library, packed(abi.name)), ctypes.c_void_p).value,
+                                     library, abi, checks)
+            for abi in abis}

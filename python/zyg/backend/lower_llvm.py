@@ -1,7 +1,7 @@
 """The upstream MLIR pipeline from `func`/`scf`/`arith`/`math`/`linalg`/`tensor` (+ `llvm`) to LLVM.
 
 In: the module `bridge.to_upstream` parsed. Out: the same module in the LLVM dialect, with the
-packed entry `@zyg_entry_packed` (see `packed_entry.py`).
+packed entries `@<entry>_packed` (see `packed_entry.py`).
 
 Two pass strings, run by the official bindings' `PassManager`; `zyg` and `ad` are gone by then.
 Elementwise `linalg.generic`s fuse into one loop nest, tensors bufferize in place where they can
@@ -15,7 +15,7 @@ from mlir import ir, passmanager
 
 from zyg.backend.bridge import context, dump_ir
 from zyg.backend.jit import BLAS, RUNNER_UTILS
-from zyg.backend.packed_entry import add_packed_entry
+from zyg.backend.packed_entry import add_packed_entries
 from zyg.backend.widen_bool_memrefs import widen_bool_memrefs
 from zyg.errors import LoweringError
 
@@ -68,7 +68,7 @@ def lower_to_llvm(module: ir.Module) -> None:
             passmanager.PassManager.parse(LOWER_TO_LOOPS).run(module.operation)
             widen_bool_memrefs(module)
             passmanager.PassManager.parse(LOWER_TO_LLVM).run(module.operation)
-            add_packed_entry(module)
+            add_packed_entries(module)
         except Exception as exc:
             raise LoweringError(f"the upstream lowering pipeline failed ({str(exc).strip().splitlines()[0]}); "
                                 f"input IR written to {dump_ir(text or '')}") from None

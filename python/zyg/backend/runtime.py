@@ -5,7 +5,9 @@ for the message) and `longjmp`s back to the `setjmp` in `@zyg_entry`; `@_zyg_tak
 clears the record. Memory the failed call had allocated is not freed (the error path only).
 
 The tape is a growable LIFO stack of 8-byte slots (a push reserves one or a block of them) behind an opaque `!llvm.ptr` to
-`{ptr data, i64 size, i64 capacity}`; capacity doubles when full. The functions are private, so
+`{ptr data, i64 size, i64 capacity}`; capacity doubles when full. A reader of a tape is a header of its
+own over the same slots with capacity 0 (it owns none): popping it leaves the tape whole, and freeing
+it frees the header alone. The functions are private, so
 LLVM inlines push and pop into the loops that use them. Written in the LLVM dialect because the
 upstream buffer-deallocation pipeline rejects hand-managed memrefs (see DESIGN.md).
 """
@@ -93,9 +95,29 @@ TAPE_RUNTIME = f"""
     llvm.store %capacity, %capacity_ptr : i64, !llvm.ptr
     return %tape : !llvm.ptr
   }}
+  func.func private @_zyg_tape_reader(%source: !llvm.ptr) -> !llvm.ptr {{
+    %header_bytes = llvm.mlir.constant(24 : i64) : i64
+    %tape = llvm.call @malloc(%header_bytes) : (i64) -> !llvm.ptr
+    %data = llvm.load %source : !llvm.ptr -> !llvm.ptr
+    llvm.store %data, %tape : !llvm.ptr, !llvm.ptr
+    %source_size_ptr = llvm.getelementptr %source[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_HEADER}
+    %size = llvm.load %source_size_ptr : !llvm.ptr -> i64
+    %size_ptr = llvm.getelementptr %tape[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_HEADER}
+    llvm.store %size, %size_ptr : i64, !llvm.ptr
+    %zero = llvm.mlir.constant(0 : i64) : i64
+    %capacity_ptr = llvm.getelementptr %tape[0, 2] : (!llvm.ptr) -> !llvm.ptr, {_HEADER}
+    llvm.store %zero, %capacity_ptr : i64, !llvm.ptr
+    return %tape : !llvm.ptr
+  }}
   func.func private @_zyg_tape_free(%tape: !llvm.ptr) {{
-    %data = llvm.load %tape : !llvm.ptr -> !llvm.ptr
-    llvm.call @free(%data) : (!llvm.ptr) -> ()
+    %capacity_ptr = llvm.getelementptr %tape[0, 2] : (!llvm.ptr) -> !llvm.ptr, {_HEADER}
+    %capacity = llvm.load %capacity_ptr : !llvm.ptr -> i64
+    %zero = llvm.mlir.constant(0 : i64) : i64
+    %owns_slots = llvm.icmp "ne" %capacity, %zero : i64
+    scf.if %owns_slots {{
+      %data = llvm.load %tape : !llvm.ptr -> !llvm.ptr
+      llvm.call @free(%data) : (!llvm.ptr) -> ()
+    }}
     llvm.call @free(%tape) : (!llvm.ptr) -> ()
     return
   }}

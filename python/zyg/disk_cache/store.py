@@ -54,11 +54,11 @@ def load(directory: str, key: str, fn: types.FunctionType) -> CompiledRequest | 
         library = os.path.join(directory, entry["library"])
         if f"{_digest(library)}.so" != entry["library"]:
             return None
-        abi = EntryABI(_slots(entry["args"]), _slots(entry["results"]))
+        abis = [EntryABI(_slots(abi["args"]), _slots(abi["results"]), abi["name"]) for abi in entry["entries"]]
         checks = [Check(error, SourceLoc(*loc) if loc else None, message) for error, loc, message in entry["checks"]]
-        native = load_library(library, entry["needs"], abi, checks)
+        natives = load_library(library, entry["needs"], abis, checks)
         free_records = tuple(entry["free_records"])
-        return CompiledRequest(native, tree_from_description(entry["return_tree"]),
+        return CompiledRequest(natives, tree_from_description(entry["return_tree"]),
                                guard=Guard(fn, entry["dependencies"]),
                                free_trees=tuple(tree_from_description(t) for t in entry["free_trees"]),
                                free_records=free_records,
@@ -69,12 +69,12 @@ def load(directory: str, key: str, fn: types.FunctionType) -> CompiledRequest | 
 
 def store(directory: str, key: str, build) -> None:
     """Moves `build`'s library into the cache and writes its entry; a failure only skips caching."""
-    compiled, native = build.compiled, build.compiled.native
+    compiled = build.compiled
     entry = {
-        "args": [_slot_data(s) for s in native.abi.args],
-        "results": [_slot_data(s) for s in native.abi.results],
+        "entries": [{"name": native.abi.name, "args": [_slot_data(s) for s in native.abi.args],
+                     "results": [_slot_data(s) for s in native.abi.results]} for native in compiled.entries.values()],
         "checks": [[c.error, [c.loc.filename, c.loc.line, c.loc.col] if c.loc else None, c.message]
-                   for c in native.checks],
+                   for c in compiled.native.checks],
         "needs": list(build.needs),
         "return_tree": compiled.return_tree.describe(),
         "free_trees": [t.describe() for t in compiled.free_trees],

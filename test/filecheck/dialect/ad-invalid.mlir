@@ -198,3 +198,41 @@ func.func @vjp_wrt_gradient_count(%w: f64, %x: f64, %s: f64) -> f64 {
   %y, %dw, %dx = ad.vjp @f(%w, %x) seed(%s) {wrt = array<i64: 0>} : (f64, f64), (f64) -> (f64), f64, f64
   func.return %dw : f64
 }
+
+// -----
+
+// CHECK: ad.forward: wrt is required (ad.backward must name the same arguments)
+func.func @f(%x: f64) -> f64 {
+  func.return %x : f64
+}
+func.func @forward_without_wrt(%x: f64) -> f64 {
+  %y, %t = ad.forward @f(%x) : (f64) -> (f64), !ad.tape
+  func.return %y : f64
+}
+
+// -----
+
+// CHECK: ad.forward: wrt names argument 1, which is not a float argument
+func.func @f(%x: f64, %n: i64) -> f64 {
+  func.return %x : f64
+}
+func.func @forward_wrt_int(%x: f64, %n: i64) -> f64 {
+  %y, %t = ad.forward @f(%x, %n) {wrt = array<i64: 1>} : (f64, i64) -> (f64), !ad.tape
+  func.return %y : f64
+}
+
+// -----
+
+// CHECK: ad.backward: expected one gradient per argument in wrt (1), got 2
+func.func @backward_gradient_count(%s: f64, %t: !ad.tape) -> f64 {
+  %a, %b = ad.backward @f seed(%s) tape(%t) {wrt = array<i64: 0>} : (f64) -> (f64, f64)
+  func.return %a : f64
+}
+
+// -----
+
+// CHECK: ad.backward: a seed must be a float or a float tensor, got i64
+func.func @backward_int_seed(%s: i64, %t: !ad.tape) -> f64 {
+  %a = ad.backward @f seed(%s) tape(%t) {wrt = array<i64: 0>} : (i64) -> f64
+  func.return %a : f64
+}

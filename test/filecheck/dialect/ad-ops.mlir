@@ -40,6 +40,21 @@ func.func @requests_several_results(%x: tensor<?xf64>, %s: f64, %t: tensor<?xf64
   func.return %dx : tensor<?xf64>
 }
 
+// A vjp in two halves: the forward returns a tape, the backward reads it, a reader leaves it whole.
+// CHECK-LABEL: func.func @split_requests
+func.func @split_requests(%x: f64, %n: i64, %s: f64) -> f64 {
+  // CHECK: %{{.*}}, %[[T:.*]] = ad.forward @f(%{{.*}}, %{{.*}}) {wrt = array<i64: 0>} : (f64, i64) -> (f64), !ad.tape
+  %y, %t = ad.forward @f(%x, %n) {wrt = array<i64: 0>} : (f64, i64) -> (f64), !ad.tape
+  // CHECK: %{{.*}} = ad.backward @f seed(%{{.*}}) tape(%[[T]]) {wrt = array<i64: 0>} : (f64) -> f64
+  %dx = ad.backward @f seed(%s) tape(%t) {wrt = array<i64: 0>} : (f64) -> f64
+  // CHECK: %[[R:.*]] = ad.tape_reader %[[T]] : !ad.tape
+  %r = ad.tape_reader %t : !ad.tape
+  // CHECK: ad.tape_free %[[R]] : !ad.tape
+  ad.tape_free %r : !ad.tape
+  ad.tape_free %t : !ad.tape
+  func.return %dx : f64
+}
+
 // CHECK-LABEL: func.func @cotangents
 func.func @cotangents(%a: f64, %b: f32) -> f64 {
   // CHECK: %[[Z:.*]] = ad.zero : f64

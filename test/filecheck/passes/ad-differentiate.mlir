@@ -582,3 +582,42 @@ func.func @self_difference(%x: f64) -> f64 {
   %dx = ad.grad @f(%x) : (f64) -> f64
   func.return %dx : f64
 }
+
+// -----
+
+// A vjp in two halves. `ad.forward` runs the split-mode forward `@f_fwd` on a fresh tape, which it
+// returns; `ad.backward` runs `@f_bwd` on a reader of that tape, so the tape stays whole for the next
+// backward call. Every residual goes through the tape (nothing is shared between the halves).
+
+func.func @f(%x: f64, %n: i64) -> f64 {
+  %0 = arith.mulf %x, %x : f64
+  %1 = math.sin %0 : f64
+  func.return %1 : f64
+}
+
+// CHECK-LABEL: func.func @forward_half(
+// CHECK-SAME:      %[[X:[^:]+]]: f64, %[[N:[^:]+]]: i64) -> (f64, !ad.tape)
+// CHECK-NEXT:    %[[T:.*]] = ad.tape_new : !ad.tape
+// CHECK-NEXT:    %[[Y:.*]] = func.call @f_fwd(%[[X]], %[[N]], %[[T]]) : (f64, i64, !ad.tape) -> f64
+// CHECK-NEXT:    func.return %[[Y]], %[[T]] : f64, !ad.tape
+func.func @forward_half(%x: f64, %n: i64) -> (f64, !ad.tape) {
+  %y, %t = ad.forward @f(%x, %n) {wrt = array<i64: 0>} : (f64, i64) -> (f64), !ad.tape
+  func.return %y, %t : f64, !ad.tape
+}
+
+// CHECK-LABEL: func.func @backward_half(
+// CHECK-SAME:      %[[S:[^:]+]]: f64, %[[T:[^:]+]]: !ad.tape) -> f64
+// CHECK-NEXT:    %[[R:.*]] = ad.tape_reader %[[T]] : !ad.tape
+// CHECK-NEXT:    %[[DX:.*]] = func.call @f_bwd(%[[S]], %[[R]]) : (f64, !ad.tape) -> f64
+// CHECK-NEXT:    ad.tape_free %[[R]] : !ad.tape
+// CHECK-NEXT:    func.return %[[DX]] : f64
+func.func @backward_half(%s: f64, %t: !ad.tape) -> f64 {
+  %dx = ad.backward @f seed(%s) tape(%t) {wrt = array<i64: 0>} : (f64) -> f64
+  func.return %dx : f64
+}
+
+// CHECK-LABEL: func.func private @f_fwd(
+// CHECK:         ad.push
+// CHECK-LABEL: func.func private @f_bwd(
+// CHECK:         ad.pop
+// CHECK-NOT:     ad.push

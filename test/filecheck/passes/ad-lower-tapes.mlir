@@ -133,3 +133,47 @@ func.func @tensor_tape(%a: tensor<?x?xf32>) -> tensor<?x?xf32> {
   ad.tape_free %t : !ad.tape
   func.return %b : tensor<?x?xf32>
 }
+
+// -----
+
+// The halves of a pullback: a tape returned from a function (and through `scf.if`) is an !llvm.ptr;
+// a reader of it is a runtime call, and so is its release.
+// CHECK-LABEL: func.func @forward_half(
+// CHECK-SAME:      %{{.*}}: f64, %[[C:[^:]+]]: i1) -> !llvm.ptr
+// CHECK:         %[[T:.*]] = scf.if %[[C]] -> (!llvm.ptr) {
+// CHECK-NEXT:      %[[NEW:.*]] = func.call @_zyg_tape_new() : () -> !llvm.ptr
+// CHECK-NEXT:      func.call @_zyg_tape_push_f64(%[[NEW]], %{{.*}}) : (!llvm.ptr, f64) -> ()
+// CHECK-NEXT:      scf.yield %[[NEW]] : !llvm.ptr
+// CHECK:         func.return %[[T]] : !llvm.ptr
+func.func @forward_half(%x: f64, %c: i1) -> !ad.tape {
+  %t = scf.if %c -> (!ad.tape) {
+    %new = ad.tape_new : !ad.tape
+    ad.push %new, %x : f64
+    scf.yield %new : !ad.tape
+  } else {
+    %empty = ad.tape_new : !ad.tape
+    scf.yield %empty : !ad.tape
+  }
+  func.return %t : !ad.tape
+}
+
+// CHECK-LABEL: func.func @backward_half(
+// CHECK-SAME:      %[[T:[^:]+]]: !llvm.ptr) -> f64
+// CHECK-NEXT:    %[[R:.*]] = func.call @_zyg_tape_reader(%[[T]]) : (!llvm.ptr) -> !llvm.ptr
+// CHECK-NEXT:    %[[X:.*]] = func.call @_zyg_tape_pop_f64(%[[R]]) : (!llvm.ptr) -> f64
+// CHECK-NEXT:    func.call @_zyg_tape_free(%[[R]]) : (!llvm.ptr) -> ()
+// CHECK-NEXT:    func.return %[[X]] : f64
+func.func @backward_half(%t: !ad.tape) -> f64 {
+  %r = ad.tape_reader %t : !ad.tape
+  %x = ad.pop %r : f64
+  ad.tape_free %r : !ad.tape
+  func.return %x : f64
+}
+
+// CHECK-LABEL: func.func @release(
+// CHECK-NEXT:    func.call @_zyg_tape_free(%{{.*}}) : (!llvm.ptr) -> ()
+func.func @release(%t: !ad.tape) {
+  ad.tape_free %t : !ad.tape
+  func.return
+}
+// CHECK: func.func private @_zyg_tape_reader(!llvm.ptr) -> !llvm.ptr
