@@ -151,6 +151,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
         self.return_tree: TreeDef | None = None  # the settled result structure, once built
         self.parameter_structs: dict[Struct, str] = {}  # a container inside an argument -> the argument
         self.loop_stack: list[ast.AST] = []
+        self.loop_carries: dict[int, list[str]] = {}  # a loop compiled as one -> the variables it carries
         self.loop_ids: dict[int, int] = {}
         self.loop_of_jump: dict[int, ast.AST] = {}
         self.flag_mode = False
@@ -588,6 +589,8 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
             if in_then is before and in_else is before:
                 continue
             merged.append(name)
+        for name in merged:
+            self._grow_in_a_branch(name, self.flat(then_scope.get(name))[0], self.flat(else_scope.get(name))[0])
         trees = [self.join_trees(f"variable '{name}'", self.flat(then_scope.get(name))[0],
                                  self.flat(else_scope.get(name))[0], node,
                                  (then_scope.lines.get(name), else_scope.lines.get(name))) for name in merged]
@@ -735,6 +738,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
         to become floats in the loop are widened here)."""
         assigned = _assigned_names(node.body, self)
         carried = [name for name in assigned if name in self.scope]
+        self.loop_carries[id(node)] = carried
         for name in carried:
             code = self.program.growable(self.source, node, name)
             if code is not None and is_struct(self.scope.get(name), LIST):
@@ -796,6 +800,21 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
                     raise Restart()
                 self.error(node, f"{what} changes type inside the loop, from "
                            f"{python_type_name(t0)} to {python_type_name(t1)}; give it one type", ZygTypeError)
+
+    def _grow_in_a_branch(self, name: str, then_tree: TreeDef, else_tree: TreeDef) -> None:
+        """Where the branches of an `if` in a loop leave list `name` with different numbers of items
+        (one appends, the other does not), restarts with the list a growable one from before the
+        innermost loop that carries it: the loop then appends a run-time number of times."""
+        code = growable_element(then_tree, else_tree) or growable_element(else_tree, then_tree)
+        if code is None or name.startswith("."):
+            return
+        for loop in reversed(self.loop_stack):
+            if name not in self.loop_carries.get(id(loop), ()):
+                continue  # a loop compiled once per item carries nothing
+            if self.program.growable(self.source, loop, name) is None:
+                self.program.grow(self.source, loop, name, code)
+                raise Restart()
+            return
 
     def _promote_leaf(self, name: str, index: int) -> None:
         """Converts leaf `index` of variable `name` to a float where the loop yields it."""
