@@ -909,6 +909,16 @@ def one_list_grown_in_nested_loops(x, n, m):
     return total
 
 
+def two_appends_per_step_after_an_item(x, n):
+    h = x
+    hs = [x]
+    for i in range(n):
+        h = np.sin(h) * 1.5
+        hs.append(h)
+        hs.append(h * i)
+    return np.sum(np.stack(hs) ** 2) + np.sum(hs[-1])
+
+
 def floats_grown_in_a_for(x, y, n):
     xs = []
     for i in range(n):
@@ -931,6 +941,8 @@ def floats_grown_in_a_for(x, y, n):
     (arrays_appended_in_a_while, lambda: (rand(2, 2) * 0.5, rand(2), 0)),
     (one_list_grown_in_nested_loops, lambda: (rand(2), 3, 4)),
     (one_list_grown_in_nested_loops, lambda: (rand(2), 2, 0)),
+    (two_appends_per_step_after_an_item, lambda: (rand(2), 0)),
+    (two_appends_per_step_after_an_item, lambda: (rand(2), 9)),  # rows reserved before the loop
     (floats_grown_in_a_for, lambda: (0.8, 1.1, 13)),
     (floats_grown_in_a_for, lambda: (0.8, 1.1, 1)),
 ], ids=lambda v: v.__name__ if callable(v) and hasattr(v, "__name__") and v.__name__ != "<lambda>" else "")
@@ -946,6 +958,14 @@ def test_one_compile_serves_every_trip_count_and_the_list_comes_back_as_a_list(m
             result = grow(x, n)
             assert isinstance(result, list) and len(result) == n
             assert_same_tree(result, f(x, n))
+
+
+def test_a_for_loop_reserves_the_rows_its_own_appends_need():
+    """`for i in range(n): xs.append(...)`: the rows are reserved before the loop, so its body has
+    no growth branch (a branch there costs the gradient a saved flag and an adjoint branch each step)."""
+    frontend = zyg.jit(_grow_numbers).ir("frontend", 0.5, 3)
+    body = frontend[frontend.index("scf.for"):]
+    assert "scf.if" not in body[:body.index("scf.yield")]
 
 
 def test_misuses_of_a_grown_list_are_errors():

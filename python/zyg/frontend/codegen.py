@@ -34,7 +34,7 @@ from zyg.errors import SourceLoc, UnsupportedSyntaxError, ZygError, ZygTypeError
 from zyg.frontend.aliasing import AliasTracking
 from zyg.frontend.arrays import ArrayCodegen, constant_of
 from zyg.frontend.dependencies import FreeData, free_data_key, is_free_data, lookup_name
-from zyg.frontend.growable import GrowableLists, growable_element
+from zyg.frontend.growable import GrowableLists, growable_element, lone_appends
 from zyg.frontend.indexing import IndexingCodegen, array_float
 from zyg.frontend.int_constants import TOO_LARGE, fold_int
 from zyg.frontend.scope import Scope
@@ -152,6 +152,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
         self.parameter_structs: dict[Struct, str] = {}  # a container inside an argument -> the argument
         self.loop_stack: list[ast.AST] = []
         self.loop_carries: dict[int, list[str]] = {}  # a loop compiled as one -> the variables it carries
+        self.reserved_appends: set[int] = set()  # `hs.append` calls whose loop, being built, reserved their rows
         self.loop_ids: dict[int, int] = {}
         self.loop_of_jump: dict[int, ast.AST] = {}
         self.flag_mode = False
@@ -750,6 +751,21 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
                 self.scope.set(name, self.rebuild(with_leaf_codes(tree, [type_code(v.type) for v in widened]), widened))
         return carried
 
+    def _reserve_appended_rows(self, node: ast.For, carried: list[str], trip_count: SSAValue) -> set[int]:
+        """Makes room, before `for` loop `node`, for the rows its body appends to each growable list
+        it carries in statements of its own; returns those appends (which then need no growth branch)."""
+        reserved: set[int] = set()
+        for name in carried:
+            value = self.scope.get(name)
+            appends = lone_appends(node.body, name)
+            if not is_struct(value, GROWLIST) or not appends:
+                continue
+            added = self.value(arith.MuliOp(trip_count, self.const(len(appends))))
+            rows = self.value(arith.AddiOp(self.growable_length(value), added))
+            self.scope.set(name, self.reserve_rows(value, rows))
+            reserved.update(id(call) for call in appends)
+        return reserved
+
     def carry(self, carried: list[str]) -> tuple[list[TreeDef], list[SSAValue]]:
         """The trees of the carried variables and all their leaves, in order: what a loop carries."""
         trees, leaves = [], []
@@ -826,6 +842,8 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
                        stop: SSAValue) -> None:
         self.loop_stack.append(node)
         carried = self._loop_carried(node)
+        reserved = self._reserve_appended_rows(node, carried, trip_count)
+        self.reserved_appends |= reserved
         trees, inits = self.carry(carried)
         types_ = [v.type for v in inits]
 
@@ -843,6 +861,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
             return body, yielded
 
         body, assumed = self.settle_carried_storage(inits, build)
+        self.reserved_appends -= reserved
         self.loop_stack.pop()
         self._forget_body_locals(node, carried)
         loop = self.emit(scf.ForOp(self.const(0), trip_count, self.const(1), inits, body))
