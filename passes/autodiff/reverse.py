@@ -307,9 +307,15 @@ class ReverseSweep:
         block = _defining_block(v)
         if block is self.direct_block:
             return self.forward_map[v]
-        if isinstance(v.owner, _RECOMPUTED) or self._tape_free_value(v):
+        if self._tape_free_value(v) or (isinstance(v.owner, _RECOMPUTED) and not self._reads_saved_array(v.owner)):
             return self._recompute(v)
         return self.residual(self.forward_map[v], block)
+
+    def _reads_saved_array(self, op: Operation) -> bool:
+        """Whether recomputing `op` would read an array from the tape: `tensor.dim` of a loop-carried
+        buffer would then save the whole buffer every iteration, where saving the dimension costs
+        one slot."""
+        return any(isinstance(v.type, TensorType) and not self._tape_free_value(v) for v in op.operands)
 
     def _tape_free_value(self, v: SSAValue) -> bool:
         """Whether the pullback can recompute `v` without reading anything from the tape."""

@@ -412,6 +412,25 @@ def test_one_compile_serves_every_shape_of_a_rank():
     assert cache_size() == count
 
 
+def _doubled_each_step(x, n):
+    v = np.zeros(2) + x
+    for _ in range(n):
+        v = np.zeros(2 * v.shape[0]) + np.sum(v) * 0.5
+    return v
+
+
+def _sum_doubled_each_step(x, n):
+    return np.sum(np.sin(_doubled_each_step(x, n)))
+
+
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_a_loop_that_changes_the_shape_it_carries(n):
+    """An array a loop carries starts with a shape known at compile time and changes it: upstream's
+    canonicalizer used to fix the carry to the first shape (wrong numbers; writes past a buffer)."""
+    check_primal(_doubled_each_step, (0.7, n))
+    check_array_grads(_sum_doubled_each_step, (0.7, n))
+
+
 # ------------------------------------------------------------------------------------------------
 # Run-time errors: a Python exception naming the operation, the shapes and the line
 # ------------------------------------------------------------------------------------------------

@@ -871,11 +871,73 @@ def _grow(h, n):
     return hs
 
 
+def _grow_numbers(x, n):
+    xs = []
+    for i in range(n):
+        xs.append(x * i)
+    return xs
+
+
 def grown_list_through_a_call_and_a_branch(x, n, flag):
     hs = _grow(x, n)
     if flag > 0:
         hs.append(x * 2.0)
     return np.sum(np.array(hs) ** 2)
+
+
+def appends_in_branches_of_a_for(x, n):
+    h = x
+    hs = []
+    for i in range(n):
+        h = np.sin(h) + 0.5
+        if i % 3 == 0:
+            hs.append(h * 2.0)
+        elif i % 3 == 1:
+            hs.append(h)
+            hs.append(h * h)
+    return np.sum(np.stack(hs) ** 2) + np.sum(hs[0] * hs[-1])
+
+
+def arrays_appended_in_a_while(w, x, n):
+    h = x
+    hs = [x]
+    i = 0
+    while i < n:
+        h = np.tanh(w @ h)
+        hs.append(h)
+        i += 1
+    return np.sum(np.array(hs) ** 3) + len(hs) * np.sum(hs[len(hs) // 2])
+
+
+def one_list_grown_in_nested_loops(x, n, m):
+    hs = []
+    for i in range(n):
+        for j in range(m):
+            hs.append(np.cos(x * (i + 1)) * (j + 1))
+        hs.append(x * i)
+    total = 0.0
+    for h in hs:
+        total = total + np.sum(h * h)
+    return total
+
+
+def two_appends_per_step_after_an_item(x, n):
+    h = x
+    hs = [x]
+    for i in range(n):
+        h = np.sin(h) * 1.5
+        hs.append(h)
+        hs.append(h * i)
+    return np.sum(np.stack(hs) ** 2) + np.sum(hs[-1])
+
+
+def floats_grown_in_a_for(x, y, n):
+    xs = []
+    for i in range(n):
+        xs.append(x * i + y * y)
+        if xs[-1] > 2.0:
+            xs.append(x * y)
+    return sum(xs) + xs[-1] * xs[0] + len(xs)
 
 
 @pytest.mark.parametrize("f, make_args", [
@@ -885,6 +947,16 @@ def grown_list_through_a_call_and_a_branch(x, n, flag):
     (numbers_grown_then_looped_over, lambda: (0.7, 0)),
     (grown_list_through_a_call_and_a_branch, lambda: (rand(2), 5, 1.0)),
     (grown_list_through_a_call_and_a_branch, lambda: (rand(2), 9, -1.0)),
+    (appends_in_branches_of_a_for, lambda: (rand(3), 1)),
+    (appends_in_branches_of_a_for, lambda: (rand(3), 14)),  # past the first growth, in a branch
+    (arrays_appended_in_a_while, lambda: (rand(2, 2) * 0.5, rand(2), 11)),
+    (arrays_appended_in_a_while, lambda: (rand(2, 2) * 0.5, rand(2), 0)),
+    (one_list_grown_in_nested_loops, lambda: (rand(2), 3, 4)),
+    (one_list_grown_in_nested_loops, lambda: (rand(2), 2, 0)),
+    (two_appends_per_step_after_an_item, lambda: (rand(2), 0)),
+    (two_appends_per_step_after_an_item, lambda: (rand(2), 9)),  # rows reserved before the loop
+    (floats_grown_in_a_for, lambda: (0.8, 1.1, 13)),
+    (floats_grown_in_a_for, lambda: (0.8, 1.1, 1)),
 ], ids=lambda v: v.__name__ if callable(v) and hasattr(v, "__name__") and v.__name__ != "<lambda>" else "")
 def test_lists_grown_in_a_loop_of_a_run_time_trip_count(f, make_args):
     check_tree_grads(f, make_args())
@@ -892,12 +964,20 @@ def test_lists_grown_in_a_loop_of_a_run_time_trip_count(f, make_args):
 
 def test_one_compile_serves_every_trip_count_and_the_list_comes_back_as_a_list(monkeypatch):
     monkeypatch.setenv("ZYG_CACHE", "0")
-    grow = zyg.jit(_grow)
-    x = np.array([0.5, 1.0])
-    for n in (0, 1, 9, 40):
-        result = grow(x, n)
-        assert isinstance(result, list) and len(result) == n
-        assert_same_tree(result, _grow(x, n))
+    for f, x in ((_grow, np.array([0.5, 1.0])), (_grow_numbers, 0.5)):  # a buffer of rows, of numbers
+        grow = zyg.jit(f)
+        for n in (0, 1, 9, 40):
+            result = grow(x, n)
+            assert isinstance(result, list) and len(result) == n
+            assert_same_tree(result, f(x, n))
+
+
+def test_a_for_loop_reserves_the_rows_its_own_appends_need():
+    """`for i in range(n): xs.append(...)`: the rows are reserved before the loop, so its body has
+    no growth branch (a branch there costs the gradient a saved flag and an adjoint branch each step)."""
+    frontend = zyg.jit(_grow_numbers).ir("frontend", 0.5, 3)
+    body = frontend[frontend.index("scf.for"):]
+    assert "scf.if" not in body[:body.index("scf.yield")]
 
 
 def test_misuses_of_a_grown_list_are_errors():
@@ -919,6 +999,17 @@ def test_misuses_of_a_grown_list_are_errors():
             hs.append(x[: i + 1])
         return len(hs)
 
+    def rebound_in_a_branch(x, n):
+        hs = [x]
+        for i in range(n):
+            if i > 2:
+                hs = [x * 2.0]
+            else:
+                hs.append(x)
+        return len(hs)
+
+    with pytest.raises(zyg.ZygTypeError, match="a list of length 1 on one path and a list grown in a loop"):
+        zyg.jit(rebound_in_a_branch)(1.0, 5)
     with pytest.raises(ValueError, match="need at least one array to stack"):
         zyg.jit(empty_stack)(np.ones(2), 0)
     with pytest.raises(IndexError, match="list index out of range"):

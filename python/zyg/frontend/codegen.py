@@ -34,7 +34,7 @@ from zyg.errors import SourceLoc, UnsupportedSyntaxError, ZygError, ZygTypeError
 from zyg.frontend.aliasing import AliasTracking
 from zyg.frontend.arrays import ArrayCodegen, constant_of
 from zyg.frontend.dependencies import FreeData, free_data_key, is_free_data, lookup_name
-from zyg.frontend.growable import GrowableLists, growable_element
+from zyg.frontend.growable import GrowableLists, growable_element, lone_appends
 from zyg.frontend.indexing import IndexingCodegen, array_float
 from zyg.frontend.int_constants import TOO_LARGE, fold_int
 from zyg.frontend.scope import Scope
@@ -151,6 +151,8 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
         self.return_tree: TreeDef | None = None  # the settled result structure, once built
         self.parameter_structs: dict[Struct, str] = {}  # a container inside an argument -> the argument
         self.loop_stack: list[ast.AST] = []
+        self.loop_carries: dict[int, list[str]] = {}  # a loop compiled as one -> the variables it carries
+        self.reserved_appends: set[int] = set()  # `hs.append` calls whose loop, being built, reserved their rows
         self.loop_ids: dict[int, int] = {}
         self.loop_of_jump: dict[int, ast.AST] = {}
         self.flag_mode = False
@@ -588,6 +590,8 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
             if in_then is before and in_else is before:
                 continue
             merged.append(name)
+        for name in merged:
+            self._grow_in_a_branch(name, self.flat(then_scope.get(name))[0], self.flat(else_scope.get(name))[0])
         trees = [self.join_trees(f"variable '{name}'", self.flat(then_scope.get(name))[0],
                                  self.flat(else_scope.get(name))[0], node,
                                  (then_scope.lines.get(name), else_scope.lines.get(name))) for name in merged]
@@ -735,6 +739,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
         to become floats in the loop are widened here)."""
         assigned = _assigned_names(node.body, self)
         carried = [name for name in assigned if name in self.scope]
+        self.loop_carries[id(node)] = carried
         for name in carried:
             code = self.program.growable(self.source, node, name)
             if code is not None and is_struct(self.scope.get(name), LIST):
@@ -745,6 +750,21 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
             if any(a is not b for a, b in zip(widened, leaves)):
                 self.scope.set(name, self.rebuild(with_leaf_codes(tree, [type_code(v.type) for v in widened]), widened))
         return carried
+
+    def _reserve_appended_rows(self, node: ast.For, carried: list[str], trip_count: SSAValue) -> set[int]:
+        """Makes room, before `for` loop `node`, for the rows its body appends to each growable list
+        it carries in statements of its own; returns those appends (which then need no growth branch)."""
+        reserved: set[int] = set()
+        for name in carried:
+            value = self.scope.get(name)
+            appends = lone_appends(node.body, name)
+            if not is_struct(value, GROWLIST) or not appends:
+                continue
+            added = self.value(arith.MuliOp(trip_count, self.const(len(appends))))
+            rows = self.value(arith.AddiOp(self.growable_length(value), added))
+            self.scope.set(name, self.reserve_rows(value, rows))
+            reserved.update(id(call) for call in appends)
+        return reserved
 
     def carry(self, carried: list[str]) -> tuple[list[TreeDef], list[SSAValue]]:
         """The trees of the carried variables and all their leaves, in order: what a loop carries."""
@@ -797,6 +817,21 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
                 self.error(node, f"{what} changes type inside the loop, from "
                            f"{python_type_name(t0)} to {python_type_name(t1)}; give it one type", ZygTypeError)
 
+    def _grow_in_a_branch(self, name: str, then_tree: TreeDef, else_tree: TreeDef) -> None:
+        """Where the branches of an `if` in a loop leave list `name` with different numbers of items
+        (one appends, the other does not), restarts with the list a growable one from before the
+        innermost loop that carries it: the loop then appends a run-time number of times."""
+        code = growable_element(then_tree, else_tree) or growable_element(else_tree, then_tree)
+        if code is None or name.startswith("."):
+            return
+        for loop in reversed(self.loop_stack):
+            if name not in self.loop_carries.get(id(loop), ()):
+                continue  # a loop compiled once per item carries nothing
+            if self.program.growable(self.source, loop, name) is None:
+                self.program.grow(self.source, loop, name, code)
+                raise Restart()
+            return
+
     def _promote_leaf(self, name: str, index: int) -> None:
         """Converts leaf `index` of variable `name` to a float where the loop yields it."""
         tree, leaves = self.flat(self.scope.get(name))
@@ -807,6 +842,8 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
                        stop: SSAValue) -> None:
         self.loop_stack.append(node)
         carried = self._loop_carried(node)
+        reserved = self._reserve_appended_rows(node, carried, trip_count)
+        self.reserved_appends |= reserved
         trees, inits = self.carry(carried)
         types_ = [v.type for v in inits]
 
@@ -824,6 +861,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
             return body, yielded
 
         body, assumed = self.settle_carried_storage(inits, build)
+        self.reserved_appends -= reserved
         self.loop_stack.pop()
         self._forget_body_locals(node, carried)
         loop = self.emit(scf.ForOp(self.const(0), trip_count, self.const(1), inits, body))

@@ -10,8 +10,11 @@ is the type code of an item. Items are numbers of one type or arrays of one dtyp
 (checked at run time, as `np.stack` would).
 
 `hs.append(h)` writes row `len(hs)` in place, doubling the buffer first when it is full, so a loop
-of n appends costs O(n) and its gradient what writing rows of a preallocated array costs. The list
-is read by `len(hs)`, `hs[i]` and `hs[-1]` (bounds-checked), `np.stack(hs)` and `np.array(hs)` (its
+of n appends costs O(n) and its gradient what writing rows of a preallocated array costs. A `for`
+loop whose body appends only in statements of its own (not in branches or inner loops) reserves its
+rows before it starts (length + trip count x appends per iteration), and those appends have no
+growth branch: only the first item of an empty list of arrays reallocates, to give the rows its
+shape. The list is read by `len(hs)`, `hs[i]` and `hs[-1]` (bounds-checked), `np.stack(hs)` and `np.array(hs)` (its
 rows), `sum(hs)`, `for h in hs`, and returned as a Python list.
 """
 
@@ -31,6 +34,23 @@ from zyg.typecodes import python_name
 
 MINIMUM_CAPACITY = 8  # rows of a buffer's first allocation
 GROWABLE_CODES = ("f64", "f32", "i64")  # the numbers a growable list holds; arrays of any rank of these
+
+
+def lone_appends(body: list[ast.stmt], name: str) -> list[ast.Call]:
+    """The `name.append(item)` statements of loop body `body` when they are the only code in it that
+    changes list `name` (none in a branch or inner loop, no assignment to `name`), else []."""
+    calls = [s.value for s in body if isinstance(s, ast.Expr) and _is_append(s.value, name)]
+    for n in ast.walk(ast.Module(body=body, type_ignores=[])):
+        if isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load):
+            return []
+        if _is_append(n, name) and n not in calls:
+            return []
+    return calls
+
+
+def _is_append(n: ast.AST, name: str) -> bool:
+    return isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "append" \
+        and isinstance(n.func.value, ast.Name) and n.func.value.id == name
 
 
 def growable_element(before: TreeDef, after: TreeDef) -> str | None:
@@ -83,6 +103,18 @@ class GrowableLists:
         if value.kind == GROWLIST:
             return Struct(GROWLIST, (self.growable_rows(value), value.items[1]), value.keys)
         return Struct(value.kind, [self.settled_growables(item) for item in value.items], value.keys, value.cls)
+
+    def reserve_rows(self, value: Struct, rows: SSAValue) -> Struct:
+        """List `value` with room for `rows` items (an int) in all: the buffer reallocated (to at least
+        twice its rows) when it has fewer."""
+        buffer, length = value.items
+        capacity = self.to_int(self.dims(buffer)[0])
+        short = self.value(arith.CmpiOp(capacity, rows, "slt"))
+        target = self.value(arith.MaxSIOp(rows, self.value(arith.MuliOp(capacity, self.const(2)))))
+        buffer = self.select_value("the list's rows", short,
+                                   lambda: self._reallocated(value, target, self.dims(buffer)[1:], self.node),
+                                   lambda: buffer, self.node)
+        return Struct(GROWLIST, (buffer, length), value.keys)
 
     def growable_length(self, value: Struct) -> SSAValue:
         return value.items[1]
@@ -140,22 +172,29 @@ class GrowableLists:
             self.check(same, "ValueError", "a list grown in a loop holds arrays of one shape (as np.stack needs)")
         capacity = self.to_int(self.dims(buffer)[0])
         full = self.value(arith.CmpiOp(length, capacity, "eq"))
+        reserved = id(node) in self.reserved_appends  # its loop made room for it (`lone_appends`)
+        grow = None if reserved else full
         if item_dims:  # the first item gives the rows their shape
-            full = self.value(arith.OrIOp(full, self.value(arith.CmpiOp(length, self.const(0), "eq"))))
-
-        def grown() -> SSAValue:
-            doubled = self.value(arith.MaxSIOp(self.value(arith.MuliOp(capacity, self.const(2))),
-                                               self.const(MINIMUM_CAPACITY)))
-            element = element_type(buffer.type)
-            zero = self.const(0, element) if element == I64 else self.const(0.0, element)
-            fresh = self.splat(zero, element, [self.to_index(doubled), *item_dims])
-            has_rows = self.value(arith.CmpiOp(length, self.const(0), "sgt"))
-            return self.select_value("the list's rows", has_rows, lambda: self._copy_rows(value, fresh),
-                                     lambda: fresh, node)
-
-        buffer = self.select_value("the list's rows", full, grown, lambda: buffer, node)
+            empty = self.value(arith.CmpiOp(length, self.const(0), "eq"))
+            grow = empty if reserved else self.value(arith.OrIOp(full, empty))
+        if grow is not None:
+            # doubled when full; the same rows, now of the item's shape, for the first item otherwise
+            rows = self.value(arith.MaxSIOp(self.value(arith.SelectOp(
+                full, self.value(arith.MuliOp(capacity, self.const(2))), capacity)), self.const(MINIMUM_CAPACITY)))
+            buffer = self.select_value("the list's rows", grow, lambda: self._reallocated(value, rows, item_dims, node),
+                                       lambda: buffer, node)
         buffer = self._set_row(buffer, self.to_index(length), item)
         return Struct(GROWLIST, (buffer, self.value(arith.AddiOp(length, self.const(1)))), value.keys)
+
+    def _reallocated(self, value: Struct, rows: SSAValue, row_dims: list[SSAValue], node: ast.AST) -> SSAValue:
+        """A fresh buffer of `rows` rows (an int) of shape `row_dims`, holding the items of `value`."""
+        buffer, length = value.items
+        element = element_type(buffer.type)
+        zero = self.const(0, element) if element == I64 else self.const(0.0, element)
+        fresh = self.splat(zero, element, [self.to_index(rows), *row_dims])
+        has_rows = self.value(arith.CmpiOp(length, self.const(0), "sgt"))
+        return self.select_value("the list's rows", has_rows, lambda: self._copy_rows(value, fresh),
+                                 lambda: fresh, node)
 
     def _copy_rows(self, value: Struct, into: SSAValue) -> SSAValue:
         rows = self.growable_rows(value)

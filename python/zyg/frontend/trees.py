@@ -374,6 +374,8 @@ def structure_difference(a: TreeDef, b: TreeDef, first: str = "on one path", sec
                          path: str = "") -> str:
     """Where and how `a` (seen `first`) and `b` (seen `second`) first differ in structure, in words."""
     where = f" at {path}" if path else ""
+    if a.kind != b.kind and {a.kind, b.kind} == {LIST, GROWLIST}:
+        return f"{_list_words(a)}{where} {first} and {_list_words(b)} {second}"
     if a.kind != b.kind or a.cls is not b.cls:
         return f"a {type_name(a)}{where} {first} and a {type_name(b)} {second}"
     if a.kind == STATIC:
@@ -386,6 +388,10 @@ def structure_difference(a: TreeDef, b: TreeDef, first: str = "on one path", sec
         if not same_structure(x, y):
             return structure_difference(x, y, first, second, path + path_step(a.kind, a.keys, index))
     return "the same structure"
+
+
+def _list_words(t: TreeDef) -> str:
+    return "a list grown in a loop" if t.kind == GROWLIST else f"a list of length {len(t.children)}"
 
 
 # --------------------------------------------------------------------------------------------------

@@ -90,3 +90,37 @@ func.func @mask(%x: tensor<?xf64>, %mask: tensor<?xi1>, %c: index) -> tensor<?xf
   %dx = ad.grad @f(%x, %mask, %c) : (tensor<?xf64>, tensor<?xi1>, index) -> tensor<?xf64>
   func.return %dx : tensor<?xf64>
 }
+
+// -----
+
+// Rows written into a buffer a loop carries (a list grown in a loop): the pullback of each write
+// needs the buffer's width, a `tensor.dim` of the carried buffer, so the loop saves that index, never
+// the buffer (which would cost a whole buffer per iteration).
+
+func.func @f(%x: tensor<?xf64>, %start: tensor<?x?xf64>, %n: index) -> f64 {
+  %zero = arith.constant 0 : index
+  %one = arith.constant 1 : index
+  %rows = scf.for %i = %zero to %n step %one iter_args(%buf = %start) -> (tensor<?x?xf64>) {
+    %width = tensor.dim %buf, %one : tensor<?x?xf64>
+    %next = zyg.set_slice %x into %buf [%i, %zero] [%one, %width] [%one, %one] {axes = array<i64: 1>} : tensor<?xf64> into tensor<?x?xf64>
+    scf.yield %next : tensor<?x?xf64>
+  }
+  %sq = arith.mulf %rows, %rows : tensor<?x?xf64>
+  %s = zyg.reduce %sq {kind = "sum", axes = array<i64: 0, 1>, keepdims = false} : tensor<?x?xf64> -> f64
+  func.return %s : f64
+}
+
+// CHECK-LABEL: func.func @carried_buffer_width(
+// CHECK:         %[[TAPE:.*]] = ad.tape_new
+// CHECK:         scf.for
+// CHECK:           %[[WIDTH:.*]] = tensor.dim %[[BUF:[^ ,]+]], %{{.*}} : tensor<?x?xf64>
+// CHECK-NOT:       ad.push %[[TAPE]], %[[BUF]]
+// CHECK:           ad.push %[[TAPE]], %[[WIDTH]] : index
+// CHECK-NEXT:      scf.yield
+// CHECK:         scf.for
+// CHECK:           %[[SAVED:.*]] = ad.pop %[[TAPE]] : index
+// CHECK:           zyg.get_slice %{{.*}}[%{{.*}}, %{{.*}}] [%{{.*}}, %[[SAVED]]]
+func.func @carried_buffer_width(%x: tensor<?xf64>, %start: tensor<?x?xf64>, %n: index) -> (tensor<?xf64>, tensor<?x?xf64>) {
+  %dx, %ds = ad.grad @f(%x, %start, %n) : (tensor<?xf64>, tensor<?x?xf64>, index) -> (tensor<?xf64>, tensor<?x?xf64>)
+  func.return %dx, %ds : tensor<?xf64>, tensor<?x?xf64>
+}
