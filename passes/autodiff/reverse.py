@@ -47,6 +47,10 @@ _REMATERIALISED = (tensor.ExtractOp, arith.AddiOp, arith.SubiOp, arith.MuliOp, a
                    arith.AddfOp, arith.SubfOp, arith.MulfOp, arith.NegfOp, arith.CmpfOp, arith.ExtFOp,
                    arith.TruncFOp, GetSliceOp, BroadcastToOp)
 _CHEAP_ARRAYS = (SplatOp, GetSliceOp, BroadcastToOp)
+# Recomputed from their operands even where those come from the tape: the operands are never larger
+# than the result (a matrix-vector product `w @ h` multiplies by `h` broadcast to w's shape; saving the
+# broadcast would cost w's size per loop iteration instead of h's).
+_EXPANDING = (BroadcastToOp,)
 
 
 def _element(t: Attribute) -> Attribute:
@@ -307,7 +311,8 @@ class ReverseSweep:
         block = _defining_block(v)
         if block is self.direct_block:
             return self.forward_map[v]
-        if self._tape_free_value(v) or (isinstance(v.owner, _RECOMPUTED) and not self._reads_saved_array(v.owner)):
+        if self._tape_free_value(v) or isinstance(v.owner, _EXPANDING) or (
+                isinstance(v.owner, _RECOMPUTED) and not self._reads_saved_array(v.owner)):
             return self._recompute(v)
         return self.residual(self.forward_map[v], block)
 

@@ -103,3 +103,39 @@ func.func @extract_loop(%v: tensor<?xf64>, %w: tensor<?xf64>) -> (tensor<?xf64>,
   %dv, %dw = ad.grad @f(%v, %w) : (tensor<?xf64>, tensor<?xf64>) -> (tensor<?xf64>, tensor<?xf64>)
   func.return %dv, %dw : tensor<?xf64>, tensor<?xf64>
 }
+
+// -----
+
+// A matrix-vector product in a loop, `h = tanh(w @ h)`, multiplies w by h broadcast to w's shape. The
+// loop saves h (a vector) and the pullback broadcasts it again: it never saves the broadcast (a
+// matrix per iteration).
+
+func.func @matvec(%w: tensor<?x?xf64>, %h0: tensor<?xf64>, %n: index) -> f64 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %d0 = tensor.dim %w, %c0 : tensor<?x?xf64>
+  %d1 = tensor.dim %w, %c1 : tensor<?x?xf64>
+  %r = scf.for %k = %c0 to %n step %c1 iter_args(%h = %h0) -> (tensor<?xf64>) {
+    %b = zyg.broadcast_to %h[%d0, %d1] {expand_only} : tensor<?xf64> -> tensor<?x?xf64>
+    %p = arith.mulf %w, %b : tensor<?x?xf64>
+    %s = zyg.reduce %p {kind = "sum", axes = array<i64: 1>, keepdims = false} : tensor<?x?xf64> -> tensor<?xf64>
+    %t = math.tanh %s : tensor<?xf64>
+    scf.yield %t : tensor<?xf64>
+  }
+  %sum = zyg.reduce %r {kind = "sum", axes = array<i64: 0>, keepdims = false} : tensor<?xf64> -> f64
+  func.return %sum : f64
+}
+
+// CHECK-LABEL: func.func @matvec_in_a_loop(
+// CHECK:         scf.for
+// CHECK-NOT:       ad.push %{{.*}} : tensor<?x?xf64>
+// CHECK:           ad.push %{{.*}}, %{{.*}} : tensor<?xf64>
+// CHECK-NOT:       ad.push %{{.*}} : tensor<?x?xf64>
+// CHECK:         scf.for
+// CHECK:           ad.pop %{{.*}} : tensor<?xf64>
+// CHECK:           %[[H:.*]] = ad.pop %{{.*}} : tensor<?xf64>
+// CHECK:           zyg.broadcast_to %[[H]][%{{.*}}, %{{.*}}] {expand_only} : tensor<?xf64> -> tensor<?x?xf64>
+func.func @matvec_in_a_loop(%w: tensor<?x?xf64>, %h0: tensor<?xf64>, %n: index) -> tensor<?x?xf64> {
+  %dw = ad.grad @matvec(%w, %h0, %n) {wrt = array<i64: 0>} : (tensor<?x?xf64>, tensor<?xf64>, index) -> tensor<?x?xf64>
+  func.return %dw : tensor<?x?xf64>
+}
