@@ -126,11 +126,13 @@ def arranger(argnums: Request, signature: tuple[TreeDef, ...]):
     order = tuple(positions) if not isinstance(argnums, (int, tuple)) else _as_tuple(argnums)
     plain = all(tree.kind == LEAF for tree, _, _ in parts.values())
 
+    floats = {p: tuple(map(is_float_code, tree.leaf_codes())) for p, (tree, _, _) in parts.items()}
+
     def one(p: int, gradients: Sequence) -> object:
         tree, first, count = parts[p]
         if plain:
             return gradients[first] if count else None
-        return _gradient_tree(tree, iter(gradients[first:first + count]))
+        return _gradient_tree(tree, floats[p], iter(gradients[first:first + count]))
 
     if isinstance(argnums, int):
         return lambda gradients: one(argnums, gradients)
@@ -140,11 +142,12 @@ def arranger(argnums: Request, signature: tuple[TreeDef, ...]):
     return lambda gradients: tuple(one(p, gradients) for p in order)
 
 
-def _gradient_tree(tree: TreeDef, flat) -> object:
-    """A gradient of structure `tree`: the next gradients from `flat` in its float leaves, None elsewhere."""
+def _gradient_tree(tree: TreeDef, floats: tuple[bool, ...], flat) -> object:
+    """A gradient of structure `tree`: the next gradients from `flat` in its float leaves (where
+    `floats` is true, one flag per leaf), None elsewhere."""
     if tree.kind == LEAF:
-        return next(flat) if is_float_code(tree.code) else None
-    leaves = [next(flat) if is_float_code(code) else None for code in tree.leaf_codes()]
+        return next(flat) if floats[0] else None
+    leaves = [next(flat) if is_float else None for is_float in floats]
     return unflatten(tree, leaves, build_python, lambda _: None)
 
 

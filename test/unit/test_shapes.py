@@ -516,3 +516,22 @@ def test_reshape_inside_a_loop():
         return total
 
     check_array_grads(loop, (rand(6),))
+
+
+def test_arrays_cross_the_boundary_in_every_layout():
+    """Arguments read-only, sliced, Fortran-ordered, reversed or empty; results strided, reversed,
+    empty, of rank 0 or views of one buffer: each keeps its values and its own buffer alive."""
+    x = np.arange(12.0).reshape(3, 4)
+    frozen = x.copy()
+    frozen.flags.writeable = False
+    for arg in (frozen, x[:, 1:3], np.asfortranarray(x), x[::-1], np.zeros((0, 3))):
+        np.testing.assert_array_equal(zyg.gradient(lambda a: np.sum(a * a), arg)[0], 2 * arg)
+
+    def views(a):
+        return a.T, a[:, 1], a[::2], a[0:0], a[1:, :][::-1], a.reshape(-1), np.sum(a)
+
+    results = zyg.jit(views)(x)
+    for got, want in zip(results, views(x)):
+        np.testing.assert_array_equal(got, want)
+    del x
+    np.testing.assert_array_equal(results[0], np.arange(12.0).reshape(3, 4).T)  # owned, not borrowed

@@ -38,20 +38,13 @@ class _Allocation:
     """A buffer the compiled code `malloc`ed, freed when the last array viewing it is collected.
     Several results may view one buffer (two slices of one cotangent), so they share this owner."""
 
+    __slots__ = ("pointer",)
+
     def __init__(self, pointer: int):
         self.pointer = pointer
 
     def __del__(self):
         _free(self.pointer)
-
-
-class _OwnedBuffer:
-    """Keeps an `_Allocation` alive for as long as a NumPy array views it."""
-
-    def __init__(self, allocation: _Allocation, data: int, shape: tuple, strides: tuple, dtype: np.dtype):
-        self._allocation = allocation
-        self.__array_interface__ = {"data": (data, False), "shape": shape, "strides": strides,
-                                    "typestr": dtype.str, "version": 3}
 
 
 class Check:
@@ -127,16 +120,22 @@ class NativeFunction:
             return self._out_f[offset]
         if slot.kind == "i":
             return self._out[offset]
-        out, rank = self._out, slot.rank
+        out, rank, itemsize = self._out, slot.rank, slot.dtype.itemsize
         allocated, aligned, elem_offset = out[offset], out[offset + 1], out[offset + 2]
-        shape = tuple(out[offset + 3: offset + 3 + rank])
-        itemsize = slot.dtype.itemsize
-        strides = tuple(s * itemsize for s in out[offset + 3 + rank: offset + 3 + 2 * rank])
+        if rank == 1:  # the common case, without slicing the ctypes buffer
+            shape, strides = (out[offset + 3],), (out[offset + 4] * itemsize,)
+        else:
+            shape = tuple(out[offset + 3: offset + 3 + rank])
+            strides = tuple(s * itemsize for s in out[offset + 3 + rank: offset + 3 + 2 * rank])
         allocation = allocations.get(allocated)
         if allocation is None:
             allocation = allocations[allocated] = _Allocation(allocated)
-        owner = _OwnedBuffer(allocation, aligned + elem_offset * itemsize, shape, strides, slot.dtype)
-        return np.asarray(owner)
+        # The bytes the array views, as a ctypes buffer that keeps the allocation alive: the array's base.
+        # (Memrefs the compiled code returns have no negative strides.)
+        extent = itemsize + sum((d - 1) * s for d, s in zip(shape, strides)) if all(shape) else 0
+        view = (ctypes.c_char * extent).from_address(aligned + elem_offset * itemsize)
+        view.allocation = allocation
+        return np.ndarray(shape, slot.dtype, view, 0, strides)
 
 
 def _offsets(slots: Sequence[Slot], start: int = 0) -> list[int]:
@@ -152,7 +151,10 @@ def _write_array(slots, offset: int, slot: Slot, value: np.ndarray) -> None:
     if not isinstance(value, np.ndarray) or value.dtype != slot.dtype or value.ndim != slot.rank:
         raise ZygTypeError(f"expected a {slot.dtype} array of rank {slot.rank}, got {_describe(value)}")
     itemsize = value.itemsize
-    data = value.ctypes.data
+    try:  # the quick way to an array's address (`value.ctypes` builds an object of its own)
+        data = ctypes.addressof(ctypes.c_char.from_buffer(value))
+    except (TypeError, ValueError, BufferError):  # read-only, empty or not C-contiguous
+        data = value.ctypes.data
     slots[offset] = data
     slots[offset + 1] = data
     slots[offset + 2] = 0

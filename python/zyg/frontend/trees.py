@@ -52,15 +52,18 @@ class TreeDef:
     code: object = None
 
     def __post_init__(self):
-        count = 1 if self.kind == LEAF else sum(c.leaf_count for c in self.children)
-        object.__setattr__(self, "leaf_count", count)
+        # Worked out once: trees are looked up (hashed) and read at every call of a compiled function.
+        codes = (self.code,) if self.kind == LEAF else tuple(code for c in self.children for code in c._codes)
+        object.__setattr__(self, "_codes", codes)
+        object.__setattr__(self, "leaf_count", len(codes))
+        object.__setattr__(self, "_hash", hash((self.kind, self.cls, self.keys, self.children, self.code)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def leaf_codes(self) -> Iterator[str]:
         """The type codes of the leaves, in flattening order."""
-        if self.kind == LEAF:
-            yield self.code
-        for child in self.children:
-            yield from child.leaf_codes()
+        return iter(self._codes)
 
     def describe(self) -> object:
         """A JSON-able description, stable across processes (for the disk cache key)."""
