@@ -13,34 +13,22 @@ from __future__ import annotations
 import numpy as np
 import zyg
 
-from bench.timing import median_per_call
-
-
-def rnn_states(w, u, xs):
-    h = np.zeros(w.shape[0])
-    states = np.zeros((xs.shape[0], w.shape[0]))
-    for t in range(xs.shape[0]):
-        h = np.tanh(w @ h + u @ xs[t])
-        states[t] = h
-    return states
+from bench.structures import rnn_states
+from bench.timing import median_ms
 
 
 def weighted_states(w, u, xs, ct):
     return np.sum(rnn_states(w, u, xs) * ct)
 
 
-def _median_ms(fn, args: tuple) -> float:
-    return median_per_call(fn, args, calls=20, rounds=11) * 1e3
-
-
 def main() -> None:
     rng = np.random.default_rng(1)
     w, u, xs = rng.normal(size=(64, 64)) * 0.1, rng.normal(size=(64, 16)) * 0.1, rng.normal(size=(200, 16))
     ct = rng.normal(size=(200, 64))
-    gradient = _median_ms(zyg.compile_grad(weighted_states, argnums=(0, 1)), (w, u, xs, ct))
-    forward = _median_ms(lambda *a: zyg.pullback(rnn_states, *a, argnums=(0, 1)), (w, u, xs))
+    gradient = median_ms(zyg.compile_grad(weighted_states, argnums=(0, 1)), (w, u, xs, ct))
+    forward = median_ms(lambda *a: zyg.pullback(rnn_states, *a, argnums=(0, 1)), (w, u, xs))
     _, back = zyg.pullback(rnn_states, w, u, xs, argnums=(0, 1))
-    backward = _median_ms(back, (ct,))
+    backward = median_ms(back, (ct,))
     expected = zyg.gradient(weighted_states, w, u, xs, ct, argnums=(0, 1))
     error = max(np.max(np.abs(g - e)) for g, e in zip(back(ct), expected))
     print(f"{'zyg, gradient (forward + backward)':40} {gradient:7.3f} ms")
@@ -64,7 +52,7 @@ def main() -> None:
 
     _, jax_back = jax.vjp(jax.jit(jax_states), w, u)
     jax_back = jax.jit(jax_back)
-    theirs = _median_ms(lambda c: jax.block_until_ready(jax_back(c)), (ct,))
+    theirs = median_ms(lambda c: jax.block_until_ready(jax_back(c)), (ct,))
     print(f"{'JAX back(ct) from jax.vjp':40} {theirs:7.3f} ms  (zyg back / JAX back: {backward / theirs:.2f})")
 
 

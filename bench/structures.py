@@ -18,7 +18,7 @@ import dataclasses
 import numpy as np
 import zyg
 
-from bench.timing import median_per_call
+from bench.timing import median_ms
 from bench.workloads import mlp
 
 
@@ -45,36 +45,36 @@ def rnn_with_a_list(w, u, xs):
     return np.sum(np.stack(hs) ** 2)
 
 
-def rnn_preallocated(w, u, xs):
+def rnn_states(w, u, xs):
     h = np.zeros(w.shape[0])
     states = np.zeros((xs.shape[0], w.shape[0]))
     for t in range(xs.shape[0]):
         h = np.tanh(w @ h + u @ xs[t])
         states[t] = h
-    return np.sum(states ** 2)
+    return states
 
 
-def _median_ms(fn, args: tuple) -> float:
-    return median_per_call(fn, args, calls=20, rounds=11) * 1e3
+def rnn_preallocated(w, u, xs):
+    return np.sum(rnn_states(w, u, xs) ** 2)
 
 
 def main() -> None:
     w1, b1, w2, b2, x, y = mlp.inputs(128)
     layers = [Dense(w1, b1), Dense(w2, b2)]
-    flat = _median_ms(zyg.compile_grad(mlp.primal, argnums=(0, 1, 2, 3)), (w1, b1, w2, b2, x, y))
+    flat = median_ms(zyg.compile_grad(mlp.primal, argnums=(0, 1, 2, 3)), (w1, b1, w2, b2, x, y))
     structured_grad = zyg.compile_grad(structured_loss, argnums=0)
     grads = structured_grad(layers, x, y)
     by_hand = mlp.gradient_by_hand(w1, b1, w2, b2, x, y)
     error = max(np.max(np.abs(g - h)) for g, h in zip(
         [grads[0].kernel, grads[0].bias, grads[1].kernel, grads[1].bias], by_hand))
-    structured = _median_ms(structured_grad, (layers, x, y))
+    structured = median_ms(structured_grad, (layers, x, y))
     print(f"{'zyg, four flat arrays':40} {flat:7.3f} ms")
     print(f"{'zyg, a list of two Dense dataclasses':40} {structured:7.3f} ms  "
           f"(structured / flat: {structured / flat:.2f}; largest difference from the hand gradient {error:.1e})")
     rng = np.random.default_rng(1)
     w, u, xs = rng.normal(size=(64, 64)) * 0.1, rng.normal(size=(64, 16)) * 0.1, rng.normal(size=(200, 16))
-    listed = _median_ms(zyg.compile_grad(rnn_with_a_list, argnums=(0, 1)), (w, u, xs))
-    preallocated = _median_ms(zyg.compile_grad(rnn_preallocated, argnums=(0, 1)), (w, u, xs))
+    listed = median_ms(zyg.compile_grad(rnn_with_a_list, argnums=(0, 1)), (w, u, xs))
+    preallocated = median_ms(zyg.compile_grad(rnn_preallocated, argnums=(0, 1)), (w, u, xs))
     print(f"{'zyg, RNN states in a preallocated array':40} {preallocated:7.3f} ms")
     print(f"{'zyg, RNN states in a grown list':40} {listed:7.3f} ms  (list / preallocated: {listed / preallocated:.2f})")
     try:
@@ -92,7 +92,7 @@ def main() -> None:
 
     params = [{"kernel": w1, "bias": b1}, {"kernel": w2, "bias": b2}]
     jax_grad = jax.jit(jax.grad(jax_loss))
-    theirs = _median_ms(lambda p, a, b: jax.block_until_ready(jax_grad(p, a, b)), (params, x, y))
+    theirs = median_ms(lambda p, a, b: jax.block_until_ready(jax_grad(p, a, b)), (params, x, y))
     print(f"{'JAX jit(grad), a list of two dicts':40} {theirs:7.3f} ms  (zyg structured / JAX: {structured / theirs:.2f})")
 
 
