@@ -21,7 +21,7 @@ from zyg.compiled import CompiledRequest, free_readers_of
 from zyg.entry import add_entry
 from zyg.frontend.dependencies import Dependencies, Guard
 from zyg.frontend.program import build_program
-from zyg.frontend.trees import TreeDef
+from zyg.frontend.trees import TreeDef, functions_in
 from zyg.passes.lower_zyg_tensors import CHECKS_ATTRIBUTE, decode_check
 from zyg.pipeline import AD_PASSES, LOWER_PASSES, run_passes
 
@@ -49,7 +49,8 @@ def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: s
     with respect to the arguments at `wrt` (None: every float one); with `library_dir`, links the code
     into a shared library there if the compile can be cached; with `keep_ir`, keeps the IR of every stage."""
     stages: dict[str, str] = {}
-    dependencies = Dependencies(fn)
+    roots = functions_in(codes)  # functions passed as arguments: their globals are read at each call too
+    dependencies = Dependencies(fn, roots)
     module, info = build_program(fn, list(codes), dependencies)
     if request == "grad":
         require_float_result(fn, info.return_tree)  # before differentiating anything
@@ -74,6 +75,7 @@ def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: s
     library = link_shared_library(engine, library_dir) if cache else None
     needs = runtime_needs(upstream)
     free_records = tuple(data.record for data in info.free)
-    compiled = CompiledRequest(natives, info.return_tree, stages, Guard(fn, dependencies.records), info.free_trees,
-                               free_records, free_readers_of(fn, dependencies.records, free_records))
+    compiled = CompiledRequest(natives, info.return_tree, stages, Guard(fn, dependencies.records, roots),
+                               info.free_trees, free_records,
+                               free_readers_of(fn, dependencies.records, free_records, roots))
     return Build(compiled, library, needs, dependencies)

@@ -73,6 +73,7 @@ class CompiledRequest:
         return leaves
 
 
-def free_readers_of(fn, records: list, indices: tuple[int, ...]) -> list | None:
-    """The readers of the free data at record `indices` of a compile of `fn` that read `records`."""
-    return data_readers(fn, records, indices) if indices else []
+def free_readers_of(fn, records: list, indices: tuple[int, ...], roots: tuple = ()) -> list | None:
+    """The readers of the free data at record `indices` of a compile of `fn` (specialised on the
+    functions `roots`, see `zyg.frontend.dependencies`) that read `records`."""
+    return data_readers(fn, records, indices, roots) if indices else []

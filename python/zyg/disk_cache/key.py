@@ -19,7 +19,7 @@ import sys
 import types
 
 from zyg.frontend.dependencies import source_fingerprint
-from zyg.frontend.trees import TreeDef
+from zyg.frontend.trees import NotDescribable, TreeDef
 
 FORMAT = 4  # of the key and of the entries; bump when either changes
 
@@ -32,13 +32,16 @@ def request_key(fn: types.FunctionType, request: str, signature: tuple[TreeDef, 
                 wrt: tuple[int, ...] | None = None) -> str | None:
     """The key of `request` of `fn` at argument trees `signature` (structures and leaf types),
     differentiated with respect to the arguments at `wrt` (None: every float one), or None if `fn` has
-    no readable source."""
+    no readable source or an argument holds a function (it has no name stable across processes)."""
     fingerprint = source_fingerprint(fn)
     if fingerprint is None:
         return None
+    try:
+        trees = [t.describe() for t in signature]
+    except NotDescribable:
+        return None
     wrt_data = None if wrt is None else list(wrt)
-    text = json.dumps([FORMAT, compiler_version(), host(), request, wrt_data, [t.describe() for t in signature],
-                       fingerprint])
+    text = json.dumps([FORMAT, compiler_version(), host(), request, wrt_data, trees, fingerprint])
     return hashlib.sha256(text.encode()).hexdigest()
 
 

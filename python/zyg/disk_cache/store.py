@@ -27,7 +27,7 @@ from zyg.compiled import CompiledRequest, free_readers_of
 from zyg.entry_abi import EntryABI, Slot
 from zyg.errors import SourceLoc
 from zyg.frontend.dependencies import Guard, still_valid
-from zyg.frontend.trees import tree_from_description
+from zyg.frontend.trees import NotDescribable, tree_from_description
 
 
 def cache_directory() -> str | None:
@@ -70,14 +70,18 @@ def load(directory: str, key: str, fn: types.FunctionType) -> CompiledRequest | 
 def store(directory: str, key: str, build) -> None:
     """Moves `build`'s library into the cache and writes its entry; a failure only skips caching."""
     compiled = build.compiled
+    try:
+        trees = {"return_tree": compiled.return_tree.describe(), "free_trees": [t.describe() for t in compiled.free_trees]}
+    except NotDescribable:  # a function returned: kept in memory only
+        os.unlink(build.library)
+        return
     entry = {
         "entries": [{"name": native.abi.name, "args": [_slot_data(s) for s in native.abi.args],
                      "results": [_slot_data(s) for s in native.abi.results]} for native in compiled.entries.values()],
         "checks": [[c.error, [c.loc.filename, c.loc.line, c.loc.col] if c.loc else None, c.message]
                    for c in compiled.native.checks],
         "needs": list(build.needs),
-        "return_tree": compiled.return_tree.describe(),
-        "free_trees": [t.describe() for t in compiled.free_trees],
+        **trees,
         "free_records": list(compiled.free_records),
         "dependencies": build.dependencies.records,
     }

@@ -34,6 +34,7 @@ from zyg.errors import SourceLoc, UnsupportedSyntaxError, ZygError, ZygTypeError
 from zyg.frontend.aliasing import AliasTracking
 from zyg.frontend.arrays import ArrayCodegen, constant_of
 from zyg.frontend.dependencies import FreeData, free_data_key, is_free_data, lookup_name
+from zyg.frontend.functions import is_function
 from zyg.frontend.growable import GrowableLists, growable_element, lone_appends
 from zyg.frontend.indexing import IndexingCodegen, array_float
 from zyg.frontend.int_constants import TOO_LARGE, fold_int
@@ -48,10 +49,12 @@ from zyg.frontend.structs import (
     root_name,
 )
 from zyg.frontend.trees import (
+    DATACLASS,
     DICT,
     GROWLIST,
     LEAF,
     LIST,
+    NAMEDTUPLE,
     SEQUENCES,
     TUPLE,
     Static,
@@ -1137,9 +1140,9 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
         self.error(node, f"`{ast.unparse(node)}` must be known at compile time here", ZygTypeError)
 
     def static_to_value(self, node: ast.AST, obj: object) -> object:
-        """A global or closure variable's value: a number is a constant, a str, None or a container of
-        those a compile-time value (the compile is redone when the global is rebound)."""
-        if isinstance(obj, (bool, int, float, str)) or obj is None:
+        """A global or closure variable's value: a number is a constant, a str, None, a function or a
+        container of those a compile-time value (the compile is redone when the global is rebound)."""
+        if isinstance(obj, (bool, int, float, str)) or obj is None or is_function(obj):
             return self.python_value(node, obj)
         if isinstance(obj, (tuple, list, dict)) or dataclasses.is_dataclass(obj) and not isinstance(obj, type):
             return self.python_value(node, obj)
@@ -1342,7 +1345,10 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
     def visit_Call(self, node: ast.Call) -> SSAValue:
         if isinstance(node.func, ast.Attribute) and self.is_local(node.func.value):
             return self.call_method(node)
-        callee = self.static_value(node.func)
+        return self.call_value(node, self.callee(node.func))
+
+    def call_value(self, node: ast.Call, callee: object) -> object:
+        """A call of the function `callee` (known at compile time) with `node`'s arguments."""
         handler = _numpy_handler(callee)  # before user functions: many NumPy functions are Python
         if handler is not None:
             prefix = getattr(handler, "static_prefix", 0)
@@ -1374,6 +1380,16 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
             return self.value(arith.FPToSIOp(self.value(_MATH_ROUNDING[callee](arg)), I64))
         self.error(node, f"call to unsupported function '{_callee_name(callee)}'", UnsupportedSyntaxError)
 
+    def callee(self, node: ast.expr) -> object:
+        """The function a call expression names: a global, a builtin or `module.attr`, or a value
+        holding a function (a local, an argument, a container's item, a helper's result)."""
+        if isinstance(node, (ast.Name, ast.Attribute)) and not self.is_local(node):
+            return self.static_value(node)
+        value = self.visit(node)
+        if not (isinstance(value, Static) and is_function(value.value)):
+            self.error(node, f"'{ast.unparse(node)}' is {describe(value)}, not a function", ZygTypeError)
+        return value.value
+
     def call_method(self, node: ast.Call) -> SSAValue:
         """`x.sum(axis=0)` and other array methods: the NumPy function with `x` first."""
         from zyg.frontend.numpy_functions import ARRAY_METHODS
@@ -1381,6 +1397,8 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
         receiver = self.visit(node.func.value)
         name = node.func.attr
         if isinstance(receiver, Struct):
+            if receiver.kind in (DATACLASS, NAMEDTUPLE) and name in receiver.keys:  # a field holding a function
+                return self.call_value(node, self.callee(node.func))
             if self.update_method(node, node.func.value, name):
                 return Static(None)
             return self.struct_method(node, receiver, name)

@@ -15,8 +15,10 @@ compiled in: the compiled code takes it as a hidden argument, read at each call.
 `data_readers` gives the callables that read the live values for a call.
 
 Each record is `[kind, owner, name, description]`. `owner` indexes the functions and modules met so
-far (0 is the entry function; each function or module a record resolves to is appended the first
+far (0 is the entry function, then the `roots`: the Python functions passed in the entry's arguments,
+which a compile specialises on; each function or module a record resolves to is appended the first
 time), so a replay reaches callees, closures and `module.attr` chains exactly as the compile did.
+A compile with roots is never on disk (a function has no name stable across processes).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import types
 import numpy as np
 
 from zyg.errors import ZygTypeError
-from zyg.frontend.trees import TreeDef, flatten
+from zyg.frontend.trees import NotDescribable, TreeDef, flatten
 from zyg.typecodes import type_code_of
 
 _MISSING = "<undefined>"
@@ -40,16 +42,39 @@ _MISSING = "<undefined>"
 
 def is_free_data(obj: object) -> bool:
     """Whether a global or closure value is data the compiled code takes at each call (an array, or a
-    container with an array in it), rather than a constant it compiles in."""
+    container with an array in it or that can change in place: a list, a dict, a dataclass instance
+    that is not frozen), rather than a constant it compiles in. Python reads such a value at each
+    call, so a compile must too."""
     if isinstance(obj, np.ndarray):
         return True
-    if isinstance(obj, (tuple, list, dict)) or (hasattr(obj, "__dataclass_fields__") and not isinstance(obj, type)):
+    if _is_container(obj):
         try:
             _, leaves = flatten(obj, type_code_of)
         except ZygTypeError:
             return False
-        return any(isinstance(leaf, np.ndarray) for leaf in leaves)
+        return any(isinstance(leaf, np.ndarray) for leaf in leaves) or _changes_in_place(obj)
     return False
+
+
+def _is_container(obj: object) -> bool:
+    return isinstance(obj, (tuple, list, dict)) or (dataclasses.is_dataclass(obj) and not isinstance(obj, type))
+
+
+def _items(obj: object) -> list:
+    if isinstance(obj, dict):
+        return list(obj.values())
+    if isinstance(obj, (tuple, list)):
+        return list(obj)
+    return [getattr(obj, f.name) for f in dataclasses.fields(obj)]
+
+
+def _changes_in_place(obj: object) -> bool:
+    """Whether container `obj` is, or holds, a list, a dict or a dataclass instance that is not frozen."""
+    if isinstance(obj, (list, dict)):
+        return True
+    if dataclasses.is_dataclass(obj) and not obj.__dataclass_params__.frozen:
+        return True
+    return any(_is_container(item) and _changes_in_place(item) for item in _items(obj))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,9 +104,9 @@ def data_description(obj: object) -> str | None:
     """The structure and leaf types of free data, as text (None when zyg cannot take it)."""
     try:
         tree, _ = flatten(obj, type_code_of)
-    except ZygTypeError:
+        return json.dumps(tree.describe())
+    except (ZygTypeError, NotDescribable):  # not data zyg takes, or data holding functions (not cached)
         return None
-    return json.dumps(tree.describe())
 
 
 def lookup_name(fn: types.FunctionType, name: str) -> tuple[bool, object]:
@@ -139,18 +164,25 @@ def source_fingerprint(fn: types.FunctionType) -> str | None:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _is_owner(obj: object) -> bool:
-    return isinstance(obj, (types.FunctionType, types.ModuleType))
+def _owners_in(obj: object) -> list[object]:
+    """The objects whose names a compile may read next, reached through `obj`: `obj` itself if it is a
+    function or a module, else the Python functions held in the container `obj`, in order."""
+    if isinstance(obj, (types.FunctionType, types.ModuleType)):
+        return [obj]
+    if not _is_container(obj):
+        return []
+    return [owner for item in _items(obj) if isinstance(item, types.FunctionType) or _is_container(item)
+            for owner in _owners_in(item)]
 
 
 class Dependencies:
     """Records the dependencies of one compile of `entry` (see the module docstring)."""
 
-    def __init__(self, entry: types.FunctionType):
+    def __init__(self, entry: types.FunctionType, roots: tuple[types.FunctionType, ...] = ()):
         self.records: list[list] = []
         self.cacheable = True  # False once something was read that has no stable description
-        self._objects: dict[int, int] = {id(entry): 0}
-        self._keep_alive: list[object] = [entry]  # ids stay unique while the objects live
+        self._keep_alive: list[object] = _start(entry, roots)  # ids stay unique while the objects live
+        self._objects: dict[int, int] = {id(obj): index for index, obj in enumerate(self._keep_alive)}
         self._seen_at: dict[tuple, int] = {}  # (kind, owner, name) -> its record's index
 
     def name(self, fn: types.FunctionType, name: str) -> tuple[bool, object]:
@@ -191,9 +223,10 @@ class Dependencies:
             # never reach the disk cache, since the compile is not cacheable.
             self.cacheable = False
         self.records.append([kind, index, name, description])
-        if kind != "source" and found and _is_owner(obj) and id(obj) not in self._objects:
-            self._objects[id(obj)] = len(self._keep_alive)
-            self._keep_alive.append(obj)
+        for reached in _owners_in(obj) if kind != "source" and found else ():
+            if id(reached) not in self._objects:
+                self._objects[id(reached)] = len(self._keep_alive)
+                self._keep_alive.append(reached)
 
 
 def _description(kind: str, owner: object, obj: object, found: bool) -> str | None:
@@ -204,11 +237,20 @@ def _description(kind: str, owner: object, obj: object, found: bool) -> str | No
     return describe(obj) if found else _MISSING
 
 
-def _replay(entry: types.FunctionType, records: list):
+def _start(entry: types.FunctionType, roots: tuple[types.FunctionType, ...]) -> list[object]:
+    """The objects records start from: the entry, then each root not met before."""
+    objects: list[object] = [entry]
+    for root in roots:
+        if all(root is not obj for obj in objects):
+            objects.append(root)
+    return objects
+
+
+def _replay(entry: types.FunctionType, records: list, roots: tuple[types.FunctionType, ...] = ()):
     """Yields `(kind, owner, name, found, obj, description)` for each record, resolved against the
     live objects as the compile resolved it; `owner` is None where a record no longer resolves."""
-    objects: list[object] = [entry]
-    known = {id(entry)}
+    objects = _start(entry, roots)
+    known = {id(obj) for obj in objects}
     for kind, index, name, description in records:
         owner = objects[index] if 0 <= index < len(objects) else None
         found, obj = True, None
@@ -219,14 +261,15 @@ def _replay(entry: types.FunctionType, records: list):
         elif kind != "source" or not isinstance(owner, types.FunctionType):
             owner = None
         yield kind, owner, name, found, obj, description
-        if kind != "source" and found and _is_owner(obj) and id(obj) not in known:
-            known.add(id(obj))
-            objects.append(obj)
+        for reached in _owners_in(obj) if kind != "source" and found else ():
+            if id(reached) not in known:
+                known.add(id(reached))
+                objects.append(reached)
 
 
-def still_valid(entry: types.FunctionType, records: list) -> bool:
+def still_valid(entry: types.FunctionType, records: list, roots: tuple[types.FunctionType, ...] = ()) -> bool:
     """Whether every recorded name, attribute and callee source still holds for `entry`."""
-    for kind, owner, _, found, obj, description in _replay(entry, records):
+    for kind, owner, _, found, obj, description in _replay(entry, records, roots):
         if owner is None or description is None or _description(kind, owner, obj, found) != description:
             return False
     return True
@@ -249,11 +292,11 @@ def _attribute_reader(obj):
     return lambda key, default: getattr(obj, key, default)
 
 
-def _probes(entry: types.FunctionType, records: list) -> list[tuple] | None:
+def _probes(entry: types.FunctionType, records: list, roots: tuple[types.FunctionType, ...]) -> list[tuple] | None:
     """`(read, key, expected)` triples: `read(key, _ABSENT) is expected` while every record holds
     with the very objects the compile saw. None where a record no longer resolves."""
     probes = []
-    for kind, owner, name, found, obj, _ in _replay(entry, records):
+    for kind, owner, name, found, obj, _ in _replay(entry, records, roots):
         if owner is None:
             return None
         if kind == "data":  # read at each call; `data_readers` checks its structure
@@ -285,9 +328,9 @@ class Guard:
     a rebound callee or new default arguments end it.
     """
 
-    def __init__(self, entry: types.FunctionType, records: list):
-        self.entry, self.records = entry, records
-        self._probes = _probes(entry, records)
+    def __init__(self, entry: types.FunctionType, records: list, roots: tuple[types.FunctionType, ...] = ()):
+        self.entry, self.records, self.roots = entry, records, roots
+        self._probes = _probes(entry, records, roots)
 
     def __call__(self) -> bool:
         probes = self._probes
@@ -299,19 +342,20 @@ class Guard:
         return True
 
     def _renew(self) -> bool:
-        if not still_valid(self.entry, self.records):
+        if not still_valid(self.entry, self.records, self.roots):
             self._probes = None
             return False
-        self._probes = _probes(self.entry, self.records)
+        self._probes = _probes(self.entry, self.records, self.roots)
         return self._probes is not None
 
 
-def data_readers(entry: types.FunctionType, records: list, indices: tuple[int, ...]) -> list | None:
+def data_readers(entry: types.FunctionType, records: list, indices: tuple[int, ...],
+                 roots: tuple[types.FunctionType, ...] = ()) -> list | None:
     """Callables reading the live value of each free-data record at `indices` (in that order); None
     where a record no longer resolves."""
     readers: dict[int, object] = {}
     wanted = set(indices)
-    for index, (kind, owner, name, _, _, _) in enumerate(_replay(entry, records)):
+    for index, (kind, owner, name, _, _, _) in enumerate(_replay(entry, records, roots)):
         if index in wanted:
             if owner is None or kind != "data":
                 return None

@@ -22,6 +22,7 @@ from xdsl.ir import Attribute, SSAValue
 
 from zyg.errors import UnsupportedSyntaxError, ZygAttributeError, ZygIndexError, ZygKeyError, ZygTypeError
 from zyg.frontend.arrays import constant_of
+from zyg.frontend.functions import function_name, is_function
 from zyg.frontend.trees import (
     DATACLASS,
     DICT,
@@ -68,6 +69,8 @@ def is_struct(value: object, *kinds: str) -> bool:
 def describe(value: object) -> str:
     """What a compile-time value is, for messages: `a float`, `a dict`, `a Dense`, `a str`."""
     if isinstance(value, Static):
+        if is_function(value.value):
+            return f"the function {function_name(value.value)}"
         return "None" if value.value is None else "a str"
     name = type_name(value.type) if isinstance(value, Struct) else python_type_name(value.type)
     return f"a{'n' if name[0] in 'aeiouAEIOU' else ''} {name}"
@@ -223,8 +226,8 @@ class StructCodegen:
 
     def python_value(self, node: ast.AST, obj: object) -> object:
         """A Python object known at compile time (a default, a constant global) as a value: numbers
-        become constants, str and None Statics, containers Structs of those."""
-        if obj is None or isinstance(obj, str):
+        become constants, str, None and functions Statics, containers Structs of those."""
+        if obj is None or isinstance(obj, str) or is_function(obj):
             return Static(obj)
         if isinstance(obj, (bool, int, float)):
             return self.const(obj)

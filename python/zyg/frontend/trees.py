@@ -2,7 +2,7 @@
 
 Tuples, lists, dicts (str and int keys), dataclasses, NamedTuples and `None` nest to any depth. A
 value's *structure* is static: the container types, keys, field names, lengths and the `str`/`None`
-leaves. Its *leaves* are what runs: numbers and arrays, which become IR values. A structured value is
+and function leaves. Its *leaves* are what runs: numbers and arrays, which become IR values. A structured value is
 `flatten`ed into a `TreeDef` (the structure plus the type code of each leaf, `zyg.typecodes`) and its
 leaves, the way JAX flattens pytrees; `unflatten` rebuilds it. Everything downstream of the frontend
 (AD, tapes, lowering, the call ABI) sees only leaves, so structure costs nothing at run time.
@@ -14,17 +14,19 @@ One flattener serves both sides: Python objects at the API (leaves are numbers a
 from __future__ import annotations
 
 import dataclasses
+import types
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from zyg.errors import ZygTypeError
+from zyg.frontend.functions import FUNCTION_TYPES, function_name, is_function
 from zyg.typecodes import python_name
 
 # The kinds of node a tree has.
 LEAF = "leaf"  # a number or an array: an IR value at run time
-STATIC = "static"  # a str or None: known at compile time, no IR value
+STATIC = "static"  # a str, None or a function (`zyg.frontend.functions`): known at compile time, no IR value
 TUPLE, LIST, DICT, DATACLASS, NAMEDTUPLE = "tuple", "list", "dict", "dataclass", "namedtuple"
 # A list grown in a loop of a run-time trip count (`zyg.frontend.growable`): leaves a buffer of rows and
 # a length; its key is the type code of an item.
@@ -66,7 +68,13 @@ class TreeDef:
         return iter(self._codes)
 
     def describe(self) -> object:
-        """A JSON-able description, stable across processes (for the disk cache key)."""
+        """A JSON-able description, stable across processes (for the disk cache key).
+
+        Raises:
+            NotDescribable: for a tree holding a function (it is not named stably across processes).
+        """
+        if self.kind == STATIC and is_function(self.code):
+            raise NotDescribable(f"the function {function_name(self.code)}")
         if self.kind in (LEAF, STATIC):
             return [self.kind, self.code]
         cls = None if self.cls is None else f"{self.cls.__module__}.{self.cls.__qualname__}"
@@ -74,6 +82,10 @@ class TreeDef:
 
     def __str__(self) -> str:
         return type_name(self)
+
+
+class NotDescribable(ValueError):
+    """A tree with no description stable across processes: its compile is not kept on disk."""
 
 
 def tree_from_description(data: list) -> TreeDef:
@@ -176,9 +188,9 @@ class StructType:
 
 @dataclass(frozen=True)
 class Static:
-    """A str or None inside compiled code: a compile-time constant with no IR value."""
+    """A str, None or a function inside compiled code: a compile-time constant with no IR value."""
 
-    value: str | None
+    value: object
 
     @property
     def type(self) -> StructType:
@@ -196,7 +208,7 @@ def node_of(value: object) -> tuple[str, type | None, tuple, tuple] | None:
         return value.kind, value.cls, value.keys, value.items
     if isinstance(value, Static):
         return STATIC, None, (), (value.value,)
-    if value is None or isinstance(value, str):
+    if value is None or isinstance(value, str) or is_function(value):
         return STATIC, None, (), (value,)
     if isinstance(value, tuple):
         if hasattr(type(value), "_fields"):
@@ -238,7 +250,7 @@ def structure_key(value: object, leaves: list):
         return dict, tuple((key, type(key), structure_key(item, leaves)) for key, item in value.items())
     if kind is list or kind is tuple:
         return kind, tuple(structure_key(item, leaves) for item in value)
-    if value is None or kind is str:
+    if value is None or kind is str or kind in FUNCTION_TYPES:
         return kind, value
     if isinstance(value, tuple) and hasattr(kind, "_fields"):
         return kind, tuple(structure_key(item, leaves) for item in value)
@@ -289,6 +301,21 @@ def _flatten(value: object, leaf_code, path: str, owner: str, leaves: list) -> T
     for index, item in enumerate(items):
         children.append(_flatten(item, leaf_code, path + path_step(kind, keys, index), owner, leaves))
     return TreeDef(kind, cls, keys, tuple(children))
+
+
+def functions_in(trees: Sequence[TreeDef]) -> tuple[types.FunctionType, ...]:
+    """The Python functions among the static leaves of `trees`, in flattening order."""
+    found: list[types.FunctionType] = []
+
+    def visit(tree: TreeDef) -> None:
+        if tree.kind == STATIC and isinstance(tree.code, types.FunctionType):
+            found.append(tree.code)
+        for child in tree.children:
+            visit(child)
+
+    for tree in trees:
+        visit(tree)
+    return tuple(found)
 
 
 def path_step(kind: str, keys: tuple, index: int) -> str:
@@ -382,7 +409,7 @@ def structure_difference(a: TreeDef, b: TreeDef, first: str = "on one path", sec
     if a.kind != b.kind or a.cls is not b.cls:
         return f"a {type_name(a)}{where} {first} and a {type_name(b)} {second}"
     if a.kind == STATIC:
-        return f"{a.code!r}{where} {first} and {b.code!r} {second}"
+        return f"{_static_words(a.code)}{where} {first} and {_static_words(b.code)} {second}"
     if a.keys != b.keys or len(a.children) != len(b.children):
         if a.kind in (DICT, DATACLASS, NAMEDTUPLE):
             return f"a {type_name(a)} with keys {list(a.keys)}{where} {first} and with keys {list(b.keys)} {second}"
@@ -391,6 +418,10 @@ def structure_difference(a: TreeDef, b: TreeDef, first: str = "on one path", sec
         if not same_structure(x, y):
             return structure_difference(x, y, first, second, path + path_step(a.kind, a.keys, index))
     return "the same structure"
+
+
+def _static_words(value: object) -> str:
+    return f"the function {function_name(value)}" if is_function(value) else repr(value)
 
 
 def _list_words(t: TreeDef) -> str:
@@ -408,6 +439,8 @@ def type_name(t: TreeDef | StructType) -> str:
         return python_name(t.code)
     if t.kind == STATIC:
         code = getattr(t, "code", None)
+        if is_function(code):
+            return f"function {function_name(code)}"
         return "None" if code is None and isinstance(t, TreeDef) else "str" if isinstance(code, str) else \
             "str or None"
     if t.cls is not None:
