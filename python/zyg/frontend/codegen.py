@@ -33,6 +33,16 @@ from zyg.dialects import zyg
 from zyg.errors import SourceLoc, UnsupportedSyntaxError, ZygError, ZygTypeError
 from zyg.frontend.aliasing import AliasTracking
 from zyg.frontend.arrays import ArrayCodegen, constant_of
+from zyg.frontend.closures import (
+    FUNCTION_NODES,
+    ClosureCodegen,
+    NestedFunction,
+    is_closure,
+    nonlocal_names,
+    nonlocals_inside,
+    own_nodes,
+    statement_nodes,
+)
 from zyg.frontend.dependencies import FreeData, free_data_key, is_free_data, lookup_name
 from zyg.frontend.functions import is_function
 from zyg.frontend.growable import GrowableLists, growable_element, lone_appends
@@ -49,6 +59,7 @@ from zyg.frontend.structs import (
     root_name,
 )
 from zyg.frontend.trees import (
+    CLOSURE,
     DATACLASS,
     DICT,
     GROWLIST,
@@ -135,14 +146,18 @@ class Restart(Exception):
 MAX_UNROLLED_TRIPS = 256
 
 
-class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
+class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, StructCodegen, ArrayCodegen, IndexingCodegen,
+                      ast.NodeVisitor):
     """Builds one `func.func` for one Python function at one signature: the trees of its arguments
     (`zyg.frontend.trees`). The function takes and returns the flattened leaves."""
 
     def __init__(self, program: Program, fn: types.FunctionType, source: FunctionSource,
                  arg_trees: list[TreeDef], symbol: str):
         self.program = program
-        self.fn = fn
+        self.fn = fn  # what the compile is keyed by: a Python function or a `NestedFunction`
+        nested = isinstance(fn, NestedFunction)
+        self.globals_fn = fn.outer if nested else fn  # whose globals and closure cells free names read
+        self.root_source = fn.root if nested else source  # the source holding the nested functions
         self.source = source
         self.arg_trees = arg_trees
         self.symbol = symbol
@@ -171,6 +186,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
         self.aliased_args: frozenset[int] = frozenset()  # arguments the result may be (or view)
         self.bound_at: dict[str, int] = {}
         self.row_sources: dict[int, SSAValue] = {}
+        self.nonlocal_writes = nonlocals_inside(source.node) - set(nonlocal_names(source.node))  # by its closures
         self.constant_ranges: dict[int, int] = {}  # `for` over a constant range -> its trip count  # `for row in x` loop -> x
         self._index_loops()
 
@@ -305,14 +321,20 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
     def _build(self) -> func.FuncOp:
         fn_node = self.source.node
         leaves = iter(self.entry_block.args)
-        for name, tree in zip(parameter_names(fn_node.args), self.arg_trees, strict=True):
+        nested = self.fn if isinstance(self.fn, NestedFunction) else None
+        names = parameter_names(fn_node.args) + (list(nested.captured) if nested else [])
+        for name, tree in zip(names, self.arg_trees, strict=True):
             args = [next(leaves) for _ in range(tree.leaf_count)]
             for arg in args:
                 arg.name_hint = name
             value = self.rebuild(tree, args)
+            self.check_foreign_closures(fn_node, value)
             self.mark_parameter(value, name)
             self.scope.set(name, value)
             self.bound_at[name] = self.loc(fn_node).line
+        if nested is not None and nested.recursive:  # its own name: the closure of its captured values
+            self.scope.set(fn_node.name, Struct(CLOSURE, [self.scope.get(n) for n in nested.captured],
+                                                nested.captured, nested))
         if isinstance(fn_node, ast.Lambda):
             result = self.visit(fn_node.body)
             self.return_trees.append(self.flat(result)[0])
@@ -333,11 +355,14 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
     def _build_statement_body(self, fn_node: ast.FunctionDef) -> SSAValue:
         body = fn_node.body
         if not _always_returns(body):
-            self.error(fn_node, f"function '{fn_node.name}' can reach its end without returning a value; "
-                       "zyg compiles functions that return a number on every path")
+            if any(isinstance(n, ast.Return) and n.value is not None for n in own_nodes(fn_node)):
+                self.error(fn_node, f"function '{fn_node.name}' can reach its end without returning a value; "
+                           "zyg compiles functions that return a value on every path")
+            end = body[-1]  # a procedure: it returns None at its end, as Python does
+            body = [*body, ast.Return(None, lineno=end.end_lineno or end.lineno, col_offset=end.col_offset)]
         last = body[-1]
         simple = isinstance(last, ast.Return) and not any(
-            isinstance(n, ast.Return) for stmt in body[:-1] for n in ast.walk(stmt))
+            isinstance(n, ast.Return) for stmt in body[:-1] for n in statement_nodes(stmt))
         if simple:
             self.compile_body(body[:-1])
             return self.visit_return_value(last)
@@ -365,6 +390,8 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
         """The value a `return` gives (None for a bare `return`), any structure."""
         self.node = node
         value = Static(None) if node.value is None else self.visit(node.value)
+        self.check_not_escaping(node, value, "returned")
+        value = self.nonlocal_result(value)
         self.return_trees.append(self.flat(value)[0])
         return value
 
@@ -668,7 +695,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
         if self._has_jump(node, ast.Break):
             self.scope.set(break_flag, self.const(False))
 
-        returns = any(isinstance(n, ast.Return) for stmt in node.body for n in ast.walk(stmt))
+        returns = any(isinstance(n, ast.Return) for stmt in node.body for n in statement_nodes(stmt))
 
         def iteration(index: int) -> None:
             if index == len(items):
@@ -993,6 +1020,8 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
 
         def walk(node: ast.AST, loop: ast.AST | None) -> None:
             for child in ast.iter_child_nodes(node):
+                if isinstance(child, FUNCTION_NODES):  # a nested function's loops are its own
+                    continue
                 if isinstance(child, (ast.For, ast.While)):
                     self.loop_ids[id(child)] = len(self.loop_ids)
                     walk(child, child)
@@ -1016,13 +1045,13 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
 
     def _loop_exits(self, loop: ast.AST) -> bool:
         """Whether the loop can end early: a `break` of its own or a `return`."""
-        return self._has_jump(loop, ast.Break) or any(isinstance(n, ast.Return) for n in ast.walk(loop))
+        return self._has_jump(loop, ast.Break) or any(isinstance(n, ast.Return) for n in own_nodes(loop))
 
     def _exit_flags(self, stmt: ast.stmt) -> list[str]:
         """The flags `stmt` may set that end the current statement list early."""
         flags: list[str] = []
         current = self.loop_stack[-1] if self.loop_stack else None
-        for n in ast.walk(stmt):
+        for n in statement_nodes(stmt):
             if isinstance(n, ast.Return) and self.flag_mode and RET_FLAG not in flags:
                 flags.append(RET_FLAG)
             elif isinstance(n, (ast.Break, ast.Continue)) and self.loop_of_jump[id(n)] is current:
@@ -1049,7 +1078,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
         if node.id in self.scope.partial:
             self.error(node, f"variable '{node.id}' may be undefined here: it is only assigned on some "
                        f"paths or inside a loop ({self.scope.partial[node.id]})")
-        found, obj = lookup_name(self.fn, node.id)
+        found, obj = lookup_name(self.globals_fn, node.id)
         if found and is_free_data(obj):
             return self.free_value(node, node.id, obj)
         return self.static_to_value(node, self.static_value(node))
@@ -1057,11 +1086,11 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
     def free_value(self, node: ast.AST, name: str, obj: object) -> object:
         """The value of free data `name` (a global or closure variable holding arrays): hidden arguments
         of this function, read by the caller at each call, never compiled in."""
-        key = free_data_key(self.fn, name)
+        key = free_data_key(self.globals_fn, name)
         known = self.free_data.get(key)
         if known is None:
             tree, _ = flatten(obj, type_code_of, f"'{name}'")
-            known = self.program.free_data(self.fn, name, key, tree)
+            known = self.program.free_data(self.globals_fn, name, key, tree)
             if known.record < 0:
                 self.error(node, f"'{name}' holds arrays zyg passes at each call, but it is reached in a way "
                            "zyg cannot replay; pass it as an argument", UnsupportedSyntaxError)
@@ -1095,7 +1124,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
         if isinstance(node, ast.Name):
             if node.id in self.scope or node.id in self.scope.partial:
                 return True
-            found, obj = lookup_name(self.fn, node.id)
+            found, obj = lookup_name(self.globals_fn, node.id)
             return found and is_free_data(obj)
         if isinstance(node, ast.Attribute):
             return self.is_local(node.value)
@@ -1167,7 +1196,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
                 if quiet:
                     return None
                 self.error(node, f"'{node.id}' is a local number, not a function")
-            found, obj = self.program.dependencies.name(self.fn, node.id)
+            found, obj = self.program.dependencies.name(self.globals_fn, node.id)
             if not found:
                 if quiet:
                     return None
@@ -1348,7 +1377,9 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
         return self.call_value(node, self.callee(node.func))
 
     def call_value(self, node: ast.Call, callee: object) -> object:
-        """A call of the function `callee` (known at compile time) with `node`'s arguments."""
+        """A call of the function `callee` (known at compile time, or a closure) with `node`'s arguments."""
+        if is_closure(callee):
+            return self.call_closure(node, callee)
         handler = _numpy_handler(callee)  # before user functions: many NumPy functions are Python
         if handler is not None:
             prefix = getattr(handler, "static_prefix", 0)
@@ -1386,6 +1417,8 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
         if isinstance(node, (ast.Name, ast.Attribute)) and not self.is_local(node):
             return self.static_value(node)
         value = self.visit(node)
+        if is_closure(value):
+            return value
         if not (isinstance(value, Static) and is_function(value.value)):
             self.error(node, f"'{ast.unparse(node)}' is {describe(value)}, not a function", ZygTypeError)
         return value.value
@@ -1436,9 +1469,14 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
         """A call of a Python function: compiled once per signature (the trees of its arguments), called
         with the leaves, its result rebuilt from the call's results."""
         args, kwargs = self.call_arguments(node)
-        bound = self.bind_arguments(node, callee, args, kwargs)
+        return self.call_compiled(node, callee, self.bind_arguments(node, callee, args, kwargs))
+
+    def call_compiled(self, node: ast.Call, callee: object, bound: list) -> object:
+        """A call of `callee` (a Python function or a `NestedFunction`) compiled for the values `bound`
+        to its parameters (a nested function's captured values last)."""
         trees, leaves = [], []
         for value in bound:
+            self.check_not_escaping(node, value, "passed to another function")
             tree, parts = self.flat(self.settled_growables(value))
             trees.append(tree)
             leaves += parts
@@ -1451,7 +1489,9 @@ class FunctionCodegen(AliasTracking, GrowableLists, StructCodegen, ArrayCodegen,
         may_return = [a for index, a in enumerate(leaves) if info.aliased_args is None or index in info.aliased_args]
         for result in call.results:
             self.share_storage(result, result, *may_return)
-        return self.rebuild(info.return_tree, call.results)
+        value = self.rebuild(info.return_tree, call.results)
+        self.check_foreign_closures(node, value)
+        return value
 
     def bind_arguments(self, node: ast.Call, callee: types.FunctionType, args: list, kwargs: dict) -> list:
         """The value of each parameter of `callee` (in `parameter_names` order) for a call with `args`
@@ -1727,12 +1767,16 @@ def _assigned_names(stmts: list[ast.stmt], cg: FunctionCodegen) -> list[str]:
     """Every variable (and control flag) the statements may rebind, in first-seen order."""
     names: dict[str, None] = {}
     for stmt in stmts:
-        for n in ast.walk(stmt):
+        for n in statement_nodes(stmt):
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
                 names[n.id] = None
+            elif isinstance(n, ast.FunctionDef):
+                names[n.name] = None
+            elif isinstance(n, ast.Call) and cg.nonlocal_writes:  # a closure may assign them
+                names.update(dict.fromkeys(sorted(cg.nonlocal_writes)))
             elif isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, ast.Store) and root_name(n):
                 names[root_name(n)] = None  # `y[i] = v`, `m["w"][0] = v`, `obj.f = v` rebind the variable
-            elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and root_name(n.func.value) \
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and root_name(n.func.value) \
                     and n.func.attr in UPDATING_METHOD_NAMES | {"copyto"}:
                 # `xs.append(v)`, `d.update(...)` rebind the receiver; `np.copyto(dst, v)` its destination
                 target = n.args[0] if n.func.attr == "copyto" and n.args else n.func.value

@@ -23,11 +23,8 @@ _REJECTED: dict[type[ast.AST], str] = {
     ast.Assert: "an `assert` statement",
     ast.Yield: "a generator (`yield`)",
     ast.YieldFrom: "a generator (`yield from`)",
-    ast.FunctionDef: "a nested function definition",
-    ast.Lambda: "a lambda inside a compiled function",
     ast.ClassDef: "a class definition",
     ast.Global: "a `global` declaration",
-    ast.Nonlocal: "a `nonlocal` declaration",
     ast.Delete: "a `del` statement",
     ast.Import: "an `import` statement",
     ast.ImportFrom: "an `import` statement",
@@ -44,8 +41,9 @@ if hasattr(ast, "TryStar"):
 class LanguageFence(ast.NodeVisitor):
     """Walks a function body and raises at the first construct outside zyg's Python subset."""
 
-    def __init__(self, source: FunctionSource):
+    def __init__(self, source: FunctionSource, nested: bool):
         self.source = source
+        self.depth = 1 if nested else 0  # how many function bodies enclose the code being checked
 
     def error(self, node: ast.AST, what: str) -> None:
         raise UnsupportedSyntaxError(f"unsupported Python construct: {what}", self.source.loc(node))
@@ -144,12 +142,34 @@ class LanguageFence(ast.NodeVisitor):
         for test in node.ifs:
             self.visit(test)
 
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        if node.decorator_list:
+            self.error(node.decorator_list[0], "a decorator on a nested function")
+        self._visit_function(node, node.body)
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self._visit_function(node, [node.body])
+
+    def _visit_function(self, node: ast.FunctionDef | ast.Lambda, body: list[ast.AST]) -> None:
+        args = node.args
+        for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
+            self.visit(default)
+        self.depth += 1
+        for stmt in body:
+            self.visit(stmt)
+        self.depth -= 1
+
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
+        if self.depth == 0:  # the compiled function's own: a closure cell of a function defined in Python
+            self.error(node, "a `nonlocal` declaration in a function called from Python")
+
     def visit_BinOp(self, node: ast.BinOp) -> None:
         if isinstance(node.op, (ast.LShift, ast.RShift)):
             self.error(node, f"the `{type(node.op).__name__}` operator")
         self.generic_visit(node)
 
 
-def check_supported(source: FunctionSource) -> None:
-    """Raises `UnsupportedSyntaxError` at the first unsupported construct in `source`."""
-    LanguageFence(source).check()
+def check_supported(source: FunctionSource, nested: bool = False) -> None:
+    """Raises `UnsupportedSyntaxError` at the first unsupported construct in `source` (a function
+    defined inside compiled code when `nested`)."""
+    LanguageFence(source, nested).check()

@@ -28,6 +28,7 @@ from xdsl.ir import SSAValue
 from zyg.dialects.zyg_arrays import ReduceOp
 from zyg.dialects.zyg_indexing import GetSliceOp, SetSliceOp
 from zyg.errors import ZygTypeError
+from zyg.frontend.closures import own_nodes
 from zyg.frontend.trees import GROWLIST, LEAF, LIST, Struct, TreeDef
 from zyg.frontend.types import I1, I64, element_type, is_array, rank_of, type_of_code
 from zyg.typecodes import python_name
@@ -40,7 +41,7 @@ def lone_appends(body: list[ast.stmt], name: str) -> list[ast.Call]:
     """The `name.append(item)` statements of loop body `body` when they are the only code in it that
     changes list `name` (none in a branch or inner loop, no assignment to `name`), else []."""
     calls = [s.value for s in body if isinstance(s, ast.Expr) and _is_append(s.value, name)]
-    for n in ast.walk(ast.Module(body=body, type_ignores=[])):
+    for n in own_nodes(ast.Module(body=body, type_ignores=[])):
         if isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load):
             return []
         if _is_append(n, name) and n not in calls:

@@ -22,6 +22,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Attribute
 
 from zyg.errors import SourceLoc, ZygError, ZygTypeError
+from zyg.frontend.closures import NestedFunction
 from zyg.frontend.codegen import FunctionCodegen, Restart
 from zyg.frontend.dependencies import Dependencies, FreeData
 from zyg.frontend.fence import check_supported
@@ -98,8 +99,12 @@ class Program:
         if key in self.in_progress:  # recursion: its return type and free data are not known yet
             return FunctionInfo(self.in_progress[key], tuple(arg_trees), self.assumed_return_type(fn, arg_trees),
                                 free=self.assumptions.free.get(key, ()))
-        source = _parsed_source(fn, call_loc)
-        self.dependencies.source(fn)
+        if isinstance(fn, NestedFunction):  # defined in compiled code: its definer's source was recorded
+            source = fn.source
+            check_supported(source, nested=True)
+        else:
+            source = _parsed_source(fn, call_loc)
+            self.dependencies.source(fn)
         symbol = self._symbol_for(fn, arg_trees)
         self.in_progress[key] = symbol
         codegen = FunctionCodegen(self, fn, source, list(arg_trees), symbol)

@@ -85,8 +85,9 @@ class StructCodegen:
     # ----------------------------------------------------------------------------------------------
 
     def flat(self, value: object) -> tuple[TreeDef, list[SSAValue]]:
-        """`(tree, leaves)` of a compile-time value."""
-        return flatten(value, _leaf_code)
+        """`(tree, leaves)` of a compile-time value (its late closures as they are now, see
+        `zyg.frontend.closures`)."""
+        return flatten(self.current(value), _leaf_code)
 
     def rebuild(self, tree: TreeDef, leaves: Sequence[SSAValue]) -> object:
         """The compile-time value of structure `tree` with `leaves` (a leaf tree gives the leaf itself)."""

@@ -31,6 +31,9 @@ TUPLE, LIST, DICT, DATACLASS, NAMEDTUPLE = "tuple", "list", "dict", "dataclass",
 # A list grown in a loop of a run-time trip count (`zyg.frontend.growable`): leaves a buffer of rows and
 # a length; its key is the type code of an item.
 GROWLIST = "growlist"
+# A closure built in compiled code (`zyg.frontend.closures`): its class is the nested function, its
+# items the values it captures, then its default arguments.
+CLOSURE = "closure"
 CONTAINERS = (TUPLE, LIST, DICT, DATACLASS, NAMEDTUPLE)
 SEQUENCES = (TUPLE, LIST, NAMEDTUPLE)  # indexed by position
 
@@ -73,8 +76,8 @@ class TreeDef:
         Raises:
             NotDescribable: for a tree holding a function (it is not named stably across processes).
         """
-        if self.kind == STATIC and is_function(self.code):
-            raise NotDescribable(f"the function {function_name(self.code)}")
+        if (self.kind == STATIC and is_function(self.code)) or self.kind == CLOSURE:
+            raise NotDescribable(f"the function {function_name(self.code if self.kind == STATIC else self.cls)}")
         if self.kind in (LEAF, STATIC):
             return [self.kind, self.code]
         cls = None if self.cls is None else f"{self.cls.__module__}.{self.cls.__qualname__}"
@@ -322,7 +325,7 @@ def path_step(kind: str, keys: tuple, index: int) -> str:
     """How a path names item `index` of a container: `['W']` (dict), `.kernel` (fields), `[2]`."""
     if kind == DICT:
         return f"[{keys[index]!r}]"
-    if kind in (DATACLASS, NAMEDTUPLE):
+    if kind in (DATACLASS, NAMEDTUPLE, CLOSURE):
         return f".{keys[index]}"
     return f"[{index}]"
 
@@ -366,6 +369,9 @@ def build_python(kind: str, cls: type | None, keys: tuple, items: list) -> objec
         return dict(zip(keys, items, strict=True))
     if kind == NAMEDTUPLE:
         return cls(*items)
+    if kind == CLOSURE:
+        raise ZygTypeError(f"the compiled function returns the closure {cls.__name__} to Python; zyg passes closures "
+                           "between compiled functions only")
     instance = object.__new__(cls)
     for name, item in zip(keys, items, strict=True):
         object.__setattr__(instance, name, item)
@@ -443,6 +449,8 @@ def type_name(t: TreeDef | StructType) -> str:
             return f"function {function_name(code)}"
         return "None" if code is None and isinstance(t, TreeDef) else "str" if isinstance(code, str) else \
             "str or None"
+    if t.kind == CLOSURE:
+        return f"function {t.cls.__name__}"
     if t.cls is not None:
         return t.cls.__name__
     return "list" if t.kind == GROWLIST else t.kind
