@@ -199,7 +199,7 @@ def test_a_variable_read_before_it_is_bound_is_named():
         k = 2.0
         return y + k
 
-    with pytest.raises(zyg.ZygError, match="free variable 'k' referenced before assignment"):
+    with pytest.raises(zyg.ZygError, match="a closure reads the variable 'k', which is not bound where"):
         zyg.jit(f)(1.0)
 
 

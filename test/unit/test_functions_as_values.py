@@ -1,11 +1,14 @@
-"""Functions as values (issue 12, first part): Python, `math`, NumPy and builtin functions passed as
-arguments, held in containers and globals, returned from helpers and called, each call a direct call
-of the function known at compile time. Gradients against central finite differences; a function
-argument gets the gradient None."""
+"""Functions as values (issue 12): Python, `math`, NumPy and builtin functions passed as arguments,
+held in containers and globals, returned from helpers and called, each call a direct call of the
+function known at compile time, or a chain of `scf.if`s over the candidates for one chosen at run time
+(by an int index or a branch); `map`, `filter`, `functools.reduce`, `functools.partial` and
+`min`/`max` with `key=`.
+Gradients against central finite differences; a function argument gets the gradient None."""
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import typing
 
@@ -89,8 +92,84 @@ def keyword_call(g, x):
     return np.sum(g(x, axis=0))
 
 
+def mapped(x, w):
+    return sum(map(lambda t: t * t * w, [x, 2.0 * x, w])) + sum(map(math.atan2, (x, w), (w, x)))
+
+
+def reduced(x, y):
+    return functools.reduce(lambda acc, v: acc * v + 1.0, [x, y, x], 0.5) + functools.reduce(scaled_by, (x, y))
+
+
+def scaled_by(v, s):
+    return v * s
+
+
+def partials(x, w):
+    times_w = functools.partial(scaled_by, s=w)
+    power = functools.partial(math.pow, x)
+    shifted = functools.partial(lambda a, b: a - b, w)
+    return times_w(x) + power(2.0) + shifted(x) + sum(map(times_w, (x, 1.0)))
+
+
+def mapped_arrays(xs, w):
+    return np.sum(sum(map(np.tanh, [xs, w * xs])))
+
+
+ACTIVATIONS = [math.sin, math.cos, square, np.tanh]
+
+
+def dispatched_by_an_argument(x, i):
+    return ACTIVATIONS[i](x) * 2.0
+
+
+def dispatched_in_a_loop(x, n):
+    total = 0.0
+    k = 0
+    while k < n:  # a different function on each iteration
+        total = total + ACTIVATIONS[k % 4](x * total + 0.5)
+        k = k + 1
+    return total
+
+
+def chosen_by_a_condition(x, w):
+    g = math.exp if x > 0.0 else (lambda t: t * w)
+    return g(x) + (np.sinh if w > 1.0 else np.cosh)(x)
+
+
+def chosen_in_branches(x, w):
+    if x > 0.0:
+        g = lambda t: t * w  # noqa: E731 - a closure made in this branch only
+    elif x > -1.0:
+        g = math.atan
+    else:
+        g = square
+    return g(x) * w
+
+
+def closest(x, y):
+    return max([x, y, 2.0], key=lambda t: -abs(t - 1.0)) * 3.0 + min(x, y, key=square)
+
+
+def largest_array(a, b):
+    return np.sum(max((a, b), key=lambda v: np.sum(v * v)) ** 2)
+
+
 rng = np.random.default_rng(3)
 CASES = [
+    (closest, (0.5, 1.2)),
+    (closest, (1.4, -0.3)),
+    (largest_array, (rng.normal(size=2), rng.normal(size=2))),
+    *[(dispatched_by_an_argument, (0.7, i)) for i in range(-4, 4)],
+    (dispatched_in_a_loop, (0.3, 6)),
+    (chosen_by_a_condition, (0.4, 1.5)),
+    (chosen_by_a_condition, (-0.4, 0.5)),
+    (chosen_in_branches, (0.6, 1.3)),
+    (chosen_in_branches, (-0.6, 1.3)),
+    (chosen_in_branches, (-1.6, 1.3)),
+    (mapped, (0.7, 1.3)),
+    (reduced, (1.5, 0.4)),
+    (partials, (0.6, 1.7)),
+    (mapped_arrays, (rng.normal(size=3), 0.5)),
     (apply_twice, (math.sin, 0.7)),
     (apply_twice, (square, 1.3)),
     (apply_twice, (abs, -0.4)),
@@ -183,13 +262,25 @@ def test_calling_something_that_is_not_a_function_names_it():
         zyg.gradient(f, 1.0)
 
 
-def test_a_function_chosen_by_a_run_time_condition_is_named():
-    def f(x):
-        g = math.sin if x > 0.0 else math.cos
-        return g(x)
+def test_a_function_chosen_at_run_time_out_of_range_raises_index_error():
+    with pytest.raises(IndexError, match="list index out of range"):
+        zyg.gradient(dispatched_by_an_argument, 0.7, 4)
 
-    with pytest.raises(zyg.ZygError, match="the function math.sin on one path and the function math.cos"):
-        zyg.gradient(f, 1.0)
+
+def test_a_function_chosen_at_run_time_is_returned_as_the_one_chosen():
+    choose = zyg.jit(lambda x: math.sin if x > 0.0 else math.cos)
+    assert choose(1.0) is math.sin and choose(-1.0) is math.cos
+
+
+def test_a_partial_is_returned_as_one():
+    got = zyg.jit(lambda x: functools.partial(scaled_by, x, s=2.0))(3.0)
+    assert isinstance(got, functools.partial) and got.func is scaled_by and got() == 6.0
+
+
+def test_filter_keeps_what_is_known_at_compile_time_and_names_the_rest():
+    assert zyg.jit(lambda x: sum(filter(None, (0.0, 1.0, 0.0, 2.0))) * x)(1.5) == 4.5
+    with pytest.raises(zyg.ZygError, match="filter\\(\\) keeps items by a test zyg cannot evaluate at compile time"):
+        zyg.jit(lambda x: list(filter(lambda t: t > 0.0, [x, -x])))(1.0)
 
 
 def test_a_function_zyg_cannot_compile_is_named_at_the_call():

@@ -21,13 +21,20 @@ rebinds the variable; such a closure is called only in the function that defines
 from __future__ import annotations
 
 import ast
+import functools
 import types
 from collections import deque
 from collections.abc import Iterator
 
+from xdsl.dialects import arith
+from xdsl.ir import Block, SSAValue
+
 from zyg.errors import UnsupportedSyntaxError, ZygTypeError
+from zyg.frontend.arrays import constant_of
 from zyg.frontend.source import FunctionSource
-from zyg.frontend.trees import CLOSURE, TUPLE, Static, Struct
+from zyg.frontend.structs import describe
+from zyg.frontend.trees import CLOSURE, DISPATCH, LIST, PARTIAL, TUPLE, Static, Struct, is_function_value
+from zyg.frontend.types import I64, is_array
 
 FUNCTION_NODES = (ast.Lambda, ast.FunctionDef)
 DEFAULT_PREFIX = "="  # keys of a closure's default arguments: `=k` (no variable is named so)
@@ -106,6 +113,7 @@ class NestedFunction:
 # ------------------------------------------------------------------------------------------------
 
 _CODES: dict[int, tuple[ast.AST, list[types.CodeType]]] = {}
+_CODES_KEPT = 64  # parsed roots whose code objects are kept (a compile parses its sources afresh)
 
 
 def _codes(root: FunctionSource) -> list[types.CodeType]:
@@ -122,6 +130,8 @@ def _codes(root: FunctionSource) -> list[types.CodeType]:
         c = todo.pop()
         found.append(c)
         todo.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
+    if len(_CODES) >= _CODES_KEPT:
+        _CODES.pop(next(iter(_CODES)))
     _CODES[id(node)] = (node, found)
     return found
 
@@ -235,7 +245,13 @@ class ClosureCodegen:
             return value
         if late:
             return Static(None)
-        self.error(node, f"free variable '{name}' referenced before assignment in enclosing scope", ZygTypeError)
+        self._unbound(node, name)
+
+    def _unbound(self, node: ast.AST | None, name: str) -> None:
+        self.error(node, f"a closure reads the variable '{name}', which is not bound where the closure is used here "
+                   "(zyg reads a closure's variables where it is called or passed on, as Python's cells do; a "
+                   f"comprehension's variable ends with it): bind the value when the closure is made "
+                   f"(`lambda ..., {name}={name}: ...`) or assign '{name}' before", ZygTypeError)
 
     def current(self, value: object, node: ast.AST | None = None) -> object:
         """`value` with each late closure this function defined seeing its variables as they are now."""
@@ -256,8 +272,7 @@ class ClosureCodegen:
     def _bound_now(self, node: ast.AST | None, name: str) -> object:
         value = self.scope.get(name)
         if value is None:
-            self.error(node, f"free variable '{name}' referenced before assignment in enclosing scope",
-                       ZygTypeError)
+            self._unbound(node, name)
         return value
 
     def check_foreign_closures(self, node: ast.AST, value: object) -> None:
@@ -277,13 +292,13 @@ class ClosureCodegen:
                            f"zyg calls such a closure only in the function that defines it, not {how}",
                            UnsupportedSyntaxError)
 
-    def call_closure(self, node: ast.Call, closure: Struct) -> object:
-        """A call of a closure: its compiled code, with the arguments and the captured values."""
+    def call_closure_with(self, node: ast.Call, closure: Struct, args: list, kwargs: dict) -> object:
+        """A call of a closure with the argument values `args` and `kwargs`: its compiled code, with
+        them and the captured values."""
         closure = self.current(closure, node)
         nested: NestedFunction = closure.cls
         if nested.nonlocals and nested.definer != self.fn:
             self.check_not_escaping(node, closure, "in another function")
-        args, kwargs = self.call_arguments(node)
         count = len(nested.captured)
         defaults = dict(zip((k[len(DEFAULT_PREFIX):] for k in closure.keys[count:]), closure.items[count:]))
         bound = self._bind_closure(node, nested, args, kwargs, defaults)
@@ -313,12 +328,61 @@ class ClosureCodegen:
                 bound[p] = defaults[p]
         return [bound[p] for p in parameters]
 
+    # ----------------------------------------------------------------------------------------------
+    # Functions chosen at run time
+    # ----------------------------------------------------------------------------------------------
+
+    def dispatch(self, node: ast.AST, selector: SSAValue, candidates: list) -> Struct:
+        """The function `candidates[selector]`, `selector` an int known only at run time."""
+        for candidate in candidates:
+            self.check_not_escaping(node, candidate, "chosen at run time")
+        return Struct(DISPATCH, [self.convert(selector, I64), *candidates])
+
+    def dispatch_pair(self, node: ast.AST, a: object, block_a: Block, b: object, block_b: Block) -> tuple[Struct, Struct]:
+        """Two different functions `a` and `b` that two branches (`block_a`, `block_b`) give one variable,
+        as one function chosen at run time: each branch selects its own; the other's candidates get
+        placeholder captured values there, never called."""
+        first, second = _candidates(a), _candidates(b)
+        placeholders = [self.flat(c)[0] for c in (*first, *second)]
+        with self.at(block_a, self.scope.fork()):
+            selector = a.items[0] if is_dispatch(a) else self.const(0)
+            a = self.dispatch(node, selector, [*first, *(self.zero_tree(t) for t in placeholders[len(first):])])
+        with self.at(block_b, self.scope.fork()):
+            selector = b.items[0] if is_dispatch(b) else self.const(0)
+            selector = self.value(arith.AddiOp(self.convert(selector, I64), self.const(len(first))))
+            b = self.dispatch(node, selector, [*(self.zero_tree(t) for t in placeholders[:len(first)]), *second])
+        return a, b
+
+    def differing_functions(self, a: object, b: object) -> bool:
+        """Whether `a` and `b` are functions of different structure (which a merge makes a dispatch)."""
+        return is_function_value(a) and is_function_value(b) and self.flat(a)[0] != self.flat(b)[0]
+
+    def call_dispatch(self, node: ast.Call, chosen: Struct, args: list, kwargs: dict) -> object:
+        """A call of a function chosen at run time: a chain of `scf.if`s, each calling one candidate
+        (the pullback runs the adjoint of the one that ran)."""
+        selector, *candidates = chosen.items
+
+        def call(position: int) -> object:
+            candidate = candidates[position]
+            if position == len(candidates) - 1:
+                return self.apply_function(node, candidate, args, kwargs)
+            is_here = self.value(arith.CmpiOp(selector, self.const(position), "eq"))
+            return self.select_value("the result of a function chosen at run time", is_here,
+                                     lambda: self.apply_function(node, candidate, args, kwargs),
+                                     lambda: call(position + 1), node)
+
+        return call(0)
+
     def nonlocal_result(self, value: object) -> object:
         """What a nested function that assigns `nonlocal` variables returns: its value and theirs."""
         nested = self.fn
         if not isinstance(nested, NestedFunction) or not nested.nonlocals:
             return value
         return Struct(TUPLE, [value, *(self._bound_now(None, name) for name in nested.nonlocals)])
+
+
+def _candidates(value: Struct | Static) -> list:
+    return list(value.items[1:]) if is_dispatch(value) else [value]
 
 
 def _closures(value: object) -> Iterator[NestedFunction]:
@@ -332,5 +396,132 @@ def _closures(value: object) -> Iterator[NestedFunction]:
 
 def is_closure(value: object) -> bool:
     return isinstance(value, Struct) and value.kind == CLOSURE
+
+
+def is_partial(value: object) -> bool:
+    return isinstance(value, Struct) and value.kind == PARTIAL
+
+
+def is_dispatch(value: object) -> bool:
+    return isinstance(value, Struct) and value.kind == DISPATCH
+
+
+
+def partial_parts(value: Struct) -> tuple[object, list, dict]:
+    """The function, positional arguments and keyword arguments of a `functools.partial`."""
+    function, *rest = value.items
+    names = value.keys[1:]
+    positional = [v for k, v in zip(names, rest) if not k.startswith(DEFAULT_PREFIX)]
+    keywords = {k[len(DEFAULT_PREFIX):]: v for k, v in zip(names, rest) if k.startswith(DEFAULT_PREFIX)}
+    return function, positional, keywords
+
+
+# ------------------------------------------------------------------------------------------------
+# Builtins that take functions
+# ------------------------------------------------------------------------------------------------
+
+def _function_argument(cg, node: ast.Call, value: object, what: str) -> object:
+    if is_function_value(value):
+        return value
+    cg.error(node, f"{what} takes a function, got {describe(value)}", ZygTypeError)
+
+
+def _map(cg, node: ast.Call) -> Struct:
+    """`map(f, xs, ...)` over containers known at compile time: the list of the results (what
+    consumes it, `list`, `sum`, `for`..., sees the same values)."""
+    if len(node.args) < 2 or node.keywords:
+        cg.error(node, "map() takes a function and one or more containers", ZygTypeError)
+    function = _function_argument(cg, node, cg.visit(node.args[0]), "map()")
+    columns = [cg.static_iteration(a) for a in node.args[1:]]
+    length = min(len(c) for c in columns)
+    return Struct(LIST, [cg.apply_function(node, function, [c[i] for c in columns], {}) for i in range(length)])
+
+
+def _filter(cg, node: ast.Call) -> Struct:
+    """`filter(f, xs)` where each `f(x)` is known at compile time (else the length is not)."""
+    if len(node.args) != 2 or node.keywords:
+        cg.error(node, "filter() takes a function and a container", ZygTypeError)
+    function = cg.visit(node.args[0])
+    kept = []
+    for item in cg.static_iteration(node.args[1]):
+        keep = item if isinstance(function, Static) and function.value is None else \
+            cg.apply_function(node, _function_argument(cg, node, function, "filter()"), [item], {})
+        known = _known_truth(cg, keep)
+        if not isinstance(known, bool):
+            cg.error(node, "filter() keeps items by a test zyg cannot evaluate at compile time (a run-time value, "
+                     "or a call of a compiled function), which would make a list whose length is known only at "
+                     "run time; use np.where, or a `for` loop that appends", UnsupportedSyntaxError)
+        if known:
+            kept.append(item)
+    return Struct(LIST, kept)
+
+
+def _known_truth(cg, value: object) -> bool | None:
+    """The truth of `value` where it is known at compile time (a constant number too), else None."""
+    if isinstance(value, SSAValue) and not is_array(value.type):
+        constant = constant_of(value)
+        if constant is not None:
+            return bool(constant)
+    return cg.known(cg.truth(value))
+
+
+def _reduce(cg, node: ast.Call) -> object:
+    """`functools.reduce(f, xs[, initial])`: the left fold, over a container known at compile time."""
+    if not 2 <= len(node.args) <= 3 or node.keywords:
+        cg.error(node, "functools.reduce() takes a function, a container and an initial value", ZygTypeError)
+    function = _function_argument(cg, node, cg.visit(node.args[0]), "functools.reduce()")
+    items = cg.static_iteration(node.args[1])
+    if len(node.args) == 3:
+        total = cg.visit(node.args[2])
+    elif items:
+        total, items = items[0], items[1:]
+    else:
+        cg.error(node, "functools.reduce() of an empty container with no initial value", ZygTypeError)
+    for item in items:
+        total = cg.apply_function(node, function, [total, item], {})
+    return total
+
+
+def _partial(cg, node: ast.Call) -> Struct:
+    """`functools.partial(f, *args, **kwargs)`: a value that calls `f` with them first."""
+    if not node.args:
+        cg.error(node, "functools.partial() takes a function", ZygTypeError)
+    args, kwargs = cg.call_arguments(node)
+    function = _function_argument(cg, node, args[0], "functools.partial()")
+    bound = args[1:]
+    keys = ["function", *map(str, range(len(bound))), *(DEFAULT_PREFIX + k for k in kwargs)]
+    return Struct(PARTIAL, [function, *bound, *kwargs.values()], keys)
+
+
+def _min_max(is_max: bool):
+    def build(cg, node: ast.Call) -> object:
+        """`max(xs, key=f)` (or of several arguments): the first item whose key is largest, chosen at
+        run time among items of one structure; without `key`, the builtin."""
+        name = "max" if is_max else "min"
+        if not node.keywords:
+            return cg.apply_builtin(node, max if is_max else min, cg.elements(node.args))
+        args, kwargs = cg.call_arguments(node)
+        if set(kwargs) != {"key"} or not args:
+            cg.error(node, f"{name}() takes items and a `key` function", ZygTypeError)
+        key = _function_argument(cg, node, kwargs["key"], f"{name}()")
+        items = cg.sequence_items(node.args[0], args[0]) if len(args) == 1 else args
+        if not items:
+            cg.error(node, f"{name}() of an empty sequence", ZygTypeError)
+        best, best_key = items[0], cg.apply_function(node, key, [items[0]], {})
+        for item in items[1:]:
+            item_key = cg.apply_function(node, key, [item], {})
+            # Python keeps the first of equal keys: the item wins only when its key is strictly better.
+            better = cg.compare(ast.Gt() if is_max else ast.Lt(), item_key, best_key)
+            best = cg.select_value(f"the item {name}() picks", better, lambda item=item: item,
+                                   lambda best=best: best, node)
+            best_key = cg.select_value(f"the key {name}() compares", better, lambda k=item_key: k,
+                                       lambda k=best_key: k, node)
+        return best
+
+    return build
+
+
+FUNCTION_BUILTINS = {map: _map, filter: _filter, functools.reduce: _reduce, functools.partial: _partial,
+                     max: _min_max(True), min: _min_max(False)}
 
 

@@ -34,13 +34,17 @@ from zyg.errors import SourceLoc, UnsupportedSyntaxError, ZygError, ZygTypeError
 from zyg.frontend.aliasing import AliasTracking
 from zyg.frontend.arrays import ArrayCodegen, constant_of
 from zyg.frontend.closures import (
+    FUNCTION_BUILTINS,
     FUNCTION_NODES,
     ClosureCodegen,
     NestedFunction,
     is_closure,
+    is_dispatch,
+    is_partial,
     nonlocal_names,
     nonlocals_inside,
     own_nodes,
+    partial_parts,
     statement_nodes,
 )
 from zyg.frontend.dependencies import FreeData, free_data_key, is_free_data, lookup_name
@@ -72,6 +76,7 @@ from zyg.frontend.trees import (
     Struct,
     TreeDef,
     flatten,
+    is_function_value,
     same_structure,
     structure_difference,
     with_leaf_codes,
@@ -622,6 +627,10 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, StructCodege
             merged.append(name)
         for name in merged:
             self._grow_in_a_branch(name, self.flat(then_scope.get(name))[0], self.flat(else_scope.get(name))[0])
+            if self.differing_functions(then_scope.get(name), else_scope.get(name)):
+                pair = self.dispatch_pair(node, then_scope.get(name), then_block, else_scope.get(name), else_block)
+                then_scope.set(name, pair[0])
+                else_scope.set(name, pair[1])
         trees = [self.join_trees(f"variable '{name}'", self.flat(then_scope.get(name))[0],
                                  self.flat(else_scope.get(name))[0], node,
                                  (then_scope.lines.get(name), else_scope.lines.get(name))) for name in merged]
@@ -1321,6 +1330,8 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, StructCodege
             with self.at(block, self.scope.fork()):
                 values.append(make())
             blocks.append(block)
+        if self.differing_functions(*values):
+            values = list(self.dispatch_pair(node, values[0], blocks[0], values[1], blocks[1]))
         tree = self.join_trees(what, self.flat(values[0])[0], self.flat(values[1])[0], node)
         yielded = []
         for block, v in zip(blocks, values):
@@ -1377,9 +1388,14 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, StructCodege
         return self.call_value(node, self.callee(node.func))
 
     def call_value(self, node: ast.Call, callee: object) -> object:
-        """A call of the function `callee` (known at compile time, or a closure) with `node`'s arguments."""
-        if is_closure(callee):
-            return self.call_closure(node, callee)
+        """A call of the function `callee` (known at compile time, a closure or a partial) with `node`'s
+        arguments."""
+        if isinstance(callee, Struct):  # a closure, a partial or a function chosen at run time
+            args, kwargs = self.call_arguments(node)
+            return self.apply_function(node, callee, args, kwargs)
+        function_builtin = _lookup(FUNCTION_BUILTINS, callee)
+        if function_builtin is not None:
+            return function_builtin(self, node)
         handler = _numpy_handler(callee)  # before user functions: many NumPy functions are Python
         if handler is not None:
             prefix = getattr(handler, "static_prefix", 0)
@@ -1396,7 +1412,32 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, StructCodege
             self.error(node, f"call to unsupported function '{_callee_name(callee)}'", UnsupportedSyntaxError)
         if node.keywords:
             self.error(node, f"keyword arguments to {_callee_name(callee)}", UnsupportedSyntaxError)
-        args = self.elements(node.args)
+        return self.apply_builtin(node, callee, self.elements(node.args))
+
+    def apply_function(self, node: ast.Call, callee: object, args: list, kwargs: dict) -> object:
+        """A call of the function value `callee` (a function, a closure or a partial) with the argument
+        values `args` and `kwargs` (for `map`, `functools.reduce`, `functools.partial`...)."""
+        if is_closure(callee):
+            return self.call_closure_with(node, callee, args, kwargs)
+        if is_dispatch(callee):
+            return self.call_dispatch(node, callee, args, kwargs)
+        if is_partial(callee):
+            function, bound, keywords = partial_parts(callee)
+            return self.apply_function(node, function, [*bound, *args], {**keywords, **kwargs})
+        if isinstance(callee, Static):
+            callee = callee.value
+        handler = _numpy_handler(callee)
+        if handler is not None and not kwargs:
+            return handler(self, node, args, {})
+        if isinstance(callee, types.FunctionType) and handler is None:
+            return self.call_compiled(node, callee, self.bind_arguments(node, callee, args, kwargs))
+        if kwargs or not _is_supported_callee(callee):
+            self.error(node, f"call to unsupported function '{_callee_name(callee)}' with these arguments",
+                       UnsupportedSyntaxError)
+        return self.apply_builtin(node, callee, args)
+
+    def apply_builtin(self, node: ast.Call, callee: object, args: list) -> object:
+        """A call of a builtin or `math` function with the argument values `args`."""
         handler = _BUILTIN_HANDLERS.get(callee)
         if handler is not None:
             return handler(self, node, args)
@@ -1417,11 +1458,9 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, StructCodege
         if isinstance(node, (ast.Name, ast.Attribute)) and not self.is_local(node):
             return self.static_value(node)
         value = self.visit(node)
-        if is_closure(value):
-            return value
-        if not (isinstance(value, Static) and is_function(value.value)):
+        if not is_function_value(value):
             self.error(node, f"'{ast.unparse(node)}' is {describe(value)}, not a function", ZygTypeError)
-        return value.value
+        return value.value if isinstance(value, Static) else value
 
     def call_method(self, node: ast.Call) -> SSAValue:
         """`x.sum(axis=0)` and other array methods: the NumPy function with `x` first."""

@@ -36,6 +36,7 @@ from zyg.frontend.trees import (
     TreeDef,
     build_struct,
     flatten,
+    is_function_value,
     same_structure,
     structure_difference,
     type_name,
@@ -271,10 +272,12 @@ class StructCodegen:
         structure and leaf types, the result's whatever `k` is."""
         items = base.items
         trees = [self.flat(item)[0] for item in items]
+        kind = "tuple" if base.kind == NAMEDTUPLE else type_name(base.type)
+        if items and any(t != trees[0] for t in trees[1:]) and all(map(is_function_value, items)):
+            return self.dispatch(node, self.checked_position(index, self.const(len(items)), kind), list(items))
         if not items or any(t != trees[0] for t in trees[1:]):
             self.error(node, f"indexing a {type_name(base.type)} with an int known only at run time needs items "
                        "of one structure and type; index it with a constant, or loop over it", ZygTypeError)
-        kind = "tuple" if base.kind == NAMEDTUPLE else type_name(base.type)
         k = self.checked_position(index, self.const(len(items)), kind)
         chosen = items[-1]
         for position in range(len(items) - 2, -1, -1):

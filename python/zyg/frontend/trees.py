@@ -14,6 +14,7 @@ One flattener serves both sides: Python objects at the API (leaves are numbers a
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ GROWLIST = "growlist"
 # A closure built in compiled code (`zyg.frontend.closures`): its class is the nested function, its
 # items the values it captures, then its default arguments.
 CLOSURE = "closure"
+PARTIAL = "partial"  # `functools.partial(f, ...)`: items the function, then the arguments it binds
+DISPATCH = "dispatch"  # a function chosen at run time: items an int selector, then the candidate functions
 CONTAINERS = (TUPLE, LIST, DICT, DATACLASS, NAMEDTUPLE)
 SEQUENCES = (TUPLE, LIST, NAMEDTUPLE)  # indexed by position
 
@@ -198,6 +201,13 @@ class Static:
     @property
     def type(self) -> StructType:
         return StructType(STATIC, None, ())
+
+
+def is_function_value(value: object) -> bool:
+    """Whether a compile-time value is a function: a known one (a Static), a closure, a partial or
+    one chosen at run time."""
+    return (isinstance(value, Static) and is_function(value.value)) or (
+        isinstance(value, Struct) and value.kind in (CLOSURE, PARTIAL, DISPATCH))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -369,6 +379,13 @@ def build_python(kind: str, cls: type | None, keys: tuple, items: list) -> objec
         return dict(zip(keys, items, strict=True))
     if kind == NAMEDTUPLE:
         return cls(*items)
+    if kind == DISPATCH:
+        selector, *candidates = items
+        return candidates[selector]
+    if kind == PARTIAL:
+        function, *rest = items
+        return functools.partial(function, *(v for k, v in zip(keys[1:], rest) if not k.startswith("=")),
+                                 **{k[1:]: v for k, v in zip(keys[1:], rest) if k.startswith("=")})
     if kind == CLOSURE:
         raise ZygTypeError(f"the compiled function returns the closure {cls.__name__} to Python; zyg passes closures "
                            "between compiled functions only")
@@ -451,6 +468,10 @@ def type_name(t: TreeDef | StructType) -> str:
             "str or None"
     if t.kind == CLOSURE:
         return f"function {t.cls.__name__}"
+    if t.kind == PARTIAL:
+        return "functools.partial"
+    if t.kind == DISPATCH:
+        return "function chosen at run time"
     if t.cls is not None:
         return t.cls.__name__
     return "list" if t.kind == GROWLIST else t.kind

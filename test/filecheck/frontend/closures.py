@@ -37,3 +37,28 @@ def apply(g, x):
 # CHECK-NEXT:    %[[Y:.*]] = math.sin %[[X]] : f64
 # CHECK-NEXT:    func.return %[[Y]] : f64
 print(zyg.jit(lambda x: apply(math.sin, x)).ir("frontend", 1.0))
+
+
+def square(t):
+    return t * t
+
+
+def chosen(x, i):
+    return [math.sin, square][i](x)
+
+
+# A function chosen at run time is an int selector: Python's bounds check, then an `scf.if` per
+# candidate, each calling its own function.
+# CHECK-LABEL: func.func private @chosen_f64_i64(
+# CHECK-SAME:      %[[X:[^:]+]]: f64, %[[I:[^:]+]]: i64) -> f64
+# CHECK:         zyg.check %{{.*}} {error = "IndexError", message = "list index out of range"}
+# CHECK:         %[[HERE:.*]] = arith.cmpi eq, %[[K:.*]], %{{.*}} : i64
+# CHECK-NEXT:    %[[Y:.*]] = scf.if %[[HERE]] -> (f64) {
+# CHECK-NEXT:      %[[S:.*]] = math.sin %[[X]] : f64
+# CHECK-NEXT:      scf.yield %[[S]] : f64
+# CHECK-NEXT:    } else {
+# CHECK-NEXT:      %[[Q:.*]] = func.call @square_f64(%[[X]]) : (f64) -> f64
+# CHECK-NEXT:      scf.yield %[[Q]] : f64
+# CHECK-NEXT:    }
+# CHECK-NEXT:    func.return %[[Y]] : f64
+print(zyg.jit(chosen).ir("frontend", 1.0, 1))
