@@ -2,7 +2,7 @@
 held in containers and globals, returned from helpers and called, each call a direct call of the
 function known at compile time, or a chain of `scf.if`s over the candidates for one chosen at run time
 (by an int index or a branch); `map`, `filter`, `functools.reduce`, `functools.partial` and
-`min`/`max` with `key=`.
+`min`/`max`/`sorted` with `key=`.
 Gradients against central finite differences; a function argument gets the gradient None."""
 
 from __future__ import annotations
@@ -154,8 +154,22 @@ def largest_array(a, b):
     return np.sum(max((a, b), key=lambda v: np.sum(v * v)) ** 2)
 
 
+def ranked(x, y, z):
+    s = sorted([x, y, z])
+    return s[0] * 1.0 + s[1] * 10.0 + s[2] * 100.0
+
+
+def ranked_by_key(x, y):
+    s = sorted([(x, 1.0), (y, x), (x, y * 3.0)], key=lambda p: p[0] * p[0], reverse=True)  # stable on ties
+    return s[0][1] * 1.0 + s[1][1] * 10.0 + s[2][1] * 100.0
+
+
 rng = np.random.default_rng(3)
 CASES = [
+    (ranked, (3.0, 1.0, 2.0)),
+    (ranked, (0.5, 1.5, -2.0)),
+    (ranked_by_key, (1.0, 2.0)),
+    (ranked_by_key, (2.0, -1.0)),
     (closest, (0.5, 1.2)),
     (closest, (1.4, -0.3)),
     (largest_array, (rng.normal(size=2), rng.normal(size=2))),

@@ -521,7 +521,33 @@ def _min_max(is_max: bool):
     return build
 
 
+def _sorted(cg, node: ast.Call) -> Struct:
+    """`sorted(xs, key=f, reverse=r)` of a container known at compile time, items of one structure: a
+    network of adjacent compare-exchanges (n - 1 passes), each swapping only on a strict order, so
+    equal keys keep their order as Python's stable sort does. Each key is computed once."""
+    args, kwargs = cg.call_arguments(node)
+    if len(args) != 1 or set(kwargs) - {"key", "reverse"}:
+        cg.error(node, "sorted() takes a container, a `key` and `reverse`", ZygTypeError)
+    items = cg.sequence_items(node.args[0], args[0])
+    key = kwargs.get("key", Static(None))
+    reverse = cg.known(cg.truth(kwargs.get("reverse", Static(False))))
+    if not isinstance(reverse, bool):
+        cg.error(node, "sorted() with `reverse` known only at run time", ZygTypeError)
+    keys = items if isinstance(key, Static) and key.value is None else \
+        [cg.apply_function(node, _function_argument(cg, node, key, "sorted()"), [item], {}) for item in items]
+    pairs = list(zip(keys, items))
+    for done in range(len(pairs) - 1):
+        for i in range(len(pairs) - 1 - done):
+            (key_a, a), (key_b, b) = pairs[i], pairs[i + 1]
+            swap = cg.compare(ast.Lt() if reverse else ast.Gt(), key_a, key_b)
+            pairs[i] = cg.select_value("an item sorted() moves", swap, lambda p=(key_b, b): Struct(TUPLE, p),
+                                       lambda p=(key_a, a): Struct(TUPLE, p), node).items
+            pairs[i + 1] = cg.select_value("an item sorted() moves", swap, lambda p=(key_a, a): Struct(TUPLE, p),
+                                           lambda p=(key_b, b): Struct(TUPLE, p), node).items
+    return Struct(LIST, [item for _, item in pairs])
+
+
 FUNCTION_BUILTINS = {map: _map, filter: _filter, functools.reduce: _reduce, functools.partial: _partial,
-                     max: _min_max(True), min: _min_max(False)}
+                     max: _min_max(True), min: _min_max(False), sorted: _sorted}
 
 
