@@ -313,14 +313,7 @@ class ClosureCodegen:
     def _bind_closure(self, node: ast.Call, nested: NestedFunction, args: list, kwargs: dict,
                       defaults: dict) -> list:
         parameters = nested.parameters
-        if len(args) > len(parameters):
-            self.error(node, f"{nested.__name__}() takes {len(parameters)} positional arguments, got {len(args)}",
-                       ZygTypeError)
-        bound = dict(zip(parameters, args))
-        for key, value in kwargs.items():
-            if key not in parameters or key in bound:
-                self.error(node, f"{nested.__name__}() got an unexpected or repeated argument '{key}'", ZygTypeError)
-            bound[key] = value
+        bound = self.bind_fields(node, nested.__name__, parameters, args, kwargs, "argument")
         for p in parameters:
             if p not in bound:
                 if p not in defaults:

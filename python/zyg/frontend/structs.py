@@ -215,14 +215,17 @@ class StructCodegen:
                 self.error(node, f"{cls.__name__}() is missing the field '{name}'", ZygTypeError)
         return Struct(NAMEDTUPLE, items, names, cls)
 
-    def bind_fields(self, node: ast.AST, owner: str, names: list[str], args: list, kwargs: dict) -> dict:
+    def bind_fields(self, node: ast.AST, owner: str, names: list[str], args: list, kwargs: dict,
+                    what: str = "field") -> dict:
+        """`{name: value}` of a call of `owner` with `args` and `kwargs`, whose parameters (`what`s) are
+        `names`; those neither give are left out."""
         if len(args) > len(names):
-            self.error(node, f"{owner}() takes {len(names)} fields, got {len(args)} positional arguments",
+            self.error(node, f"{owner}() takes {len(names)} {what}s, got {len(args)} positional arguments",
                        ZygTypeError)
         bound = dict(zip(names, args))
         for key, value in kwargs.items():
             if key not in names or key in bound:
-                self.error(node, f"{owner}() got an unexpected or repeated field '{key}'", ZygTypeError)
+                self.error(node, f"{owner}() got an unexpected or repeated {what} '{key}'", ZygTypeError)
             bound[key] = value
         return bound
 
