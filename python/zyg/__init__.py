@@ -27,6 +27,7 @@ from zyg.errors import (
     ZygTypeError,
     ZygZeroDivisionError,
 )
+from zyg.host import host
 from zyg.params import Grads, Params
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "compile_grad",
     "derivative",
     "gradient",
+    "host",
     "jit",
     "pullback",
     "withgradient",

@@ -22,6 +22,7 @@ from zyg.entry import add_entry
 from zyg.frontend.dependencies import Dependencies, Guard
 from zyg.frontend.program import build_program
 from zyg.frontend.trees import TreeDef, functions_in
+from zyg.host import HOST_ERROR, HostCalls
 from zyg.passes.lower_zyg_tensors import CHECKS_ATTRIBUTE, decode_check
 from zyg.pipeline import AD_PASSES, LOWER_PASSES, run_passes
 
@@ -51,7 +52,11 @@ def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: s
     stages: dict[str, str] = {}
     roots = functions_in(codes)  # functions passed as arguments: their globals are read at each call too
     dependencies = Dependencies(fn, roots)
-    module, info = build_program(fn, list(codes), dependencies)
+    host_sites: list = []
+    module, info = build_program(fn, list(codes), dependencies, host_sites)
+    host = HostCalls(host_sites) if host_sites else None
+    if host is not None:  # its callbacks are Python objects of this process
+        dependencies.cacheable = False
     if request == "grad":
         require_float_result(fn, info.return_tree)  # before differentiating anything
     abis = add_entry(module, info, request, differentiated_leaves(codes, wrt, info.free_trees))
@@ -62,6 +67,9 @@ def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: s
         stages["ad"] = str(module)
     run_passes(module, LOWER_PASSES)
     checks = [Check(*decode_check(text)) for text in module.attributes.pop(CHECKS_ATTRIBUTE, ())]
+    for check in checks:
+        if check.error == HOST_ERROR:
+            check.host = host
     if keep_ir:
         stages["lowered"] = str(module)
     upstream = to_upstream(module)
@@ -70,7 +78,7 @@ def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: s
         with context():
             stages["llvm"] = str(upstream)
         stages["llvmir"] = llvm_ir(stages["llvm"])
-    natives, engine = compile_module(upstream, abis, checks)
+    natives, engine = compile_module(upstream, abis, checks, host)
     cache = library_dir is not None and dependencies.cacheable
     library = link_shared_library(engine, library_dir) if cache else None
     needs = runtime_needs(upstream)

@@ -22,11 +22,13 @@ from zyg.backend.runtime import (
     ERROR_RUNTIME,
     ERROR_SYMBOLS,
     GENERIC_ALLOCATOR,
+    HOST_RUNTIME,
     LIBC,
     RUNTIME_SYMBOLS,
     TAPE_RUNTIME,
 )
 from zyg.errors import LoweringError
+from zyg.frontend.host_calls import HOST_FUNCTION
 
 _CONTEXT: ir.Context | None = None
 
@@ -43,10 +45,11 @@ def module_text(module: ModuleOp) -> str:
     """Generic MLIR text of `module`, with the runtime functions it declares defined."""
     out = io.StringIO()
     printer = Printer(stream=out, print_generic_format=True, print_debuginfo=True)
-    uses_tape = uses_errors = False
+    uses_tape = uses_errors = uses_host = False
     gemms: set[str] = set()
     out.write("module {\n")
     for op in module.body.block.ops:
+        uses_host |= isinstance(op, func.FuncOp) and op.sym_name.data == HOST_FUNCTION
         if isinstance(op, func.FuncOp) and op.sym_name.data in RUNTIME_SYMBOLS | GEMM_SYMBOLS:
             name = op.sym_name.data
             if name in ERROR_SYMBOLS:
@@ -65,6 +68,8 @@ def module_text(module: ModuleOp) -> str:
     out.write(gemm_runtime(gemms))
     if uses_errors:
         out.write(ERROR_RUNTIME)
+    if uses_host:
+        out.write(HOST_RUNTIME)
     out.write("}\n")
     return out.getvalue()
 

@@ -22,11 +22,14 @@ from zyg.backend.jit import BLAS, RUNNER_UTILS, Check, NativeFunction, runtime_l
 from zyg.backend.lower_llvm import OPT_LEVEL
 from zyg.entry_abi import EntryABI, packed
 from zyg.errors import LoweringError
+from zyg.frontend.host_calls import HOST_FUNCTION
+from zyg.host import HostCalls
 
 
-def compile_module(module: ir.Module, abis: Sequence[EntryABI],
-                   checks: Sequence[Check]) -> tuple[dict[str, NativeFunction], ExecutionEngine]:
-    """JIT-compiles `module`; returns its entry points by name and the engine that holds the code.
+def compile_module(module: ir.Module, abis: Sequence[EntryABI], checks: Sequence[Check],
+                   host: HostCalls | None = None) -> tuple[dict[str, NativeFunction], ExecutionEngine]:
+    """JIT-compiles `module` (its host calls answered by `host`); returns its entry points by name and
+    the engine that holds the code.
 
     Raises:
         LoweringError: if LLVM fails.
@@ -35,12 +38,14 @@ def compile_module(module: ir.Module, abis: Sequence[EntryABI],
         try:
             engine = ExecutionEngine(module, opt_level=OPT_LEVEL, shared_libs=runtime_libraries((BLAS, RUNNER_UTILS)),
                                      enable_pic=True)
+            if host is not None:  # before the first lookup, which links the code
+                engine.raw_register_runtime(HOST_FUNCTION, host.pointer)
             # `raw_lookup(name)` finds the engine's void** wrapper `_mlir_<name>` (compiling the module
             # on the first lookup).
             addresses = {abi.name: engine.raw_lookup(packed(abi.name)) for abi in abis}
         except Exception as exc:
             raise LoweringError(f"JIT compilation failed ({str(exc).strip().splitlines()[0]})") from None
-    natives = {abi.name: NativeFunction(addresses[abi.name], (engine, module), abi, checks, engine_wrapper=True)
+    natives = {abi.name: NativeFunction(addresses[abi.name], (engine, module, host), abi, checks, engine_wrapper=True)
                for abi in abis}
     return natives, engine
 

@@ -48,12 +48,15 @@ class _Allocation:
 
 
 class Check:
-    """A run-time check of the module: the error to raise, where, and its message template."""
+    """A run-time check of the module: the error to raise, where, and its message template; a host
+    call's check (`zyg.host.HOST_ERROR`) raises what the call raised, kept by `host`."""
 
-    def __init__(self, error: str, loc: SourceLoc | None, message: str):
-        self.error, self.loc, self.message = error, loc, message
+    def __init__(self, error: str, loc: SourceLoc | None, message: str, host=None):
+        self.error, self.loc, self.message, self.host = error, loc, message, host
 
     def raise_with(self, values: Sequence[int]):
+        if self.host is not None:
+            raise self.host.take_pending()
         raise RUNTIME_ERRORS[self.error](self.message.format(*values), self.loc)
 
 

@@ -14,6 +14,7 @@ upstream buffer-deallocation pipeline rejects hand-managed memrefs (see DESIGN.m
 
 from __future__ import annotations
 
+from zyg.host import HOST_SLOTS
 from zyg.passes.lower_tapes import RUNTIME_FUNCTIONS
 
 _HEADER = "!llvm.struct<(ptr, i64, i64)>"
@@ -239,6 +240,14 @@ ERROR_RUNTIME = """
     llvm.store %zero, %record : i64, !llvm.ptr
     return %code, %v0, %v1, %v2, %v3, %v4, %v5, %v6, %v7 : i64, i64, i64, i64, i64, i64, i64, i64, i64
   }
+"""
+
+# The buffer host calls (`zyg.frontend.host_calls`) pass their arguments and result in.
+HOST_RUNTIME = f"""
+  llvm.mlir.global internal @_zyg_host_slots() {{addr_space = 0 : i32, alignment = 8 : i64}} : !llvm.array<{HOST_SLOTS} x i64> {{
+    %z = llvm.mlir.zero : !llvm.array<{HOST_SLOTS} x i64>
+    llvm.return %z : !llvm.array<{HOST_SLOTS} x i64>
+  }}
 """
 
 ERROR_SYMBOLS = frozenset({"_zyg_fail", "_zyg_take_error"})

@@ -50,6 +50,7 @@ from zyg.frontend.closures import (
 from zyg.frontend.dependencies import FreeData, free_data_key, is_free_data, lookup_name
 from zyg.frontend.functions import is_function
 from zyg.frontend.growable import GrowableLists, growable_element, lone_appends
+from zyg.frontend.host_calls import HostCallCodegen, is_host_callee
 from zyg.frontend.indexing import IndexingCodegen, array_float
 from zyg.frontend.int_constants import TOO_LARGE, fold_int
 from zyg.frontend.scope import Scope
@@ -151,8 +152,8 @@ class Restart(Exception):
 MAX_UNROLLED_TRIPS = 256
 
 
-class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, StructCodegen, ArrayCodegen, IndexingCodegen,
-                      ast.NodeVisitor):
+class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCodegen, StructCodegen, ArrayCodegen,
+                      IndexingCodegen, ast.NodeVisitor):
     """Builds one `func.func` for one Python function at one signature: the trees of its arguments
     (`zyg.frontend.trees`). The function takes and returns the flattened leaves."""
 
@@ -1393,6 +1394,8 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, StructCodege
         if isinstance(callee, Struct):  # a closure, a partial or a function chosen at run time
             args, kwargs = self.call_arguments(node)
             return self.apply_function(node, callee, args, kwargs)
+        if is_host_callee(callee):
+            return self.call_host(node, callee)
         function_builtin = _lookup(FUNCTION_BUILTINS, callee)
         if function_builtin is not None:
             return function_builtin(self, node)

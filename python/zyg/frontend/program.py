@@ -18,6 +18,7 @@ import re
 import types
 from dataclasses import dataclass, field
 
+from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Attribute
 
@@ -26,9 +27,11 @@ from zyg.frontend.closures import NestedFunction
 from zyg.frontend.codegen import FunctionCodegen, Restart
 from zyg.frontend.dependencies import Dependencies, FreeData
 from zyg.frontend.fence import check_supported
+from zyg.frontend.host_calls import HOST_FUNCTION, PTR
 from zyg.frontend.source import FunctionSource, get_source
 from zyg.frontend.trees import LEAF, TreeDef, leaf
-from zyg.frontend.types import leaf_types
+from zyg.frontend.types import I64, leaf_types
+from zyg.host import HostSite
 
 _MAX_ROUNDS = 16
 
@@ -89,6 +92,7 @@ class Program:
         self.in_progress: dict[tuple, str] = {}
         self.assumption_used: set[tuple] = set()
         self.symbols: set[str] = set()
+        self.host_sites: list[HostSite] = []  # the host calls, in the order of their site numbers
 
     def compile_function(self, fn: types.FunctionType, arg_trees: list[TreeDef],
                          call_loc: SourceLoc | None = None) -> FunctionInfo:
@@ -119,6 +123,13 @@ class Program:
         info = FunctionInfo(symbol, tuple(arg_trees), codegen.return_tree, codegen.aliased_args, free)
         self.functions[key] = info
         return info
+
+    def add_host_site(self, site: HostSite) -> int:
+        """Numbers a host call (`zyg.frontend.host_calls`); the first one declares the runtime's entry."""
+        if not self.host_sites:
+            self.module.body.block.add_op(func.FuncOp.external(HOST_FUNCTION, [I64, PTR], [I64]))
+        self.host_sites.append(site)
+        return len(self.host_sites) - 1
 
     def free_data(self, fn: types.FunctionType, name: str, key: tuple, tree: TreeDef) -> FreeData:
         """Records that `fn` reads free data `name` (of structure `tree`)."""
@@ -197,10 +208,10 @@ def _parsed_source(fn: types.FunctionType, call_loc: SourceLoc | None) -> Functi
     return source
 
 
-def build_program(fn: types.FunctionType, arg_trees: list[TreeDef],
-                  dependencies: Dependencies | None = None) -> tuple[ModuleOp, FunctionInfo]:
+def build_program(fn: types.FunctionType, arg_trees: list[TreeDef], dependencies: Dependencies | None = None,
+                  host_sites: list[HostSite] | None = None) -> tuple[ModuleOp, FunctionInfo]:
     """Compiles `fn` and its callees at `arg_trees` into a fresh module, recording what it reads from
-    the rest of the program into `dependencies` when given.
+    the rest of the program into `dependencies` when given, and its host calls into `host_sites`.
 
     Raises:
         ZygError: for any unsupported construct or type problem, at the user's file:line.
@@ -213,6 +224,8 @@ def build_program(fn: types.FunctionType, arg_trees: list[TreeDef],
             info = program.compile_function(fn, arg_trees)
         except Restart:
             continue
+        if host_sites is not None:
+            host_sites[:] = program.host_sites
         return program.module, info
     raise ZygTypeError(f"could not settle the types of '{fn.__qualname__}' and its callees")
 

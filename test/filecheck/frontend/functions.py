@@ -1,7 +1,8 @@
 # RUN: python %s | filecheck %s
-# A closure is the values it captures: a call of a lambda or nested def is a func.call of its code,
-# compiled like any function, with the captured values as arguments after its own; a function passed
-# as a value is a direct call of that function. No op stands for the closure itself.
+# Functions in compiled code. A closure is the values it captures: a call of a lambda or nested def
+# is a func.call of its code, compiled like any function, with the captured values as arguments after
+# its own; a function passed as a value is a direct call of that function; no op stands for the
+# closure itself. A function chosen at run time is a switch; a host call is a call into the runtime.
 
 import math
 
@@ -62,3 +63,20 @@ def chosen(x, i):
 # CHECK-NEXT:    }
 # CHECK-NEXT:    func.return %[[Y]] : f64
 print(zyg.jit(chosen).ir("frontend", 1.0, 1))
+
+
+def printed(x):
+    print("x is", x)
+    return x * 2.0
+
+
+# A host call writes its numbers into the module's slots, calls the runtime's `_zyg_host` with its
+# site number, and checks the status (an exception in Python is raised again by the caller).
+# CHECK:       func.func private @_zyg_host(i64, !llvm.ptr) -> i64
+# CHECK-LABEL: func.func private @printed_f64(
+# CHECK-SAME:      %[[X:[^:]+]]: f64) -> f64
+# CHECK:         %[[SLOTS:.*]] = llvm.mlir.addressof @_zyg_host_slots : !llvm.ptr
+# CHECK-NEXT:    llvm.store %[[X]], %[[SLOTS]] : f64, !llvm.ptr
+# CHECK:         %[[STATUS:.*]] = func.call @_zyg_host(%{{.*}}, %[[SLOTS]]) : (i64, !llvm.ptr) -> i64
+# CHECK:         zyg.check %{{.*}} {error = "HostError", message = ""}
+print(zyg.jit(printed).ir("frontend", 1.0))

@@ -1,0 +1,87 @@
+"""Host calls in compiled code: `print(...)`, `time.perf_counter()` and functions wrapped by `zyg.host`.
+
+A host call is code, not a value: the frontend writes its run-time arguments (numbers, and structures
+of numbers, str and None) into a module-wide buffer of 8-byte slots, calls the runtime's
+`_zyg_host(site, slots)` (the module's `zyg.host.HostCalls` callback, registered with the JIT), checks
+its status (an exception in the callback is raised again by the call that ran the compiled code) and
+reads the result back from the first slot. The call writes memory and has no float result that
+varies, so the autodiff keeps it in the forward sweep only: it runs in program order, once per
+execution, and the gradient treats its result as a constant.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import time
+
+from xdsl.dialects import arith, func, llvm
+from xdsl.ir import SSAValue
+
+from zyg.errors import UnsupportedSyntaxError, ZygTypeError
+from zyg.frontend.trees import TUPLE, Static, Struct
+from zyg.frontend.types import F32, F64, I1, I64, is_array
+from zyg.host import HOST_ERROR, HOST_SLOTS, HostFunction, HostSite, host
+
+PTR = llvm.LLVMPointerType()
+HOST_FUNCTION = "_zyg_host"  # (i64 site, ptr slots) -> i64 status; defined by the JIT's registration
+HOST_SLOTS_GLOBAL = "_zyg_host_slots"  # the buffer, defined by `zyg.backend.runtime.HOST_RUNTIME`
+_CLOCKS = (time.perf_counter, time.time, time.monotonic, time.process_time)
+_RESULT_CODES = {float: "f64", int: "i64", bool: "i1", None: None}
+
+
+def is_host_callee(callee: object) -> bool:
+    return callee is print or callee is host or callee in _CLOCKS or isinstance(callee, HostFunction)
+
+
+class HostCallCodegen:
+    """The host-call half of `FunctionCodegen` (which provides `visit`, `flat`, `check`, `program`...)."""
+
+    def call_host(self, node: ast.Call, callee: object) -> object:
+        """A call of `print`, a clock or a `zyg.host` function: a callback into Python at run time."""
+        if callee is host:
+            self.error(node, "zyg.host(f) inside compiled code; wrap the function once, outside, and call the "
+                       "result here", UnsupportedSyntaxError)
+        args, kwargs = self.call_arguments(node)
+        if callee is print:
+            options = {}
+            for key, value in kwargs.items():
+                if key not in ("sep", "end") or not (isinstance(value, Static) and isinstance(value.value, (str, type(None)))):
+                    self.error(node, f"print() in compiled code takes `sep` and `end` strs, got `{key}`",
+                               UnsupportedSyntaxError)
+                options[key] = value.value
+            return self.host_call(node, functools.partial(print, **options) if options else print, args, None)
+        if kwargs:
+            self.error(node, "keyword arguments to a host call", UnsupportedSyntaxError)
+        if callee in _CLOCKS:
+            return self.host_call(node, callee, args, "f64")
+        return self.host_call(node, callee.fn, args, _RESULT_CODES[callee.returns])
+
+    def host_call(self, node: ast.Call, fn, args: list, result: str | None) -> object:
+        """Emits `fn(*args)` as a host call whose result has type code `result` (None: no result)."""
+        tree, leaves = self.flat(Struct(TUPLE, args))
+        for leaf in leaves:
+            if is_array(leaf.type):
+                self.error(node, "an array in a host call (print, zyg.host); pass numbers, e.g. float(x[0]) "
+                           "or np.sum(x)", UnsupportedSyntaxError)
+        if len(leaves) > HOST_SLOTS:
+            self.error(node, f"a host call with more than {HOST_SLOTS} numbers", ZygTypeError)
+        site = self.program.add_host_site(HostSite(fn, tree, result))
+        slots = self.value(llvm.AddressOfOp(HOST_SLOTS_GLOBAL, PTR))
+        for position, leaf in enumerate(leaves):
+            if leaf.type == I1:
+                leaf = self.value(arith.ExtUIOp(leaf, I64))
+            elif leaf.type == F32:
+                leaf = self.value(arith.ExtFOp(leaf, F64))
+            self.emit(llvm.StoreOp(leaf, self._slot(slots, position)))
+        status = self.value(func.CallOp(HOST_FUNCTION, [self.const(site), slots], [I64]))
+        self.check(self.value(arith.CmpiOp(status, self.const(0), "eq")), HOST_ERROR, "")
+        if result is None:
+            return Static(None)
+        value = self.value(llvm.LoadOp(slots, F64 if result == "f64" else I64))
+        return self.value(arith.TruncIOp(value, I1)) if result == "i1" else value
+
+    def _slot(self, slots: SSAValue, position: int) -> SSAValue:
+        if position == 0:
+            return slots
+        return self.value(llvm.GEPOp(slots, [position], I64))

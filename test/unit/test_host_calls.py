@@ -1,0 +1,107 @@
+"""Host calls (issue 12): `print`, clocks and `zyg.host` functions called back from compiled code, in
+program order, once per execution, in the forward sweep only; their results are constants to the
+autodiff; an exception inside one reaches the caller as that exception."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import zyg
+
+seen: list = []
+record = zyg.host(seen.append)
+tenfold = zyg.host(lambda v: v * 10.0, returns=float)
+count_calls = zyg.host(lambda: len(seen), returns=int)
+explode = zyg.host(lambda v: 1 / 0)
+
+
+def smoothed(xs, rate):
+    avg = 0.0
+
+    def update(v):
+        nonlocal avg
+        avg = (1.0 - rate) * avg + rate * v
+
+    for v in xs:
+        update(v)
+        print("avg so far", avg)
+    return avg
+
+
+def test_print_runs_in_order_once_per_execution(capsys):
+    assert zyg.jit(smoothed)([1.0, 2.0, 3.0], 0.5) == 2.125
+    assert capsys.readouterr().out == "avg so far 0.5\navg so far 1.25\navg so far 2.125\n"
+    assert zyg.gradient(smoothed, [1.0, 2.0, 3.0], 0.5) == ([0.125, 0.25, 0.5], 2.75)
+    assert capsys.readouterr().out == "avg so far 0.5\navg so far 1.25\navg so far 2.125\n"  # forward only
+
+
+def branches_and_loops(x, n):
+    total = 0.0
+    k = 0
+    while k < n:
+        if k % 2 == 0:
+            print("even", k, total, sep=":")
+        else:
+            print("odd", (k, total > 1.0), end=";\n")
+        total = total + x * k
+        k = k + 1
+    return total
+
+
+def test_print_in_branches_and_a_while_loop_prints_what_python_prints(capsys):
+    zyg.jit(branches_and_loops)(0.5, 4)
+    compiled = capsys.readouterr().out
+    branches_and_loops(0.5, 4)
+    assert compiled == capsys.readouterr().out == "even:0:0.0\nodd (1, False);\neven:2:0.5\nodd (3, True);\n"
+
+
+def traced(x, n):
+    t = 0.0
+    for i in range(n):
+        t = t + x * i
+        record((i, t, None))
+    return t + tenfold(x) * x
+
+
+def test_a_host_function_sees_numbers_and_structures_and_its_result_is_a_constant():
+    seen.clear()
+    assert zyg.gradient(traced, 2.0, 3) == (3.0 + 20.0, None)  # d/dx of (tenfold(x) * x) with tenfold constant
+    assert seen == [(0, 0.0, None), (1, 2.0, None), (2, 6.0, None)]
+    assert zyg.jit(lambda x: count_calls() + x)(1.0) == 4.0
+
+
+def test_a_pullback_runs_host_calls_in_its_forward_sweep_only():
+    seen.clear()
+    _, back = zyg.pullback(traced, 2.0, 2)
+    assert len(seen) == 2
+    back(1.0)
+    back(2.0)
+    assert len(seen) == 2
+
+
+def test_an_exception_in_a_host_call_reaches_the_caller():
+    def f(x):
+        explode(x)
+        return x
+
+    with pytest.raises(ZeroDivisionError):
+        zyg.jit(f)(1.0)
+    assert zyg.jit(lambda x: x * 2.0)(1.0) == 2.0  # the next call runs normally
+
+
+def test_a_clock_reads_the_time():
+    def elapsed(x):
+        start = time.perf_counter()
+        return x + (time.perf_counter() - start) * 0.0, start
+
+    value, start = zyg.jit(elapsed)(1.0)
+    assert value == 1.0 and abs(start - time.perf_counter()) < 60.0
+
+
+def test_host_calls_that_zyg_cannot_make_are_named():
+    with pytest.raises(zyg.ZygError, match="an array in a host call"):
+        zyg.jit(lambda x: print(x))(np.ones(2))
+    with pytest.raises(zyg.ZygError, match=r"zyg.host\(f\) inside compiled code"):
+        zyg.jit(lambda x: zyg.host(print)(x))(1.0)
