@@ -158,6 +158,8 @@ def _check_gradient(phi, args: tuple, grads: tuple, rng: np.random.Generator, ou
 
 
 def _check_leaf(actual, expected, what: str) -> None:
+    if isinstance(expected, np.ndarray) and expected.shape == ():
+        expected = float(expected)  # np.where of floats gives a 0-d array; zyg, like np.sum, a float
     if isinstance(expected, np.ndarray):
         if not isinstance(actual, np.ndarray) or actual.shape != expected.shape:
             raise _Mismatch(f"{what} type", f"zyg gives {actual!r}, Python {expected!r}")
@@ -194,7 +196,7 @@ def _cotangent(out, rng: np.random.Generator, top: bool = True):
     if parts is None:
         if not is_float_leaf(out) or rng.random() < 0.15:
             return None
-        return rng.normal(size=out.shape) if isinstance(out, np.ndarray) else float(rng.normal())
+        return rng.normal(size=out.shape) if np.ndim(out) else float(rng.normal())
     if not top and rng.random() < 0.1:
         return None
     return rebuild(out, [_cotangent(child, rng, False) for _, child in parts])
