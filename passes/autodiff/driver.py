@@ -209,6 +209,7 @@ class Differentiator:
             sweep.accumulate(cts, body.last_op.operands[i], ct)
         sweep.pull_block(body, bwd_entry, cts)
         gradients = self._parameter_cotangents(sweep, primal, wrt, cts, bwd_entry, None)
+        sweep.save_residuals(body)  # the dimensions of a zero gradient, popped just now
         ret = func.ReturnOp(*gradients)
         bwd_entry.add_op(ret)
         bwd = func.FuncOp(bwd_name, ([*ct_types, ad.TapeType()], [inputs[i] for i in wrt]),

@@ -146,6 +146,8 @@ class _BlockPullback:
     block: Block
     pops: dict[SSAValue, SSAValue] = field(default_factory=dict)  # forward value -> popped value
     last_pop: Operation | None = None
+    pushed: int = 0  # how many of `pops` the forward block pushes
+    first_push: Operation | None = None
 
 
 class ReverseSweep:
@@ -377,7 +379,8 @@ class ReverseSweep:
         if popped is not None:
             return popped
         pop = ad.PopOp(self.rev_tape, forward_value.type)
-        pop.location = self.location
+        if self.location is not None:  # None after the sweep: a zero gradient's shape is popped at the end
+            pop.location = self.location
         if pullback.last_pop is not None:
             pullback.block.insert_op_after(pop, pullback.last_pop)
         elif pullback.block.first_op is not None:
@@ -418,14 +421,24 @@ class ReverseSweep:
             self.location = op.location
             self.pull_op(op, cts)
         self.insert_block, self.insert_before, self.location = saved
-        # Save the residuals the pullback popped, in the reverse order of the pops.
-        if primal_block is not self.direct_block and pullback.pops:
-            forward_block = self._forward_block(primal_block)
-            terminator = forward_block.last_op
-            for value in reversed(list(pullback.pops)):
-                push = ad.PushOp(self.fwd_tape, value)
-                push.location = terminator.location
-                forward_block.insert_op_before(push, terminator)
+        self.save_residuals(primal_block)
+
+    def save_residuals(self, primal_block: Block) -> None:
+        """Pushes, at the end of the forward clone of `primal_block`, the residuals its pullback popped
+        since the last call. The tape is a stack: the pushes come in the reverse order of the pops,
+        so later pops (a zero gradient's dimensions, popped after the sweep) push first."""
+        pullback = self.pullbacks[primal_block]
+        if primal_block is self.direct_block or pullback.pushed == len(pullback.pops):
+            return
+        forward_block = self._forward_block(primal_block)
+        terminator = forward_block.last_op
+        anchor = pullback.first_push or terminator
+        for value in list(pullback.pops)[pullback.pushed:]:
+            push = ad.PushOp(self.fwd_tape, value)
+            push.location = terminator.location
+            forward_block.insert_op_before(push, anchor)
+            anchor = push
+        pullback.first_push, pullback.pushed = anchor, len(pullback.pops)
 
     def _forward_block(self, primal_block: Block) -> Block:
         parent = primal_block.parent_op()

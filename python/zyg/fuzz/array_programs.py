@@ -1,11 +1,13 @@
-"""Random NumPy programs: a seed in, a `Program` whose source defines `f(a, b, s)` out.
+"""Random NumPy programs: a seed in, a `Program` whose source defines `f(a, b, s, ...)` out.
 
 a and b are float64 arrays of small shapes drawn together so that some operations between them are
 valid (equal shapes, a row against a matrix, (n, 1) against (1, m), a matrix product), s a float.
 The body uses elementwise operators and functions (guarded into their domains), `np.where`,
 `np.maximum`, reductions with `axis`/`keepdims`, `@`, indexing, slices, reshapes and transposes,
-element loops over `range(len(a))`, and in-place updates of arrays the function created; it
-returns a float. Every candidate expression is evaluated once on stand-in arrays of the right
+element loops over `range(len(a))`, and in-place updates of arrays the function created; "..." are
+structured arguments (dicts, lists, tuples, dataclasses and NamedTuples of arrays, floats and ints,
+see `structured.py`), and structures appear inside too (parameter sets, lists of arrays grown by
+`append` then stacked, summed or indexed). It returns a float or a structure. Every candidate expression is evaluated once on stand-in arrays of the right
 shapes, so only expressions whose shapes fit are kept.
 """
 
@@ -18,6 +20,8 @@ import numpy as np
 
 from zyg.fuzz.grammar import Scope, Writer, choose
 from zyg.fuzz.program import Program
+from zyg.fuzz.structured import FLOAT_LEAF, INT_LEAF, Structured
+from zyg.fuzz.trees import Node, float_leaves, standin
 
 _UNARY = [
     "np.sin({0})", "np.cos({0})", "np.tanh({0})", "np.arctan({0})", "np.exp(np.tanh({0}))",
@@ -42,10 +46,13 @@ def _shapes(rng: random.Random) -> tuple[tuple[int, ...], tuple[int, ...]]:
     }[rng.choice(_SHAPE_PLANS)]
 
 
-class ArrayGenerator:
+class ArrayGenerator(Structured):
     """Writes one array program; the scope maps each name to its shape (() for a float)."""
 
+    TANH = "np.tanh"
+
     def __init__(self, rng: random.Random, constructs: frozenset[str], shapes) -> None:
+        super().__init__(constructs)
         self.rng = rng
         self.out = Writer()
         self.scope = Scope()
@@ -55,15 +62,21 @@ class ArrayGenerator:
         self.owned: set[str] = set()  # arrays the function created: the only ones updated in place
         self.used: set[str] = set()
         self.shapes = shapes
+        self.structures = "structures" in constructs
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1
         return f"{prefix}{self.counter}"
 
-    def shape_of(self, src: str):
-        """The shape of `src` run on stand-ins (0.5 everywhere) for the names in scope, or None
-        where NumPy rejects it."""
+    def standins(self) -> dict[str, object]:
+        """Stand-in values (0.5 everywhere) for the names in scope, structures included."""
         env = {name: (0.5 if shape == () else np.full(shape, 0.5)) for name, shape in self.scope.items()}
+        env.update({name: standin(node) for name, node in self.scope.structs() if name.isidentifier()})
+        return env
+
+    def shape_of(self, src: str):
+        """The shape of `src` run on stand-ins for the names in scope, or None where NumPy rejects it."""
+        env = self.standins()
         try:
             with np.errstate(all="ignore"):
                 return np.shape(eval(src, {**env, "np": np, "math": math}))
@@ -73,16 +86,59 @@ class ArrayGenerator:
     def note_assignment(self, name: str, src: str) -> None:
         """Keeps `owned` to arrays no other name sees: `name = src` owns a new array, and a view
         of an owned array makes that one shared (NumPy would update both, zyg rejects it)."""
-        env = {n: (0.5 if shape == () else np.full(shape, 0.5)) for n, shape in self.scope.items()}
+        env = self.standins()
         with np.errstate(all="ignore"):
             value = eval(src, {**env, "np": np, "math": math})
         shared = {n for n, x in env.items() if isinstance(x, np.ndarray) and np.shares_memory(value, x)}
         self.owned -= shared
+        # part of a structure: updating it in place would update the structure (an argument's, maybe)
+        in_structure = any(isinstance(x, np.ndarray) and np.shares_memory(value, x)
+                           for name, node in self.scope.structs() if name.isidentifier() and not node.is_leaf
+                           for x in float_leaves(env[name]))
         # A view of a temporary (`np.cos(a).T`) is no one else's either, but zyg rejects updating it.
-        if isinstance(value, np.ndarray) and value.shape and not shared and value.base is None:
+        if isinstance(value, np.ndarray) and value.shape and not shared and not in_structure and value.base is None:
             self.owned.add(name)
         else:
             self.owned.discard(name)
+
+    # leaves of structures (see `Structured`) --------------------------------------------------
+
+    def leaf_types(self) -> list[Node]:
+        shape_a, shape_b = self.shapes
+        return [Node("array", shape_a), Node("array", shape_b), FLOAT_LEAF, INT_LEAF]
+
+    def leaf_source(self, node: Node) -> str:
+        if node.kind == "int":
+            return self.int_source() or str(self.rng.randint(1, 3))
+        for _ in range(20):
+            src, shape = self.expr(1, scalar=node.kind == "float")
+            if shape == node.shape:
+                break
+        else:
+            src = f"np.zeros({node.shape})" if node.shape else "0.5"
+        self.note_assignment("_", src)  # a structure that holds an array shares it
+        return src
+
+    def leaf_tag(self, node: Node):
+        return node.shape if node.kind != "int" else None
+
+    def int_source(self) -> str | None:
+        ints = [name for name, node in self.scope.structs() if node.kind == "int"]
+        return self.rng.choice(ints) if ints else None
+
+    def loss_term(self, src: str, node: Node) -> str:
+        if node.kind == "array":
+            return self.rng.choice([f"np.sum({src})", f"np.sum(np.sin({src}))", f"np.mean({src} * {src})"])
+        return self.rng.choice([f"{src}", f"0.5 * {src}"])
+
+    def grown_read(self, name: str, item: Node) -> tuple[str, Node]:
+        if item.kind != "array":
+            return super().grown_read(name, item)
+        return self.rng.choice([
+            (f"np.sum(np.stack({name}) ** 2)", FLOAT_LEAF), (f"sum({name})", item),
+            (f"{name}[-1] * len({name})", item), (f"np.mean(np.array({name}), axis=0)", item),
+            (f"np.stack({name})[-1] + {name}[0]", item),
+        ])
 
     # expressions -------------------------------------------------------------------------------
 
@@ -193,9 +249,12 @@ class ArrayGenerator:
         x, y = self.rng.choice(pairs)
         return self.rng.choice([f"({x} @ {y})", f"np.dot({x}, {y})", f"(np.tanh({x}) @ {y})"])
 
-    def filled(self) -> str:
+    def filled(self) -> str | None:
+        shapes = [s for _, s in self.scope.items() if s != ()]
+        if not shapes:  # a helper of floats
+            return None
         self.used.add("tied_max")
-        shape = self.rng.choice([s for _, s in self.scope.items() if s != ()])
+        shape = self.rng.choice(shapes)
         return self.rng.choice([f"s * np.ones({shape})", f"np.full({shape}, s * 0.5)"])
 
     # statements --------------------------------------------------------------------------------
@@ -208,6 +267,7 @@ class ArrayGenerator:
             (2, self.accumulate_loop),
             (1, self.row_loop),
             (1 if depth > 0 else 0, lambda: self.if_stmt(depth - 1)),
+            (3 if self.structures else 0, self.struct_stmt),
         ])
 
     def assign_new(self) -> None:
@@ -318,29 +378,44 @@ class ArrayGenerator:
         self.out.line("import numpy as np")
         self.out.line("")
         self.out.line("")
-        self.out.line("def f(a, b, s):")
+        self.plan("p")
+        if self.struct_params and self.rng.random() < 0.5:
+            self.struct_helper()
+        params = "a, b, s" + self.param_names()
+        self.out.line(f"def f({params}):")
         with self.out.indented(), self.scope.block():
             shape_a, shape_b = self.shapes
             self.scope.add("a", shape_a)
             self.scope.add("b", shape_b)
             self.scope.add("s", ())
+            for name, node in self.struct_params:
+                self.bind(name, node)
             for _ in range(self.rng.randint(2, 5)):
                 self.stmt(1)
             src, shape = self.expr(2)
             if shape:
                 src = f"np.sum({src})"
-            self.out.line(f"return float({src})" if self.rng.random() < 0.5 else f"return {src}")
+            scalar = f"float({src})" if self.rng.random() < 0.5 else src
+            self.out.line(f"return {self.return_source(scalar)}")
+        self.out.lines += self.loss_lines(params)
+        self.out.lines[3:3] = self.header()
         return self.out.text()
 
 
-def array_points(rng: random.Random, shapes, count: int, nan_args: bool) -> tuple[tuple, ...]:
+def array_points(rng: random.Random, generator: ArrayGenerator, count: int, nan_args: bool) -> tuple[tuple, ...]:
     np_rng = np.random.default_rng(rng.randrange(2**32))
+
+    def leaf_value(node: Node):
+        if node.kind == "array":
+            return np.round(np_rng.normal(size=node.shape), 3)
+        return round(rng.uniform(-2.0, 2.0), 3) if node.kind == "float" else rng.randint(0, 4)
+
     points = []
     for _ in range(count):
-        a, b = (np.round(np_rng.normal(size=shape), 3) for shape in shapes)
+        a, b = (np.round(np_rng.normal(size=shape), 3) for shape in generator.shapes)
         if nan_args and rng.random() < 0.3:
             a.flat[rng.randrange(a.size)] = math.nan
-        points.append((a, b, round(rng.uniform(-2.0, 2.0), 3) or 0.5))
+        points.append((a, b, round(rng.uniform(-2.0, 2.0), 3) or 0.5, *generator.param_specs(leaf_value)))
     return tuple(points)
 
 
@@ -352,4 +427,4 @@ def array_program(seed: int, constructs: frozenset[str], points: int = 3) -> Pro
     source = generator.program()
     nan_args = "nan_args" in constructs
     used = generator.used | ({"nan_args"} if nan_args else set())
-    return Program("array", seed, source, array_points(rng, shapes, points, nan_args), frozenset(used))
+    return Program("array", seed, source, array_points(rng, generator, points, nan_args), frozenset(used))

@@ -97,13 +97,14 @@ class Report:
 
 
 def reproducer(failure: Failure) -> str:
-    """A runnable file: the reduced program, then what zyg gave and a main that shows it again."""
+    """A runnable file: the reduced program, then what zyg gave and a main that shows it again (the
+    value and gradient of a float result, the value and `back` of a structured one)."""
     detail = "\n".join("# " + line for line in failure.outcome.detail.splitlines())
     return (f"# {failure_key(failure.outcome)}\n# found by zyg.fuzz: {failure.program.kind} seed "
             f"{failure.program.seed}\n{detail}\n{failure.reduced}\n\n"
             f"if __name__ == \"__main__\":\n    import numpy as np\n    import zyg\n\n"
             f"    ARGS = {format_args(failure.args)}\n    print(\"python:\", f(*ARGS))\n"
-            f"    print(\"zyg:   \", zyg.withgradient(f, *ARGS))\n")
+            f"    print(\"zyg:   \", zyg.withgradient(f, *ARGS) if isinstance(f(*ARGS), float) else zyg.pullback(f, *ARGS))\n")
 
 
 def shrink(failure: Failure, sandbox: Sandbox, budget_s: float) -> str:

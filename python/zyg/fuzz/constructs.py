@@ -17,6 +17,10 @@ GATED: dict[str, str] = {
     "ravel": ".ravel() of computed arrays",
     "scalar_matmul": "a 1-D @ 1-D product used as a float",
     "containers": "tuples, lists and dicts of floats: literals, indexing, unpacking, updates, comprehensions",
+    "structures": "structured arguments (tuples, lists, dicts of floats, ints and arrays, nested), and statements"
+                  " over structures: copies, updates, unpacking, loops, run-time indices, lists grown by append",
+    "struct_results": "structured results, checked leaf by leaf, through a float `loss` and through `zyg.pullback`",
+    "classes": "dataclasses and NamedTuples in structures (`dataclasses.replace`, `_replace`, attributes)",
 }
 
 HELD_BACK: frozenset[str] = frozenset()

@@ -39,14 +39,25 @@ class Writer:
 
 
 class Scope:
-    """Names visible at the current point, each with a type tag; a block's names die with it, so
-    nothing is read after a branch that may not have assigned it."""
+    """Names visible at the current point, each with a type tag, and apart from them the structured
+    names and their parts (`p`, `p['w']`, `p.w[0]`), each with its `trees.Node`; a block's names die
+    with it, so nothing is read after a branch that may not have assigned it."""
 
     def __init__(self) -> None:
         self.frames: list[dict[str, Any]] = [{}]
+        self.struct_frames: list[dict[str, Any]] = [{}]
 
     def add(self, name: str, tag: Any) -> None:
         self.frames[-1][name] = tag
+
+    def add_struct(self, name: str, node: Any) -> None:
+        self.struct_frames[-1][name] = node
+
+    def structs(self) -> list[tuple[str, Any]]:
+        merged: dict[str, Any] = {}
+        for frame in self.struct_frames:
+            merged.update(frame)
+        return list(merged.items())
 
     def items(self) -> list[tuple[str, Any]]:
         merged: dict[str, Any] = {}
@@ -63,10 +74,12 @@ class Scope:
     @contextmanager
     def block(self) -> Iterator[None]:
         self.frames.append({})
+        self.struct_frames.append({})
         try:
             yield
         finally:
             self.frames.pop()
+            self.struct_frames.pop()
 
 
 def choose(rng: random.Random, table: list[tuple[float, Callable[[], Any]]]) -> Any:

@@ -1,7 +1,9 @@
 """A generated program: its source, the argument points to check it at, and how to import it.
 
 Programs go in as source text; `load` writes the text to a real .py file (zyg reads a function's
-source with `inspect.getsource`) and returns the module's function `f`.
+source with `inspect.getsource`) and imports it. Every program defines `f` (and, at module level,
+the dataclasses and NamedTuples its values use); one whose `f` returns a structure also defines
+`loss`, a float function of the same arguments that calls `f`.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ import itertools
 import os
 import sys
 import tempfile
+import types
 from dataclasses import dataclass, field
 
-import numpy as np
+from zyg.fuzz.trees import format_value
 
 _module_ids = itertools.count()
 _module_dir: str | None = None
@@ -23,8 +26,9 @@ _module_dir: str | None = None
 class Program:
     """One random program.
 
-    `kind` is "scalar" (`f(x, y, k)`) or "array" (`f(a, b, s)`); `points` are argument tuples;
-    `constructs` names the gated constructs (see `constructs.py`) the source uses.
+    `kind` is "scalar" (`f(x, y, k, ...)`) or "array" (`f(a, b, s, ...)`), where "..." are
+    structured arguments; `points` are tuples of argument specs (see `trees.spec`); `constructs`
+    names the gated constructs (see `constructs.py`) the source uses.
     """
 
     kind: str
@@ -34,8 +38,8 @@ class Program:
     constructs: frozenset[str] = field(default_factory=frozenset)
 
 
-def load(source: str):
-    """Imports `source` as a fresh module (one per call, so zyg never mixes two versions) and returns `f`."""
+def load(source: str) -> types.ModuleType:
+    """Imports `source` as a fresh module (one per call, so zyg never mixes two versions)."""
     global _module_dir
     if _module_dir is None:
         _module_dir = tempfile.mkdtemp(prefix="zyg-fuzz-")
@@ -47,10 +51,9 @@ def load(source: str):
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
-    return module.f
+    return module
 
 
 def format_args(args: tuple) -> str:
-    """`args` as Python source that rebuilds them exactly (floats by repr, arrays by their lists)."""
-    parts = [f"np.array({a.tolist()!r})" if isinstance(a, np.ndarray) else repr(a) for a in args]
-    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+    """Argument specs as Python source that rebuilds them exactly (in the program's module)."""
+    return format_value(tuple(args))

@@ -1,6 +1,8 @@
-"""Random scalar programs: a seed in, a `Program` whose source defines `f(x, y, k)` out.
+"""Random scalar programs: a seed in, a `Program` whose source defines `f(x, y, k, ...)` out.
 
-x and y are floats, k a small int (0..6). The body mixes arithmetic, guarded `math` calls (their
+x and y are floats, k a small int (0..6), and "..." structured arguments (tuples, lists, dicts,
+dataclasses and NamedTuples of floats and small ints, see `structured.py`); `f` returns a float or a
+structure of them. The body mixes arithmetic, guarded `math` calls (their
 arguments are squashed into the domain, so no point raises), `abs`/`min`/`max`, `if`/`elif`/`else`,
 conditional expressions, `for` over run-time ranges, bounded `while` loops, `break`, `continue`,
 early `return`, module-level helpers and a bounded recursion. Loop-carried updates are squashed
@@ -13,6 +15,8 @@ import random
 
 from zyg.fuzz.grammar import Scope, Writer, choose
 from zyg.fuzz.program import Program
+from zyg.fuzz.structured import FLOAT_LEAF, INT_LEAF, Structured
+from zyg.fuzz.trees import Node
 
 FLOAT, INT, DICT = "float", "int", "dict"  # a DICT variable holds floats under the keys "p" and "q"
 
@@ -31,10 +35,11 @@ _GATED_UNARY = {"raw_sqrt": "math.sqrt(abs({0}))"}
 _GATED_BINARY = {"hypot": "math.hypot({0}, {1})"}
 
 
-class ScalarGenerator:
+class ScalarGenerator(Structured):
     """Writes one scalar program; every `_expr`/`_stmt` builder reads and extends the scope."""
 
     def __init__(self, rng: random.Random, constructs: frozenset[str]) -> None:
+        super().__init__(constructs)
         self.rng = rng
         self.out = Writer()
         self.scope = Scope()
@@ -43,12 +48,32 @@ class ScalarGenerator:
         self.unary = _MATH_UNARY + [t for name, t in _GATED_UNARY.items() if name in constructs]
         self.binary = _MATH_BINARY + [t for name, t in _GATED_BINARY.items() if name in constructs]
         self.used: set[str] = set()
-        self.loop_depth = 0
-        self.containers = "containers" in constructs
+        self.float_containers = "containers" in constructs
+        self.structures = "structures" in constructs
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1
         return f"{prefix}{self.counter}"
+
+    # leaves of structures (see `Structured`) --------------------------------------------------
+
+    def leaf_types(self) -> list[Node]:
+        return [FLOAT_LEAF, FLOAT_LEAF, INT_LEAF]
+
+    def leaf_source(self, node: Node) -> str:
+        return self.fexpr(1) if node.kind == "float" else self.iexpr()
+
+    def leaf_tag(self, node: Node) -> str:
+        return FLOAT if node.kind == "float" else INT
+
+    def int_source(self) -> str | None:
+        return self.iexpr() if self.scope.names(lambda t: t == INT) else None
+
+    def loss_term(self, src: str, node: Node) -> str:
+        return self.rng.choice([f"{src}", f"math.sin({src})", f"0.5 * {src}"])
+
+    def enter_helper(self) -> None:
+        self.scope.add("K", INT)
 
     # expressions -------------------------------------------------------------------------------
 
@@ -125,13 +150,14 @@ class ScalarGenerator:
             (1 * compound, lambda: self.while_stmt(depth - 1)),
             (1 if self.loop_depth else 0, self.jump),
             (1 if self.in_f else 0, self.early_return),
-            (3 if self.containers else 0, self.structured),
+            (3 if self.float_containers else 0, self.structured),
+            (3 if self.structures else 0, self.struct_stmt),
         ])
 
     def structured(self) -> None:
         """A statement through a container of floats (marked used, so a failure names the construct)."""
         self.used.add("containers")
-        floats = self.scope.names(lambda t: t == FLOAT)
+        floats = self.variables()
         dicts = self.scope.names(lambda t: t == DICT)
         v = self.fresh("v")
 
@@ -182,8 +208,12 @@ class ScalarGenerator:
         self.out.line(f"{name} = {self.fexpr(2)}")
         self.scope.add(name, FLOAT)
 
+    def variables(self) -> list[str]:
+        """The float names a statement may assign: not parts of structures (`p['w']`)."""
+        return [name for name in self.scope.names(lambda t: t == FLOAT) if name.isidentifier()]
+
     def update(self) -> None:
-        name = self.rng.choice(self.scope.names(lambda t: t == FLOAT))
+        name = self.rng.choice(self.variables())
         e = self.fexpr(2)
         if self.loop_depth:  # squashed, so a loop cannot blow the value up
             line = self.rng.choice([f"{name} = math.tanh({name} + {e})", f"{name} += math.sin({e})",
@@ -240,7 +270,7 @@ class ScalarGenerator:
     def early_return(self) -> None:
         self.out.line(f"if {self.cond(1)}:")
         with self.out.indented():
-            self.out.line(f"return {self.fexpr(2)}")
+            self.out.line(f"return {self.return_source(self.fexpr(2))}")
 
     # functions ---------------------------------------------------------------------------------
 
@@ -291,27 +321,36 @@ class ScalarGenerator:
         self.out.line("K = 2")  # a module constant: helpers may read it
         self.out.line("")
         self.out.line("")
+        self.plan("p")
         for _ in range(self.rng.choice([0, 1, 1, 2])):
             self.helper()
+        if self.struct_params and self.rng.random() < 0.5:
+            self.struct_helper()
         self.in_f = True
-        self.out.line("def f(x, y, k):")
+        params = "x, y, k" + self.param_names()
+        self.out.line(f"def f({params}):")
         with self.out.indented(), self.scope.block():
             self.scope.add("x", FLOAT)
             self.scope.add("y", FLOAT)
             self.scope.add("k", INT)
+            for name, node in self.struct_params:
+                self.bind(name, node)
             self.block(self.rng.randint(2, 5), 2)
-            self.out.line(f"return {self.fexpr(2)}")
+            self.out.line(f"return {self.return_source(self.fexpr(2))}")
+        self.out.lines += self.loss_lines(params)
+        self.out.lines[1:1] = self.header()
         return self.out.text()
 
+    def points(self, count: int) -> tuple[tuple, ...]:
+        def leaf_value(node: Node):
+            return round(self.rng.uniform(-2.0, 2.0), 3) if node.kind == "float" else self.rng.randint(0, 4)
 
-def scalar_points(rng: random.Random, count: int) -> tuple[tuple, ...]:
-    return tuple((round(rng.uniform(-2.0, 2.0), 3) or 0.5, round(rng.uniform(-2.0, 2.0), 3) or -0.5,
-                  rng.randint(0, 6)) for _ in range(count))
+        return tuple((round(self.rng.uniform(-2.0, 2.0), 3) or 0.5, round(self.rng.uniform(-2.0, 2.0), 3) or -0.5,
+                      self.rng.randint(0, 6), *self.param_specs(leaf_value)) for _ in range(count))
 
 
 def scalar_program(seed: int, constructs: frozenset[str], points: int = 3) -> Program:
     """The scalar program of `seed`, with `points` argument tuples."""
-    rng = random.Random(seed)
-    generator = ScalarGenerator(rng, constructs)
+    generator = ScalarGenerator(random.Random(seed), constructs)
     source = generator.program()
-    return Program("scalar", seed, source, scalar_points(rng, points), frozenset(generator.used))
+    return Program("scalar", seed, source, generator.points(points), frozenset(generator.used))
