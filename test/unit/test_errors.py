@@ -89,12 +89,6 @@ def loops_over_float(x):
     return s
 
 
-def calls_print(x):
-    y = x * x
-    print(y)  # ERR:print
-    return y
-
-
 def plain(x):  # ERR:set-argument
     return x * 2.0
 
@@ -146,7 +140,6 @@ CASES = [
     ("bytes", uses_bytes_value, (1.0,), UnsupportedSyntaxError, ["bytes constant"], BOTH),
     ("for-over-float", loops_over_float, (1.0,), UnsupportedSyntaxError,
      ["a `for` loop over anything but range(...), a container or an array", "got a float"], BOTH),
-    ("print", calls_print, (1.0,), UnsupportedSyntaxError, ["unsupported function", "print"], BOTH),
     ("set-argument", plain, ({1.0},), ZygTypeError, ["argument 0 of 'plain' is a set"], BOTH),
     ("int-result", returns_int, (1.0,), ZygTypeError, ["returns an int", "returns a float"], ("gradient",)),
     ("fall-off", falls_off_end, (1.0,), ZygError, ["'falls_off_end' can reach its end without returning"],

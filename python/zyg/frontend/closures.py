@@ -31,9 +31,21 @@ from xdsl.ir import Block, SSAValue
 
 from zyg.errors import UnsupportedSyntaxError, ZygTypeError
 from zyg.frontend.arrays import constant_of
+from zyg.frontend.functions import is_function
 from zyg.frontend.source import FunctionSource
 from zyg.frontend.structs import describe
-from zyg.frontend.trees import CLOSURE, DISPATCH, LIST, PARTIAL, TUPLE, Static, Struct, is_function_value
+from zyg.frontend.trees import (
+    CLOSURE,
+    DISPATCH,
+    LIST,
+    PARTIAL,
+    STATIC,
+    TUPLE,
+    Static,
+    Struct,
+    TreeDef,
+    is_function_value,
+)
 from zyg.frontend.types import I64, is_array
 
 FUNCTION_NODES = (ast.Lambda, ast.FunctionDef)
@@ -350,6 +362,29 @@ class ClosureCodegen:
         """Whether `a` and `b` are functions of different structure (which a merge makes a dispatch)."""
         return is_function_value(a) and is_function_value(b) and self.flat(a)[0] != self.flat(b)[0]
 
+    def conform_carried_function(self, loop: ast.AST, name: str, value: object) -> object:
+        """`value` of function variable `name` as the function chosen at run time that `loop` carries,
+        when it does (see `Program.dispatch_in_loop`); one with a candidate not known yet is left as
+        it is (the loop's check then adds the candidate and compiles again)."""
+        candidates = self.program.dispatched(self.source, loop, name)
+        if candidates is None or not is_function_value(value):
+            return value
+        own = _candidates(value)
+        trees = [self.flat(c)[0] for c in own]
+        if any(t not in candidates for t in trees) or (is_dispatch(value) and trees == candidates):
+            return value
+        if len(set(trees)) != len(trees):
+            self.error(loop, f"variable '{name}' holds one function with two sets of captured values",
+                       UnsupportedSyntaxError)
+        chosen = [own[trees.index(t)] if t in trees else self.zero_tree(t) for t in candidates]
+        if not is_dispatch(value):
+            return self.dispatch(loop, self.const(candidates.index(trees[0])), chosen)
+        selector = self.const(candidates.index(trees[-1]))  # each old selector's candidate, at its new place
+        for old in range(len(trees) - 2, -1, -1):
+            here = self.value(arith.CmpiOp(value.items[0], self.const(old), "eq"))
+            selector = self.value(arith.SelectOp(here, self.const(candidates.index(trees[old])), selector))
+        return self.dispatch(loop, selector, chosen)
+
     def call_dispatch(self, node: ast.Call, chosen: Struct, args: list, kwargs: dict) -> object:
         """A call of a function chosen at run time: a chain of `scf.if`s, each calling one candidate
         (the pullback runs the adjoint of the one that ran)."""
@@ -376,6 +411,16 @@ class ClosureCodegen:
 
 def _candidates(value: Struct | Static) -> list:
     return list(value.items[1:]) if is_dispatch(value) else [value]
+
+
+def is_function_tree(tree: TreeDef) -> bool:
+    """Whether `tree` is the tree of a function value (see `is_function_value`)."""
+    return (tree.kind == STATIC and is_function(tree.code)) or tree.kind in (CLOSURE, PARTIAL, DISPATCH)
+
+
+def candidate_trees(tree: TreeDef) -> list[TreeDef]:
+    """The trees of the functions a function value's tree may call: its candidates for a dispatch."""
+    return list(tree.children[1:]) if tree.kind == DISPATCH else [tree]
 
 
 def _closures(value: object) -> Iterator[NestedFunction]:

@@ -38,8 +38,10 @@ from zyg.frontend.closures import (
     FUNCTION_NODES,
     ClosureCodegen,
     NestedFunction,
+    candidate_trees,
     is_closure,
     is_dispatch,
+    is_function_tree,
     is_partial,
     nonlocal_names,
     nonlocals_inside,
@@ -806,10 +808,13 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
             reserved.update(id(call) for call in appends)
         return reserved
 
-    def carry(self, carried: list[str]) -> tuple[list[TreeDef], list[SSAValue]]:
-        """The trees of the carried variables and all their leaves, in order: what a loop carries."""
+    def carry(self, carried: list[str], loop: ast.AST | None = None) -> tuple[list[TreeDef], list[SSAValue]]:
+        """The trees of the carried variables and all their leaves, in order: what a loop carries (a
+        function variable that `loop` assigns other functions is one chosen at run time)."""
         trees, leaves = [], []
         for name in carried:
+            if loop is not None:
+                self.scope.set(name, self.conform_carried_function(loop, name, self.scope.get(name)))
             tree, parts = self.flat(self.scope.get(name))
             trees.append(tree)
             leaves += parts
@@ -827,10 +832,16 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         """Raises if a loop body changed a carried variable's structure or type; widens an int leaf to
         float by restarting."""
         for name, tree0 in zip(carried, initial, strict=True):
+            self.scope.set(name, self.conform_carried_function(node, name, self.scope.get(name)))
             tree1 = self.flat(self.scope.get(name))[0]
             trips = self.constant_ranges.get(id(node))
             if not same_structure(tree0, tree1) and trips is not None and trips <= MAX_UNROLLED_TRIPS:
                 self.program.unroll(self.source, node)  # a list grown a known number of times
+                raise Restart()
+            if not same_structure(tree0, tree1) and is_function_tree(tree0) and is_function_tree(tree1) \
+                    and not name.startswith("."):  # functions chosen at run time, from before the loop
+                self.program.dispatch_in_loop(self.source, node, name, [*candidate_trees(tree0),
+                                                                        *candidate_trees(tree1)])
                 raise Restart()
             code = None if same_structure(tree0, tree1) else growable_element(tree0, tree1)
             if code is not None and not name.startswith("."):
@@ -884,7 +895,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         carried = self._loop_carried(node)
         reserved = self._reserve_appended_rows(node, carried, trip_count)
         self.reserved_appends |= reserved
-        trees, inits = self.carry(carried)
+        trees, inits = self.carry(carried, node)
         types_ = [v.type for v in inits]
 
         def build(assumed: dict[int, frozenset]) -> tuple[Block, list[SSAValue]]:
@@ -953,7 +964,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         carried = self._loop_carried(node)
         if is_for:
             carried = [counter, *[n for n in carried if n != counter]]
-        trees, inits = self.carry(carried)
+        trees, inits = self.carry(carried, node)
         types_ = [v.type for v in inits]
         stop_flags = [n for n in carried if n == break_flag or n == RET_FLAG]
 

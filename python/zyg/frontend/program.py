@@ -79,6 +79,7 @@ class _Assumptions:
     unrolled: set[tuple] = field(default_factory=set)  # loops whose carried structures change
     tried_returns: dict[tuple, list[TreeDef]] = field(default_factory=dict)  # return guesses that failed
     growable: dict[tuple, str] = field(default_factory=dict)  # (loop, name) -> item code of a grown list
+    dispatched: dict[tuple, list[TreeDef]] = field(default_factory=dict)  # (loop, name) -> candidate functions
 
 
 class Program:
@@ -187,6 +188,16 @@ class Program:
 
     def growable(self, source: FunctionSource, loop: ast.AST, name: str) -> str | None:
         return self.assumptions.growable.get((source.filename, loop.lineno, loop.col_offset, name))
+
+    def dispatch_in_loop(self, source: FunctionSource, loop: ast.AST, name: str, candidates: list[TreeDef]) -> None:
+        """Remembers that `loop` assigns function variable `name` other functions: it is a function
+        chosen at run time among `candidates` (trees) from before the loop."""
+        key = (source.filename, loop.lineno, loop.col_offset, name)
+        known = self.assumptions.dispatched.setdefault(key, [])
+        known += [tree for tree in candidates if tree not in known]
+
+    def dispatched(self, source: FunctionSource, loop: ast.AST, name: str) -> list[TreeDef] | None:
+        return self.assumptions.dispatched.get((source.filename, loop.lineno, loop.col_offset, name))
 
     def is_unrolled(self, source: FunctionSource, loop: ast.AST) -> bool:
         return (source.filename, loop.lineno, loop.col_offset) in self.assumptions.unrolled

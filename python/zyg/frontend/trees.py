@@ -416,7 +416,7 @@ def with_leaf_codes(tree: TreeDef, codes: Sequence[str]) -> TreeDef:
 
 def same_structure(a: TreeDef, b: TreeDef) -> bool:
     """Whether `a` and `b` differ at most in their leaves' type codes."""
-    if a.kind != b.kind or a.cls is not b.cls or a.keys != b.keys or len(a.children) != len(b.children):
+    if a.kind != b.kind or a.cls != b.cls or a.keys != b.keys or len(a.children) != len(b.children):
         return False
     if a.kind == STATIC:
         return a.code == b.code
@@ -429,7 +429,7 @@ def structure_difference(a: TreeDef, b: TreeDef, first: str = "on one path", sec
     where = f" at {path}" if path else ""
     if a.kind != b.kind and {a.kind, b.kind} == {LIST, GROWLIST}:
         return f"{_list_words(a)}{where} {first} and {_list_words(b)} {second}"
-    if a.kind != b.kind or a.cls is not b.cls:
+    if a.kind != b.kind or a.cls != b.cls:
         return f"a {type_name(a)}{where} {first} and a {type_name(b)} {second}"
     if a.kind == STATIC:
         return f"{_static_words(a.code)}{where} {first} and {_static_words(b.code)} {second}"
