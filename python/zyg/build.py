@@ -53,8 +53,9 @@ def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: s
     roots = functions_in(codes)  # functions passed as arguments: their globals are read at each call too
     dependencies = Dependencies(fn, roots)
     host_sites: list = []
-    module, info = build_program(fn, list(codes), dependencies, host_sites)
-    host = HostCalls(host_sites) if host_sites else None
+    strings: list = []
+    module, info = build_program(fn, list(codes), dependencies, host_sites, strings)
+    host = HostCalls(host_sites, strings) if host_sites else None
     if host is not None:  # its callbacks are Python objects of this process
         dependencies.cacheable = False
     if request == "grad":

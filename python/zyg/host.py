@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zyg.frontend.trees import TreeDef, build_python, unflatten
+from zyg.frontend.trees import RUNSTR, TreeDef, build_python, unflatten
 from zyg.typecodes import to_python
 
 HOST_SLOTS = 16  # 8-byte slots of the buffer a host call's arguments and result travel in
@@ -60,7 +60,8 @@ def host(fn: Callable | None = None, *, returns: type | None = None):
 @dataclass(frozen=True)
 class HostSite:
     """One host call in the compiled code: `fn(*args)` with `args` of structure `arguments` (a tuple
-    tree whose leaves are numbers), returning a value of type code `result` (None for none)."""
+    tree whose leaves are numbers), returning a value of type code `result` (None for none, `str`
+    for a str, which the compiled code holds as its number in the string table)."""
 
     fn: Callable
     arguments: TreeDef
@@ -70,8 +71,9 @@ class HostSite:
 class HostCalls:
     """The Python side of a module's host calls: the callback the compiled code calls."""
 
-    def __init__(self, sites: list[HostSite]):
+    def __init__(self, sites: list[HostSite], strings: list[str]):
         self.sites = sites
+        self.strings = list(strings)  # str by number: the compile's constants first, then those read
         self.pending: BaseException | None = None
         self.callback = _CALLBACK(self._call)
         self.pointer = ctypes.cast(self.callback, ctypes.c_void_p)  # what the JIT registers
@@ -82,9 +84,11 @@ class HostCalls:
             codes = list(entry.arguments.leaf_codes())
             floats = ctypes.cast(slots, ctypes.POINTER(ctypes.c_double))
             leaves = [to_python(floats[i] if code in ("f64", "f32") else slots[i], code) for i, code in enumerate(codes)]
-            args = unflatten(entry.arguments, leaves, build_python)
+            args = unflatten(entry.arguments, leaves, self._build)
             value = entry.fn(*args)
-            if entry.result in ("f64", "f32"):
+            if entry.result == "str":
+                slots[0] = self.number(str(value))
+            elif entry.result in ("f64", "f32"):
                 floats[0] = float(value)
             elif entry.result is not None:
                 slots[0] = int(np.int64(value))
@@ -92,6 +96,15 @@ class HostCalls:
         except BaseException as exc:  # raised again by the call of the compiled code, as it is
             self.pending = exc
             return 1
+
+    def number(self, text: str) -> int:
+        """The number of `text` in the string table (equal strings, equal numbers)."""
+        if text not in self.strings:
+            self.strings.append(text)
+        return self.strings.index(text)
+
+    def _build(self, kind: str, cls, keys: tuple, items: list) -> object:
+        return self.strings[items[0]] if kind == RUNSTR else build_python(kind, cls, keys, items)
 
     def take_pending(self) -> BaseException:
         """The exception a host call raised (once)."""

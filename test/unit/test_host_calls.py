@@ -105,3 +105,58 @@ def test_host_calls_that_zyg_cannot_make_are_named():
         zyg.jit(lambda x: print(x))(np.ones(2))
     with pytest.raises(zyg.ZygError, match=r"zyg.host\(f\) inside compiled code"):
         zyg.jit(lambda x: zyg.host(print)(x))(1.0)
+
+
+SEED = """
+import math, zyg
+fs = {"sin": math.sin, "cos": math.cos, "tan": math.tan}
+print(zyg.gradient(lambda x: fs[input()](x), 1.0))
+
+def chain(x, n):
+    total = 0.0
+    for _ in range(n):  # a function chosen by a str read at run time, on each iteration
+        name = input()
+        total = total + fs[name](x * total + 0.5)
+        print("applied", name)
+    return total
+
+print(zyg.gradient(chain, 0.5, 3))
+print(chain(0.5, 3))
+
+def mode(x):
+    s = input()
+    return 2.0 * x if s == "double" else x
+
+print(zyg.jit(mode)(3.0), zyg.jit(mode)(3.0))
+try:
+    zyg.gradient(lambda x: fs[input()](x), 1.0)
+except KeyError as err:
+    print("KeyError", err)
+"""
+
+
+def test_the_seeds_dispatch_on_a_str_typed_at_the_prompt(tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "seed.py"
+    script.write_text(SEED)
+    typed = "sin\ncos\ntan\nsin\ncos\ntan\nsin\ndouble\nhalf\nexp\n"
+    out = subprocess.run([sys.executable, str(script)], input=typed, capture_output=True, text=True,
+                         check=True, env={**__import__("os").environ, "ZYG_CACHE": "0"}).stdout.splitlines()
+    assert out[0] == repr((float(np.cos(1.0)),))
+    assert out[1:4] == ["applied cos", "applied tan", "applied sin"]
+    gradient, value_lines = out[4], out[5:8]
+    assert value_lines == ["applied cos", "applied tan", "applied sin"]
+    x, h = 0.5, 1e-6
+
+    def chain(v):  # the same computation, the functions as typed
+        total = 0.0
+        for f in (np.cos, np.tan, np.sin):
+            total = total + f(v * total + 0.5)
+        return total
+
+    assert float(gradient.strip("(),").split(",")[0]) == pytest.approx((chain(x + h) - chain(x - h)) / (2 * h), rel=1e-6)
+    assert float(out[8]) == pytest.approx(chain(x))
+    assert out[9] == "6.0 3.0"
+    assert out[10] == "KeyError 'exp'"

@@ -19,7 +19,7 @@ from xdsl.dialects import arith, func, llvm
 from xdsl.ir import SSAValue
 
 from zyg.errors import UnsupportedSyntaxError, ZygTypeError
-from zyg.frontend.trees import TUPLE, Static, Struct
+from zyg.frontend.trees import LIST, RUNSTR, TUPLE, Static, Struct
 from zyg.frontend.types import F32, F64, I1, I64, is_array
 from zyg.host import HOST_ERROR, HOST_SLOTS, HostFunction, HostSite, host
 
@@ -31,7 +31,15 @@ _RESULT_CODES = {float: "f64", int: "i64", bool: "i1", None: None}
 
 
 def is_host_callee(callee: object) -> bool:
-    return callee is print or callee is host or callee in _CLOCKS or isinstance(callee, HostFunction)
+    return callee in (print, input, host) or callee in _CLOCKS or isinstance(callee, HostFunction)
+
+
+def _raise_key_error(key: str) -> None:
+    raise KeyError(key)
+
+
+def is_runtime_str(value: object) -> bool:
+    return isinstance(value, Struct) and value.kind == RUNSTR
 
 
 class HostCallCodegen:
@@ -53,6 +61,8 @@ class HostCallCodegen:
             return self.host_call(node, functools.partial(print, **options) if options else print, args, None)
         if kwargs:
             self.error(node, "keyword arguments to a host call", UnsupportedSyntaxError)
+        if callee is input:
+            return self.host_call(node, input, args, "str")
         if callee in _CLOCKS:
             return self.host_call(node, callee, args, "f64")
         return self.host_call(node, callee.fn, args, _RESULT_CODES[callee.returns])
@@ -79,7 +89,41 @@ class HostCallCodegen:
         if result is None:
             return Static(None)
         value = self.value(llvm.LoadOp(slots, F64 if result == "f64" else I64))
+        if result == "str":
+            return Struct(RUNSTR, [value])
         return self.value(arith.TruncIOp(value, I1)) if result == "i1" else value
+
+    # ----------------------------------------------------------------------------------------------
+    # str read at run time: numbers in the module's string table
+    # ----------------------------------------------------------------------------------------------
+
+    def runtime_str_equal(self, lhs: object, rhs: object) -> SSAValue:
+        """`a == b` where one is a str read at run time: their numbers in the string table compare."""
+        numbers = []
+        for side in (lhs, rhs):
+            if is_runtime_str(side):
+                numbers.append(side.items[0])
+            elif isinstance(side, Static) and isinstance(side.value, str):
+                numbers.append(self.const(self.program.string_number(side.value)))
+            else:
+                return self.const(False)  # a str is never a number, None or a container
+        return self.value(arith.CmpiOp(numbers[0], numbers[1], "eq"))
+
+    def runtime_str_item(self, node: ast.AST, base: Struct, key: Struct) -> object:
+        """`d[s]` for a dict with str keys and a str `s` read at run time: the position of the key
+        whose number is `s`'s (Python's KeyError, raised in Python, where none is), then the item there,
+        chosen at run time."""
+        strs = [k for k in base.keys if isinstance(k, str)]
+        if not strs:
+            self.error(node, "a dict without str keys indexed by a str", ZygTypeError)
+        position = self.const(-1)
+        for index, k in enumerate(base.keys):
+            if isinstance(k, str):
+                here = self.value(arith.CmpiOp(key.items[0], self.const(self.program.string_number(k)), "eq"))
+                position = self.value(arith.SelectOp(here, self.const(index), position))
+        missing = self.value(arith.CmpiOp(position, self.const(0), "slt"))
+        self.emit_branches(missing, lambda: self.host_call(node, _raise_key_error, [key], None), lambda: None)
+        return self.chosen_item(node, Struct(LIST, base.items), self.value(arith.MaxSIOp(position, self.const(0))))
 
     def _slot(self, slots: SSAValue, position: int) -> SSAValue:
         if position == 0:

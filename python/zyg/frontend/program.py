@@ -94,6 +94,7 @@ class Program:
         self.assumption_used: set[tuple] = set()
         self.symbols: set[str] = set()
         self.host_sites: list[HostSite] = []  # the host calls, in the order of their site numbers
+        self.strings: list[str] = []  # str constants compared with str read at run time, by number
 
     def compile_function(self, fn: types.FunctionType, arg_trees: list[TreeDef],
                          call_loc: SourceLoc | None = None) -> FunctionInfo:
@@ -131,6 +132,12 @@ class Program:
             self.module.body.block.add_op(func.FuncOp.external(HOST_FUNCTION, [I64, PTR], [I64]))
         self.host_sites.append(site)
         return len(self.host_sites) - 1
+
+    def string_number(self, text: str) -> int:
+        """The number of str constant `text` in the string table of the module's host calls."""
+        if text not in self.strings:
+            self.strings.append(text)
+        return self.strings.index(text)
 
     def free_data(self, fn: types.FunctionType, name: str, key: tuple, tree: TreeDef) -> FreeData:
         """Records that `fn` reads free data `name` (of structure `tree`)."""
@@ -220,9 +227,11 @@ def _parsed_source(fn: types.FunctionType, call_loc: SourceLoc | None) -> Functi
 
 
 def build_program(fn: types.FunctionType, arg_trees: list[TreeDef], dependencies: Dependencies | None = None,
-                  host_sites: list[HostSite] | None = None) -> tuple[ModuleOp, FunctionInfo]:
+                  host_sites: list[HostSite] | None = None,
+                  strings: list[str] | None = None) -> tuple[ModuleOp, FunctionInfo]:
     """Compiles `fn` and its callees at `arg_trees` into a fresh module, recording what it reads from
-    the rest of the program into `dependencies` when given, and its host calls into `host_sites`.
+    the rest of the program into `dependencies` when given, its host calls into `host_sites` and the
+    str constants they compare with into `strings`.
 
     Raises:
         ZygError: for any unsupported construct or type problem, at the user's file:line.
@@ -237,6 +246,8 @@ def build_program(fn: types.FunctionType, arg_trees: list[TreeDef], dependencies
             continue
         if host_sites is not None:
             host_sites[:] = program.host_sites
+        if strings is not None:
+            strings[:] = program.strings
         return program.module, info
     raise ZygTypeError(f"could not settle the types of '{fn.__qualname__}' and its callees")
 

@@ -29,6 +29,7 @@ from zyg.frontend.trees import (
     GROWLIST,
     LIST,
     NAMEDTUPLE,
+    RUNSTR,
     SEQUENCES,
     TUPLE,
     Static,
@@ -261,6 +262,8 @@ class StructCodegen:
             items = base.items[slice(*bounds)]
             return Struct(LIST if base.kind == LIST else TUPLE, items)
         index = self.visit(key_node)
+        if is_struct(index, RUNSTR) and base.kind == DICT:
+            return self.runtime_str_item(node, base, index)
         key = self.known(index)
         if key is None:
             if base.kind in SEQUENCES and isinstance(index, SSAValue) and index.type in (I64, I1):
@@ -417,6 +420,8 @@ class StructCodegen:
 
     def equal(self, lhs: object, rhs: object) -> SSAValue:
         """Python's `==` of two compile-time values: structures compare item by item."""
+        if is_struct(lhs, RUNSTR) or is_struct(rhs, RUNSTR):
+            return self.runtime_str_equal(lhs, rhs)
         if isinstance(lhs, SSAValue) and isinstance(rhs, SSAValue):
             if is_array(lhs.type) or is_array(rhs.type):
                 self.error(None, "`==` of arrays inside a container comparison is ambiguous", ZygTypeError)

@@ -37,6 +37,7 @@ GROWLIST = "growlist"
 CLOSURE = "closure"
 PARTIAL = "partial"  # `functools.partial(f, ...)`: items the function, then the arguments it binds
 DISPATCH = "dispatch"  # a function chosen at run time: items an int selector, then the candidate functions
+RUNSTR = "runstr"  # a str read at run time (`input()`): its one leaf, its number in the module's string table
 CONTAINERS = (TUPLE, LIST, DICT, DATACLASS, NAMEDTUPLE)
 SEQUENCES = (TUPLE, LIST, NAMEDTUPLE)  # indexed by position
 
@@ -379,6 +380,9 @@ def build_python(kind: str, cls: type | None, keys: tuple, items: list) -> objec
         return dict(zip(keys, items, strict=True))
     if kind == NAMEDTUPLE:
         return cls(*items)
+    if kind == RUNSTR:
+        raise ZygTypeError("the compiled function returns a str it read at run time (input()); zyg returns str "
+                           "known at compile time only")
     if kind == DISPATCH:
         selector, *candidates = items
         return candidates[selector]
@@ -472,6 +476,8 @@ def type_name(t: TreeDef | StructType) -> str:
         return "functools.partial"
     if t.kind == DISPATCH:
         return "function chosen at run time"
+    if t.kind == RUNSTR:
+        return "str"
     if t.cls is not None:
         return t.cls.__name__
     return "list" if t.kind == GROWLIST else t.kind
