@@ -160,3 +160,16 @@ def test_the_seeds_dispatch_on_a_str_typed_at_the_prompt(tmp_path):
     assert float(out[8]) == pytest.approx(chain(x))
     assert out[9] == "6.0 3.0"
     assert out[10] == "KeyError 'exp'"
+
+
+def test_logging_calls_run_at_run_time(caplog):
+    import logging
+
+    def logged(x):
+        y = x * x
+        logging.warning("y is %s after %d steps", y, 3)
+        return y
+
+    with caplog.at_level(logging.WARNING):
+        assert zyg.gradient(logged, 2.0) == (4.0,)
+    assert caplog.messages == ["y is 4.0 after 3 steps"]

@@ -1,4 +1,5 @@
-"""Host calls in compiled code: `print(...)`, `time.perf_counter()` and functions wrapped by `zyg.host`.
+"""Host calls in compiled code: `print(...)`, `input()`, `logging.info(...)` and its siblings,
+`time.perf_counter()` and functions wrapped by `zyg.host`.
 
 A host call is code, not a value: the frontend writes its run-time arguments (numbers, and structures
 of numbers, str and None) into a module-wide buffer of 8-byte slots, calls the runtime's
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import logging
 import time
 
 from xdsl.dialects import arith, func, llvm
@@ -27,11 +29,12 @@ PTR = llvm.LLVMPointerType()
 HOST_FUNCTION = "_zyg_host"  # (i64 site, ptr slots) -> i64 status; defined by the JIT's registration
 HOST_SLOTS_GLOBAL = "_zyg_host_slots"  # the buffer, defined by `zyg.backend.runtime.HOST_RUNTIME`
 _CLOCKS = (time.perf_counter, time.time, time.monotonic, time.process_time)
+_LOGGING = (logging.debug, logging.info, logging.warning, logging.error, logging.critical)
 _RESULT_CODES = {float: "f64", int: "i64", bool: "i1", None: None}
 
 
 def is_host_callee(callee: object) -> bool:
-    return callee in (print, input, host) or callee in _CLOCKS or isinstance(callee, HostFunction)
+    return callee in (print, input, host) or callee in _CLOCKS or callee in _LOGGING or isinstance(callee, HostFunction)
 
 
 def _raise_key_error(key: str) -> None:
@@ -63,6 +66,8 @@ class HostCallCodegen:
             self.error(node, "keyword arguments to a host call", UnsupportedSyntaxError)
         if callee is input:
             return self.host_call(node, input, args, "str")
+        if callee in _LOGGING:  # `logging.info("loss %s", x)`: the message is formatted in Python
+            return self.host_call(node, callee, args, None)
         if callee in _CLOCKS:
             return self.host_call(node, callee, args, "f64")
         return self.host_call(node, callee.fn, args, _RESULT_CODES[callee.returns])
