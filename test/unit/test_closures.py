@@ -228,3 +228,17 @@ def _passes_its_own_closure(x, n, g):
 def test_a_late_closure_passed_back_into_its_own_function_is_rejected():
     with pytest.raises(zyg.ZygError, match="a recursive call passes it on"):
         zyg.jit(lambda x: _passes_its_own_closure(x, 2, lambda: x))(1.0)
+
+
+def test_a_closure_is_a_function_not_a_container():
+    def truthy(x):
+        g = lambda: 1.0  # noqa: E731 - captures nothing, and is still true
+        return x if g else -x
+
+    assert zyg.jit(truthy)(2.0) == 2.0
+    with pytest.raises(zyg.ZygTypeError, match="len\\(\\) of a function"):
+        zyg.jit(lambda x: len(lambda: x))(1.0)
+    with pytest.raises(zyg.ZygTypeError, match="is not subscriptable"):
+        zyg.jit(lambda x: (lambda: x)["x"])(1.0)
+    with pytest.raises(zyg.ZygError, match="`==` of functions made in compiled code"):
+        zyg.jit(lambda x: (lambda: x) == (lambda: x))(1.0)

@@ -67,12 +67,14 @@ from zyg.frontend.structs import (
 )
 from zyg.frontend.trees import (
     CLOSURE,
+    CONTAINERS,
     DATACLASS,
     DICT,
     GROWLIST,
     LEAF,
     LIST,
     NAMEDTUPLE,
+    RUNSTR,
     SEQUENCES,
     TUPLE,
     Static,
@@ -291,7 +293,12 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
                    ZygTypeError)
 
     def truth(self, v: SSAValue) -> SSAValue:
-        """Python truthiness of a value, as an `i1` (a constant for a container, a str or None)."""
+        """Python truthiness of a value, as an `i1` (a constant for a container, a str, None or a
+        function; a str read at run time is true unless empty)."""
+        if is_struct(v, RUNSTR):
+            return self.logical_not(self.runtime_str_equal(v, Static("")))
+        if is_function_value(v):
+            return self.const(True)
         if isinstance(v, Struct):
             return self.const(bool(v.items))
         if isinstance(v, Static):
@@ -1632,7 +1639,7 @@ def _builtin_len(cg: FunctionCodegen, node: ast.Call, args: list[SSAValue]) -> S
     x = args[0]
     if is_struct(x, GROWLIST):
         return cg.growable_length(x)
-    if isinstance(x, Struct):
+    if is_struct(x, *CONTAINERS):
         return cg.const(len(x.items))
     if isinstance(x, Static) and isinstance(x.value, str):
         return cg.const(len(x.value))

@@ -24,6 +24,7 @@ from zyg.errors import UnsupportedSyntaxError, ZygAttributeError, ZygIndexError,
 from zyg.frontend.arrays import constant_of
 from zyg.frontend.functions import function_name, is_function
 from zyg.frontend.trees import (
+    CONTAINERS,
     DATACLASS,
     DICT,
     GROWLIST,
@@ -261,6 +262,8 @@ class StructCodegen:
                                ZygTypeError)
             items = base.items[slice(*bounds)]
             return Struct(LIST if base.kind == LIST else TUPLE, items)
+        if base.kind not in CONTAINERS:
+            self.error(node, f"{describe(base)} is not subscriptable", ZygTypeError)
         index = self.visit(key_node)
         if is_struct(index, RUNSTR) and base.kind == DICT:
             return self.runtime_str_item(node, base, index)
@@ -422,6 +425,9 @@ class StructCodegen:
         """Python's `==` of two compile-time values: structures compare item by item."""
         if is_struct(lhs, RUNSTR) or is_struct(rhs, RUNSTR):
             return self.runtime_str_equal(lhs, rhs)
+        if lhs is not rhs and any(isinstance(v, Struct) and is_function_value(v) for v in (lhs, rhs)):
+            self.error(None, "`==` of functions made in compiled code (Python compares which function object "
+                       "each is, which zyg does not track); compare what they compute", UnsupportedSyntaxError)
         if isinstance(lhs, SSAValue) and isinstance(rhs, SSAValue):
             if is_array(lhs.type) or is_array(rhs.type):
                 self.error(None, "`==` of arrays inside a container comparison is ambiguous", ZygTypeError)
