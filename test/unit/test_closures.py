@@ -238,7 +238,11 @@ def test_a_closure_is_a_function_not_a_container():
     assert zyg.jit(truthy)(2.0) == 2.0
     with pytest.raises(zyg.ZygTypeError, match="len\\(\\) of a function"):
         zyg.jit(lambda x: len(lambda: x))(1.0)
+    def subscripted(x):
+        g = lambda: x  # noqa: E731
+        return g["x"]
+
     with pytest.raises(zyg.ZygTypeError, match="is not subscriptable"):
-        zyg.jit(lambda x: (lambda: x)["x"])(1.0)
+        zyg.jit(subscripted)(1.0)
     with pytest.raises(zyg.ZygError, match="`==` of functions made in compiled code"):
         zyg.jit(lambda x: (lambda: x) == (lambda: x))(1.0)
