@@ -173,3 +173,25 @@ def test_logging_calls_run_at_run_time(caplog):
     with caplog.at_level(logging.WARNING):
         assert zyg.gradient(logged, 2.0) == (4.0,)
     assert caplog.messages == ["y is 4.0 after 3 steps"]
+
+
+def halving(x, n):
+    for k in range(n):
+        x = x * 0.5
+        print(f"step {k}: x={x:.3f} ({x!r}) {k + 1:>2}/{n}")
+    return x
+
+
+def test_f_strings_print_what_python_prints(capsys):
+    assert zyg.gradient(halving, 1.0, 3) == (0.125, None)
+    compiled = capsys.readouterr().out
+    halving(1.0, 3)
+    assert compiled == capsys.readouterr().out
+    assert zyg.jit(lambda x, k: f"{k:>3}|{x:8.2e}|{x!s}")(12.5, 7) == f"{7:>3}|{12.5:8.2e}|{12.5!s}"
+
+
+def test_an_f_string_is_only_rendered_where_python_sees_it():
+    with pytest.raises(zyg.ZygError, match="len\\(\\) of a str made at run time"):
+        zyg.jit(lambda x: len(f"{x}"))(1.0)
+    with pytest.raises(zyg.ZygError, match="`==` of an f-string in compiled code"):
+        zyg.jit(lambda x: f"{x}" == "1.0")(1.0)

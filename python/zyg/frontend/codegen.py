@@ -70,6 +70,7 @@ from zyg.frontend.trees import (
     CONTAINERS,
     DATACLASS,
     DICT,
+    FSTRING,
     GROWLIST,
     LEAF,
     LIST,
@@ -297,6 +298,9 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         function; a str read at run time is true unless empty)."""
         if is_struct(v, RUNSTR):
             return self.logical_not(self.runtime_str_equal(v, Static("")))
+        if is_struct(v, FSTRING):
+            self.error(None, "the truth of an f-string in compiled code; zyg renders f-strings only where they are "
+                       "printed, logged, passed to a host function or returned", UnsupportedSyntaxError)
         if is_function_value(v):
             return self.const(True)
         if isinstance(v, Struct):
@@ -1643,6 +1647,8 @@ def _builtin_len(cg: FunctionCodegen, node: ast.Call, args: list[SSAValue]) -> S
         return cg.const(len(x.items))
     if isinstance(x, Static) and isinstance(x.value, str):
         return cg.const(len(x.value))
+    if is_struct(x, RUNSTR, FSTRING):
+        cg.error(node, "len() of a str made at run time (an f-string or input())", UnsupportedSyntaxError)
     if not isinstance(x, SSAValue) or not is_array(x.type) or rank_of(x.type) == 0:
         cg.error(node, f"len() of {describe(x)}", ZygTypeError)
     return cg.to_int(cg.dims(x)[0])

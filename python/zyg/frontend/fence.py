@@ -30,7 +30,6 @@ _REJECTED: dict[type[ast.AST], str] = {
     ast.ImportFrom: "an `import` statement",
     ast.SetComp: "a set comprehension",
     ast.Set: "a set",
-    ast.JoinedStr: "an f-string",
     ast.NamedExpr: "an assignment expression (`:=`)",
     ast.Match: "a `match` statement",
 }

@@ -21,7 +21,7 @@ from xdsl.dialects import arith, func, llvm
 from xdsl.ir import SSAValue
 
 from zyg.errors import UnsupportedSyntaxError, ZygTypeError
-from zyg.frontend.trees import LIST, RUNSTR, TUPLE, Static, Struct
+from zyg.frontend.trees import FSTRING, LIST, RUNSTR, TUPLE, FormatTemplate, Static, Struct
 from zyg.frontend.types import F32, F64, I1, I64, is_array
 from zyg.host import HOST_ERROR, HOST_SLOTS, HostFunction, HostSite, host
 
@@ -97,6 +97,23 @@ class HostCallCodegen:
         if result == "str":
             return Struct(RUNSTR, [value])
         return self.value(arith.TruncIOp(value, I1)) if result == "i1" else value
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> Struct:
+        """An f-string: its static text and format specs, and the values it formats, rendered in Python
+        where it is printed, logged, passed to a host function or returned."""
+        parts: list = []
+        values: list = []
+        for part in node.values:
+            if isinstance(part, ast.Constant):
+                parts.append(part.value)
+                continue
+            spec = part.format_spec
+            if spec is not None and not all(isinstance(p, ast.Constant) for p in spec.values):
+                self.error(spec, "an f-string format spec computed at run time", UnsupportedSyntaxError)
+            text = "".join(p.value for p in spec.values) if spec is not None else ""
+            parts.append((None if part.conversion == -1 else chr(part.conversion), text))
+            values.append(self.visit(part.value))
+        return Struct(FSTRING, values, cls=FormatTemplate(tuple(parts)))
 
     # ----------------------------------------------------------------------------------------------
     # str read at run time: numbers in the module's string table

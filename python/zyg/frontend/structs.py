@@ -27,6 +27,7 @@ from zyg.frontend.trees import (
     CONTAINERS,
     DATACLASS,
     DICT,
+    FSTRING,
     GROWLIST,
     LIST,
     NAMEDTUPLE,
@@ -262,6 +263,8 @@ class StructCodegen:
                                ZygTypeError)
             items = base.items[slice(*bounds)]
             return Struct(LIST if base.kind == LIST else TUPLE, items)
+        if base.kind in (RUNSTR, FSTRING):
+            self.error(node, "indexing a str made at run time (an f-string or input())", UnsupportedSyntaxError)
         if base.kind not in CONTAINERS:
             self.error(node, f"{describe(base)} is not subscriptable", ZygTypeError)
         index = self.visit(key_node)
@@ -423,6 +426,9 @@ class StructCodegen:
 
     def equal(self, lhs: object, rhs: object) -> SSAValue:
         """Python's `==` of two compile-time values: structures compare item by item."""
+        if is_struct(lhs, FSTRING) or is_struct(rhs, FSTRING):
+            self.error(None, "`==` of an f-string in compiled code; zyg renders f-strings only where they are "
+                       "printed, logged, passed to a host function or returned", UnsupportedSyntaxError)
         if is_struct(lhs, RUNSTR) or is_struct(rhs, RUNSTR):
             return self.runtime_str_equal(lhs, rhs)
         if lhs is not rhs and any(isinstance(v, Struct) and is_function_value(v) for v in (lhs, rhs)):

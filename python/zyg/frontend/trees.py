@@ -38,6 +38,7 @@ CLOSURE = "closure"
 PARTIAL = "partial"  # `functools.partial(f, ...)`: items the function, then the arguments it binds
 DISPATCH = "dispatch"  # a function chosen at run time: items an int selector, then the candidate functions
 RUNSTR = "runstr"  # a str read at run time (`input()`): its one leaf, its number in the module's string table
+FSTRING = "fstring"  # an f-string: items the values it formats, class its `FormatTemplate`
 CONTAINERS = (TUPLE, LIST, DICT, DATACLASS, NAMEDTUPLE)
 SEQUENCES = (TUPLE, LIST, NAMEDTUPLE)  # indexed by position
 
@@ -82,6 +83,8 @@ class TreeDef:
         """
         if (self.kind == STATIC and is_function(self.code)) or self.kind == CLOSURE:
             raise NotDescribable(f"the function {function_name(self.code if self.kind == STATIC else self.cls)}")
+        if self.kind == FSTRING:
+            raise NotDescribable("an f-string")
         if self.kind in (LEAF, STATIC):
             return [self.kind, self.code]
         cls = None if self.cls is None else f"{self.cls.__module__}.{self.cls.__qualname__}"
@@ -125,6 +128,29 @@ def _find_class(name: str, kind: str, keys: tuple) -> type:
     if kind == NAMEDTUPLE and isinstance(found, type) and tuple(getattr(found, "_fields", ())) == keys:
         return found
     raise LookupError(name)
+
+
+@dataclass(frozen=True)
+class FormatTemplate:
+    """The static part of an f-string: `parts` alternates literal text and `(conversion, spec)` for
+    each formatted value (`f"{x!r:>8}"` has `("", ("r", ">8"), "")`)."""
+
+    parts: tuple
+
+    def render(self, values: Sequence) -> str:
+        """The text Python's f-string gives for `values`."""
+        position = iter(values)
+        out = []
+        for part in self.parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            conversion, spec = part
+            value = next(position)
+            if conversion is not None:
+                value = {"r": repr, "s": str, "a": ascii}[conversion](value)
+            out.append(format(value, spec))
+        return "".join(out)
 
 
 def leaf(code: str) -> TreeDef:
@@ -380,6 +406,8 @@ def build_python(kind: str, cls: type | None, keys: tuple, items: list) -> objec
         return dict(zip(keys, items, strict=True))
     if kind == NAMEDTUPLE:
         return cls(*items)
+    if kind == FSTRING:
+        return cls.render(items)
     if kind == RUNSTR:
         raise ZygTypeError("the compiled function returns a str it read at run time (input()); zyg returns str "
                            "known at compile time only")
@@ -476,7 +504,7 @@ def type_name(t: TreeDef | StructType) -> str:
         return "functools.partial"
     if t.kind == DISPATCH:
         return "function chosen at run time"
-    if t.kind == RUNSTR:
+    if t.kind in (RUNSTR, FSTRING):
         return "str"
     if t.cls is not None:
         return t.cls.__name__
