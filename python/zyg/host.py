@@ -2,10 +2,11 @@
 carry no gradient (`print`, `time.perf_counter`, and any function wrapped by `zyg.host`).
 
 In: the host call sites a compile found (`HostSite`: the function, the structure of its arguments,
-the type code of its result). Out: `HostCalls`, the module's callback (`_zyg_host(site, slots)`) that
-rebuilds each call's Python arguments from 8-byte slots, calls the function in program order, exactly
-once per execution of the call, and writes the result back; an exception it raises is kept and
-raised again by the call that ran the compiled code. No xDSL here: the JIT registers the callback.
+the type code of its result). Out: `HostCalls`, the module's callbacks (`_zyg_host(site, slots)`, and
+`_zyg_host_arrays(site, slots, tape)` for calls with arrays, which come as copies on a tape) that
+rebuild each call's Python arguments, call the function in program order, exactly once per execution
+of the call, and write the result back; an exception it raises is kept and raised again by the call
+that ran the compiled code. No xDSL here: the JIT registers the callbacks.
 """
 
 from __future__ import annotations
@@ -17,11 +18,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from zyg.frontend.trees import RUNSTR, TreeDef, build_python, unflatten
-from zyg.typecodes import to_python
+from zyg.typecodes import split_array_code, to_python
 
 HOST_SLOTS = 16  # 8-byte slots of the buffer a host call's arguments and result travel in
 HOST_ERROR = "HostError"  # the run-time check that re-raises a host call's exception
 _CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64))
+# With arrays: they come on a tape (`zyg.backend.runtime`: a header {ptr data, i64 size, i64 capacity};
+# each array pushed as its elements in 8-byte slots, f64 or i64, then its dimensions).
+_ARRAYS_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ctypes.c_void_p)
+_TAPE_HEADER = ctypes.c_int64 * 3
+_DTYPES = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i1": np.bool_}
 
 
 class HostFunction:
@@ -38,7 +44,8 @@ class HostFunction:
 
 def host(fn: Callable | None = None, *, returns: type | None = None):
     """Marks `fn` as a host function: compiled code calls it back in Python at run time, in program
-    order, once per call executed, with its arguments as Python numbers (and structures of them); its
+    order, once per call executed, with its arguments as Python numbers and copies of arrays (and
+    structures of them); its
     result (`returns`: float, int, bool or None) is a constant to the autodiff, like
     `jax.pure_callback`. Usable as `zyg.host(f, returns=float)` or as a decorator.
 
@@ -77,13 +84,22 @@ class HostCalls:
         self.pending: BaseException | None = None
         self.callback = _CALLBACK(self._call)
         self.pointer = ctypes.cast(self.callback, ctypes.c_void_p)  # what the JIT registers
+        self.arrays_callback = _ARRAYS_CALLBACK(self._call_with_arrays)
+        self.arrays_pointer = ctypes.cast(self.arrays_callback, ctypes.c_void_p)
 
-    def _call(self, site: int, slots) -> int:
+    def _call(self, site: int, slots, tape: int | None = None) -> int:
         try:
             entry = self.sites[site]
             codes = list(entry.arguments.leaf_codes())
+            arrays = iter(self._arrays(tape, [c for c in codes if split_array_code(c)]) if tape else ())
             floats = ctypes.cast(slots, ctypes.POINTER(ctypes.c_double))
-            leaves = [to_python(floats[i] if code in ("f64", "f32") else slots[i], code) for i, code in enumerate(codes)]
+            leaves, position = [], 0
+            for code in codes:
+                if split_array_code(code):
+                    leaves.append(next(arrays))
+                    continue
+                leaves.append(to_python(floats[position] if code in ("f64", "f32") else slots[position], code))
+                position += 1
             args = unflatten(entry.arguments, leaves, self._build)
             value = entry.fn(*args)
             if entry.result == "str":
@@ -96,6 +112,25 @@ class HostCalls:
         except BaseException as exc:  # raised again by the call of the compiled code, as it is
             self.pending = exc
             return 1
+
+    def _call_with_arrays(self, site: int, slots, tape: int) -> int:
+        return self._call(site, slots, tape)
+
+    @staticmethod
+    def _arrays(tape: int, codes: list[str]) -> list[np.ndarray]:
+        """Copies of the arrays of type codes `codes` pushed on `tape`, in push order (read from the top)."""
+        data, size, _ = _TAPE_HEADER.from_address(tape)
+        slots = np.ctypeslib.as_array((ctypes.c_int64 * size).from_address(data)) if size else np.zeros(0, np.int64)
+        arrays, top = [], size
+        for code in reversed(codes):
+            rank, element = split_array_code(code)
+            shape = tuple(int(d) for d in slots[top - rank: top])
+            count = int(np.prod(shape, dtype=np.int64))
+            block = slots[top - rank - count: top - rank]
+            values = block.view(np.float64) if element in ("f64", "f32") else block
+            arrays.append(values.astype(_DTYPES[element]).reshape(shape))
+            top -= rank + count
+        return arrays[::-1]
 
     def number(self, text: str) -> int:
         """The number of `text` in the string table (equal strings, equal numbers)."""

@@ -28,7 +28,7 @@ from zyg.backend.runtime import (
     TAPE_RUNTIME,
 )
 from zyg.errors import LoweringError
-from zyg.frontend.host_calls import HOST_FUNCTION
+from zyg.frontend.host_calls import HOST_ARRAYS_FUNCTION, HOST_FUNCTION
 
 _CONTEXT: ir.Context | None = None
 
@@ -49,7 +49,7 @@ def module_text(module: ModuleOp) -> str:
     gemms: set[str] = set()
     out.write("module {\n")
     for op in module.body.block.ops:
-        uses_host |= isinstance(op, func.FuncOp) and op.sym_name.data == HOST_FUNCTION
+        uses_host |= isinstance(op, func.FuncOp) and op.sym_name.data in (HOST_FUNCTION, HOST_ARRAYS_FUNCTION)
         if isinstance(op, func.FuncOp) and op.sym_name.data in RUNTIME_SYMBOLS | GEMM_SYMBOLS:
             name = op.sym_name.data
             if name in ERROR_SYMBOLS:

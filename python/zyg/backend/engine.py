@@ -22,7 +22,7 @@ from zyg.backend.jit import BLAS, RUNNER_UTILS, Check, NativeFunction, runtime_l
 from zyg.backend.lower_llvm import OPT_LEVEL
 from zyg.entry_abi import EntryABI, packed
 from zyg.errors import LoweringError
-from zyg.frontend.host_calls import HOST_FUNCTION
+from zyg.frontend.host_calls import HOST_ARRAYS_FUNCTION, HOST_FUNCTION
 from zyg.host import HostCalls
 
 
@@ -40,6 +40,7 @@ def compile_module(module: ir.Module, abis: Sequence[EntryABI], checks: Sequence
                                      enable_pic=True)
             if host is not None:  # before the first lookup, which links the code
                 engine.raw_register_runtime(HOST_FUNCTION, host.pointer)
+                engine.raw_register_runtime(HOST_ARRAYS_FUNCTION, host.arrays_pointer)
             # `raw_lookup(name)` finds the engine's void** wrapper `_mlir_<name>` (compiling the module
             # on the first lookup).
             addresses = {abi.name: engine.raw_lookup(packed(abi.name)) for abi in abis}

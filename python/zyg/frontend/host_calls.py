@@ -1,13 +1,14 @@
 """Host calls in compiled code: `print(...)`, `input()`, `logging.info(...)` and its siblings,
 `time.perf_counter()` and functions wrapped by `zyg.host`.
 
-A host call is code, not a value: the frontend writes its run-time arguments (numbers, and structures
-of numbers, str and None) into a module-wide buffer of 8-byte slots, calls the runtime's
-`_zyg_host(site, slots)` (the module's `zyg.host.HostCalls` callback, registered with the JIT), checks
-its status (an exception in the callback is raised again by the call that ran the compiled code) and
-reads the result back from the first slot. The call writes memory and has no float result that
-varies, so the autodiff keeps it in the forward sweep only: it runs in program order, once per
-execution, and the gradient treats its result as a constant.
+A host call is code, not a value: the frontend writes its run-time numbers (and the numbers of str
+read at run time) into a module-wide buffer of 8-byte slots and copies its arrays onto a tape, calls
+the runtime's `_zyg_host(site, slots)` or `_zyg_host_arrays(site, slots, tape)` (the module's
+`zyg.host.HostCalls` callbacks, registered with the JIT), checks its status (an exception in the
+callback is raised again by the call that ran the compiled code) and reads the result back from the
+first slot. The call writes memory and has no float result that varies, so the autodiff keeps it in
+the forward sweep only: it runs in program order, once per execution, and the gradient treats its
+result as a constant.
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ import time
 from xdsl.dialects import arith, func, llvm
 from xdsl.ir import SSAValue
 
+from zyg.dialects import ad
 from zyg.errors import UnsupportedSyntaxError, ZygTypeError
 from zyg.frontend.trees import FSTRING, LIST, RUNSTR, TUPLE, FormatTemplate, Static, Struct
-from zyg.frontend.types import F32, F64, I1, I64, is_array
+from zyg.frontend.types import F32, F64, I1, I64, element_type, is_array
 from zyg.host import HOST_ERROR, HOST_SLOTS, HostFunction, HostSite, host
 
 PTR = llvm.LLVMPointerType()
 HOST_FUNCTION = "_zyg_host"  # (i64 site, ptr slots) -> i64 status; defined by the JIT's registration
+HOST_ARRAYS_FUNCTION = "_zyg_host_arrays"  # (i64 site, ptr slots, tape arrays) -> i64 status: with arrays
 HOST_SLOTS_GLOBAL = "_zyg_host_slots"  # the buffer, defined by `zyg.backend.runtime.HOST_RUNTIME`
 _CLOCKS = (time.perf_counter, time.time, time.monotonic, time.process_time)
 _LOGGING = (logging.debug, logging.info, logging.warning, logging.error, logging.critical)
@@ -75,13 +78,11 @@ class HostCallCodegen:
     def host_call(self, node: ast.Call, fn, args: list, result: str | None) -> object:
         """Emits `fn(*args)` as a host call whose result has type code `result` (None: no result)."""
         tree, leaves = self.flat(Struct(TUPLE, args))
-        for leaf in leaves:
-            if is_array(leaf.type):
-                self.error(node, "an array in a host call (print, zyg.host); pass numbers, e.g. float(x[0]) "
-                           "or np.sum(x)", UnsupportedSyntaxError)
+        arrays = [leaf for leaf in leaves if is_array(leaf.type)]
+        leaves = [leaf for leaf in leaves if not is_array(leaf.type)]
         if len(leaves) > HOST_SLOTS:
             self.error(node, f"a host call with more than {HOST_SLOTS} numbers", ZygTypeError)
-        site = self.program.add_host_site(HostSite(fn, tree, result))
+        site = self.program.add_host_site(HostSite(fn, tree, result), bool(arrays))
         slots = self.value(llvm.AddressOfOp(HOST_SLOTS_GLOBAL, PTR))
         for position, leaf in enumerate(leaves):
             if leaf.type == I1:
@@ -89,7 +90,14 @@ class HostCallCodegen:
             elif leaf.type == F32:
                 leaf = self.value(arith.ExtFOp(leaf, F64))
             self.emit(llvm.StoreOp(leaf, self._slot(slots, position)))
-        status = self.value(func.CallOp(HOST_FUNCTION, [self.const(site), slots], [I64]))
+        if arrays:  # copied onto a tape of their own (elements, then dimensions), which Python reads
+            tape = self.value(ad.TapeNewOp())
+            for array in arrays:  # a bool array travels as int64 (Python makes it bool again)
+                self.emit(ad.PushOp(tape, self.convert_element(array, I64) if element_type(array.type) == I1 else array))
+            status = self.value(func.CallOp(HOST_ARRAYS_FUNCTION, [self.const(site), slots, tape], [I64]))
+            self.emit(ad.TapeFreeOp(tape))
+        else:
+            status = self.value(func.CallOp(HOST_FUNCTION, [self.const(site), slots], [I64]))
         self.check(self.value(arith.CmpiOp(status, self.const(0), "eq")), HOST_ERROR, "")
         if result is None:
             return Static(None)

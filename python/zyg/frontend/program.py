@@ -22,12 +22,13 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Attribute
 
+from zyg.dialects import ad
 from zyg.errors import SourceLoc, ZygError, ZygTypeError
 from zyg.frontend.closures import NestedFunction
 from zyg.frontend.codegen import FunctionCodegen, Restart
 from zyg.frontend.dependencies import Dependencies, FreeData
 from zyg.frontend.fence import check_supported
-from zyg.frontend.host_calls import HOST_FUNCTION, PTR
+from zyg.frontend.host_calls import HOST_ARRAYS_FUNCTION, HOST_FUNCTION, PTR
 from zyg.frontend.source import FunctionSource, get_source
 from zyg.frontend.trees import LEAF, TreeDef, leaf
 from zyg.frontend.types import I64, leaf_types
@@ -94,6 +95,7 @@ class Program:
         self.assumption_used: set[tuple] = set()
         self.symbols: set[str] = set()
         self.host_sites: list[HostSite] = []  # the host calls, in the order of their site numbers
+        self.host_entries: set[str] = set()  # the runtime's host-call entries declared
         self.strings: list[str] = []  # str constants compared with str read at run time, by number
 
     def compile_function(self, fn: types.FunctionType, arg_trees: list[TreeDef],
@@ -126,10 +128,13 @@ class Program:
         self.functions[key] = info
         return info
 
-    def add_host_site(self, site: HostSite) -> int:
-        """Numbers a host call (`zyg.frontend.host_calls`); the first one declares the runtime's entry."""
-        if not self.host_sites:
-            self.module.body.block.add_op(func.FuncOp.external(HOST_FUNCTION, [I64, PTR], [I64]))
+    def add_host_site(self, site: HostSite, with_arrays: bool) -> int:
+        """Numbers a host call (`zyg.frontend.host_calls`); the first of each kind declares the runtime's
+        entry for it."""
+        name, inputs = (HOST_ARRAYS_FUNCTION, [I64, PTR, ad.TapeType()]) if with_arrays else (HOST_FUNCTION, [I64, PTR])
+        if name not in self.host_entries:
+            self.host_entries.add(name)
+            self.module.body.block.add_op(func.FuncOp.external(name, inputs, [I64]))
         self.host_sites.append(site)
         return len(self.host_sites) - 1
 
