@@ -27,10 +27,11 @@ from zyg.errors import (
     ZygTypeError,
     ZygZeroDivisionError,
 )
-from zyg.host import host
+from zyg.host import Array, host
 from zyg.params import Grads, Params
 
 __all__ = [
+    "Array",
     "GradFunction",
     "Grads",
     "JitFunction",

@@ -2,11 +2,12 @@
 carry no gradient (`print`, `time.perf_counter`, and any function wrapped by `zyg.host`).
 
 In: the host call sites a compile found (`HostSite`: the function, the structure of its arguments,
-the type code of its result). Out: `HostCalls`, the module's callbacks (`_zyg_host(site, slots)`, and
-`_zyg_host_arrays(site, slots, tape)` for calls with arrays, which come as copies on a tape) that
-rebuild each call's Python arguments, call the function in program order, exactly once per execution
-of the call, and write the result back; an exception it raises is kept and raised again by the call
-that ran the compiled code. No xDSL here: the JIT registers the callbacks.
+the structure of its result). Out: `HostCalls`, the module's callbacks (`_zyg_host(site, slots)`, and
+`_zyg_host_arrays(site, slots, tape)` for calls with arrays in or out, which travel as copies on a
+tape) that rebuild each call's Python arguments, call the function in program order, exactly once per
+execution of the call, and write the result back: its numbers in the slots, its arrays on the tape.
+An exception it raises is kept and raised again by the call that ran the compiled code. No xDSL here:
+the JIT registers the callbacks.
 """
 
 from __future__ import annotations
@@ -17,8 +18,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zyg.frontend.trees import RUNSTR, TreeDef, build_python, unflatten
-from zyg.typecodes import split_array_code, to_python
+from zyg.errors import ZygTypeError
+from zyg.frontend.trees import (
+    LEAF,
+    RUNSTR,
+    STATIC,
+    TreeDef,
+    build_python,
+    flatten,
+    node_of,
+    path_step,
+    unflatten,
+)
+from zyg.typecodes import python_name, split_array_code, to_python
 
 HOST_SLOTS = 16  # 8-byte slots of the buffer a host call's arguments and result travel in
 HOST_ERROR = "HostError"  # the run-time check that re-raises a host call's exception
@@ -28,29 +40,70 @@ _CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, ctypes.POINTER(ctyp
 _ARRAYS_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ctypes.c_void_p)
 _TAPE_HEADER = ctypes.c_int64 * 3
 _DTYPES = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i1": np.bool_}
+_SCALAR_CODES = {float: "f64", int: "i64", bool: "i1", str: "str"}
+_ELEMENT_CODES = {float: "f64", np.float64: "f64", np.float32: "f32", int: "i64", np.int64: "i64", bool: "i1",
+                  np.bool_: "i1"}
+_LIBC = ctypes.CDLL(None)  # the allocator the compiled code's tapes use: Python grows one to write results
+_LIBC.realloc.restype = ctypes.c_void_p
+_LIBC.realloc.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+
+
+@dataclass(frozen=True)
+class Array:
+    """What a host function returns an array as (in `zyg.host(f, returns=...)`): its rank and dtype;
+    its shape is the one the function returns, at each call."""
+
+    ndim: int
+    dtype: type = np.float64
+
+    def __post_init__(self):
+        if not isinstance(self.ndim, int) or self.ndim < 0:
+            raise TypeError(f"zyg.Array: ndim must be an int >= 0, got {self.ndim!r}")
+        if self.dtype not in _ELEMENT_CODES:
+            raise TypeError(f"zyg.Array: dtype must be float64, float32, int64 or bool, got {self.dtype!r}")
+
+    @property
+    def code(self) -> str:
+        return f"a{self.ndim}{_ELEMENT_CODES[self.dtype]}"
+
+
+def _result_code(spec: object) -> str | None:
+    if isinstance(spec, Array):
+        return spec.code
+    return _SCALAR_CODES.get(spec) if isinstance(spec, type) else None
+
+
+def result_tree(returns: object) -> TreeDef:
+    """The structure a host function's result has, from `returns`: float, int, bool, str, None, a
+    `zyg.Array`, or tuples, lists, dicts, dataclasses and NamedTuples of them (leaf codes such as
+    `f64`, `a1f64`, and `str` for a str the compiled code holds as its number in the string table)."""
+    try:
+        return flatten(returns, _result_code, "returns")[0]
+    except ZygTypeError:
+        raise TypeError(f"zyg.host: returns={returns!r} is not a result type; returns takes float, int, bool, str, None, zyg.Array(ndim, dtype) "
+                        "and tuples, lists and dicts of them") from None
 
 
 class HostFunction:
     """A Python function compiled code calls back (see `zyg.host`); called from Python, it is `fn`."""
 
-    def __init__(self, fn: Callable, returns: type | None = None):
-        if returns not in (None, float, int, bool):
-            raise TypeError(f"zyg.host: returns must be float, int, bool or None, got {returns!r}")
-        self.fn, self.returns = fn, returns
+    def __init__(self, fn: Callable, returns: object = None):
+        self.fn, self.returns, self.result = fn, returns, result_tree(returns)
 
     def __call__(self, *args, **kwargs):
         return self.fn(*args, **kwargs)
 
 
-def host(fn: Callable | None = None, *, returns: type | None = None):
+def host(fn: Callable | None = None, *, returns: object = None):
     """Marks `fn` as a host function: compiled code calls it back in Python at run time, in program
     order, once per call executed, with its arguments as Python numbers and copies of arrays (and
-    structures of them); its
-    result (`returns`: float, int, bool or None) is a constant to the autodiff, like
-    `jax.pure_callback`. Usable as `zyg.host(f, returns=float)` or as a decorator.
+    structures of them). Its result, of the structure `returns` declares (float, int, bool, str,
+    None, `zyg.Array(ndim, dtype)` for an array of any shape, and tuples, lists and dicts of them), is
+    a constant to the autodiff, like `jax.pure_callback`. Usable as `zyg.host(f, returns=float)` or
+    as a decorator.
 
     Example:
-        >>> import zyg
+        >>> import numpy as np, zyg
         >>> seen = []
         >>> log = zyg.host(seen.append)
         >>> def f(x):
@@ -58,6 +111,9 @@ def host(fn: Callable | None = None, *, returns: type | None = None):
         ...     return x * x
         >>> zyg.gradient(f, 3.0), seen
         ((6.0,), [3.0])
+        >>> noise = zyg.host(lambda n: np.linspace(0.0, 1.0, n), returns=zyg.Array(1))
+        >>> zyg.gradient(lambda x: np.sum(x * noise(3)), np.ones(3))
+        (array([0. , 0.5, 1. ]),)
     """
     if fn is None:
         return lambda f: HostFunction(f, returns)
@@ -67,12 +123,11 @@ def host(fn: Callable | None = None, *, returns: type | None = None):
 @dataclass(frozen=True)
 class HostSite:
     """One host call in the compiled code: `fn(*args)` with `args` of structure `arguments` (a tuple
-    tree whose leaves are numbers), returning a value of type code `result` (None for none, `str`
-    for a str, which the compiled code holds as its number in the string table)."""
+    tree whose leaves are numbers and arrays), returning a value of structure `result` (`result_tree`)."""
 
     fn: Callable
     arguments: TreeDef
-    result: str | None
+    result: TreeDef
 
 
 class HostCalls:
@@ -101,13 +156,7 @@ class HostCalls:
                 leaves.append(to_python(floats[position] if code in ("f64", "f32") else slots[position], code))
                 position += 1
             args = unflatten(entry.arguments, leaves, self._build)
-            value = entry.fn(*args)
-            if entry.result == "str":
-                slots[0] = self.number(str(value))
-            elif entry.result in ("f64", "f32"):
-                floats[0] = float(value)
-            elif entry.result is not None:
-                slots[0] = int(np.int64(value))
+            self._write_result(entry, entry.fn(*args), slots, floats, tape)
             return 0
         except BaseException as exc:  # raised again by the call of the compiled code, as it is
             self.pending = exc
@@ -115,6 +164,42 @@ class HostCalls:
 
     def _call_with_arrays(self, site: int, slots, tape: int) -> int:
         return self._call(site, slots, tape)
+
+    def _write_result(self, entry: HostSite, value: object, slots, floats, tape: int | None) -> None:
+        """Writes `value`, checked against the declared structure: numbers in the slots, in order,
+        arrays on `tape` (emptied first: the arguments are read), each as its elements then dimensions."""
+        leaves: list = []
+        self._result_leaves(entry, entry.result, value, "result", leaves)
+        position = 0
+        for leaf, code in zip(leaves, entry.result.leaf_codes()):
+            if isinstance(leaf, np.ndarray):
+                continue
+            if code == "str":
+                slots[position] = self.number(leaf)
+            elif code in ("f64", "f32"):
+                floats[position] = leaf
+            else:
+                slots[position] = int(leaf)
+            position += 1
+        arrays = [leaf for leaf in leaves if isinstance(leaf, np.ndarray)]
+        if arrays:
+            _push_arrays(tape, arrays)
+
+    def _result_leaves(self, entry: HostSite, tree: TreeDef, value: object, path: str, leaves: list) -> None:
+        name = getattr(entry.fn, "__name__", repr(entry.fn))
+        if tree.kind == LEAF:
+            leaves.append(_convert_result(value, tree.code, f"zyg.host function {name!r}: {path}"))
+            return
+        if tree.kind == STATIC:
+            if value is not tree.code:
+                raise TypeError(f"zyg.host function {name!r}: {path} is {value!r}, declared {tree.code!r}")
+            return
+        node = node_of(value) if not isinstance(value, np.ndarray) else None
+        if node is None or node[:3] != (tree.kind, tree.cls, tree.keys) or len(node[3]) != len(tree.children):
+            raise TypeError(f"zyg.host function {name!r}: {path} is {type(value).__name__}, not the declared "
+                            f"structure of returns")
+        for index, (child, item) in enumerate(zip(tree.children, node[3], strict=True)):
+            self._result_leaves(entry, child, item, path + path_step(tree.kind, tree.keys, index), leaves)
 
     @staticmethod
     def _arrays(tape: int, codes: list[str]) -> list[np.ndarray]:
@@ -145,3 +230,44 @@ class HostCalls:
         """The exception a host call raised (once)."""
         exc, self.pending = self.pending, None
         return exc if exc is not None else RuntimeError("a host call failed")
+
+
+def _convert_result(value: object, code: str, where: str) -> object:
+    """A host function's result leaf as the declared type code wants it, or a TypeError."""
+    array = split_array_code(code)
+    if array is not None:
+        result = np.asarray(value)
+        if result.ndim != array[0] or not (np.issubdtype(result.dtype, np.number) or result.dtype == np.bool_):
+            raise TypeError(f"{where} is {_describe(value)}, declared {python_name(code)}")
+        return np.ascontiguousarray(result, dtype=np.float64 if array[1] in ("f64", "f32") else np.int64)
+    if code == "str":
+        if not isinstance(value, str):
+            raise TypeError(f"{where} is {_describe(value)}, declared str")
+        return value
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if not isinstance(value, (int, float, bool, np.number, np.bool_)) or (code != "f64" and code != "f32"
+                                                                          and isinstance(value, (float, np.floating))):
+        raise TypeError(f"{where} is {_describe(value)}, declared {python_name(code)}")
+    return float(value) if code in ("f64", "f32") else int(value)
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, np.ndarray):
+        return f"a {value.dtype} array of rank {value.ndim}"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _push_arrays(tape: int, arrays: list[np.ndarray]) -> None:
+    """Pushes `arrays` (float64 or int64, C-contiguous) on the emptied `tape`, each as its elements
+    then its dimensions, growing its slots with the C allocator the compiled code frees them with."""
+    header = _TAPE_HEADER.from_address(tape)
+    blocks = [np.concatenate([a.reshape(-1).view(np.int64), np.array(a.shape, np.int64)]) for a in arrays]
+    data = np.concatenate(blocks)
+    if data.size > header[2]:
+        grown = _LIBC.realloc(header[0], data.size * 8)
+        if not grown:
+            raise MemoryError("zyg.host: no memory for the arrays a host function returned")
+        header[0], header[2] = grown, data.size
+    ctypes.memmove(header[0], data.ctypes.data, data.nbytes)
+    header[1] = data.size

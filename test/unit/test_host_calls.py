@@ -121,6 +121,54 @@ def test_arrays_reach_host_calls_as_copies(capsys):
                                                   np.ones(3)))
 
 
+ramp = zyg.host(lambda n: np.linspace(0.0, 1.0, n), returns=zyg.Array(1))
+split = zyg.host(lambda a: (a * 2.0, float(np.sum(a)), a > 0, {"n": a.size}),
+                 returns=(zyg.Array(1), float, zyg.Array(1, bool), {"n": int}))
+table = zyg.host(lambda rows: np.arange(3.0 * rows).reshape(rows, 3).astype(np.float32),
+                 returns=zyg.Array(2, np.float32))
+named = zyg.host(lambda i: ["a", "b"][i], returns=str)
+
+
+def weighted(x):
+    doubled, total, positive, size = split(x)
+    return np.sum(np.where(positive, x * doubled, 0.0)) * total + size["n"]
+
+
+def growing(x, n):
+    t = 0.0
+    for i in range(n):  # a fresh shape on each iteration
+        t = t + np.sum(ramp(100 * (i + 1)) * x)
+    return t
+
+
+def test_host_functions_return_arrays_and_structures_as_constants():
+    np.testing.assert_allclose(zyg.gradient(lambda x: np.sum(x * ramp(3)), np.ones(3))[0], [0.0, 0.5, 1.0])
+    x = np.array([1.0, -2.0, 3.0])
+    assert zyg.jit(weighted)(x) == pytest.approx(weighted(x))
+    np.testing.assert_allclose(zyg.gradient(weighted, x)[0], [4.0, 0.0, 12.0])  # d, s and m are constants
+    assert zyg.gradient(growing, 2.0, 4) == (pytest.approx(sum(np.sum(np.linspace(0, 1, 100 * k)) for k in range(1, 5))),
+                                             None)
+    rows = zyg.jit(lambda k: table(k) * 2.0)(4)
+    assert rows.dtype == np.float32 and rows.shape == (4, 3) and rows[3, 2] == 22.0
+    assert zyg.jit(lambda i: 1.0 if named(i) == "b" else 0.0)(1) == 1.0
+
+
+def test_a_host_result_that_differs_from_its_declaration_is_a_type_error():
+    wrong_rank = zyg.host(lambda: np.ones((2, 2)), returns=zyg.Array(1))
+    with pytest.raises(TypeError, match=r"result is a float64 array of rank 2, declared float64 array of rank 1"):
+        zyg.gradient(lambda x: np.sum(wrong_rank()) * x, 1.0)
+    wrong_shape = zyg.host(lambda: (1.0, 2.0), returns=(float, float, float))
+    with pytest.raises(TypeError, match=r"result is tuple, not the declared structure"):
+        zyg.jit(lambda x: wrong_shape()[0] * x)(1.0)
+    wrong_type = zyg.host(lambda: 0.5, returns=int)
+    with pytest.raises(TypeError, match=r"result is float 0.5, declared int"):
+        zyg.jit(lambda x: wrong_type() * x)(1.0)
+    with pytest.raises(TypeError, match=r"returns=<class 'list'> is not a result type"):
+        zyg.host(print, returns=list)
+    with pytest.raises(TypeError, match=r"zyg.Array: dtype must be"):
+        zyg.Array(1, np.complex128)
+
+
 def test_host_calls_that_zyg_cannot_make_are_named():
     with pytest.raises(zyg.ZygError, match=r"zyg.host\(f\) inside compiled code"):
         zyg.jit(lambda x: zyg.host(print)(x))(1.0)

@@ -5,8 +5,8 @@ A host call is code, not a value: the frontend writes its run-time numbers (and 
 read at run time) into a module-wide buffer of 8-byte slots and copies its arrays onto a tape, calls
 the runtime's `_zyg_host(site, slots)` or `_zyg_host_arrays(site, slots, tape)` (the module's
 `zyg.host.HostCalls` callbacks, registered with the JIT), checks its status (an exception in the
-callback is raised again by the call that ran the compiled code) and reads the result back from the
-first slot. The call writes memory and has no float result that varies, so the autodiff keeps it in
+callback is raised again by the call that ran the compiled code) and reads the result back: its
+numbers from the slots, its arrays (written on the tape by Python) popped from the tape. The call writes memory and has no float result that varies, so the autodiff keeps it in
 the forward sweep only: it runs in program order, once per execution, and the gradient treats its
 result as a constant.
 """
@@ -23,9 +23,23 @@ from xdsl.ir import SSAValue
 
 from zyg.dialects import ad
 from zyg.errors import UnsupportedSyntaxError, ZygTypeError
-from zyg.frontend.trees import FSTRING, LIST, RUNSTR, TUPLE, FormatTemplate, Static, Struct
-from zyg.frontend.types import F32, F64, I1, I64, element_type, is_array
+from zyg.frontend.trees import (
+    FSTRING,
+    LIST,
+    RUNSTR,
+    TUPLE,
+    FormatTemplate,
+    Static,
+    Struct,
+    TreeDef,
+    build_struct,
+    leaf,
+    static,
+    unflatten,
+)
+from zyg.frontend.types import F32, F64, I1, I64, element_type, is_array, type_of_code
 from zyg.host import HOST_ERROR, HOST_SLOTS, HostFunction, HostSite, host
+from zyg.typecodes import split_array_code
 
 PTR = llvm.LLVMPointerType()
 HOST_FUNCTION = "_zyg_host"  # (i64 site, ptr slots) -> i64 status; defined by the JIT's registration
@@ -33,7 +47,7 @@ HOST_ARRAYS_FUNCTION = "_zyg_host_arrays"  # (i64 site, ptr slots, tape arrays) 
 HOST_SLOTS_GLOBAL = "_zyg_host_slots"  # the buffer, defined by `zyg.backend.runtime.HOST_RUNTIME`
 _CLOCKS = (time.perf_counter, time.time, time.monotonic, time.process_time)
 _LOGGING = (logging.debug, logging.info, logging.warning, logging.error, logging.critical)
-_RESULT_CODES = {float: "f64", int: "i64", bool: "i1", None: None}
+_NO_RESULT = static(None)
 
 
 def is_host_callee(callee: object) -> bool:
@@ -64,47 +78,63 @@ class HostCallCodegen:
                     self.error(node, f"print() in compiled code takes `sep` and `end` strs, got `{key}`",
                                UnsupportedSyntaxError)
                 options[key] = value.value
-            return self.host_call(node, functools.partial(print, **options) if options else print, args, None)
+            return self.host_call(node, functools.partial(print, **options) if options else print, args, _NO_RESULT)
         if kwargs:
             self.error(node, "keyword arguments to a host call", UnsupportedSyntaxError)
         if callee is input:
-            return self.host_call(node, input, args, "str")
+            return self.host_call(node, input, args, leaf("str"))
         if callee in _LOGGING:  # `logging.info("loss %s", x)`: the message is formatted in Python
-            return self.host_call(node, callee, args, None)
+            return self.host_call(node, callee, args, _NO_RESULT)
         if callee in _CLOCKS:
-            return self.host_call(node, callee, args, "f64")
-        return self.host_call(node, callee.fn, args, _RESULT_CODES[callee.returns])
+            return self.host_call(node, callee, args, leaf("f64"))
+        return self.host_call(node, callee.fn, args, callee.result)
 
-    def host_call(self, node: ast.Call, fn, args: list, result: str | None) -> object:
-        """Emits `fn(*args)` as a host call whose result has type code `result` (None: no result)."""
+    def host_call(self, node: ast.Call, fn, args: list, result: TreeDef) -> object:
+        """Emits `fn(*args)` as a host call whose result has structure `result` (`zyg.host.result_tree`)."""
         tree, leaves = self.flat(Struct(TUPLE, args))
-        arrays = [leaf for leaf in leaves if is_array(leaf.type)]
-        leaves = [leaf for leaf in leaves if not is_array(leaf.type)]
-        if len(leaves) > HOST_SLOTS:
-            self.error(node, f"a host call with more than {HOST_SLOTS} numbers", ZygTypeError)
-        site = self.program.add_host_site(HostSite(fn, tree, result), bool(arrays))
+        arrays = [v for v in leaves if is_array(v.type)]
+        numbers = [v for v in leaves if not is_array(v.type)]
+        result_codes = list(result.leaf_codes())
+        result_arrays = [code for code in result_codes if split_array_code(code)]
+        if max(len(numbers), len(result_codes) - len(result_arrays)) > HOST_SLOTS:
+            self.error(node, f"a host call with more than {HOST_SLOTS} numbers in or out", ZygTypeError)
+        site = self.program.add_host_site(HostSite(fn, tree, result), bool(arrays or result_arrays))
         slots = self.value(llvm.AddressOfOp(HOST_SLOTS_GLOBAL, PTR))
-        for position, leaf in enumerate(leaves):
-            if leaf.type == I1:
-                leaf = self.value(arith.ExtUIOp(leaf, I64))
-            elif leaf.type == F32:
-                leaf = self.value(arith.ExtFOp(leaf, F64))
-            self.emit(llvm.StoreOp(leaf, self._slot(slots, position)))
-        if arrays:  # copied onto a tape of their own (elements, then dimensions), which Python reads
+        for position, number in enumerate(numbers):
+            if number.type == I1:
+                number = self.value(arith.ExtUIOp(number, I64))
+            elif number.type == F32:
+                number = self.value(arith.ExtFOp(number, F64))
+            self.emit(llvm.StoreOp(number, self._slot(slots, position)))
+        popped: list[SSAValue] = []
+        if arrays or result_arrays:  # copied onto a tape of their own (elements, then dimensions)
             tape = self.value(ad.TapeNewOp())
             for array in arrays:  # a bool array travels as int64 (Python makes it bool again)
                 self.emit(ad.PushOp(tape, self.convert_element(array, I64) if element_type(array.type) == I1 else array))
             status = self.value(func.CallOp(HOST_ARRAYS_FUNCTION, [self.const(site), slots, tape], [I64]))
+            self.check(self.value(arith.CmpiOp(status, self.const(0), "eq")), HOST_ERROR, "")
+            for code in reversed(result_arrays):  # Python pushed them in order
+                popped.append(self.value(ad.PopOp(tape, type_of_code(code))))
             self.emit(ad.TapeFreeOp(tape))
         else:
             status = self.value(func.CallOp(HOST_FUNCTION, [self.const(site), slots], [I64]))
-        self.check(self.value(arith.CmpiOp(status, self.const(0), "eq")), HOST_ERROR, "")
-        if result is None:
-            return Static(None)
-        value = self.value(llvm.LoadOp(slots, F64 if result == "f64" else I64))
-        if result == "str":
-            return Struct(RUNSTR, [value])
-        return self.value(arith.TruncIOp(value, I1)) if result == "i1" else value
+            self.check(self.value(arith.CmpiOp(status, self.const(0), "eq")), HOST_ERROR, "")
+        popped.reverse()
+        values, position = [], 0
+        for code in result_codes:
+            if split_array_code(code):
+                values.append(popped.pop(0))
+                continue
+            value = self.value(llvm.LoadOp(self._slot(slots, position), F64 if code in ("f64", "f32") else I64))
+            position += 1
+            if code == "str":
+                value = Struct(RUNSTR, [value])
+            elif code == "i1":
+                value = self.value(arith.TruncIOp(value, I1))
+            elif code == "f32":
+                value = self.value(arith.TruncFOp(value, F32))
+            values.append(value)
+        return unflatten(result, values, build_struct, Static)
 
     def visit_JoinedStr(self, node: ast.JoinedStr) -> Struct:
         """An f-string: its static text and format specs, and the values it formats, rendered in Python
@@ -152,10 +182,11 @@ class HostCallCodegen:
                 here = self.value(arith.CmpiOp(key.items[0], self.const(self.program.string_number(k)), "eq"))
                 position = self.value(arith.SelectOp(here, self.const(index), position))
         missing = self.value(arith.CmpiOp(position, self.const(0), "slt"))
-        self.emit_branches(missing, lambda: self.host_call(node, _raise_key_error, [key], None), lambda: None)
+        self.emit_branches(missing, lambda: self.host_call(node, _raise_key_error, [key], _NO_RESULT), lambda: None)
         return self.chosen_item(node, Struct(LIST, base.items), self.value(arith.MaxSIOp(position, self.const(0))))
 
     def _slot(self, slots: SSAValue, position: int) -> SSAValue:
         if position == 0:
             return slots
         return self.value(llvm.GEPOp(slots, [position], I64))
+

@@ -6,6 +6,8 @@
 
 import math
 
+import numpy as np
+
 import zyg
 
 
@@ -80,3 +82,25 @@ def printed(x):
 # CHECK:         %[[STATUS:.*]] = func.call @_zyg_host(%{{.*}}, %[[SLOTS]]) : (i64, !llvm.ptr) -> i64
 # CHECK:         zyg.check %{{.*}} {error = "HostError", message = ""}
 print(zyg.jit(printed).ir("frontend", 1.0))
+
+scaled = zyg.host(lambda a: (a * 2.0, float(a.size)), returns=(zyg.Array(1), float))
+
+
+def rescaled(x):
+    doubled, size = scaled(x)
+    return doubled * size
+
+
+# With arrays in or out, the call takes a tape: the argument is pushed on it, Python replaces it with
+# the result's arrays, which the compiled code pops, and the result's numbers come back in the slots.
+# CHECK:       func.func private @_zyg_host_arrays(i64, !llvm.ptr, !ad.tape) -> i64
+# CHECK-LABEL: func.func private @rescaled_a1f64(
+# CHECK-SAME:      %[[X:[^:]+]]: tensor<?xf64>) -> tensor<?xf64>
+# CHECK:         %[[TAPE:.*]] = ad.tape_new
+# CHECK-NEXT:    ad.push %[[TAPE]], %[[X]] : tensor<?xf64>
+# CHECK:         %[[STATUS:.*]] = func.call @_zyg_host_arrays(%{{.*}}, %{{.*}}, %[[TAPE]]) : (i64, !llvm.ptr, !ad.tape) -> i64
+# CHECK:         zyg.check %{{.*}} {error = "HostError", message = ""}
+# CHECK-NEXT:    %[[D:.*]] = ad.pop %[[TAPE]] : tensor<?xf64>
+# CHECK-NEXT:    ad.tape_free %[[TAPE]]
+# CHECK-NEXT:    %[[S:.*]] = llvm.load %{{.*}} : !llvm.ptr -> f64
+print(zyg.jit(rescaled).ir("frontend", np.ones(2)))
