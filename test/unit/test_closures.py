@@ -148,6 +148,33 @@ def late_closure_passed_on(x):
     return iterate(g, x, 3)
 
 
+def star_arguments(x):
+    def total(*terms, scale=1.0, **extra):
+        return (sum(terms) + extra["shift"]) * scale
+
+    weigh = lambda v, *, w=2.0: v * w  # noqa: E731
+    return total(x, x * x, weigh(x), scale=x, shift=weigh(x, w=x)) + total(x, shift=1.0)
+
+
+def recursive_lambda(x, n):
+    power = lambda k: x if k <= 0 else x * power(k - 1)  # noqa: E731
+    return power(n)
+
+
+def recursive_with_defaults(x, n):
+    def walk(k, acc=0.0, *, step=1):
+        return acc if k <= 0 else walk(k - step, acc + x * k, step=step)
+
+    return walk(n) + walk(n, 1.0, step=2)
+
+
+def rebound_lambda_is_late(x):
+    p = lambda k: x if k <= 0 else x * p(k - 1)  # noqa: E731
+    q = p
+    p = lambda k: 2.0 + x * k  # noqa: E731
+    return q(3)
+
+
 rng = np.random.default_rng(5)
 CASES = [
     (poly_product, (0.5, 2.0)),
@@ -170,6 +197,10 @@ CASES = [
     (sum_of_mapped, ((0.5, 1.5, -1.0), 2.0)),
     (two_lambdas_on_one_line, (0.9,)),
     (late_closure_passed_on, (0.3,)),
+    (star_arguments, (0.7,)),
+    (recursive_lambda, (1.1, 4)),
+    (recursive_with_defaults, (0.9, 5)),
+    (rebound_lambda_is_late, (0.6,)),
 ]
 
 
@@ -190,6 +221,19 @@ def test_a_closure_that_assigns_nonlocal_stays_in_its_function():
 
     with pytest.raises(zyg.ZygError, match="assigns nonlocal total; zyg calls such a closure only in the function"):
         zyg.gradient(f, 1.0)
+
+
+def test_a_recursive_function_whose_name_is_bound_again_is_named():
+    def f(x, n):
+        def g(k):
+            return x if k <= 0 else x * g(k - 1)
+
+        y = g(n)
+        g = lambda k: 0.0  # noqa: E731
+        return y + g(1)
+
+    with pytest.raises(zyg.UnsupportedSyntaxError, match="the function g calls itself by a name its function binds"):
+        zyg.gradient(f, 1.5, 3)
 
 
 def test_a_variable_read_before_it_is_bound_is_named():

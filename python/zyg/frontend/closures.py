@@ -32,6 +32,7 @@ from xdsl.ir import Block, SSAValue
 from zyg.errors import UnsupportedSyntaxError, ZygTypeError
 from zyg.frontend.arrays import constant_of
 from zyg.frontend.functions import is_function
+from zyg.frontend.signature import Signature
 from zyg.frontend.source import FunctionSource
 from zyg.frontend.structs import describe
 from zyg.frontend.trees import (
@@ -81,13 +82,14 @@ class NestedFunction:
         root: the source of `outer`, which holds this function's node.
         source: its own source (its node, absolute positions).
         captured: the definer's variables it reads (its own name excluded), in Python's order.
+        own_name: the name it calls itself by (`own_name`), or None.
         nonlocals: the captured variables it assigns.
         late: whether the definer may assign a captured variable after creating it.
     """
 
     def __init__(self, definer: object, outer: types.FunctionType, root: FunctionSource, node: ast.Lambda | ast.FunctionDef,
-                 captured: tuple[str, ...], nonlocals: tuple[str, ...], late: bool):
-        self.definer, self.outer, self.root = definer, outer, root
+                 captured: tuple[str, ...], nonlocals: tuple[str, ...], late: bool, own_name: str | None):
+        self.definer, self.outer, self.root, self.own_name = definer, outer, root, own_name
         self.source = FunctionSource(node, root.filename, root.col_shift)
         self.captured, self.nonlocals, self.late = captured, nonlocals, late
         name = node.name if isinstance(node, ast.FunctionDef) else "<lambda>"
@@ -100,15 +102,10 @@ class NestedFunction:
         return self.source.node
 
     @property
-    def parameters(self) -> list[str]:
-        args = self.node.args
-        return [a.arg for a in (*args.posonlyargs, *args.args)]
-
-    @property
     def recursive(self) -> bool:
-        """Whether a `def` calls itself by its own name."""
-        return isinstance(self.node, ast.FunctionDef) and any(
-            isinstance(n, ast.Name) and n.id == self.node.name for n in ast.walk(self.node))
+        """Whether it calls itself by its own name."""
+        return self.own_name is not None and any(
+            isinstance(n, ast.Name) and n.id == self.own_name for n in ast.walk(self.node))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, NestedFunction) and self._key == other._key
@@ -177,6 +174,24 @@ def nonlocals_inside(node: ast.AST) -> set[str]:
     return {name for n in ast.walk(node) if isinstance(n, ast.Nonlocal) for name in n.names}
 
 
+def own_name(definer: ast.AST, node: ast.Lambda | ast.FunctionDef) -> str | None:
+    """The name the function `node` calls itself by, where that is exact: a `def`'s name, or the name
+    a lambda is assigned to (`fib = lambda n: ... fib(n - 1)`), if `definer` binds it nowhere else
+    (else a call by that name may run another function, and the name is an ordinary captured variable)."""
+    if isinstance(node, ast.FunctionDef):
+        name, binding = node.name, node
+    else:
+        binding = next((n for n in own_nodes(definer) if isinstance(n, ast.Assign) and n.value is node
+                        and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)), None)
+        if binding is None:
+            return None
+        name = binding.targets[0].id
+    others = [n for n in own_nodes(definer) if n is not binding and _assigns(n, {name})
+              and not (isinstance(binding, ast.Assign) and n is binding.targets[0])]
+    parameters = {a.arg for a in ast.walk(definer.args) if isinstance(a, ast.arg)} if hasattr(definer, "args") else set()
+    return None if others or name in parameters or name in nonlocals_inside(definer) else name
+
+
 def assigned_after(definer: ast.AST, node: ast.AST, names: tuple[str, ...]) -> bool:
     """Whether `definer`'s code may assign one of `names` after creating the function `node`: an
     assignment later in the code, or one inside a loop that also holds `node`."""
@@ -236,16 +251,21 @@ class ClosureCodegen:
     def make_closure(self, node: ast.Lambda | ast.FunctionDef) -> Struct:
         """The closure `node` defines here: the current values of what it captures, and its defaults."""
         args = node.args
-        if args.vararg or args.kwarg or args.kwonlyargs:
-            self.error(node, "`*args`, `**kwargs` or keyword-only parameters of a nested function",
-                       UnsupportedSyntaxError)
         root = self.root_source
-        own = node.name if isinstance(node, ast.FunctionDef) else None
+        own = own_name(self.source.node, node)
+        if own is None and isinstance(node, ast.FunctionDef) and node.name in captured_names(root, node):
+            self.error(node, f"the function {node.name} calls itself by a name its function binds again elsewhere; "
+                       "zyg cannot tell which function a call by that name runs", UnsupportedSyntaxError)
         captured = tuple(name for name in captured_names(root, node) if name != own)
         late = assigned_after(self.source.node, node, captured)
-        nested = NestedFunction(self.fn, self.globals_fn, root, node, captured, nonlocal_names(node), late)
+        nested = NestedFunction(self.fn, self.globals_fn, root, node, captured, nonlocal_names(node), late, own)
+        positional = [a.arg for a in (*args.posonlyargs, *args.args)]
+        defaulted = positional[len(positional) - len(args.defaults):]
         defaults = [self.visit(d) for d in args.defaults]
-        defaulted = nested.parameters[len(nested.parameters) - len(defaults):]
+        for parameter, d in zip(args.kwonlyargs, args.kw_defaults):
+            if d is not None:
+                defaulted.append(parameter.arg)
+                defaults.append(self.visit(d))
         items = [self.captured_value(node, name, late) for name in captured]
         return Struct(CLOSURE, [*items, *defaults], [*captured, *(DEFAULT_PREFIX + p for p in defaulted)], nested)
 
@@ -313,7 +333,8 @@ class ClosureCodegen:
             self.check_not_escaping(node, closure, "in another function")
         count = len(nested.captured)
         defaults = dict(zip((k[len(DEFAULT_PREFIX):] for k in closure.keys[count:]), closure.items[count:]))
-        bound = self._bind_closure(node, nested, args, kwargs, defaults)
+        bound = self.bind_signature(node, Signature.of_node(nested.node.args, nested.__name__), args, kwargs,
+                                    defaults.get)
         result = self.call_compiled(node, nested, [*bound, *closure.items[:count]])
         if not nested.nonlocals:
             return result
@@ -321,17 +342,6 @@ class ClosureCodegen:
         for name, new in zip(nested.nonlocals, assigned, strict=True):
             self.assign(ast.Name(name, ast.Store(), lineno=node.lineno, col_offset=node.col_offset), new)
         return value
-
-    def _bind_closure(self, node: ast.Call, nested: NestedFunction, args: list, kwargs: dict,
-                      defaults: dict) -> list:
-        parameters = nested.parameters
-        bound = self.bind_fields(node, nested.__name__, parameters, args, kwargs, "argument")
-        for p in parameters:
-            if p not in bound:
-                if p not in defaults:
-                    self.error(node, f"{nested.__name__}() is missing the argument '{p}'", ZygTypeError)
-                bound[p] = defaults[p]
-        return [bound[p] for p in parameters]
 
     # ----------------------------------------------------------------------------------------------
     # Functions chosen at run time

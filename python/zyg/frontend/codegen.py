@@ -16,7 +16,6 @@ import ast
 import contextlib
 import copy
 import dataclasses
-import inspect
 import math
 import operator
 import os
@@ -56,6 +55,7 @@ from zyg.frontend.host_calls import HostCallCodegen, is_host_callee
 from zyg.frontend.indexing import IndexingCodegen, array_float
 from zyg.frontend.int_constants import TOO_LARGE, fold_int
 from zyg.frontend.scope import Scope
+from zyg.frontend.signature import Signature, parameter_names
 from zyg.frontend.source import FunctionSource
 from zyg.frontend.structs import (
     CONTAINER_BUILTINS,
@@ -352,7 +352,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
             self.scope.set(name, value)
             self.bound_at[name] = self.loc(fn_node).line
         if nested is not None and nested.recursive:  # its own name: the closure of its captured values
-            self.scope.set(fn_node.name, Struct(CLOSURE, [self.scope.get(n) for n in nested.captured],
+            self.scope.set(nested.own_name, Struct(CLOSURE, [self.scope.get(n) for n in nested.captured],
                                                 nested.captured, nested))
         if isinstance(fn_node, ast.Lambda):
             result = self.visit(fn_node.body)
@@ -1558,47 +1558,50 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         return value
 
     def bind_arguments(self, node: ast.Call, callee: types.FunctionType, args: list, kwargs: dict) -> list:
-        """The value of each parameter of `callee` (in `parameter_names` order) for a call with `args`
-        and `kwargs`, as Python binds them: defaults, keyword-only parameters, `*args` (a tuple) and
-        `**kwargs` (a dict)."""
-        code = callee.__code__
-        name = callee.__name__
-        positional = list(code.co_varnames[: code.co_argcount])
-        keyword_only = list(code.co_varnames[code.co_argcount: code.co_argcount + code.co_kwonlyargcount])
-        extra = code.co_argcount + code.co_kwonlyargcount
-        varargs = code.co_varnames[extra] if code.co_flags & inspect.CO_VARARGS else None
-        varkw = code.co_varnames[extra + (varargs is not None)] if code.co_flags & inspect.CO_VARKEYWORDS else None
-        if len(args) > len(positional) and varargs is None:
+        """The value of each parameter of Python function `callee` (in `parameter_names` order) for a
+        call with `args` and `kwargs` (`bind_signature`); its defaults are Python values."""
+        kwdefaults = callee.__kwdefaults__ or {}
+        positional_defaults = dict(zip(reversed(callee.__code__.co_varnames[: callee.__code__.co_argcount]),
+                                       reversed(callee.__defaults__ or ())))
+
+        def default(p: str) -> object:
+            if p in positional_defaults:
+                return self.python_value(node, positional_defaults[p])
+            return self.python_value(node, kwdefaults[p]) if p in kwdefaults else None
+
+        return self.bind_signature(node, Signature.of_code(callee.__code__, callee.__name__), args, kwargs, default)
+
+    def bind_signature(self, node: ast.Call, signature: Signature, args: list, kwargs: dict,
+                       default: Callable[[str], object]) -> list:
+        """The value of each parameter of `signature` (in `parameter_names` order) for a call with
+        `args` and `kwargs`, as Python binds them: `default(p)` (None: it has none), keyword-only
+        parameters, `*args` (a tuple) and `**kwargs` (a dict)."""
+        name, positional, keyword_only = signature.name, signature.positional, signature.keyword_only
+        if len(args) > len(positional) and signature.varargs is None:
             self.error(node, f"{name}() takes {len(positional)} positional arguments, got {len(args)}", ZygTypeError)
         bound: dict[str, object] = dict(zip(positional, args))
         rest: dict[str, object] = {}
         for key, value in kwargs.items():
-            if key in bound or key in positional[: code.co_posonlyargcount]:
-                if varkw is None or key in bound:
+            if key in bound or key in positional[: signature.posonly]:
+                if signature.varkw is None or key in bound:
                     self.error(node, f"{name}() got multiple values for the argument '{key}'", ZygTypeError)
-            if key in positional[code.co_posonlyargcount:] or key in keyword_only:
+            if key in positional[signature.posonly:] or key in keyword_only:
                 bound[key] = value
-            elif varkw is not None:
+            elif signature.varkw is not None:
                 rest[key] = value
             else:
                 self.error(node, f"{name}() got an unexpected keyword argument '{key}'", ZygTypeError)
-        defaults = callee.__defaults__ or ()
-        for index, p in enumerate(positional):
+        for p in (*positional, *keyword_only):
             if p not in bound:
-                default_index = index - (len(positional) - len(defaults))
-                if default_index < 0:
-                    self.error(node, f"{name}() is missing the argument '{p}'", ZygTypeError)
-                bound[p] = self.python_value(node, defaults[default_index])
-        for p in keyword_only:
-            if p not in bound:
-                if p not in (callee.__kwdefaults__ or {}):
-                    self.error(node, f"{name}() is missing the keyword-only argument '{p}'", ZygTypeError)
-                bound[p] = self.python_value(node, callee.__kwdefaults__[p])
+                bound[p] = default(p)
+                if bound[p] is None:
+                    kind = "keyword-only argument" if p in keyword_only else "argument"
+                    self.error(node, f"{name}() is missing the {kind} '{p}'", ZygTypeError)
         values = [bound[p] for p in positional]
-        if varargs is not None:
+        if signature.varargs is not None:
             values.append(Struct(TUPLE, args[len(positional):]))
         values += [bound[p] for p in keyword_only]
-        if varkw is not None:
+        if signature.varkw is not None:
             values.append(Struct(DICT, rest.values(), rest.keys()))
         return values
 
@@ -1786,18 +1789,6 @@ def _progress_barrier() -> llvm.InlineAsmOp:
     loop of pure ops as removable even if it may never end, and Python runs it). No instruction;
     `for` loops over `range` always end and get none."""
     return llvm.InlineAsmOp("", "", [], has_side_effects=True)
-
-
-def parameter_names(args: ast.arguments) -> list[str]:
-    """A function's parameters in the order of its signature's trees: positional ones, `*args`,
-    keyword-only ones, `**kwargs`."""
-    names = [a.arg for a in [*args.posonlyargs, *args.args]]
-    if args.vararg is not None:
-        names.append(args.vararg.arg)
-    names += [a.arg for a in args.kwonlyargs]
-    if args.kwarg is not None:
-        names.append(args.kwarg.arg)
-    return names
 
 
 def _holds(value: object, array: SSAValue) -> bool:
