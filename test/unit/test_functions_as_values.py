@@ -314,10 +314,13 @@ def test_a_partial_is_returned_as_one():
     assert isinstance(got, functools.partial) and got.func is scaled_by and got() == 6.0
 
 
-def test_filter_keeps_what_is_known_at_compile_time_and_names_the_rest():
+def test_filter_keeps_items_by_tests_known_at_compile_time_or_at_run_time():
     assert zyg.jit(lambda x: sum(filter(None, (0.0, 1.0, 0.0, 2.0))) * x)(1.5) == 4.5
-    with pytest.raises(zyg.ZygError, match="filter\\(\\) keeps items by a test zyg cannot evaluate at compile time"):
-        zyg.jit(lambda x: list(filter(lambda t: t > 0.0, [x, -x])))(1.0)
+    positive = zyg.jit(lambda x: list(filter(lambda t: t > 0.0, [x, -x, 2.0 * x])))
+    assert positive(1.0) == [1.0, 2.0] and positive(-1.0) == [1.0]
+    assert zyg.gradient(lambda xs: sum(filter(lambda t: t > 0.0, xs)) ** 2, [1.0, -2.0, 3.0]) == ([8.0, 0.0, 8.0],)
+    with pytest.raises(zyg.ZygError, match="holds for numbers or arrays of one type .* these are tuple"):
+        zyg.jit(lambda x: list(filter(lambda t: t[0] > 0.0, [(x, 1.0), (-x, 2.0)])))(1.0)
 
 
 def test_a_function_zyg_cannot_compile_is_named_at_the_call():

@@ -1018,6 +1018,42 @@ def test_misuses_of_a_grown_list_are_errors():
         zyg.jit(ragged)(np.ones(3), 3)
 
 
+def kept_by_a_run_time_test(xs, t):
+    ys = [np.sin(v) * t for v in xs if v > 0 if 1.0 / v < 2.0]  # the second test runs where the first holds
+    total = 0.0
+    for y in ys:
+        total = total + y
+    return total + len(ys) + sum(1.0 / v for v in xs if v != 0.0)
+
+
+def arrays_kept_by_a_run_time_test(xs, w):
+    kept = [x * w for x in xs if np.sum(x) > 0]
+    return np.sum(np.stack(kept) ** 2) if len(kept) > 0 else 0.0
+
+
+def a_test_then_a_nested_generator(xs):
+    return sum(v * v for i in range(3) if xs[i] > 0 for v in [xs[i], xs[i] * 2.0])
+
+
+@pytest.mark.parametrize("f, make_args", [
+    (kept_by_a_run_time_test, lambda: ([1.0, -2.0, 0.25, 3.0], 2.0)),
+    (kept_by_a_run_time_test, lambda: ([-1.0, -2.0], 0.5)),
+    (arrays_kept_by_a_run_time_test, lambda: ([np.ones(2), -np.ones(2), np.array([3.0, 1.0])], 0.7)),
+    (a_test_then_a_nested_generator, lambda: ([2.0, -0.5, 1.0],)),
+], ids=lambda v: v.__name__ if callable(v) and hasattr(v, "__name__") and v.__name__ != "<lambda>" else "")
+def test_comprehensions_keep_items_by_tests_known_at_run_time(f, make_args):
+    check_tree_grads(f, make_args())
+
+
+def test_a_run_time_filtered_list_comes_back_as_a_list_and_holds_one_type():
+    positive = zyg.jit(lambda xs: [v for v in xs if v > 1.0])
+    assert positive([2.0, 0.0, 4.0]) == [2.0, 4.0] and positive([0.0, 0.0]) == []
+    with pytest.raises(zyg.ZygTypeError, match="holds for numbers or arrays of one type"):
+        zyg.jit(lambda xs: [(v, v) for v in xs if v > 1.0])([2.0])
+    with pytest.raises(zyg.UnsupportedSyntaxError, match="an `if` of a dict comprehension that depends on run-time"):
+        zyg.jit(lambda xs: {k: v for k, v in xs.items() if v > 1.0})({"a": 2.0})
+
+
 def _doubles_first_in_a_loop(xs, n):
     i = 0
     while i < n:

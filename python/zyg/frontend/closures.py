@@ -486,22 +486,20 @@ def _map(cg, node: ast.Call) -> Struct:
 
 
 def _filter(cg, node: ast.Call) -> Struct:
-    """`filter(f, xs)` where each `f(x)` is known at compile time (else the length is not)."""
+    """`filter(f, xs)`: the items whose `f(x)` is true; a list of run-time length where that is known
+    only at run time (`kept_items`)."""
     if len(node.args) != 2 or node.keywords:
         cg.error(node, "filter() takes a function and a container", ZygTypeError)
     function = cg.visit(node.args[0])
-    kept = []
+    candidates = []
     for item in cg.static_iteration(node.args[1]):
         keep = item if isinstance(function, Static) and function.value is None else \
             cg.apply_function(node, _function_argument(cg, node, function, "filter()"), [item], {})
         known = _known_truth(cg, keep)
-        if not isinstance(known, bool):
-            cg.error(node, "filter() keeps items by a test zyg cannot evaluate at compile time (a run-time value, "
-                     "or a call of a compiled function), which would make a list whose length is known only at "
-                     "run time; use np.where, or a `for` loop that appends", UnsupportedSyntaxError)
-        if known:
-            kept.append(item)
-    return Struct(LIST, kept)
+        if known is False:
+            continue
+        candidates.append((True if known else cg.truth(keep), item))
+    return cg.kept_items(node, candidates)
 
 
 def _known_truth(cg, value: object) -> bool | None:

@@ -5,7 +5,8 @@ Every other container is a compile-time tree. A list that a loop appends to a nu
 only at run time (`hs = []`, `for t in range(n): hs.append(h)`) cannot be one: the program learns
 that when the loop's carried structure changes (`FunctionCodegen._check_carried`) and compiles it
 again with the list made a `Struct` of kind `GROWLIST` before the loop. Its two leaves are a buffer,
-an array with one row per item (rows past the length unused, zero) and the length, an int; its key
+an array with one row per item (rows past the length unused: zero, or an item a filter dropped) and
+the length, an int; its key
 is the type code of an item. Items are numbers of one type or arrays of one dtype, rank and shape
 (checked at run time, as `np.stack` would).
 
@@ -16,6 +17,9 @@ rows before it starts (length + trip count x appends per iteration), and those a
 growth branch: only the first item of an empty list of arrays reallocates, to give the rows its
 shape. The list is read by `len(hs)`, `hs[i]` and `hs[-1]` (bounds-checked), `np.stack(hs)` and `np.array(hs)` (its
 rows), `sum(hs)`, `for h in hs`, and returned as a Python list.
+
+A comprehension or `filter` whose test is known only at run time makes one too (`filtered_list`):
+room for every candidate item, each appended where its test holds.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from zyg.dialects.zyg_arrays import ReduceOp
 from zyg.dialects.zyg_indexing import GetSliceOp, SetSliceOp
 from zyg.errors import ZygTypeError
 from zyg.frontend.closures import own_nodes
-from zyg.frontend.trees import GROWLIST, LEAF, LIST, Struct, TreeDef
+from zyg.frontend.trees import GROWLIST, LEAF, LIST, Struct, TreeDef, type_name
 from zyg.frontend.types import I1, I64, element_type, is_array, rank_of, type_of_code
 from zyg.typecodes import python_name
 
@@ -152,8 +156,26 @@ class GrowableLists:
             return self.value(ReduceOp(rows, "sum", [0], False))
         return self.with_dims(self.value(ReduceOp(rows, "sum", [0], False)), self.dims(rows)[1:])
 
-    def growable_append(self, node: ast.AST, value: Struct, item: object) -> Struct:
-        """`hs.append(item)`: the list with `item` in row `len(hs)`, the buffer doubled first if full."""
+    def filtered_list(self, node: ast.AST, candidates: list[tuple[SSAValue | bool, object]]) -> Struct:
+        """The list of the items of `candidates` (pairs `(keep, item)`) whose `keep` holds, `keep` an i1
+        known only at run time or True: a growable list with a row for each candidate."""
+        codes = {code for _, item in candidates for code in self.flat(item)[0].leaf_codes()}
+        trees = {self.flat(item)[0] for _, item in candidates}
+        code = next(iter(codes)) if len(codes) == 1 else None
+        if code is None or len(trees) != 1 or next(iter(trees)).kind != LEAF or not code.endswith(GROWABLE_CODES):
+            kinds = ", ".join(sorted({type_name(t) for t in trees}))
+            self.error(node, f"items kept by a test known only at run time make a list of run-time length, which zyg "
+                       f"holds for numbers or arrays of one type (float, int, float32) only; these are {kinds}",
+                       ZygTypeError)
+        value = self.reserve_rows(self.growable_from(Struct(LIST, []), code), self.const(len(candidates)))
+        for keep, item in candidates:
+            value = self.growable_append(node, value, item, None if keep is True else keep)
+        return value
+
+    def growable_append(self, node: ast.AST, value: Struct, item: object, when: SSAValue | None = None) -> Struct:
+        """`hs.append(item)`: the list with `item` in row `len(hs)`, the buffer doubled first if full.
+        With `when` (an i1), the item counts only where it holds, and the list must have room for it
+        (`reserve_rows`): its row is written either way."""
         buffer, length = value.items
         code = value.keys[0]
         expected = type_of_code(code)
@@ -170,10 +192,12 @@ class GrowableLists:
             same = self.value(arith.CmpiOp(length, self.const(0), "eq"))
             for a, b in zip(item_dims, old):
                 same = self.value(arith.OrIOp(same, self.value(arith.CmpiOp(a, b, "eq"))))
+            if when is not None:  # an item not kept has any shape
+                same = self.value(arith.OrIOp(same, self.value(arith.XOrIOp(when, self.const(True)))))
             self.check(same, "ValueError", "a list grown in a loop holds arrays of one shape (as np.stack needs)")
         capacity = self.to_int(self.dims(buffer)[0])
         full = self.value(arith.CmpiOp(length, capacity, "eq"))
-        reserved = id(node) in self.reserved_appends  # its loop made room for it (`lone_appends`)
+        reserved = when is not None or id(node) in self.reserved_appends  # room made (`lone_appends`)
         grow = None if reserved else full
         if item_dims:  # the first item gives the rows their shape
             empty = self.value(arith.CmpiOp(length, self.const(0), "eq"))
@@ -185,7 +209,8 @@ class GrowableLists:
             buffer = self.select_value("the list's rows", grow, lambda: self._reallocated(value, rows, item_dims, node),
                                        lambda: buffer, node)
         buffer = self._set_row(buffer, self.to_index(length), item)
-        return Struct(GROWLIST, (buffer, self.value(arith.AddiOp(length, self.const(1)))), value.keys)
+        added = self.const(1) if when is None else self.value(arith.ExtUIOp(when, I64))
+        return Struct(GROWLIST, (buffer, self.value(arith.AddiOp(length, added))), value.keys)
 
     def _reallocated(self, value: Struct, rows: SSAValue, row_dims: list[SSAValue], node: ast.AST) -> SSAValue:
         """A fresh buffer of `rows` rows (an int) of shape `row_dims`, holding the items of `value`."""

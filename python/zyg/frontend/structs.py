@@ -334,6 +334,9 @@ class StructCodegen:
             return list(value.items)
         if is_struct(value, DICT):
             return [Static(k) if isinstance(k, str) else self.const(k) for k in value.keys]
+        if is_struct(value, GROWLIST):
+            self.error(node, "a list of run-time length (grown in a loop, or filtered by a run-time test) where zyg "
+                       "needs its items at compile time; iterate over it with a `for` loop", ZygTypeError)
         self.error(node, f"cannot iterate over {describe(value)} at compile time here", ZygTypeError)
 
     def struct_method(self, node: ast.Call, base: Struct, name: str) -> object:
@@ -467,65 +470,97 @@ class StructCodegen:
         self.error(None, f"`in` of {describe(container)}", ZygTypeError)
 
     def visit_ListComp(self, node: ast.ListComp) -> Struct:
-        return Struct(LIST, self.comprehension(node.generators, lambda: self.visit(node.elt)))
+        return self.kept_items(node, self.comprehension(node.generators, lambda: self.visit(node.elt)))
 
     def visit_GeneratorExp(self, node: ast.GeneratorExp) -> Struct:
         """A generator expression over a container known at compile time: its items, as a list (what
         consumes it, `sum`, `max`, `tuple`..., sees the same values)."""
-        return Struct(LIST, self.comprehension(node.generators, lambda: self.visit(node.elt)))
+        return self.kept_items(node, self.comprehension(node.generators, lambda: self.visit(node.elt)))
+
+    def kept_items(self, node: ast.AST, candidates: list[tuple[SSAValue | bool, object]]) -> Struct:
+        """The list of the items of `candidates` (pairs `(keep, item)`) that are kept: a list known at
+        compile time where every `keep` is True, else one of run-time length (`filtered_list`)."""
+        if all(keep is True for keep, _ in candidates):
+            return Struct(LIST, [item for _, item in candidates])
+        return self.filtered_list(node, candidates)
 
     def visit_DictComp(self, node: ast.DictComp) -> Struct:
         keys: list = []
         values: list = []
-        for key, value in self.comprehension(node.generators,
-                                             lambda: (self.static_key(node.key), self.visit(node.value))):
+        refused = "an `if` of a dict comprehension that depends on run-time values: zyg knows a dict's keys at " \
+                  "compile time"
+        for _, (key, value) in self.comprehension(node.generators,
+                                                  lambda: (self.static_key(node.key), self.visit(node.value)), refused):
             _set_key(keys, values, key, value)
         return Struct(DICT, values, keys)
 
-    def comprehension(self, generators: list[ast.comprehension], produce) -> list:
-        """The values `produce()` gives for each binding of the generators (containers and constant
-        ranges, unrolled; `if` clauses known at compile time), in a scope of their own."""
+    def comprehension(self, generators: list[ast.comprehension], produce,
+                      refused: str | None = None) -> list[tuple[SSAValue | bool, object]]:
+        """`(keep, value)` for each binding of the generators (containers and constant ranges, unrolled),
+        in a scope of their own: `value` what `produce()` gives, `keep` True or, where an `if` clause
+        depends on run-time values, an i1 (the value and what follows the test are then computed only
+        where it holds, as Python does); such a clause is the error `refused` where that is given."""
         results: list = []
 
-        def walk(level: int) -> None:
+        def walk(level: int, keep: SSAValue | bool) -> None:
             if level == len(generators):
-                results.append(produce())
+                results.append((keep, self.guarded(keep, produce)))
                 return
             generator = generators[level]
             if generator.is_async:
                 self.error(generator.iter, "an async comprehension", UnsupportedSyntaxError)
-            for item in self.static_iteration(generator.iter):
+            items = self.guarded(keep, lambda: Struct(LIST, self.static_iteration(generator.iter))).items
+            for item in items:
                 self.bind_target(generator, generator.target, item)
-                if all(self.known_condition(test) for test in generator.ifs):
-                    walk(level + 1)
+                here = keep
+                for test in generator.ifs:
+                    here = self.guarded_truth(here, test)
+                    if here is False:
+                        break
+                    if here is not True and refused:
+                        self.error(test, refused, UnsupportedSyntaxError)
+                if here is not False:
+                    walk(level + 1, here)
 
         with self.at(self.block, self.scope.fork()):
-            walk(0)
+            walk(0, True)
         return results
+
+    def guarded(self, keep: SSAValue | bool, make) -> object:
+        """`make()` where `keep` holds (True, or an i1 known at run time; elsewhere a placeholder)."""
+        if keep is True:
+            return make()
+        made: list = []
+        return self.select_value("a comprehension's item", keep, lambda: made.append(make()) or made[0],
+                                 lambda: self.zero_tree(self.flat(made[0])[0]), self.node)
+
+    def guarded_truth(self, keep: SSAValue | bool, test: ast.expr) -> SSAValue | bool:
+        """Whether `keep` holds and then `test` does: a bool where known at compile time, else an i1."""
+        truth = self.guarded(keep, lambda: self.truth(self.visit(test)))
+        if keep is not True:
+            truth = self.value(arith.AndIOp(keep, truth))
+        known = self.known(truth)
+        return truth if known is None else bool(known)
 
     def static_iteration(self, node: ast.expr) -> list:
         """The items of an iteration known at compile time: a container, or a range of constants."""
-        if isinstance(node, ast.Call) and self.static_value(node.func, quiet=True) is range:
-            start, stop, step = self._range_bounds(node)
-            bounds = [self.known(v) for v in (start, stop, step)]
-            if all(isinstance(b, int) for b in bounds):
-                return [self.const(i) for i in range(*bounds)]
-            self.error(node, "a comprehension over a range whose bounds are known only at run time makes a "
-                       "list of run-time length; zyg unrolls comprehensions over containers and constant "
-                       "ranges (write a `for` loop)", UnsupportedSyntaxError)
-        iterable = self.visit(node)
+        iterable = self.iterable(node)
         if isinstance(iterable, Struct):
             return self.sequence_items(node, iterable)
         self.error(node, f"a comprehension over {describe(iterable)}: zyg unrolls comprehensions over "
                    "containers and constant ranges (write a `for` loop)", UnsupportedSyntaxError)
 
-    def known_condition(self, test: ast.expr) -> bool:
-        known = self.known(self.truth(self.visit(test)))
-        if known is None:
-            self.error(test, "this `if` of a comprehension depends on run-time values, which would make a "
-                       "list whose length is known only at run time; filter with np.where or a `for` "
-                       "loop instead", UnsupportedSyntaxError)
-        return known
+    def iterable(self, node: ast.expr) -> object:
+        """The value `node` iterates over: a range of constants as a list of them, else its value."""
+        if isinstance(node, ast.Call) and self.static_value(node.func, quiet=True) is range:
+            start, stop, step = self._range_bounds(node)
+            bounds = [self.known(v) for v in (start, stop, step)]
+            if all(isinstance(b, int) for b in bounds):
+                return Struct(LIST, [self.const(i) for i in range(*bounds)])
+            self.error(node, "a comprehension over a range whose bounds are known only at run time makes a "
+                       "list of run-time length; zyg unrolls comprehensions over containers and constant "
+                       "ranges (write a `for` loop)", UnsupportedSyntaxError)
+        return self.visit(node)
 
     # ----------------------------------------------------------------------------------------------
     # Updating: new values, with Python's aliasing rules checked
@@ -687,7 +722,10 @@ def _sequence(kind: str):
             cg.error(node, f"{kind}() takes one positional argument", ZygTypeError)
         if not node.args:
             return Struct(kind, [])
-        return Struct(kind, cg.static_iteration(node.args[0]))
+        value = cg.iterable(node.args[0])
+        if kind == LIST and is_struct(value, GROWLIST):  # a copy: the same items, another list
+            return Struct(GROWLIST, value.items, value.keys)
+        return Struct(kind, cg.sequence_items(node.args[0], value))
 
     return build
 
