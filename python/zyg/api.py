@@ -26,6 +26,7 @@ from zyg.errors import ZygError, ZygTypeError
 from zyg.frontend.source import function_location
 from zyg.frontend.trees import (
     LEAF,
+    RUNSTR,
     TreeDef,
     UnusualValue,
     build_python,
@@ -141,13 +142,18 @@ def _check_int64(f: types.FunctionType, index: int, value) -> None:
                         f"in int64 (zyg compiles ints as 64-bit integers, from {INT64_MIN} to {INT64_MAX})")
 
 
-def _python_result(tree: TreeDef, values: tuple) -> object:
-    """The compiled function's flat results as the Python value of structure `tree`."""
+def _python_result(tree: TreeDef, values: tuple, strings: list[str] | None = None) -> object:
+    """The compiled function's flat results as the Python value of structure `tree`; a str read at run
+    time is its number in `strings`, the string table of the compile's host calls."""
     if tree.kind == LEAF:
         (value,) = values
         return to_python(value, tree.code)
     codes = iter(tree.leaf_codes())
-    return unflatten(tree, [to_python(v, next(codes)) for v in values], build_python)
+
+    def build(kind: str, cls: type | None, keys: tuple, items: list) -> object:
+        return strings[items[0]] if kind == RUNSTR else build_python(kind, cls, keys, items)
+
+    return unflatten(tree, [to_python(v, next(codes)) for v in values], build)
 
 
 # The Python types whose values are leaves of their own type code: the fast path of a call.
@@ -238,7 +244,7 @@ class JitFunction(_Compiled):
     @_user_facing
     def __call__(self, *args):
         compiled, _, leaves = self._compiled(args)
-        return _python_result(compiled.return_tree, compiled.native(*leaves))
+        return _python_result(compiled.return_tree, compiled.native(*leaves), compiled.strings)
 
 
 class GradFunction(_Compiled):
@@ -306,7 +312,7 @@ class _PullbackFunction(_Compiled):
         compiled, signature, leaves = self._compiled(args)
         tree = compiled.return_tree
         *values, handle = compiled.native(*leaves)
-        value = _python_result(tree, tuple(values))
+        value = _python_result(tree, tuple(values), compiled.strings)
         tape = _Tape(compiled.entries[RELEASE_ENTRY], handle)
         backward = compiled.entries[BACKWARD_ENTRY]
 

@@ -21,7 +21,7 @@ from zyg.compiled import CompiledRequest, free_readers_of
 from zyg.entry import add_entry
 from zyg.frontend.dependencies import Dependencies, Guard
 from zyg.frontend.program import build_program
-from zyg.frontend.trees import TreeDef, functions_in
+from zyg.frontend.trees import RUNSTR, TreeDef, functions_in
 from zyg.host import HOST_ERROR, HostCalls
 from zyg.passes.lower_zyg_tensors import CHECKS_ATTRIBUTE, decode_check
 from zyg.pipeline import AD_PASSES, LOWER_PASSES, run_passes
@@ -56,7 +56,7 @@ def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: s
     strings: list = []
     module, info = build_program(fn, list(codes), dependencies, host_sites, strings)
     host = HostCalls(host_sites, strings) if host_sites else None
-    if host is not None:  # its callbacks are Python objects of this process
+    if host is not None or RUNSTR in info.return_tree.kinds():  # callbacks, a string table: of this process
         dependencies.cacheable = False
     if request == "grad":
         require_float_result(fn, info.return_tree)  # before differentiating anything
@@ -86,5 +86,6 @@ def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: s
     free_records = tuple(data.record for data in info.free)
     compiled = CompiledRequest(natives, info.return_tree, stages, Guard(fn, dependencies.records, roots),
                                info.free_trees, free_records,
-                               free_readers_of(fn, dependencies.records, free_records, roots))
+                               free_readers_of(fn, dependencies.records, free_records, roots),
+                               host.strings if host is not None else strings)
     return Build(compiled, library, needs, dependencies)

@@ -29,6 +29,8 @@ class CompiledRequest:
         free_trees: the structure of each free datum (a global or closure variable holding arrays)
             the native code takes after the arguments, read at each call by `free_readers` (made by
             `free_readers_of` from the compile's records).
+        strings: the string table of its host calls (`zyg.host.HostCalls`), which names the str it
+            read at run time and returns; None without host calls.
     """
 
     entries: dict[str, NativeFunction]
@@ -38,6 +40,7 @@ class CompiledRequest:
     free_trees: tuple[TreeDef, ...] = ()
     free_records: tuple[int, ...] = ()  # their `Dependencies` records
     free_readers: list[Callable[[], object]] | None = None
+    strings: list[str] | None = None
 
     @property
     def native(self) -> NativeFunction:

@@ -185,8 +185,38 @@ def reassigned_in_a_while_loop(x, n):
     return t + g(x)
 
 
+TRIG = {"sin": math.sin, "cos": math.cos, "tan": math.tan}
+
+
+def named_by_a_comparison_chain(x):
+    if x > 1.0:
+        name = "sin"
+    elif x > 0.0:
+        name = "cos"
+    else:
+        name = "tan"
+    return TRIG[name](x) * (2.0 if name == "cos" else 1.0)
+
+
+def name_changed_in_a_loop(x, n):
+    mode = "sin"
+    total = 0.0
+    for _ in range(n):  # a str that a loop changes: known at run time
+        total = total + TRIG[mode](x * total + 0.3)
+        mode = "cos" if mode == "sin" else "tan"
+    return total
+
+
+def names_in_a_list(xs):
+    names = ["sin" if v > 0 else "cos" for v in xs]
+    return sum(TRIG[name](v) for name, v in zip(names, xs))
+
+
 rng = np.random.default_rng(3)
 CASES = [
+    *[(named_by_a_comparison_chain, (x,)) for x in (1.5, 0.5, -0.5)],
+    *[(name_changed_in_a_loop, (0.5, n)) for n in (0, 1, 4)],
+    (names_in_a_list, ([1.0, -1.0, 0.5],)),
     *[(reassigned_in_a_for_loop, (0.5, n)) for n in range(4)],
     *[(reassigned_in_a_while_loop, (0.5, n)) for n in (0, 1, 2, 5)],
     (ranked, (3.0, 1.0, 2.0)),
@@ -307,6 +337,15 @@ def test_a_function_chosen_at_run_time_out_of_range_raises_index_error():
 def test_a_function_chosen_at_run_time_is_returned_as_the_one_chosen():
     choose = zyg.jit(lambda x: math.sin if x > 0.0 else math.cos)
     assert choose(1.0) is math.sin and choose(-1.0) is math.cos
+
+
+def test_a_str_chosen_at_run_time_is_returned_as_the_one_chosen():
+    def pick(x):
+        name = "sin" if x > 0 else "cos"
+        return name, TRIG[name](x)
+
+    assert zyg.jit(pick)(1.0) == ("sin", math.sin(1.0)) and zyg.jit(pick)(-1.0) == ("cos", math.cos(-1.0))
+    assert zyg.jit(name_changed_in_a_loop)(0.5, 3) == pytest.approx(name_changed_in_a_loop(0.5, 3))
 
 
 def test_a_partial_is_returned_as_one():

@@ -83,6 +83,7 @@ from zyg.frontend.trees import (
     TreeDef,
     flatten,
     is_function_value,
+    join_strs,
     same_structure,
     structure_difference,
     with_leaf_codes,
@@ -590,8 +591,10 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         self.scope.set(RET_FLAG, self.const(True))
 
     def _converts_to(self, tree: TreeDef, target: TreeDef) -> bool:
-        """Whether a value of `tree` becomes one of `target` by numeric promotion of its leaves."""
-        if not same_structure(tree, target):
+        """Whether a value of `tree` becomes one of `target` by numeric promotion of its leaves (and str
+        known at compile time becoming str known at run time)."""
+        tree, joined = join_strs(tree, target)
+        if not same_structure(tree, target) or not same_structure(joined, target):
             return False
         for a, b in zip(tree.leaf_codes(), target.leaf_codes()):
             ta, tb = type_of_code(a), type_of_code(b)
@@ -794,6 +797,9 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         carried = [name for name in assigned if name in self.scope]
         self.loop_carries[id(node)] = carried
         for name in carried:
+            strs = self.program.carried_strs(self.source, node, name)
+            if strs is not None:
+                self.scope.set(name, self.runtime_strs(self.scope.get(name), strs))
             code = self.program.growable(self.source, node, name)
             if code is not None and is_struct(self.scope.get(name), LIST):
                 self.scope.set(name, self.growable_from(self.scope.get(name), code))
@@ -845,6 +851,14 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         for name, tree0 in zip(carried, initial, strict=True):
             self.scope.set(name, self.conform_carried_function(node, name, self.scope.get(name)))
             tree1 = self.flat(self.scope.get(name))[0]
+            if not same_structure(tree0, tree1):
+                joined, other = join_strs(tree0, tree1)
+                if same_structure(joined, other) and not same_structure(joined, tree0):
+                    self.program.carry_strs(self.source, node, name, joined)  # a str that changes in the loop
+                    raise Restart()
+                if same_structure(joined, other):  # the loop's str are known at run time already
+                    self.scope.set(name, self.runtime_strs(self.scope.get(name), tree0))
+                    tree1 = self.flat(self.scope.get(name))[0]
             trips = self.constant_ranges.get(id(node))
             if not same_structure(tree0, tree1) and trips is not None and trips <= MAX_UNROLLED_TRIPS:
                 self.program.unroll(self.source, node)  # a list grown a known number of times

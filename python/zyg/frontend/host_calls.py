@@ -169,6 +169,18 @@ class HostCallCodegen:
                 return self.const(False)  # a str is never a number, None or a container
         return self.value(arith.CmpiOp(numbers[0], numbers[1], "eq"))
 
+    def runtime_strs(self, value: object, target: TreeDef) -> object:
+        """`value` with each str known at compile time where `target` (its structure, `join_strs`) has
+        one read at run time made that: its number in the string table."""
+        if target.kind == RUNSTR and isinstance(value, Static) and isinstance(value.value, str):
+            return Struct(RUNSTR, [self.const(self.program.string_number(value.value))])
+        if not isinstance(value, Struct) or value.kind != target.kind or len(value.items) != len(target.children):
+            return value
+        items = [self.runtime_strs(item, t) for item, t in zip(value.items, target.children)]
+        if all(a is b for a, b in zip(items, value.items)):
+            return value
+        return Struct(value.kind, items, value.keys, value.cls)
+
     def runtime_str_item(self, node: ast.AST, base: Struct, key: Struct) -> object:
         """`d[s]` for a dict with str keys and a str `s` read at run time: the position of the key
         whose number is `s`'s (Python's KeyError, raised in Python, where none is), then the item there,

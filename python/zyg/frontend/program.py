@@ -76,6 +76,7 @@ class _Assumptions:
 
     return_types: dict[tuple, TreeDef] = field(default_factory=dict)
     widened: set[tuple] = field(default_factory=set)
+    carried_strs: dict[tuple, TreeDef] = field(default_factory=dict)
     free: dict[tuple, tuple[FreeData, ...]] = field(default_factory=dict)  # a function -> its free data
     unrolled: set[tuple] = field(default_factory=set)  # loops whose carried structures change
     tried_returns: dict[tuple, list[TreeDef]] = field(default_factory=dict)  # return guesses that failed
@@ -200,6 +201,14 @@ class Program:
 
     def growable(self, source: FunctionSource, loop: ast.AST, name: str) -> str | None:
         return self.assumptions.growable.get((source.filename, loop.lineno, loop.col_offset, name))
+
+    def carry_strs(self, source: FunctionSource, loop: ast.AST, name: str, tree: TreeDef) -> None:
+        """Remembers that `loop` assigns variable `name` str other than the one it holds before: from
+        before the loop it has structure `tree`, its str known at run time (`join_strs`)."""
+        self.assumptions.carried_strs[(source.filename, loop.lineno, loop.col_offset, name)] = tree
+
+    def carried_strs(self, source: FunctionSource, loop: ast.AST, name: str) -> TreeDef | None:
+        return self.assumptions.carried_strs.get((source.filename, loop.lineno, loop.col_offset, name))
 
     def dispatch_in_loop(self, source: FunctionSource, loop: ast.AST, name: str, candidates: list[TreeDef]) -> None:
         """Remembers that `loop` assigns function variable `name` other functions: it is a function

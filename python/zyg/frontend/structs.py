@@ -40,6 +40,7 @@ from zyg.frontend.trees import (
     build_struct,
     flatten,
     is_function_value,
+    join_strs,
     same_structure,
     structure_difference,
     type_name,
@@ -98,10 +99,14 @@ class StructCodegen:
         return unflatten(tree, leaves, build_struct, Static)
 
     def convert_tree(self, value: object, target: TreeDef) -> object:
-        """`value` with each leaf promoted to the type of `target`'s leaf (same structure assumed)."""
+        """`value` with each leaf promoted to the type of `target`'s leaf and each str it knows at
+        compile time where `target` has one read at run time made a number of the string table (same
+        structure otherwise assumed)."""
         tree, leaves = self.flat(value)
         if tree == target:
             return value
+        value = self.runtime_strs(value, target)
+        tree, leaves = self.flat(value)
         converted = [self.convert(v, type_of_code(code)) for v, code in zip(leaves, target.leaf_codes(), strict=True)]
         return self.rebuild(target, converted)
 
@@ -109,7 +114,8 @@ class StructCodegen:
                    lines: tuple[int | None, int | None] = (None, None)) -> TreeDef:
         """The common tree of two values `subject` (`variable 'd'`, `the return value`) has on two
         paths: the same structure, each leaf of the promoted type; a compile-time error naming it (and
-        the lines) otherwise."""
+        the lines) otherwise. A str that differs between them is one known at run time."""
+        a, b = join_strs(a, b)
         if not same_structure(a, b):
             where = "" if None in lines else f" (lines {lines[0]} and {lines[1]})"
             self.error(node, f"{subject} has a different structure on two paths{where}: "

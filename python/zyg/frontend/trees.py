@@ -71,6 +71,10 @@ class TreeDef:
     def __hash__(self) -> int:
         return self._hash
 
+    def kinds(self) -> set[str]:
+        """The kinds of this tree's nodes."""
+        return {self.kind}.union(*(c.kinds() for c in self.children))
+
     def leaf_codes(self) -> Iterator[str]:
         """The type codes of the leaves, in flattening order."""
         return iter(self._codes)
@@ -409,8 +413,8 @@ def build_python(kind: str, cls: type | None, keys: tuple, items: list) -> objec
     if kind == FSTRING:
         return cls.render(items)
     if kind == RUNSTR:
-        raise ZygTypeError("the compiled function returns a str it read at run time (input()); zyg returns str "
-                           "known at compile time only")
+        raise ZygTypeError("a str read at run time (input()) where zyg hands values to Python without the string "
+                           "table of the compile's host calls")
     if kind == DISPATCH:
         selector, *candidates = items
         return candidates[selector]
@@ -444,6 +448,29 @@ def with_leaf_codes(tree: TreeDef, codes: Sequence[str]) -> TreeDef:
         return TreeDef(t.kind, t.cls, t.keys, tuple(rebuilt(c) for c in t.children))
 
     return rebuilt(tree)
+
+
+RUNSTR_TREE = TreeDef(RUNSTR, children=(leaf("i64"),))  # a str read at run time: its number in the string table
+
+
+def _is_str(t: TreeDef) -> bool:
+    return t.kind == RUNSTR or (t.kind == STATIC and isinstance(t.code, str))
+
+
+def join_strs(a: TreeDef, b: TreeDef) -> tuple[TreeDef, TreeDef]:
+    """`a` and `b` with each pair of str that differ between them (known at compile time or read at
+    run time) made a str known at run time (`RUNSTR_TREE`): a variable that holds 'sin' on one path
+    and 'cos' on another holds the number of one of them in the string table."""
+    if _is_str(a) and _is_str(b):
+        return (RUNSTR_TREE, RUNSTR_TREE) if a != b else (a, b)
+    if a.kind in (LEAF, STATIC, RUNSTR) or a.kind != b.kind or a.cls != b.cls or a.keys != b.keys \
+            or len(a.children) != len(b.children):
+        return a, b
+    pairs = [join_strs(x, y) for x, y in zip(a.children, b.children)]
+    if all(x is p[0] and y is p[1] for x, y, p in zip(a.children, b.children, pairs)):
+        return a, b
+    return (TreeDef(a.kind, a.cls, a.keys, tuple(p[0] for p in pairs)),
+            TreeDef(b.kind, b.cls, b.keys, tuple(p[1] for p in pairs)))
 
 
 def same_structure(a: TreeDef, b: TreeDef) -> bool:

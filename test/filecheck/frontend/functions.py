@@ -104,3 +104,24 @@ def rescaled(x):
 # CHECK-NEXT:    ad.tape_free %[[TAPE]]
 # CHECK-NEXT:    %[[S:.*]] = llvm.load %{{.*}} : !llvm.ptr -> f64
 print(zyg.jit(rescaled).ir("frontend", np.ones(2)))
+
+TRIG = {"sin": math.sin, "cos": math.cos}
+
+
+def by_name(x):
+    name = "sin" if x > 0.0 else "cos"
+    return TRIG[name](x)
+
+
+# A str that differs between paths is its number in the module's string table: the branches yield
+# the numbers, and the dict lookup compares the number with each key's.
+# CHECK-LABEL: func.func private @by_name_f64(
+# CHECK:         %[[NAME:.*]] = scf.if %{{.*}} -> (i64) {
+# CHECK-NEXT:      %[[SIN:.*]] = arith.constant 0 : i64
+# CHECK-NEXT:      scf.yield %[[SIN]] : i64
+# CHECK-NEXT:    } else {
+# CHECK-NEXT:      %[[COS:.*]] = arith.constant 1 : i64
+# CHECK-NEXT:      scf.yield %[[COS]] : i64
+# CHECK-NEXT:    }
+# CHECK:         arith.cmpi eq, %[[NAME]], %{{.*}} : i64
+print(zyg.jit(by_name).ir("frontend", 1.0))
