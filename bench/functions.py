@@ -3,8 +3,9 @@
 1. The gradient of a loop of 10^5 steps that calls a closure capturing two floats, beside the same loop
    calling a module-level function that takes them as arguments. A closure is its captured values
    passed as hidden arguments to a compiled function: the aim is a ratio of 1.00 within noise.
-2. A loop of 10^6 steps calling a function chosen at run time from a list (`FUNCTIONS[k % 3](x)`),
-   beside the same loop with an `if`/`elif` chain written by hand: the cost per call of the dispatch.
+2. A loop of 10^6 steps calling a function chosen at run time from a list (`FUNCTIONS[k % 3](x)`) and
+   from a dict by a str chosen at run time (`TABLE[NAMES[k % 3]](x)`), beside the same loop with an
+   `if`/`elif` chain written by hand: the cost per call of the dispatch.
 3. The cost of one `print` from compiled code (a host call into Python), against a Python `print`,
    both writing to an in-memory stream.
 Each pair is measured in the same run.
@@ -57,6 +58,17 @@ def loop_dispatching(x):
     return total
 
 
+TABLE = {"sin": math.sin, "cos": math.cos, "square": square}
+NAMES = ("sin", "cos", "square")
+
+
+def loop_dispatching_by_name(x):
+    total = 0.0
+    for k in range(DISPATCH_STEPS):
+        total = total + TABLE[NAMES[k % 3]](x + total * 1e-9)  # a str known at run time, then a dict lookup
+    return total
+
+
 def loop_branching(x):
     total = 0.0
     for k in range(DISPATCH_STEPS):
@@ -103,6 +115,9 @@ def main() -> None:
     print(f"{'zyg, 10^6 calls through an if/elif chain':44} {branching:7.3f} ms")
     print(f"{'zyg, 10^6 calls of FUNCTIONS[k % 3]':44} {dispatching:7.3f} ms  (dispatch / if-elif: "
           f"{dispatching / branching:.2f}; {(dispatching - branching) * 1e6 / DISPATCH_STEPS:.2f} ns more a call)")
+    by_name = median_ms(zyg.jit(loop_dispatching_by_name), (0.3,))
+    print(f"{'zyg, 10^6 calls of TABLE[NAMES[k % 3]]':44} {by_name:7.3f} ms  (dispatch / if-elif: "
+          f"{by_name / branching:.2f}; {(by_name - branching) * 1e6 / DISPATCH_STEPS:.2f} ns more a call)")
     compiled_us, python_us = _print_cost_us()
     print(f"{'one print(k, x) from compiled code':44} {compiled_us:7.3f} us  (Python's own print: {python_us:.3f} us)")
 

@@ -346,6 +346,8 @@ def test_a_str_chosen_at_run_time_is_returned_as_the_one_chosen():
 
     assert zyg.jit(pick)(1.0) == ("sin", math.sin(1.0)) and zyg.jit(pick)(-1.0) == ("cos", math.cos(-1.0))
     assert zyg.jit(name_changed_in_a_loop)(0.5, 3) == pytest.approx(name_changed_in_a_loop(0.5, 3))
+    names = zyg.jit(lambda k, x: (("sin", "cos", "tan")[k], TRIG[("sin", "cos", "tan")[k]](x)))
+    assert names(1, 0.5) == ("cos", math.cos(0.5)) and names(-1, 0.5) == ("tan", math.tan(0.5))
 
 
 def test_a_partial_is_returned_as_one():

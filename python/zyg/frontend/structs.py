@@ -287,13 +287,20 @@ class StructCodegen:
     def chosen_item(self, node: ast.AST, base: Struct, index: SSAValue) -> object:
         """`xs[k]` for an int `k` known only at run time: Python's bounds check (negative `k` counts
         from the end), then the item chosen by a chain of `scf.if`s. Every item must have one
-        structure and leaf types, the result's whatever `k` is."""
+        structure and leaf types (str that differ are str known at run time), the result's whatever
+        `k` is."""
         items = base.items
         trees = [self.flat(item)[0] for item in items]
         kind = "tuple" if base.kind == NAMEDTUPLE else type_name(base.type)
         if items and any(t != trees[0] for t in trees[1:]) and all(map(is_function_value, items)):
             return self.dispatch(node, self.checked_position(index, self.const(len(items)), kind), list(items))
-        if not items or any(t != trees[0] for t in trees[1:]):
+        joined = trees[0] if items else None
+        for t in trees[1:]:
+            joined, other = join_strs(joined, t)
+            if joined != other:
+                joined = None
+                break
+        if joined is None:
             self.error(node, f"indexing a {type_name(base.type)} with an int known only at run time needs items "
                        "of one structure and type; index it with a constant, or loop over it", ZygTypeError)
         k = self.checked_position(index, self.const(len(items)), kind)
