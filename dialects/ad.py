@@ -7,6 +7,26 @@ cotangent and cotangent accumulation, Zygote's `accum`) and the LIFO tape (`ad.t
 `ad.pop`, `ad.tape_reader`, `ad.tape_free`) that carries what a reverse sweep needs from inside loops,
 branches and recursive calls, or from a forward evaluation to any number of backward ones.
 `ad-lower-tapes` turns the tape ops into runtime calls.
+
+`ad.stop_gradient` marks a value through which no derivative flows; `lower-zyg` makes it its operand.
+
+Custom rule hooks are attributes of a `func.func` (the frontend sets them for a function with a rule
+registered by `zyg.rrule`, `zyg.custom_vjp` or `zyg.custom_jvp`, see `zyg.frontend.custom_rules`):
+
+- `ad.rule_fwd = @g` and `ad.rule_bwd = @h`: a reverse rule. `@g` takes the function's arguments and
+  returns its results, then residuals (scalars or tensors); `@h` takes those residuals, then one
+  cotangent per float result, and returns one cotangent per float argument. `ad-differentiate`
+  differentiates a call (or a request) of the function by calling `@g`, saving the residuals on the
+  tape, and `@h` in the pullback, instead of differentiating the function's body.
+- `ad.jvp_rule = @k`: a forward rule. `@k` takes the function's arguments, then one tangent per float
+  argument, and returns its results, then one tangent per float result.
+
+```mlir
+func.func private @add(%a: f64, %b: f64) -> f64 attributes {ad.rule_fwd = @add_rule_fwd, ad.rule_bwd = @add_rule_bwd} {
+  %r = func.call @add_rule_fwd(%a, %b) : (f64, f64) -> f64
+  func.return %r : f64
+}
+```
 """
 
 from __future__ import annotations
@@ -45,6 +65,10 @@ from xdsl.irdl import (
 )
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
+
+RULE_FWD = "ad.rule_fwd"  # the custom rule hooks (attributes of a func.func), see the module docstring
+RULE_BWD = "ad.rule_bwd"
+JVP_RULE = "ad.jvp_rule"
 
 
 @irdl_attr_definition
@@ -375,6 +399,31 @@ class DivOp(_StrongZeroOp):
 
 
 @irdl_op_definition
+class StopGradientOp(IRDLOperation):
+    """`input` itself, through which no derivative flows (`zyg.stop_gradient`, JAX's `lax.stop_gradient`):
+    activity analysis never counts its result as varied, so it has no cotangent and no tangent.
+
+    ```mlir
+    %c = ad.stop_gradient %x : tensor<?xf64>
+    ```
+    """
+
+    name = "ad.stop_gradient"
+    T: ClassVar = VarConstraint("T", AnyAttr())
+    input = operand_def(T)
+    result = result_def(T)
+    traits = traits_def(Pure())
+    assembly_format = "$input attr-dict `:` type($result)"
+
+    def __init__(self, input: SSAValue):
+        super().__init__(operands=[input], result_types=[input.type])
+
+    def verify_(self) -> None:
+        if not carries_gradient(self.result.type):
+            raise VerifyException(f"ad.stop_gradient: expected a float or a float tensor, got {self.result.type}")
+
+
+@irdl_op_definition
 class TapeNewOp(IRDLOperation):
     """Creates an empty tape for one gradient evaluation.
 
@@ -472,5 +521,5 @@ class PopOp(IRDLOperation):
             raise VerifyException(f"ad.pop: cannot pop a value of type {self.value.type}")
 
 
-AD = Dialect("ad", [GradOp, VjpOp, ForwardOp, BackwardOp, ZeroOp, AddOp, MulOp, DivOp, TapeNewOp, TapeReaderOp,
-                    TapeFreeOp, PushOp, PopOp], [TapeType])
+AD = Dialect("ad", [GradOp, VjpOp, ForwardOp, BackwardOp, ZeroOp, AddOp, MulOp, DivOp, StopGradientOp, TapeNewOp,
+                    TapeReaderOp, TapeFreeOp, PushOp, PopOp], [TapeType])

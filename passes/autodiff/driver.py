@@ -12,6 +12,9 @@ Only the arguments a request names in `wrt` (by default every float one) are dif
 are constants to activity analysis, so nothing computes or accumulates their cotangents. A call whose
 varying operands are some of the callee's float parameters only gets a pair specialised to those,
 `@<f>_wrt<i>_<j>_fwd` / `_bwd`, whose pullback returns their cotangents alone.
+
+A function with a custom reverse rule (`ad.rule_fwd` / `ad.rule_bwd`) gets its pair from the rule
+(`custom_rules.py`), and a request of it calls that pair: its body is never differentiated.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from zyg.dialects import ad
 from zyg.errors import NoDerivativeError, SourceLoc, ZygTypeError
 from zyg.frontend.types import python_type_name
 from zyg.passes.autodiff.activity import active_values
+from zyg.passes.autodiff.custom_rules import rule_hooks, rule_pair
 from zyg.passes.autodiff.reverse import ReverseSweep, _source_loc, float_indices
 
 
@@ -79,6 +83,8 @@ class Differentiator:
             raise ZygTypeError(f"the differentiated function returns a{'n' if name[0] in 'aeiou' else ''} "
                                f"{name}; differentiate a function that returns a float",
                                _source_loc(primal) or loc)
+        if rule_hooks(primal) is not None:  # its rule, not its body: through the rule's split-mode pair
+            return self._answer_by_pair(request, outputs)
         block = request.parent_block()
         tape = ad.TapeNewOp()
         tape.location = request.location
@@ -119,6 +125,22 @@ class Differentiator:
         for old, new in zip(results, gradients):
             old.replace_all_uses_with(new)
         request.parent_block().erase_op(request)
+
+    def _answer_by_pair(self, request: ad.GradOp | ad.VjpOp, outputs) -> None:
+        """Replaces a request by calls of the callee's `_fwd` and `_bwd` on a fresh tape."""
+        fwd_name, bwd_name, _ = self.split_functions(request.callee.root_reference.data, _source_loc(request),
+                                                     tuple(request.wrt_indices))
+        tape = ad.TapeNewOp()
+        call = func.CallOp(fwd_name, [*request.arguments, tape.tape], outputs)
+        ops: list[Operation] = [tape, call]
+        if isinstance(request, ad.VjpOp):
+            seeds = list(request.seeds)
+        else:
+            ops.append(ConstantOp(FloatAttr(1.0, outputs[0])))
+            seeds = [ops[-1].result]
+        pull = func.CallOp(bwd_name, [*seeds, tape.tape], [r.type for r in request.gradients])
+        values = list(call.results) if isinstance(request, ad.VjpOp) else []
+        self._replace_request(request, [*ops, pull, ad.TapeFreeOp(tape.tape)], [*values, *pull.results])
 
     def answer_forward(self, request: ad.ForwardOp) -> None:
         """Replaces `ad.forward` by a fresh tape and a call of the callee's `_fwd` that fills it."""
@@ -183,6 +205,11 @@ class Differentiator:
         prefix = _split_prefix(name, wrt, _float_param_indices(primal))
         fwd_name, bwd_name = f"{prefix}_fwd", f"{prefix}_bwd"
         self._split[key] = (fwd_name, bwd_name, wrt)  # before building: the callee may recurse
+        hooks = rule_hooks(primal)
+        if hooks is not None:
+            hook_fwd, hook_bwd = (self.lookup(hook, loc) for hook in hooks)
+            self._add_functions(*rule_pair(primal, hook_fwd, hook_bwd, (fwd_name, bwd_name), wrt))
+            return self._split[key]
 
         forward_map: dict[SSAValue, SSAValue] = {}
         fwd_region = Region()
@@ -215,10 +242,13 @@ class Differentiator:
         bwd = func.FuncOp(bwd_name, ([*ct_types, ad.TapeType()], [inputs[i] for i in wrt]),
                           Region(bwd_entry), visibility="private")
         bwd.location = primal.location
-        for op in (fwd, bwd):
+        self._add_functions(fwd, bwd)
+        return self._split[key]
+
+    def _add_functions(self, *ops: func.FuncOp) -> None:
+        for op in ops:
             self.module.body.block.add_op(op)
             self.functions[op.sym_name.data] = op
-        return self._split[key]
 
 
 @dataclass(frozen=True)

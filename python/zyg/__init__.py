@@ -29,6 +29,7 @@ from zyg.errors import (
 )
 from zyg.host import Array, host
 from zyg.params import Grads, Params
+from zyg.rules import custom_jvp, custom_vjp, rrule, stop_gradient
 
 __all__ = [
     "Array",
@@ -48,10 +49,14 @@ __all__ = [
     "ZygZeroDivisionError",
     "clear_cache",
     "compile_grad",
+    "custom_jvp",
+    "custom_vjp",
     "derivative",
     "gradient",
     "host",
     "jit",
     "pullback",
+    "rrule",
+    "stop_gradient",
     "withgradient",
 ]

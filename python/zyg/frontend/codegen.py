@@ -1559,7 +1559,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
             trees.append(tree)
             leaves += parts
         self.node = node
-        info = self.program.compile_function(callee, trees, self.loc(node))
+        info = self.program.compile_function(callee, trees, self.loc(node), caller=self.fn)
         for data in info.free:  # the callee's free data, passed on from this function's own
             leaves += self.flat(self.take_free_data(data))[1]
         call = self.emit(func.CallOp(info.symbol, leaves, info.result_types))

@@ -1,8 +1,8 @@
 """What a compile read besides its entry function: the facts a cached compile must still match.
 
 In (while compiling): every free name the frontend resolves (`Dependencies.name`), every module
-attribute it reads (`Dependencies.attribute`) and every function it compiles from source
-(`Dependencies.source`). Out: `records`, a JSON-able list, and `still_valid(entry, records)`, which
+attribute it reads (`Dependencies.attribute`), every function it compiles from source
+(`Dependencies.source`) and the custom rules registered for those (`Dependencies.rule`, `zyg.rules`). Out: `records`, a JSON-able list, and `still_valid(entry, records)`, which
 replays the records against the live objects: a name that now means another value, an edited callee
 or a changed default argument makes it False. No xDSL here, so a disk-cache hit can check cheaply.
 `Guard(entry, records)` is the same check made fast enough for every call: a compiled function
@@ -35,6 +35,7 @@ import numpy as np
 
 from zyg.errors import ZygTypeError
 from zyg.frontend.trees import NotDescribable, TreeDef, flatten
+from zyg.rules import Rule, rule_lookup, rule_of
 from zyg.typecodes import type_code_of
 
 _MISSING = "<undefined>"
@@ -209,6 +210,12 @@ class Dependencies:
         """Records that `fn` was compiled from its source."""
         self._record("source", fn, "", None, True)
 
+    def rule(self, fn: types.FunctionType) -> Rule | None:
+        """`rule_of(fn)`, recorded: registering, redefining or removing `fn`'s rule ends the compile."""
+        rule = rule_of(fn)
+        self._record("rule", fn, "", rule, True)
+        return rule
+
     def _record(self, kind: str, owner: object, name: str, obj: object, found: bool) -> None:
         index = self._objects.get(id(owner))
         if index is None:  # reached in a way the records cannot replay
@@ -232,9 +239,22 @@ class Dependencies:
 def _description(kind: str, owner: object, obj: object, found: bool) -> str | None:
     if kind == "source":
         return source_fingerprint(owner)
+    if kind == "rule":
+        return rule_description(obj)
     if kind == "data":
         return data_description(obj) if found else _MISSING
     return describe(obj) if found else _MISSING
+
+
+def rule_description(rule: Rule | None) -> str | None:
+    """A text standing for `rule` across processes: the source fingerprint of each of its functions, so
+    a rule edited or moved to another function compiles again (None where a source cannot be read)."""
+    if rule is None:
+        return "none"
+    parts = [None if g is None else source_fingerprint(g) for g in (rule.forward, rule.backward, rule.jvp)]
+    if any(p is None and g is not None for p, g in zip(parts, (rule.forward, rule.backward, rule.jvp))):
+        return None
+    return json.dumps(parts)
 
 
 def _start(entry: types.FunctionType, roots: tuple[types.FunctionType, ...]) -> list[object]:
@@ -258,6 +278,8 @@ def _replay(entry: types.FunctionType, records: list, roots: tuple[types.Functio
             found, obj = lookup_name(owner, name)
         elif kind == "attr" and isinstance(owner, types.ModuleType):
             found, obj = hasattr(owner, name), getattr(owner, name, None)
+        elif kind == "rule" and isinstance(owner, types.FunctionType):
+            obj = rule_of(owner)
         elif kind != "source" or not isinstance(owner, types.FunctionType):
             owner = None
         yield kind, owner, name, found, obj, description
@@ -301,7 +323,9 @@ def _probes(entry: types.FunctionType, records: list, roots: tuple[types.Functio
             return None
         if kind == "data":  # read at each call; `data_readers` checks its structure
             continue
-        if kind == "source":
+        if kind == "rule":
+            probes.append((rule_lookup, owner, obj if obj is not None else _ABSENT))
+        elif kind == "source":
             probes += [(_attribute_reader(owner), "__code__", owner.__code__),
                        (_attribute_reader(owner), "__defaults__", owner.__defaults__)]
         elif kind == "attr":

@@ -26,6 +26,7 @@ from zyg.dialects import ad
 from zyg.errors import SourceLoc, ZygError, ZygTypeError
 from zyg.frontend.closures import NestedFunction
 from zyg.frontend.codegen import FunctionCodegen, Restart
+from zyg.frontend.custom_rules import compile_jvp_rule, compile_with_rule
 from zyg.frontend.dependencies import Dependencies, FreeData
 from zyg.frontend.fence import check_supported
 from zyg.frontend.host_calls import HOST_ARRAYS_FUNCTION, HOST_FUNCTION, PTR
@@ -33,6 +34,7 @@ from zyg.frontend.source import FunctionSource, get_source
 from zyg.frontend.trees import LEAF, TreeDef, leaf
 from zyg.frontend.types import I64, leaf_types
 from zyg.host import HostSite
+from zyg.rules import Rule
 
 _MAX_ROUNDS = 16
 
@@ -100,14 +102,20 @@ class Program:
         self.strings: list[str] = []  # str constants compared with str read at run time, by number
 
     def compile_function(self, fn: types.FunctionType, arg_trees: list[TreeDef],
-                         call_loc: SourceLoc | None = None) -> FunctionInfo:
-        """Compiles `fn` at `arg_trees` (once) and returns its symbol and signature."""
-        key = (fn, tuple(arg_trees))
+                         call_loc: SourceLoc | None = None, caller: object = None) -> FunctionInfo:
+        """Compiles `fn` at `arg_trees` (once) and returns its symbol and signature. A function with a
+        reverse rule (`zyg.rules`) is its rule (`zyg.frontend.custom_rules`), except where `caller`, the
+        compile key of the calling function, is part of that rule: there it is its own body."""
+        rule = None if isinstance(fn, NestedFunction) else self.dependencies.rule(fn)
+        uses_rule = rule is not None and rule.forward is not None and not _inside(rule, caller)
+        key = (rule if uses_rule else fn, tuple(arg_trees))
         if key in self.functions:
             return self.functions[key]
         if key in self.in_progress:  # recursion: its return type and free data are not known yet
             return FunctionInfo(self.in_progress[key], tuple(arg_trees), self.assumed_return_type(fn, arg_trees),
                                 free=self.assumptions.free.get(key, ()))
+        if uses_rule:
+            return self._compile_rule(fn, rule, key, arg_trees)
         if isinstance(fn, NestedFunction):  # defined in compiled code: its definer's source was recorded
             source = fn.source
             check_supported(source, nested=True)
@@ -127,6 +135,21 @@ class Program:
         self.assumptions.free[key] = free
         info = FunctionInfo(symbol, tuple(arg_trees), codegen.return_tree, codegen.aliased_args, free)
         self.functions[key] = info
+        if rule is not None and rule.jvp is not None:
+            compile_jvp_rule(self, rule, info, op)
+        return info
+
+    def _compile_rule(self, fn: types.FunctionType, rule: Rule, key: tuple, arg_trees: list[TreeDef]) -> FunctionInfo:
+        """Compiles `fn` at `arg_trees` as its reverse rule (`compile_with_rule`), once."""
+        symbol = self._symbol_for(fn, arg_trees)
+        self.in_progress[key] = symbol
+        info, primal = compile_with_rule(self, fn, rule, arg_trees, symbol)
+        del self.in_progress[key]
+        self.settle_return_type(fn, arg_trees, info.return_tree)
+        self.assumptions.free[key] = info.free
+        self.functions[key] = info
+        if rule.jvp is not None:
+            compile_jvp_rule(self, rule, info, primal)
         return info
 
     def add_host_site(self, site: HostSite, with_arrays: bool) -> int:
@@ -232,6 +255,12 @@ class Program:
             unique, n = f"{symbol}_{n}", n + 1
         self.symbols.add(unique)
         return unique
+
+
+def _inside(rule: Rule, caller: object) -> bool:
+    """Whether `caller` (a compile key) is one of `rule`'s functions or defined inside one."""
+    root = caller.outer if isinstance(caller, NestedFunction) else caller
+    return any(root is g for g in rule.functions)
 
 
 def _parsed_source(fn: types.FunctionType, call_loc: SourceLoc | None) -> FunctionSource:
