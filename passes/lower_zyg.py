@@ -1,4 +1,5 @@
-"""`lower-zyg`: `zyg` ops and `ad.zero`/`ad.add`/`ad.mul`/`ad.div` -> `arith`/`math`, after autodiff.
+"""`lower-zyg`: `zyg` ops and `ad.zero`/`ad.add`/`ad.mul`/`ad.div`/`ad.stop_gradient` -> `arith`/`math`, after
+autodiff.
 
 In: IR that may contain the Python-semantics ops of the `zyg` dialect and cotangent helpers.
 Out: the same computation in upstream `arith` and `math`, ready for the upstream lowering.
@@ -70,6 +71,13 @@ class LowerAdd(RewritePattern):
     def match_and_rewrite(self, op: ad.AddOp, rewriter: PatternRewriter, /):
         """Lowers `ad.add` on scalars to `arith.addf`."""
         rewriter.replace(op, arith.AddfOp(op.lhs, op.rhs))
+
+
+class LowerStopGradient(RewritePattern):
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: ad.StopGradientOp, rewriter: PatternRewriter, /):
+        """Lowers `ad.stop_gradient` to its operand: after autodiff it is the identity."""
+        rewriter.replace(op, [], [op.input])
 
 
 class LowerStrongZero(RewritePattern):
@@ -184,5 +192,5 @@ class LowerZygPass(ModulePass):
     name = "lower-zyg"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        patterns = [LowerZero(), LowerAdd(), LowerStrongZero(), LowerFloorDiv(), LowerMod(), LowerPow(), LowerHypot()]
+        patterns = [LowerZero(), LowerAdd(), LowerStopGradient(), LowerStrongZero(), LowerFloorDiv(), LowerMod(), LowerPow(), LowerHypot()]
         PatternRewriteWalker(GreedyRewritePatternApplier(patterns), apply_recursively=False).rewrite_module(op)

@@ -6,7 +6,7 @@ the set of active SSA values, those that are both
 - varied: they depend on a differentiated argument (found forwards from the arguments), and
 - useful: they reach a float result of the function (found backwards from its `func.return`).
 
-Integers and booleans are never active (they carry no gradient): a value that reaches the result only
+`ad.stop_gradient` varies with nothing, whatever its operand. Integers and booleans are never active (they carry no gradient): a value that reaches the result only
 through a comparison, `int()` or `floor` is not useful, and `a - a` varies with nothing. An inactive
 value emits no adjoint code, so a value that cannot reach the result contributes nothing to the
 gradient, not `0 * inf`. Loop-carried values are solved to a fixpoint in both directions.
@@ -19,6 +19,7 @@ from collections.abc import Callable
 from xdsl.dialects import arith, func, scf
 from xdsl.dialects.builtin import AnyFloat, TensorType
 from xdsl.ir import Operation, SSAValue
+from zyg.dialects import ad
 
 Mark = Callable[[SSAValue], None]
 
@@ -97,7 +98,7 @@ def _propagate_forward(op: Operation, varied: set[SSAValue], mark: Mark) -> None
             if v in varied:
                 mark(op.before_region.block.args[index])
         return
-    if isinstance(op, scf.IfOp) or _constant_in_its_operand(op):
+    if isinstance(op, (scf.IfOp, ad.StopGradientOp)) or _constant_in_its_operand(op):
         return
     if any(v in varied for v in op.operands):
         for r in op.results:

@@ -15,6 +15,7 @@ from zyg.api import (
     pullback,
     withgradient,
 )
+from zyg.check_rule import check_rule
 from zyg.disk_cache import clear_cache
 from zyg.errors import (
     LoweringError,
@@ -47,6 +48,7 @@ __all__ = [
     "ZygLinAlgError",
     "ZygTypeError",
     "ZygZeroDivisionError",
+    "check_rule",
     "clear_cache",
     "compile_grad",
     "custom_jvp",

@@ -57,6 +57,7 @@ from zyg.frontend.int_constants import TOO_LARGE, fold_int
 from zyg.frontend.scope import Scope
 from zyg.frontend.signature import Signature, parameter_names
 from zyg.frontend.source import FunctionSource
+from zyg.frontend.stop_gradient import stop_gradient_call
 from zyg.frontend.structs import (
     CONTAINER_BUILTINS,
     UPDATING_METHOD_NAMES,
@@ -103,6 +104,7 @@ from zyg.frontend.types import (
     type_code,
     type_of_code,
 )
+from zyg.rules import stop_gradient
 from zyg.typecodes import type_code_of
 
 if TYPE_CHECKING:
@@ -1432,6 +1434,8 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
             return self.apply_function(node, callee, args, kwargs)
         if is_host_callee(callee):
             return self.call_host(node, callee)
+        if callee is stop_gradient:
+            return stop_gradient_call(self, node)
         function_builtin = _lookup(FUNCTION_BUILTINS, callee)
         if function_builtin is not None:
             return function_builtin(self, node)
