@@ -236,3 +236,11 @@ func.func @backward_int_seed(%s: i64, %t: !ad.tape) -> f64 {
   %a = ad.backward @f seed(%s) tape(%t) {wrt = array<i64: 0>} : (i64) -> f64
   func.return %a : f64
 }
+
+// -----
+
+// CHECK: ad.stop_gradient: expected a float or a float tensor, got i64
+func.func @stop_gradient_int(%n: i64) -> i64 {
+  %s = ad.stop_gradient %n : i64
+  func.return %s : i64
+}

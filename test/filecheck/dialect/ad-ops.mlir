@@ -107,3 +107,16 @@ func.func @tape(%x: f64, %i: i64, %c: i1, %k: index) -> f64 {
 // The tape type in function signatures, as the split-mode @<f>_fwd / @<f>_bwd pairs use it.
 // CHECK-LABEL: func.func private @g_bwd(f64, !ad.tape) -> f64
 func.func private @g_bwd(f64, !ad.tape) -> f64
+
+// CHECK-LABEL: func.func @stop_gradient
+func.func @stop_gradient(%x: f64, %v: tensor<?xf64>) -> f64 {
+  // CHECK: %{{.*}} = ad.stop_gradient %{{.*}} : f64
+  %s = ad.stop_gradient %x : f64
+  // CHECK: %{{.*}} = ad.stop_gradient %{{.*}} : tensor<?xf64>
+  %w = ad.stop_gradient %v : tensor<?xf64>
+  func.return %s : f64
+}
+
+// The custom rule hooks are attributes of the function they differentiate.
+// CHECK-LABEL: func.func private @with_rules(f64) -> f64 attributes {ad.rule_fwd = @rule_fwd, ad.rule_bwd = @rule_bwd, ad.jvp_rule = @rule_jvp}
+func.func private @with_rules(f64) -> f64 attributes {ad.rule_fwd = @rule_fwd, ad.rule_bwd = @rule_bwd, ad.jvp_rule = @rule_jvp}

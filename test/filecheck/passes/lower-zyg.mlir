@@ -12,6 +12,15 @@ func.func @zero_add(%a: f64) -> f64 {
   func.return %s : f64
 }
 
+// ad.stop_gradient is its operand once autodiff is done.
+// CHECK-LABEL: func.func @stop_gradient(
+// CHECK-SAME:      %[[X:[^:]+]]: tensor<?xf64>) -> tensor<?xf64>
+// CHECK-NEXT:    func.return %[[X]] : tensor<?xf64>
+func.func @stop_gradient(%x: tensor<?xf64>) -> tensor<?xf64> {
+  %s = ad.stop_gradient %x : tensor<?xf64>
+  func.return %s : tensor<?xf64>
+}
+
 // ad.mul / ad.div: the product or quotient, selected away where the cotangent is zero (a strong
 // zero: 0 * inf and 0 / 0 give the zero cotangent, not nan), and a product also where the factor
 // is zero (inf * 0: a zero local derivative passes nothing on).
