@@ -211,6 +211,46 @@ def test_array_residuals_in_a_loop():
     np.testing.assert_allclose(g, 2.0 * (x ** 2 + 2.0 * (x ** 2 + 2.0 * x ** 2)))
 
 
+def test_rule_called_on_ints_has_nothing_to_differentiate():
+    # mul's pullback would multiply None there: it is compiled only where a float can reach it.
+    assert zyg.gradient(lambda x, n: x * mul(n, 3), 2.0, 4) == (12.0, None)
+    assert zyg.jit(mul)(2, 3) == 6
+
+
+WEIGHTS = np.array([1.0, 2.0])
+
+
+def weigh(x):
+    return np.sum(WEIGHTS * x)
+
+
+@zyg.rrule(weigh)
+def weigh_rrule(x):
+    weights = WEIGHTS  # read in the rule: the pullback captures it, a residual
+
+    def weigh_pullback(dy):
+        return (dy * weights * 2.0,)
+    return weigh(x), weigh_pullback
+
+
+def test_rule_reading_global_arrays():
+    np.testing.assert_array_equal(zyg.gradient(lambda x: weigh(x) * 2.0, np.ones(2))[0], [4.0, 8.0])
+
+
+def test_late_closure_as_pullback():
+    def square(x):
+        return x * x
+
+    @zyg.rrule(square)
+    def square_rrule(x):
+        def square_pullback(dy):
+            return (dy * slope,)
+        slope = 5.0 * x  # assigned after the pullback is made: it reads the value at the return
+        return square(x), square_pullback
+
+    assert zyg.gradient(square, 3.0) == (15.0,)
+
+
 # ------------------------------------------------------------------------------------------------
 # Rule errors: at compile time, naming the rule and its line; shapes at run time
 # ------------------------------------------------------------------------------------------------
@@ -262,6 +302,17 @@ def not_a_pair_rrule(x):  # ERR:pair
     return x
 
 
+def reads_global(x):
+    return np.sum(WEIGHTS * x)
+
+
+@zyg.rrule(reads_global)
+def reads_global_rrule(x):
+    def pullback(dy):  # ERR:free
+        return (dy * WEIGHTS,)
+    return reads_global(x), pullback
+
+
 def wrong_shape(x):
     return np.sum(x)
 
@@ -280,6 +331,7 @@ def wrong_shape_rrule(x):
     (wrong_type, (np.ones(3),), "type", "the cotangent of argument 0 must be None or a float64 array of rank 1, "
                                         "got a float"),
     (not_a_pair, (1.0,), "pair", "the rule not_a_pair_rrule for 'not_a_pair': it must return a pair"),
+    (reads_global, (np.ones(2),), "free", "its pullback reads 'WEIGHTS', data zyg passes at each call"),
 ])
 def test_negative_rule_errors_at_compile_time(f, args, case, phrase):
     with pytest.raises(ZygTypeError) as info:

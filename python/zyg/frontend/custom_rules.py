@@ -80,7 +80,8 @@ class RuleFunction:
 def compile_with_rule(program: Program, fn: types.FunctionType, rule: Rule, arg_trees: list[TreeDef],
                       symbol: str) -> tuple[FunctionInfo, func.FuncOp]:
     """Compiles `fn`'s reverse rule at `arg_trees` as `@<symbol>_rule_fwd` and `@<symbol>_rule_bwd`, and
-    `@<symbol>` calling the first; returns the latter and its `FunctionInfo`.
+    `@<symbol>` calling the first; returns the latter and its `FunctionInfo`. Where `fn`'s value or its
+    arguments have no float, there is nothing to differentiate: only `rule_fwd` is compiled.
 
     Raises:
         ZygTypeError: at the rule's line, for a rule that does not return `(value, pullback)`, or a
@@ -89,7 +90,6 @@ def compile_with_rule(program: Program, fn: types.FunctionType, rule: Rule, arg_
     from zyg.frontend.program import FunctionInfo
 
     forward = _Forward(program, rule, arg_trees, f"{symbol}_rule_fwd")
-    backward = _Backward(program, rule, forward, f"{symbol}_rule_bwd")
     inputs = forward.input_types
     block = Block(arg_types=inputs)
     call = func.CallOp(forward.op.sym_name.data, list(block.args), forward.op.function_type.outputs.data)
@@ -97,9 +97,13 @@ def compile_with_rule(program: Program, fn: types.FunctionType, rule: Rule, arg_
     entry = func.FuncOp(symbol, (inputs, leaf_types(forward.value_tree)), Region(block), visibility="private")
     for op in (*block.ops, entry):
         op.location = forward.op.location
-    entry.attributes[ad.RULE_FWD] = SymbolRefAttr(forward.op.sym_name.data)
-    entry.attributes[ad.RULE_BWD] = SymbolRefAttr(backward.op.sym_name.data)
-    for op in (forward.op, backward.op, entry):
+    functions = [forward.op, entry]
+    if _differentiable(forward.value_tree) and any(_differentiable(t) for t in arg_trees):
+        backward = _Backward(program, rule, forward, f"{symbol}_rule_bwd")
+        entry.attributes[ad.RULE_FWD] = SymbolRefAttr(forward.op.sym_name.data)
+        entry.attributes[ad.RULE_BWD] = SymbolRefAttr(backward.op.sym_name.data)
+        functions.insert(1, backward.op)
+    for op in functions:
         program.module.body.block.add_op(op)
     info = FunctionInfo(symbol, tuple(arg_trees), forward.value_tree, forward.aliased_args, forward.free)
     return info, entry
@@ -316,6 +320,13 @@ def cotangent_tree(tree: TreeDef) -> TreeDef:
     if tree.kind in CONTAINERS:
         return TreeDef(tree.kind, tree.cls, tree.keys, tuple(cotangent_tree(c) for c in tree.children))
     return static(None)
+
+
+def _differentiable(tree: TreeDef) -> bool:
+    """Whether a value of structure `tree` has a float leaf. Where the value or every argument has none,
+    the rule is never differentiated (a call without a float result or operand is never active), so its
+    pullback is not compiled: it may not even make sense there (`dy` would be None)."""
+    return any(is_float_code(code) for code in tree.leaf_codes())
 
 
 class _LeafCursor:
