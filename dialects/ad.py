@@ -19,13 +19,14 @@ registered by `zyg.rrule`, `zyg.custom_vjp` or `zyg.custom_jvp`, see `zyg.fronte
   differentiates a call (or a request) of the function by calling `@g`, saving the residuals on the
   tape, and `@h` in the pullback, instead of differentiating the function's body.
 - `ad.jvp_rule = @k`: a forward rule. `@k` takes the function's arguments, then one tangent per float
-  argument, and returns its results, then one tangent per float result.
+  argument, and returns its results, then one tangent per float result. Reverse mode ignores it.
 
 ```mlir
-func.func private @add(%a: f64, %b: f64) -> f64 attributes {ad.rule_fwd = @add_rule_fwd, ad.rule_bwd = @add_rule_bwd} {
-  %r = func.call @add_rule_fwd(%a, %b) : (f64, f64) -> f64
-  func.return %r : f64
+func.func private @mul(%a: f64, %b: f64) -> f64 attributes {ad.rule_fwd = @mul_rule_fwd, ad.rule_bwd = @mul_rule_bwd} {
+  %p, %ra, %rb = func.call @mul_rule_fwd(%a, %b) : (f64, f64) -> (f64, f64, f64)
+  func.return %p : f64
 }
+func.func private @mul_rule_bwd(%ra: f64, %rb: f64, %ct: f64) -> (f64, f64)
 ```
 """
 

@@ -14,9 +14,9 @@ rule calls (`Program.compile_function`):
 - `@<f_sig>(args..., free...) -> value leaves`: calls `rule_fwd` and drops the residuals (the primal
   value is the rule's); `ad.rule_fwd` and `ad.rule_bwd` name the two hooks (`zyg.dialects.ad`).
 
-A `custom_jvp` rule is compiled as `@<f_sig>_rule_jvp(args..., tangents...) -> (value leaves...,
-tangent leaves...)`, one tangent per float leaf of the arguments and of the value, and named by
-`ad.jvp_rule` on `@<f_sig>` for forward mode.
+A `custom_jvp` rule is compiled as `@<f_sig>_rule_jvp(args..., free..., tangents...) -> (value
+leaves..., tangents...)`, one tangent per float input of `@<f_sig>` (those of free data unused) and
+per float leaf of the value, and named by `ad.jvp_rule` on `@<f_sig>` for forward mode.
 
 The rule is checked here, at its definition's line: the pullback must return a tuple with one
 cotangent per argument of `f`, each None or structured like its argument with float leaves where
@@ -26,7 +26,6 @@ it has floats (an array's rank and dtype); the shapes of array cotangents are ch
 from __future__ import annotations
 
 import types
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from xdsl.dialects import arith, func
@@ -237,7 +236,7 @@ class _Backward(_RuleCodegen):
         if tree.kind not in CONTAINERS:  # a str, a function...: nothing to differentiate
             self.error(f"the cotangent of {path} ({tree}) must be None, got {describe(ct)}")
         if not isinstance(ct, Struct) or not _same_container(ct, tree):
-            self.error(f"the cotangent of {path} must be None or {_article(tree)} like the argument, got "
+            self.error(f"the cotangent of {path} must be None or {_a(str(tree))} like the argument, got "
                        f"{describe(ct)}")
         items = ct.items
         if tree.kind == DICT:
@@ -259,7 +258,7 @@ class _Backward(_RuleCodegen):
             return []
         if not isinstance(ct, SSAValue) or is_array(ct.type) != is_array(t) or (
                 is_array(t) and rank_of(ct.type) != rank_of(t)):
-            self.error(f"the cotangent of {path} must be None or {_describe_type(t)}, got {describe(ct)}")
+            self.error(f"the cotangent of {path} must be None or {_a(python_type_name(t))}, got {describe(ct)}")
         if not is_array(t):
             return [cg.convert_element(ct, t)]
         ct = cg.convert_element(ct, element_type(t))
@@ -287,25 +286,23 @@ class _Jvp(_RuleCodegen):
     part = "jvp"
 
     def __init__(self, program: Program, rule: Rule, info: FunctionInfo):
-        tangents = TreeDef(TUPLE, children=tuple(cotangent_tree(t) for t in info.arg_trees))
-        super().__init__(program, rule, rule.jvp, [*info.arg_trees, tangents], f"{info.symbol}_rule_jvp")
+        inputs = [*info.arg_trees, *info.free_trees]  # the function's free data, which the rule does not see
+        tangents = TreeDef(TUPLE, children=tuple(cotangent_tree(t) for t in inputs))
+        super().__init__(program, rule, rule.jvp, [*inputs, tangents], f"{info.symbol}_rule_jvp")
         cg = self.cg
         cg.node = self.node
-        *primals, tangent_args = self.arguments
-        result = cg.call_compiled(self.node, rule.jvp, [Struct(TUPLE, primals), tangent_args])
+        count = len(info.arg_trees)
+        primals, tangent_args = self.arguments[:count], self.arguments[-1].items[:count]
+        result = cg.call_compiled(self.node, rule.jvp, [Struct(TUPLE, primals), Struct(TUPLE, tangent_args)])
         self.no_free_data("it")
         value, tangent = self.pair(result, "it")
         value_tree, value_leaves = cg.flat(cg.settled_growables(value))
         if value_tree != info.return_tree:
             self.error(f"it returns a value of structure {value_tree}, the function {info.return_tree}")
-        tangent_leaves = []
-        for v, code in zip(value_leaves, value_tree.leaf_codes()):
-            if is_float_code(code):
-                tangent_leaves.append(v)
-        tangent_tree, found = cg.flat(tangent)
+        tangent_tree, tangent_leaves = cg.flat(tangent)
         if tangent_tree != cotangent_tree(value_tree):
             self.error(f"its tangent has structure {tangent_tree}, the value's tangents {cotangent_tree(value_tree)}")
-        self.op = self.finish([*value_leaves, *found])
+        self.op = self.finish([*value_leaves, *tangent_leaves])
 
 
 # --------------------------------------------------------------------------------------------------
@@ -339,8 +336,8 @@ class _LeafCursor:
         self.position += 1
         return self.position - 1, self.types[self.position - 1]
 
-    def take(self, count: int) -> Iterator[tuple[int, object]]:
-        return iter([self.next() for _ in range(count)])
+    def take(self, count: int) -> list[tuple[int, object]]:
+        return [self.next() for _ in range(count)]
 
     def remaining(self) -> bool:
         return self.position < len(self.types)
@@ -367,11 +364,5 @@ def _same_container(ct: Struct, tree: TreeDef) -> bool:
     return ct.kind == tree.kind and ct.cls is tree.cls and (tree.kind == DICT or ct.keys == tree.keys)
 
 
-def _article(tree: TreeDef) -> str:
-    name = str(tree)
-    return f"a{'n' if name[0] in 'aeiou' else ''} {name}"
-
-
-def _describe_type(t) -> str:
-    name = python_type_name(t)
+def _a(name: str) -> str:
     return f"a{'n' if name[0] in 'aeiou' else ''} {name}"
