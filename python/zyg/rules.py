@@ -48,17 +48,14 @@ class Rule:
 
 
 _RULES: dict[types.FunctionType, Rule] = {}
+# `registered(f, default)`: f's rules or `default`, read at C speed by the per-call probes of
+# `zyg.frontend.dependencies.Guard`.
+registered = _RULES.get
 
 
 def rule_of(f: object) -> Rule | None:
     """The rules registered for `f`, or None."""
     return _RULES.get(f) if isinstance(f, types.FunctionType) else None
-
-
-def rule_lookup(f: object, default: object) -> object:
-    """`rule_of(f)`, or `default` where `f` has none (a probe of `zyg.frontend.dependencies.Guard`)."""
-    found = rule_of(f)
-    return default if found is None else found
 
 
 def _register(f: Callable, **parts: Callable | None) -> None:

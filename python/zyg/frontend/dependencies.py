@@ -2,9 +2,10 @@
 
 In (while compiling): every free name the frontend resolves (`Dependencies.name`), every module
 attribute it reads (`Dependencies.attribute`), every function it compiles from source
-(`Dependencies.source`) and the custom rules registered for those (`Dependencies.rule`, `zyg.rules`). Out: `records`, a JSON-able list, and `still_valid(entry, records)`, which
-replays the records against the live objects: a name that now means another value, an edited callee
-or a changed default argument makes it False. No xDSL here, so a disk-cache hit can check cheaply.
+(`Dependencies.source`) and the custom rules of the functions it calls (`Dependencies.rule`). Out:
+`records`, a JSON-able list, and `still_valid(entry, records)`, which replays the records against the
+live objects: a name that now means another value, an edited callee, a changed default argument or a
+rule registered, redefined or edited makes it False. No xDSL here, so a disk-cache hit can check cheaply.
 `Guard(entry, records)` is the same check made fast enough for every call: a compiled function
 whose globals were rebound since it was compiled is compiled again, so a global read in `f` is read
 at each call, as Python does.
@@ -35,7 +36,7 @@ import numpy as np
 
 from zyg.errors import ZygTypeError
 from zyg.frontend.trees import NotDescribable, TreeDef, flatten
-from zyg.rules import Rule, rule_lookup, rule_of
+from zyg.rules import Rule, registered, rule_of
 from zyg.typecodes import type_code_of
 
 _MISSING = "<undefined>"
@@ -324,7 +325,7 @@ def _probes(entry: types.FunctionType, records: list, roots: tuple[types.Functio
         if kind == "data":  # read at each call; `data_readers` checks its structure
             continue
         if kind == "rule":
-            probes.append((rule_lookup, owner, obj if obj is not None else _ABSENT))
+            probes.append((registered, owner, obj if obj is not None else _ABSENT))
         elif kind == "source":
             probes += [(_attribute_reader(owner), "__code__", owner.__code__),
                        (_attribute_reader(owner), "__defaults__", owner.__defaults__)]
