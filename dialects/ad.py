@@ -22,6 +22,7 @@ from xdsl.dialects.builtin import (
     IntegerType,
     SymbolRefAttr,
     TensorType,
+    UnitAttr,
     i64,
 )
 from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, SSAValue, TypeAttribute
@@ -374,12 +375,17 @@ class DivOp(_StrongZeroOp):
     name = "ad.div"
 
 
+HOST_CALL = "host_call"
+
+
 @irdl_op_definition
 class TapeNewOp(IRDLOperation):
-    """Creates an empty tape for one gradient evaluation.
+    """Creates an empty tape for one gradient evaluation, or, marked `host_call`, the tape a host call
+    passes arrays in and out on (Python's values: the autodiff sees no dependence through it).
 
     ```mlir
     %t = ad.tape_new : !ad.tape
+    %h = ad.tape_new {host_call} : !ad.tape
     ```
     """
 
@@ -387,8 +393,13 @@ class TapeNewOp(IRDLOperation):
     tape = result_def(TapeType)
     assembly_format = "attr-dict `:` type($tape)"
 
-    def __init__(self):
-        super().__init__(result_types=[TapeType()])
+    def __init__(self, host_call: bool = False):
+        super().__init__(result_types=[TapeType()], attributes={HOST_CALL: UnitAttr()} if host_call else {})
+
+    @staticmethod
+    def is_host_call(tape: SSAValue) -> bool:
+        """Whether `tape` is a host call's (`host_call`)."""
+        return isinstance(tape.owner, TapeNewOp) and HOST_CALL in tape.owner.attributes
 
 
 @irdl_op_definition

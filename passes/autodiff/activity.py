@@ -19,6 +19,7 @@ from collections.abc import Callable
 from xdsl.dialects import arith, func, scf
 from xdsl.dialects.builtin import AnyFloat, TensorType
 from xdsl.ir import Operation, SSAValue
+from zyg.dialects import ad
 
 Mark = Callable[[SSAValue], None]
 
@@ -27,6 +28,18 @@ def is_float(v: SSAValue) -> bool:
     """Whether `v` can carry a cotangent: a float or a float array."""
     t = v.type.element_type if isinstance(v.type, TensorType) else v.type
     return isinstance(t, AnyFloat)
+
+
+def _tracked(v: SSAValue) -> bool:
+    """Whether the analysis follows `v`: a float, or a tape (a varied value pushed on a tape makes
+    what is popped from it varied; without this the dependence through the tape would be lost)."""
+    return is_float(v) or isinstance(v.type, ad.TapeType)
+
+
+def tapes_of(op: Operation) -> list[SSAValue]:
+    """The tape operands of `op` that carry values of the differentiated code: not a host call's,
+    whose arrays are Python's and constants to the autodiff."""
+    return [v for v in op.operands if isinstance(v.type, ad.TapeType) and not ad.TapeNewOp.is_host_call(v)]
 
 
 def active_values(fn: func.FuncOp, wrt: tuple[int, ...] | None = None) -> set[SSAValue]:
@@ -42,7 +55,7 @@ def _fixpoint(ops: list[Operation], propagate: Callable[[Operation, set[SSAValue
 
     def mark(v: SSAValue) -> None:
         nonlocal changed
-        if v not in found and is_float(v):
+        if v not in found and _tracked(v):
             found.add(v)
             changed = True
 
@@ -102,6 +115,8 @@ def _propagate_forward(op: Operation, varied: set[SSAValue], mark: Mark) -> None
     if any(v in varied for v in op.operands):
         for r in op.results:
             mark(r)
+        for tape in tapes_of(op):  # a push, or a call that may push, of a varied value
+            mark(tape)
 
 
 def _constant_in_its_operand(op: Operation) -> bool:
@@ -147,6 +162,6 @@ def _propagate_backward(op: Operation, useful: set[SSAValue], mark: Mark) -> Non
         return
     if isinstance(op, scf.IfOp):
         return
-    if any(r in useful for r in op.results):
-        for v in op.operands:
+    if any(r in useful for r in op.results) or any(t in useful for t in tapes_of(op)):
+        for v in op.operands:  # what is pushed on a tape that feeds a useful value is useful
             mark(v)

@@ -232,6 +232,40 @@ class ADDifferentiatePass(ModulePass):
         driver = Differentiator(op)
         answers = {ad.GradOp: driver.answer, ad.VjpOp: driver.answer, ad.ForwardOp: driver.answer_forward,
                    ad.BackwardOp: driver.answer_backward}
-        requests = [inner for inner in op.walk() if type(inner) in answers]
-        for request in requests:
+        while True:
+            requests = [inner for inner in op.walk() if type(inner) in answers]
+            if not requests:
+                return
+            request = _outermost(requests)
             answers[type(request)](request)
+
+
+def _outermost(requests: list[Operation]) -> Operation:
+    """A request that no other request's callee reaches (through calls and requests): answered first,
+    its pullback meets the requests inside the code it differentiates as ops with rules of their own,
+    not as the tapes their answers would leave (which reverse mode cannot see through)."""
+    module = requests[0].get_toplevel_object()
+    functions = {f.sym_name.data: f for f in module.body.block.ops if isinstance(f, func.FuncOp)}
+    reached: set[str] = set()
+    for request in requests:
+        todo = [request.callee.root_reference.data]
+        while todo:
+            name = todo.pop()
+            if name in reached or name not in functions:
+                continue
+            reached.add(name)
+            for inner in functions[name].walk():
+                callee = getattr(inner, "callee", None)
+                if isinstance(inner, func.CallOp) or type(inner) in _REQUESTS:
+                    todo.append(callee.root_reference.data)
+    for request in requests:
+        parent = request.parent_op()
+        while parent is not None and not isinstance(parent, func.FuncOp):
+            parent = parent.parent_op()
+        if parent is None or parent.sym_name.data not in reached:
+            return request
+    raise NoDerivativeError("requests that differentiate one another in a cycle (a recursive function that "
+                            "differentiates itself)", _source_loc(requests[0]))
+
+
+_REQUESTS = (ad.GradOp, ad.VjpOp, ad.ForwardOp, ad.BackwardOp)

@@ -54,6 +54,7 @@ from zyg.frontend.growable import GrowableLists, growable_element, lone_appends
 from zyg.frontend.host_calls import HostCallCodegen, is_host_callee
 from zyg.frontend.indexing import IndexingCodegen, array_float
 from zyg.frontend.int_constants import TOO_LARGE, fold_int
+from zyg.frontend.requests import RequestCodegen, request_functions
 from zyg.frontend.scope import Scope
 from zyg.frontend.signature import Signature, parameter_names
 from zyg.frontend.source import FunctionSource
@@ -158,8 +159,8 @@ class Restart(Exception):
 MAX_UNROLLED_TRIPS = 256
 
 
-class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCodegen, StructCodegen, ArrayCodegen,
-                      IndexingCodegen, ast.NodeVisitor):
+class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCodegen, RequestCodegen, StructCodegen,
+                      ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
     """Builds one `func.func` for one Python function at one signature: the trees of its arguments
     (`zyg.frontend.trees`). The function takes and returns the flattened leaves."""
 
@@ -1445,6 +1446,8 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
             return container_builtin(self, node)
         if isinstance(callee, type) and (dataclasses.is_dataclass(callee) or _is_namedtuple_class(callee)):
             return self.construct(node, callee)
+        if _lookup(request_functions(), callee) is not None:
+            return self.call_request(node, callee)
         if isinstance(callee, types.FunctionType):
             return self.call_user_function(node, callee)
         if not _is_supported_callee(callee):  # before the arguments, which may not be numbers
