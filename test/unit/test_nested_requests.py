@@ -41,7 +41,7 @@ def structured(params, x):
 def in_a_loop(x, n):
     total = 0.0
     for k in range(n):  # a request per iteration, at another point each time
-        total = total + zyg.gradient(lambda t: t * t * k, x + total)[0]
+        total = total + zyg.gradient(lambda t, k=k: t * t * k, x + total)[0]
     return total
 
 
