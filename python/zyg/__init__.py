@@ -27,11 +27,13 @@ from zyg.errors import (
     ZygTypeError,
     ZygZeroDivisionError,
 )
+from zyg.check import GradCheck, check_grad
 from zyg.host import Array, host
 from zyg.params import Grads, Params
 
 __all__ = [
     "Array",
+    "GradCheck",
     "GradFunction",
     "Grads",
     "JitFunction",
@@ -46,6 +48,7 @@ __all__ = [
     "ZygLinAlgError",
     "ZygTypeError",
     "ZygZeroDivisionError",
+    "check_grad",
     "clear_cache",
     "compile_grad",
     "derivative",
