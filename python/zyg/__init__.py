@@ -15,6 +15,7 @@ from zyg.api import (
     pullback,
     withgradient,
 )
+from zyg.check import GradCheck, check_grad
 from zyg.disk_cache import clear_cache
 from zyg.errors import (
     LoweringError,
@@ -27,7 +28,6 @@ from zyg.errors import (
     ZygTypeError,
     ZygZeroDivisionError,
 )
-from zyg.check import GradCheck, check_grad
 from zyg.host import Array, host
 from zyg.params import Grads, Params
 
