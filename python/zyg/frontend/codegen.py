@@ -1322,6 +1322,11 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
             if divisor is None:
                 nonzero = self.value(arith.CmpiOp(self.convert(rhs, I64), self.const(0), "ne"))
                 self.check(nonzero, "ZeroDivisionError", "integer division or modulo by zero")
+            if op_class is zyg.FloorDivOp and divisor in (None, -1):  # Python's 2**63 is no int64
+                at_minimum = self.value(arith.CmpiOp(self.convert(lhs, I64), self.const(-(2**63)), "eq"))
+                by_minus_one = self.value(arith.CmpiOp(self.convert(rhs, I64), self.const(-1), "eq"))
+                fits = self.value(arith.XOrIOp(self.value(arith.AndIOp(at_minimum, by_minus_one)), self.const(True)))
+                self.check(fits, "OverflowError", "integer division result too large for int64 (zyg's int)")
         return self.value(op_class(self.convert(lhs, common), self.convert(rhs, common)))
 
     def power(self, base: SSAValue, exponent: SSAValue, exponent_node: ast.AST | None) -> SSAValue:
