@@ -23,6 +23,7 @@ from zyg.compiler import compile_request
 from zyg.cotangents import seeds as cotangent_seeds
 from zyg.entry_abi import BACKWARD_ENTRY, RELEASE_ENTRY
 from zyg.errors import ZygError, ZygTypeError
+from zyg.frontend.exceptions import USER_TRACEBACK
 from zyg.frontend.source import function_location
 from zyg.frontend.trees import (
     LEAF,
@@ -44,7 +45,8 @@ STAGES = ("frontend", "ad", "lowered", "llvm", "llvmir")  # what `ir()` shows, i
 
 
 def _user_facing(fn):
-    """Re-raises ZygErrors without zyg's own frames, so the user sees their call and the message."""
+    """Re-raises ZygErrors without zyg's own frames, so the user sees their call and the message, and
+    an exception the user's compiled code raised with its traceback at the user's `raise`."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -52,6 +54,10 @@ def _user_facing(fn):
             return fn(*args, **kwargs)
         except ZygError as err:
             raise err.with_traceback(None) from None
+        except BaseException as err:
+            if not hasattr(err, USER_TRACEBACK):
+                raise
+            raise err.with_traceback(getattr(err, USER_TRACEBACK)) from None
 
     return wrapper
 

@@ -41,7 +41,8 @@ def request_key(fn: types.FunctionType, request: str, signature: tuple[TreeDef, 
     except NotDescribable:
         return None
     wrt_data = None if wrt is None else list(wrt)
-    text = json.dumps([FORMAT, compiler_version(), host(), request, wrt_data, trees, fingerprint])
+    # `python -O` compiles asserts to nothing: its code is another entry
+    text = json.dumps([FORMAT, compiler_version(), host(), request, wrt_data, trees, fingerprint, __debug__])
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -49,6 +49,7 @@ from zyg.frontend.closures import (
     statement_nodes,
 )
 from zyg.frontend.dependencies import FreeData, free_data_key, is_free_data, lookup_name
+from zyg.frontend.exceptions import ExceptionCodegen
 from zyg.frontend.functions import is_function
 from zyg.frontend.growable import GrowableLists, growable_element, lone_appends
 from zyg.frontend.host_calls import HostCallCodegen, is_host_callee
@@ -86,6 +87,7 @@ from zyg.frontend.trees import (
     is_function_value,
     join_strs,
     same_structure,
+    static,
     structure_difference,
     with_leaf_codes,
 )
@@ -159,8 +161,8 @@ class Restart(Exception):
 MAX_UNROLLED_TRIPS = 256
 
 
-class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCodegen, RequestCodegen, StructCodegen,
-                      ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
+class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCodegen, ExceptionCodegen, RequestCodegen,
+                      StructCodegen, ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
     """Builds one `func.func` for one Python function at one signature: the trees of its arguments
     (`zyg.frontend.trees`). The function takes and returns the flattened leaves."""
 
@@ -397,6 +399,8 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         return self.program.assumed_return_type(self.fn, self.arg_trees)
 
     def _settle_return_type(self) -> TreeDef:
+        if not self.return_trees:  # every path raises
+            return self.program.settle_return_type(self.fn, self.arg_trees, static(None))
         actual = self.return_trees[0]
         for t in self.return_trees[1:]:
             if actual.kind == LEAF and t.kind == LEAF:
@@ -424,7 +428,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         """Compiles a statement list; statements after a possible early exit run under a guard."""
         for index, stmt in enumerate(stmts):
             self.visit(stmt)
-            if isinstance(stmt, (ast.Return, ast.Break, ast.Continue)):
+            if isinstance(stmt, (ast.Return, ast.Break, ast.Continue)) or self.scope.dead:
                 return  # the rest is unreachable
             rest = stmts[index + 1:]
             flags = self._exit_flags(stmt)
@@ -632,6 +636,15 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
                 body()
             branches.append((block, scope))
         (then_block, then_scope), (else_block, else_scope) = branches
+        if then_scope.dead and else_scope.dead:  # both raise: nothing after the `if` runs
+            for block in (then_block, else_block):
+                block.add_op(scf.YieldOp())
+            self.emit(scf.IfOp(cond, [], [then_block], [else_block]))
+            self.scope.dead = True
+            return
+        if then_scope.dead or else_scope.dead:
+            self._take_live_values(*((then_block, then_scope, else_scope) if then_scope.dead
+                                     else (else_block, else_scope, then_scope)))
         merged: list[str] = []
         for name in dict.fromkeys([*then_scope.values, *else_scope.values]):
             before = self.scope.get(name)
@@ -667,6 +680,21 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
             for before in (then_scope.get(name), else_scope.get(name)):
                 self.carry_parameter_marks(before, value)
             self.scope.set(name, value)
+
+    def _take_live_values(self, dead_block: Block, dead: Scope, live: Scope) -> None:
+        """Gives the branch that raised the other branch's variables: what that branch left as before
+        stays so, and what it changed becomes a placeholder of its structure here (never read: the
+        raise does not return)."""
+        outer = self.scope
+        with self.at(dead_block, dead):
+            for name in dict.fromkeys([*dead.values, *live.values]):
+                before, value = outer.get(name), live.get(name)
+                if value is None:
+                    dead.values.pop(name, None)
+                elif value is before:
+                    dead.values[name] = before
+                else:
+                    dead.values[name] = self.zero_tree(self.flat(value)[0])
 
     def _join_type(self, subject: str, a: Attribute, b: Attribute, node: ast.AST) -> Attribute:
         if a == b and not isinstance(a, str):
@@ -1833,13 +1861,13 @@ def _float_identity(op: ast.operator, lhs: SSAValue, rhs: SSAValue) -> SSAValue 
 
 
 def _always_returns(stmts: list[ast.stmt]) -> bool:
-    """Whether every path through `stmts` ends in a `return` (conservative)."""
+    """Whether every path through `stmts` ends in a `return` or a `raise` (conservative)."""
     if not stmts:
         return False
     last = stmts[-1]
     if isinstance(last, ast.If):
         return _always_returns(last.body) and _always_returns(last.orelse)
-    return isinstance(last, ast.Return)
+    return isinstance(last, (ast.Return, ast.Raise))
 
 
 def _assigned_names(stmts: list[ast.stmt], cg: FunctionCodegen) -> list[str]:
