@@ -1,7 +1,7 @@
 """The `ad` dialect: autodiff requests, and the ops the autodiff pass emits.
 
-Requests (`ad.grad`, `ad.vjp`, and the two halves of a vjp, `ad.forward` and `ad.backward`) point at a
-function symbol, so the autodiff pass can be run from `zyg-opt` on hand-written IR. The pass answers
+Requests (`ad.grad`, `ad.vjp`, the two halves of a vjp, `ad.forward` and `ad.backward`, and
+`ad.jacobian`) point at a function symbol, so the autodiff pass can be run from `zyg-opt` on hand-written IR. The pass answers
 them with ordinary code plus three kinds of helper op: `ad.zero`/`ad.add` (a materialised zero
 cotangent and cotangent accumulation, Zygote's `accum`) and the LIFO tape (`ad.tape_new`, `ad.push`,
 `ad.pop`, `ad.tape_reader`, `ad.tape_free`) that carries what a reverse sweep needs from inside loops,
@@ -15,9 +15,11 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from xdsl.dialects.builtin import (
+    DYNAMIC_INDEX,
     AnyFloat,
     DenseArrayBase,
     FlatSymbolRefAttrConstr,
+    Float64Type,
     IndexType,
     IntegerType,
     SymbolRefAttr,
@@ -274,6 +276,50 @@ class BackwardOp(IRDLOperation):
                                   f"got {len(self.gradients)}")
 
 
+JACOBIAN_TYPE = TensorType(Float64Type(), [DYNAMIC_INDEX, DYNAMIC_INDEX])
+"""The type of every Jacobian: an f64 matrix with run-time dimensions, whatever the argument's type."""
+
+
+@irdl_op_definition
+class JacobianOp(_RequestOp):
+    """The Jacobian of `@callee` at `args`, one matrix per differentiated argument.
+
+    With `y` the float (and float tensor) results of `@callee` each flattened row-major and
+    concatenated in order (int and bool results take no part), and `a` a differentiated argument
+    flattened row-major, its result is the f64 matrix `J` with `J[k, i] = d y[k] / d a[i]`: one row
+    per element of `y`, one column per element of `a` (one for a scalar). The arguments and `wrt` are
+    as for `ad.grad`. `ad-differentiate` expands it to one `ad.forward` and a loop of `ad.backward`,
+    one per row.
+
+    ```mlir
+    %jx = ad.jacobian @f(%x, %n) : (tensor<?xf64>, i64) -> tensor<?x?xf64>
+    %jw = ad.jacobian @g(%w, %x) {wrt = array<i64: 0>} : (f32, tensor<?xf64>) -> tensor<?x?xf64>
+    ```
+    """
+
+    name = "ad.jacobian"
+    callee = prop_def(FlatSymbolRefAttrConstr)
+    arguments = var_operand_def()
+    jacobians = var_result_def()
+    assembly_format = "$callee `(` $arguments `)` attr-dict `:` functional-type($arguments, $jacobians)"
+
+    def __init__(self, callee: str, arguments: Sequence[SSAValue], wrt: Sequence[int] | None = None):
+        count = len(_gradient_types(arguments, wrt))
+        super().__init__(operands=[arguments], result_types=[[JACOBIAN_TYPE] * count],
+                         properties=_properties(callee, wrt))
+
+    def verify_(self) -> None:
+        self._verify_wrt()
+        expected = len(self.wrt_indices)
+        if len(self.jacobians) != expected:
+            which = "argument in wrt" if self.wrt is not None else "float argument"
+            raise VerifyException(f"ad.jacobian: expected one Jacobian per {which} ({expected}), "
+                                  f"got {len(self.jacobians)}")
+        for jacobian in self.jacobians:
+            if jacobian.type != JACOBIAN_TYPE:
+                raise VerifyException(f"ad.jacobian: a Jacobian is a {JACOBIAN_TYPE} matrix, got {jacobian.type}")
+
+
 @irdl_op_definition
 class ZeroOp(IRDLOperation):
     """A zero cotangent, materialised where a region must yield one.
@@ -483,5 +529,5 @@ class PopOp(IRDLOperation):
             raise VerifyException(f"ad.pop: cannot pop a value of type {self.value.type}")
 
 
-AD = Dialect("ad", [GradOp, VjpOp, ForwardOp, BackwardOp, ZeroOp, AddOp, MulOp, DivOp, TapeNewOp, TapeReaderOp,
-                    TapeFreeOp, PushOp, PopOp], [TapeType])
+AD = Dialect("ad", [GradOp, VjpOp, ForwardOp, BackwardOp, JacobianOp, ZeroOp, AddOp, MulOp, DivOp, TapeNewOp,
+                    TapeReaderOp, TapeFreeOp, PushOp, PopOp], [TapeType])

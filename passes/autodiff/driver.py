@@ -7,6 +7,7 @@ function holds both, so top-level values need no tape); every function called on
 every function an `ad.forward` names, gets a split-mode pair `@<f>_fwd` (the primal that also saves
 residuals) and `@<f>_bwd` (the pullback, which pops them). `ad.forward` calls `@<f>_fwd` on a fresh
 tape it returns; `ad.backward` calls `@<f>_bwd` on a reader of that tape, which leaves it whole.
+`ad.jacobian` becomes one `ad.forward` and a loop of `ad.backward`, one per row (`jacobian.py`).
 
 Only the arguments a request names in `wrt` (by default every float one) are differentiated: the others
 are constants to activity analysis, so nothing computes or accumulates their cotangents. A call whose
@@ -28,6 +29,7 @@ from zyg.dialects import ad
 from zyg.errors import NoDerivativeError, SourceLoc, ZygTypeError
 from zyg.frontend.types import python_type_name
 from zyg.passes.autodiff.activity import active_values
+from zyg.passes.autodiff.jacobian import expand_jacobian
 from zyg.passes.autodiff.reverse import ReverseSweep, _source_loc, float_indices
 
 
@@ -223,15 +225,15 @@ class Differentiator:
 
 @dataclass(frozen=True)
 class ADDifferentiatePass(ModulePass):
-    """Replaces every request (`ad.grad`, `ad.vjp`, `ad.forward`, `ad.backward`) by forward code and
-    pullbacks."""
+    """Replaces every request (`ad.grad`, `ad.vjp`, `ad.forward`, `ad.backward`, `ad.jacobian`) by forward
+    code and pullbacks."""
 
     name = "ad-differentiate"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         driver = Differentiator(op)
         answers = {ad.GradOp: driver.answer, ad.VjpOp: driver.answer, ad.ForwardOp: driver.answer_forward,
-                   ad.BackwardOp: driver.answer_backward}
+                   ad.BackwardOp: driver.answer_backward, ad.JacobianOp: lambda r: expand_jacobian(driver, r)}
         while True:
             requests = [inner for inner in op.walk() if type(inner) in answers]
             if not requests:
@@ -268,4 +270,4 @@ def _outermost(requests: list[Operation]) -> Operation:
                             "differentiates itself)", _source_loc(requests[0]))
 
 
-_REQUESTS = (ad.GradOp, ad.VjpOp, ad.ForwardOp, ad.BackwardOp)
+_REQUESTS = (ad.GradOp, ad.VjpOp, ad.ForwardOp, ad.BackwardOp, ad.JacobianOp)

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from zyg import argnums as wrt_arguments
+from zyg import jacobians
 from zyg.backend.jit import NativeFunction
 from zyg.compiled import CompiledRequest
 from zyg.compiler import compile_request
@@ -268,6 +269,20 @@ class GradFunction(_Compiled):
         return self._per_argument(args, arrange(compiled.native(*leaves)))
 
 
+class JacobianFunction(_Compiled):
+    """The compiled Jacobian of `f`; see `jacobian`."""
+
+    request = "jacobian"
+
+    @_user_facing
+    def __call__(self, *args):
+        compiled, signature, leaves = self._compiled(args)
+        arrange = self._arrangers.get(signature)
+        if arrange is None:  # worked out once per signature
+            arrange = self._arrangers[signature] = jacobians.arranger(self.argnums, signature)
+        return self._per_argument(args, arrange(compiled.native(*leaves)))
+
+
 class _ParamsGradFunction(_Compiled):
     """The gradient of `f` with respect to the free data it reads (for `zyg.Params`)."""
 
@@ -398,6 +413,11 @@ def _grad_function(f: Callable, argnums: wrt_arguments.Request = None) -> GradFu
 
 
 @functools.lru_cache(maxsize=256)
+def _jacobian_function(f: Callable, argnums: wrt_arguments.Request = None) -> JacobianFunction:
+    return JacobianFunction(f, argnums)
+
+
+@functools.lru_cache(maxsize=256)
 def _jit_function(f: Callable) -> JitFunction:
     return JitFunction(f)
 
@@ -415,6 +435,31 @@ def _vjp_function(f: Callable, argnums: wrt_arguments.Request = None) -> _VjpFun
 @functools.lru_cache(maxsize=256)
 def _pullback_function(f: Callable, argnums: wrt_arguments.Request = None) -> _PullbackFunction:
     return _PullbackFunction(f, argnums)
+
+
+@_user_facing
+def jacobian(f: Callable, *args, argnums: int | Sequence[int] | None = None):
+    """The Jacobian of `f` at `args` (Zygote's `jacobian`), computed in compiled code: one forward
+    sweep, then one reverse sweep per element of the output.
+
+    The output `y` may be a float, an array or a structure of them (a tuple, dict, dataclass...):
+    its float leaves, each flattened row-major, are concatenated in flattening order (dicts in key
+    order, dataclass fields in declaration order; int, bool and str parts take no part) into one
+    vector `vec(y)` of length m. Returns, like `gradient`, one entry per argument (None for int and
+    bool arguments; `argnums` as in `compile_grad`): for an array `a`, the float64 matrix of shape
+    `(m, a.size)` whose entry `[k, i]` is `d vec(y)[k] / d vec(a)[i]`; for a float, a vector of
+    length m; for a structure, its structure with each float leaf's block as above. A float-valued
+    `f` has m = 1: one row.
+
+    Example:
+        >>> import numpy as np, zyg
+        >>> zyg.jacobian(lambda x, c: c * x ** 2, np.array([1.0, 2.0]), 3.0)
+        (array([[ 6.,  0.],
+               [ 0., 12.]]), array([1., 4.]))
+        >>> zyg.jacobian(lambda x, y: x * y, 2.0, 3.0)
+        (array([3.]), array([2.]))
+    """
+    return _jacobian_function(f, _checked(f, argnums))(*args)
 
 
 def derivative(f: Callable) -> Callable[[float], float]:

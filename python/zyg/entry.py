@@ -2,8 +2,9 @@
 
 In: the program's module, its entry function's `FunctionInfo`, and what is asked of it: `primal`
 (the value), `grad` (one gradient per differentiated argument: those at `wrt`, or every float one),
-`vjp` (the values and those gradients for given cotangents, one per float result) or `pullback` (a
-vjp in two halves joined by a tape, so the forward sweep runs once for any number of backward ones).
+`vjp` (the values and those gradients for given cotangents, one per float result), `pullback` (a
+vjp in two halves joined by a tape, so the forward sweep runs once for any number of backward ones) or
+`jacobian` (one f64 matrix per differentiated argument, see `ad.JacobianOp`).
 Out: the entries (`@zyg_entry`, and for a pullback `@zyg_entry_backward` and `@zyg_entry_release`,
 see `zyg.entry_abi`) added to the module, and their `EntryABI`s.
 
@@ -67,6 +68,8 @@ def add_entry(module: ModuleOp, info: FunctionInfo, request: str,
         bodies = [(ENTRY, args, lambda a: func.CallOp(info.symbol, a, info.result_types))]
     elif request == "grad":
         bodies = [(ENTRY, args, lambda a: ad.GradOp(info.symbol, a, wrt))]
+    elif request == "jacobian":
+        bodies = [(ENTRY, args, lambda a: ad.JacobianOp(info.symbol, a, wrt))]
     elif request == "vjp":
         bodies = [(ENTRY, args + seeds,
                    lambda a: ad.VjpOp(info.symbol, a[: len(args)], a[len(args):], info.result_types, wrt))]

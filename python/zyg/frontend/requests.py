@@ -1,11 +1,13 @@
-"""Differentiation called inside compiled code: `zyg.gradient`, `zyg.withgradient`, `zyg.derivative`
-and `zyg.compile_grad(f)(...)` become request ops (`ad.grad`, `ad.vjp`) in the IR.
+"""Differentiation called inside compiled code: `zyg.gradient`, `zyg.withgradient`, `zyg.derivative`,
+`zyg.compile_grad(f)(...)` and `zyg.jacobian` become request ops (`ad.grad`, `ad.vjp`, `ad.jacobian`)
+in the IR.
 
 In: a call of one of them on a function value (a function, a closure, a partial, a function chosen at
 run time) and its arguments. Out: the request, on the compiled `apply(f, *args)` (below) at the
 arguments' structures, differentiated with respect to the float leaves of the arguments asked for
 (`argnums`), and its gradients rebuilt as a tuple with one entry per argument (None for one that
-carries no gradient), or one entry when `argnums` is an int, as `zyg.gradient` returns them.
+carries no gradient), or one entry when `argnums` is an int, as `zyg.gradient` returns them (and
+the Jacobians as `zyg.jacobian` does).
 
 The AD passes answer requests innermost first; a request inside code that is itself differentiated
 gets its own pullback (`passes/autodiff/rules/requests.py`). The function is compiled through `apply`
@@ -17,12 +19,19 @@ from __future__ import annotations
 
 import ast
 import functools
+from typing import TYPE_CHECKING
+
+from xdsl.ir import SSAValue
 
 from zyg.dialects import ad
+from zyg.dialects.zyg_indexing import GetSliceOp
 from zyg.errors import UnsupportedSyntaxError, ZygTypeError
 from zyg.frontend.trees import LEAF, LIST, NAMEDTUPLE, PARTIAL, TUPLE, Static, Struct, TreeDef, build_struct
 from zyg.frontend.types import F64
 from zyg.typecodes import is_float_code, split_array_code
+
+if TYPE_CHECKING:
+    from zyg.frontend.program import FunctionInfo
 
 
 def apply(f, *args):
@@ -50,7 +59,7 @@ def request_functions() -> dict:
     """The functions whose calls in compiled code are requests, with their handlers."""
     api = _api()
     return {api.gradient: _gradient, api.withgradient: _withgradient, api.derivative: _derivative,
-            apply_gradient: _derivative_gradient}
+            apply_gradient: _derivative_gradient, api.jacobian: _jacobian}
 
 
 class RequestCodegen:
@@ -65,6 +74,46 @@ class RequestCodegen:
         """The gradients of `function(*args)` with respect to the arguments `argnums` asks for (all when
         None), as `zyg.gradient` arranges them; with `with_value`, `WithGradient(value, gradients)`."""
         positions = _positions(self, node, argnums, len(args))
+        info, leaves, wrt, argument_trees = self._request_target(node, function, args, positions)
+        result = info.return_tree
+        if result.kind != LEAF or not is_float_code(result.code) or split_array_code(result.code):
+            self.error(node, "differentiating a function that does not return a float (zyg.gradient takes a "
+                       "function with a scalar float result)", ZygTypeError)
+        if with_value:
+            seed = self.const(1.0, info.result_types[0])
+            request = self.emit(ad.VjpOp(info.symbol, leaves, [seed], info.result_types, wrt))
+            value, gradients = request.values[0], list(request.gradients)
+        else:
+            value, gradients = None, list(self.emit(ad.GradOp(info.symbol, leaves, wrt)).gradients)
+        result = _arranged(argument_trees, positions, argnums, iter(gradients))
+        if with_value:
+            return Struct(NAMEDTUPLE, [value, result], ("val", "grad"), _api().WithGradient)
+        return result
+
+    def emit_jacobian(self, node: ast.Call, function: object, args: list, argnums: object) -> object:
+        """The Jacobians of `function(*args)` (`ad.jacobian`) with respect to the arguments `argnums`
+        asks for, as `zyg.jacobian` arranges them: a float leaf's block is the matrix's one column."""
+        positions = _positions(self, node, argnums, len(args))
+        info, leaves, wrt, argument_trees = self._request_target(node, function, args, positions)
+        if not any(map(is_float_code, info.return_tree.leaf_codes())):
+            self.error(node, "the Jacobian of a function that returns no float (zyg.jacobian takes a function "
+                       "whose result holds floats or float arrays)", ZygTypeError)
+        matrices = iter(self.emit(ad.JacobianOp(info.symbol, leaves, wrt)).jacobians)
+        blocks = [next(matrices) if split_array_code(code) else self._column(next(matrices))
+                  for index in positions for code in argument_trees[index].leaf_codes() if is_float_code(code)]
+        return _arranged(argument_trees, positions, argnums, iter(blocks))
+
+    def _column(self, matrix: SSAValue) -> SSAValue:
+        """Column 0 of `matrix`, a vector."""
+        zero, one = self.index(0), self.index(1)
+        rows = self.dims(matrix)[0]
+        return self.value(GetSliceOp(matrix, [zero, zero], [rows, one], [one, one], [0]))
+
+    def _request_target(self, node: ast.Call, function: object, args: list,
+                        positions: list[int]) -> tuple[FunctionInfo, list, list[int], tuple[TreeDef, ...]]:
+        """`apply(function, *args)` compiled at the arguments' structures: its info, the leaves a request
+        passes it, the positions among them of the float leaves of the arguments at `positions`, and
+        the arguments' trees."""
         trees, leaves = [], []
         for value in (function, Struct(TUPLE, args)):  # `apply`'s parameters: `f` and the tuple `args`
             self.check_not_escaping(node, value, "differentiated")
@@ -73,10 +122,6 @@ class RequestCodegen:
             leaves += parts
         self.node = node
         info = self.program.compile_function(apply, trees, self.loc(node))
-        result = info.return_tree
-        if result.kind != LEAF or not is_float_code(result.code) or split_array_code(result.code):
-            self.error(node, "differentiating a function that does not return a float (zyg.gradient takes a "
-                       "function with a scalar float result)", ZygTypeError)
         for data in info.free:
             leaves += self.flat(self.take_free_data(data))[1]
         argument_trees = trees[1].children
@@ -86,20 +131,16 @@ class RequestCodegen:
             if index in positions:
                 wrt += [offset + k for k, code in enumerate(codes) if is_float_code(code)]
             offset += len(codes)
-        if with_value:
-            seed = self.const(1.0, info.result_types[0])
-            request = self.emit(ad.VjpOp(info.symbol, leaves, [seed], info.result_types, wrt))
-            value, gradients = request.values[0], list(request.gradients)
-        else:
-            value, gradients = None, list(self.emit(ad.GradOp(info.symbol, leaves, wrt)).gradients)
-        position = iter(gradients)
-        per_argument = [_gradient_tree(tree, position) if index in positions else None
-                        for index, tree in enumerate(argument_trees)]
-        chosen = [per_argument[i] for i in positions]
-        result = chosen[0] if isinstance(argnums, int) else Struct(TUPLE, chosen)
-        if with_value:
-            return Struct(NAMEDTUPLE, [value, result], ("val", "grad"), _api().WithGradient)
-        return result
+        return info, leaves, wrt, argument_trees
+
+
+def _arranged(argument_trees: tuple[TreeDef, ...], positions: list[int], argnums: object, blocks) -> object:
+    """One entry per argument at `positions` (the entry itself when `argnums` is an int), each of its
+    argument's structure with the next of `blocks` in its float leaves, as `zyg.gradient` returns them."""
+    per_argument = [_gradient_tree(tree, blocks) if index in positions else None
+                    for index, tree in enumerate(argument_trees)]
+    chosen = [per_argument[i] for i in positions]
+    return chosen[0] if isinstance(argnums, int) else Struct(TUPLE, chosen)
 
 
 def _gradient_tree(tree: TreeDef, gradients) -> object:
@@ -148,6 +189,13 @@ def _withgradient(cg, node: ast.Call) -> object:
     if not args:
         cg.error(node, "zyg.withgradient takes a function", ZygTypeError)
     return cg.emit_request(node, args[0], args[1:], _static_argnums(cg, node, kwargs), with_value=True)
+
+
+def _jacobian(cg, node: ast.Call) -> object:
+    args, kwargs = cg.call_arguments(node)
+    if not args:
+        cg.error(node, "zyg.jacobian takes a function", ZygTypeError)
+    return cg.emit_jacobian(node, args[0], args[1:], _static_argnums(cg, node, kwargs))
 
 
 def _derivative(cg, node: ast.Call) -> object:

@@ -55,6 +55,16 @@ func.func @split_requests(%x: f64, %n: i64, %s: f64) -> f64 {
   func.return %dx : f64
 }
 
+// A Jacobian per differentiated argument, an f64 matrix whatever the argument's type.
+// CHECK-LABEL: func.func @jacobians
+func.func @jacobians(%w: f64, %x: tensor<?xf64>) -> tensor<?x?xf64> {
+  // CHECK: %{{.*}}, %{{.*}} = ad.jacobian @g(%{{.*}}, %{{.*}}) : (f64, tensor<?xf64>) -> (tensor<?x?xf64>, tensor<?x?xf64>)
+  %jw, %jx = ad.jacobian @g(%w, %x) : (f64, tensor<?xf64>) -> (tensor<?x?xf64>, tensor<?x?xf64>)
+  // CHECK: %{{.*}} = ad.jacobian @h(%{{.*}}) {wrt = array<i64: 0>} : (tensor<?xf64>) -> tensor<?x?xf64>
+  %jh = ad.jacobian @h(%x) {wrt = array<i64: 0>} : (tensor<?xf64>) -> tensor<?x?xf64>
+  func.return %jx : tensor<?x?xf64>
+}
+
 // CHECK-LABEL: func.func @cotangents
 func.func @cotangents(%a: f64, %b: f32) -> f64 {
   // CHECK: %[[Z:.*]] = ad.zero : f64
