@@ -443,8 +443,8 @@ def jacobian(f: Callable, *args, argnums: int | Sequence[int] | None = None):
     sweep, then one reverse sweep per element of the output.
 
     The output `y` may be a float, an array or a structure of them (a tuple, dict, dataclass...):
-    its float leaves, each flattened row-major, are concatenated in flattening order (dicts in key
-    order, dataclass fields in declaration order; int, bool and str parts take no part) into one
+    its float leaves, each flattened row-major, are concatenated in flattening order (dicts in
+    insertion order, dataclass fields in declaration order; int, bool and str parts take no part) into one
     vector `vec(y)` of length m. Returns, like `gradient`, one entry per argument (None for int and
     bool arguments; `argnums` as in `compile_grad`): for an array `a`, the float64 matrix of shape
     `(m, a.size)` whose entry `[k, i]` is `d vec(y)[k] / d vec(a)[i]`; for a float, a vector of
