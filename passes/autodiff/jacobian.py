@@ -120,7 +120,8 @@ def _flat(element: Attribute) -> TensorType:
 
 def _one_hot(b: Builder, k: SSAValue, result: _Part) -> SSAValue:
     """The seed of `result` for row `k`: 1.0 at its element `k - offset` where that is one of its
-    elements, 0.0 elsewhere; of its type."""
+    elements, 0.0 elsewhere; of its type (a tensor's dimensions are known at run time only, as the
+    frontend makes them)."""
     t = result.value.type
     element = _element(t)
     one, zero = b.const(1.0, element), b.const(0.0, element)

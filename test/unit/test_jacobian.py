@@ -177,6 +177,16 @@ def test_a_function_without_a_float_result_is_named():
         zyg.jit(lambda x: zyg.jacobian(lambda a: int(a), x))(1.0)
 
 
+def sum_of_jacobian(x):
+    return np.sum(zyg.jacobian(elementwise, x)[0])
+
+
+def test_reverse_mode_over_a_jacobian_is_an_error_naming_it():
+    with pytest.raises(zyg.NoDerivativeError, match="no derivative rule for 'ad.jacobian'") as error:
+        zyg.gradient(sum_of_jacobian, np.array([0.5, 1.0]))
+    assert f"{__file__}:" in str(error.value)
+
+
 def test_compiled_once_and_cached():
     x = np.array([0.2, 0.4])
     zyg.jacobian(elementwise, x)
