@@ -202,3 +202,11 @@ def test_secret_others_may_read_turns_the_cache_off(cache_dir, tmp_path, monkeyp
     with pytest.warns(RuntimeWarning, match="no secret to sign"):
         assert fresh_gradient(cube, 2.0) == (12.0,)
     assert len(cache_dir.builds) == 2
+
+
+@pytest.mark.parametrize("sealed", [None, [], {"entry": {}}, {"mac": 7, "entry": {}}, {"mac": "é", "entry": {}},
+                                    {"mac": "00", "entry": []}])
+def test_malformed_seal_is_refused(sealed):
+    assert seal.unseal(b"s" * 32, "key", sealed) is None
+    good = seal.seal(b"s" * 32, "key", {"a": [1, 2.5, None]})
+    assert seal.unseal(b"s" * 32, "key", json.loads(json.dumps(good))) == {"a": [1, 2.5, None]}

@@ -2,7 +2,7 @@
 
 In: a folder (the cache's, or the one holding the user's secret) and names of files in it. Out: the
 folder if it may be used (`trusted_folder`), the bytes of a file that only the user could have written
-(`read_private`), files written whole (`write_atomically`, `create_exclusively`). A folder or file owned by
+(`read_trusted`), files written whole (`write_atomically`, `create_exclusively`). A folder or file owned by
 another user, or writable by group or others, is refused; symbolic links inside a folder are never
 followed. A refused folder is reported once (`warn_once`) and the caller compiles without the cache.
 """
@@ -13,12 +13,14 @@ import os
 import stat
 import tempfile
 import warnings
+from collections.abc import Callable
 
 from zyg.backend.shared_library import TEMPORARY_PREFIX
 
 FOLDER_MODE = 0o700  # the folders zyg creates: the user's alone
 FILE_MODE = 0o600  # every file zyg writes in them
-SHARED_WRITE = stat.S_IWGRP | stat.S_IWOTH  # a folder or file with one of these bits is not trusted
+_SHARED_WRITE = stat.S_IWGRP | stat.S_IWOTH  # a folder or file with one of these bits is not trusted
+_SHARED_ANY = stat.S_IRWXG | stat.S_IRWXO  # nor a secret with one of these
 
 _warned: set[str] = set()
 
@@ -46,18 +48,18 @@ def trusted_folder(path: str) -> str:
     return path
 
 
-def read_private(directory: str, name: str, private: bool = False) -> bytes:
+def read_trusted(directory: str, name: str, secret: bool = False) -> bytes:
     """The content of the regular file `name` in `directory`, not following a symbolic link; with
-    `private`, group and others may not read it either (a secret).
+    `secret`, group and others may not read it either.
 
     Raises:
-        Untrusted: if it belongs to another user, group or others may write it (or read it, if private).
+        Untrusted: if it belongs to another user, group or others may write it (or read it, if secret).
         OSError: if it cannot be read, or is a symbolic link (`ELOOP`).
     """
     path = os.path.join(directory, name)
     descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)  # a FIFO does not block
     with os.fdopen(descriptor, "rb") as f:
-        _check(os.fstat(descriptor), path, stat.S_ISREG, "a file", 0o077 if private else SHARED_WRITE)
+        _check(os.fstat(descriptor), path, stat.S_ISREG, "a file", _SHARED_ANY if secret else _SHARED_WRITE)
         return f.read()
 
 
@@ -113,7 +115,9 @@ def _write_temporary(directory: str, data: bytes) -> str:
     return temporary
 
 
-def _check(status: os.stat_result, path: str, is_kind, kind: str, forbidden: int = SHARED_WRITE) -> None:
+def _check(status: os.stat_result, path: str, is_kind: Callable[[int], bool], kind: str,
+           forbidden: int = _SHARED_WRITE) -> None:
+    """Raises `Untrusted` unless `status` is of a `kind` (`is_kind`), the user's, with no `forbidden` mode bits."""
     if not is_kind(status.st_mode):
         raise Untrusted(f"{path} is not {kind}")
     if status.st_uid != user_id():

@@ -18,7 +18,7 @@ import hmac
 import json
 import os
 
-from zyg.disk_cache.folder import Untrusted, create_exclusively, read_private, trusted_folder, warn_once
+from zyg.disk_cache.folder import Untrusted, create_exclusively, read_trusted, trusted_folder, warn_once
 
 SECRET_FILE = "cache-key"
 _SECRET_BYTES = 32
@@ -41,7 +41,8 @@ def unseal(secret: bytes, key: str, sealed: object) -> dict | None:
     """The entry inside `sealed` (read back from JSON) if it was sealed with `secret` under `key`, else None."""
     if not isinstance(sealed, dict) or not isinstance(sealed.get("mac"), str) or not isinstance(sealed.get("entry"), dict):
         return None
-    return sealed["entry"] if hmac.compare_digest(sealed["mac"], _mac(secret, key, sealed["entry"])) else None
+    expected = _mac(secret, key, sealed["entry"])
+    return sealed["entry"] if hmac.compare_digest(sealed["mac"].encode(), expected.encode()) else None
 
 
 def _mac(secret: bytes, key: str, entry: dict) -> str:
@@ -56,10 +57,10 @@ def _secret_in(folder: str) -> bytes | None:
     try:
         trusted_folder(folder)
         try:
-            secret = read_private(folder, SECRET_FILE, private=True)
+            secret = read_trusted(folder, SECRET_FILE, secret=True)
         except FileNotFoundError:  # the first use; of processes starting at once, one creates it
             create_exclusively(folder, SECRET_FILE, os.urandom(_SECRET_BYTES))
-            secret = read_private(folder, SECRET_FILE, private=True)
+            secret = read_trusted(folder, SECRET_FILE, secret=True)
     except (OSError, Untrusted) as exc:
         warn_once(folder, f"no secret to sign its entries with ({exc})")
         return None

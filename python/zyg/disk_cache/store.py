@@ -25,7 +25,7 @@ import numpy as np
 from zyg.backend.jit import Check, load_library
 from zyg.backend.shared_library import TEMPORARY_PREFIX
 from zyg.compiled import CompiledRequest, free_readers_of
-from zyg.disk_cache.folder import FILE_MODE, Untrusted, read_private, warn_once, write_atomically
+from zyg.disk_cache.folder import FILE_MODE, Untrusted, read_trusted, warn_once, write_atomically
 from zyg.disk_cache.seal import seal, unseal, user_secret
 from zyg.entry_abi import EntryABI, Slot
 from zyg.errors import SourceLoc
@@ -38,12 +38,12 @@ def load(directory: str, key: str, fn: types.FunctionType) -> CompiledRequest | 
     sealed and its dependencies still hold, else None."""
     secret = user_secret()
     try:
-        entry = None if secret is None else unseal(secret, key, json.loads(read_private(directory, f"{key}.json")))
+        entry = None if secret is None else unseal(secret, key, json.loads(read_trusted(directory, f"{key}.json")))
         if entry is None or not still_valid(fn, entry["dependencies"]):
             return None
-        # Hashed as read through a descriptor that refused a link; no one else may write the folder
-        # (`folder.trusted_folder`), so the file loaded next by name is the one hashed.
-        if f"{hashlib.sha256(read_private(directory, entry['library'])).hexdigest()}.so" != entry["library"]:
+        # Hashed as read, no link followed; no one else may write the folder (`folder.trusted_folder`),
+        # so the file loaded next by name is the one hashed.
+        if f"{hashlib.sha256(read_trusted(directory, entry['library'])).hexdigest()}.so" != entry["library"]:
             return None
         abis = [EntryABI(_slots(abi["args"]), _slots(abi["results"]), abi["name"]) for abi in entry["entries"]]
         checks = [Check(error, SourceLoc(*loc) if loc else None, message) for error, loc, message in entry["checks"]]
