@@ -1,7 +1,7 @@
 """zyg: a differentiable compiler for Python.
 
-Reverse-mode AD as a source-to-source transformation of plain Python, compiled through xDSL and
-MLIR to native code.
+Reverse- and forward-mode AD as a source-to-source transformation of plain Python, compiled through
+xDSL and MLIR to native code.
 """
 
 from zyg.api import (
@@ -12,7 +12,9 @@ from zyg.api import (
     derivative,
     gradient,
     jit,
+    jvp,
     pullback,
+    pushforward,
     withgradient,
 )
 from zyg.disk_cache import clear_cache
@@ -52,6 +54,8 @@ __all__ = [
     "gradient",
     "host",
     "jit",
+    "jvp",
     "pullback",
+    "pushforward",
     "withgradient",
 ]
