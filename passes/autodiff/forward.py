@@ -45,6 +45,9 @@ from zyg.passes.autodiff.activity import is_float, varied_values
 from zyg.passes.autodiff.reverse import _constant_value, _finite_constant, _source_loc, float_indices
 from zyg.passes.autodiff.rules.forward import TANGENT_RULES, TAPE_OPS
 
+# The ops the sweep differentiates itself, not by a tangent rule (their terminators with them).
+SWEPT_OPS = (scf.IfOp, scf.ForOp, scf.WhileOp, func.CallOp)
+
 
 def _is_tape(v: SSAValue) -> bool:
     return isinstance(v.type, ad.TapeType)
@@ -94,6 +97,8 @@ class ForwardMode:
         jvp_name = f"{name}_jvp" if wrt == everything else f"{name}_wrt{'_'.join(map(str, wrt)) or '_none'}_jvp"
         signature = ([*inputs, *(inputs[i] for i in wrt)], [*outputs, *(outputs[i] for i in float_indices(outputs))])
         block = Block(arg_types=signature[0])
+        for arg, primal_arg in zip(block.args, primal.body.block.args):
+            arg.name_hint = primal_arg.name_hint
         fn = func.FuncOp(jvp_name, signature, Region(block), visibility="private")
         fn.location = primal.location
         self._jvp[key] = jvp_name  # before building: the callee may recurse
@@ -276,12 +281,9 @@ class ForwardSweep:
 
     def sweep_op(self, op: Operation) -> None:
         self.location = op.location
-        if isinstance(op, scf.IfOp):
-            return self.sweep_if(op)
-        if isinstance(op, scf.ForOp):
-            return self.sweep_for(op)
-        if isinstance(op, scf.WhileOp):
-            return self.sweep_while(op)
+        structured = {scf.IfOp: self.sweep_if, scf.ForOp: self.sweep_for, scf.WhileOp: self.sweep_while}.get(type(op))
+        if structured is not None:
+            return structured(op)
         if isinstance(op, func.CallOp) and (any(v in self.varied for v in op.operands) or self._passes_tape(op)):
             return self.sweep_call(op)
         self._clone = op.clone(value_mapper=self.values)
