@@ -118,6 +118,26 @@ def test_jvp_is_a_compiled_request_of_its_own():
     assert "ad.jvp @" in jvp.ir("frontend", 1.0) and "ad.jvp" not in jvp.ir("ad", 1.0)
 
 
+def test_a_jvp_is_cached_on_disk_apart_from_the_gradient(tmp_path, monkeypatch):
+    import zyg.build
+    from zyg import compiler
+
+    monkeypatch.setenv("ZYG_CACHE_DIR", str(tmp_path))
+    builds = []
+    build_request = zyg.build.build_request
+    monkeypatch.setattr(zyg.build, "build_request", lambda *a, **k: builds.append(a[2]) or build_request(*a, **k))
+
+    def cube(x):
+        return x * x * x
+
+    for _ in range(2):  # the second time as a new process would: only the disk holds the compiles
+        compiler._CACHE.clear()
+        zyg.api._grad_function.cache_clear()
+        zyg.api._jvp_function.cache_clear()
+        assert zyg.gradient(cube, 2.0) == (12.0,) and zyg.jvp(cube, (2.0,), (0.5,)) == (8.0, 6.0)
+    assert builds == ["grad", "jvp"] and len(list(tmp_path.glob("*.json"))) == 2
+
+
 def test_an_op_without_a_tangent_rule_is_a_compile_time_error_at_its_line():
     from xdsl.parser import Parser
     from zyg.passes.autodiff.forward import ADJvpPass
