@@ -9,7 +9,7 @@ before it, so the tape stays last-in first-out.
 from __future__ import annotations
 
 from zyg.dialects import ad
-from zyg.passes.autodiff.rules.forward.scalar import linear, tangent_none
+from zyg.passes.autodiff.rules.forward.scalar import tangent_addf, tangent_none
 
 
 def tangent_mul(ctx, op: ad.MulOp, tangents):
@@ -45,7 +45,7 @@ def tangent_pop(ctx, op: ad.PopOp, tangents):
 
 
 AD_TANGENTS = {
-    ad.AddOp: linear("z = accum(a, b)  =>  dz = accum(da, db)"),
+    ad.AddOp: tangent_addf,
     ad.ZeroOp: tangent_none,
     ad.MulOp: tangent_mul,
     ad.DivOp: tangent_div,

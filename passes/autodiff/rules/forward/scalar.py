@@ -33,6 +33,18 @@ def tangent_none(ctx, op, tangents):
     return [None] * len(op.results)
 
 
+def tangent_addf(ctx, op, tangents):
+    """z = a + b (also accum(a, b))  =>  dz = da + db"""
+    da, db = tangents
+    return [ctx.add(da, db)]
+
+
+def tangent_subf(ctx, op: arith.SubfOp, tangents):
+    """z = a - b  =>  dz = da - db"""
+    da, db = tangents
+    return [ctx.add(da, ctx.negate(db))]
+
+
 def tangent_mulf(ctx, op: arith.MulfOp, tangents):
     """z = a * b  =>  dz = da * b + a * db"""
     da, db = tangents
@@ -123,8 +135,8 @@ def tangent_mod(ctx, op: zyg.ModOp, tangents):
 
 
 ARITH_TANGENTS = {
-    arith.AddfOp: linear("z = a + b  =>  dz = da + db"),
-    arith.SubfOp: linear("z = a - b  =>  dz = da - db"),
+    arith.AddfOp: tangent_addf,
+    arith.SubfOp: tangent_subf,
     arith.NegfOp: linear("z = -a  =>  dz = -da"),
     arith.ExtFOp: linear("z = float64(x)  =>  dz = float64(dx)"),
     arith.TruncFOp: linear("z = float32(x)  =>  dz = float32(dx)"),
