@@ -1,8 +1,9 @@
 """The `ad` dialect: autodiff requests, and the ops the autodiff pass emits.
 
 Requests (`ad.grad`, `ad.vjp`, the two halves of a vjp, `ad.forward` and `ad.backward`, and
-`ad.jacobian`) point at a function symbol, so the autodiff pass can be run from `zyg-opt` on hand-written IR. The pass answers
-them with ordinary code plus three kinds of helper op: `ad.zero`/`ad.add` (a materialised zero
+`ad.jacobian`; `ad.jvp` for forward mode) point at a function symbol, so the autodiff passes can be run
+from `zyg-opt` on hand-written IR. The passes answer them with ordinary code plus three kinds of helper
+op: `ad.zero`/`ad.add` (a materialised zero
 cotangent and cotangent accumulation, Zygote's `accum`) and the LIFO tape (`ad.tape_new`, `ad.push`,
 `ad.pop`, `ad.tape_reader`, `ad.tape_free`) that carries what a reverse sweep needs from inside loops,
 branches and recursive calls, or from a forward evaluation to any number of backward ones.
@@ -204,6 +205,58 @@ class VjpOp(_RequestOp):
             raise VerifyException(f"ad.vjp: the seed types ({', '.join(map(str, seeds))}) differ from the float "
                                   f"value types ({', '.join(map(str, floats))})")
         self._verify_gradients()
+
+
+@irdl_op_definition
+class JvpOp(_RequestOp):
+    """The values of `@callee` at `args` and the Jacobian-vector product with the tangents
+    `tangents` (forward mode).
+
+    `tangents` has one tangent per float (or float tensor) argument, of its type, in order (with
+    `wrt`, one per listed argument only: the others are constants). `values` are all the function's
+    results, then `result_tangents`: one tangent per float result, in order (int and bool results get
+    none).
+
+    ```mlir
+    %y, %dy = ad.jvp @f(%x, %n) tangent(%dx) : (f64, i64), (f64) -> (f64), f64
+    %m, %k, %dm = ad.jvp @g(%w, %x) tangent(%dx) {wrt = array<i64: 1>} : (f64, tensor<?xf64>), (tensor<?xf64>) -> (f64, i64), f64
+    ```
+    """
+
+    name = "ad.jvp"
+    callee = prop_def(FlatSymbolRefAttrConstr)
+    arguments = var_operand_def()
+    tangents = var_operand_def()
+    values = var_result_def()
+    result_tangents = var_result_def()
+    irdl_options = (AttrSizedOperandSegments(as_property=True), AttrSizedResultSegments(as_property=True),
+                    ParsePropInAttrDict())
+    assembly_format = (
+        "$callee `(` $arguments `)` `tangent` `(` $tangents `)` attr-dict `:` `(` type($arguments) `)` `,`"
+        " `(` type($tangents) `)` `->` `(` type($values) `)` `,` type($result_tangents)"
+    )
+
+    def __init__(self, callee: str, arguments: Sequence[SSAValue], tangents: Sequence[SSAValue],
+                 value_types: Sequence[Attribute], wrt: Sequence[int] | None = None):
+        super().__init__(
+            operands=[arguments, tangents],
+            result_types=[list(value_types), [t for t in value_types if carries_gradient(t)]],
+            properties=_properties(callee, wrt),
+        )
+
+    def verify_(self) -> None:
+        self._verify_wrt()
+        expected = [str(t) for t in self._gradient_types()]
+        got = [str(t.type) for t in self.tangents]
+        if got != expected:
+            which = "argument in wrt" if self.wrt is not None else "float argument"
+            raise VerifyException(f"ad.jvp: expected one tangent per {which} ({', '.join(expected)}), "
+                                  f"got ({', '.join(got)})")
+        floats = [str(v.type) for v in self.values if carries_gradient(v.type)]
+        results = [str(r.type) for r in self.result_tangents]
+        if floats != results:
+            raise VerifyException(f"ad.jvp: the result tangent types ({', '.join(results)}) differ from the float "
+                                  f"value types ({', '.join(floats)})")
 
 
 @irdl_op_definition
@@ -529,5 +582,5 @@ class PopOp(IRDLOperation):
             raise VerifyException(f"ad.pop: cannot pop a value of type {self.value.type}")
 
 
-AD = Dialect("ad", [GradOp, VjpOp, ForwardOp, BackwardOp, JacobianOp, ZeroOp, AddOp, MulOp, DivOp, TapeNewOp,
+AD = Dialect("ad", [GradOp, VjpOp, JvpOp, ForwardOp, BackwardOp, JacobianOp, ZeroOp, AddOp, MulOp, DivOp, TapeNewOp,
                     TapeReaderOp, TapeFreeOp, PushOp, PopOp], [TapeType])

@@ -14,7 +14,7 @@ gradient, not `0 * inf`. Loop-carried values are solved to a fixpoint in both di
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from xdsl.dialects import arith, func, scf
 from xdsl.dialects.builtin import AnyFloat, TensorType
@@ -66,10 +66,12 @@ def _fixpoint(ops: list[Operation], propagate: Callable[[Operation, set[SSAValue
     return found
 
 
-def varied_values(fn: func.FuncOp, wrt: tuple[int, ...] | None = None) -> set[SSAValue]:
-    """The float values of `fn` that depend on one of its float arguments at positions `wrt`."""
+def varied_values(fn: func.FuncOp, wrt: tuple[int, ...] | None = None,
+                  sources: Iterable[SSAValue] = ()) -> set[SSAValue]:
+    """The float values of `fn` that depend on one of its float arguments at positions `wrt`, or on
+    one of the values `sources` (forward mode: values popped from a tape, which carry a tangent)."""
     args = fn.body.block.args
-    seeds = args if wrt is None else [args[i] for i in wrt]
+    seeds = [*(args if wrt is None else [args[i] for i in wrt]), *sources]
     return _fixpoint(list(fn.body.walk()), _propagate_forward, seeds)
 
 

@@ -1,7 +1,7 @@
 """zyg: a differentiable compiler for Python.
 
-Reverse-mode AD as a source-to-source transformation of plain Python, compiled through xDSL and
-MLIR to native code.
+Reverse- and forward-mode AD as a source-to-source transformation of plain Python, compiled through
+xDSL and MLIR to native code.
 """
 
 from zyg.api import (
@@ -14,7 +14,9 @@ from zyg.api import (
     gradient,
     jacobian,
     jit,
+    jvp,
     pullback,
+    pushforward,
     withgradient,
 )
 from zyg.check import GradCheck, check_grad
@@ -59,6 +61,8 @@ __all__ = [
     "host",
     "jacobian",
     "jit",
+    "jvp",
     "pullback",
+    "pushforward",
     "withgradient",
 ]

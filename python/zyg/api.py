@@ -1,4 +1,4 @@
-"""The public API: gradients, pullbacks and compiled primals of plain Python functions.
+"""The public API: gradients, pullbacks, forward-mode jvps and compiled primals of plain Python functions.
 
 Conventions follow Zygote: `gradient` returns a tuple with one entry per positional argument, and
 `None` for arguments that cannot carry a gradient (int, bool). With `argnums`, as in `jax.grad`, only
@@ -39,6 +39,7 @@ from zyg.frontend.trees import (
 )
 from zyg.params import Grads, Params
 from zyg.params import collect as collect_grads
+from zyg.tangents import output_tangent, parameter_tangents, tangent_seeds
 from zyg.typecodes import is_float_code, to_python, type_code_of
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -345,6 +346,22 @@ class _PullbackFunction(_Compiled):
         return value, back
 
 
+class _JvpFunction(_Compiled):
+    """`f`'s values and their tangents in one forward sweep (forward mode); see `jvp`."""
+
+    request = "jvp"
+
+    def __call__(self, args: tuple, tangents: tuple) -> tuple[Any, Any]:
+        parameters = args if _takes_exactly(self.f, args) else _parameter_values(self.f, args)
+        compiled, signature, leaves = self._compiled(args)
+        seeds = tangent_seeds(signature, parameters, parameter_tangents(self.f, args, tangents))
+        tree = compiled.return_tree
+        values = compiled.native(*leaves, *seeds)
+        count = tree.leaf_count
+        return (_python_result(tree, values[:count], compiled.strings),
+                output_tangent(tree, values[count:]))
+
+
 def jit(f: Callable) -> JitFunction:
     """Compiles `f` to native code, once per argument-type signature.
 
@@ -433,6 +450,11 @@ def _vjp_function(f: Callable, argnums: wrt_arguments.Request = None) -> _VjpFun
 
 
 @functools.lru_cache(maxsize=256)
+def _jvp_function(f: Callable) -> _JvpFunction:
+    return _JvpFunction(f)
+
+
+@functools.lru_cache(maxsize=256)
 def _pullback_function(f: Callable, argnums: wrt_arguments.Request = None) -> _PullbackFunction:
     return _PullbackFunction(f, argnums)
 
@@ -462,23 +484,73 @@ def jacobian(f: Callable, *args, argnums: int | Sequence[int] | None = None):
     return _jacobian_function(f, _checked(f, argnums))(*args)
 
 
-def derivative(f: Callable) -> Callable[[float], float]:
-    """`f'` for a function of one number; an int argument is taken as a float.
+def derivative(f: Callable) -> Callable[[float], Any]:
+    """`f'` for a function of one number, in forward mode: the derivative of each float in the
+    output, which may be a number, an array or any structure of them (None where the output holds no
+    float). An int argument is taken as a float.
 
     Example:
-        >>> import zyg
+        >>> import numpy as np, zyg
         >>> zyg.derivative(lambda x: 5 * x + 3)(10)
         5.0
+        >>> zyg.derivative(lambda t: (np.sin(t * np.arange(3.0)), t * t))(0.0)
+        (array([0., 1., 2.]), 0.0)
     """
-    grad = _grad_function(f)
+    forward = _jvp_function(_check_function(f))
 
     @_user_facing
     def f_prime(x):
         value = float(x) if isinstance(x, int) and not isinstance(x, bool) else x
-        (result,) = grad(value)
-        return result
+        return forward((value,), (1.0,))[1]
 
     return f_prime
+
+
+@_user_facing
+def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
+    """The output of `f` at `primals` and its Jacobian-vector product with `tangents`, from one
+    forward-mode sweep (JAX's `jvp`).
+
+    `primals` and `tangents` are sequences of one entry per argument; each tangent has its argument's
+    structure (numbers, arrays of the argument's shapes, tuples, lists, dicts, dataclasses...), and None
+    stands for a zero tangent of any part. Ints, bools and str carry no tangent: pass None (or zeros).
+    The output's tangent has the output's structure, with None where it holds no float.
+
+    Raises:
+        ZygTypeError: when `primals` and `tangents` differ in length, or a tangent's structure,
+            shape or type differs from its argument's.
+
+    Example:
+        >>> import zyg
+        >>> zyg.jvp(lambda x, y: x * y, (2.0, 3.0), (1.0, 0.0))
+        (6.0, 3.0)
+        >>> zyg.jvp(lambda p, n: {"a": p[0] * n, "b": p[1]}, ((1.0, 2.0), 3), ((1.0, 1.0), None))
+        ({'a': 3.0, 'b': 2.0}, {'a': 3.0, 'b': 1.0})
+    """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise ZygTypeError(f"jvp takes the primals and the tangents as tuples (one entry per argument), got "
+                           f"{type(primals).__name__} and {type(tangents).__name__}",
+                           function_location(_check_function(f)))
+    return _jvp_function(_check_function(f))(tuple(primals), tuple(tangents))
+
+
+def pushforward(f: Callable, *args) -> Callable[..., Any]:
+    """The pushforward of `f` at `args` (Zygote's name): a function of one tangent per argument that
+    returns the output's tangent (see `jvp`). Each call runs one compiled forward-mode sweep.
+
+    Example:
+        >>> import zyg
+        >>> push = zyg.pushforward(lambda x, y: x * y, 2.0, 3.0)
+        >>> push(1.0, 0.0), push(0.0, 1.0)
+        (3.0, 2.0)
+    """
+    forward = _jvp_function(_check_function(f))
+
+    @_user_facing
+    def push(*tangents):
+        return forward(args, tangents)[1]
+
+    return push
 
 
 class WithGradient(NamedTuple):

@@ -46,7 +46,7 @@ class Build:
 
 def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: str, library_dir: str | None,
                   keep_ir: bool = False, wrt: tuple[int, ...] | None = None) -> Build:
-    """Compiles `request` ('primal', 'grad', 'vjp', 'pullback', 'jacobian') of `fn` for arguments of trees `codes`, differentiated
+    """Compiles `request` ('primal', 'grad', 'vjp', 'pullback', 'jacobian', 'jvp') of `fn` for arguments of trees `codes`, differentiated
     with respect to the arguments at `wrt` (None: every float one); with `library_dir`, links the code
     into a shared library there if the compile can be cached; with `keep_ir`, keeps the IR of every stage."""
     stages: dict[str, str] = {}

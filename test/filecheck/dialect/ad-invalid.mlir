@@ -271,3 +271,47 @@ func.func @backward_int_seed(%s: i64, %t: !ad.tape) -> f64 {
   %a = ad.backward @f seed(%s) tape(%t) {wrt = array<i64: 0>} : (i64) -> f64
   func.return %a : f64
 }
+
+// -----
+
+// CHECK: ad.jvp: expected one tangent per float argument (f64), got (f64, f64)
+func.func @f(%x: f64, %n: i64) -> f64 {
+  func.return %x : f64
+}
+func.func @jvp_tangent_count(%x: f64, %n: i64, %dx: f64) -> f64 {
+  %y, %dy = ad.jvp @f(%x, %n) tangent(%dx, %dx) : (f64, i64), (f64, f64) -> (f64), f64
+  func.return %dy : f64
+}
+
+// -----
+
+// CHECK: ad.jvp: expected one tangent per argument in wrt (tensor<?xf64>), got (f64)
+func.func @f(%w: f64, %x: tensor<?xf64>) -> f64 {
+  func.return %w : f64
+}
+func.func @jvp_wrt_tangent_type(%w: f64, %x: tensor<?xf64>, %dw: f64) -> f64 {
+  %y, %dy = ad.jvp @f(%w, %x) tangent(%dw) {wrt = array<i64: 1>} : (f64, tensor<?xf64>), (f64) -> (f64), f64
+  func.return %dy : f64
+}
+
+// -----
+
+// CHECK: ad.jvp: the result tangent types () differ from the float value types (f64)
+func.func @f(%x: f64) -> f64 {
+  func.return %x : f64
+}
+func.func @jvp_result_tangents(%x: f64, %dx: f64) -> f64 {
+  %y = ad.jvp @f(%x) tangent(%dx) : (f64), (f64) -> (f64),
+  func.return %y : f64
+}
+
+// -----
+
+// CHECK: ad.jvp: wrt names argument 1, which is not a float argument
+func.func @f(%x: f64, %n: i64) -> f64 {
+  func.return %x : f64
+}
+func.func @jvp_wrt_int(%x: f64, %n: i64) -> f64 {
+  %y, %dy = ad.jvp @f(%x, %n) tangent() {wrt = array<i64: 1>} : (f64, i64), () -> (f64), f64
+  func.return %dy : f64
+}
