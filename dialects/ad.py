@@ -1,8 +1,9 @@
 """The `ad` dialect: autodiff requests, and the ops the autodiff pass emits.
 
-Requests (`ad.grad`, `ad.vjp`, and the two halves of a vjp, `ad.forward` and `ad.backward`) point at a
-function symbol, so the autodiff pass can be run from `zyg-opt` on hand-written IR. The pass answers
-them with ordinary code plus three kinds of helper op: `ad.zero`/`ad.add` (a materialised zero
+Requests (`ad.grad`, `ad.vjp`, the two halves of a vjp, `ad.forward` and `ad.backward`, and
+`ad.jacobian`; `ad.jvp` for forward mode) point at a function symbol, so the autodiff passes can be run
+from `zyg-opt` on hand-written IR. The passes answer them with ordinary code plus three kinds of helper
+op: `ad.zero`/`ad.add` (a materialised zero
 cotangent and cotangent accumulation, Zygote's `accum`) and the LIFO tape (`ad.tape_new`, `ad.push`,
 `ad.pop`, `ad.tape_reader`, `ad.tape_free`) that carries what a reverse sweep needs from inside loops,
 branches and recursive calls, or from a forward evaluation to any number of backward ones.
@@ -36,13 +37,16 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from xdsl.dialects.builtin import (
+    DYNAMIC_INDEX,
     AnyFloat,
     DenseArrayBase,
     FlatSymbolRefAttrConstr,
+    Float64Type,
     IndexType,
     IntegerType,
     SymbolRefAttr,
     TensorType,
+    UnitAttr,
     i64,
 )
 from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, SSAValue, TypeAttribute
@@ -229,6 +233,58 @@ class VjpOp(_RequestOp):
 
 
 @irdl_op_definition
+class JvpOp(_RequestOp):
+    """The values of `@callee` at `args` and the Jacobian-vector product with the tangents
+    `tangents` (forward mode).
+
+    `tangents` has one tangent per float (or float tensor) argument, of its type, in order (with
+    `wrt`, one per listed argument only: the others are constants). `values` are all the function's
+    results, then `result_tangents`: one tangent per float result, in order (int and bool results get
+    none).
+
+    ```mlir
+    %y, %dy = ad.jvp @f(%x, %n) tangent(%dx) : (f64, i64), (f64) -> (f64), f64
+    %m, %k, %dm = ad.jvp @g(%w, %x) tangent(%dx) {wrt = array<i64: 1>} : (f64, tensor<?xf64>), (tensor<?xf64>) -> (f64, i64), f64
+    ```
+    """
+
+    name = "ad.jvp"
+    callee = prop_def(FlatSymbolRefAttrConstr)
+    arguments = var_operand_def()
+    tangents = var_operand_def()
+    values = var_result_def()
+    result_tangents = var_result_def()
+    irdl_options = (AttrSizedOperandSegments(as_property=True), AttrSizedResultSegments(as_property=True),
+                    ParsePropInAttrDict())
+    assembly_format = (
+        "$callee `(` $arguments `)` `tangent` `(` $tangents `)` attr-dict `:` `(` type($arguments) `)` `,`"
+        " `(` type($tangents) `)` `->` `(` type($values) `)` `,` type($result_tangents)"
+    )
+
+    def __init__(self, callee: str, arguments: Sequence[SSAValue], tangents: Sequence[SSAValue],
+                 value_types: Sequence[Attribute], wrt: Sequence[int] | None = None):
+        super().__init__(
+            operands=[arguments, tangents],
+            result_types=[list(value_types), [t for t in value_types if carries_gradient(t)]],
+            properties=_properties(callee, wrt),
+        )
+
+    def verify_(self) -> None:
+        self._verify_wrt()
+        expected = [str(t) for t in self._gradient_types()]
+        got = [str(t.type) for t in self.tangents]
+        if got != expected:
+            which = "argument in wrt" if self.wrt is not None else "float argument"
+            raise VerifyException(f"ad.jvp: expected one tangent per {which} ({', '.join(expected)}), "
+                                  f"got ({', '.join(got)})")
+        floats = [str(v.type) for v in self.values if carries_gradient(v.type)]
+        results = [str(r.type) for r in self.result_tangents]
+        if floats != results:
+            raise VerifyException(f"ad.jvp: the result tangent types ({', '.join(results)}) differ from the float "
+                                  f"value types ({', '.join(floats)})")
+
+
+@irdl_op_definition
 class ForwardOp(_RequestOp):
     """The forward half of a vjp: the values of `@callee` at `args`, and a tape holding what
     `ad.backward` needs to pull cotangents back through this evaluation, any number of times.
@@ -296,6 +352,50 @@ class BackwardOp(IRDLOperation):
         if len(self.gradients) != len(self.wrt_indices):
             raise VerifyException(f"ad.backward: expected one gradient per argument in wrt ({len(self.wrt_indices)}), "
                                   f"got {len(self.gradients)}")
+
+
+JACOBIAN_TYPE = TensorType(Float64Type(), [DYNAMIC_INDEX, DYNAMIC_INDEX])
+"""The type of every Jacobian: an f64 matrix with run-time dimensions, whatever the argument's type."""
+
+
+@irdl_op_definition
+class JacobianOp(_RequestOp):
+    """The Jacobian of `@callee` at `args`, one matrix per differentiated argument.
+
+    With `y` the float (and float tensor) results of `@callee` each flattened row-major and
+    concatenated in order (int and bool results take no part), and `a` a differentiated argument
+    flattened row-major, its result is the f64 matrix `J` with `J[k, i] = d y[k] / d a[i]`: one row
+    per element of `y`, one column per element of `a` (one for a scalar). The arguments and `wrt` are
+    as for `ad.grad`. `ad-differentiate` expands it to one `ad.forward` and a loop of `ad.backward`,
+    one per row.
+
+    ```mlir
+    %jx = ad.jacobian @f(%x, %n) : (tensor<?xf64>, i64) -> tensor<?x?xf64>
+    %jw = ad.jacobian @g(%w, %x) {wrt = array<i64: 0>} : (f32, tensor<?xf64>) -> tensor<?x?xf64>
+    ```
+    """
+
+    name = "ad.jacobian"
+    callee = prop_def(FlatSymbolRefAttrConstr)
+    arguments = var_operand_def()
+    jacobians = var_result_def()
+    assembly_format = "$callee `(` $arguments `)` attr-dict `:` functional-type($arguments, $jacobians)"
+
+    def __init__(self, callee: str, arguments: Sequence[SSAValue], wrt: Sequence[int] | None = None):
+        count = len(_gradient_types(arguments, wrt))
+        super().__init__(operands=[arguments], result_types=[[JACOBIAN_TYPE] * count],
+                         properties=_properties(callee, wrt))
+
+    def verify_(self) -> None:
+        self._verify_wrt()
+        expected = len(self.wrt_indices)
+        if len(self.jacobians) != expected:
+            which = "argument in wrt" if self.wrt is not None else "float argument"
+            raise VerifyException(f"ad.jacobian: expected one Jacobian per {which} ({expected}), "
+                                  f"got {len(self.jacobians)}")
+        for jacobian in self.jacobians:
+            if jacobian.type != JACOBIAN_TYPE:
+                raise VerifyException(f"ad.jacobian: a Jacobian is a {JACOBIAN_TYPE} matrix, got {jacobian.type}")
 
 
 @irdl_op_definition
@@ -399,6 +499,9 @@ class DivOp(_StrongZeroOp):
     name = "ad.div"
 
 
+HOST_CALL = "host_call"
+
+
 @irdl_op_definition
 class StopGradientOp(IRDLOperation):
     """`input` itself, through which no derivative flows (`zyg.stop_gradient`, JAX's `lax.stop_gradient`):
@@ -426,10 +529,12 @@ class StopGradientOp(IRDLOperation):
 
 @irdl_op_definition
 class TapeNewOp(IRDLOperation):
-    """Creates an empty tape for one gradient evaluation.
+    """Creates an empty tape for one gradient evaluation, or, marked `host_call`, the tape a host call
+    passes arrays in and out on (Python's values: the autodiff sees no dependence through it).
 
     ```mlir
     %t = ad.tape_new : !ad.tape
+    %h = ad.tape_new {host_call} : !ad.tape
     ```
     """
 
@@ -437,8 +542,13 @@ class TapeNewOp(IRDLOperation):
     tape = result_def(TapeType)
     assembly_format = "attr-dict `:` type($tape)"
 
-    def __init__(self):
-        super().__init__(result_types=[TapeType()])
+    def __init__(self, host_call: bool = False):
+        super().__init__(result_types=[TapeType()], attributes={HOST_CALL: UnitAttr()} if host_call else {})
+
+    @staticmethod
+    def is_host_call(tape: SSAValue) -> bool:
+        """Whether `tape` is a host call's (`host_call`)."""
+        return isinstance(tape.owner, TapeNewOp) and HOST_CALL in tape.owner.attributes
 
 
 @irdl_op_definition
@@ -522,5 +632,5 @@ class PopOp(IRDLOperation):
             raise VerifyException(f"ad.pop: cannot pop a value of type {self.value.type}")
 
 
-AD = Dialect("ad", [GradOp, VjpOp, ForwardOp, BackwardOp, ZeroOp, AddOp, MulOp, DivOp, StopGradientOp, TapeNewOp,
-                    TapeReaderOp, TapeFreeOp, PushOp, PopOp], [TapeType])
+AD = Dialect("ad", [GradOp, VjpOp, JvpOp, ForwardOp, BackwardOp, JacobianOp, ZeroOp, AddOp, MulOp, DivOp,
+                    StopGradientOp, TapeNewOp, TapeReaderOp, TapeFreeOp, PushOp, PopOp], [TapeType])

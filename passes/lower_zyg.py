@@ -116,7 +116,10 @@ class LowerFloorDiv(RewritePattern):
         """Lowers `zyg.floordiv` to `arith.floordivsi` (ints) or CPython's fmod-based rule (floats)."""
         emit = _Emitter(rewriter, op)
         if op.result.type == I64:
-            result = emit(arith.FloorDivSIOp(op.lhs, _nonzero_divisor(emit, op.rhs)))
+            divisor, by_minus_one = _safe_divisor(emit, op.rhs)
+            quotient = emit(arith.FloorDivSIOp(op.lhs, divisor))
+            negated = emit(arith.SubiOp(emit.const(0, I64), op.lhs))  # x // -1, without the trap at INT64_MIN
+            result = emit(arith.SelectOp(by_minus_one, negated, quotient))
         else:
             result = _python_float_floordiv(emit, op.lhs, op.rhs)
         rewriter.replace(op, [], [result])
@@ -135,11 +138,15 @@ def _python_float_floordiv(emit: _Emitter, a: SSAValue, b: SSAValue) -> SSAValue
     return emit(arith.SelectOp(round_up, emit(arith.AddfOp(floored, one)), floored))
 
 
-def _nonzero_divisor(emit: _Emitter, divisor: SSAValue) -> SSAValue:
-    """Integer division by zero is undefined behaviour in LLVM (a crash on x86): divide by 1 instead.
-    Known gap: Python raises ZeroDivisionError; that needs a run-time error channel (not built yet)."""
-    zero, one = emit.const(0, I64), emit.const(1, I64)
-    return emit(arith.SelectOp(emit(arith.CmpiOp(divisor, zero, "eq")), one, divisor))
+def _safe_divisor(emit: _Emitter, divisor: SSAValue) -> tuple[SSAValue, SSAValue]:
+    """The divisor with 0 and -1 replaced by 1, and whether it is -1: integer division by zero, and
+    INT64_MIN divided by -1, are undefined behaviour in LLVM (SIGFPE on x86). The frontend raises
+    ZeroDivisionError (and OverflowError for `INT64_MIN // -1`) first; the callers give `x // -1` and
+    `x % -1` their values."""
+    zero, one, minus_one = emit.const(0, I64), emit.const(1, I64), emit.const(-1, I64)
+    by_minus_one = emit(arith.CmpiOp(divisor, minus_one, "eq"))
+    unsafe = emit(arith.OrIOp(emit(arith.CmpiOp(divisor, zero, "eq")), by_minus_one))
+    return emit(arith.SelectOp(unsafe, one, divisor)), by_minus_one
 
 
 class LowerMod(RewritePattern):
@@ -148,7 +155,7 @@ class LowerMod(RewritePattern):
         """Lowers `zyg.mod` to a remainder with Python's sign convention."""
         emit = _Emitter(rewriter, op)
         if op.result.type == I64:
-            remainder = emit(arith.RemSIOp(op.lhs, _nonzero_divisor(emit, op.rhs)))
+            remainder = emit(arith.RemSIOp(op.lhs, _safe_divisor(emit, op.rhs)[0]))  # x % 1 == x % -1 == 0
             result = _sign_fix(emit, remainder, op.rhs, is_float=False)
         else:
             result = _sign_fix(emit, emit(RemFOp(op.lhs, op.rhs)), op.rhs, is_float=True)

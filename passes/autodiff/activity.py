@@ -14,7 +14,7 @@ gradient, not `0 * inf`. Loop-carried values are solved to a fixpoint in both di
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from xdsl.dialects import arith, func, scf
 from xdsl.dialects.builtin import AnyFloat, TensorType
@@ -30,6 +30,18 @@ def is_float(v: SSAValue) -> bool:
     return isinstance(t, AnyFloat)
 
 
+def _tracked(v: SSAValue) -> bool:
+    """Whether the analysis follows `v`: a float, or a tape (a varied value pushed on a tape makes
+    what is popped from it varied; without this the dependence through the tape would be lost)."""
+    return is_float(v) or isinstance(v.type, ad.TapeType)
+
+
+def tapes_of(op: Operation) -> list[SSAValue]:
+    """The tape operands of `op` that carry values of the differentiated code: not a host call's,
+    whose arrays are Python's and constants to the autodiff."""
+    return [v for v in op.operands if isinstance(v.type, ad.TapeType) and not ad.TapeNewOp.is_host_call(v)]
+
+
 def active_values(fn: func.FuncOp, wrt: tuple[int, ...] | None = None) -> set[SSAValue]:
     """The values of `fn` that depend on its float arguments at positions `wrt` (all of them when
     `wrt` is None) and reach one of its float results."""
@@ -43,7 +55,7 @@ def _fixpoint(ops: list[Operation], propagate: Callable[[Operation, set[SSAValue
 
     def mark(v: SSAValue) -> None:
         nonlocal changed
-        if v not in found and is_float(v):
+        if v not in found and _tracked(v):
             found.add(v)
             changed = True
 
@@ -54,10 +66,12 @@ def _fixpoint(ops: list[Operation], propagate: Callable[[Operation, set[SSAValue
     return found
 
 
-def varied_values(fn: func.FuncOp, wrt: tuple[int, ...] | None = None) -> set[SSAValue]:
-    """The float values of `fn` that depend on one of its float arguments at positions `wrt`."""
+def varied_values(fn: func.FuncOp, wrt: tuple[int, ...] | None = None,
+                  sources: Iterable[SSAValue] = ()) -> set[SSAValue]:
+    """The float values of `fn` that depend on one of its float arguments at positions `wrt`, or on
+    one of the values `sources` (forward mode: values popped from a tape, which carry a tangent)."""
     args = fn.body.block.args
-    seeds = args if wrt is None else [args[i] for i in wrt]
+    seeds = [*(args if wrt is None else [args[i] for i in wrt]), *sources]
     return _fixpoint(list(fn.body.walk()), _propagate_forward, seeds)
 
 
@@ -103,6 +117,8 @@ def _propagate_forward(op: Operation, varied: set[SSAValue], mark: Mark) -> None
     if any(v in varied for v in op.operands):
         for r in op.results:
             mark(r)
+        for tape in tapes_of(op):  # a push, or a call that may push, of a varied value
+            mark(tape)
 
 
 def _constant_in_its_operand(op: Operation) -> bool:
@@ -148,6 +164,6 @@ def _propagate_backward(op: Operation, useful: set[SSAValue], mark: Mark) -> Non
         return
     if isinstance(op, scf.IfOp):
         return
-    if any(r in useful for r in op.results):
-        for v in op.operands:
+    if any(r in useful for r in op.results) or any(t in useful for t in tapes_of(op)):
+        for v in op.operands:  # what is pushed on a tape that feeds a useful value is useful
             mark(v)

@@ -7,6 +7,7 @@ function holds both, so top-level values need no tape); every function called on
 every function an `ad.forward` names, gets a split-mode pair `@<f>_fwd` (the primal that also saves
 residuals) and `@<f>_bwd` (the pullback, which pops them). `ad.forward` calls `@<f>_fwd` on a fresh
 tape it returns; `ad.backward` calls `@<f>_bwd` on a reader of that tape, which leaves it whole.
+`ad.jacobian` becomes one `ad.forward` and a loop of `ad.backward`, one per row (`jacobian.py`).
 
 Only the arguments a request names in `wrt` (by default every float one) are differentiated: the others
 are constants to activity analysis, so nothing computes or accumulates their cotangents. A call whose
@@ -32,6 +33,7 @@ from zyg.errors import NoDerivativeError, SourceLoc, ZygTypeError
 from zyg.frontend.types import python_type_name
 from zyg.passes.autodiff.activity import active_values
 from zyg.passes.autodiff.custom_rules import rule_hooks, rule_pair
+from zyg.passes.autodiff.jacobian import expand_jacobian
 from zyg.passes.autodiff.reverse import ReverseSweep, _source_loc, float_indices
 
 
@@ -253,15 +255,49 @@ class Differentiator:
 
 @dataclass(frozen=True)
 class ADDifferentiatePass(ModulePass):
-    """Replaces every request (`ad.grad`, `ad.vjp`, `ad.forward`, `ad.backward`) by forward code and
-    pullbacks."""
+    """Replaces every request (`ad.grad`, `ad.vjp`, `ad.forward`, `ad.backward`, `ad.jacobian`) by forward
+    code and pullbacks."""
 
     name = "ad-differentiate"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         driver = Differentiator(op)
         answers = {ad.GradOp: driver.answer, ad.VjpOp: driver.answer, ad.ForwardOp: driver.answer_forward,
-                   ad.BackwardOp: driver.answer_backward}
-        requests = [inner for inner in op.walk() if type(inner) in answers]
-        for request in requests:
+                   ad.BackwardOp: driver.answer_backward, ad.JacobianOp: lambda r: expand_jacobian(driver, r)}
+        while True:
+            requests = [inner for inner in op.walk() if type(inner) in answers]
+            if not requests:
+                return
+            request = _outermost(requests)
             answers[type(request)](request)
+
+
+def _outermost(requests: list[Operation]) -> Operation:
+    """A request that no other request's callee reaches (through calls and requests): answered first,
+    its pullback meets the requests inside the code it differentiates as ops with rules of their own,
+    not as the tapes their answers would leave (which reverse mode cannot see through)."""
+    module = requests[0].get_toplevel_object()
+    functions = {f.sym_name.data: f for f in module.body.block.ops if isinstance(f, func.FuncOp)}
+    reached: set[str] = set()
+    for request in requests:
+        todo = [request.callee.root_reference.data]
+        while todo:
+            name = todo.pop()
+            if name in reached or name not in functions:
+                continue
+            reached.add(name)
+            for inner in functions[name].walk():
+                callee = getattr(inner, "callee", None)
+                if isinstance(inner, func.CallOp) or type(inner) in _REQUESTS:
+                    todo.append(callee.root_reference.data)
+    for request in requests:
+        parent = request.parent_op()
+        while parent is not None and not isinstance(parent, func.FuncOp):
+            parent = parent.parent_op()
+        if parent is None or parent.sym_name.data not in reached:
+            return request
+    raise NoDerivativeError("requests that differentiate one another in a cycle (a recursive function that "
+                            "differentiates itself)", _source_loc(requests[0]))
+
+
+_REQUESTS = (ad.GradOp, ad.VjpOp, ad.ForwardOp, ad.BackwardOp, ad.JacobianOp)

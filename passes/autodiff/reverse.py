@@ -28,6 +28,7 @@ from zyg.dialects import ad
 from zyg.dialects.zyg_arrays import BroadcastToOp, SplatOp
 from zyg.dialects.zyg_indexing import GetSliceOp, SetSliceOp
 from zyg.errors import NoDerivativeError, SourceLoc
+from zyg.passes.autodiff.activity import tapes_of
 from zyg.passes.autodiff.rules import PULLBACK_RULES
 
 if TYPE_CHECKING:
@@ -51,6 +52,17 @@ _CHEAP_ARRAYS = (SplatOp, GetSliceOp, BroadcastToOp)
 # than the result (a matrix-vector product `w @ h` multiplies by `h` broadcast to w's shape; saving the
 # broadcast would cost w's size per loop iteration instead of h's).
 _EXPANDING = (BroadcastToOp,)
+
+
+def _refuse_tapes(primal: func.FuncOp, active: set[SSAValue]) -> None:
+    """Raises where the gradient depends on values that go through a tape (the answer of another
+    request, already expanded): reverse mode cannot pull a cotangent back through a push and its pop."""
+    for op in primal.walk():
+        if any(t in active for t in tapes_of(op)) and any(r in active for r in op.results):
+            raise NoDerivativeError(f"reverse mode through values saved on a tape ('{op.name}' reads one that holds "
+                                    "values the gradient depends on): the code differentiated here holds the answer "
+                                    "of another gradient request; differentiate the request itself (zyg's requests "
+                                    "are answered outermost first), or use forward mode over it", _source_loc(op))
 
 
 def _element(t: Attribute) -> Attribute:
@@ -170,6 +182,7 @@ class ReverseSweep:
         self.driver = driver
         self.function = primal
         self.varied = driver.activity(primal, wrt)
+        _refuse_tapes(primal, self.varied)
         self.forward_map = forward_map
         self.forward_ops = forward_ops
         self.fwd_tape = fwd_tape

@@ -1,20 +1,25 @@
 """zyg: a differentiable compiler for Python.
 
-Reverse-mode AD as a source-to-source transformation of plain Python, compiled through xDSL and
-MLIR to native code.
+Reverse- and forward-mode AD as a source-to-source transformation of plain Python, compiled through
+xDSL and MLIR to native code.
 """
 
 from zyg.api import (
     GradFunction,
+    JacobianFunction,
     JitFunction,
     WithGradient,
     compile_grad,
     derivative,
     gradient,
+    jacobian,
     jit,
+    jvp,
     pullback,
+    pushforward,
     withgradient,
 )
+from zyg.check import GradCheck, check_grad
 from zyg.check_rule import check_rule
 from zyg.disk_cache import clear_cache
 from zyg.errors import (
@@ -34,8 +39,10 @@ from zyg.rules import custom_jvp, custom_vjp, rrule, stop_gradient
 
 __all__ = [
     "Array",
+    "GradCheck",
     "GradFunction",
     "Grads",
+    "JacobianFunction",
     "JitFunction",
     "LoweringError",
     "NoDerivativeError",
@@ -48,6 +55,7 @@ __all__ = [
     "ZygLinAlgError",
     "ZygTypeError",
     "ZygZeroDivisionError",
+    "check_grad",
     "check_rule",
     "clear_cache",
     "compile_grad",
@@ -56,8 +64,11 @@ __all__ = [
     "derivative",
     "gradient",
     "host",
+    "jacobian",
     "jit",
+    "jvp",
     "pullback",
+    "pushforward",
     "rrule",
     "stop_gradient",
     "withgradient",

@@ -1,4 +1,4 @@
-"""The public API: gradients, pullbacks and compiled primals of plain Python functions.
+"""The public API: gradients, pullbacks, forward-mode jvps and compiled primals of plain Python functions.
 
 Conventions follow Zygote: `gradient` returns a tuple with one entry per positional argument, and
 `None` for arguments that cannot carry a gradient (int, bool). With `argnums`, as in `jax.grad`, only
@@ -17,12 +17,14 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from zyg import argnums as wrt_arguments
+from zyg import jacobians
 from zyg.backend.jit import NativeFunction
 from zyg.compiled import CompiledRequest
 from zyg.compiler import compile_request
 from zyg.cotangents import seeds as cotangent_seeds
 from zyg.entry_abi import BACKWARD_ENTRY, RELEASE_ENTRY
 from zyg.errors import ZygError, ZygTypeError
+from zyg.frontend.exceptions import USER_TRACEBACK
 from zyg.frontend.source import function_location
 from zyg.frontend.trees import (
     LEAF,
@@ -37,6 +39,7 @@ from zyg.frontend.trees import (
 )
 from zyg.params import Grads, Params
 from zyg.params import collect as collect_grads
+from zyg.tangents import output_tangent, parameter_tangents, tangent_seeds
 from zyg.typecodes import is_float_code, to_python, type_code_of
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -44,7 +47,8 @@ STAGES = ("frontend", "ad", "lowered", "llvm", "llvmir")  # what `ir()` shows, i
 
 
 def _user_facing(fn):
-    """Re-raises ZygErrors without zyg's own frames, so the user sees their call and the message."""
+    """Re-raises ZygErrors without zyg's own frames, so the user sees their call and the message, and
+    an exception the user's compiled code raised with its traceback at the user's `raise`."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -52,6 +56,10 @@ def _user_facing(fn):
             return fn(*args, **kwargs)
         except ZygError as err:
             raise err.with_traceback(None) from None
+        except BaseException as err:
+            if not hasattr(err, USER_TRACEBACK):
+                raise
+            raise err.with_traceback(getattr(err, USER_TRACEBACK)) from None
 
     return wrapper
 
@@ -262,6 +270,20 @@ class GradFunction(_Compiled):
         return self._per_argument(args, arrange(compiled.native(*leaves)))
 
 
+class JacobianFunction(_Compiled):
+    """The compiled Jacobian of `f`; see `jacobian`."""
+
+    request = "jacobian"
+
+    @_user_facing
+    def __call__(self, *args):
+        compiled, signature, leaves = self._compiled(args)
+        arrange = self._arrangers.get(signature)
+        if arrange is None:  # worked out once per signature
+            arrange = self._arrangers[signature] = jacobians.arranger(self.argnums, signature)
+        return self._per_argument(args, arrange(compiled.native(*leaves)))
+
+
 class _ParamsGradFunction(_Compiled):
     """The gradient of `f` with respect to the free data it reads (for `zyg.Params`)."""
 
@@ -322,6 +344,22 @@ class _PullbackFunction(_Compiled):
             return self._per_argument(args, wrt_arguments.arrange(self.argnums, signature, gradients))
 
         return value, back
+
+
+class _JvpFunction(_Compiled):
+    """`f`'s values and their tangents in one forward sweep (forward mode); see `jvp`."""
+
+    request = "jvp"
+
+    def __call__(self, args: tuple, tangents: tuple) -> tuple[Any, Any]:
+        parameters = args if _takes_exactly(self.f, args) else _parameter_values(self.f, args)
+        compiled, signature, leaves = self._compiled(args)
+        seeds = tangent_seeds(signature, parameters, parameter_tangents(self.f, args, tangents))
+        tree = compiled.return_tree
+        values = compiled.native(*leaves, *seeds)
+        count = tree.leaf_count
+        return (_python_result(tree, values[:count], compiled.strings),
+                output_tangent(tree, values[count:]))
 
 
 def jit(f: Callable) -> JitFunction:
@@ -392,6 +430,11 @@ def _grad_function(f: Callable, argnums: wrt_arguments.Request = None) -> GradFu
 
 
 @functools.lru_cache(maxsize=256)
+def _jacobian_function(f: Callable, argnums: wrt_arguments.Request = None) -> JacobianFunction:
+    return JacobianFunction(f, argnums)
+
+
+@functools.lru_cache(maxsize=256)
 def _jit_function(f: Callable) -> JitFunction:
     return JitFunction(f)
 
@@ -407,27 +450,107 @@ def _vjp_function(f: Callable, argnums: wrt_arguments.Request = None) -> _VjpFun
 
 
 @functools.lru_cache(maxsize=256)
+def _jvp_function(f: Callable) -> _JvpFunction:
+    return _JvpFunction(f)
+
+
+@functools.lru_cache(maxsize=256)
 def _pullback_function(f: Callable, argnums: wrt_arguments.Request = None) -> _PullbackFunction:
     return _PullbackFunction(f, argnums)
 
 
-def derivative(f: Callable) -> Callable[[float], float]:
-    """`f'` for a function of one number; an int argument is taken as a float.
+@_user_facing
+def jacobian(f: Callable, *args, argnums: int | Sequence[int] | None = None):
+    """The Jacobian of `f` at `args` (Zygote's `jacobian`), computed in compiled code: one forward
+    sweep, then one reverse sweep per element of the output.
+
+    The output `y` may be a float, an array or a structure of them (a tuple, dict, dataclass...):
+    its float leaves, each flattened row-major, are concatenated in flattening order (dicts in
+    insertion order, dataclass fields in declaration order; int, bool and str parts take no part) into one
+    vector `vec(y)` of length m. Returns, like `gradient`, one entry per argument (None for int and
+    bool arguments; `argnums` as in `compile_grad`): for an array `a`, the float64 matrix of shape
+    `(m, a.size)` whose entry `[k, i]` is `d vec(y)[k] / d vec(a)[i]`; for a float, a vector of
+    length m; for a structure, its structure with each float leaf's block as above. A float-valued
+    `f` has m = 1: one row.
 
     Example:
-        >>> import zyg
+        >>> import numpy as np, zyg
+        >>> zyg.jacobian(lambda x, c: c * x ** 2, np.array([1.0, 2.0]), 3.0)
+        (array([[ 6.,  0.],
+               [ 0., 12.]]), array([1., 4.]))
+        >>> zyg.jacobian(lambda x, y: x * y, 2.0, 3.0)
+        (array([3.]), array([2.]))
+    """
+    return _jacobian_function(f, _checked(f, argnums))(*args)
+
+
+def derivative(f: Callable) -> Callable[[float], Any]:
+    """`f'` for a function of one number, in forward mode: the derivative of each float in the
+    output, which may be a number, an array or any structure of them (None where the output holds no
+    float). An int argument is taken as a float.
+
+    Example:
+        >>> import numpy as np, zyg
         >>> zyg.derivative(lambda x: 5 * x + 3)(10)
         5.0
+        >>> zyg.derivative(lambda t: (np.sin(t * np.arange(3.0)), t * t))(0.0)
+        (array([0., 1., 2.]), 0.0)
     """
-    grad = _grad_function(f)
+    forward = _jvp_function(_check_function(f))
 
     @_user_facing
     def f_prime(x):
         value = float(x) if isinstance(x, int) and not isinstance(x, bool) else x
-        (result,) = grad(value)
-        return result
+        return forward((value,), (1.0,))[1]
 
     return f_prime
+
+
+@_user_facing
+def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
+    """The output of `f` at `primals` and its Jacobian-vector product with `tangents`, from one
+    forward-mode sweep (JAX's `jvp`).
+
+    `primals` and `tangents` are sequences of one entry per argument; each tangent has its argument's
+    structure (numbers, arrays of the argument's shapes, tuples, lists, dicts, dataclasses...), and None
+    stands for a zero tangent of any part. Ints, bools and str carry no tangent: pass None (or zeros).
+    The output's tangent has the output's structure, with None where it holds no float.
+
+    Raises:
+        ZygTypeError: when `primals` and `tangents` differ in length, or a tangent's structure,
+            shape or type differs from its argument's.
+
+    Example:
+        >>> import zyg
+        >>> zyg.jvp(lambda x, y: x * y, (2.0, 3.0), (1.0, 0.0))
+        (6.0, 3.0)
+        >>> zyg.jvp(lambda p, n: {"a": p[0] * n, "b": p[1]}, ((1.0, 2.0), 3), ((1.0, 1.0), None))
+        ({'a': 3.0, 'b': 2.0}, {'a': 3.0, 'b': 1.0})
+    """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise ZygTypeError(f"jvp takes the primals and the tangents as tuples (one entry per argument), got "
+                           f"{type(primals).__name__} and {type(tangents).__name__}",
+                           function_location(_check_function(f)))
+    return _jvp_function(_check_function(f))(tuple(primals), tuple(tangents))
+
+
+def pushforward(f: Callable, *args) -> Callable[..., Any]:
+    """The pushforward of `f` at `args` (Zygote's name): a function of one tangent per argument that
+    returns the output's tangent (see `jvp`). Each call runs one compiled forward-mode sweep.
+
+    Example:
+        >>> import zyg
+        >>> push = zyg.pushforward(lambda x, y: x * y, 2.0, 3.0)
+        >>> push(1.0, 0.0), push(0.0, 1.0)
+        (3.0, 2.0)
+    """
+    forward = _jvp_function(_check_function(f))
+
+    @_user_facing
+    def push(*tangents):
+        return forward(args, tangents)[1]
+
+    return push
 
 
 class WithGradient(NamedTuple):

@@ -116,7 +116,7 @@ def arrange(argnums: Request, signature: tuple[TreeDef, ...], gradients: Sequenc
 def arranger(argnums: Request, signature: tuple[TreeDef, ...]):
     """`arrange` for one signature, worked out once: a function of the compiled gradients (the
     per-call cost of a call with plain arguments is a tuple built by index)."""
-    positions = range(len(signature)) if argnums is None else sorted(_as_tuple(argnums))
+    positions = differentiated_positions(argnums, len(signature))
     parts, start = {}, 0
     for p in positions:
         tree = signature[p]
@@ -140,6 +140,11 @@ def arranger(argnums: Request, signature: tuple[TreeDef, ...]):
         picks = tuple(parts[p][1] if parts[p][2] else None for p in order)
         return lambda gradients: tuple(None if i is None else gradients[i] for i in picks)
     return lambda gradients: tuple(one(p, gradients) for p in order)
+
+
+def differentiated_positions(argnums: Request, count: int) -> list[int] | range:
+    """The increasing positions, among `count` arguments, whose gradients the compiled request returns."""
+    return range(count) if argnums is None else sorted(_as_tuple(argnums))
 
 
 def _gradient_tree(tree: TreeDef, floats: tuple[bool, ...], flat) -> object:
@@ -173,3 +178,12 @@ def require_float_result(f: types.FunctionType, result: TreeDef) -> None:
         name = summary(result)
         raise ZygTypeError(f"'{f.__qualname__}' returns a{'n' if name[0] in 'aeiouAEIOU' else ''} {name}; "
                            "differentiate a function that returns a float", function_location(f))
+
+
+def require_float_leaf(f: types.FunctionType, result: TreeDef) -> None:
+    """Raises unless `f`'s result (of tree `result`) has a float leaf: what a Jacobian differentiates."""
+    if not has_gradient(result):
+        name = summary(result)
+        raise ZygTypeError(f"'{f.__qualname__}' returns a{'n' if name[0] in 'aeiouAEIOU' else ''} {name}; "
+                           "the Jacobian differentiates a function that returns floats or float arrays "
+                           "(or structures holding some)", function_location(f))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import types
 from dataclasses import dataclass
 
-from zyg.argnums import differentiated_leaves, require_float_result
+from zyg.argnums import differentiated_leaves, require_float_leaf, require_float_result
 from zyg.backend.bridge import context, to_upstream
 from zyg.backend.engine import compile_module, llvm_ir
 from zyg.backend.jit import Check
@@ -46,7 +46,7 @@ class Build:
 
 def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: str, library_dir: str | None,
                   keep_ir: bool = False, wrt: tuple[int, ...] | None = None) -> Build:
-    """Compiles `request` ('primal', 'grad', 'vjp', 'pullback') of `fn` for arguments of trees `codes`, differentiated
+    """Compiles `request` ('primal', 'grad', 'vjp', 'pullback', 'jacobian', 'jvp') of `fn` for arguments of trees `codes`, differentiated
     with respect to the arguments at `wrt` (None: every float one); with `library_dir`, links the code
     into a shared library there if the compile can be cached; with `keep_ir`, keeps the IR of every stage."""
     stages: dict[str, str] = {}
@@ -60,6 +60,8 @@ def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: s
         dependencies.cacheable = False
     if request == "grad":
         require_float_result(fn, info.return_tree)  # before differentiating anything
+    elif request == "jacobian":
+        require_float_leaf(fn, info.return_tree)
     abis = add_entry(module, info, request, differentiated_leaves(codes, wrt, info.free_trees))
     if keep_ir:
         stages["frontend"] = str(module)

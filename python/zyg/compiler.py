@@ -18,10 +18,10 @@ _CACHE: dict[tuple, CompiledRequest] = {}
 
 def compile_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: str,
                     keep_ir: bool = False, wrt: tuple[int, ...] | None = None) -> CompiledRequest:
-    """Compiles (or fetches) `request` ('primal', 'grad', 'vjp', 'pullback') of `fn` for arguments of structures
+    """Compiles (or fetches) `request` ('primal', 'grad', 'vjp', 'pullback', 'jacobian', 'jvp') of `fn` for arguments of structures
     and types `codes` (see `zyg.frontend.trees`); with `keep_ir`, compiles afresh if needed to keep the
     IR of every stage.
-    A 'grad', 'vjp' or 'pullback' differentiates with respect to the arguments at positions `wrt` (increasing,
+    A 'grad', 'vjp', 'pullback', 'jacobian' or 'jvp' differentiates with respect to the arguments at positions `wrt` (increasing,
     floats only), or every float argument when `wrt` is None."""
     memory_key = (fn, request, codes, wrt)
     cached = _CACHE.get(memory_key)

@@ -2,8 +2,10 @@
 
 In: the program's module, its entry function's `FunctionInfo`, and what is asked of it: `primal`
 (the value), `grad` (one gradient per differentiated argument: those at `wrt`, or every float one),
-`vjp` (the values and those gradients for given cotangents, one per float result) or `pullback` (a
-vjp in two halves joined by a tape, so the forward sweep runs once for any number of backward ones).
+`vjp` (the values and those gradients for given cotangents, one per float result), `pullback` (a
+vjp in two halves joined by a tape, so the forward sweep runs once for any number of backward ones),
+`jacobian` (one f64 matrix per differentiated argument, see `ad.JacobianOp`) or `jvp` (the values and
+their tangents, one per float result, for given tangents of the differentiated arguments: forward mode).
 Out: the entries (`@zyg_entry`, and for a pullback `@zyg_entry_backward` and `@zyg_entry_release`,
 see `zyg.entry_abi`) added to the module, and their `EntryABI`s.
 
@@ -67,9 +69,15 @@ def add_entry(module: ModuleOp, info: FunctionInfo, request: str,
         bodies = [(ENTRY, args, lambda a: func.CallOp(info.symbol, a, info.result_types))]
     elif request == "grad":
         bodies = [(ENTRY, args, lambda a: ad.GradOp(info.symbol, a, wrt))]
+    elif request == "jacobian":
+        bodies = [(ENTRY, args, lambda a: ad.JacobianOp(info.symbol, a, wrt))]
     elif request == "vjp":
         bodies = [(ENTRY, args + seeds,
                    lambda a: ad.VjpOp(info.symbol, a[: len(args)], a[len(args):], info.result_types, wrt))]
+    elif request == "jvp":
+        tangents = _tangent_types(args, wrt)
+        bodies = [(ENTRY, args + tangents,
+                   lambda a: ad.JvpOp(info.symbol, a[: len(args)], a[len(args):], info.result_types, wrt))]
     else:  # a pullback: the forward and backward halves, and the release of the tape between them
         wrt = wrt if wrt is not None else tuple(i for i, t in enumerate(args) if ad.carries_gradient(t))
         gradient_types = [args[i] for i in wrt]
@@ -125,6 +133,11 @@ def _add_body(module: ModuleOp, entry: str, arg_types: list[Attribute],
 def _seed_types(info: FunctionInfo) -> list[Attribute]:
     """The cotangents a vjp takes: one per float (or float array) result leaf, of its type."""
     return [t for t in info.result_types if ad.carries_gradient(t)]
+
+
+def _tangent_types(args: list[Attribute], wrt: tuple[int, ...] | None) -> list[Attribute]:
+    """The tangents a jvp takes: one per differentiated argument (every float one when `wrt` is None)."""
+    return [t for i, t in enumerate(args) if ad.carries_gradient(t) and (wrt is None or i in wrt)]
 
 
 def _read_only(types: list[Attribute]) -> ArrayAttr:

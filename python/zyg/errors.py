@@ -118,6 +118,11 @@ class ZygZeroDivisionError(ZygError, ZeroDivisionError):
     """At run time, an integer division or modulo by zero."""
 
 
+class ZygOverflowError(ZygError, OverflowError):
+    """At run time, an integer result Python would give does not fit in int64, zyg's int
+    (`-2**63 // -1`)."""
+
+
 class ZygLinAlgError(ZygError, np.linalg.LinAlgError):
     """A linear-algebra function got a matrix it cannot handle: a singular matrix for `solve` or
     `inv` (at run time), a non-square matrix, or an array of the wrong rank (at compile time).
@@ -130,5 +135,6 @@ RUNTIME_ERRORS: dict[str, type[ZygError]] = {
     "ValueError": ShapeError,
     "IndexError": ZygIndexError,
     "ZeroDivisionError": ZygZeroDivisionError,
+    "OverflowError": ZygOverflowError,
     "LinAlgError": ZygLinAlgError,
 }

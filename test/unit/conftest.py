@@ -1,19 +1,43 @@
 """Makes the plain helper modules next to the tests (e.g. `gradcheck`) importable, and gives the
-session a disk cache of its own: the tests exercise the cache and never read or fill the user's."""
+session a disk cache (and a secret to seal its entries with) of its own: the tests exercise the cache
+and never read or fill the user's."""
 
 import os
 import shutil
 import sys
 import tempfile
+import types
+
+import pytest
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
-_CACHE_DIR = tempfile.mkdtemp(prefix="zyg-test-cache-")
-os.environ["ZYG_CACHE_DIR"] = _CACHE_DIR  # before any compile; subprocesses inherit it
+_SESSION_DIR = tempfile.mkdtemp(prefix="zyg-test-")
+# Before any compile; subprocesses inherit them.
+os.environ["ZYG_CACHE_DIR"] = os.path.join(_SESSION_DIR, "cache")
+os.environ["XDG_CONFIG_HOME"] = os.path.join(_SESSION_DIR, "config")  # where the secret lives
 os.environ.pop("ZYG_CACHE", None)
 
 
 def pytest_unconfigure(config):
-    shutil.rmtree(_CACHE_DIR, ignore_errors=True)
+    shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    """An empty cache of the test's own, and a count of the compiles that were not served from it."""
+    import zyg.build
+
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("ZYG_CACHE_DIR", str(directory))
+    builds = []
+    build_request = zyg.build.build_request
+
+    def counting(*args, **kwargs):
+        builds.append(args[0].__qualname__)
+        return build_request(*args, **kwargs)
+
+    monkeypatch.setattr(zyg.build, "build_request", counting)
+    return types.SimpleNamespace(path=directory, builds=builds)

@@ -6,38 +6,15 @@ import os
 import subprocess
 import sys
 import textwrap
-import types
 
 import numpy as np
 import pytest
 import zyg
-import zyg.build
+from cachecheck import fresh_gradient
 from zyg import compiler
 from zyg.disk_cache import key as cache_key
 from zyg.frontend.dependencies import Dependencies, describe
 from zyg.frontend.trees import leaf
-
-
-@pytest.fixture
-def cache_dir(tmp_path, monkeypatch):
-    """An empty cache of the test's own, and a count of the compiles that were not served from it."""
-    directory = tmp_path / "cache"
-    monkeypatch.setenv("ZYG_CACHE_DIR", str(directory))
-    builds = []
-    build_request = zyg.build.build_request
-
-    def counting(*args, **kwargs):
-        builds.append(args[0].__qualname__)
-        return build_request(*args, **kwargs)
-
-    monkeypatch.setattr(zyg.build, "build_request", counting)
-    return types.SimpleNamespace(path=directory, builds=builds)
-
-
-def fresh_gradient(f, *args):
-    """The gradient as a new process would compute it: nothing compiled in memory, only on disk."""
-    compiler._CACHE.clear()
-    return zyg.compile_grad(f)(*args)
 
 
 def write_module(tmp_path, name, source):

@@ -214,6 +214,18 @@ def test_integer_division_by_zero_raises_at_run_time():
     assert zyg.gradient(int_division, 2.0, 3) == (2.0, None)
 
 
+def test_no_integer_division_traps():
+    """`INT64_MIN // -1` is 2**63 in Python, no int64: OverflowError at the user's line, not SIGFPE;
+    `INT64_MIN % -1` and `x // -1` give Python's results."""
+    divide = zyg.jit(lambda a, b: (a // b, a % b))
+    minimum = -2**63
+    for a, b in ((7, -1), (minimum + 1, -1), (minimum, 3), (-7, 2), (minimum, minimum)):
+        assert divide(a, b) == (a // b, a % b)
+    assert zyg.jit(lambda a, b: a % b)(minimum, -1) == 0
+    with pytest.raises(OverflowError, match="integer division result too large for int64"):
+        divide(minimum, -1)
+
+
 def int_constant_expressions(n):
     return (-2**63) // (n + 1) + (2**62 * 2 - 1) % 1000 + (-7) // 2 + (-7) % 3 + 2**10
 

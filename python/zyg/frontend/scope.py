@@ -5,7 +5,8 @@ structured value (`zyg.frontend.trees.Struct`, `Static`) whose leaves are SSA va
 loop bodies work on a fork; the codegen merges forks back through `scf.if`/`scf.for`/`scf.while`
 results. Names that only some paths define are remembered with the line that defined them, so a later
 read gets a clear error instead of a wrong value; each name's last binding line is kept for messages
-about two paths.
+about two paths. A scope is dead after a `raise`: that path never goes on, so branch merges take the
+other path's values.
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ class Scope:
         self.values: dict[str, object] = dict(values or {})
         self.partial: dict[str, SourceLoc] = dict(partial or {})
         self.lines: dict[str, int] = dict(lines or {})
+        self.dead = False  # the path has raised: nothing after this point runs
 
     def fork(self) -> Scope:
         """A copy for a branch or loop body; changes to it leave this scope untouched."""
-        return Scope(self.values, self.partial, self.lines)
+        scope = Scope(self.values, self.partial, self.lines)
+        scope.dead = self.dead
+        return scope
 
     def get(self, name: str) -> object | None:
         return self.values.get(name)

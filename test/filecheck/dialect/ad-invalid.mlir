@@ -44,6 +44,41 @@ func.func @vjp_gradient_count(%x: f64, %n: i64, %s: f64) -> f64 {
 
 // -----
 
+// CHECK: ad.jacobian: expected one Jacobian per float argument (2), got 1
+func.func @f(%x: f64, %y: tensor<?xf64>) -> f64 {
+  func.return %x : f64
+}
+func.func @jacobian_count(%x: f64, %y: tensor<?xf64>) -> tensor<?x?xf64> {
+  %j = ad.jacobian @f(%x, %y) : (f64, tensor<?xf64>) -> tensor<?x?xf64>
+  func.return %j : tensor<?x?xf64>
+}
+
+// -----
+
+// CHECK: ad.jacobian: a Jacobian is a tensor<?x?xf64> matrix, got tensor<?xf64>
+func.func @f(%x: tensor<?xf64>) -> f64 {
+  %c = arith.constant 0 : index
+  %e = tensor.extract %x[%c] : tensor<?xf64>
+  func.return %e : f64
+}
+func.func @jacobian_type(%x: tensor<?xf64>) -> tensor<?xf64> {
+  %j = ad.jacobian @f(%x) : (tensor<?xf64>) -> tensor<?xf64>
+  func.return %j : tensor<?xf64>
+}
+
+// -----
+
+// CHECK: ad.jacobian: wrt names argument 1, which is not a float argument
+func.func @f(%x: f64, %n: i64) -> f64 {
+  func.return %x : f64
+}
+func.func @jacobian_wrt_int(%x: f64, %n: i64) -> tensor<?x?xf64> {
+  %j = ad.jacobian @f(%x, %n) {wrt = array<i64: 1>} : (f64, i64) -> tensor<?x?xf64>
+  func.return %j : tensor<?x?xf64>
+}
+
+// -----
+
 // CHECK: ad.push: cannot push a value of type !ad.tape
 func.func @push_tape(%t: !ad.tape, %u: !ad.tape) {
   ad.push %t, %u : !ad.tape
@@ -235,6 +270,50 @@ func.func @backward_gradient_count(%s: f64, %t: !ad.tape) -> f64 {
 func.func @backward_int_seed(%s: i64, %t: !ad.tape) -> f64 {
   %a = ad.backward @f seed(%s) tape(%t) {wrt = array<i64: 0>} : (i64) -> f64
   func.return %a : f64
+}
+
+// -----
+
+// CHECK: ad.jvp: expected one tangent per float argument (f64), got (f64, f64)
+func.func @f(%x: f64, %n: i64) -> f64 {
+  func.return %x : f64
+}
+func.func @jvp_tangent_count(%x: f64, %n: i64, %dx: f64) -> f64 {
+  %y, %dy = ad.jvp @f(%x, %n) tangent(%dx, %dx) : (f64, i64), (f64, f64) -> (f64), f64
+  func.return %dy : f64
+}
+
+// -----
+
+// CHECK: ad.jvp: expected one tangent per argument in wrt (tensor<?xf64>), got (f64)
+func.func @f(%w: f64, %x: tensor<?xf64>) -> f64 {
+  func.return %w : f64
+}
+func.func @jvp_wrt_tangent_type(%w: f64, %x: tensor<?xf64>, %dw: f64) -> f64 {
+  %y, %dy = ad.jvp @f(%w, %x) tangent(%dw) {wrt = array<i64: 1>} : (f64, tensor<?xf64>), (f64) -> (f64), f64
+  func.return %dy : f64
+}
+
+// -----
+
+// CHECK: ad.jvp: the result tangent types () differ from the float value types (f64)
+func.func @f(%x: f64) -> f64 {
+  func.return %x : f64
+}
+func.func @jvp_result_tangents(%x: f64, %dx: f64) -> f64 {
+  %y = ad.jvp @f(%x) tangent(%dx) : (f64), (f64) -> (f64),
+  func.return %y : f64
+}
+
+// -----
+
+// CHECK: ad.jvp: wrt names argument 1, which is not a float argument
+func.func @f(%x: f64, %n: i64) -> f64 {
+  func.return %x : f64
+}
+func.func @jvp_wrt_int(%x: f64, %n: i64) -> f64 {
+  %y, %dy = ad.jvp @f(%x, %n) tangent() {wrt = array<i64: 1>} : (f64, i64), () -> (f64), f64
+  func.return %dy : f64
 }
 
 // -----

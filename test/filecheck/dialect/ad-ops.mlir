@@ -55,6 +55,16 @@ func.func @split_requests(%x: f64, %n: i64, %s: f64) -> f64 {
   func.return %dx : f64
 }
 
+// A Jacobian per differentiated argument, an f64 matrix whatever the argument's type.
+// CHECK-LABEL: func.func @jacobians
+func.func @jacobians(%w: f64, %x: tensor<?xf64>) -> tensor<?x?xf64> {
+  // CHECK: %{{.*}}, %{{.*}} = ad.jacobian @g(%{{.*}}, %{{.*}}) : (f64, tensor<?xf64>) -> (tensor<?x?xf64>, tensor<?x?xf64>)
+  %jw, %jx = ad.jacobian @g(%w, %x) : (f64, tensor<?xf64>) -> (tensor<?x?xf64>, tensor<?x?xf64>)
+  // CHECK: %{{.*}} = ad.jacobian @h(%{{.*}}) {wrt = array<i64: 0>} : (tensor<?xf64>) -> tensor<?x?xf64>
+  %jh = ad.jacobian @h(%x) {wrt = array<i64: 0>} : (tensor<?xf64>) -> tensor<?x?xf64>
+  func.return %jx : tensor<?x?xf64>
+}
+
 // CHECK-LABEL: func.func @cotangents
 func.func @cotangents(%a: f64, %b: f32) -> f64 {
   // CHECK: %[[Z:.*]] = ad.zero : f64
@@ -107,6 +117,18 @@ func.func @tape(%x: f64, %i: i64, %c: i1, %k: index) -> f64 {
 // The tape type in function signatures, as the split-mode @<f>_fwd / @<f>_bwd pairs use it.
 // CHECK-LABEL: func.func private @g_bwd(f64, !ad.tape) -> f64
 func.func private @g_bwd(f64, !ad.tape) -> f64
+
+// Forward mode: one tangent per float argument (or per argument in wrt), one per float result.
+// CHECK-LABEL: func.func @requests_jvp
+func.func @requests_jvp(%x: f64, %n: i64, %dx: f64, %w: tensor<?xf64>, %dw: tensor<?xf64>) -> f64 {
+  // CHECK: %{{.*}}, %{{.*}} = ad.jvp @f(%{{.*}}, %{{.*}}) tangent(%{{.*}}) : (f64, i64), (f64) -> (f64), f64
+  %y, %dy = ad.jvp @f(%x, %n) tangent(%dx) : (f64, i64), (f64) -> (f64), f64
+  // CHECK: ad.jvp @h(%{{.*}}) tangent(%{{.*}}) : (tensor<?xf64>), (tensor<?xf64>) -> (f64, i64, tensor<?xf64>), f64, tensor<?xf64>
+  %a, %b, %c, %da, %dc = ad.jvp @h(%w) tangent(%dw) : (tensor<?xf64>), (tensor<?xf64>) -> (f64, i64, tensor<?xf64>), f64, tensor<?xf64>
+  // CHECK: ad.jvp @g(%{{.*}}, %{{.*}}) tangent(%{{.*}}) {wrt = array<i64: 0>} : (f64, tensor<?xf64>), (f64) -> (f64), f64
+  %v, %dv = ad.jvp @g(%x, %w) tangent(%dx) {wrt = array<i64: 0>} : (f64, tensor<?xf64>), (f64) -> (f64), f64
+  func.return %dy : f64
+}
 
 // CHECK-LABEL: func.func @stop_gradient
 func.func @stop_gradient(%x: f64, %v: tensor<?xf64>) -> f64 {

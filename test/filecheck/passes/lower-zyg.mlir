@@ -43,16 +43,23 @@ func.func @strong_zero(%ct: f64, %d: f64) -> f64 {
   func.return %q : f64
 }
 
-// Integer floor division rounds towards negative infinity (floordivsi); a zero divisor is replaced
-// by 1 so the division is never undefined behaviour.
+// Integer floor division rounds towards negative infinity (floordivsi); a divisor of 0 or -1 is
+// replaced by 1 so the division is never undefined behaviour (INT64_MIN / -1 traps), and x // -1 is
+// -x (the frontend raises OverflowError for INT64_MIN // -1 first).
 // CHECK-LABEL: func.func @floordiv_int(
 // CHECK-SAME:      %[[A:[^:]+]]: i64, %[[B:[^:]+]]: i64) -> i64
 // CHECK-NEXT:    %[[ZERO:.*]] = arith.constant 0 : i64
 // CHECK-NEXT:    %[[ONE:.*]] = arith.constant 1 : i64
+// CHECK-NEXT:    %[[MINUS:.*]] = arith.constant -1 : i64
+// CHECK-NEXT:    %[[ISMINUS:.*]] = arith.cmpi eq, %[[B]], %[[MINUS]] : i64
 // CHECK-NEXT:    %[[ISZERO:.*]] = arith.cmpi eq, %[[B]], %[[ZERO]] : i64
-// CHECK-NEXT:    %[[DIV:.*]] = arith.select %[[ISZERO]], %[[ONE]], %[[B]] : i64
+// CHECK-NEXT:    %[[UNSAFE:.*]] = arith.ori %[[ISZERO]], %[[ISMINUS]] : i1
+// CHECK-NEXT:    %[[DIV:.*]] = arith.select %[[UNSAFE]], %[[ONE]], %[[B]] : i64
 // CHECK-NEXT:    %[[Q:.*]] = arith.floordivsi %[[A]], %[[DIV]] : i64
-// CHECK-NEXT:    func.return %[[Q]] : i64
+// CHECK-NEXT:    %[[Z:.*]] = arith.constant 0 : i64
+// CHECK-NEXT:    %[[NEG:.*]] = arith.subi %[[Z]], %[[A]] : i64
+// CHECK-NEXT:    %[[R:.*]] = arith.select %[[ISMINUS]], %[[NEG]], %[[Q]] : i64
+// CHECK-NEXT:    func.return %[[R]] : i64
 // CHECK-NOT:     zyg.
 func.func @floordiv_int(%a: i64, %b: i64) -> i64 {
   %q = zyg.floordiv %a, %b : i64
