@@ -30,6 +30,7 @@ from zyg.errors import NoDerivativeError, SourceLoc, ZygTypeError
 from zyg.frontend.types import python_type_name
 from zyg.passes.autodiff.activity import active_values
 from zyg.passes.autodiff.jacobian import expand_jacobian
+from zyg.passes.autodiff.ordering import ready_reverse
 from zyg.passes.autodiff.reverse import ReverseSweep, _source_loc, float_indices
 
 
@@ -225,8 +226,9 @@ class Differentiator:
 
 @dataclass(frozen=True)
 class ADDifferentiatePass(ModulePass):
-    """Replaces every request (`ad.grad`, `ad.vjp`, `ad.forward`, `ad.backward`, `ad.jacobian`) by forward
-    code and pullbacks."""
+    """Replaces the reverse requests (`ad.grad`, `ad.vjp`, `ad.forward`, `ad.backward`, `ad.jacobian`)
+    by forward code and pullbacks, outermost first, each when it is ready (`ordering.ready_reverse`);
+    `ad-autodiff` interleaves it with `ad-jvp`."""
 
     name = "ad-differentiate"
 
@@ -234,40 +236,5 @@ class ADDifferentiatePass(ModulePass):
         driver = Differentiator(op)
         answers = {ad.GradOp: driver.answer, ad.VjpOp: driver.answer, ad.ForwardOp: driver.answer_forward,
                    ad.BackwardOp: driver.answer_backward, ad.JacobianOp: lambda r: expand_jacobian(driver, r)}
-        while True:
-            requests = [inner for inner in op.walk() if type(inner) in answers]
-            if not requests:
-                return
-            request = _outermost(requests)
+        while (request := ready_reverse(op)) is not None:
             answers[type(request)](request)
-
-
-def _outermost(requests: list[Operation]) -> Operation:
-    """A request that no other request's callee reaches (through calls and requests): answered first,
-    its pullback meets the requests inside the code it differentiates as ops with rules of their own,
-    not as the tapes their answers would leave (which reverse mode cannot see through)."""
-    module = requests[0].get_toplevel_object()
-    functions = {f.sym_name.data: f for f in module.body.block.ops if isinstance(f, func.FuncOp)}
-    reached: set[str] = set()
-    for request in requests:
-        todo = [request.callee.root_reference.data]
-        while todo:
-            name = todo.pop()
-            if name in reached or name not in functions:
-                continue
-            reached.add(name)
-            for inner in functions[name].walk():
-                callee = getattr(inner, "callee", None)
-                if isinstance(inner, func.CallOp) or type(inner) in _REQUESTS:
-                    todo.append(callee.root_reference.data)
-    for request in requests:
-        parent = request.parent_op()
-        while parent is not None and not isinstance(parent, func.FuncOp):
-            parent = parent.parent_op()
-        if parent is None or parent.sym_name.data not in reached:
-            return request
-    raise NoDerivativeError("requests that differentiate one another in a cycle (a recursive function that "
-                            "differentiates itself)", _source_loc(requests[0]))
-
-
-_REQUESTS = (ad.GradOp, ad.VjpOp, ad.ForwardOp, ad.BackwardOp, ad.JacobianOp)

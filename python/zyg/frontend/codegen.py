@@ -1480,7 +1480,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         if isinstance(callee, type) and (dataclasses.is_dataclass(callee) or _is_namedtuple_class(callee)):
             return self.construct(node, callee)
         if _lookup(request_functions(), callee) is not None:
-            return self.call_request(node, callee)
+            return self.call_request(node, callee, *self.call_arguments(node))
         if isinstance(callee, types.FunctionType):
             return self.call_user_function(node, callee)
         if not _is_supported_callee(callee):  # before the arguments, which may not be numbers
@@ -1501,6 +1501,8 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
             return self.apply_function(node, function, [*bound, *args], {**keywords, **kwargs})
         if isinstance(callee, Static):
             callee = callee.value
+        if _lookup(request_functions(), callee) is not None:
+            return self.call_request(node, callee, args, kwargs)
         handler = _numpy_handler(callee)
         if handler is not None and not kwargs:
             return handler(self, node, args, {})
