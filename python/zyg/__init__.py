@@ -15,6 +15,7 @@ from zyg.api import (
     pullback,
     withgradient,
 )
+from zyg.checkpoint import checkpoint, checkpointed
 from zyg.disk_cache import clear_cache
 from zyg.errors import (
     LoweringError,
@@ -46,6 +47,8 @@ __all__ = [
     "ZygLinAlgError",
     "ZygTypeError",
     "ZygZeroDivisionError",
+    "checkpoint",
+    "checkpointed",
     "clear_cache",
     "compile_grad",
     "derivative",
