@@ -37,12 +37,12 @@ def checkpoint(fn: Callable) -> Checkpointed:
     `fn`. Usable as a decorator.
 
     Example:
-        >>> import math, zyg
+        >>> import zyg
         >>> @zyg.checkpoint
-        ... def layer(x):
-        ...     return math.sin(x) * x
-        >>> zyg.gradient(lambda x: layer(layer(x)), 1.0) == zyg.gradient(lambda x: math.sin(math.sin(x) * x) * math.sin(x) * x, 1.0)
-        True
+        ... def square(x):
+        ...     return x * x
+        >>> zyg.gradient(lambda x: square(square(x)), 2.0)
+        (32.0,)
     """
     return Checkpointed(fn)
 

@@ -314,6 +314,18 @@ def test_negative_checkpointed_outside_a_loop_header():
     assert "zyg/frontend" not in message
 
 
+def checkpoint_inside(x):
+    return zyg.checkpoint(layer_plain)(x, 2.0)
+
+
+def test_negative_checkpoint_applied_in_compiled_code():
+    with pytest.raises(zyg.UnsupportedSyntaxError) as info:
+        zyg.gradient(checkpoint_inside, 1.0)
+    message = str(info.value)
+    assert f"{os.path.abspath(__file__)}:{checkpoint_inside.__code__.co_firstlineno + 1}:" in message
+    assert "apply it where the function is defined" in message
+
+
 # --------------------------------------------------------------------------------------------------
 # Memory: O(sqrt n) saved values instead of O(n)
 # --------------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import types
 from xdsl.dialects.builtin import UnitAttr
 from xdsl.ir import Operation
 
-from zyg.checkpoint import Checkpointed, checkpointed
+from zyg.checkpoint import Checkpointed, checkpoint, checkpointed
 from zyg.dialects import ad
 from zyg.errors import UnsupportedSyntaxError, ZygTypeError
 
@@ -50,10 +50,14 @@ class CheckpointCodegen:
             mark_checkpointed(op)
 
     def call_checkpoint_api(self, node: ast.Call, callee: object) -> object | None:
-        """A call of a `zyg.checkpoint` function (the call marked `ad.checkpoint`), an error for
-        `zyg.checkpointed` outside a loop header, or None for any other callee."""
+        """A call of a `zyg.checkpoint` function (the call marked `ad.checkpoint`), an error for a call
+        of `zyg.checkpointed` outside a loop header or of `zyg.checkpoint` itself, or None for any other
+        callee."""
         if callee is checkpointed:
             self.error(node, _MARKER_USE, UnsupportedSyntaxError)
+        if callee is checkpoint:
+            self.error(node, "zyg.checkpoint() in compiled code: apply it where the function is defined "
+                       "(`@zyg.checkpoint`, or `g = zyg.checkpoint(f)` at module level)", UnsupportedSyntaxError)
         if not isinstance(callee, Checkpointed):
             return None
         if not isinstance(callee.fn, types.FunctionType):
