@@ -337,6 +337,8 @@ def test_checkpointed_loop_saves_o_sqrt_n_values():
     resident memory of one gradient call, each in a fresh process (`bench.checkpoint`); no timing."""
     plain = run_variant("zyg plain", 1_000_000)
     checkpointed = run_variant("zyg checkpointed", 1_000_000)
+    if plain["peak_mib"] is None:
+        pytest.skip("no /proc/self/clear_refs to reset the peak resident set size (Linux only)")
     assert plain["peak_mib"] > 8, plain
     assert checkpointed["peak_mib"] < 1, checkpointed
     assert checkpointed["gradient"] == pytest.approx(plain["gradient"], rel=1e-12)
