@@ -28,7 +28,7 @@ from xdsl.dialects.builtin import (
     UnitAttr,
     i64,
 )
-from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, SSAValue, TypeAttribute
+from xdsl.ir import Attribute, Dialect, Operation, ParametrizedAttribute, SSAValue, TypeAttribute
 from xdsl.irdl import (
     AnyAttr,
     AttrSizedOperandSegments,
@@ -49,6 +49,17 @@ from xdsl.irdl import (
 )
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
+
+# The mark of checkpointed code (a unit attribute): on a `func.call`, its pullback reruns the callee's
+# forward pass instead of reading residuals saved by the call; on an `scf.for`/`scf.while`, the loop runs
+# as checkpointed segments when differentiated (`zyg.passes.autodiff.checkpoint`). `ad-differentiate`
+# consumes the marks: none is left after it.
+CHECKPOINT = "ad.checkpoint"
+
+
+def is_checkpointed(op: Operation) -> bool:
+    """Whether `op` (a call or a loop) carries the `ad.checkpoint` mark."""
+    return CHECKPOINT in op.attributes
 
 
 @irdl_attr_definition

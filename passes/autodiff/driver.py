@@ -9,6 +9,10 @@ residuals) and `@<f>_bwd` (the pullback, which pops them). `ad.forward` calls `@
 tape it returns; `ad.backward` calls `@<f>_bwd` on a reader of that tape, which leaves it whole.
 `ad.jacobian` becomes one `ad.forward` and a loop of `ad.backward`, one per row (`jacobian.py`).
 
+A function with checkpointed loops (`ad.checkpoint`) is differentiated as a copy whose loops run in
+segments (`zyg.passes.autodiff.checkpoint`); a checkpointed call saves only its arguments, and its
+pullback reruns the callee's forward code (`ReverseSweep.pull_call`).
+
 Only the arguments a request names in `wrt` (by default every float one) are differentiated: the others
 are constants to activity analysis, so nothing computes or accumulates their cotangents. A call whose
 varying operands are some of the callee's float parameters only gets a pair specialised to those,
@@ -29,8 +33,9 @@ from zyg.dialects import ad
 from zyg.errors import NoDerivativeError, SourceLoc, ZygTypeError
 from zyg.frontend.types import python_type_name
 from zyg.passes.autodiff.activity import active_values
+from zyg.passes.autodiff.checkpoint import segmented
 from zyg.passes.autodiff.jacobian import expand_jacobian
-from zyg.passes.autodiff.ordering import ready_reverse
+from zyg.passes.autodiff.ordering import REVERSE_REQUESTS, ready_reverse
 from zyg.passes.autodiff.reverse import ReverseSweep, _source_loc, float_indices
 
 
@@ -51,6 +56,7 @@ class Differentiator:
         self.functions = {op.sym_name.data: op for op in module.body.block.ops if isinstance(op, func.FuncOp)}
         self._activity: dict[tuple[func.FuncOp, tuple[int, ...]], set[SSAValue]] = {}
         self._split: dict[tuple[str, tuple[int, ...]], tuple[str, str, tuple[int, ...]]] = {}
+        self._segmented: dict[str, func.FuncOp] = {}
 
     def activity(self, fn: func.FuncOp, wrt: tuple[int, ...]) -> set[SSAValue]:
         """The values of `fn` that vary with its arguments at positions `wrt` and reach its results."""
@@ -65,7 +71,9 @@ class Differentiator:
             raise NoDerivativeError(f"cannot differentiate '{name}': its body is not in the module", loc)
         if len(fn.body.blocks) != 1:
             raise NoDerivativeError(f"cannot differentiate '{name}': it must have one block", loc)
-        return fn
+        if name not in self._segmented:  # what is differentiated: its checkpointed loops in segments
+            self._segmented[name] = segmented(fn, self.module, self.functions)
+        return self._segmented[name]
 
     # ----------------------------------------------------------------------------------------------
     # Inline requests
@@ -238,3 +246,6 @@ class ADDifferentiatePass(ModulePass):
                    ad.BackwardOp: driver.answer_backward, ad.JacobianOp: lambda r: expand_jacobian(driver, r)}
         while (request := ready_reverse(op)) is not None:
             answers[type(request)](request)
+        if not any(isinstance(inner, REVERSE_REQUESTS) for inner in op.walk()):
+            for inner in op.walk():  # the checkpoint marks have done their job
+                inner.attributes.pop(ad.CHECKPOINT, None)

@@ -22,6 +22,7 @@ from zyg.api import (
     withgradient,
 )
 from zyg.check import GradCheck, check_grad
+from zyg.checkpoint import checkpoint, checkpointed
 from zyg.disk_cache import clear_cache
 from zyg.errors import (
     LoweringError,
@@ -56,6 +57,8 @@ __all__ = [
     "ZygTypeError",
     "ZygZeroDivisionError",
     "check_grad",
+    "checkpoint",
+    "checkpointed",
     "clear_cache",
     "compile_grad",
     "derivative",
