@@ -231,3 +231,8 @@ def _replace(loop: Operation, results) -> None:
         old.replace_all_uses_with(new)
     loop.parent_block().erase_op(loop)
 
+
+def drop_checkpoint_marks(module: Operation) -> None:
+    """Removes the checkpoint marks once every reverse request is answered: they have done their job."""
+    for inner in module.walk():
+        inner.attributes.pop(ad.CHECKPOINT, None)

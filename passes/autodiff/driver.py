@@ -33,7 +33,7 @@ from zyg.dialects import ad
 from zyg.errors import NoDerivativeError, SourceLoc, ZygTypeError
 from zyg.frontend.types import python_type_name
 from zyg.passes.autodiff.activity import active_values
-from zyg.passes.autodiff.checkpoint import segmented
+from zyg.passes.autodiff.checkpoint import drop_checkpoint_marks, segmented
 from zyg.passes.autodiff.jacobian import expand_jacobian
 from zyg.passes.autodiff.ordering import REVERSE_REQUESTS, ready_reverse
 from zyg.passes.autodiff.reverse import ReverseSweep, _source_loc, float_indices
@@ -247,5 +247,4 @@ class ADDifferentiatePass(ModulePass):
         while (request := ready_reverse(op)) is not None:
             answers[type(request)](request)
         if not any(isinstance(inner, REVERSE_REQUESTS) for inner in op.walk()):
-            for inner in op.walk():  # the checkpoint marks have done their job
-                inner.attributes.pop(ad.CHECKPOINT, None)
+            drop_checkpoint_marks(op)

@@ -95,6 +95,7 @@ class ADAutodiffPass(ModulePass):
     name = "ad-autodiff"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        from zyg.passes.autodiff.checkpoint import drop_checkpoint_marks
         from zyg.passes.autodiff.driver import ADDifferentiatePass
         from zyg.passes.autodiff.forward import ADJvpPass
 
@@ -106,6 +107,7 @@ class ADAutodiffPass(ModulePass):
             else:
                 left = [inner for inner in op.walk() if isinstance(inner, REQUESTS)]
                 if not left:
+                    drop_checkpoint_marks(op)
                     return
                 raise NoDerivativeError(f"'{left[0].name}' cannot be answered: the requests around it differentiate "
                                         "one another in a cycle (a recursive function that differentiates itself)",
