@@ -46,7 +46,7 @@ def _status_kib(field: str) -> int:
     raise KeyError(field)
 
 
-def _peak_memory_mib(fn) -> float | None:
+def peak_memory_mib(fn) -> float | None:
     """MiB by which one call of `fn` raised the resident set above its level before the call."""
     try:
         gc.collect()
@@ -101,7 +101,7 @@ def measure(case: Case, system: str, quick: bool, first_only: bool = False) -> d
         sizes = ", ".join(f"{k}={v}" for k, v in params.items() if case.params.get(k) != v)
         note = "; ".join(filter(None, [note, f"measured at {sizes}, times x{factor:g} (linear in the size)"]))
     return {**result, "primal_s": primal_s * factor, "gradient_s": gradient_s * factor,
-            "peak_mib": _peak_memory_mib(prepared.gradient), "error": error, "note": note, "scaled": factor != 1.0}
+            "peak_mib": peak_memory_mib(prepared.gradient), "error": error, "note": note, "scaled": factor != 1.0}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -49,7 +49,7 @@ from xdsl.dialects.builtin import (
     UnitAttr,
     i64,
 )
-from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, SSAValue, TypeAttribute
+from xdsl.ir import Attribute, Dialect, Operation, ParametrizedAttribute, SSAValue, TypeAttribute
 from xdsl.irdl import (
     AnyAttr,
     AttrSizedOperandSegments,
@@ -74,6 +74,17 @@ from xdsl.utils.exceptions import VerifyException
 RULE_FWD = "ad.rule_fwd"  # the custom rule hooks (attributes of a func.func), see the module docstring
 RULE_BWD = "ad.rule_bwd"
 JVP_RULE = "ad.jvp_rule"
+
+# The mark of checkpointed code (a unit attribute): on a `func.call`, its pullback reruns the callee's
+# forward pass instead of reading residuals saved by the call; on an `scf.for`/`scf.while`, the loop runs
+# as checkpointed segments when differentiated (`zyg.passes.autodiff.checkpoint`). `ad-differentiate`
+# consumes the marks: none is left after it.
+CHECKPOINT = "ad.checkpoint"
+
+
+def is_checkpointed(op: Operation) -> bool:
+    """Whether `op` (a call or a loop) carries the `ad.checkpoint` mark."""
+    return CHECKPOINT in op.attributes
 
 
 @irdl_attr_definition

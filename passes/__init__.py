@@ -20,6 +20,11 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
 
         return ADJvpPass
 
+    def autodiff():
+        from zyg.passes.autodiff.ordering import ADAutodiffPass
+
+        return ADAutodiffPass
+
     def lower_tapes():
         from zyg.passes.lower_tapes import ADLowerTapesPass
 
@@ -55,7 +60,7 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
 
         return ExpandElementwiseMathPass
 
-    return {"ad-differentiate": differentiate, "ad-jvp": jvp, "ad-lower-tapes": lower_tapes, "lower-zyg": lower_zyg,
+    return {"ad-autodiff": autodiff, "ad-differentiate": differentiate, "ad-jvp": jvp, "ad-lower-tapes": lower_tapes, "lower-zyg": lower_zyg,
             "lower-zyg-indexing": lower_zyg_indexing, "lower-zyg-tensors": lower_zyg_tensors,
             "lower-zyg-linalg": lower_zyg_linalg, "lower-zyg-shapes": lower_zyg_shapes,
             "expand-elementwise-math": expand_elementwise_math}

@@ -44,8 +44,11 @@ def tapes_of(op: Operation) -> list[SSAValue]:
 
 def active_values(fn: func.FuncOp, wrt: tuple[int, ...] | None = None) -> set[SSAValue]:
     """The values of `fn` that depend on its float arguments at positions `wrt` (all of them when
-    `wrt` is None) and reach one of its float results."""
-    return varied_values(fn, wrt) & useful_values(fn)
+    `wrt` is None) and reach one of its float results: floats, and the tapes that carry such values
+    from a push to a pop (which reverse mode refuses, see `reverse._refuse_tapes`)."""
+    args = fn.body.block.args
+    seeds = args if wrt is None else [args[i] for i in wrt]
+    return _fixpoint(list(fn.body.walk()), _propagate_forward, seeds) & _useful(fn)
 
 
 def _fixpoint(ops: list[Operation], propagate: Callable[[Operation, set[SSAValue], Mark], None],
@@ -72,14 +75,18 @@ def varied_values(fn: func.FuncOp, wrt: tuple[int, ...] | None = None,
     one of the values `sources` (forward mode: values popped from a tape, which carry a tangent)."""
     args = fn.body.block.args
     seeds = [*(args if wrt is None else [args[i] for i in wrt]), *sources]
-    return _fixpoint(list(fn.body.walk()), _propagate_forward, seeds)
+    return {v for v in _fixpoint(list(fn.body.walk()), _propagate_forward, seeds) if is_float(v)}
 
 
 def useful_values(fn: func.FuncOp) -> set[SSAValue]:
     """The float values of `fn` that one of its float results depends on through float operations."""
-    returned = fn.body.block.last_op.operands
+    return {v for v in _useful(fn) if is_float(v)}
+
+
+def _useful(fn: func.FuncOp) -> set[SSAValue]:
+    """`useful_values`, and the tapes that carry them."""
     # Backwards: visiting ops in reverse order settles straight-line code in one pass.
-    return _fixpoint(list(fn.body.walk(reverse=True)), _propagate_backward, returned)
+    return _fixpoint(list(fn.body.walk(reverse=True)), _propagate_backward, fn.body.block.last_op.operands)
 
 
 def _propagate_forward(op: Operation, varied: set[SSAValue], mark: Mark) -> None:

@@ -9,6 +9,10 @@ residuals) and `@<f>_bwd` (the pullback, which pops them). `ad.forward` calls `@
 tape it returns; `ad.backward` calls `@<f>_bwd` on a reader of that tape, which leaves it whole.
 `ad.jacobian` becomes one `ad.forward` and a loop of `ad.backward`, one per row (`jacobian.py`).
 
+A function with checkpointed loops (`ad.checkpoint`) is differentiated as a copy whose loops run in
+segments (`zyg.passes.autodiff.checkpoint`); a checkpointed call saves only its arguments, and its
+pullback reruns the callee's forward code (`ReverseSweep.pull_call`).
+
 Only the arguments a request names in `wrt` (by default every float one) are differentiated: the others
 are constants to activity analysis, so nothing computes or accumulates their cotangents. A call whose
 varying operands are some of the callee's float parameters only gets a pair specialised to those,
@@ -32,8 +36,10 @@ from zyg.dialects import ad
 from zyg.errors import NoDerivativeError, SourceLoc, ZygTypeError
 from zyg.frontend.types import python_type_name
 from zyg.passes.autodiff.activity import active_values
+from zyg.passes.autodiff.checkpoint import drop_checkpoint_marks, segmented
 from zyg.passes.autodiff.custom_rules import rule_hooks, rule_pair
 from zyg.passes.autodiff.jacobian import expand_jacobian
+from zyg.passes.autodiff.ordering import REVERSE_REQUESTS, ready_reverse
 from zyg.passes.autodiff.reverse import ReverseSweep, _source_loc, float_indices
 
 
@@ -54,6 +60,7 @@ class Differentiator:
         self.functions = {op.sym_name.data: op for op in module.body.block.ops if isinstance(op, func.FuncOp)}
         self._activity: dict[tuple[func.FuncOp, tuple[int, ...]], set[SSAValue]] = {}
         self._split: dict[tuple[str, tuple[int, ...]], tuple[str, str, tuple[int, ...]]] = {}
+        self._segmented: dict[str, func.FuncOp] = {}
 
     def activity(self, fn: func.FuncOp, wrt: tuple[int, ...]) -> set[SSAValue]:
         """The values of `fn` that vary with its arguments at positions `wrt` and reach its results."""
@@ -68,7 +75,9 @@ class Differentiator:
             raise NoDerivativeError(f"cannot differentiate '{name}': its body is not in the module", loc)
         if len(fn.body.blocks) != 1:
             raise NoDerivativeError(f"cannot differentiate '{name}': it must have one block", loc)
-        return fn
+        if name not in self._segmented:  # what is differentiated: its checkpointed loops in segments
+            self._segmented[name] = segmented(fn, self.module, self.functions)
+        return self._segmented[name]
 
     # ----------------------------------------------------------------------------------------------
     # Inline requests
@@ -255,8 +264,9 @@ class Differentiator:
 
 @dataclass(frozen=True)
 class ADDifferentiatePass(ModulePass):
-    """Replaces every request (`ad.grad`, `ad.vjp`, `ad.forward`, `ad.backward`, `ad.jacobian`) by forward
-    code and pullbacks."""
+    """Replaces the reverse requests (`ad.grad`, `ad.vjp`, `ad.forward`, `ad.backward`, `ad.jacobian`)
+    by forward code and pullbacks, outermost first, each when it is ready (`ordering.ready_reverse`);
+    `ad-autodiff` interleaves it with `ad-jvp`."""
 
     name = "ad-differentiate"
 
@@ -264,40 +274,7 @@ class ADDifferentiatePass(ModulePass):
         driver = Differentiator(op)
         answers = {ad.GradOp: driver.answer, ad.VjpOp: driver.answer, ad.ForwardOp: driver.answer_forward,
                    ad.BackwardOp: driver.answer_backward, ad.JacobianOp: lambda r: expand_jacobian(driver, r)}
-        while True:
-            requests = [inner for inner in op.walk() if type(inner) in answers]
-            if not requests:
-                return
-            request = _outermost(requests)
+        while (request := ready_reverse(op)) is not None:
             answers[type(request)](request)
-
-
-def _outermost(requests: list[Operation]) -> Operation:
-    """A request that no other request's callee reaches (through calls and requests): answered first,
-    its pullback meets the requests inside the code it differentiates as ops with rules of their own,
-    not as the tapes their answers would leave (which reverse mode cannot see through)."""
-    module = requests[0].get_toplevel_object()
-    functions = {f.sym_name.data: f for f in module.body.block.ops if isinstance(f, func.FuncOp)}
-    reached: set[str] = set()
-    for request in requests:
-        todo = [request.callee.root_reference.data]
-        while todo:
-            name = todo.pop()
-            if name in reached or name not in functions:
-                continue
-            reached.add(name)
-            for inner in functions[name].walk():
-                callee = getattr(inner, "callee", None)
-                if isinstance(inner, func.CallOp) or type(inner) in _REQUESTS:
-                    todo.append(callee.root_reference.data)
-    for request in requests:
-        parent = request.parent_op()
-        while parent is not None and not isinstance(parent, func.FuncOp):
-            parent = parent.parent_op()
-        if parent is None or parent.sym_name.data not in reached:
-            return request
-    raise NoDerivativeError("requests that differentiate one another in a cycle (a recursive function that "
-                            "differentiates itself)", _source_loc(requests[0]))
-
-
-_REQUESTS = (ad.GradOp, ad.VjpOp, ad.ForwardOp, ad.BackwardOp, ad.JacobianOp)
+        if not any(isinstance(inner, REVERSE_REQUESTS) for inner in op.walk()):
+            drop_checkpoint_marks(op)

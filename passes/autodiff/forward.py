@@ -42,6 +42,7 @@ from zyg.dialects import ad
 from zyg.dialects.zyg_arrays import SplatOp
 from zyg.errors import NoDerivativeError, SourceLoc
 from zyg.passes.autodiff.activity import is_float, varied_values
+from zyg.passes.autodiff.ordering import ready_forward
 from zyg.passes.autodiff.reverse import _constant_value, _finite_constant, _source_loc, float_indices
 from zyg.passes.autodiff.rules.forward import TANGENT_RULES, TAPE_OPS
 
@@ -401,13 +402,14 @@ class ForwardSweep:
 
 @dataclass(frozen=True)
 class ADJvpPass(ModulePass):
-    """Replaces every `ad.jvp` request by forward code with tangents (run after `ad-differentiate`)."""
+    """Replaces the `ad.jvp` requests by forward code with tangents, each when it is ready; `ad-autodiff`
+    interleaves it with `ad-differentiate`."""
 
     name = "ad-jvp"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         driver = ForwardMode(op)
-        # A request inlined before it was answered leaves a copy; answer until none is left.
-        while requests := [inner for inner in op.walk() if isinstance(inner, ad.JvpOp)]:
-            for request in requests:
-                driver.answer(request)
+        # Each when nothing it differentiates holds a request (`ordering.ready_forward`); a request
+        # inlined before it was answered leaves a copy, answered in turn.
+        while (request := ready_forward(op)) is not None:
+            driver.answer(request)

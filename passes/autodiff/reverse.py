@@ -602,26 +602,44 @@ class ReverseSweep:
 
     def pull_call(self, op: func.CallOp, cts: dict[SSAValue, SSAValue]) -> None:
         """Split mode: the forward code calls `g_fwd` (which saves g's residuals on the tape) and the
-        pullback calls `g_bwd`, which pops them and returns one cotangent per float parameter."""
+        pullback calls `g_bwd`, which pops them and returns one cotangent per float parameter.
+
+        A checkpointed call (`ad.checkpoint`) saves nothing but its arguments: the forward code calls
+        plain `g`, and the pullback reruns `g_fwd` on the arguments onto a tape of its own, which
+        `g_bwd` then empties."""
         _, bwd_name, float_params = self._split_functions(op)
         carrying = [op.results[i] for i in float_indices([r.type for r in op.results])]
         out_cts = {r: self.dense(cts.pop(r, None)) for r in op.results}
         out_cts = [out_cts[r] if out_cts[r] is not None else self.zero_of(r) for r in carrying]
-        bwd = func.CallOp(bwd_name, [*out_cts, self.rev_tape], [op.operands[i].type for i in float_params])
+        tape = self._rerun_forward(op) if ad.is_checkpointed(op) else self.rev_tape
+        bwd = func.CallOp(bwd_name, [*out_cts, tape], [op.operands[i].type for i in float_params])
         self.emit(bwd)
+        if tape is not self.rev_tape:
+            self.emit(ad.TapeFreeOp(tape))
         for i, ct in zip(float_params, bwd.results):
             self.accumulate(cts, op.operands[i], ct)
+
+    def _rerun_forward(self, op: func.CallOp) -> SSAValue:
+        """Emits, for checkpointed call `op`, `g_fwd` on its arguments (from the tape) onto a new tape;
+        returns that tape."""
+        fwd_name, _, _ = self._split_functions(op)
+        arguments = [self.primal(v) for v in op.operands]
+        tape = self.emit(ad.TapeNewOp())
+        self.emit(func.CallOp(fwd_name, [*arguments, tape], [r.type for r in op.results]))
+        return tape
 
     # ----------------------------------------------------------------------------------------------
     # Forward-code additions
     # ----------------------------------------------------------------------------------------------
 
     def prepare_forward(self) -> None:
-        """The primal sweep proper: turns active calls into split-mode `g_fwd` calls and counts the
-        iterations of active `scf.while` loops, before any residual of theirs is requested."""
+        """The primal sweep proper: turns active calls (but checkpointed ones) into split-mode `g_fwd`
+        calls and counts the iterations of active `scf.while` loops, before any residual of theirs is
+        requested."""
         self.while_counts: dict[scf.WhileOp, SSAValue] = {}
         for op in list(self.function.body.walk()):
-            if isinstance(op, func.CallOp) and self.is_active(op) and not _in_while_condition(op):
+            if isinstance(op, func.CallOp) and self.is_active(op) and not _in_while_condition(op) \
+                    and not ad.is_checkpointed(op):
                 self._split_forward_call(op)
             elif isinstance(op, scf.WhileOp) and self.is_active(op):
                 self.while_counts[op] = self._forward_while_count(op)

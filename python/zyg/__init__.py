@@ -12,6 +12,8 @@ from zyg.api import (
     compile_grad,
     derivative,
     gradient,
+    hessian,
+    hvp,
     jacobian,
     jit,
     jvp,
@@ -21,6 +23,7 @@ from zyg.api import (
 )
 from zyg.check import GradCheck, check_grad
 from zyg.check_rule import check_rule
+from zyg.checkpoint import checkpoint, checkpointed
 from zyg.disk_cache import clear_cache
 from zyg.errors import (
     LoweringError,
@@ -57,12 +60,16 @@ __all__ = [
     "ZygZeroDivisionError",
     "check_grad",
     "check_rule",
+    "checkpoint",
+    "checkpointed",
     "clear_cache",
     "compile_grad",
     "custom_jvp",
     "custom_vjp",
     "derivative",
     "gradient",
+    "hessian",
+    "hvp",
     "host",
     "jacobian",
     "jit",

@@ -24,6 +24,7 @@ from zyg.compiler import compile_request
 from zyg.cotangents import seeds as cotangent_seeds
 from zyg.entry_abi import BACKWARD_ENTRY, RELEASE_ENTRY
 from zyg.errors import ZygError, ZygTypeError
+from zyg.frontend import requests
 from zyg.frontend.exceptions import USER_TRACEBACK
 from zyg.frontend.source import function_location
 from zyg.frontend.trees import (
@@ -496,14 +497,43 @@ def derivative(f: Callable) -> Callable[[float], Any]:
         >>> zyg.derivative(lambda t: (np.sin(t * np.arange(3.0)), t * t))(0.0)
         (array([0., 1., 2.]), 0.0)
     """
-    forward = _jvp_function(_check_function(f))
+    if not callable(f):
+        raise ZygTypeError(f"zyg.derivative takes a function, got {type(f).__name__} {f!r}")
+    # A function value zyg compiles (as `math.sin` or a closure are): its derivative is the next order.
+    return functools.partial(requests.derivative_at, f)
 
-    @_user_facing
-    def f_prime(x):
-        value = float(x) if isinstance(x, int) and not isinstance(x, bool) else x
-        return forward((value,), (1.0,))[1]
 
-    return f_prime
+@_user_facing
+def hvp(f: Callable, x, v):
+    """The Hessian-vector product `H(x) v` of scalar `f` of one argument `x` (a float or an array),
+    forward over reverse: the tangent of `f`'s gradient along `v`, in one compiled sweep.
+
+    Example:
+        >>> import numpy as np, zyg
+        >>> zyg.hvp(lambda x: np.sum(x ** 3), np.array([1.0, 2.0]), np.array([1.0, 0.0]))
+        array([6., 0.])
+    """
+    return jit(requests.hvp_at)(_check_function(f), x, v)
+
+
+@_user_facing
+def hessian(f: Callable, x):
+    """The Hessian of scalar `f` of one argument `x` (Zygote's `hessian`), forward over reverse: for
+    a float `x`, a float; for an array, the matrix of shape `(x.size, x.size)` of the second
+    derivatives in `vec(x)` (flattened row-major), one compiled forward-over-reverse sweep per row.
+
+    Example:
+        >>> import numpy as np, zyg
+        >>> zyg.hessian(lambda x: x[0] ** 2 * x[1], np.array([1.0, 2.0]))
+        array([[4., 2.],
+               [2., 0.]])
+        >>> zyg.hessian(lambda t: t ** 3, 2.0)
+        12.0
+    """
+    _check_function(f)
+    if isinstance(x, (int, float, np.floating)) and not isinstance(x, bool):
+        return jit(requests.hvp_at)(f, float(x), 1.0)
+    return jit(requests.hessian_at)(f, x)
 
 
 @_user_facing
@@ -594,3 +624,6 @@ def pullback(f: Callable, *args, argnums: int | Sequence[int] | None = None) -> 
         (53.0, (10.0,))
     """
     return _pullback_function(f, _checked(f, argnums))(args)
+
+
+requests.gradient, requests.jvp = gradient, jvp  # what `requests.hvp_at` & co. call, compiled

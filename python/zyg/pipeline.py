@@ -15,8 +15,9 @@ from xdsl.transforms import get_all_passes as xdsl_passes
 
 from zyg.passes import get_all_passes as zyg_passes
 
-# `ad-jvp` after `ad-differentiate`: a jvp of a gradient differentiates the gradient's code (forward over reverse).
-AD_PASSES = ("ad-differentiate", "ad-jvp", "canonicalize", "cse", "dce")
+# `ad-autodiff` answers reverse and forward requests, each when it is ready: a jvp of a gradient
+# differentiates the gradient's code (forward over reverse), a gradient of a gradient the inner request.
+AD_PASSES = ("ad-autodiff", "canonicalize", "cse", "dce")
 # `expand-elementwise-math` runs once the elementwise loop bodies exist. No cleanup after lowering:
 # upstream's pipeline starts with canonicalize and cse, which do the same in C++ (MLP gradient: the same
 # LLVM IR, 0.1 s less in xDSL's canonicalize, cse and dce).

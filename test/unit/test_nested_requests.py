@@ -79,3 +79,64 @@ def test_a_request_on_structures_gives_structured_gradients():
 def test_a_request_on_a_function_without_a_float_result_is_named():
     with pytest.raises(zyg.ZygTypeError, match="differentiating a function that does not return a float"):
         zyg.jit(lambda x: zyg.gradient(lambda a: (a, a), x))(1.0)
+
+
+# ------------------------------------------------------------------------------------------------
+# Differentiating code that holds requests: reverse over reverse (as forward over reverse), forward
+# over forward, to third order, through loops, recursion and closures
+# ------------------------------------------------------------------------------------------------
+
+def looped_power(x, n):
+    r = x
+    for _ in range(n):
+        r = r * x
+    return r
+
+
+def recursive_power(x, n):
+    return 1.0 if n == 0 else x * recursive_power(x, n - 1)
+
+
+def fd(f, x, h=1e-5):
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+@pytest.mark.parametrize(("f", "x", "expected"), [
+    (lambda x: zyg.gradient(cube, x)[0], 2.0, 12.0),
+    (lambda x: zyg.gradient(looped_power, x, 2)[0] * x, 2.0, 36.0),  # the 36, not 24
+    (lambda x: zyg.gradient(recursive_power, x, 4)[0], 1.5, 12 * 1.5 ** 2),
+    (lambda x: zyg.gradient(lambda y: x * y * y, 1.0)[0], 3.0, 2.0),  # a closure over x: no confusion
+    (lambda x: zyg.gradient(lambda y: zyg.gradient(lambda z: z ** 4 * y, y)[0], x)[0], 2.0, 48 * 2.0 ** 2),
+    (lambda x: zyg.withgradient(lambda a: a ** 3 + x * a, x).grad[0], 2.0, 6 * 2.0 + 1.0),
+    (lambda x: zyg.derivative(lambda t: math.sin(t * x))(1.0), 0.5, None),
+])
+def test_gradients_of_code_that_differentiates(f, x, expected):
+    got = zyg.gradient(f, x)[0]
+    assert got == pytest.approx(fd(f, x) if expected is None else expected, rel=1e-6)
+
+
+def test_derivatives_to_third_order():
+    third = zyg.derivative(zyg.derivative(zyg.derivative(math.sin)))
+    assert third(0.5) == pytest.approx(-math.cos(0.5))
+    assert zyg.derivative(zyg.derivative(lambda x: x ** 3))(2) == 12.0
+    fourth = zyg.gradient(lambda x: zyg.derivative(zyg.derivative(zyg.derivative(lambda t: t ** 4)))(x), 1.5)
+    assert fourth == (24.0,)
+
+
+def test_mixed_partials_through_arrays():
+    def inner(w, x):
+        return np.sum(np.tanh(w * x))
+
+    def outer(w, x):  # d/dw of sum(d inner / dx)
+        return np.sum(zyg.gradient(inner, w, x)[1])
+
+    w, x = np.array([0.3, -0.8]), np.array([1.2, 0.4])
+    got = zyg.gradient(outer, w, x)
+    for index in range(2):
+        for k in range(2):
+            step = np.zeros(2)
+            step[k] = 1e-6
+            moved = [w, x]
+            plus, minus = list(moved), list(moved)
+            plus[index], minus[index] = moved[index] + step, moved[index] - step
+            assert got[index][k] == pytest.approx((outer(*plus) - outer(*minus)) / 2e-6, rel=1e-5, abs=1e-8)

@@ -45,14 +45,19 @@ def _covered(op: type[Operation]) -> bool:
     return op in TANGENT_RULES or op in SWEPT_OPS or op.has_trait(IsTerminator)
 
 
-@pytest.mark.parametrize("op", sorted(PULLBACK_RULES, key=lambda op: op.name), ids=lambda op: op.name)
+# Requests are answered before forward mode runs over the code that holds them (`ordering`): their
+# pullback rules (reverse over reverse) have no tangent rule to match.
+REQUESTS = {ad.GradOp, ad.VjpOp, ad.ForwardOp, ad.BackwardOp, ad.JvpOp, ad.JacobianOp}
+
+
+@pytest.mark.parametrize("op", sorted(set(PULLBACK_RULES) - REQUESTS, key=lambda op: op.name), ids=lambda op: op.name)
 def test_every_op_with_a_pullback_rule_has_a_tangent_rule(op):
     assert op in TANGENT_RULES, f"'{op.name}' has a pullback rule but no tangent rule"
 
 
 def test_every_op_the_reverse_pass_emits_has_a_tangent_rule():
     emitted = set().union(*map(_referenced_ops, REVERSE_MODULES))
-    emitted -= {ad.GradOp, ad.VjpOp, ad.ForwardOp, ad.BackwardOp, ad.JacobianOp}  # the requests it answers
+    emitted -= REQUESTS  # the requests it answers, and emits in second-order pullbacks
     emitted -= {ModuleOp, func.FuncOp}  # where code lives, not code
     assert {ad.AddOp, ad.ZeroOp, ad.MulOp, ad.PushOp, ad.PopOp, ad.TapeNewOp} <= emitted
     missing = sorted(op.name for op in emitted if not _covered(op))

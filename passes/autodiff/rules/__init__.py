@@ -17,6 +17,7 @@ from zyg.passes.autodiff.rules.arith import ARITH_RULES
 from zyg.passes.autodiff.rules.indexing import INDEXING_RULES
 from zyg.passes.autodiff.rules.linalg import LINALG_RULES
 from zyg.passes.autodiff.rules.math import MATH_RULES
+from zyg.passes.autodiff.rules.requests import REQUEST_RULES
 from zyg.passes.autodiff.rules.shapes import SHAPE_RULES
 from zyg.passes.autodiff.rules.tensor import TENSOR_RULES
 from zyg.passes.autodiff.rules.zyg import ZYG_RULES
@@ -24,4 +25,5 @@ from zyg.passes.autodiff.rules.zyg import ZYG_RULES
 PullbackRule = Callable[[Any, Operation, list[SSAValue | None]], list[SSAValue | None]]
 
 PULLBACK_RULES: dict[type[Operation], PullbackRule] = {**ARITH_RULES, **MATH_RULES, **ZYG_RULES, **TENSOR_RULES,
-                                                    **INDEXING_RULES, **LINALG_RULES, **SHAPE_RULES, **AD_RULES}
+                                                    **INDEXING_RULES, **LINALG_RULES, **SHAPE_RULES, **REQUEST_RULES,
+                                                    **AD_RULES}

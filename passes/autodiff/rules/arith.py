@@ -1,4 +1,5 @@
-"""Pullback rules for `arith` (and `ad.add`). Integer and boolean ops never reach here: they are
+"""Pullback rules for `arith` (and `ad.add`, `ad.mul`, `ad.div`, `ad.zero`, which forward mode emits:
+reverse over forward differentiates them). Integer and boolean ops never reach here: they are
 inactive by type. Products with primal values go through `ctx.scale` (a zero cotangent stays zero)."""
 
 from __future__ import annotations
@@ -59,6 +60,24 @@ def pullback_add(ctx, op: ad.AddOp, cts):
     return [ct, ct]
 
 
+def pullback_strong_mul(ctx, op: ad.MulOp, cts):
+    """z = a * b, 0 where a = 0 or b = 0 (a strong-zero product, from forward or reverse mode)
+    =>  a_ct = z_ct * b, b_ct = z_ct * a, each a strong zero too"""
+    (ct,) = cts
+    return [ctx.scale(ct, ctx.primal(op.factor)) if ctx.active(op.cotangent) else None,
+            ctx.scale(ct, ctx.primal(op.cotangent)) if ctx.active(op.factor) else None]
+
+
+def pullback_strong_div(ctx, op: ad.DivOp, cts):
+    """z = a / b, 0 where a = 0  =>  a_ct = z_ct / b, b_ct = -z_ct * z / b"""
+    (ct,) = cts
+    a_ct = ctx.scale(ct, ctx.primal(op.factor), divide=True)
+    b_ct = None
+    if ctx.active(op.factor):
+        b_ct = ctx.emit(arith.NegfOp(ctx.scale(a_ct, ctx.primal(op.result))))
+    return [a_ct, b_ct]
+
+
 def pullback_no_gradient(ctx, op, cts):
     """Conversions to integers: the derivative is zero almost everywhere."""
     return [None] * len(op.operands)
@@ -73,4 +92,7 @@ ARITH_RULES = {
     arith.SelectOp: pullback_select,
     arith.FPToSIOp: pullback_no_gradient,
     ad.AddOp: pullback_add,
+    ad.MulOp: pullback_strong_mul,
+    ad.DivOp: pullback_strong_div,
+    ad.ZeroOp: pullback_no_gradient,
 }

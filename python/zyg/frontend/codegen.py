@@ -32,6 +32,7 @@ from zyg.dialects import zyg
 from zyg.errors import SourceLoc, UnsupportedSyntaxError, ZygError, ZygTypeError
 from zyg.frontend.aliasing import AliasTracking
 from zyg.frontend.arrays import ArrayCodegen, constant_of
+from zyg.frontend.checkpoints import CheckpointCodegen, mark_checkpointed
 from zyg.frontend.closures import (
     FUNCTION_BUILTINS,
     FUNCTION_NODES,
@@ -164,7 +165,7 @@ MAX_UNROLLED_TRIPS = 256
 
 
 class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCodegen, ExceptionCodegen, RequestCodegen,
-                      StructCodegen, ArrayCodegen, IndexingCodegen, ast.NodeVisitor):
+                      StructCodegen, ArrayCodegen, IndexingCodegen, CheckpointCodegen, ast.NodeVisitor):
     """Builds one `func.func` for one Python function at one signature: the trees of its arguments
     (`zyg.frontend.trees`). The function takes and returns the flattened leaves."""
 
@@ -189,6 +190,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         self.loop_carries: dict[int, list[str]] = {}  # a loop compiled as one -> the variables it carries
         self.reserved_appends: set[int] = set()  # `hs.append` calls whose loop, being built, reserved their rows
         self.loop_ids: dict[int, int] = {}
+        self.checkpointed_loops: set[int] = set()
         self.loop_of_jump: dict[int, ast.AST] = {}
         self.flag_mode = False
         self.shapes: dict[SSAValue, list[SSAValue]] = {}
@@ -708,14 +710,15 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         return joined
 
     def visit_For(self, node: ast.For) -> None:
-        if not (isinstance(node.iter, ast.Call) and self.static_value(node.iter.func, quiet=True) is range):
-            iterable = self.visit(node.iter)
+        it = self.loop_part(node)
+        if not (isinstance(it, ast.Call) and self.static_value(it.func, quiet=True) is range):
+            iterable = self.visit(it)
             if is_struct(iterable, GROWLIST):
                 return self.row_loop(node, self.growable_rows(iterable))
             if isinstance(iterable, Struct):
-                return self.unrolled_loop(node, self.sequence_items(node.iter, iterable))
+                return self.unrolled_loop(node, self.sequence_items(it, iterable))
             return self.row_loop(node, iterable)
-        start, stop, step = self._range_bounds(node.iter)
+        start, stop, step = self._range_bounds(it)
         bounds = [self.known(v) for v in (start, stop, step)]
         if all(isinstance(b, int) for b in bounds):
             self.constant_ranges[id(node)] = len(range(*bounds))
@@ -777,6 +780,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         self.scope.drop(self._loop_flag(".cont", node), None)
 
     def visit_While(self, node: ast.While) -> None:
+        self.loop_part(node)  # notes a checkpointed loop
         self._emit_while_loop(node)
 
     # ----------------------------------------------------------------------------------------------
@@ -972,6 +976,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         self.loop_stack.pop()
         self._forget_body_locals(node, carried)
         loop = self.emit(scf.ForOp(self.const(0), trip_count, self.const(1), inits, body))
+        self.mark_checkpointed(node, loop)
         self.assume_storage(loop.results, assumed)
         self.uncarry(carried, trees, loop.results)
 
@@ -1061,6 +1066,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         self.loop_stack.pop()
         self._forget_body_locals(node, carried)
         loop = self.emit(scf.WhileOp(inits, types_, [before], [after]))
+        self.mark_checkpointed(node, loop)
         self.assume_storage(loop.results, assumed)
         self.uncarry(carried, trees, loop.results)
         self.scope.drop(counter, None)
@@ -1070,7 +1076,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         if isinstance(node, ast.For):
             counter = self.scope.get(f".k{self.loop_ids[id(node)]}")
             return self.value(arith.CmpiOp(counter, trip_count, "slt"))
-        return self.truth(self.visit(node.test))
+        return self.truth(self.visit(self.loop_part(node)))
 
     def _guarded_condition(self, node: ast.AST, stop: SSAValue, trip_count: SSAValue | None) -> SSAValue:
         """`not stop and <condition>`, evaluating the condition only when no flag says stop."""
@@ -1470,6 +1476,9 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
             return self.call_host(node, callee)
         if callee is stop_gradient:
             return stop_gradient_call(self, node)
+        checkpointed = self.call_checkpoint_api(node, callee)
+        if checkpointed is not None:
+            return checkpointed
         function_builtin = _lookup(FUNCTION_BUILTINS, callee)
         if function_builtin is not None:
             return function_builtin(self, node)
@@ -1484,7 +1493,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         if isinstance(callee, type) and (dataclasses.is_dataclass(callee) or _is_namedtuple_class(callee)):
             return self.construct(node, callee)
         if _lookup(request_functions(), callee) is not None:
-            return self.call_request(node, callee)
+            return self.call_request(node, callee, *self.call_arguments(node))
         if isinstance(callee, types.FunctionType):
             return self.call_user_function(node, callee)
         if not _is_supported_callee(callee):  # before the arguments, which may not be numbers
@@ -1505,6 +1514,8 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
             return self.apply_function(node, function, [*bound, *args], {**keywords, **kwargs})
         if isinstance(callee, Static):
             callee = callee.value
+        if _lookup(request_functions(), callee) is not None:
+            return self.call_request(node, callee, args, kwargs)
         handler = _numpy_handler(callee)
         if handler is not None and not kwargs:
             return handler(self, node, args, {})
@@ -1589,9 +1600,10 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         args, kwargs = self.call_arguments(node)
         return self.call_compiled(node, callee, self.bind_arguments(node, callee, args, kwargs))
 
-    def call_compiled(self, node: ast.Call, callee: object, bound: list) -> object:
+    def call_compiled(self, node: ast.Call, callee: object, bound: list, checkpoint: bool = False) -> object:
         """A call of `callee` (a Python function or a `NestedFunction`) compiled for the values `bound`
-        to its parameters (a nested function's captured values last)."""
+        to its parameters (a nested function's captured values last); `checkpoint` marks the call
+        `ad.checkpoint` (`zyg.checkpoint`)."""
         trees, leaves = [], []
         for value in bound:
             self.check_not_escaping(node, value, "passed to another function")
@@ -1603,6 +1615,8 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         for data in info.free:  # the callee's free data, passed on from this function's own
             leaves += self.flat(self.take_free_data(data))[1]
         call = self.emit(func.CallOp(info.symbol, leaves, info.result_types))
+        if checkpoint:
+            mark_checkpointed(call)
         # NumPy would hand back the very argument (or a view of it) where the callee returns one.
         may_return = [a for index, a in enumerate(leaves) if info.aliased_args is None or index in info.aliased_args]
         for result in call.results:

@@ -34,6 +34,7 @@ import types
 
 import numpy as np
 
+from zyg.checkpoint import Checkpointed
 from zyg.errors import ZygTypeError
 from zyg.frontend.trees import NotDescribable, TreeDef, flatten
 from zyg.rules import Rule, registered, rule_of
@@ -168,9 +169,11 @@ def source_fingerprint(fn: types.FunctionType) -> str | None:
 
 def _owners_in(obj: object) -> list[object]:
     """The objects whose names a compile may read next, reached through `obj`: `obj` itself if it is a
-    function or a module, else the Python functions held in the container `obj`, in order."""
+    function or a module (the function of a `zyg.checkpoint`), else the Python functions held in the container `obj`, in order."""
     if isinstance(obj, (types.FunctionType, types.ModuleType)):
         return [obj]
+    if isinstance(obj, Checkpointed):  # `zyg.checkpoint(f)`: the compile reads f's names
+        return [obj.fn]
     if not _is_container(obj):
         return []
     return [owner for item in _items(obj) if isinstance(item, types.FunctionType) or _is_container(item)

@@ -21,13 +21,14 @@ import ast
 import functools
 from typing import TYPE_CHECKING
 
+import numpy as np
 from xdsl.ir import SSAValue
 
 from zyg.dialects import ad
 from zyg.dialects.zyg_indexing import GetSliceOp
 from zyg.errors import UnsupportedSyntaxError, ZygTypeError
 from zyg.frontend.trees import LEAF, LIST, NAMEDTUPLE, PARTIAL, TUPLE, Static, Struct, TreeDef, build_struct
-from zyg.frontend.types import F64
+from zyg.frontend.types import F64, I1, I64, element_type, is_array, type_of_code
 from zyg.typecodes import is_float_code, split_array_code
 
 if TYPE_CHECKING:
@@ -40,12 +41,33 @@ def apply(f, *args):
 
 
 def derivative_at(f, x):
-    """`zyg.derivative(f)(x)` inside compiled code."""
-    return apply_gradient(f, x)
+    """`f'(x)` in forward mode, what `zyg.derivative(f)` (a partial of this function) computes. In
+    compiled code a call of it is an `ad.jvp` request (`request_functions`); from Python, the compiled
+    jvp of `apply(f, x)`."""
+    return _api().jvp(apply, (f, float(x) if isinstance(x, int) and not isinstance(x, bool) else x), (None, 1.0))[1]
 
 
-def apply_gradient(f, x):  # replaced by a request when compiled (`REQUEST_FUNCTIONS`)
-    raise AssertionError("compiled only")
+def hvp_at(f, x, v):
+    """`H(x) v` for scalar `f` of one argument `x` (a float or an array): the tangent of `f`'s gradient
+    along `v`, forward over reverse. Compiled by zyg (`zyg.hvp`)."""
+    return jvp(lambda t: gradient(f, t)[0], (x,), (v,))[1]
+
+
+def hessian_at(f, x):
+    """The Hessian of scalar `f` at array `x`: the matrix `H[i, j] = d2 f / d vec(x)[i] d vec(x)[j]`,
+    one forward-over-reverse sweep per row, in a compiled loop. Compiled by zyg (`zyg.hessian`)."""
+    n = x.size
+    rows = np.zeros((n, n))
+    for i in range(n):
+        basis = np.zeros(n)
+        basis[i] = 1.0
+        rows[i] = np.reshape(hvp_at(f, x, np.reshape(basis, x.shape)), (n,))
+    return rows
+
+
+# `zyg.gradient` and `zyg.jvp`, for the functions above that zyg compiles (which read them as globals);
+# bound by `zyg.api` once it is imported (it imports this module).
+gradient = jvp = None
 
 
 def _api():
@@ -59,15 +81,16 @@ def request_functions() -> dict:
     """The functions whose calls in compiled code are requests, with their handlers."""
     api = _api()
     return {api.gradient: _gradient, api.withgradient: _withgradient, api.derivative: _derivative,
-            apply_gradient: _derivative_gradient, api.jacobian: _jacobian}
+            derivative_at: _derivative_at, api.jacobian: _jacobian, api.jvp: _jvp}
 
 
 class RequestCodegen:
     """The request half of `FunctionCodegen` (which provides `visit`, `flat`, `emit`, `program`...)."""
 
-    def call_request(self, node: ast.Call, callee: object) -> object:
-        """A call of `zyg.gradient` & co. (`request_functions`) in compiled code."""
-        return request_functions()[callee](self, node)
+    def call_request(self, node: ast.Call, callee: object, args: list, kwargs: dict) -> object:
+        """A call of `zyg.gradient` & co. (`request_functions`) in compiled code, with the argument
+        values `args` and `kwargs`."""
+        return request_functions()[callee](self, node, args, dict(kwargs))
 
     def emit_request(self, node: ast.Call, function: object, args: list, argnums: object,
                      with_value: bool) -> object:
@@ -90,6 +113,30 @@ class RequestCodegen:
             return Struct(NAMEDTUPLE, [value, result], ("val", "grad"), _api().WithGradient)
         return result
 
+    def emit_jvp(self, node: ast.Call, function: object, primals: list, tangents: list) -> Struct:
+        """`(value, tangent)` of `function(*primals)` along `tangents` (one per primal, of its structure;
+        Static None for none): an `ad.jvp` of `apply`, differentiated with respect to the float leaves of
+        the primals, the output's tangent of its structure (None where it holds no float)."""
+        if len(tangents) != len(primals):
+            self.error(node, f"jvp: {len(primals)} primals and {len(tangents)} tangents", ZygTypeError)
+        positions = list(range(len(primals)))
+        info, leaves, wrt, argument_trees = self._request_target(node, function, primals, positions)
+        tangent_values = []
+        for tree, tangent in zip(argument_trees, tangents, strict=True):
+            if isinstance(tangent, Static) and tangent.value is None:
+                tangent_values += [None] * sum(map(is_float_code, tree.leaf_codes()))
+                continue
+            tangent_tree, parts = self.flat(tangent)
+            if not _converts(tangent_tree, tree):
+                self.error(node, "jvp: a tangent of another structure or type than its primal", ZygTypeError)
+            tangent_values += [self.convert_element(v, element_type(type_of_code(code)))
+                               for v, code in zip(parts, tree.leaf_codes()) if is_float_code(code)]
+        tangent_values = [v if v is not None else self._zero_like(leaves[i]) for i, v in zip(wrt, tangent_values)]
+        request = self.emit(ad.JvpOp(info.symbol, leaves, tangent_values, info.result_types, wrt))
+        value = self.rebuild(info.return_tree, list(request.values))
+        tangent = _gradient_tree(info.return_tree, iter(request.result_tangents))
+        return Struct(TUPLE, [value, tangent])
+
     def emit_jacobian(self, node: ast.Call, function: object, args: list, argnums: object) -> object:
         """The Jacobians of `function(*args)` (`ad.jacobian`) with respect to the arguments `argnums`
         asks for, as `zyg.jacobian` arranges them: a float leaf's block is the matrix's one column."""
@@ -102,6 +149,12 @@ class RequestCodegen:
         blocks = [next(matrices) if split_array_code(code) else self._column(next(matrices))
                   for index in positions for code in argument_trees[index].leaf_codes() if is_float_code(code)]
         return _arranged(argument_trees, positions, argnums, iter(blocks))
+
+    def _zero_like(self, v: SSAValue) -> SSAValue:
+        """Zeros of the type (and shape) of float value `v`."""
+        element = element_type(v.type)
+        zero = self.const(0.0, element)
+        return self.splat(zero, element, self.dims(v)) if is_array(v.type) else zero
 
     def _column(self, matrix: SSAValue) -> SSAValue:
         """Column 0 of `matrix`, a vector."""
@@ -132,6 +185,18 @@ class RequestCodegen:
                 wrt += [offset + k for k, code in enumerate(codes) if is_float_code(code)]
             offset += len(codes)
         return info, leaves, wrt, argument_trees
+
+
+def _converts(tangent: TreeDef, primal: TreeDef) -> bool:
+    """Whether a tangent of structure `tangent` fits a primal of structure `primal`: the same
+    structure, float leaves where the primal has float ones (an int literal 1 for a float too)."""
+    if tangent.kind != primal.kind or tangent.cls != primal.cls or tangent.keys != primal.keys \
+            or len(tangent.children) != len(primal.children):
+        return False
+    if tangent.kind == LEAF:
+        return not is_float_code(primal.code) or split_array_code(tangent.code) == split_array_code(primal.code) \
+            or (split_array_code(primal.code) is None and split_array_code(tangent.code) is None)
+    return all(_converts(t, p) for t, p in zip(tangent.children, primal.children))
 
 
 def _arranged(argument_trees: tuple[TreeDef, ...], positions: list[int], argnums: object, blocks) -> object:
@@ -177,35 +242,45 @@ def _static_argnums(cg, node: ast.Call, kwargs: dict) -> object:
     return known
 
 
-def _gradient(cg, node: ast.Call) -> object:
-    args, kwargs = cg.call_arguments(node)
+def _gradient(cg, node: ast.Call, args: list, kwargs: dict) -> object:
     if not args:
         cg.error(node, "zyg.gradient takes a function", ZygTypeError)
     return cg.emit_request(node, args[0], args[1:], _static_argnums(cg, node, kwargs), with_value=False)
 
 
-def _withgradient(cg, node: ast.Call) -> object:
-    args, kwargs = cg.call_arguments(node)
+def _withgradient(cg, node: ast.Call, args: list, kwargs: dict) -> object:
     if not args:
         cg.error(node, "zyg.withgradient takes a function", ZygTypeError)
     return cg.emit_request(node, args[0], args[1:], _static_argnums(cg, node, kwargs), with_value=True)
 
 
-def _jacobian(cg, node: ast.Call) -> object:
-    args, kwargs = cg.call_arguments(node)
+def _jacobian(cg, node: ast.Call, args: list, kwargs: dict) -> object:
     if not args:
         cg.error(node, "zyg.jacobian takes a function", ZygTypeError)
     return cg.emit_jacobian(node, args[0], args[1:], _static_argnums(cg, node, kwargs))
 
 
-def _derivative(cg, node: ast.Call) -> object:
+def _derivative(cg, node: ast.Call, args: list, kwargs: dict) -> object:
     """`zyg.derivative(f)`: the function `x -> f'(x)`, a partial of `derivative_at`."""
-    args, kwargs = cg.call_arguments(node)
     if len(args) != 1 or kwargs:
         cg.error(node, "zyg.derivative takes one function", ZygTypeError)
     return Struct(PARTIAL, [Static(derivative_at), args[0]], ["function", "0"])
 
 
-def _derivative_gradient(cg, node: ast.Call) -> object:
-    (function, x), _ = cg.call_arguments(node)
-    return cg.emit_request(node, function, [cg.convert(x, F64)], 0, with_value=False)
+def _derivative_at(cg, node: ast.Call, args: list, kwargs: dict) -> object:
+    if len(args) != 2 or kwargs:
+        cg.error(node, "a derivative takes one number", ZygTypeError)
+    function, x = args
+    if isinstance(x, SSAValue) and x.type in (I64, I1):
+        x = cg.convert(x, F64)
+    return cg.emit_jvp(node, function, [x], [cg.const(1.0)]).items[1]
+
+
+def _jvp(cg, node: ast.Call, args: list, kwargs: dict) -> object:
+    """`zyg.jvp(f, primals, tangents)`: `(value, tangent)`."""
+    if len(args) != 3 or kwargs:
+        cg.error(node, "zyg.jvp takes a function, a tuple of primals and a tuple of tangents", ZygTypeError)
+    function, primals, tangents = args
+    if not all(isinstance(v, Struct) and v.kind in (TUPLE, LIST) for v in (primals, tangents)):
+        cg.error(node, "zyg.jvp takes the primals and the tangents as tuples (one entry per argument)", ZygTypeError)
+    return cg.emit_jvp(node, function, list(primals.items), list(tangents.items))

@@ -268,6 +268,9 @@ def node_of(value: object) -> tuple[str, type | None, tuple, tuple] | None:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         names = tuple(f.name for f in dataclasses.fields(value))
         return DATACLASS, type(value), names, tuple(getattr(value, name) for name in names)
+    if isinstance(value, functools.partial):  # the function, then what it binds (`=name` for a keyword)
+        keys = ("function", *map(str, range(len(value.args))), *("=" + k for k in value.keywords))
+        return PARTIAL, None, keys, (value.func, *value.args, *value.keywords.values())
     return None
 
 
