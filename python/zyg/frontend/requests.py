@@ -66,7 +66,7 @@ def hessian_at(f, x):
 
 
 # `zyg.gradient` and `zyg.jvp`, for the functions above that zyg compiles (which read them as globals);
-# bound by `zyg.api` once it is imported (it imports this module).
+# bound by `request_functions`, as `zyg.api` imports this module only when it is needed.
 gradient = jvp = None
 
 
@@ -79,7 +79,9 @@ def _api():
 @functools.cache
 def request_functions() -> dict:
     """The functions whose calls in compiled code are requests, with their handlers."""
+    global gradient, jvp
     api = _api()
+    gradient, jvp = api.gradient, api.jvp
     return {api.gradient: _gradient, api.withgradient: _withgradient, api.derivative: _derivative,
             derivative_at: _derivative_at, api.jacobian: _jacobian, api.jvp: _jvp}
 
