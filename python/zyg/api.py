@@ -462,7 +462,8 @@ def _pullback_function(f: Callable, argnums: wrt_arguments.Request = None) -> _P
 @_user_facing
 def jacobian(f: Callable, *args, argnums: int | Sequence[int] | None = None):
     """The Jacobian of `f` at `args` (Zygote's `jacobian`), computed in compiled code: one forward
-    sweep, then one reverse sweep per element of the output.
+    sweep, then one reverse sweep per element of the output, or, where the differentiated arguments
+    have fewer elements than the output, one forward-mode sweep per element of them.
 
     The output `y` may be a float, an array or a structure of them (a tuple, dict, dataclass...):
     its float leaves, each flattened row-major, are concatenated in flattening order (dicts in
