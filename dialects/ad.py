@@ -378,7 +378,8 @@ class JacobianOp(_RequestOp):
     flattened row-major, its result is the f64 matrix `J` with `J[k, i] = d y[k] / d a[i]`: one row
     per element of `y`, one column per element of `a` (one for a scalar). The arguments and `wrt` are
     as for `ad.grad`. `ad-differentiate` expands it to one `ad.forward` and a loop of `ad.backward`,
-    one per row.
+    one per row, or, where the arguments have fewer elements than the results, a loop of `ad.jvp`,
+    one per column (chosen at run time where the types do not decide).
 
     ```mlir
     %jx = ad.jacobian @f(%x, %n) : (tensor<?xf64>, i64) -> tensor<?x?xf64>

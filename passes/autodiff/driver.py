@@ -7,7 +7,8 @@ function holds both, so top-level values need no tape); every function called on
 every function an `ad.forward` names, gets a split-mode pair `@<f>_fwd` (the primal that also saves
 residuals) and `@<f>_bwd` (the pullback, which pops them). `ad.forward` calls `@<f>_fwd` on a fresh
 tape it returns; `ad.backward` calls `@<f>_bwd` on a reader of that tape, which leaves it whole.
-`ad.jacobian` becomes one `ad.forward` and a loop of `ad.backward`, one per row (`jacobian.py`).
+`ad.jacobian` becomes one `ad.forward` and a loop of `ad.backward`, one per row, or a loop of
+`ad.jvp`, one per column, whichever is shorter (`jacobian.py`).
 
 A function with checkpointed loops (`ad.checkpoint`) is differentiated as a copy whose loops run in
 segments (`zyg.passes.autodiff.checkpoint`); a checkpointed call saves only its arguments, and its

@@ -24,7 +24,6 @@ from zyg.compiler import compile_request
 from zyg.cotangents import seeds as cotangent_seeds
 from zyg.entry_abi import BACKWARD_ENTRY, RELEASE_ENTRY
 from zyg.errors import ZygError, ZygTypeError
-from zyg.frontend import requests
 from zyg.frontend.exceptions import USER_TRACEBACK
 from zyg.frontend.source import function_location
 from zyg.frontend.trees import (
@@ -463,7 +462,8 @@ def _pullback_function(f: Callable, argnums: wrt_arguments.Request = None) -> _P
 @_user_facing
 def jacobian(f: Callable, *args, argnums: int | Sequence[int] | None = None):
     """The Jacobian of `f` at `args` (Zygote's `jacobian`), computed in compiled code: one forward
-    sweep, then one reverse sweep per element of the output.
+    sweep, then one reverse sweep per element of the output, or, where the differentiated arguments
+    have fewer elements than the output, one forward-mode sweep per element of them.
 
     The output `y` may be a float, an array or a structure of them (a tuple, dict, dataclass...):
     its float leaves, each flattened row-major, are concatenated in flattening order (dicts in
@@ -500,7 +500,7 @@ def derivative(f: Callable) -> Callable[[float], Any]:
     if not callable(f):
         raise ZygTypeError(f"zyg.derivative takes a function, got {type(f).__name__} {f!r}")
     # A function value zyg compiles (as `math.sin` or a closure are): its derivative is the next order.
-    return functools.partial(requests.derivative_at, f)
+    return functools.partial(_requests().derivative_at, f)
 
 
 @_user_facing
@@ -513,7 +513,7 @@ def hvp(f: Callable, x, v):
         >>> zyg.hvp(lambda x: np.sum(x ** 3), np.array([1.0, 2.0]), np.array([1.0, 0.0]))
         array([6., 0.])
     """
-    return jit(requests.hvp_at)(_check_function(f), x, v)
+    return jit(_requests().hvp_at)(_check_function(f), x, v)
 
 
 @_user_facing
@@ -532,8 +532,8 @@ def hessian(f: Callable, x):
     """
     _check_function(f)
     if isinstance(x, (int, float, np.floating)) and not isinstance(x, bool):
-        return jit(requests.hvp_at)(f, float(x), 1.0)
-    return jit(requests.hessian_at)(f, x)
+        return jit(_requests().hvp_at)(f, float(x), 1.0)
+    return jit(_requests().hessian_at)(f, x)
 
 
 @_user_facing
@@ -626,4 +626,11 @@ def pullback(f: Callable, *args, argnums: int | Sequence[int] | None = None) -> 
     return _pullback_function(f, _checked(f, argnums))(args)
 
 
-requests.gradient, requests.jvp = gradient, jvp  # what `requests.hvp_at` & co. call, compiled
+
+def _requests():
+    """`zyg.frontend.requests`, imported when first needed (it loads xDSL, which a call served by the
+    disk cache never needs), ready for the functions of it zyg compiles."""
+    from zyg.frontend import requests
+
+    requests.request_functions()
+    return requests

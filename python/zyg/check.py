@@ -1,5 +1,5 @@
-"""`zyg.check_grad`: a function's gradient checked against central finite differences of the function
-itself, run in plain Python.
+"""`zyg.check_grad`: a function's derivatives, reverse and forward mode, checked against central finite
+differences of the function itself, run in plain Python.
 
 In: a function and arguments of any structure zyg takes (numbers, arrays, containers of them); its
 output may have any structure too: it is projected on a fixed pseudo-random cotangent `c`, so the
@@ -7,7 +7,7 @@ check compares the pullback of `c` with the finite differences of `<c, f(x)>`. O
 summary, or an `AssertionError` naming the argument, the path inside it and the element where zyg's
 derivative and the finite difference differ, with both values. Every element is checked where an
 argument has at most `max_elements` of them; beyond that, `directions` pseudo-random directions are.
-Forward mode, where the function has it (`zyg.jvp`), is checked along the same directions.
+Forward mode (`zyg.jvp` along each direction, projected on the same cotangent) is checked too.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ class GradCheck(NamedTuple):
 
 def check_grad(f: Callable, *args, rtol: float = 1e-5, atol: float = 1e-6, max_elements: int = 64,
                directions: int = 8, seed: int = 0) -> GradCheck:
-    """Checks zyg's derivatives of `f` at `args` (reverse mode, and forward mode where `zyg.jvp`
-    exists) against central finite differences of `f` run in plain Python.
+    """Checks zyg's derivatives of `f` at `args`, reverse mode and forward mode, against central finite
+    differences of `f` run in plain Python (`checked` counts the directions, each compared twice).
 
     Raises:
         AssertionError: where they differ by more than `atol + rtol * |finite difference|`, naming
@@ -76,14 +76,18 @@ def check_grad(f: Callable, *args, rtol: float = 1e-5, atol: float = 1e-6, max_e
                 h = REL_STEP * max(1.0, float(np.max(np.abs(x[direction != 0]), initial=0.0)))
                 fd = (projected(*_moved(args, index, tree, leaves, position, x + h * direction))
                       - projected(*_moved(args, index, tree, leaves, position, x - h * direction))) / (2 * h)
-                derivative = float(np.sum(g * direction))
-                error = abs(derivative - fd)
-                checked += 1
-                worst_abs = max(worst_abs, error)
-                worst_rel = max(worst_rel, error / max(abs(fd), 1e-300))
-                if not error <= atol + rtol * abs(fd):
-                    raise AssertionError(f"check_grad({name}): argument {index}{path}{label}: reverse mode gives "
-                                         f"{derivative!r}, finite differences {fd!r} (difference {error:.3g})")
+                tangents = _tangents(args, index, tree, leaves, position, direction)
+                output_tangent = zyg.jvp(f, args, tangents)[1]
+                forward = sum(float(np.sum(np.asarray(c) * np.asarray(t))) for c, t in
+                              zip(cotangent_leaves, _float_leaves_of(out_tree, output_tangent)) if c is not None)
+                for mode, derivative in (("reverse", float(np.sum(g * direction))), ("forward", forward)):
+                    error = abs(derivative - fd)
+                    checked += mode == "reverse"
+                    worst_abs = max(worst_abs, error)
+                    worst_rel = max(worst_rel, error / max(abs(fd), 1e-300))
+                    if not error <= atol + rtol * abs(fd):
+                        raise AssertionError(f"check_grad({name}): argument {index}{path}{label}: {mode} mode gives "
+                                             f"{derivative!r}, finite differences {fd!r} (difference {error:.3g})")
     return GradCheck(checked, worst_abs, worst_rel)
 
 
@@ -113,7 +117,7 @@ def _leaves_with_paths(tree: TreeDef, leaves: list, path: str = "") -> list[tupl
 
 
 def _float_leaves_of(tree: TreeDef, grad: object) -> list:
-    """The gradient's leaf at each leaf position of `tree` (None where the leaf is not a float)."""
+    """The leaf of a gradient or tangent at each leaf position of `tree` (None where it has none)."""
     if tree.kind == LEAF:
         return [grad]
     items = [None] * len(tree.children) if grad is None else _items(grad)
@@ -133,6 +137,16 @@ def _moved(args: tuple, index: int, tree: TreeDef, leaves: list, position: int, 
     moved = list(args)
     moved[index] = unflatten(tree, changed, build_python)
     return tuple(moved)
+
+
+def _tangents(args: tuple, index: int, tree: TreeDef, leaves: list, position: int, direction: np.ndarray) -> tuple:
+    """A tangent per argument: `direction` in leaf `position` of argument `index`, None elsewhere."""
+    parts = [None] * len(leaves)
+    parts[position] = float(direction) if not isinstance(leaves[position], np.ndarray) else \
+        direction.astype(leaves[position].dtype)
+    tangents: list = [None] * len(args)
+    tangents[index] = unflatten(tree, parts, build_python)
+    return tuple(tangents)
 
 
 def _directions(shape: tuple, max_elements: int, count: int, rng: np.random.Generator):

@@ -1,5 +1,6 @@
-"""`zyg.jacobian`: one forward sweep and one compiled reverse sweep per output element (`ad.jacobian`),
-checked against central finite differences, with Zygote's conventions for the shapes of the blocks."""
+"""`zyg.jacobian`: one forward sweep and one compiled reverse sweep per output element (rows), or one
+forward-mode sweep per input element (columns) where the inputs are fewer (`ad.jacobian`), checked
+against central finite differences, with Zygote's conventions for the shapes of the blocks."""
 
 from __future__ import annotations
 
@@ -91,6 +92,97 @@ def test_jacobian_matches_finite_differences(f, args):
     check_jacobian(f, args)
 
 
+# Each call of `evaluated` in compiled code is one evaluation of the function: the rows take one (the
+# forward sweep; the reverse sweeps run no host call), the columns n + 1 (one for the number of rows,
+# then one forward-mode sweep per input element).
+EVALUATIONS: list = []
+evaluated = zyg.host(lambda: EVALUATIONS.append(None))
+
+
+def evaluations(f, args, argnums=None) -> int:
+    """How many times `zyg.jacobian(f, *args, argnums=argnums)` evaluates `f`."""
+    EVALUATIONS.clear()
+    zyg.jacobian(f, *args, argnums=argnums)
+    return len(EVALUATIONS)
+
+
+def wide(x):  # 3 inputs, 9 outputs: columns
+    evaluated()
+    return np.outer(np.sin(x) * x[0], np.cos(x))
+
+
+def tall(x):  # 5 inputs, 2 outputs: rows
+    evaluated()
+    return np.array([np.sum(np.sin(x)), np.sum(x * x) * x[0]])
+
+
+def loss(x):  # a float: rows, decided at compile time
+    evaluated()
+    return np.sum(np.sin(x) * x)
+
+
+def floats_to_more_floats(t, s):  # 2 inputs, 3 outputs: columns, decided at compile time
+    evaluated()
+    return t * s, t + s, np.sin(t)
+
+
+def wide_structured(layer, inputs):  # 2 + 1 + 2 + 1 inputs, 8 + 1 outputs: columns
+    evaluated()
+    h = np.outer(layer.w * inputs["x"], np.arange(1.0, 5.0)) + layer.b
+    return np.tanh(h), {"norm": np.sum(h * h) * inputs["scale"]}
+
+
+def wide_of_two(t, x):  # n: 1, 2 or 3 inputs (by argnums), 4 outputs: columns
+    evaluated()
+    return np.outer(np.exp(t * x), x)
+
+
+def outer(x, y):  # with argnums=0, n = x.size inputs, x.size * y.size outputs
+    evaluated()
+    return np.outer(np.sin(x), y)
+
+
+STRUCTURED = (Layer(RNG.normal(size=2), 0.1), {"x": RNG.normal(size=2), "scale": 2.0})
+
+# (function, arguments, argnums, evaluations: 1 for the rows, n + 1 for the columns)
+VARIANTS = [
+    (wide, (RNG.normal(size=3),), None, 4),
+    (tall, (RNG.normal(size=5),), None, 1),
+    (loss, (RNG.normal(size=4),), None, 1),
+    (floats_to_more_floats, (0.3, -1.2), None, 3),
+    (wide_structured, STRUCTURED, None, 7),
+    (wide_of_two, (0.4, np.array([0.5, -1.0])), 0, 2),
+    (wide_of_two, (0.4, np.array([0.5, -1.0])), 1, 3),
+    (wide_of_two, (0.4, np.array([0.5, -1.0])), (1, 0), 4),
+    (wide_of_two, (0.4, np.array([0.5, -1.0])), -1, 3),
+    (outer, (RNG.normal(size=3), RNG.normal(size=1)), 0, 1),  # n = m: rows
+    (outer, (RNG.normal(size=3), RNG.normal(size=4)), 0, 4),
+]
+
+
+@pytest.mark.parametrize(("f", "args", "argnums", "expected"), VARIANTS,
+                         ids=[f"{f.__name__}-{argnums}-{count}" for f, _, argnums, count in VARIANTS])
+def test_the_mode_with_fewer_sweeps_runs(f, args, argnums, expected):
+    check_jacobian(f, args, argnums=argnums)
+    assert evaluations(f, args, argnums) == expected
+
+
+def test_structured_columns_have_their_structure():
+    jl, ji = zyg.jacobian(wide_structured, *STRUCTURED)
+    assert isinstance(jl, Layer) and jl.w.shape == (9, 2) and jl.b.shape == (9,)
+    assert ji["x"].shape == (9, 2) and ji["scale"].shape == (9,)
+
+
+def test_one_compile_chooses_at_run_time():
+    x = RNG.normal(size=3)
+    zyg.jacobian(outer, x, RNG.normal(size=1), argnums=0)
+    from zyg.compiler import cache_size
+
+    before = cache_size()
+    assert evaluations(outer, (x, RNG.normal(size=5)), 0) == 4  # columns, from the same compile as rows
+    assert cache_size() == before
+
+
 def test_shapes_follow_zygote():
     x = np.array([1.0, 2.0, 3.0])
     jx, jt = zyg.jacobian(scalar_output, x, 0.5)
@@ -164,10 +256,20 @@ def jacobian_inside_argnums(x):
     return np.sum(zyg.jacobian(matrix_output, x, argnums=0) ** 2)
 
 
+def columns_and_rows_inside(x):
+    (jw,) = zyg.jacobian(wide, x)  # 3 inputs, 9 outputs: columns
+    (jt,) = zyg.jacobian(tall, x)  # 3 inputs, 2 outputs: rows
+    return np.sum(jw, axis=0) + np.sum(jt, axis=0)
+
+
 def test_inside_compiled_code():
     x, c = np.array([0.5, -1.0, 2.0]), 0.3
     np.testing.assert_allclose(zyg.jit(jacobian_inside)(x, c), jacobian_inside(x, c))
     assert zyg.jit(jacobian_inside_argnums)(x) == pytest.approx(jacobian_inside_argnums(x))
+    expected = columns_and_rows_inside(x)
+    EVALUATIONS.clear()
+    np.testing.assert_allclose(zyg.jit(columns_and_rows_inside)(x), expected)
+    assert len(EVALUATIONS) == 4 + 1
 
 
 def test_a_function_without_a_float_result_is_named():

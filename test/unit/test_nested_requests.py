@@ -140,3 +140,30 @@ def test_mixed_partials_through_arrays():
             plus, minus = list(moved), list(moved)
             plus[index], minus[index] = moved[index] + step, moved[index] - step
             assert got[index][k] == pytest.approx((outer(*plus) - outer(*minus)) / 2e-6, rel=1e-5, abs=1e-8)
+
+
+def pulled_back(x, w):
+    y, back = zyg.pullback(lambda a, b: (a * b, np.sum(a ** 2)), x, w)
+    gx, gw = back((np.ones(3), 2.0))  # each call of back is one ad.vjp
+    return np.sum(gx) + gw + np.sum(y[0])
+
+
+def test_a_pullback_inside_compiled_code_and_its_gradient():
+    x = np.array([1.0, 2.0, 3.0])
+    assert zyg.jit(pulled_back)(x, 0.5) == pytest.approx(pulled_back(x, 0.5))
+    gx, gw = zyg.gradient(pulled_back, x, 0.5)
+    np.testing.assert_allclose(gx, np.full(3, 4.0 + 1.0 + 0.5))
+    assert gw == pytest.approx(3.0 + np.sum(x))
+
+
+def test_a_jvp_inside_compiled_code_and_its_gradient():
+    def directional(x, v):
+        value, tangent = zyg.jvp(lambda a: np.sum(np.sin(a) * a), (x,), (v,))
+        return value + tangent
+
+    x, v = np.array([0.3, -0.7]), np.array([1.0, 2.0])
+    expected = np.sum(np.sin(x) * x) + np.sum((np.cos(x) * x + np.sin(x)) * v)
+    assert zyg.jit(directional)(x, v) == pytest.approx(expected)
+    gx, gv = zyg.gradient(directional, x, v)
+    np.testing.assert_allclose(gv, np.cos(x) * x + np.sin(x))
+    np.testing.assert_allclose(gx, np.cos(x) * x + np.sin(x) + (2 * np.cos(x) - np.sin(x) * x) * v)

@@ -40,6 +40,12 @@ def apply(f, *args):
     return f(*args)
 
 
+def pullback_at(f, args, cotangent):
+    """What `back(cotangent)` of `zyg.pullback(f, *args)` returns: in compiled code an `ad.vjp` request
+    (`request_functions`), which computes the output again; from Python, zyg's compiled pullback."""
+    return _api().pullback(f, *args)[1](cotangent)
+
+
 def derivative_at(f, x):
     """`f'(x)` in forward mode, what `zyg.derivative(f)` (a partial of this function) computes. In
     compiled code a call of it is an `ad.jvp` request (`request_functions`); from Python, the compiled
@@ -66,7 +72,7 @@ def hessian_at(f, x):
 
 
 # `zyg.gradient` and `zyg.jvp`, for the functions above that zyg compiles (which read them as globals);
-# bound by `zyg.api` once it is imported (it imports this module).
+# bound by `request_functions`, as `zyg.api` imports this module only when it is needed.
 gradient = jvp = None
 
 
@@ -79,9 +85,12 @@ def _api():
 @functools.cache
 def request_functions() -> dict:
     """The functions whose calls in compiled code are requests, with their handlers."""
+    global gradient, jvp
     api = _api()
+    gradient, jvp = api.gradient, api.jvp
     return {api.gradient: _gradient, api.withgradient: _withgradient, api.derivative: _derivative,
-            derivative_at: _derivative_at, api.jacobian: _jacobian, api.jvp: _jvp}
+            derivative_at: _derivative_at, api.jacobian: _jacobian, api.jvp: _jvp, api.pullback: _pullback,
+            pullback_at: _pullback_at}
 
 
 class RequestCodegen:
@@ -112,6 +121,27 @@ class RequestCodegen:
         if with_value:
             return Struct(NAMEDTUPLE, [value, result], ("val", "grad"), _api().WithGradient)
         return result
+
+    def emit_vjp(self, node: ast.Call, function: object, primals: list, cotangent: object) -> Struct:
+        """The gradients of `function(*primals)` weighted by `cotangent` (of the output's structure; None
+        for a zero part), one per argument as `zyg.pullback`'s `back` returns them: an `ad.vjp` of
+        `apply`, which computes the output again."""
+        positions = list(range(len(primals)))
+        info, leaves, wrt, argument_trees = self._request_target(node, function, primals, positions)
+        seeds = []
+        output_leaves = iter(info.result_types)
+        for code, part in _leaves_against(self, node, info.return_tree, cotangent):
+            t = next(output_leaves)
+            if not is_float_code(code):
+                continue
+            if part is None:
+                if is_array(t):
+                    self.error(node, "a None cotangent for an array output in compiled code (its shape is not "
+                               "known here): pass zeros", UnsupportedSyntaxError)
+                part = self.const(0.0, t)
+            seeds.append(self.convert_element(part, element_type(t)))
+        request = self.emit(ad.VjpOp(info.symbol, leaves, seeds, info.result_types, wrt))
+        return _arranged(argument_trees, positions, None, iter(request.gradients))
 
     def emit_jvp(self, node: ast.Call, function: object, primals: list, tangents: list) -> Struct:
         """`(value, tangent)` of `function(*primals)` along `tangents` (one per primal, of its structure;
@@ -185,6 +215,22 @@ class RequestCodegen:
                 wrt += [offset + k for k, code in enumerate(codes) if is_float_code(code)]
             offset += len(codes)
         return info, leaves, wrt, argument_trees
+
+
+def _leaves_against(cg, node: ast.Call, tree: TreeDef, value: object) -> list[tuple[str, object]]:
+    """`(type code, part of value)` for each leaf of `tree`, `value` a cotangent of that structure in
+    compiled code (Static None, for a zero part, stands for every leaf under it: None)."""
+    if isinstance(value, Static) and value.value is None:
+        return [(code, None) for code in tree.leaf_codes()]
+    if tree.kind == LEAF:
+        if not isinstance(value, SSAValue):
+            cg.error(node, "a cotangent of another structure than the output", ZygTypeError)
+        return [(tree.code, value)]
+    if not isinstance(value, Struct) or value.kind != tree.kind or len(value.items) != len(tree.children):
+        if tree.kind == "static":
+            return []
+        cg.error(node, "a cotangent of another structure than the output", ZygTypeError)
+    return [pair for child, item in zip(tree.children, value.items) for pair in _leaves_against(cg, node, child, item)]
 
 
 def _converts(tangent: TreeDef, primal: TreeDef) -> bool:
@@ -274,6 +320,24 @@ def _derivative_at(cg, node: ast.Call, args: list, kwargs: dict) -> object:
     if isinstance(x, SSAValue) and x.type in (I64, I1):
         x = cg.convert(x, F64)
     return cg.emit_jvp(node, function, [x], [cg.const(1.0)]).items[1]
+
+
+def _pullback(cg, node: ast.Call, args: list, kwargs: dict) -> object:
+    """`zyg.pullback(f, *args)`: `(output, back)`, `back` a partial of `pullback_at` (each call of it
+    one `ad.vjp`)."""
+    if not args or kwargs:
+        cg.error(node, "zyg.pullback in compiled code takes a function and its arguments (no argnums)", ZygTypeError)
+    function, primals = args[0], list(args[1:])
+    output = cg.apply_function(node, function, primals, {})
+    back = Struct(PARTIAL, [Static(pullback_at), function, Struct(TUPLE, primals)], ["function", "0", "1"])
+    return Struct(TUPLE, [output, back])
+
+
+def _pullback_at(cg, node: ast.Call, args: list, kwargs: dict) -> object:
+    if len(args) != 3 or kwargs:
+        cg.error(node, "back takes one cotangent", ZygTypeError)
+    function, primals, cotangent = args
+    return cg.emit_vjp(node, function, list(primals.items), cotangent)
 
 
 def _jvp(cg, node: ast.Call, args: list, kwargs: dict) -> object:
