@@ -212,6 +212,15 @@ def test_array_residuals_in_a_loop():
     np.testing.assert_allclose(g, 2.0 * (x ** 2 + 2.0 * (x ** 2 + 2.0 * x ** 2)))
 
 
+def test_rules_are_differentiable_for_higher_order():
+    def inner(x):  # a gradient inside compiled code, through the rule: 2 * b
+        return zyg.gradient(mul, x, x)[0]
+
+    assert zyg.jit(inner)(3.0) == 6.0
+    assert zyg.gradient(inner, 3.0) == (2.0,)  # the rule's pullback is ordinary code
+    assert zyg.hessian(lambda x: mul(x, x), 3.0) == 4.0  # forward over reverse through it
+
+
 def test_rule_called_on_ints_has_nothing_to_differentiate():
     # mul's pullback would multiply None there: it is compiled only where a float can reach it.
     assert zyg.gradient(lambda x, n: x * mul(n, 3), 2.0, 4) == (12.0, None)
