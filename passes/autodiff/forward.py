@@ -78,8 +78,17 @@ class ForwardMode:
             raise NoDerivativeError(f"ad.jvp: '{primal.sym_name.data}' takes a tape, which only its caller's "
                                     "reverse sweep can fill; take the jvp of that caller", loc)
         wrt = tuple(request.wrt_indices)
-        sweep = ForwardSweep(self, primal, wrt, request.parent_block(), request)
-        values, tangents = sweep.sweep_function(list(request.arguments), list(request.tangents))
+        if ad.JVP_RULE in primal.attributes:  # a custom rule answers it: a call of its `_jvp` function
+            jvp = self.jvp_function(primal.sym_name.data, wrt, loc)
+            call = func.CallOp(jvp.sym_name.data, [*request.arguments, *request.tangents],
+                               list(jvp.function_type.outputs.data))
+            call.location = request.location
+            request.parent_block().insert_op_before(call, request)
+            count = len(request.values)
+            values, tangents = list(call.results[:count]), list(call.results[count:])
+        else:
+            sweep = ForwardSweep(self, primal, wrt, request.parent_block(), request)
+            values, tangents = sweep.sweep_function(list(request.arguments), list(request.tangents))
         for old, new in zip([*request.values, *request.result_tangents], [*values, *tangents], strict=True):
             old.replace_all_uses_with(new)
         request.parent_block().erase_op(request)
@@ -105,12 +114,50 @@ class ForwardMode:
         self._jvp[key] = jvp_name  # before building: the callee may recurse
         self.functions[jvp_name] = fn
         self.module.body.block.add_op(fn)
-        sweep = ForwardSweep(self, primal, wrt, block, None)
-        values, tangents = sweep.sweep_function(list(block.args[: len(inputs)]), list(block.args[len(inputs):]))
+        if ad.JVP_RULE in primal.attributes:
+            values, tangents = _call_jvp_rule(primal, wrt, block, len(inputs), outputs)
+        else:
+            sweep = ForwardSweep(self, primal, wrt, block, None)
+            values, tangents = sweep.sweep_function(list(block.args[: len(inputs)]), list(block.args[len(inputs):]))
         ret = func.ReturnOp(*values, *tangents)
         ret.location = primal.body.block.last_op.location
         block.add_op(ret)
         return fn
+
+
+def _call_jvp_rule(primal: func.FuncOp, wrt: tuple[int, ...], block: Block, count: int,
+                   outputs: list[Attribute]) -> tuple[list[SSAValue], list[SSAValue]]:
+    """Emits, at the end of `block` (the arguments, then the tangents of those at `wrt`), the call of
+    `primal`'s forward rule (`ad.jvp_rule`), which takes a tangent for every float argument: zeros
+    for those outside `wrt`. Returns the values and the float results' tangents."""
+    args = list(block.args[:count])
+    given = dict(zip(wrt, block.args[count:]))
+    tangents = []
+    for i in float_indices([a.type for a in args]):
+        if i in given:
+            tangents.append(given[i])
+            continue
+        zero = arith.ConstantOp(FloatAttr(0.0, _scalar_type(args[i].type)))
+        block.add_op(zero)
+        if isinstance(args[i].type, TensorType):
+            dims = []
+            for axis in range(len(args[i].type.get_shape())):
+                index = arith.ConstantOp(IntegerAttr(axis, IndexType()))
+                dim = tensor.DimOp(args[i], index)
+                block.add_ops([index, dim])
+                dims.append(dim.result)
+            zero = SplatOp(zero.result, dims, args[i].type)
+            block.add_op(zero)
+        tangents.append(zero.results[0])
+    rule = primal.attributes[ad.JVP_RULE].root_reference.data
+    call = func.CallOp(rule, [*args, *tangents], [*outputs, *(outputs[i] for i in float_indices(outputs))])
+    call.location = primal.location
+    block.add_op(call)
+    return list(call.results[: len(outputs)]), list(call.results[len(outputs):])
+
+
+def _scalar_type(t: Attribute) -> Attribute:
+    return t.element_type if isinstance(t, TensorType) else t
 
 
 class ForwardSweep:

@@ -438,14 +438,21 @@ def cube(x, n):
 def cube_jvp(primals, tangents):
     x, n = primals
     dx, dn = tangents
-    return cube(x, n), 3.0 * x * x * dx
+    return cube(x, n), 3.0 * x * x * dx * n  # n times the true tangent: proves the rule is used
 
 
-def test_custom_jvp_rule_is_compiled_beside_its_function():
+def through_a_helper(x):
+    return cube(x * 2.0, 3) + x
+
+
+def test_custom_jvp_rule_is_compiled_beside_its_function_and_used_by_forward_mode():
     ir = zyg.jit(lambda x: cube(x, 2) + 1.0).ir("frontend", 2.0)
     assert "attributes {ad.jvp_rule = @cube_f64_i64_rule_jvp}" in ir
     assert "func.func private @cube_f64_i64_rule_jvp(%0: f64, %1: i64, %2: f64) -> (f64, f64)" in ir
     assert zyg.gradient(cube, 2.0, 2) == (12.0, None)  # reverse mode differentiates the body
+    assert zyg.jvp(cube, (2.0, 2), (1.0, None)) == (8.0, 24.0)  # the rule, at the top level
+    assert zyg.jvp(through_a_helper, (1.0,), (1.0,)) == (9.0, 3 * 4.0 * 2.0 * 3 + 1.0)  # and through a call
+    assert zyg.derivative(lambda x: cube(x, 2))(2.0) == 24.0
 
 
 def test_stop_gradient():
