@@ -53,6 +53,16 @@ def _split_prefix(name: str, wrt: tuple[int, ...], floats: tuple[int, ...]) -> s
     return name if wrt == floats else f"{name}_wrt{'_'.join(map(str, wrt))}"
 
 
+def function_body(functions: dict[str, func.FuncOp], name: str, loc: SourceLoc | None) -> func.FuncOp:
+    """The function `name` of `functions`, which an AD pass differentiates: one with one block."""
+    fn = functions.get(name)
+    if fn is None or not fn.body.blocks:
+        raise NoDerivativeError(f"cannot differentiate '{name}': its body is not in the module", loc)
+    if len(fn.body.blocks) != 1:
+        raise NoDerivativeError(f"cannot differentiate '{name}': it must have one block", loc)
+    return fn
+
+
 class Differentiator:
     """Pass state: the module, per-function activity, and the split-mode pairs built so far."""
 
@@ -71,11 +81,7 @@ class Differentiator:
         return self._activity[key]
 
     def lookup(self, name: str, loc: SourceLoc | None) -> func.FuncOp:
-        fn = self.functions.get(name)
-        if fn is None or not fn.body.blocks:
-            raise NoDerivativeError(f"cannot differentiate '{name}': its body is not in the module", loc)
-        if len(fn.body.blocks) != 1:
-            raise NoDerivativeError(f"cannot differentiate '{name}': it must have one block", loc)
+        fn = function_body(self.functions, name, loc)
         if name not in self._segmented:  # what is differentiated: its checkpointed loops in segments
             self._segmented[name] = segmented(fn, self.module, self.functions)
         return self._segmented[name]

@@ -42,6 +42,7 @@ from zyg.dialects import ad
 from zyg.dialects.zyg_arrays import SplatOp
 from zyg.errors import NoDerivativeError, SourceLoc
 from zyg.passes.autodiff.activity import is_float, varied_values
+from zyg.passes.autodiff.driver import function_body
 from zyg.passes.autodiff.ordering import ready_forward
 from zyg.passes.autodiff.reverse import _constant_value, _finite_constant, _source_loc, float_indices
 from zyg.passes.autodiff.rules.forward import TANGENT_RULES, TAPE_OPS
@@ -63,12 +64,7 @@ class ForwardMode:
         self._jvp: dict[tuple[str, tuple[int, ...]], str] = {}
 
     def lookup(self, name: str, loc: SourceLoc | None) -> func.FuncOp:
-        fn = self.functions.get(name)
-        if fn is None or not fn.body.blocks:
-            raise NoDerivativeError(f"cannot differentiate '{name}': its body is not in the module", loc)
-        if len(fn.body.blocks) != 1:
-            raise NoDerivativeError(f"cannot differentiate '{name}': it must have one block", loc)
-        return fn
+        return function_body(self.functions, name, loc)
 
     def answer(self, request: ad.JvpOp) -> None:
         """Replaces `request` by the callee's forward code with tangents, in place."""

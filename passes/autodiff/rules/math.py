@@ -12,12 +12,13 @@ from xdsl.dialects import arith
 from xdsl.dialects import math as m
 
 
-def _unary(derivative):
-    """A rule `x_ct = z_ct * derivative(ctx, x, z)` for a one-operand op."""
+def by_local_derivative(derivative):
+    """A rule for a one-operand op that scales the incoming cotangent (reverse mode) or tangent
+    (forward mode) by the op's local derivative `derivative(ctx, op)`: the same product both ways."""
 
-    def rule(ctx, op, cts):
-        (ct,) = cts
-        return [ctx.scale(ct, derivative(ctx, op))]
+    def rule(ctx, op, incoming):
+        (value,) = incoming
+        return [ctx.scale(value, derivative(ctx, op))]
 
     rule.__doc__ = derivative.__doc__
     return rule
@@ -149,23 +150,23 @@ def pullback_piecewise_constant(ctx, op, cts):
 
 
 MATH_RULES = {
-    m.SinOp: _unary(d_sin),
-    m.CosOp: _unary(d_cos),
-    m.TanOp: _unary(d_tan),
-    m.AsinOp: _unary(d_asin),
-    m.AcosOp: _unary(d_acos),
-    m.AtanOp: _unary(d_atan),
-    m.SinhOp: _unary(d_sinh),
-    m.CoshOp: _unary(d_cosh),
-    m.TanhOp: _unary(d_tanh),
-    m.ExpOp: _unary(d_exp),
-    m.ExpM1Op: _unary(d_expm1),
-    m.LogOp: _unary(d_log),
-    m.Log1pOp: _unary(d_log1p),
-    m.Log2Op: _unary(_d_log_base(2.0)),
-    m.Log10Op: _unary(_d_log_base(10.0)),
-    m.SqrtOp: _unary(d_sqrt),
-    m.AbsFOp: _unary(d_absf),
+    m.SinOp: by_local_derivative(d_sin),
+    m.CosOp: by_local_derivative(d_cos),
+    m.TanOp: by_local_derivative(d_tan),
+    m.AsinOp: by_local_derivative(d_asin),
+    m.AcosOp: by_local_derivative(d_acos),
+    m.AtanOp: by_local_derivative(d_atan),
+    m.SinhOp: by_local_derivative(d_sinh),
+    m.CoshOp: by_local_derivative(d_cosh),
+    m.TanhOp: by_local_derivative(d_tanh),
+    m.ExpOp: by_local_derivative(d_exp),
+    m.ExpM1Op: by_local_derivative(d_expm1),
+    m.LogOp: by_local_derivative(d_log),
+    m.Log1pOp: by_local_derivative(d_log1p),
+    m.Log2Op: by_local_derivative(_d_log_base(2.0)),
+    m.Log10Op: by_local_derivative(_d_log_base(10.0)),
+    m.SqrtOp: by_local_derivative(d_sqrt),
+    m.AbsFOp: by_local_derivative(d_absf),
     m.Atan2Op: pullback_atan2,
     m.FloorOp: pullback_piecewise_constant,
     m.CeilOp: pullback_piecewise_constant,

@@ -58,17 +58,6 @@ def tangent_divf(ctx, op: arith.DivfOp, tangents):
     return [ctx.scale(numerator, ctx.primal(op.rhs), divide=True)]
 
 
-def _unary(derivative):
-    """A rule `dz = dx * derivative(ctx, op)` for a one-operand op (the pullback's local derivative)."""
-
-    def rule(ctx, op, tangents):
-        (dx,) = tangents
-        return [ctx.scale(dx, derivative(ctx, op))]
-
-    rule.__doc__ = derivative.__doc__
-    return rule
-
-
 def d_rsqrt(ctx, op):
     """rsqrt' = -z^3 / 2"""
     z = ctx.primal(op.result)
@@ -150,24 +139,24 @@ ARITH_TANGENTS = {
 }
 
 MATH_TANGENTS = {
-    m.SinOp: _unary(pullback_math.d_sin),
-    m.CosOp: _unary(pullback_math.d_cos),
-    m.TanOp: _unary(pullback_math.d_tan),
-    m.AsinOp: _unary(pullback_math.d_asin),
-    m.AcosOp: _unary(pullback_math.d_acos),
-    m.AtanOp: _unary(pullback_math.d_atan),
-    m.SinhOp: _unary(pullback_math.d_sinh),
-    m.CoshOp: _unary(pullback_math.d_cosh),
-    m.TanhOp: _unary(pullback_math.d_tanh),
-    m.ExpOp: _unary(pullback_math.d_exp),
-    m.ExpM1Op: _unary(pullback_math.d_expm1),
-    m.LogOp: _unary(pullback_math.d_log),
-    m.Log1pOp: _unary(pullback_math.d_log1p),
-    m.Log2Op: _unary(pullback_math._d_log_base(2.0)),
-    m.Log10Op: _unary(pullback_math._d_log_base(10.0)),
-    m.SqrtOp: _unary(pullback_math.d_sqrt),
-    m.RsqrtOp: _unary(d_rsqrt),
-    m.AbsFOp: _unary(pullback_math.d_absf),
+    m.SinOp: pullback_math.by_local_derivative(pullback_math.d_sin),
+    m.CosOp: pullback_math.by_local_derivative(pullback_math.d_cos),
+    m.TanOp: pullback_math.by_local_derivative(pullback_math.d_tan),
+    m.AsinOp: pullback_math.by_local_derivative(pullback_math.d_asin),
+    m.AcosOp: pullback_math.by_local_derivative(pullback_math.d_acos),
+    m.AtanOp: pullback_math.by_local_derivative(pullback_math.d_atan),
+    m.SinhOp: pullback_math.by_local_derivative(pullback_math.d_sinh),
+    m.CoshOp: pullback_math.by_local_derivative(pullback_math.d_cosh),
+    m.TanhOp: pullback_math.by_local_derivative(pullback_math.d_tanh),
+    m.ExpOp: pullback_math.by_local_derivative(pullback_math.d_exp),
+    m.ExpM1Op: pullback_math.by_local_derivative(pullback_math.d_expm1),
+    m.LogOp: pullback_math.by_local_derivative(pullback_math.d_log),
+    m.Log1pOp: pullback_math.by_local_derivative(pullback_math.d_log1p),
+    m.Log2Op: pullback_math.by_local_derivative(pullback_math._d_log_base(2.0)),
+    m.Log10Op: pullback_math.by_local_derivative(pullback_math._d_log_base(10.0)),
+    m.SqrtOp: pullback_math.by_local_derivative(pullback_math.d_sqrt),
+    m.RsqrtOp: pullback_math.by_local_derivative(d_rsqrt),
+    m.AbsFOp: pullback_math.by_local_derivative(pullback_math.d_absf),
     m.Atan2Op: tangent_atan2,
     **{op: tangent_none for op in (m.FloorOp, m.CeilOp, m.TruncOp, m.RoundEvenOp)},
 }
