@@ -134,6 +134,12 @@ def pullback_atan2(ctx, op: m.Atan2Op, cts):
     """z = atan2(y, x)  =>  y_ct = z_ct * x / (x^2 + y^2), x_ct = -z_ct * y / (x^2 + y^2);
     0 at the origin, where atan2 has no derivative (the minimum-norm choice, as |x|' = 0 would be)"""
     (ct,) = cts
+    d_y, d_x = atan2_partials(ctx, op)
+    return [ctx.scale(ct, d_y), ctx.scale(ct, d_x)]
+
+
+def atan2_partials(ctx, op: m.Atan2Op) -> tuple:
+    """`(dz/dy, dz/dx)` of z = atan2(y, x): (x, -y) / (x^2 + y^2), and 0 at the origin."""
     y, x = ctx.primal(op.lhs), ctx.primal(op.rhs)
     r2 = ctx.emit(arith.AddfOp(ctx.emit(arith.MulfOp(x, x)), ctx.emit(arith.MulfOp(y, y))))
     at_origin = ctx.emit(arith.CmpfOp(r2, ctx.const(0.0, r2), "oeq"))
@@ -141,7 +147,7 @@ def pullback_atan2(ctx, op: m.Atan2Op, cts):
     zero = ctx.const(0.0, r2)
     d_y = ctx.emit(arith.SelectOp(at_origin, zero, ctx.emit(arith.DivfOp(x, safe_r2))))
     d_x = ctx.emit(arith.SelectOp(at_origin, zero, ctx.emit(arith.NegfOp(ctx.emit(arith.DivfOp(y, safe_r2))))))
-    return [ctx.scale(ct, d_y), ctx.scale(ct, d_x)]
+    return d_y, d_x
 
 
 def pullback_piecewise_constant(ctx, op, cts):

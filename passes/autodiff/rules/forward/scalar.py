@@ -68,13 +68,7 @@ def d_rsqrt(ctx, op):
 def tangent_atan2(ctx, op: m.Atan2Op, tangents):
     """z = atan2(y, x)  =>  dz = (x dy - y dx) / (x^2 + y^2); 0 at the origin, as in the pullback"""
     dy, dx = tangents
-    y, x = ctx.primal(op.lhs), ctx.primal(op.rhs)
-    r2 = ctx.emit(arith.AddfOp(ctx.emit(arith.MulfOp(x, x)), ctx.emit(arith.MulfOp(y, y))))
-    at_origin = ctx.emit(arith.CmpfOp(r2, ctx.const(0.0, r2), "oeq"))
-    safe_r2 = ctx.emit(arith.SelectOp(at_origin, ctx.const(1.0, r2), r2))
-    zero = ctx.const(0.0, r2)
-    d_y = ctx.emit(arith.SelectOp(at_origin, zero, ctx.emit(arith.DivfOp(x, safe_r2))))
-    d_x = ctx.emit(arith.SelectOp(at_origin, zero, ctx.emit(arith.NegfOp(ctx.emit(arith.DivfOp(y, safe_r2))))))
+    d_y, d_x = pullback_math.atan2_partials(ctx, op)
     return [ctx.add(ctx.scale(dy, d_y), ctx.scale(dx, d_x))]
 
 
