@@ -349,8 +349,45 @@ class CheckOp(IRDLOperation):
             raise VerifyException(f"zyg.check: unknown error kind '{self.error.data}'")
 
 
+@irdl_op_definition
+class InterruptCheckOp(IRDLOperation):
+    """A poll for Ctrl-C, at the start of each loop iteration: when SIGINT arrived during the call, the
+    call stops and Python raises `KeyboardInterrupt` (see `zyg.backend.interrupts`).
+
+    It has side effects, so neither xDSL's nor MLIR's DCE erases a loop whose results are unused
+    (they treat a loop of pure ops as removable even if it may never end, and Python runs it).
+
+    ```mlir
+    zyg.check_interrupt
+    ```
+    """
+
+    name = "zyg.check_interrupt"
+    assembly_format = "attr-dict"
+
+
+@irdl_op_definition
+class StackCheckOp(IRDLOperation):
+    """A check, at the entry of a recursive function, that the native stack has room for another call:
+    when it has not, the call stops and Python raises `RecursionError` naming `function`.
+
+    ```mlir
+    zyg.check_stack {function = "fib"}
+    ```
+    """
+
+    name = "zyg.check_stack"
+    function = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "attr-dict"
+
+    def __init__(self, function: str):
+        super().__init__(properties={"function": StringAttr(function)})
+
+
 def is_float_tensor(t: Attribute) -> bool:
     return isinstance(t, TensorType) and isinstance(t.element_type, AnyFloat)
 
 
-ARRAY_OPS = [SplatOp, BroadcastToOp, SumToOp, ExpandOp, ReduceOp, MatmulOp, TransposeOp, CheckOp]
+ARRAY_OPS = [SplatOp, BroadcastToOp, SumToOp, ExpandOp, ReduceOp, MatmulOp, TransposeOp, CheckOp, InterruptCheckOp,
+             StackCheckOp]

@@ -6,7 +6,10 @@ one `linalg.generic` each (upstream fuses chains of them into one loop nest), re
 transposes become `linalg.generic`s too, matrix products become BLAS calls (`lower_matmul_blas`,
 reading transposed operands through their strides), broadcasts pick a copy-free path at run time when the shapes
 already agree, and each `zyg.check` becomes a call to `@_zyg_fail` under `scf.if`. The checks'
-messages are recorded, in code order, in the module attribute `zyg.checks` for the JIT.
+messages are recorded, in code order, in the module attribute `zyg.checks` for the JIT. A
+`zyg.check_stack` is such a check of `@_zyg_stack_ok()`; a `zyg.check_interrupt` is a call of
+`@_zyg_poll_interrupt()`, which fails with the status `INTERRUPTED` and needs no message (see
+`zyg.backend.runtime`).
 """
 
 from __future__ import annotations
@@ -38,9 +41,11 @@ from zyg.dialects.zyg_arrays import (
     BroadcastToOp,
     CheckOp,
     ExpandOp,
+    InterruptCheckOp,
     MatmulOp,
     ReduceOp,
     SplatOp,
+    StackCheckOp,
     SumToOp,
     TransposeOp,
 )
@@ -48,6 +53,7 @@ from zyg.passes.lower_matmul_blas import declare_matmul_functions, lower_matmul
 
 CHECKS_ATTRIBUTE = "zyg.checks"
 MAX_CHECK_VALUES = 8  # integers a failed check reports (see `zyg.backend.runtime`)
+STACK_OK, POLL_INTERRUPT = "_zyg_stack_ok", "_zyg_poll_interrupt"  # defined by `zyg.backend.runtime`
 _SEPARATOR = "\x1f"
 INDEX = IndexType()
 I64 = arith.IntegerType(64)
@@ -58,12 +64,12 @@ PARALLEL = IteratorTypeAttr.parallel()
 REDUCTION = IteratorTypeAttr.reduction()
 
 
-def encode_check(op: CheckOp) -> str:
+def encode_check(op: Operation, error: str, message: str) -> str:
     loc = op.location
     where = ["", "0", "0"]
     if isinstance(loc, FileLineColLoc):
         where = [loc.filename.data, str(loc.line.data), str(loc.column.data - 1)]
-    return _SEPARATOR.join([op.error.data, *where, op.message.data])
+    return _SEPARATOR.join([error, *where, message])
 
 
 def decode_check(attr: StringAttr) -> tuple:
@@ -361,11 +367,11 @@ def lower_transpose(b: Builder, op: TransposeOp) -> list[SSAValue]:
                       lambda bb, args: args[0])]
 
 
-def lower_check(b: Builder, op: CheckOp, code: int) -> list[SSAValue]:
+def lower_check(b: Builder, condition: SSAValue, values: Sequence[SSAValue], code: int) -> list[SSAValue]:
     """`zyg.check` -> `scf.if !cond { _zyg_fail(code, values...) }`."""
-    values = list(op.values)
+    values = list(values)
     values += [b.const(0, I64) for _ in range(MAX_CHECK_VALUES - len(values))]
-    failed = b(arith.XOrIOp(op.condition, b.const(1, arith.IntegerType(1))))
+    failed = b(arith.XOrIOp(condition, b.const(1, arith.IntegerType(1))))
     block = Block()
     inner = b.nested(block)
     inner(func.CallOp("_zyg_fail", [b.const(code, I64), *values], []))
@@ -422,13 +428,26 @@ class LowerZygTensorsPass(ModulePass):
                     source.parent_block().erase_op(source)
         declare_matmul_functions(op)
         checks: list[StringAttr] = []
+        runtime: set[str] = set()  # the runtime functions the lowered code calls
         for inner in list(op.walk()):
             b = Builder(inner.parent_block(), inner, inner.location) if inner.parent_block() else None
             if b is None:
                 continue
             if isinstance(inner, CheckOp):
-                checks.append(StringAttr(encode_check(inner)))
-                lower_check(b, inner, len(checks))
+                checks.append(StringAttr(encode_check(inner, inner.error.data, inner.message.data)))
+                lower_check(b, inner.condition, inner.values, len(checks))
+                inner.parent_block().erase_op(inner)
+                continue
+            if isinstance(inner, StackCheckOp):
+                message = f"maximum recursion depth exceeded in '{inner.function.data}' (the native stack is full)"
+                checks.append(StringAttr(encode_check(inner, "RecursionError", message)))
+                lower_check(b, b(func.CallOp(STACK_OK, [], [arith.IntegerType(1)])), [], len(checks))
+                runtime.add(STACK_OK)
+                inner.parent_block().erase_op(inner)
+                continue
+            if isinstance(inner, InterruptCheckOp):
+                b(func.CallOp(POLL_INTERRUPT, [], []))
+                runtime.add(POLL_INTERRUPT)
                 inner.parent_block().erase_op(inner)
                 continue
             if isinstance(inner, ad.AddOp) and isinstance(inner.result.type, TensorType):
@@ -450,8 +469,14 @@ class LowerZygTensorsPass(ModulePass):
             inner.parent_block().erase_op(inner)
         if checks:
             op.attributes[CHECKS_ATTRIBUTE] = ArrayAttr(checks)
-        if any(isinstance(f, func.FuncOp) and f.sym_name.data == "_zyg_fail" for f in op.body.block.ops):
-            return
-        if checks:
-            op.body.block.add_op(func.FuncOp.external("_zyg_fail", [I64] * (1 + MAX_CHECK_VALUES), []))
+        _declare_runtime(op, runtime | ({"_zyg_fail"} if checks else set()))
+
+
+def _declare_runtime(module: ModuleOp, names: set[str]) -> None:
+    """Declares the runtime functions (`zyg.backend.runtime`) in `names` that `module` does not yet."""
+    declared = {f.sym_name.data for f in module.body.block.ops if isinstance(f, func.FuncOp)}
+    signatures = {"_zyg_fail": ([I64] * (1 + MAX_CHECK_VALUES), []), STACK_OK: ([], [arith.IntegerType(1)]),
+                  POLL_INTERRUPT: ([], [])}
+    for name in sorted(names - declared):
+        module.body.block.add_op(func.FuncOp.external(name, *signatures[name]))
 

@@ -25,7 +25,7 @@ from xdsl.dialects.builtin import AnyFloat, FloatAttr, IndexType, IntegerAttr, I
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 from xdsl.traits import IsTerminator
 from zyg.dialects import ad
-from zyg.dialects.zyg_arrays import BroadcastToOp, SplatOp
+from zyg.dialects.zyg_arrays import BroadcastToOp, InterruptCheckOp, SplatOp
 from zyg.dialects.zyg_indexing import GetSliceOp, SetSliceOp
 from zyg.errors import NoDerivativeError, SourceLoc
 from zyg.passes.autodiff.activity import tapes_of
@@ -581,6 +581,9 @@ class ReverseSweep:
         inner = self._seed(cts, [yields[i] for i in carried], list(carried_in))
         if isinstance(op, scf.ForOp):
             self._reverse_counters[body] = (loop_body.args[0], trip_count)
+        poll = InterruptCheckOp()  # the reverse loop runs as long as the forward one: Ctrl-C stops it too
+        poll.location = op.location
+        loop_body.add_op(poll)
         self.pull_block(body, loop_body, inner)
         self._reverse_counters.pop(body, None)
         next_carried = [inner.get(args[i]) for i in carried]

@@ -33,6 +33,7 @@ from zyg.errors import (
     ZygError,
     ZygIndexError,
     ZygLinAlgError,
+    ZygRecursionError,
     ZygTypeError,
     ZygZeroDivisionError,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "ZygError",
     "ZygIndexError",
     "ZygLinAlgError",
+    "ZygRecursionError",
     "ZygTypeError",
     "ZygZeroDivisionError",
     "check_grad",

@@ -40,6 +40,7 @@ from zyg.frontend.types import F32, F64, I1, I64, INDEX, numpy_dtype, rank_of
 PTR = llvm.LLVMPointerType()
 RUNTIME_ERROR_FUNCTIONS: dict[str, tuple[list[Attribute], list[Attribute]]] = {
     "_zyg_take_error": ([], [I64] * ERROR_SLOTS),
+    "_zyg_clear_interrupt": ([], []),
 }
 
 
@@ -93,10 +94,12 @@ def add_entry(module: ModuleOp, info: FunctionInfo, request: str,
 
 
 def _add_entry(module: ModuleOp, name: str, body: tuple[str, list[Attribute]], arg_types: list[Attribute]) -> EntryABI:
-    """`@<name>`: calls `body` (its symbol and result types) under `setjmp`, then takes the error record."""
+    """`@<name>`: clears the interrupt flag (a Ctrl-C before the call was Python's to handle), calls `body`
+    (its symbol and result types) under `setjmp`, then takes the error record."""
     body_name, body_types = body
     abi_args = [_abi(t) for t in arg_types]
     block = Block(arg_types=abi_args)
+    block.add_op(func.CallOp("_zyg_clear_interrupt", [], []))
     args = [_emit(block, arith.TruncIOp(arg, I1)) if t == I1 else arg for arg, t in zip(block.args, arg_types)]
     results = _guarded_call(block, body_name, args, body_types)
     status = func.CallOp("_zyg_take_error", [], [I64] * ERROR_SLOTS)

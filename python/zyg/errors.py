@@ -131,10 +131,19 @@ class ZygLinAlgError(ZygError, np.linalg.LinAlgError):
     """
 
 
+class ZygRecursionError(ZygError, RecursionError):
+    """At run time, a recursive function went so deep that the native stack is (nearly) full.
+
+    Fix: recurse less deeply (a loop instead), or give the thread a larger stack (`ulimit -s`,
+    `threading.stack_size`); the message names the function.
+    """
+
+
 RUNTIME_ERRORS: dict[str, type[ZygError]] = {
     "ValueError": ShapeError,
     "IndexError": ZygIndexError,
     "ZeroDivisionError": ZygZeroDivisionError,
     "OverflowError": ZygOverflowError,
     "LinAlgError": ZygLinAlgError,
+    "RecursionError": ZygRecursionError,
 }

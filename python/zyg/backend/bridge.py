@@ -23,6 +23,7 @@ from zyg.backend.runtime import (
     ERROR_SYMBOLS,
     GENERIC_ALLOCATOR,
     HOST_RUNTIME,
+    INTERRUPT_RUNTIME,
     LIBC,
     RUNTIME_SYMBOLS,
     TAPE_RUNTIME,
@@ -72,6 +73,7 @@ def module_text(module: ModuleOp) -> str:
     out.write(gemm_runtime(gemms))
     if uses_errors:
         out.write(ERROR_RUNTIME)
+        out.write(INTERRUPT_RUNTIME)
     if uses_host:
         out.write(HOST_RUNTIME)
     out.write("}\n")

@@ -18,9 +18,9 @@ from mlir import ir
 from mlir.execution_engine import ExecutionEngine
 
 from zyg.backend.bridge import context
-from zyg.backend.jit import BLAS, RUNNER_UTILS, Check, NativeFunction, runtime_libraries
+from zyg.backend.jit import BLAS, RUNNER_UTILS, Check, NativeFunction, connect_runtime, runtime_libraries
 from zyg.backend.lower_llvm import OPT_LEVEL
-from zyg.entry_abi import EntryABI, packed
+from zyg.entry_abi import RUNTIME_STATE, EntryABI, packed
 from zyg.errors import LoweringError
 from zyg.frontend.host_calls import HOST_ARRAYS_FUNCTION, HOST_FUNCTION
 from zyg.host import HostCalls
@@ -44,9 +44,12 @@ def compile_module(module: ir.Module, abis: Sequence[EntryABI], checks: Sequence
             # `raw_lookup(name)` finds the engine's void** wrapper `_mlir_<name>` (compiling the module
             # on the first lookup).
             addresses = {abi.name: engine.raw_lookup(packed(abi.name)) for abi in abis}
+            state_wrapper = engine.raw_lookup(RUNTIME_STATE)
         except Exception as exc:
             raise LoweringError(f"JIT compilation failed ({str(exc).strip().splitlines()[0]})") from None
-    natives = {abi.name: NativeFunction(addresses[abi.name], (engine, module, host), abi, checks, engine_wrapper=True)
+    owner = (engine, module, host)
+    stack = connect_runtime(state_wrapper, owner, checks)
+    natives = {abi.name: NativeFunction(addresses[abi.name], owner, abi, checks, engine_wrapper=True, stack=stack)
                for abi in abis}
     return natives, engine
 

@@ -17,12 +17,15 @@ import ctypes
 import functools
 import os
 from collections.abc import Iterable, Sequence
+from threading import get_ident
 
 import numpy as np
 
+from zyg.backend import interrupts
 from zyg.backend.blas import openblas_library
 from zyg.backend.heap import keep_freed_buffers
-from zyg.entry_abi import ERROR_SLOTS, EntryABI, Slot, packed
+from zyg.backend.stack import StackLimit
+from zyg.entry_abi import ERROR_SLOTS, INTERRUPTED, RUNTIME_STATE, EntryABI, Slot, packed
 from zyg.errors import RUNTIME_ERRORS, SourceLoc, ZygTypeError
 
 # What a module may need loaded before it: OpenBLAS for matrix products, the MLIR wheel's C runner
@@ -69,13 +72,14 @@ class NativeFunction:
         owner: what keeps the code loaded (the library or the engine).
         abi: how each argument and result crosses the boundary.
         checks: the module's run-time checks; failure code `k` is `checks[k - 1]`.
+        stack: the module's stack limit, when it has recursive functions (see `connect_runtime`).
     """
 
     def __init__(self, entry: int, owner: object, abi: EntryABI, checks: Sequence[Check] = (),
-                 engine_wrapper: bool = False):
+                 engine_wrapper: bool = False, stack: StackLimit | None = None):
         keep_freed_buffers()
         self.owner = owner
-        self.abi, self.checks = abi, list(checks)
+        self.abi, self.checks, self._stack = abi, list(checks), stack
         self._arg_offsets = _offsets(abi.args)
         self._result_offsets = _offsets(abi.results, start=ERROR_SLOTS)
         n_in = sum(s.width for s in abi.args)
@@ -102,10 +106,15 @@ class NativeFunction:
                 slots[offset] = value if type(value) is int else int(value)
             else:
                 _write_array(slots, offset, slot, value)
+        stack = self._stack
+        if stack is not None and stack.thread != get_ident():
+            stack.enter()
         self._run()
         status = self._out[0]
         if status:
             self._free_placeholders()
+            if status == INTERRUPTED:
+                interrupts.raise_interrupt()
             self.checks[status - 1].raise_with(self._out[1:ERROR_SLOTS])
         allocations: dict[int, _Allocation] = {}
         return tuple(self._read(slot, offset, allocations)
@@ -192,6 +201,18 @@ def runtime_libraries(needs: Iterable[str]) -> list[str]:
     return libraries
 
 
+def connect_runtime(state_wrapper: int, owner: object, checks: Sequence[Check]) -> StackLimit | None:
+    """Fills in a loaded module's runtime state (`zyg.backend.runtime`), given the address of the engine's
+    wrapper of `@_zyg_runtime_state`: the interrupt flag and handler (`interrupts.connect`) and, when a
+    check of the module is a stack check (it has recursive functions), the `StackLimit` to pass its
+    entries."""
+    state = ctypes.c_void_p()
+    _ENGINE_PACKED(state_wrapper)((ctypes.c_void_p * 1)(ctypes.addressof(state)))
+    words = (ctypes.c_uint64 * 3).from_address(state.value)
+    interrupts.connect(words, owner)
+    return StackLimit(words) if any(check.error == "RecursionError" for check in checks) else None
+
+
 def load_library(path: str, needs: Iterable[str], abis: Sequence[EntryABI],
                  checks: Sequence[Check]) -> dict[str, NativeFunction]:
     """Loads a library from `shared_library.link_shared_library` and returns its entry points by name.
@@ -202,6 +223,10 @@ def load_library(path: str, needs: Iterable[str], abis: Sequence[EntryABI],
     for dependency in runtime_libraries(needs):
         ctypes.CDLL(dependency, mode=ctypes.RTLD_GLOBAL)  # the library's undefined symbols resolve here
     library = ctypes.CDLL(path)
-    return {abi.name: NativeFunction(ctypes.cast(getattr(library, packed(abi.name)), ctypes.c_void_p).value,
-                                     library, abi, checks)
+    stack = connect_runtime(_address(library, f"_mlir_{RUNTIME_STATE}"), library, checks)
+    return {abi.name: NativeFunction(_address(library, packed(abi.name)), library, abi, checks, stack=stack)
             for abi in abis}
+
+
+def _address(library: ctypes.CDLL, symbol: str) -> int:
+    return ctypes.cast(getattr(library, symbol), ctypes.c_void_p).value

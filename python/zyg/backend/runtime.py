@@ -4,6 +4,13 @@ Run-time errors: `@_zyg_fail(code, v0, ..., v7)` records a failed check (its cod
 for the message) and `longjmp`s back to the `setjmp` in `@zyg_entry`; `@_zyg_take_error()` reads and
 clears the record. Memory the failed call had allocated is not freed (the error path only).
 
+Interrupts and stack depth: `@_zyg_runtime` holds what the loader fills in (`zyg.backend.interrupts`,
+`zyg.backend.stack`): the process's interrupt flag, the lowest stack address the calling thread may
+reach, and this module's SIGINT handler `@_zyg_sigint`, which sets the flag and chains to the handler
+it replaced. Loops poll the flag (`@_zyg_poll_interrupt`), recursive functions check the stack pointer
+(`@_zyg_stack_ok`), and each entry clears the flag (`@_zyg_clear_interrupt`) so that a Ctrl-C pressed
+while Python ran cannot stop a later call.
+
 The tape is a growable LIFO stack of 8-byte slots (a push reserves one or a block of them) behind an opaque `!llvm.ptr` to
 `{ptr data, i64 size, i64 capacity}`; capacity doubles when full. A reader of a tape is a header of its
 own over the same slots with capacity 0 (it owns none): popping it leaves the tape whole, and freeing
@@ -14,6 +21,7 @@ upstream buffer-deallocation pipeline rejects hand-managed memrefs (see DESIGN.m
 
 from __future__ import annotations
 
+from zyg.entry_abi import INTERRUPTED, RUNTIME_STATE
 from zyg.host import HOST_SLOTS
 from zyg.passes.lower_tapes import RUNTIME_FUNCTIONS
 
@@ -250,5 +258,68 @@ HOST_RUNTIME = f"""
   }}
 """
 
-ERROR_SYMBOLS = frozenset({"_zyg_fail", "_zyg_take_error"})
+# `@_zyg_runtime` = {ptr to the process's {i64 flag, ptr previous handler}, i64 stack limit, ptr handler};
+# the stack pointer is read in an `llvm.func` (the deallocation pipeline rejects `llvm.intr.stacksave`
+# in a `func.func`: unknown memory effects), which LLVM inlines.
+# `@_zyg_runtime_state()` gives its address to the loader (through the wrapper `ExecutionEngine` makes of
+# it, `_mlir__zyg_runtime_state(void **)`, which the object code for the disk cache carries too).
+_STATE = "!llvm.struct<(ptr, i64, ptr)>"
+
+INTERRUPT_RUNTIME = f"""
+  llvm.mlir.global internal @_zyg_runtime() {{addr_space = 0 : i32, alignment = 8 : i64}} : {_STATE} {{
+    %zero = llvm.mlir.zero : {_STATE}
+    %handler = llvm.mlir.addressof @_zyg_sigint : !llvm.ptr
+    %state = llvm.insertvalue %handler, %zero[2] : {_STATE}
+    llvm.return %state : {_STATE}
+  }}
+  llvm.func @{RUNTIME_STATE}() -> !llvm.ptr {{
+    %state = llvm.mlir.addressof @_zyg_runtime : !llvm.ptr
+    llvm.return %state : !llvm.ptr
+  }}
+  llvm.func @_zyg_sigint(%signal: i32, %info: !llvm.ptr, %context: !llvm.ptr) {{
+    %state = llvm.mlir.addressof @_zyg_runtime : !llvm.ptr
+    %flag = llvm.load %state : !llvm.ptr -> !llvm.ptr
+    %one = llvm.mlir.constant(1 : i64) : i64
+    llvm.store volatile %one, %flag : i64, !llvm.ptr
+    %previous_ptr = llvm.getelementptr %flag[1] : (!llvm.ptr) -> !llvm.ptr, i64
+    %previous = llvm.load %previous_ptr : !llvm.ptr -> !llvm.ptr
+    llvm.call %previous(%signal, %info, %context) : !llvm.ptr, (i32, !llvm.ptr, !llvm.ptr) -> ()
+    llvm.return
+  }}
+  func.func private @_zyg_clear_interrupt() {{
+    %state = llvm.mlir.addressof @_zyg_runtime : !llvm.ptr
+    %flag = llvm.load %state : !llvm.ptr -> !llvm.ptr
+    %zero = llvm.mlir.constant(0 : i64) : i64
+    llvm.store volatile %zero, %flag : i64, !llvm.ptr
+    return
+  }}
+  func.func private @_zyg_poll_interrupt() {{
+    %state = llvm.mlir.addressof @_zyg_runtime : !llvm.ptr
+    %flag_ptr = llvm.load %state : !llvm.ptr -> !llvm.ptr
+    %flag = llvm.load volatile %flag_ptr : !llvm.ptr -> i64
+    %zero = llvm.mlir.constant(0 : i64) : i64
+    %set = llvm.icmp "ne" %flag, %zero : i64
+    scf.if %set {{
+      %code = llvm.mlir.constant({INTERRUPTED} : i64) : i64
+      func.call @_zyg_fail(%code, %zero, %zero, %zero, %zero, %zero, %zero, %zero, %zero) : (i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+    }}
+    return
+  }}
+  llvm.func internal @_zyg_stack_pointer() -> i64 {{
+    %sp = llvm.intr.stacksave : !llvm.ptr
+    %address = llvm.ptrtoint %sp : !llvm.ptr to i64
+    llvm.return %address : i64
+  }}
+  func.func private @_zyg_stack_ok() -> i1 {{
+    %state = llvm.mlir.addressof @_zyg_runtime : !llvm.ptr
+    %limit_ptr = llvm.getelementptr %state[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_STATE}
+    %limit = llvm.load %limit_ptr : !llvm.ptr -> i64
+    %address = llvm.call @_zyg_stack_pointer() : () -> i64
+    %ok = llvm.icmp "uge" %address, %limit : i64
+    return %ok : i1
+  }}
+"""
+
+INTERRUPT_SYMBOLS = frozenset({"_zyg_clear_interrupt", "_zyg_poll_interrupt", "_zyg_stack_ok"})
+ERROR_SYMBOLS = frozenset({"_zyg_fail", "_zyg_take_error"}) | INTERRUPT_SYMBOLS
 RUNTIME_SYMBOLS = frozenset(RUNTIME_FUNCTIONS) | ERROR_SYMBOLS

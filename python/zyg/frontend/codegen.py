@@ -23,12 +23,13 @@ import types
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from xdsl.dialects import arith, func, llvm, scf, tensor
+from xdsl.dialects import arith, func, scf, tensor
 from xdsl.dialects import math as mathd
 from xdsl.dialects.builtin import FileLineColLoc, FloatAttr, IntAttr, IntegerAttr, StringAttr
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from zyg.dialects import zyg
+from zyg.dialects.zyg_arrays import InterruptCheckOp
 from zyg.errors import SourceLoc, UnsupportedSyntaxError, ZygError, ZygTypeError
 from zyg.frontend.aliasing import AliasTracking
 from zyg.frontend.arrays import ArrayCodegen, constant_of
@@ -965,6 +966,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
                 self.uncarry(carried, trees, body.args[1:])
                 self._bind_induction(node, body.args[0], start, step, stop)
                 self._start_iteration(node)
+                self.emit(InterruptCheckOp())
                 self.compile_body(node.body)
                 self._check_carried(node, carried, trees)
                 yielded = self.carry(carried)[1]
@@ -1051,8 +1053,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
                 if is_for:
                     self._bind_induction(node, after_scope.get(counter), start, step, stop)
                 self._start_iteration(node)
-                if not is_for:
-                    self.emit(_progress_barrier())
+                self.emit(InterruptCheckOp())
                 self.compile_body(node.body)
                 self.node = node
                 if is_for:
@@ -1849,14 +1850,6 @@ def _callee_name(obj: object) -> str:
     module = getattr(obj, "__module__", None)
     name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or repr(obj)
     return f"{module}.{name}" if module not in (None, "builtins") else name
-
-
-def _progress_barrier() -> llvm.InlineAsmOp:
-    """An empty `asm volatile("")`, emitted once per iteration of a `while` loop: an op with side
-    effects, so neither xDSL's nor MLIR's DCE erases a loop whose results are unused (they treat a
-    loop of pure ops as removable even if it may never end, and Python runs it). No instruction;
-    `for` loops over `range` always end and get none."""
-    return llvm.InlineAsmOp("", "", [], has_side_effects=True)
 
 
 def _holds(value: object, array: SSAValue) -> bool:

@@ -23,6 +23,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Attribute
 
 from zyg.dialects import ad
+from zyg.dialects.zyg_arrays import StackCheckOp
 from zyg.errors import SourceLoc, ZygError, ZygTypeError
 from zyg.frontend.closures import NestedFunction
 from zyg.frontend.codegen import FunctionCodegen, Restart
@@ -94,7 +95,8 @@ class Program:
         self.assumptions = assumptions
         self.dependencies = dependencies
         self.functions: dict[tuple, FunctionInfo] = {}
-        self.in_progress: dict[tuple, str] = {}
+        self.in_progress: dict[tuple, str] = {}  # the functions being compiled, callers first
+        self.recursive: set[str] = set()  # the functions on a cycle of calls, each checks the stack depth
         self.assumption_used: set[tuple] = set()
         self.symbols: set[str] = set()
         self.host_sites: list[HostSite] = []  # the host calls, in the order of their site numbers
@@ -112,6 +114,8 @@ class Program:
         if key in self.functions:
             return self.functions[key]
         if key in self.in_progress:  # recursion: its return type and free data are not known yet
+            keys = list(self.in_progress)
+            self.recursive.update(self.in_progress[k] for k in keys[keys.index(key):])
             return FunctionInfo(self.in_progress[key], tuple(arg_trees), self.assumed_return_type(fn, arg_trees),
                                 free=self.assumptions.free.get(key, ()))
         if uses_rule:
@@ -127,6 +131,10 @@ class Program:
         codegen = FunctionCodegen(self, fn, source, list(arg_trees), symbol)
         op = codegen.build()
         del self.in_progress[key]
+        if symbol in self.recursive:  # deep recursion raises RecursionError, not a segfault
+            check = StackCheckOp(getattr(source.node, "name", "<lambda>"))
+            check.location = op.location
+            op.body.block.insert_op_before(check, op.body.block.first_op)
         self.module.body.block.add_op(op)
         free = tuple(codegen.free_data.values())
         if key in self.assumption_used and self.assumptions.free.get(key, ()) != free:

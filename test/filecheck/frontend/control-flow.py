@@ -66,6 +66,7 @@ def for_range_step(x, n):
 # CHECK:         scf.for %[[K:[^ ,)]+]] = {{.*}} : i64 {
 # CHECK-NEXT:      %[[KS:.*]] = arith.muli %[[K]], %[[STEP]] : i64
 # CHECK-NEXT:      %[[I:.*]] = arith.addi %[[KS]], %[[START]] : i64
+# CHECK-NEXT:      zyg.check_interrupt
 # CHECK-NEXT:      arith.sitofp %[[I]] : i64 to f64
 print(zyg.jit(for_range_step).ir("frontend", 1.0, 3))
 
@@ -84,7 +85,7 @@ def while_loop(x):
 # CHECK-NEXT:      scf.condition(%[[C]]) %[[V]] : f64
 # CHECK-NEXT:    } do {
 # CHECK-NEXT:    ^{{.*}}(%[[W:[^ ,)]+]]: f64):
-# CHECK-NEXT:      llvm.inline_asm has_side_effects "", "" : () -> ()
+# CHECK-NEXT:      zyg.check_interrupt
 # CHECK-NEXT:      %[[SQ:.*]] = arith.mulf %[[W]], %[[W]] : f64
 # CHECK-NEXT:      scf.yield %[[SQ]] : f64
 # CHECK-NEXT:    }

@@ -125,3 +125,28 @@ def by_name(x):
 # CHECK-NEXT:    }
 # CHECK:         arith.cmpi eq, %[[NAME]], %{{.*}} : i64
 print(zyg.jit(by_name).ir("frontend", 1.0))
+
+
+
+def ping(x, n):
+    return x if n == 0 else pong(x * 2.0, n - 1)
+
+
+def pong(x, n):
+    return x if n == 0 else ping(x + 1.0, n - 1)
+
+
+def rally(x, n):
+    return ping(x, n)
+
+
+# Each function on a cycle of calls checks at its entry that the native stack has room (deep
+# recursion raises RecursionError naming it); a function outside the cycle does not.
+# CHECK-LABEL: func.func private @pong_f64_i64(
+# CHECK-NEXT:    zyg.check_stack {function = "pong"}
+# CHECK-LABEL: func.func private @ping_f64_i64(
+# CHECK-NEXT:    zyg.check_stack {function = "ping"}
+# CHECK-LABEL: func.func private @rally_f64_i64(
+# CHECK-NOT:     zyg.check_stack
+# CHECK:         func.return
+print(zyg.jit(rally).ir("frontend", 1.0, 4))

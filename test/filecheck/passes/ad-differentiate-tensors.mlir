@@ -83,6 +83,7 @@ func.func @f(%v: tensor<?xf64>, %w: tensor<?xf64>) -> f64 {
 // CHECK:         %[[ZW:.*]] = zyg.splat %{{.*}} : f64 -> tensor<?xf64>
 // CHECK:         %{{.*}}, %[[DV:.*]], %[[DW:.*]] = scf.for %[[R:[^ ]+]] = {{.*}} iter_args(%[[CT:[^ ]+]] = %{{.*}}, %[[AV:[^ ]+]] = %[[ZV]], %[[AW:[^ ]+]] = %[[ZW]]) -> (f64, tensor<?xf64>, tensor<?xf64>) {
 // The element reads are recomputed from the arguments at i = n - 1 - r: nothing goes on the tape.
+// CHECK-NEXT:      zyg.check_interrupt
 // CHECK-NEXT:      %[[ONE:.*]] = arith.constant 1 : index
 // CHECK-NEXT:      %[[LAST:.*]] = arith.subi %[[N]], %[[ONE]] : index
 // CHECK-NEXT:      %[[IR:.*]] = arith.subi %[[LAST]], %[[R]] : index

@@ -125,6 +125,7 @@ func.func @f(%x: f64, %n: index) -> f64 {
 // CHECK:         %[[CTACC:.*]], %[[CTX:.*]] = scf.for %{{.*}} = %{{.*}} to %[[TRIPS]] step %{{.*}} iter_args(%[[A:[^ ,)]+]] = %[[SEED]], %[[B:[^ ,)]+]] = %[[NOX]]) -> (f64, f64) {
 // CHECK-NEXT:      %[[SP:.*]] = ad.pop %[[T]] : f64
 // CHECK-NEXT:      %[[ACCP:.*]] = ad.pop %[[T]] : f64
+// CHECK-NEXT:      zyg.check_interrupt
 // CHECK-NEXT:      %[[DS:.*]] = ad.mul %[[A]], %[[X]] : f64
 // CHECK-NEXT:      %[[DXI:.*]] = ad.mul %[[A]], %[[SP]] : f64
 // CHECK-NEXT:      %[[COS:.*]] = math.cos %[[ACCP]] : f64
@@ -217,6 +218,7 @@ func.func @f(%x: f64) -> f64 {
 // CHECK-NEXT:    }
 // CHECK:         %[[DX:.*]] = scf.for %{{.*}} = %{{.*}} to %[[COUNT]] step %{{.*}} iter_args(%[[CT:[^ ,)]+]] = %{{.*}}) -> (f64) : i64 {
 // CHECK-NEXT:      %[[WP:.*]] = ad.pop %[[T]] : f64
+// CHECK-NEXT:      zyg.check_interrupt
 // CHECK-NEXT:      %[[D1:.*]] = ad.mul %[[CT]], %[[WP]] : f64
 // CHECK-NEXT:      %[[D2:.*]] = ad.mul %[[CT]], %[[WP]] : f64
 // CHECK-NEXT:      %[[SUM:.*]] = ad.add %[[D1]], %[[D2]] : f64
@@ -229,6 +231,7 @@ func.func @f(%x: f64) -> f64 {
 // OPT:         scf.while
 // OPT:         scf.for
 // OPT-NEXT:      %[[WP:.*]] = ad.pop
+// OPT-NEXT:      zyg.check_interrupt
 // OPT-NEXT:      %[[D:.*]] = ad.mul %{{.*}}, %[[WP]] : f64
 // OPT-NEXT:      ad.add %[[D]], %[[D]] : f64
 func.func @while_loop(%x: f64) -> f64 {

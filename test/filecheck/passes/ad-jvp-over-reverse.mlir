@@ -43,6 +43,7 @@ func.func @hvp(%x: f64, %n: index, %v: f64) -> (f64, f64) {
 // CHECK:         %[[G:.*]], %[[HV:.*]] = scf.for
 // CHECK:           %[[DP:.*]] = ad.pop %[[TAPE]] : f64
 // CHECK-NEXT:      %[[P:.*]] = ad.pop %[[TAPE]] : f64
+// CHECK-NEXT:      zyg.check_interrupt
 // CHECK-NEXT:      %[[CT:.*]], %[[DCT:.*]] = func.call @g_bwd_jvp(%{{.*}}, %[[TAPE]], %{{.*}}) : (f64, !ad.tape, f64) -> (f64, f64)
 // CHECK:         ad.tape_free %[[TAPE]] : !ad.tape
 // CHECK:         func.return %[[G]], %[[HV]] : f64, f64

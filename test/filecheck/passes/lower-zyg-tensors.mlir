@@ -295,3 +295,30 @@ func.func @check(%ok: i1, %n: i64, %m: i64) {
   zyg.check %ok, %n, %m : i64, i64 {error = "ValueError", message = "shapes ({0},) and ({1},) differ"}
   func.return
 }
+
+// -----
+
+// zyg.check_interrupt -> a call of the runtime's poll, which fails on its own (no message: the
+// status INTERRUPTED); zyg.check_stack -> a check of @_zyg_stack_ok() whose message names the function.
+// CHECK:       builtin.module attributes {zyg.checks = ["RecursionError{{.*}}maximum recursion depth exceeded in 'fact' (the native stack is full)"]}
+// CHECK-LABEL: func.func @run_time_guards(
+// CHECK:         %[[OK:.*]] = func.call @_zyg_stack_ok() : () -> i1
+// CHECK:         %[[FAILED:.*]] = arith.xori %[[OK]], %{{.*}} : i1
+// CHECK:         %[[CODE:.*]] = arith.constant 1 : i64
+// CHECK:         scf.if %[[FAILED]] {
+// CHECK-NEXT:      func.call @_zyg_fail(%[[CODE]], %{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+// CHECK:         scf.for
+// CHECK-NEXT:      func.call @_zyg_poll_interrupt() : () -> ()
+// CHECK-NOT:     zyg.check
+// CHECK-DAG:   func.func private @_zyg_fail(i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK-DAG:   func.func private @_zyg_poll_interrupt()
+// CHECK-DAG:   func.func private @_zyg_stack_ok() -> i1
+func.func @run_time_guards(%n: index) {
+  zyg.check_stack {function = "fact"}
+  %zero = arith.constant 0 : index
+  %one = arith.constant 1 : index
+  scf.for %i = %zero to %n step %one {
+    zyg.check_interrupt
+  }
+  func.return
+}
