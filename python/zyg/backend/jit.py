@@ -17,7 +17,7 @@ import ctypes
 import functools
 import os
 from collections.abc import Iterable, Sequence
-from threading import get_ident
+from threading import RLock, get_ident
 
 import numpy as np
 
@@ -63,6 +63,9 @@ class Check:
         raise RUNTIME_ERRORS[self.error](self.message.format(*values), self.loc)
 
 
+_MODULE_LOCKS: dict[int, RLock] = {}  # by the id of what keeps a module's code loaded
+
+
 class NativeFunction:
     """A compiled entry point taking and returning Python numbers and NumPy arrays.
 
@@ -79,6 +82,7 @@ class NativeFunction:
                  engine_wrapper: bool = False, stack: StackLimit | None = None):
         keep_freed_buffers()
         self.owner = owner
+        self._lock = _MODULE_LOCKS.setdefault(id(owner), RLock())
         self.abi, self.checks, self._stack = abi, list(checks), stack
         self._arg_offsets = _offsets(abi.args)
         self._result_offsets = _offsets(abi.results, start=ERROR_SLOTS)
@@ -97,6 +101,13 @@ class NativeFunction:
             self._run = functools.partial(_PACKED(entry), self._in, self._out)
 
     def __call__(self, *args):
+        # One call of the module's code at a time: its argument and result buffers, its error record
+        # and jump buffer, its host-call slots and stack limit are the module's, not the thread's.
+        # The GIL is released while the code runs, so calls of other modules run in parallel.
+        with self._lock:
+            return self._call(args)
+
+    def _call(self, args: tuple):
         slots, floats = self._in, self._in_f
         for slot, offset, value in zip(self.abi.args, self._arg_offsets, args):
             if slot.kind == "f":
