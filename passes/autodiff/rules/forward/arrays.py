@@ -12,9 +12,11 @@ from xdsl.dialects import arith, tensor
 from zyg.dialects.zyg_arrays import (
     BroadcastToOp,
     ExpandOp,
+    InterruptCheckOp,
     MatmulOp,
     ReduceOp,
     SplatOp,
+    StackCheckOp,
     SumToOp,
     TransposeOp,
 )
@@ -85,6 +87,8 @@ TENSOR_TANGENTS = {
     TransposeOp: linear("z = transpose(x, p)  =>  dz = transpose(dx, p)"),
     ReduceOp: tangent_reduce,
     MatmulOp: tangent_matmul,
+    InterruptCheckOp: tangent_none,  # polls and checks: no value, nothing to differentiate
+    StackCheckOp: tangent_none,
 }
 
 INDEXING_TANGENTS = {
