@@ -49,10 +49,10 @@ from zyg.dialects.zyg_arrays import (
     SumToOp,
     TransposeOp,
 )
+from zyg.entry_abi import CHECK_VALUES
 from zyg.passes.lower_matmul_blas import declare_matmul_functions, lower_matmul
 
 CHECKS_ATTRIBUTE = "zyg.checks"
-MAX_CHECK_VALUES = 8  # integers a failed check reports (see `zyg.backend.runtime`)
 STACK_OK, POLL_INTERRUPT = "_zyg_stack_ok", "_zyg_poll_interrupt"  # defined by `zyg.backend.runtime`
 _SEPARATOR = "\x1f"
 INDEX = IndexType()
@@ -370,7 +370,7 @@ def lower_transpose(b: Builder, op: TransposeOp) -> list[SSAValue]:
 def lower_check(b: Builder, condition: SSAValue, values: Sequence[SSAValue], code: int) -> list[SSAValue]:
     """`zyg.check` -> `scf.if !cond { _zyg_fail(code, values...) }`."""
     values = list(values)
-    values += [b.const(0, I64) for _ in range(MAX_CHECK_VALUES - len(values))]
+    values += [b.const(0, I64) for _ in range(CHECK_VALUES - len(values))]
     failed = b(arith.XOrIOp(condition, b.const(1, arith.IntegerType(1))))
     block = Block()
     inner = b.nested(block)
@@ -475,7 +475,7 @@ class LowerZygTensorsPass(ModulePass):
 def _declare_runtime(module: ModuleOp, names: set[str]) -> None:
     """Declares the runtime functions (`zyg.backend.runtime`) in `names` that `module` does not yet."""
     declared = {f.sym_name.data for f in module.body.block.ops if isinstance(f, func.FuncOp)}
-    signatures = {"_zyg_fail": ([I64] * (1 + MAX_CHECK_VALUES), []), STACK_OK: ([], [arith.IntegerType(1)]),
+    signatures = {"_zyg_fail": ([I64] * (1 + CHECK_VALUES), []), STACK_OK: ([], [arith.IntegerType(1)]),
                   POLL_INTERRUPT: ([], [])}
     for name in sorted(names - declared):
         module.body.block.add_op(func.FuncOp.external(name, *signatures[name]))

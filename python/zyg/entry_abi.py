@@ -21,7 +21,8 @@ ENTRY = "zyg_entry"
 BACKWARD_ENTRY = "zyg_entry_backward"
 RELEASE_ENTRY = "zyg_entry_release"
 ENTRIES = (ENTRY, BACKWARD_ENTRY, RELEASE_ENTRY)
-ERROR_SLOTS = 9  # status, then eight integers the message refers to
+CHECK_VALUES = 16  # the integers a failed check's message may refer to (two shapes of rank 8)
+ERROR_SLOTS = 1 + CHECK_VALUES  # status, then those integers
 INTERRUPTED = -1  # the status of a call stopped by Ctrl-C (other failures number their check from 1)
 RUNTIME_STATE = "_zyg_runtime_state"  # () -> ptr: the module's state the loader fills in (`zyg.backend.runtime`)
 

@@ -6,6 +6,7 @@ searching this file for the marker, so editing the file never breaks them.
 
 import os
 
+import numpy as np
 import pytest
 import zyg
 from zyg import NoDerivativeError, UnsupportedSyntaxError, ZygError, ZygTypeError
@@ -236,3 +237,9 @@ def test_int_constant_expressions_fold_as_python():
     assert zyg.jit(lambda x: x * 2**-1)(3.0) == 1.5
     with pytest.raises(ZygError, match="integer division or modulo by zero"):
         zyg.jit(lambda n: n + 7 // 0)(1)
+
+
+def test_a_broadcast_error_of_rank_five_names_both_shapes():
+    """A failed check reports up to 16 integers (two shapes of rank 8): the message NumPy would give."""
+    with pytest.raises(ValueError, match=r"shapes \(2, 3, 4, 5, 6\) \(2, 3, 4, 5, 7\)"):
+        zyg.jit(lambda a, b: a + b)(np.ones((2, 3, 4, 5, 6)), np.ones((2, 3, 4, 5, 7)))

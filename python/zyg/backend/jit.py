@@ -16,6 +16,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import os
+import string
 from collections.abc import Iterable, Sequence
 from threading import RLock, get_ident
 
@@ -60,7 +61,17 @@ class Check:
     def raise_with(self, values: Sequence[int]):
         if self.host is not None:
             raise self.host.take_pending()
-        raise RUNTIME_ERRORS[self.error](self.message.format(*values), self.loc)
+        raise RUNTIME_ERRORS[self.error](_FIELDS.format(self.message, *values), self.loc)
+
+
+class _Fields(string.Formatter):
+    """Fills a message's `{k}` fields with the values the failed check reported, `?` past them."""
+
+    def get_value(self, key, args, kwargs):
+        return args[key] if isinstance(key, int) and key < len(args) else "?"
+
+
+_FIELDS = _Fields()
 
 
 _MODULE_LOCKS: dict[int, RLock] = {}  # by the id of what keeps a module's code loaded

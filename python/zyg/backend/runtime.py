@@ -1,6 +1,6 @@
 """Runtime support compiled into the modules that use it, as upstream MLIR text.
 
-Run-time errors: `@_zyg_fail(code, v0, ..., v7)` records a failed check (its code and eight integers
+Run-time errors: `@_zyg_fail(code, v0, ..., v15)` records a failed check (its code and `CHECK_VALUES` integers
 for the message) and `longjmp`s back to the `setjmp` in `@zyg_entry`; `@_zyg_take_error()` reads and
 clears the record. Memory the failed call had allocated is not freed (the error path only).
 
@@ -21,7 +21,7 @@ upstream buffer-deallocation pipeline rejects hand-managed memrefs (see DESIGN.m
 
 from __future__ import annotations
 
-from zyg.entry_abi import INTERRUPTED, RUNTIME_STATE
+from zyg.entry_abi import CHECK_VALUES, INTERRUPTED, RUNTIME_STATE
 from zyg.host import HOST_SLOTS
 from zyg.passes.lower_tapes import RUNTIME_FUNCTIONS
 
@@ -190,67 +190,50 @@ TAPE_RUNTIME = f"""
   }}
 """
 
-ERROR_RUNTIME = """
-  llvm.mlir.global internal @_zyg_jmpbuf() {addr_space = 0 : i32, alignment = 16 : i64} : !llvm.array<64 x i64> {
+def _error_runtime(values: int) -> str:
+    """The error channel for checks reporting `values` integers: the record, `@_zyg_fail` and
+    `@_zyg_take_error` (written out slot by slot: the LLVM dialect has no loops over a record)."""
+    record = f"!llvm.array<{values + 1} x i64>"
+    params = ", ".join(f"%v{k}: i64" for k in range(values))
+    stores = "".join(f"""
+    %p{k} = llvm.getelementptr %record[0, {k + 1}] : (!llvm.ptr) -> !llvm.ptr, {record}
+    llvm.store %v{k}, %p{k} : i64, !llvm.ptr""" for k in range(values))
+    loads = "".join(f"""
+    %p{k} = llvm.getelementptr %record[0, {k + 1}] : (!llvm.ptr) -> !llvm.ptr, {record}
+    %v{k} = llvm.load %p{k} : !llvm.ptr -> i64""" for k in range(values))
+    types = ", ".join(["i64"] * (values + 1))
+    returned = ", ".join(["%code", *(f"%v{k}" for k in range(values))])
+    return f"""
+  llvm.mlir.global internal @_zyg_jmpbuf() {{addr_space = 0 : i32, alignment = 16 : i64}} : !llvm.array<64 x i64> {{
     %z = llvm.mlir.zero : !llvm.array<64 x i64>
     llvm.return %z : !llvm.array<64 x i64>
-  }
-  llvm.mlir.global internal @_zyg_error() {addr_space = 0 : i32, alignment = 8 : i64} : !llvm.array<9 x i64> {
-    %z = llvm.mlir.zero : !llvm.array<9 x i64>
-    llvm.return %z : !llvm.array<9 x i64>
-  }
-  llvm.func @_setjmp(!llvm.ptr) -> i32 attributes {passthrough = ["returns_twice"]}
-  llvm.func @longjmp(!llvm.ptr, i32) attributes {passthrough = ["noreturn"]}
-  func.func private @_zyg_fail(%code: i64, %v0: i64, %v1: i64, %v2: i64, %v3: i64, %v4: i64, %v5: i64, %v6: i64, %v7: i64) {
+  }}
+  llvm.mlir.global internal @_zyg_error() {{addr_space = 0 : i32, alignment = 8 : i64}} : {record} {{
+    %z = llvm.mlir.zero : {record}
+    llvm.return %z : {record}
+  }}
+  llvm.func @_setjmp(!llvm.ptr) -> i32 attributes {{passthrough = ["returns_twice"]}}
+  llvm.func @longjmp(!llvm.ptr, i32) attributes {{passthrough = ["noreturn"]}}
+  func.func private @_zyg_fail(%code: i64, {params}) {{
     %record = llvm.mlir.addressof @_zyg_error : !llvm.ptr
-    llvm.store %code, %record : i64, !llvm.ptr
-    %p0 = llvm.getelementptr %record[0, 1] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
-    llvm.store %v0, %p0 : i64, !llvm.ptr
-    %p1 = llvm.getelementptr %record[0, 2] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
-    llvm.store %v1, %p1 : i64, !llvm.ptr
-    %p2 = llvm.getelementptr %record[0, 3] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
-    llvm.store %v2, %p2 : i64, !llvm.ptr
-    %p3 = llvm.getelementptr %record[0, 4] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
-    llvm.store %v3, %p3 : i64, !llvm.ptr
-    %p4 = llvm.getelementptr %record[0, 5] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
-    llvm.store %v4, %p4 : i64, !llvm.ptr
-    %p5 = llvm.getelementptr %record[0, 6] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
-    llvm.store %v5, %p5 : i64, !llvm.ptr
-    %p6 = llvm.getelementptr %record[0, 7] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
-    llvm.store %v6, %p6 : i64, !llvm.ptr
-    %p7 = llvm.getelementptr %record[0, 8] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
-    llvm.store %v7, %p7 : i64, !llvm.ptr
+    llvm.store %code, %record : i64, !llvm.ptr{stores}
     %buffer = llvm.mlir.addressof @_zyg_jmpbuf : !llvm.ptr
     %one = llvm.mlir.constant(1 : i32) : i32
     llvm.call @longjmp(%buffer, %one) : (!llvm.ptr, i32) -> ()
     return
-  }
-  func.func private @_zyg_take_error() -> (i64, i64, i64, i64, i64, i64, i64, i64, i64) {
+  }}
+  func.func private @_zyg_take_error() -> ({types}) {{
     %record = llvm.mlir.addressof @_zyg_error : !llvm.ptr
-    %code = llvm.load %record : !llvm.ptr -> i64
-    %p0 = llvm.getelementptr %record[0, 1] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
-    %v0 = llvm.load %p0 : !llvm.ptr -> i64
-    %p1 = llvm.getelementptr %record[0, 2] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
-    %v1 = llvm.load %p1 : !llvm.ptr -> i64
-    %p2 = llvm.getelementptr %record[0, 3] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
-    %v2 = llvm.load %p2 : !llvm.ptr -> i64
-    %p3 = llvm.getelementptr %record[0, 4] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
-    %v3 = llvm.load %p3 : !llvm.ptr -> i64
-    %p4 = llvm.getelementptr %record[0, 5] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
-    %v4 = llvm.load %p4 : !llvm.ptr -> i64
-    %p5 = llvm.getelementptr %record[0, 6] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
-    %v5 = llvm.load %p5 : !llvm.ptr -> i64
-    %p6 = llvm.getelementptr %record[0, 7] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
-    %v6 = llvm.load %p6 : !llvm.ptr -> i64
-    %p7 = llvm.getelementptr %record[0, 8] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<9 x i64>
-    %v7 = llvm.load %p7 : !llvm.ptr -> i64
+    %code = llvm.load %record : !llvm.ptr -> i64{loads}
     %zero = llvm.mlir.constant(0 : i64) : i64
     llvm.store %zero, %record : i64, !llvm.ptr
-    return %code, %v0, %v1, %v2, %v3, %v4, %v5, %v6, %v7 : i64, i64, i64, i64, i64, i64, i64, i64, i64
-  }
+    return {returned} : {types}
+  }}
 """
 
-# The buffer host calls (`zyg.frontend.host_calls`) pass their arguments and result in.
+
+ERROR_RUNTIME = _error_runtime(CHECK_VALUES)
+
 HOST_RUNTIME = f"""
   llvm.mlir.global internal @_zyg_host_slots() {{addr_space = 0 : i32, alignment = 8 : i64}} : !llvm.array<{HOST_SLOTS} x i64> {{
     %z = llvm.mlir.zero : !llvm.array<{HOST_SLOTS} x i64>
@@ -301,7 +284,7 @@ INTERRUPT_RUNTIME = f"""
     %set = llvm.icmp "ne" %flag, %zero : i64
     scf.if %set {{
       %code = llvm.mlir.constant({INTERRUPTED} : i64) : i64
-      func.call @_zyg_fail(%code, %zero, %zero, %zero, %zero, %zero, %zero, %zero, %zero) : (i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+      func.call @_zyg_fail(%code, {", ".join(["%zero"] * CHECK_VALUES)}) : ({", ".join(["i64"] * (CHECK_VALUES + 1))}) -> ()
     }}
     return
   }}

@@ -17,6 +17,7 @@ from xdsl.ir import Attribute, SSAValue
 
 from zyg.dialects import zyg
 from zyg.dialects.zyg_arrays import BroadcastToOp, CheckOp, MatmulOp, ReduceOp, SplatOp, TransposeOp
+from zyg.entry_abi import CHECK_VALUES
 from zyg.errors import UnsupportedSyntaxError, ZygTypeError
 from zyg.frontend.trees import TUPLE, Struct
 from zyg.frontend.types import (
@@ -85,8 +86,9 @@ class ArrayCodegen:
         return v
 
     def check(self, ok: SSAValue, error: str, message: str, values: Sequence[SSAValue] = ()) -> None:
-        """A run-time check at the current line; `values` (i64 or index) fill `{0}`, `{1}`, ..."""
-        ints = [self.to_int(v) if v.type == INDEX else v for v in values][:8]
+        """A run-time check at the current line; `values` (i64 or index) fill `{0}`, `{1}`, ... (the
+        first `CHECK_VALUES` of them: a field past those reads `?`)."""
+        ints = [self.to_int(v) if v.type == INDEX else v for v in values][:CHECK_VALUES]
         self.emit(CheckOp(ok, ints, error, message))
 
     def shape_tuple(self, v: SSAValue) -> Struct:

@@ -22,6 +22,7 @@ from xdsl.ir import Attribute, SSAValue
 
 from zyg.dialects.zyg_arrays import ExpandOp
 from zyg.dialects.zyg_shapes import ConcatenateOp, EyeOp, IotaOp, ReshapeOp, TraceOp
+from zyg.entry_abi import CHECK_VALUES
 from zyg.errors import UnsupportedSyntaxError, ZygTypeError
 from zyg.frontend.arrays import shape_text
 from zyg.frontend.trees import GROWLIST, Struct
@@ -45,7 +46,6 @@ Handler = Callable[..., SSAValue]
 _DTYPES: dict[object, Attribute] = {
     np.float64: F64, float: F64, np.float32: F32, np.int64: I64, int: I64, np.bool_: I1, bool: I1,
 }
-_MAX_MESSAGE_VALUES = 8  # integers one run-time check can report
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -185,7 +185,7 @@ def _check_all(cg, oks: list[SSAValue], message: str, values: Sequence[SSAValue]
 
 def _shape_message(prefix: str, first: Sequence[SSAValue], second: Sequence[SSAValue], middle: str) -> tuple:
     """`(message, values)` naming two shapes, within the integers one check can report."""
-    if len(first) + len(second) > _MAX_MESSAGE_VALUES:
+    if len(first) + len(second) > CHECK_VALUES:
         return f"{prefix}{middle}", []
     return f"{prefix}{shape_text(len(first))}{middle}{shape_text(len(second), len(first))}", [*first, *second]
 
@@ -252,7 +252,7 @@ def reshape_to(cg, node: ast.Call, x: SSAValue, items: list[SSAValue]) -> SSAVal
         ok = cg.value(arith.AndIOp(nonzero, divides))
         dims[inferred] = cg.value(arith.DivUIOp(size, divisor))
     shape = "(" + ", ".join(text) + ("," if len(text) == 1 else "") + ")"
-    if len(values) + 1 <= _MAX_MESSAGE_VALUES:
+    if len(values) + 1 <= CHECK_VALUES:
         cg.check(ok, "ValueError", f"cannot reshape array of size {{0}} into shape {shape}", [size, *values])
     else:
         cg.check(ok, "ValueError", "cannot reshape array of size {0} into the requested shape", [size])

@@ -11,7 +11,7 @@ def f(x):
 
 grad_f = zyg.compile_grad(f)
 
-# The request body folds to the constant; the setjmp-guarded entry returns it after the nine
+# The request body folds to the constant; the setjmp-guarded entry returns it after the seventeen
 # error-status words (5.0 on the normal path, 0.0 after a longjmp).
 # CHECK-LABEL: define {{.*}}double @zyg_body(
 # CHECK-NEXT:    ret double 5.000000e+00
@@ -20,7 +20,7 @@ grad_f = zyg.compile_grad(f)
 # CHECK-NOT:     {{fmul|fadd}}
 # CHECK:         %[[R:.*]] = select i1 %{{.*}}, double 5.000000e+00, double 0.000000e+00
 # CHECK-NOT:     {{fmul|fadd}}
-# CHECK:         insertvalue {{.*}} double %[[R]], 9
+# CHECK:         insertvalue {{.*}} double %[[R]], 17
 # CHECK-NOT:   _zyg_tape
 print(grad_f.ir("llvmir", 10.0))
 

@@ -288,9 +288,9 @@ func.func @transpose(%x: tensor<?x?xf64>) -> tensor<?x?xf64> {
 // CHECK:         %[[FAILED:.*]] = arith.xori %[[OK]], %[[TRUE]] : i1
 // CHECK:         %[[CODE:.*]] = arith.constant 1 : i64
 // CHECK:         scf.if %[[FAILED]] {
-// CHECK-NEXT:      func.call @_zyg_fail(%[[CODE]], %[[N]], %[[M]], %{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+// CHECK-NEXT:      func.call @_zyg_fail(%[[CODE]], %[[N]], %[[M]], %{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
 // CHECK-NOT:     zyg.check
-// CHECK:       func.func private @_zyg_fail(i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK:       func.func private @_zyg_fail(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
 func.func @check(%ok: i1, %n: i64, %m: i64) {
   zyg.check %ok, %n, %m : i64, i64 {error = "ValueError", message = "shapes ({0},) and ({1},) differ"}
   func.return
@@ -306,11 +306,11 @@ func.func @check(%ok: i1, %n: i64, %m: i64) {
 // CHECK:         %[[FAILED:.*]] = arith.xori %[[OK]], %{{.*}} : i1
 // CHECK:         %[[CODE:.*]] = arith.constant 1 : i64
 // CHECK:         scf.if %[[FAILED]] {
-// CHECK-NEXT:      func.call @_zyg_fail(%[[CODE]], %{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+// CHECK-NEXT:      func.call @_zyg_fail(%[[CODE]], %{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
 // CHECK:         scf.for
 // CHECK-NEXT:      func.call @_zyg_poll_interrupt() : () -> ()
 // CHECK-NOT:     zyg.check
-// CHECK-DAG:   func.func private @_zyg_fail(i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK-DAG:   func.func private @_zyg_fail(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
 // CHECK-DAG:   func.func private @_zyg_poll_interrupt()
 // CHECK-DAG:   func.func private @_zyg_stack_ok() -> i1
 func.func @run_time_guards(%n: index) {
