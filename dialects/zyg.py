@@ -24,6 +24,7 @@ from xdsl.irdl import (
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 from zyg.dialects.zyg_arrays import ARRAY_OPS
+from zyg.dialects.zyg_errors import ERROR_OPS
 from zyg.dialects.zyg_indexing import INDEXING_OPS
 from zyg.dialects.zyg_linalg import LINALG_OPS
 from zyg.dialects.zyg_shapes import SHAPE_OPS
@@ -147,4 +148,4 @@ class HypotOp(IRDLOperation):
             raise VerifyException(f"zyg.hypot: expected floats (or a tensor of them), got {self.lhs.type}")
 
 
-Zyg = Dialect("zyg", [FloorDivOp, ModOp, PowOp, HypotOp, *ARRAY_OPS, *INDEXING_OPS, *LINALG_OPS, *SHAPE_OPS], [])
+Zyg = Dialect("zyg", [FloorDivOp, ModOp, PowOp, HypotOp, *ARRAY_OPS, *ERROR_OPS, *INDEXING_OPS, *LINALG_OPS, *SHAPE_OPS], [])

@@ -39,6 +39,7 @@ from xdsl.irdl import (
 )
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
+from zyg.errors import CHECK_KINDS
 
 REDUCTIONS = ("sum", "prod", "max", "min")
 
@@ -345,7 +346,7 @@ class CheckOp(IRDLOperation):
         )
 
     def verify_(self) -> None:
-        if self.error.data not in ("ValueError", "IndexError", "ZeroDivisionError", "LinAlgError"):
+        if self.error.data not in CHECK_KINDS:
             raise VerifyException(f"zyg.check: unknown error kind '{self.error.data}'")
 
 

@@ -45,6 +45,11 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
 
         return LowerZygTensorsPass
 
+    def lower_zyg_errors():
+        from zyg.passes.lower_zyg_errors import LowerZygErrorsPass
+
+        return LowerZygErrorsPass
+
     def lower_zyg_linalg():
         from zyg.passes.lower_zyg_linalg import LowerZygLinalgPass
 
@@ -62,5 +67,6 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
 
     return {"ad-autodiff": autodiff, "ad-differentiate": differentiate, "ad-jvp": jvp, "ad-lower-tapes": lower_tapes, "lower-zyg": lower_zyg,
             "lower-zyg-indexing": lower_zyg_indexing, "lower-zyg-tensors": lower_zyg_tensors,
-            "lower-zyg-linalg": lower_zyg_linalg, "lower-zyg-shapes": lower_zyg_shapes,
+            "lower-zyg-errors": lower_zyg_errors, "lower-zyg-linalg": lower_zyg_linalg,
+            "lower-zyg-shapes": lower_zyg_shapes,
             "expand-elementwise-math": expand_elementwise_math}

@@ -26,6 +26,7 @@ from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 from xdsl.traits import IsTerminator
 from zyg.dialects import ad
 from zyg.dialects.zyg_arrays import BroadcastToOp, InterruptCheckOp, SplatOp
+from zyg.dialects.zyg_errors import TryEnterOp
 from zyg.dialects.zyg_indexing import GetSliceOp, SetSliceOp
 from zyg.errors import NoDerivativeError, SourceLoc
 from zyg.passes.autodiff.activity import tapes_of
@@ -646,6 +647,17 @@ class ReverseSweep:
                 self._split_forward_call(op)
             elif isinstance(op, scf.WhileOp) and self.is_active(op):
                 self.while_counts[op] = self._forward_while_count(op)
+            elif isinstance(op, TryEnterOp) and op.tape is None:
+                self._cut_back_on_failure(op)
+
+    def _cut_back_on_failure(self, op: TryEnterOp) -> None:
+        """A `try` in the forward code cuts the tape back when its body fails: the residuals the
+        body's nested blocks and callees pushed before failing would misalign the pops."""
+        forward = self.forward_ops[op]
+        with_tape = TryEnterOp(self.fwd_tape)
+        with_tape.location = forward.location
+        forward.parent_block().insert_op_before(with_tape, forward)
+        self._replace_forward(op, forward, with_tape)
 
     def _split_forward_call(self, op: func.CallOp) -> None:
         fwd_name, _, _ = self._split_functions(op)

@@ -23,8 +23,7 @@ from zyg.compiled import CompiledRequest
 from zyg.compiler import compile_request
 from zyg.cotangents import seeds as cotangent_seeds
 from zyg.entry_abi import BACKWARD_ENTRY, RELEASE_ENTRY
-from zyg.errors import ZygError, ZygTypeError
-from zyg.frontend.exceptions import USER_TRACEBACK
+from zyg.errors import USER_TRACEBACK, ZygError, ZygTypeError
 from zyg.frontend.source import function_location
 from zyg.frontend.trees import (
     LEAF,

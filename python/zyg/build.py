@@ -19,10 +19,11 @@ from zyg.backend.lower_llvm import lower_to_llvm, runtime_needs
 from zyg.backend.shared_library import link_shared_library
 from zyg.compiled import CompiledRequest, free_readers_of
 from zyg.entry import add_entry
+from zyg.errors import HOST_ERROR
 from zyg.frontend.dependencies import Dependencies, Guard
 from zyg.frontend.program import build_program
 from zyg.frontend.trees import RUNSTR, TreeDef, functions_in
-from zyg.host import HOST_ERROR, HostCalls
+from zyg.host import HostCalls
 from zyg.passes.lower_zyg_tensors import CHECKS_ATTRIBUTE, decode_check
 from zyg.pipeline import AD_PASSES, LOWER_PASSES, run_passes
 
@@ -54,8 +55,9 @@ def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: s
     dependencies = Dependencies(fn, roots)
     host_sites: list = []
     strings: list = []
-    module, info = build_program(fn, list(codes), dependencies, host_sites, strings)
-    host = HostCalls(host_sites, strings) if host_sites else None
+    catch_classes: list = []
+    module, info = build_program(fn, list(codes), dependencies, host_sites, strings, catch_classes)
+    host = HostCalls(host_sites, strings, catch_classes) if host_sites else None
     if host is not None or RUNSTR in info.return_tree.kinds():  # callbacks, a string table: of this process
         dependencies.cacheable = False
     if request == "grad":

@@ -25,6 +25,7 @@ from xdsl.dialects.builtin import (
     BoolAttr,
     DictionaryAttr,
     FloatAttr,
+    IntAttr,
     IntegerAttr,
     ModuleOp,
     TensorType,
@@ -33,9 +34,20 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from zyg.dialects import ad
-from zyg.entry_abi import BACKWARD_ENTRY, ENTRY, ERROR_SLOTS, RELEASE_ENTRY, EntryABI, Slot
+from zyg.entry_abi import (
+    BACKWARD_ENTRY,
+    ENTRY,
+    ERROR_SLOTS,
+    FRAME_WORDS,
+    RELEASE_DETACH,
+    RELEASE_ENTRY,
+    RELEASE_FREE,
+    EntryABI,
+    Slot,
+)
 from zyg.frontend.program import FunctionInfo
 from zyg.frontend.types import F32, F64, I1, I64, INDEX, numpy_dtype, rank_of
+from zyg.passes.lower_zyg_errors import declare_frame_functions
 
 PTR = llvm.LLVMPointerType()
 RUNTIME_ERROR_FUNCTIONS: dict[str, tuple[list[Attribute], list[Attribute]]] = {
@@ -88,6 +100,7 @@ def add_entry(module: ModuleOp, info: FunctionInfo, request: str,
                   (RELEASE_ENTRY, [ad.TapeType()], lambda a: ad.TapeFreeOp(a[0]))]
     abis = tuple(_add_entry(module, name, _add_body(module, name, types, build), types)
                  for name, types, build in bodies)
+    declare_frame_functions(module)
     for name, (inputs, outputs) in RUNTIME_ERROR_FUNCTIONS.items():
         module.body.block.add_op(func.FuncOp.external(name, inputs, outputs))
     return abis
@@ -150,20 +163,42 @@ def _read_only(types: list[Attribute]) -> ArrayAttr:
 
 
 def _guarded_call(block: Block, body: str, args: list[SSAValue], result_types: list[Attribute]) -> list[SSAValue]:
-    """`if setjmp(buf) == 0 { body(args) } else { placeholders }`; returns the results."""
-    buffer = _emit(block, llvm.AddressOfOp("_zyg_jmpbuf", PTR))
-    jumped = _emit(block, llvm.CallOp("_setjmp", buffer, return_type=i32))
+    """In a frame (`zyg.backend.runtime`): `if setjmp(buf) == 0 { body(args) } else { placeholders }`,
+    then the frame closed: the blocks a success returns detached for Python, those of a failure freed
+    (the placeholders with them: Python raises instead of reading them). Returns the results."""
+    frame = open_frame(block, None)
+    jumped = _emit(block, llvm.CallOp("_setjmp", frame, return_type=i32))  # the frame starts with its jump buffer
     zero = _emit(block, arith.ConstantOp(IntegerAttr(0, i32)))
     first_return = _emit(block, arith.CmpiOp(jumped, zero, "eq"))
     run = Block()
     call = func.CallOp(body, args, result_types)
     run.add_op(call)
+    close_frame(run, frame, RELEASE_DETACH)
     run.add_op(scf.YieldOp(*call.results))
     failed = Block()
-    failed.add_op(scf.YieldOp(*[_placeholder(failed, t) for t in result_types]))
+    placeholders = [_placeholder(failed, t) for t in result_types]
+    close_frame(failed, frame, RELEASE_FREE)
+    failed.add_op(scf.YieldOp(*placeholders))
     guarded = scf.IfOp(first_return, result_types, [run], [failed])
     block.add_op(guarded)
     return list(guarded.results)
+
+
+def open_frame(block: Block, tape: SSAValue | None) -> SSAValue:
+    """Appends to `block` the opening of a frame (`zyg.backend.runtime`) in stack memory of the
+    enclosing function; `tape`, when given, is cut back if the frame closes on a failure."""
+    one = _emit(block, arith.ConstantOp(IntegerAttr(1, I64)))
+    frame = _emit(block, llvm.AllocaOp(one, llvm.LLVMArrayType(IntAttr(FRAME_WORDS), I64), alignment=16))
+    if tape is None:
+        tape = _emit(block, llvm.ZeroOp(result_types=[PTR]))
+    block.add_op(llvm.CallOp("_zyg_frame_push", frame, tape))
+    return frame
+
+
+def close_frame(block: Block, frame: SSAValue, release: int) -> None:
+    """Appends to `block` the closing of `frame` (`release`: one of `zyg.entry_abi`'s RELEASE_*)."""
+    mode = _emit(block, arith.ConstantOp(IntegerAttr(release, I64)))
+    block.add_op(llvm.CallOp("_zyg_frame_pop", frame, mode))
 
 
 def _placeholder(block: Block, t: Attribute) -> SSAValue:
@@ -173,6 +208,6 @@ def _placeholder(block: Block, t: Attribute) -> SSAValue:
         return _emit(block, tensor.EmptyOp([size] * rank_of(t), t))
     if t in (F64, F32):
         return _emit(block, arith.ConstantOp(FloatAttr(0.0, t)))
-    if isinstance(t, ad.TapeType):  # an empty tape: a failed forward sweep leaks what it allocated anyway
+    if isinstance(t, ad.TapeType):  # an empty tape
         return _emit(block, ad.TapeNewOp())
     return _emit(block, arith.ConstantOp(IntegerAttr(0, t)))

@@ -147,3 +147,20 @@ RUNTIME_ERRORS: dict[str, type[ZygError]] = {
     "LinAlgError": ZygLinAlgError,
     "RecursionError": ZygRecursionError,
 }
+HOST_ERROR = "HostError"  # the check of a host call (and of a `raise`): Python raises what the host raised
+CHECK_KINDS = (*RUNTIME_ERRORS, HOST_ERROR)  # what a failed run-time check (`zyg.check`) may raise
+
+
+USER_TRACEBACK = "__zyg_traceback__"  # where a raised exception keeps its traceback at the user's line
+
+
+def raise_at(exception: type[BaseException] | BaseException, function: str, filename: str, line: int, *args) -> None:
+    """Raises `exception(*args)` (or the instance `exception`) with a traceback whose last frame is
+    line `line` of `filename` in `function`, where the user wrote the `raise`."""
+    error = exception(*args) if isinstance(exception, type) else exception
+    code = compile("\n" * (line - 1) + "raise __zyg_exception__", filename, "exec").replace(co_name=function)
+    try:
+        exec(code, {"__zyg_exception__": error})
+    except BaseException as raised:
+        setattr(raised, USER_TRACEBACK, raised.__traceback__.tb_next)  # the frame at the user's line
+        raise raised.with_traceback(raised.__traceback__.tb_next) from None

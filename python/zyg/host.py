@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from zyg.entry_abi import host_error_status
 from zyg.errors import ZygTypeError
 from zyg.frontend.trees import (
     LEAF,
@@ -33,12 +34,12 @@ from zyg.frontend.trees import (
 from zyg.typecodes import python_name, split_array_code, to_python
 
 HOST_SLOTS = 16  # 8-byte slots of the buffer a host call's arguments and result travel in
-HOST_ERROR = "HostError"  # the run-time check that re-raises a host call's exception
 _CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64))
 # With arrays: they come on a tape (`zyg.backend.runtime`: a header {ptr data, i64 size, i64 capacity};
 # each array pushed as its elements in 8-byte slots, f64 or i64, then its dimensions).
 _ARRAYS_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ctypes.c_void_p)
 _TAPE_HEADER = ctypes.c_int64 * 3
+_KEPT_EXCEPTIONS = 64  # the last host exceptions kept for a `raise` in an `except` block
 _DTYPES = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i1": np.bool_}
 _SCALAR_CODES = {float: "f64", int: "i64", bool: "i1", str: "str"}
 _ELEMENT_CODES = {float: "f64", np.float64: "f64", np.float32: "f32", int: "i64", np.int64: "i64", bool: "i1",
@@ -133,10 +134,14 @@ class HostSite:
 class HostCalls:
     """The Python side of a module's host calls: the callback the compiled code calls."""
 
-    def __init__(self, sites: list[HostSite], strings: list[str]):
+    def __init__(self, sites: list[HostSite], strings: list[str], catch_classes: list[type] = ()):
         self.sites = sites
         self.strings = list(strings)  # str by number: the compile's constants first, then those read
-        self.pending: BaseException | None = None
+        self.catch_classes = list(catch_classes)
+        # The last exceptions the calls raised, by serial number: compiled code may catch one, raise
+        # another and catch it, then raise the first again (`raise` in an `except` block).
+        self.raised: dict[int, BaseException] = {}
+        self.serial = 0
         self.callback = _CALLBACK(self._call)
         self.pointer = ctypes.cast(self.callback, ctypes.c_void_p)  # what the JIT registers
         self.arrays_callback = _ARRAYS_CALLBACK(self._call_with_arrays)
@@ -159,8 +164,11 @@ class HostCalls:
             self._write_result(entry, entry.fn(*args), slots, floats, tape)
             return 0
         except BaseException as exc:  # raised again by the call of the compiled code, as it is
-            self.pending = exc
-            return 1
+            self.serial += 1
+            self.raised[self.serial] = exc
+            self.raised.pop(self.serial - _KEPT_EXCEPTIONS, None)
+            slots[0] = self.serial
+            return host_error_status(sum(1 << k for k, cls in enumerate(self.catch_classes) if isinstance(exc, cls)))
 
     def _call_with_arrays(self, site: int, slots, tape: int) -> int:
         return self._call(site, slots, tape)
@@ -226,10 +234,15 @@ class HostCalls:
     def _build(self, kind: str, cls, keys: tuple, items: list) -> object:
         return self.strings[items[0]] if kind == RUNSTR else build_python(kind, cls, keys, items)
 
-    def take_pending(self) -> BaseException:
-        """The exception a host call raised (once)."""
-        exc, self.pending = self.pending, None
-        return exc if exc is not None else RuntimeError("a host call failed")
+    def take_raised(self, serial: int) -> BaseException:
+        """The exception a host call raised, by the serial number the call reported; the others are
+        dropped (the compiled call that raises it is over)."""
+        exc = self.raised.get(serial)
+        self.raised.clear()
+        if exc is None:
+            return RuntimeError(f"zyg: an exception a host call raised was raised again after {_KEPT_EXCEPTIONS} "
+                                "others, and is no longer kept")
+        return exc
 
 
 def _convert_result(value: object, code: str, where: str) -> object:

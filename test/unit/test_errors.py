@@ -65,14 +65,6 @@ def calls_eval_lambda(x):
     return made_by_eval(y)  # ERR:eval
 
 
-def uses_try(x):
-    try:  # ERR:try
-        y = 1.0 / x
-    except ZeroDivisionError:
-        y = 0.0
-    return y
-
-
 def uses_set(x):
     values = {x, 2.0 * x}  # ERR:set
     return len(values)
@@ -136,7 +128,6 @@ CASES = [
      ["source of function 'made_by_exec' is not available"], BOTH),
     ("eval", calls_eval_lambda, (1.0,), UnsupportedSyntaxError,
      ["source of function '<lambda>' is not available"], BOTH),
-    ("try", uses_try, (1.0,), UnsupportedSyntaxError, ["`try` statement"], BOTH),
     ("set", uses_set, (1.0,), UnsupportedSyntaxError, ["a set"], BOTH),
     ("bytes", uses_bytes_value, (1.0,), UnsupportedSyntaxError, ["bytes constant"], BOTH),
     ("for-over-float", loops_over_float, (1.0,), UnsupportedSyntaxError,

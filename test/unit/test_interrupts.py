@@ -25,6 +25,14 @@ def long_loop(x, n):
         s = s + x * 0.5
     return s
 
+def endless_in_try(x):
+    try:  # a bare except does not catch Ctrl-C in compiled code
+        while x > 0.0:
+            x = x + 1.0
+    except:
+        x = -5.0
+    return x
+
 def short_loop(x, n):
     s = 0.0
     for i in range(n):
@@ -32,8 +40,10 @@ def short_loop(x, n):
     return s
 
 request = zyg.jit if sys.argv[1] == "jit" else lambda f: lambda *a: zyg.gradient(f, *a)
-call = (lambda: request(endless)(1.0)) if sys.argv[2] == "while" else (lambda: request(long_loop)(1.0, 10**15))
+call = {"while": lambda: request(endless)(1.0), "for": lambda: request(long_loop)(1.0, 10**15),
+        "try": lambda: request(endless_in_try)(1.0)}[sys.argv[2]]
 request(endless)(-1.0), request(long_loop)(1.0, 3), request(short_loop)(1.0, 3)  # compiled before the signal
+request(endless_in_try)(-1.0)
 print("ready", flush=True)
 try:
     call()
@@ -49,7 +59,7 @@ print(request(short_loop)(2.0, 10**5))
 """
 
 
-@pytest.mark.parametrize("loop", ["while", "for"])
+@pytest.mark.parametrize("loop", ["while", "for", "try"])
 @pytest.mark.parametrize("request_kind", ["jit", "gradient"])
 def test_ctrl_c_stops_a_long_compiled_loop(tmp_path, request_kind, loop):
     script = tmp_path / "interrupted.py"

@@ -12,7 +12,7 @@ import sys
 import tempfile
 
 from mlir import ir
-from xdsl.dialects import func
+from xdsl.dialects import func, llvm
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.printer import Printer
 
@@ -30,6 +30,7 @@ from zyg.backend.runtime import (
 )
 from zyg.errors import LoweringError
 from zyg.frontend.host_calls import HOST_ARRAYS_FUNCTION, HOST_FUNCTION
+from zyg.passes.lower_zyg_errors import FRAME_FUNCTIONS
 
 _CONTEXT: ir.Context | None = None
 
@@ -54,6 +55,8 @@ def module_text(module: ModuleOp) -> str:
     gemms: set[str] = set()
     out.write("module {\n")
     for op in module.body.block.ops:
+        if isinstance(op, llvm.FuncOp) and op.sym_name.data in FRAME_FUNCTIONS:
+            continue  # declared for the verifier: the error runtime defines them
         uses_host |= isinstance(op, func.FuncOp) and op.sym_name.data in (HOST_FUNCTION, HOST_ARRAYS_FUNCTION)
         if isinstance(op, func.FuncOp) and op.sym_name.data in RUNTIME_SYMBOLS | GEMM_SYMBOLS:
             name = op.sym_name.data

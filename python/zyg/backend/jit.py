@@ -26,7 +26,7 @@ from zyg.backend import interrupts
 from zyg.backend.blas import openblas_library
 from zyg.backend.heap import keep_freed_buffers
 from zyg.backend.stack import StackLimit
-from zyg.entry_abi import ERROR_SLOTS, INTERRUPTED, RUNTIME_STATE, EntryABI, Slot, packed
+from zyg.entry_abi import ALLOCATION_OFFSET, ERROR_SLOTS, INTERRUPTED, RUNTIME_STATE, EntryABI, Slot, packed
 from zyg.errors import RUNTIME_ERRORS, SourceLoc, ZygTypeError
 
 # What a module may need loaded before it: OpenBLAS for matrix products, the MLIR wheel's C runner
@@ -48,7 +48,7 @@ class _Allocation:
         self.pointer = pointer
 
     def __del__(self):
-        _free(self.pointer)
+        _free(self.pointer - ALLOCATION_OFFSET)
 
 
 class Check:
@@ -59,8 +59,8 @@ class Check:
         self.error, self.loc, self.message, self.host = error, loc, message, host
 
     def raise_with(self, values: Sequence[int]):
-        if self.host is not None:
-            raise self.host.take_pending()
+        if self.host is not None:  # its values: the host call's status, the serial number of its exception
+            raise self.host.take_raised(values[1])
         raise RUNTIME_ERRORS[self.error](_FIELDS.format(self.message, *values), self.loc)
 
 
@@ -133,21 +133,13 @@ class NativeFunction:
             stack.enter()
         self._run()
         status = self._out[0]
-        if status:
-            self._free_placeholders()
+        if status:  # the placeholder results are freed already
             if status == INTERRUPTED:
                 interrupts.raise_interrupt()
             self.checks[status - 1].raise_with(self._out[1:ERROR_SLOTS])
         allocations: dict[int, _Allocation] = {}
         return tuple(self._read(slot, offset, allocations)
                      for slot, offset in zip(self.abi.results, self._result_offsets))
-
-    def _free_placeholders(self) -> None:
-        """After a failed check the array results are empty placeholders, possibly one buffer twice."""
-        allocated = {self._out[offset] for slot, offset in zip(self.abi.results, self._result_offsets)
-                     if slot.kind == "array"}
-        for pointer in allocated:
-            _free(pointer)
 
     def _read(self, slot: Slot, offset: int, allocations: dict[int, _Allocation]):
         if slot.kind == "f":

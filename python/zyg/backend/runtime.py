@@ -1,8 +1,9 @@
 """Runtime support compiled into the modules that use it, as upstream MLIR text.
 
 Run-time errors: `@_zyg_fail(code, v0, ..., v15)` records a failed check (its code and `CHECK_VALUES` integers
-for the message) and `longjmp`s back to the `setjmp` in `@zyg_entry`; `@_zyg_take_error()` reads and
-clears the record. Memory the failed call had allocated is not freed (the error path only).
+for the message) and `longjmp`s back to the `setjmp` of the innermost frame: the enclosing `try` of
+compiled code, or `@zyg_entry`; `@_zyg_take_error()` reads and clears the record. Every block the code
+allocates is on a list, and a frame closed after a failure frees what was allocated since it opened.
 
 Interrupts and stack depth: `@_zyg_runtime` holds what the loader fills in (`zyg.backend.interrupts`,
 `zyg.backend.stack`): the process's interrupt flag, the lowest stack address the calling thread may
@@ -21,7 +22,18 @@ upstream buffer-deallocation pipeline rejects hand-managed memrefs (see DESIGN.m
 
 from __future__ import annotations
 
-from zyg.entry_abi import CHECK_VALUES, INTERRUPTED, RUNTIME_STATE
+from zyg.entry_abi import (
+    ALLOCATION_OFFSET,
+    CHECK_VALUES,
+    ERROR_SLOTS,
+    FRAME_WORDS,
+    INTERRUPTED,
+    JMPBUF_WORDS,
+    RELEASE_CATCH,
+    RELEASE_FREE,
+    RELEASE_KEEP,
+    RUNTIME_STATE,
+)
 from zyg.host import HOST_SLOTS
 from zyg.passes.lower_tapes import RUNTIME_FUNCTIONS
 
@@ -37,14 +49,126 @@ LIBC = """
 _HUGE_PAGE_THRESHOLD = 4 << 20  # bytes; NumPy asks for huge pages from the same size up
 _MADV_HUGEPAGE = 14  # Linux
 
-# Every buffer the compiled code allocates (`memref.alloc`, lowered with the generic allocation
-# functions) comes from `malloc`, so NumPy arrays returned to Python are freed with `free`. On Linux a
-# buffer of 4 MiB or more is marked for transparent huge pages, as NumPy does for its own arrays:
-# a fresh 8 MB gradient then costs 4 page faults instead of 2048. The hint is a separate function that
-# is never inlined and does not capture the pointer: inlined, its pointer arithmetic would let the
-# buffer's address escape, and LLVM could then no longer keep a reduction into that buffer in a
-# register (it stored the accumulator on every iteration of the einsum loops of the GMM gradient).
-ALLOCATOR = f"""
+# Every block the compiled code allocates (buffers through `memref.alloc`, lowered with the generic
+# allocation functions, and tape headers) sits behind a node of the module's list of live blocks,
+# `@_zyg_live`: {prev, next, kind, unused}, 32 bytes, so the block stays 16-byte aligned. Freeing
+# unlinks it. A frame (`@_zyg_frame_push`, one per entry call and per `try`) links a marker node: when
+# the call or the `try` body fails, the blocks after the marker are what it allocated and did not
+# free, and `@_zyg_frame_pop` frees them (a tape's slots too); when an entry call succeeds, they are
+# its results (and a pullback's tape), which it detaches: Python frees a result's block
+# (`ALLOCATION_OFFSET` before the pointer it gets) when the last array viewing it is collected.
+# The allocation function is never inlined and its result is `noalias`, as malloc's is: the list's
+# pointer to the node is the allocator's business, and the code using a buffer may still assume that
+# no other pointer reaches it (LLVM then keeps a reduction into a fresh buffer in a register).
+_NODE = "!llvm.struct<(ptr, ptr, i64, i64)>"
+assert ALLOCATION_OFFSET == 32  # the size of a node
+BLOCK, TAPE, MARKER = 0, 1, 2  # a node's kind
+# {its jump buffer, the enclosing one, its marker, the tape it cuts back, that tape's size, the error it caught}
+_FRAME = f"!llvm.struct<(array<{JMPBUF_WORDS} x i64>, ptr, {_NODE}, ptr, i64, array<{ERROR_SLOTS} x i64>)>"
+assert FRAME_WORDS == JMPBUF_WORDS + 1 + 4 + 2 + ERROR_SLOTS
+
+_LIVE_BLOCKS = f"""
+  llvm.mlir.global internal @_zyg_live() {{addr_space = 0 : i32, alignment = 8 : i64}} : {_NODE} {{
+    %z = llvm.mlir.zero : {_NODE}
+    llvm.return %z : {_NODE}
+  }}
+  llvm.func internal @_zyg_live_head() -> !llvm.ptr {{
+    %head = llvm.mlir.addressof @_zyg_live : !llvm.ptr
+    %next_ptr = llvm.getelementptr %head[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_NODE}
+    %next = llvm.load %next_ptr : !llvm.ptr -> !llvm.ptr
+    %null = llvm.mlir.zero : !llvm.ptr
+    %fresh = llvm.icmp "eq" %next, %null : !llvm.ptr
+    llvm.cond_br %fresh, ^empty, ^done
+  ^empty:
+    llvm.store %head, %head : !llvm.ptr, !llvm.ptr
+    llvm.store %head, %next_ptr : !llvm.ptr, !llvm.ptr
+    llvm.br ^done
+  ^done:
+    llvm.return %head : !llvm.ptr
+  }}
+  llvm.func internal @_zyg_link(%node: !llvm.ptr, %kind: i64) {{
+    %head = llvm.call @_zyg_live_head() : () -> !llvm.ptr
+    %last = llvm.load %head : !llvm.ptr -> !llvm.ptr
+    llvm.store %last, %node : !llvm.ptr, !llvm.ptr
+    %node_next = llvm.getelementptr %node[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_NODE}
+    llvm.store %head, %node_next : !llvm.ptr, !llvm.ptr
+    %node_kind = llvm.getelementptr %node[0, 2] : (!llvm.ptr) -> !llvm.ptr, {_NODE}
+    llvm.store %kind, %node_kind : i64, !llvm.ptr
+    %last_next = llvm.getelementptr %last[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_NODE}
+    llvm.store %node, %last_next : !llvm.ptr, !llvm.ptr
+    llvm.store %node, %head : !llvm.ptr, !llvm.ptr
+    llvm.return
+  }}
+  llvm.func internal @_zyg_unlink(%node: !llvm.ptr) {{
+    %prev = llvm.load %node : !llvm.ptr -> !llvm.ptr
+    %next_ptr = llvm.getelementptr %node[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_NODE}
+    %next = llvm.load %next_ptr : !llvm.ptr -> !llvm.ptr
+    %prev_next = llvm.getelementptr %prev[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_NODE}
+    llvm.store %next, %prev_next : !llvm.ptr, !llvm.ptr
+    llvm.store %prev, %next : !llvm.ptr, !llvm.ptr
+    llvm.store %node, %node : !llvm.ptr, !llvm.ptr
+    llvm.store %node, %next_ptr : !llvm.ptr, !llvm.ptr
+    llvm.return
+  }}
+  llvm.func internal @_zyg_alloc(%size: i64, %kind: i64) -> !llvm.ptr {{
+    %offset = llvm.mlir.constant({ALLOCATION_OFFSET} : i64) : i64
+    %total = llvm.add %size, %offset : i64
+    %node = llvm.call @malloc(%total) : (i64) -> !llvm.ptr
+    llvm.call @_zyg_link(%node, %kind) : (!llvm.ptr, i64) -> ()
+    %p = llvm.getelementptr %node[{ALLOCATION_OFFSET}] : (!llvm.ptr) -> !llvm.ptr, i8
+    llvm.return %p : !llvm.ptr
+  }}
+  llvm.func internal @_zyg_free(%p: !llvm.ptr) {{
+    %null = llvm.mlir.zero : !llvm.ptr
+    %none = llvm.icmp "eq" %p, %null : !llvm.ptr
+    llvm.cond_br %none, ^done, ^release
+  ^release:
+    %node = llvm.getelementptr %p[-{ALLOCATION_OFFSET}] : (!llvm.ptr) -> !llvm.ptr, i8
+    llvm.call @_zyg_unlink(%node) : (!llvm.ptr) -> ()
+    llvm.call @free(%node) : (!llvm.ptr) -> ()
+    llvm.br ^done
+  ^done:
+    llvm.return
+  }}
+  llvm.func internal @_zyg_release_block(%node: !llvm.ptr) {{
+    %kind_ptr = llvm.getelementptr %node[0, 2] : (!llvm.ptr) -> !llvm.ptr, {_NODE}
+    %kind = llvm.load %kind_ptr : !llvm.ptr -> i64
+    %tape_kind = llvm.mlir.constant({TAPE} : i64) : i64
+    %marker_kind = llvm.mlir.constant({MARKER} : i64) : i64
+    %is_tape = llvm.icmp "eq" %kind, %tape_kind : i64
+    llvm.cond_br %is_tape, ^tape, ^block
+  ^tape:
+    %tape = llvm.getelementptr %node[{ALLOCATION_OFFSET}] : (!llvm.ptr) -> !llvm.ptr, i8
+    %capacity_ptr = llvm.getelementptr %tape[0, 2] : (!llvm.ptr) -> !llvm.ptr, {_HEADER}
+    %capacity = llvm.load %capacity_ptr : !llvm.ptr -> i64
+    %zero = llvm.mlir.constant(0 : i64) : i64
+    %owns_slots = llvm.icmp "ne" %capacity, %zero : i64
+    llvm.cond_br %owns_slots, ^slots, ^block
+  ^slots:
+    %data = llvm.load %tape : !llvm.ptr -> !llvm.ptr
+    llvm.call @free(%data) : (!llvm.ptr) -> ()
+    llvm.br ^block
+  ^block:
+    %is_marker = llvm.icmp "eq" %kind, %marker_kind : i64
+    llvm.cond_br %is_marker, ^done, ^free
+  ^free:
+    llvm.call @free(%node) : (!llvm.ptr) -> ()
+    llvm.br ^done
+  ^done:
+    llvm.return
+  }}
+"""
+
+_HUGE_PAGE_THRESHOLD = 4 << 20  # bytes; NumPy asks for huge pages from the same size up
+_MADV_HUGEPAGE = 14  # Linux
+
+# On Linux a buffer of 4 MiB or more is marked for transparent huge pages, as NumPy does for its own
+# arrays: a fresh 8 MB gradient then costs 4 page faults instead of 2048. The hint is a separate
+# function that is never inlined and does not capture the pointer: inlined, its pointer arithmetic
+# would let the buffer's address escape, and LLVM could then no longer keep a reduction into that
+# buffer in a register (it stored the accumulator on every iteration of the einsum loops of the GMM
+# gradient).
+ALLOCATOR = _LIVE_BLOCKS + f"""
   llvm.func @madvise(!llvm.ptr, i64, i32) -> i32
   llvm.func @_zyg_hint_huge_pages(%p: !llvm.ptr {{llvm.nocapture, llvm.readnone}}, %size: i64) attributes {{no_inline}} {{
     %address = llvm.ptrtoint %p : !llvm.ptr to i64
@@ -60,8 +184,9 @@ ALLOCATOR = f"""
     %ignored = llvm.call @madvise(%start_ptr, %length, %advice) : (!llvm.ptr, i64, i32) -> i32
     llvm.return
   }}
-  llvm.func @_mlir_memref_to_llvm_alloc(%size: i64) -> !llvm.ptr {{
-    %p = llvm.call @malloc(%size) : (i64) -> !llvm.ptr
+  llvm.func @_mlir_memref_to_llvm_alloc(%size: i64) -> (!llvm.ptr {{llvm.noalias}}) attributes {{no_inline}} {{
+    %kind = llvm.mlir.constant({BLOCK} : i64) : i64
+    %p = llvm.call @_zyg_alloc(%size, %kind) : (i64, i64) -> !llvm.ptr
     %threshold = llvm.mlir.constant({_HUGE_PAGE_THRESHOLD} : i64) : i64
     %big = llvm.icmp "uge" %size, %threshold : i64
     llvm.cond_br %big, ^hint, ^done
@@ -72,27 +197,29 @@ ALLOCATOR = f"""
     llvm.return %p : !llvm.ptr
   }}
   llvm.func @_mlir_memref_to_llvm_free(%p: !llvm.ptr) {{
-    llvm.call @free(%p) : (!llvm.ptr) -> ()
+    llvm.call @_zyg_free(%p) : (!llvm.ptr) -> ()
     llvm.return
   }}
 """
 
-# Elsewhere: plain malloc and free.
-GENERIC_ALLOCATOR = """
-  llvm.func @_mlir_memref_to_llvm_alloc(%size: i64) -> !llvm.ptr {
-    %p = llvm.call @malloc(%size) : (i64) -> !llvm.ptr
+# Elsewhere: no hint.
+GENERIC_ALLOCATOR = _LIVE_BLOCKS + f"""
+  llvm.func @_mlir_memref_to_llvm_alloc(%size: i64) -> (!llvm.ptr {{llvm.noalias}}) attributes {{no_inline}} {{
+    %kind = llvm.mlir.constant({BLOCK} : i64) : i64
+    %p = llvm.call @_zyg_alloc(%size, %kind) : (i64, i64) -> !llvm.ptr
     llvm.return %p : !llvm.ptr
-  }
-  llvm.func @_mlir_memref_to_llvm_free(%p: !llvm.ptr) {
-    llvm.call @free(%p) : (!llvm.ptr) -> ()
+  }}
+  llvm.func @_mlir_memref_to_llvm_free(%p: !llvm.ptr) {{
+    llvm.call @_zyg_free(%p) : (!llvm.ptr) -> ()
     llvm.return
-  }
+  }}
 """
 
 TAPE_RUNTIME = f"""
   func.func private @_zyg_tape_new() -> !llvm.ptr {{
     %header_bytes = llvm.mlir.constant(24 : i64) : i64
-    %tape = llvm.call @malloc(%header_bytes) : (i64) -> !llvm.ptr
+    %kind = llvm.mlir.constant({TAPE} : i64) : i64
+    %tape = llvm.call @_zyg_alloc(%header_bytes, %kind) : (i64, i64) -> !llvm.ptr
     %capacity = llvm.mlir.constant(256 : i64) : i64
     %data_bytes = llvm.mlir.constant(2048 : i64) : i64
     %data = llvm.call @malloc(%data_bytes) : (i64) -> !llvm.ptr
@@ -106,7 +233,8 @@ TAPE_RUNTIME = f"""
   }}
   func.func private @_zyg_tape_reader(%source: !llvm.ptr) -> !llvm.ptr {{
     %header_bytes = llvm.mlir.constant(24 : i64) : i64
-    %tape = llvm.call @malloc(%header_bytes) : (i64) -> !llvm.ptr
+    %kind = llvm.mlir.constant({TAPE} : i64) : i64
+    %tape = llvm.call @_zyg_alloc(%header_bytes, %kind) : (i64, i64) -> !llvm.ptr
     %data = llvm.load %source : !llvm.ptr -> !llvm.ptr
     llvm.store %data, %tape : !llvm.ptr, !llvm.ptr
     %source_size_ptr = llvm.getelementptr %source[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_HEADER}
@@ -127,7 +255,7 @@ TAPE_RUNTIME = f"""
       %data = llvm.load %tape : !llvm.ptr -> !llvm.ptr
       llvm.call @free(%data) : (!llvm.ptr) -> ()
     }}
-    llvm.call @free(%tape) : (!llvm.ptr) -> ()
+    llvm.call @_zyg_free(%tape) : (!llvm.ptr) -> ()
     return
   }}
   func.func private @_zyg_tape_push_slots(%tape: !llvm.ptr, %count: i64) -> !llvm.ptr {{
@@ -190,6 +318,132 @@ TAPE_RUNTIME = f"""
   }}
 """
 
+# A frame: `@_zyg_frame_push(frame, tape)` makes the frame's jump buffer the one failures jump to
+# (`@_zyg_jump`, which points at the innermost), links the frame's marker and notes the tape's size;
+# the caller then calls `setjmp` on the frame itself (it must be the function a failure returns to).
+# `@_zyg_frame_pop(frame, release)` restores the enclosing jump buffer and ends the marker's run of blocks:
+# RELEASE_KEEP leaves them to the enclosing frame (a `try` body that succeeded), RELEASE_FREE frees them
+# and cuts the tape back (a failed entry call), RELEASE_CATCH does too and moves the error record into
+# the frame (a failed `try` body), RELEASE_DETACH unlinks them for Python (an entry that succeeded).
+# `@_zyg_error_code(frame)` reads the code and first value of the error a frame caught,
+# `@_zyg_reraise(frame)` puts it back in the record and fails with it.
+_FRAMES = f"""
+  llvm.func internal @_zyg_frame_push(%frame: !llvm.ptr, %tape: !llvm.ptr) {{
+    %jump = llvm.mlir.addressof @_zyg_jump : !llvm.ptr
+    %enclosing = llvm.load %jump : !llvm.ptr -> !llvm.ptr
+    %enclosing_ptr = llvm.getelementptr %frame[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_FRAME}
+    llvm.store %enclosing, %enclosing_ptr : !llvm.ptr, !llvm.ptr
+    llvm.store %frame, %jump : !llvm.ptr, !llvm.ptr
+    %marker = llvm.getelementptr %frame[0, 2] : (!llvm.ptr) -> !llvm.ptr, {_FRAME}
+    %kind = llvm.mlir.constant({MARKER} : i64) : i64
+    llvm.call @_zyg_link(%marker, %kind) : (!llvm.ptr, i64) -> ()
+    %tape_ptr = llvm.getelementptr %frame[0, 3] : (!llvm.ptr) -> !llvm.ptr, {_FRAME}
+    llvm.store %tape, %tape_ptr : !llvm.ptr, !llvm.ptr
+    %size_ptr = llvm.getelementptr %frame[0, 4] : (!llvm.ptr) -> !llvm.ptr, {_FRAME}
+    %zero = llvm.mlir.constant(0 : i64) : i64
+    llvm.store %zero, %size_ptr : i64, !llvm.ptr
+    %null = llvm.mlir.zero : !llvm.ptr
+    %no_tape = llvm.icmp "eq" %tape, %null : !llvm.ptr
+    llvm.cond_br %no_tape, ^done, ^tape
+  ^tape:
+    %tape_size_ptr = llvm.getelementptr %tape[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_HEADER}
+    %size = llvm.load %tape_size_ptr : !llvm.ptr -> i64
+    llvm.store %size, %size_ptr : i64, !llvm.ptr
+    llvm.br ^done
+  ^done:
+    llvm.return
+  }}
+  llvm.func internal @_zyg_frame_pop(%frame: !llvm.ptr, %release: i64) {{
+    %jump = llvm.mlir.addressof @_zyg_jump : !llvm.ptr
+    %enclosing_ptr = llvm.getelementptr %frame[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_FRAME}
+    %enclosing = llvm.load %enclosing_ptr : !llvm.ptr -> !llvm.ptr
+    llvm.store %enclosing, %jump : !llvm.ptr, !llvm.ptr
+    %marker = llvm.getelementptr %frame[0, 2] : (!llvm.ptr) -> !llvm.ptr, {_FRAME}
+    %head = llvm.call @_zyg_live_head() : () -> !llvm.ptr
+    %keep = llvm.mlir.constant({RELEASE_KEEP} : i64) : i64
+    %free = llvm.mlir.constant({RELEASE_FREE} : i64) : i64
+    %catch = llvm.mlir.constant({RELEASE_CATCH} : i64) : i64
+    %kept = llvm.icmp "eq" %release, %keep : i64
+    %failure = llvm.icmp "eq" %release, %free : i64
+    %caught = llvm.icmp "eq" %release, %catch : i64
+    %freeing = llvm.or %failure, %caught : i1
+    llvm.cond_br %kept, ^unlink, ^start
+  ^unlink:
+    llvm.call @_zyg_unlink(%marker) : (!llvm.ptr) -> ()
+    llvm.return
+  ^start:
+    %first_ptr = llvm.getelementptr %marker[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_NODE}
+    %first = llvm.load %first_ptr : !llvm.ptr -> !llvm.ptr
+    llvm.br ^walk(%first : !llvm.ptr)
+  ^walk(%node: !llvm.ptr):
+    %at_end = llvm.icmp "eq" %node, %head : !llvm.ptr
+    llvm.cond_br %at_end, ^cut, ^visit
+  ^visit:
+    %next_ptr = llvm.getelementptr %node[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_NODE}
+    %next = llvm.load %next_ptr : !llvm.ptr -> !llvm.ptr
+    llvm.cond_br %freeing, ^release_block, ^detach
+  ^release_block:
+    llvm.call @_zyg_release_block(%node) : (!llvm.ptr) -> ()
+    llvm.br ^walk(%next : !llvm.ptr)
+  ^detach:
+    llvm.store %node, %node : !llvm.ptr, !llvm.ptr
+    llvm.store %node, %next_ptr : !llvm.ptr, !llvm.ptr
+    llvm.br ^walk(%next : !llvm.ptr)
+  ^cut:
+    %prev = llvm.load %marker : !llvm.ptr -> !llvm.ptr
+    %prev_next = llvm.getelementptr %prev[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_NODE}
+    llvm.store %head, %prev_next : !llvm.ptr, !llvm.ptr
+    llvm.store %prev, %head : !llvm.ptr, !llvm.ptr
+    llvm.cond_br %freeing, ^cut_tape, ^done
+  ^cut_tape:
+    %tape_ptr = llvm.getelementptr %frame[0, 3] : (!llvm.ptr) -> !llvm.ptr, {_FRAME}
+    %tape = llvm.load %tape_ptr : !llvm.ptr -> !llvm.ptr
+    %null = llvm.mlir.zero : !llvm.ptr
+    %no_tape = llvm.icmp "eq" %tape, %null : !llvm.ptr
+    llvm.cond_br %no_tape, ^done, ^restore
+  ^restore:
+    %size_ptr = llvm.getelementptr %frame[0, 4] : (!llvm.ptr) -> !llvm.ptr, {_FRAME}
+    %size = llvm.load %size_ptr : !llvm.ptr -> i64
+    %tape_size_ptr = llvm.getelementptr %tape[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_HEADER}
+    llvm.store %size, %tape_size_ptr : i64, !llvm.ptr
+    llvm.br ^done
+  ^done:
+    llvm.cond_br %caught, ^take, ^end
+  ^take:
+    %record = llvm.mlir.addressof @_zyg_error : !llvm.ptr
+    %kept_record = llvm.getelementptr %frame[0, 5] : (!llvm.ptr) -> !llvm.ptr, {_FRAME}
+    %record_bytes = llvm.mlir.constant({8 * ERROR_SLOTS} : i64) : i64
+    "llvm.intr.memcpy"(%kept_record, %record, %record_bytes) <{{isVolatile = false}}> : (!llvm.ptr, !llvm.ptr, i64) -> ()
+    %no_error = llvm.mlir.constant(0 : i64) : i64
+    llvm.store %no_error, %record : i64, !llvm.ptr
+    llvm.br ^end
+  ^end:
+    llvm.return
+  }}
+  llvm.func internal @_zyg_error_code(%frame: !llvm.ptr) -> !llvm.struct<(i64, i64)> {{
+    %code_ptr = llvm.getelementptr %frame[0, 5, 0] : (!llvm.ptr) -> !llvm.ptr, {_FRAME}
+    %code = llvm.load %code_ptr : !llvm.ptr -> i64
+    %value_ptr = llvm.getelementptr %frame[0, 5, 1] : (!llvm.ptr) -> !llvm.ptr, {_FRAME}
+    %value = llvm.load %value_ptr : !llvm.ptr -> i64
+    %undef = llvm.mlir.undef : !llvm.struct<(i64, i64)>
+    %first = llvm.insertvalue %code, %undef[0] : !llvm.struct<(i64, i64)>
+    %both = llvm.insertvalue %value, %first[1] : !llvm.struct<(i64, i64)>
+    llvm.return %both : !llvm.struct<(i64, i64)>
+  }}
+  llvm.func internal @_zyg_reraise(%frame: !llvm.ptr) {{
+    %record = llvm.mlir.addressof @_zyg_error : !llvm.ptr
+    %kept_record = llvm.getelementptr %frame[0, 5] : (!llvm.ptr) -> !llvm.ptr, {_FRAME}
+    %record_bytes = llvm.mlir.constant({8 * ERROR_SLOTS} : i64) : i64
+    "llvm.intr.memcpy"(%record, %kept_record, %record_bytes) <{{isVolatile = false}}> : (!llvm.ptr, !llvm.ptr, i64) -> ()
+    %jump = llvm.mlir.addressof @_zyg_jump : !llvm.ptr
+    %buffer = llvm.load %jump : !llvm.ptr -> !llvm.ptr
+    %one = llvm.mlir.constant(1 : i32) : i32
+    llvm.call @longjmp(%buffer, %one) : (!llvm.ptr, i32) -> ()
+    llvm.unreachable
+  }}
+"""
+
+
 def _error_runtime(values: int) -> str:
     """The error channel for checks reporting `values` integers: the record, `@_zyg_fail` and
     `@_zyg_take_error` (written out slot by slot: the LLVM dialect has no loops over a record)."""
@@ -204,9 +458,9 @@ def _error_runtime(values: int) -> str:
     types = ", ".join(["i64"] * (values + 1))
     returned = ", ".join(["%code", *(f"%v{k}" for k in range(values))])
     return f"""
-  llvm.mlir.global internal @_zyg_jmpbuf() {{addr_space = 0 : i32, alignment = 16 : i64}} : !llvm.array<64 x i64> {{
-    %z = llvm.mlir.zero : !llvm.array<64 x i64>
-    llvm.return %z : !llvm.array<64 x i64>
+  llvm.mlir.global internal @_zyg_jump() {{addr_space = 0 : i32, alignment = 8 : i64}} : !llvm.ptr {{
+    %z = llvm.mlir.zero : !llvm.ptr
+    llvm.return %z : !llvm.ptr
   }}
   llvm.mlir.global internal @_zyg_error() {{addr_space = 0 : i32, alignment = 8 : i64}} : {record} {{
     %z = llvm.mlir.zero : {record}
@@ -217,7 +471,8 @@ def _error_runtime(values: int) -> str:
   func.func private @_zyg_fail(%code: i64, {params}) {{
     %record = llvm.mlir.addressof @_zyg_error : !llvm.ptr
     llvm.store %code, %record : i64, !llvm.ptr{stores}
-    %buffer = llvm.mlir.addressof @_zyg_jmpbuf : !llvm.ptr
+    %jump = llvm.mlir.addressof @_zyg_jump : !llvm.ptr
+    %buffer = llvm.load %jump : !llvm.ptr -> !llvm.ptr
     %one = llvm.mlir.constant(1 : i32) : i32
     llvm.call @longjmp(%buffer, %one) : (!llvm.ptr, i32) -> ()
     return
@@ -229,7 +484,7 @@ def _error_runtime(values: int) -> str:
     llvm.store %zero, %record : i64, !llvm.ptr
     return {returned} : {types}
   }}
-"""
+{_FRAMES}"""
 
 
 ERROR_RUNTIME = _error_runtime(CHECK_VALUES)

@@ -58,7 +58,7 @@ from zyg.frontend.host_calls import HostCallCodegen, is_host_callee
 from zyg.frontend.indexing import IndexingCodegen, array_float
 from zyg.frontend.int_constants import TOO_LARGE, fold_int
 from zyg.frontend.requests import RequestCodegen, request_functions
-from zyg.frontend.scope import Scope
+from zyg.frontend.scope import BREAK_FLAG, CONTINUE_FLAG, RET_FLAG, RET_VALUE, Scope
 from zyg.frontend.signature import Signature, parameter_names
 from zyg.frontend.source import FunctionSource
 from zyg.frontend.stop_gradient import stop_gradient_call
@@ -115,7 +115,6 @@ from zyg.typecodes import type_code_of
 if TYPE_CHECKING:
     from zyg.frontend.program import Program
 
-RET_FLAG, RET_VALUE = ".ret", ".retval"
 
 _FLOAT_BINOPS: dict[type[ast.operator], type[Operation]] = {
     ast.Add: arith.AddfOp,
@@ -207,6 +206,8 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         self.bound_at: dict[str, int] = {}
         self.row_sources: dict[int, SSAValue] = {}
         self.nonlocal_writes = nonlocals_inside(source.node) - set(nonlocal_names(source.node))  # by its closures
+        self.handling: list[SSAValue] = []  # the frames of the `except` blocks being compiled, innermost last
+        self.caught: dict[str, SSAValue] = {}  # `except E as name`: name -> the frame of its exception
         self.constant_ranges: dict[int, int] = {}  # `for` over a constant range -> its trip count  # `for row in x` loop -> x
         self._index_loops()
 
@@ -613,10 +614,10 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         return True
 
     def visit_Break(self, node: ast.Break) -> None:
-        self.scope.set(self._flag(".brk", node), self.const(True))
+        self.scope.set(self._flag(BREAK_FLAG, node), self.const(True))
 
     def visit_Continue(self, node: ast.Continue) -> None:
-        self.scope.set(self._flag(".cont", node), self.const(True))
+        self.scope.set(self._flag(CONTINUE_FLAG, node), self.const(True))
 
     def visit_If(self, node: ast.If) -> None:
         cond = self.truth(self.visit(node.test))
@@ -655,8 +656,9 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
             before = self.scope.get(name)
             in_then, in_else = then_scope.get(name), else_scope.get(name)
             if in_then is None or in_else is None:
-                if before is None:
-                    self.scope.drop(name, self.loc(node))
+                forgotten = then_scope.partial.get(name) if in_then is None else else_scope.partial.get(name)
+                if before is None or isinstance(forgotten, str):  # `forgotten`: made unreadable on that path
+                    self.scope.drop(name, forgotten if isinstance(forgotten, str) else self.loc(node))
                 continue
             if in_then is before and in_else is before:
                 continue
@@ -700,6 +702,10 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
                     dead.values[name] = before
                 else:
                     dead.values[name] = self.zero_tree(self.flat(value)[0])
+
+    def assigned_names(self, stmts: list[ast.stmt]) -> list[str]:
+        """Every variable (and control flag) `stmts` may rebind (`_assigned_names`)."""
+        return _assigned_names(stmts, self)
 
     def _join_type(self, subject: str, a: Attribute, b: Attribute, node: ast.AST) -> Attribute:
         if a == b and not isinstance(a, str):
@@ -752,7 +758,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         """A `for` loop over the items of a container known at compile time (or a constant range that
         indexes one): the body once per item, each iteration after a `break` or `return` guarded."""
         self.loop_stack.append(node)
-        break_flag = self._loop_flag(".brk", node)
+        break_flag = self._loop_flag(BREAK_FLAG, node)
         if self._has_jump(node, ast.Break):
             self.scope.set(break_flag, self.const(False))
 
@@ -778,7 +784,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         iteration(0)
         self.loop_stack.pop()
         self.scope.drop(break_flag, None)
-        self.scope.drop(self._loop_flag(".cont", node), None)
+        self.scope.drop(self._loop_flag(CONTINUE_FLAG, node), None)
 
     def visit_While(self, node: ast.While) -> None:
         self.loop_part(node)  # notes a checkpointed loop
@@ -1010,7 +1016,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
     def _start_iteration(self, loop: ast.AST) -> None:
         """Clears this iteration's `continue` flag."""
         if self._has_jump(loop, ast.Continue):
-            self.scope.set(self._loop_flag(".cont", loop), self.const(False))
+            self.scope.set(self._loop_flag(CONTINUE_FLAG, loop), self.const(False))
 
     def _emit_while_loop(self, node: ast.AST, trip_count: SSAValue | None = None,
                          start: SSAValue | None = None, step: SSAValue | None = None,
@@ -1020,7 +1026,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         counter = f".k{self.loop_ids[id(node)]}"
         if is_for:
             self.scope.set(counter, self.const(0))
-        break_flag = self._loop_flag(".brk", node)
+        break_flag = self._loop_flag(BREAK_FLAG, node)
         if self._has_jump(node, ast.Break):
             self.scope.set(break_flag, self.const(False))
         self.loop_stack.append(node)
@@ -1139,7 +1145,7 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
             if isinstance(n, ast.Return) and self.flag_mode and RET_FLAG not in flags:
                 flags.append(RET_FLAG)
             elif isinstance(n, (ast.Break, ast.Continue)) and self.loop_of_jump[id(n)] is current:
-                flag = self._flag(".brk" if isinstance(n, ast.Break) else ".cont", n)
+                flag = self._flag(BREAK_FLAG if isinstance(n, ast.Break) else CONTINUE_FLAG, n)
                 if flag not in flags:
                     flags.append(flag)
         return [f for f in flags if f in self.scope]
@@ -1160,8 +1166,11 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         if value is not None:
             return value
         if node.id in self.scope.partial:
+            reason = self.scope.partial[node.id]
+            if isinstance(reason, str):
+                self.error(node, reason)
             self.error(node, f"variable '{node.id}' may be undefined here: it is only assigned on some "
-                       f"paths or inside a loop ({self.scope.partial[node.id]})")
+                       f"paths or inside a loop ({reason})")
         found, obj = lookup_name(self.globals_fn, node.id)
         if found and is_free_data(obj):
             return self.free_value(node, node.id, obj)
@@ -1878,6 +1887,10 @@ def _always_returns(stmts: list[ast.stmt]) -> bool:
     last = stmts[-1]
     if isinstance(last, ast.If):
         return _always_returns(last.body) and _always_returns(last.orelse)
+    if isinstance(last, ast.Try):
+        return _always_returns(last.finalbody) or (
+            (_always_returns(last.body) or _always_returns(last.orelse))
+            and all(_always_returns(handler.body) for handler in last.handlers))
     return isinstance(last, (ast.Return, ast.Raise))
 
 
@@ -1904,9 +1917,9 @@ def _assigned_names(stmts: list[ast.stmt], cg: FunctionCodegen) -> list[str]:
                 names[RET_FLAG] = None
                 names[RET_VALUE] = None
             elif isinstance(n, ast.Break):
-                names[cg._flag(".brk", n)] = None
+                names[cg._flag(BREAK_FLAG, n)] = None
             elif isinstance(n, ast.Continue):
-                names[cg._flag(".cont", n)] = None
+                names[cg._flag(CONTINUE_FLAG, n)] = None
             elif isinstance(n, (ast.For, ast.While)):
                 names[f".k{cg.loop_ids[id(n)]}"] = None
     return list(names)

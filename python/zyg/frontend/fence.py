@@ -18,7 +18,6 @@ _REJECTED: dict[type[ast.AST], str] = {
     ast.AsyncFor: "an `async for` loop",
     ast.AsyncFunctionDef: "an `async def`",
     ast.Await: "`await`",
-    ast.Try: "a `try` statement",
     ast.Yield: "a generator (`yield`)",
     ast.YieldFrom: "a generator (`yield from`)",
     ast.ClassDef: "a class definition",
@@ -32,7 +31,7 @@ _REJECTED: dict[type[ast.AST], str] = {
     ast.Match: "a `match` statement",
 }
 if hasattr(ast, "TryStar"):
-    _REJECTED[ast.TryStar] = "a `try` statement"
+    _REJECTED[ast.TryStar] = "an exception group handler (`except*`)"
 
 
 class LanguageFence(ast.NodeVisitor):

@@ -22,7 +22,7 @@ from xdsl.dialects import arith, func, llvm
 from xdsl.ir import SSAValue
 
 from zyg.dialects import ad
-from zyg.errors import UnsupportedSyntaxError, ZygTypeError
+from zyg.errors import HOST_ERROR, UnsupportedSyntaxError, ZygTypeError
 from zyg.frontend.trees import (
     FSTRING,
     LIST,
@@ -38,7 +38,7 @@ from zyg.frontend.trees import (
     unflatten,
 )
 from zyg.frontend.types import F32, F64, I1, I64, element_type, is_array, type_of_code
-from zyg.host import HOST_ERROR, HOST_SLOTS, HostFunction, HostSite, host
+from zyg.host import HOST_SLOTS, HostFunction, HostSite, host
 from zyg.typecodes import split_array_code
 
 PTR = llvm.LLVMPointerType()
@@ -89,6 +89,12 @@ class HostCallCodegen:
             return self.host_call(node, callee, args, leaf("f64"))
         return self.host_call(node, callee.fn, args, callee.result)
 
+    def _check_host_status(self, status: SSAValue, slots: SSAValue) -> None:
+        """Fails when the host call raised, reporting its status (with the classes its exception is an
+        instance of, `zyg.entry_abi.host_error_status`) and the serial number of its exception (slot 0)."""
+        serial = self.value(llvm.LoadOp(self._slot(slots, 0), I64))
+        self.check(self.value(arith.CmpiOp(status, self.const(0), "eq")), HOST_ERROR, "", [status, serial])
+
     def host_call(self, node: ast.Call, fn, args: list, result: TreeDef) -> object:
         """Emits `fn(*args)` as a host call whose result has structure `result` (`zyg.host.result_tree`)."""
         tree, leaves = self.flat(Struct(TUPLE, args))
@@ -112,13 +118,13 @@ class HostCallCodegen:
             for array in arrays:  # a bool array travels as int64 (Python makes it bool again)
                 self.emit(ad.PushOp(tape, self.convert_element(array, I64) if element_type(array.type) == I1 else array))
             status = self.value(func.CallOp(HOST_ARRAYS_FUNCTION, [self.const(site), slots, tape], [I64]))
-            self.check(self.value(arith.CmpiOp(status, self.const(0), "eq")), HOST_ERROR, "")
+            self._check_host_status(status, slots)
             for code in reversed(result_arrays):  # Python pushed them in order
                 popped.append(self.value(ad.PopOp(tape, type_of_code(code))))
             self.emit(ad.TapeFreeOp(tape))
         else:
             status = self.value(func.CallOp(HOST_FUNCTION, [self.const(site), slots], [I64]))
-            self.check(self.value(arith.CmpiOp(status, self.const(0), "eq")), HOST_ERROR, "")
+            self._check_host_status(status, slots)
         popped.reverse()
         values, position = [], 0
         for code in result_codes:

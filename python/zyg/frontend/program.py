@@ -102,6 +102,7 @@ class Program:
         self.host_sites: list[HostSite] = []  # the host calls, in the order of their site numbers
         self.host_entries: set[str] = set()  # the runtime's host-call entries declared
         self.strings: list[str] = []  # str constants compared with str read at run time, by number
+        self.catch_classes: list[type] = []  # the classes `except` clauses name: a host error's status has a bit each
 
     def compile_function(self, fn: types.FunctionType, arg_trees: list[TreeDef],
                          call_loc: SourceLoc | None = None, caller: object = None) -> FunctionInfo:
@@ -278,11 +279,12 @@ def _parsed_source(fn: types.FunctionType, call_loc: SourceLoc | None) -> Functi
 
 
 def build_program(fn: types.FunctionType, arg_trees: list[TreeDef], dependencies: Dependencies | None = None,
-                  host_sites: list[HostSite] | None = None,
-                  strings: list[str] | None = None) -> tuple[ModuleOp, FunctionInfo]:
+                  host_sites: list[HostSite] | None = None, strings: list[str] | None = None,
+                  catch_classes: list[type] | None = None) -> tuple[ModuleOp, FunctionInfo]:
     """Compiles `fn` and its callees at `arg_trees` into a fresh module, recording what it reads from
-    the rest of the program into `dependencies` when given, its host calls into `host_sites` and the
-    str constants they compare with into `strings`.
+    the rest of the program into `dependencies` when given, its host calls into `host_sites`, the
+    str constants they compare with into `strings` and the classes its `except` clauses name into
+    `catch_classes`.
 
     Raises:
         ZygError: for any unsupported construct or type problem, at the user's file:line.
@@ -299,6 +301,8 @@ def build_program(fn: types.FunctionType, arg_trees: list[TreeDef], dependencies
             host_sites[:] = program.host_sites
         if strings is not None:
             strings[:] = program.strings
+        if catch_classes is not None:
+            catch_classes[:] = program.catch_classes
         return program.module, info
     raise ZygTypeError(f"could not settle the types of '{fn.__qualname__}' and its callees")
 

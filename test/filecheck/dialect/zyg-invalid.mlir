@@ -200,3 +200,21 @@ func.func @check_unknown_error(%ok: i1) {
   zyg.check %ok {error = "TypeError", message = "bad"}
   func.return
 }
+
+// -----
+
+// An `except` clause matches kinds of zyg's own checks, by name.
+// CHECK: zyg.error_matches: unknown error kind 'NameError'
+func.func @error_matches_unknown_kind(%frame: !llvm.ptr) -> i1 {
+  %m = zyg.error_matches %frame {kinds = ["NameError"], catch_index = 0 : i64}
+  func.return %m : i1
+}
+
+// -----
+
+// A host error's status has one bit per caught class.
+// CHECK: zyg.error_matches: catch_index must be in [0, 62)
+func.func @error_matches_too_many_classes(%frame: !llvm.ptr) -> i1 {
+  %m = zyg.error_matches %frame {kinds = [], catch_index = 70 : i64}
+  func.return %m : i1
+}

@@ -1,9 +1,10 @@
 # RUN: python %s | filecheck %s
-# Buffers the compiled code allocates come from malloc through zyg's allocation function, which asks
-# Linux for transparent huge pages from 4 MiB up (as NumPy does), and are freed with free. The hint is
-# a function of its own that is never inlined and does not capture the pointer, and buffers are not
-# realigned: the pointer malloc returns is the buffer's, so LLVM knows no other pointer reaches it
-# (and keeps a reduction into it in a register).
+# Buffers the compiled code allocates come from malloc through zyg's allocation function, which links
+# each into the module's list of live blocks (freed when a call fails) and asks Linux for transparent
+# huge pages from 4 MiB up (as NumPy does); they are freed with free, after unlinking. The hint is a
+# function of its own that is never inlined and does not capture the pointer; the allocation function
+# is never inlined and returns a `noalias` pointer, as malloc does, and buffers are not realigned:
+# LLVM knows no other pointer reaches a fresh buffer (and keeps a reduction into it in a register).
 
 import numpy as np
 
@@ -17,15 +18,25 @@ def doubled(x):
 llvm = zyg.jit(doubled).ir("llvm", np.ones(3))
 # CHECK:     llvm.func @_zyg_hint_huge_pages(%{{.*}}: !llvm.ptr {llvm.nocapture, llvm.readnone}, %{{.*}}: i64) attributes {no_inline}
 # CHECK:       llvm.call @madvise
-# CHECK:     llvm.func @_mlir_memref_to_llvm_alloc(%{{.*}}: i64) -> !llvm.ptr
-# CHECK-DAG:   llvm.call @malloc
+# CHECK:     llvm.func @_mlir_memref_to_llvm_alloc(%{{.*}}: i64) -> (!llvm.ptr {llvm.noalias}) attributes {no_inline}
+# CHECK-DAG:   llvm.call @_zyg_alloc
 # CHECK-DAG:   llvm.mlir.constant(4194304 : i64)
 # CHECK-DAG:   llvm.call @_zyg_hint_huge_pages
 # CHECK:     llvm.func @_mlir_memref_to_llvm_free(
-# CHECK:   llvm.call @free
+# CHECK:       llvm.call @_zyg_free
 runtime = llvm[llvm.index("llvm.func @_zyg_hint_huge_pages"):]
-print("\n".join(line for line in runtime.splitlines() if "llvm.func" in line or "@malloc" in line
-                 or "@madvise" in line or "@free" in line or "4194304" in line or "llvm.call @_zyg_hint" in line))
+print("\n".join(line for line in runtime.splitlines() if "llvm.func" in line and "@_zyg_hint" in line
+                 or "@madvise" in line or "4194304" in line or "llvm.call @_zyg_hint" in line
+                 or "@_mlir_memref_to_llvm" in line or "llvm.call @_zyg_alloc" in line or "llvm.call @_zyg_free" in line))
+# CHECK:     llvm.func internal @_zyg_alloc(
+# CHECK:       llvm.call @malloc
+# CHECK:       llvm.call @_zyg_link
+# CHECK:     llvm.func internal @_zyg_free(
+# CHECK:       llvm.call @_zyg_unlink
+# CHECK:       llvm.call @free
+lists = llvm[llvm.index("llvm.func internal @_zyg_alloc("):]
+lists = lists[:lists.index("llvm.func internal @_zyg_release_block(")]
+print("\n".join(line for line in lists.splitlines() if "llvm.func" in line or "llvm.call" in line))
 # CHECK: the function allocates through it: True
 print("the function allocates through it:", "llvm.call @_mlir_memref_to_llvm_alloc" in llvm)
 

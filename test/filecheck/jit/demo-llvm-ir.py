@@ -12,13 +12,13 @@ def f(x):
 grad_f = zyg.compile_grad(f)
 
 # The request body folds to the constant; the setjmp-guarded entry returns it after the seventeen
-# error-status words (5.0 on the normal path, 0.0 after a longjmp).
+# error-status words (5.0 on the normal path, 0.0 after a longjmp; each path closes the entry's frame).
 # CHECK-LABEL: define {{.*}}double @zyg_body(
 # CHECK-NEXT:    ret double 5.000000e+00
 # CHECK-NEXT:  }
 # CHECK-LABEL: define {{.*}}@zyg_entry(
 # CHECK-NOT:     {{fmul|fadd}}
-# CHECK:         %[[R:.*]] = select i1 %{{.*}}, double 5.000000e+00, double 0.000000e+00
+# CHECK:         %[[R:.*]] = phi double [ 5.000000e+00, %{{.*}} ], [ 0.000000e+00, %{{.*}} ]
 # CHECK-NOT:     {{fmul|fadd}}
 # CHECK:         insertvalue {{.*}} double %[[R]], 17
 # CHECK-NOT:   _zyg_tape

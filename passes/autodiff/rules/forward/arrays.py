@@ -20,6 +20,7 @@ from zyg.dialects.zyg_arrays import (
     SumToOp,
     TransposeOp,
 )
+from zyg.dialects.zyg_errors import ErrorMatchesOp, ReraiseOp, TryEnterOp, TryExitOp
 from zyg.dialects.zyg_indexing import (
     GatherOp,
     GetSliceOp,
@@ -89,6 +90,10 @@ TENSOR_TANGENTS = {
     MatmulOp: tangent_matmul,
     InterruptCheckOp: tangent_none,  # polls and checks: no value, nothing to differentiate
     StackCheckOp: tangent_none,
+    TryEnterOp: tangent_none,  # `try`: control flow, and the tape it may cut back holds the tangents too
+    TryExitOp: tangent_none,
+    ErrorMatchesOp: tangent_none,
+    ReraiseOp: tangent_none,
 }
 
 INDEXING_TANGENTS = {
