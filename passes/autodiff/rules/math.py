@@ -130,6 +130,43 @@ def d_absf(ctx, op):
     return ctx.emit(arith.SelectOp(negative, ctx.const(-1.0, x), ctx.const(1.0, x)))
 
 
+def d_asinh(ctx, op):
+    """asinh' = 1 / sqrt(x^2 + 1)"""
+    x = _x(ctx, op)
+    return ctx.emit(m.RsqrtOp(ctx.emit(arith.AddfOp(ctx.emit(arith.MulfOp(x, x)), ctx.const(1.0, x)))))
+
+
+def d_acosh(ctx, op):
+    """acosh' = 1 / sqrt(x^2 - 1)"""
+    x = _x(ctx, op)
+    return ctx.emit(m.RsqrtOp(ctx.emit(arith.SubfOp(ctx.emit(arith.MulfOp(x, x)), ctx.const(1.0, x)))))
+
+
+def d_atanh(ctx, op):
+    """atanh' = 1 / (1 - x^2)"""
+    x = _x(ctx, op)
+    return ctx.emit(arith.DivfOp(ctx.const(1.0, x), _one_minus_square(ctx, x)))
+
+
+def d_cbrt(ctx, op):
+    """cbrt' = 1 / (3 z^2), z = cbrt(x) (infinite at 0, where a zero cotangent stays zero)"""
+    z = _z(ctx, op)
+    return ctx.emit(arith.DivfOp(ctx.const(1.0, z), ctx.emit(arith.MulfOp(ctx.const(3.0, z), ctx.emit(arith.MulfOp(z, z))))))
+
+
+def d_exp2(ctx, op):
+    """exp2' = ln 2 * z"""
+    z = _z(ctx, op)
+    return ctx.emit(arith.MulfOp(z, ctx.const(pymath.log(2.0), z)))
+
+
+def d_erf(ctx, op):
+    """erf' = 2 / sqrt(pi) * exp(-x^2)"""
+    x = _x(ctx, op)
+    gauss = ctx.emit(m.ExpOp(ctx.emit(arith.NegfOp(ctx.emit(arith.MulfOp(x, x))))))
+    return ctx.emit(arith.MulfOp(gauss, ctx.const(2.0 / pymath.sqrt(pymath.pi), x)))
+
+
 def pullback_atan2(ctx, op: m.Atan2Op, cts):
     """z = atan2(y, x)  =>  y_ct = z_ct * x / (x^2 + y^2), x_ct = -z_ct * y / (x^2 + y^2);
     0 at the origin, where atan2 has no derivative (the minimum-norm choice, as |x|' = 0 would be)"""
@@ -173,6 +210,12 @@ MATH_RULES = {
     m.Log10Op: by_local_derivative(_d_log_base(10.0)),
     m.SqrtOp: by_local_derivative(d_sqrt),
     m.AbsFOp: by_local_derivative(d_absf),
+    m.AsinhOp: by_local_derivative(d_asinh),
+    m.AcoshOp: by_local_derivative(d_acosh),
+    m.AtanhOp: by_local_derivative(d_atanh),
+    m.CbrtOp: by_local_derivative(d_cbrt),
+    m.Exp2Op: by_local_derivative(d_exp2),
+    m.ErfOp: by_local_derivative(d_erf),
     m.Atan2Op: pullback_atan2,
     m.FloorOp: pullback_piecewise_constant,
     m.CeilOp: pullback_piecewise_constant,

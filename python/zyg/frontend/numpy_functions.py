@@ -31,6 +31,8 @@ _UNARY: dict[object, type] = {
     np.exp: mathd.ExpOp, np.expm1: mathd.ExpM1Op, np.log: mathd.LogOp, np.log1p: mathd.Log1pOp,
     np.log2: mathd.Log2Op, np.log10: mathd.Log10Op, np.sqrt: mathd.SqrtOp,
     np.abs: mathd.AbsFOp, np.fabs: mathd.AbsFOp, np.floor: mathd.FloorOp, np.ceil: mathd.CeilOp,
+    np.arcsinh: mathd.AsinhOp, np.arccosh: mathd.AcoshOp, np.arctanh: mathd.AtanhOp, np.cbrt: mathd.CbrtOp,
+    np.exp2: mathd.Exp2Op,
 }
 
 
@@ -300,3 +302,8 @@ NUMPY_HANDLERS.update(LINALG_HANDLERS)
 ARRAY_METHODS.update(LINALG_METHODS)
 NUMPY_HANDLERS.update(SHAPE_HANDLERS)
 ARRAY_METHODS.update(SHAPE_METHODS)
+
+from zyg.frontend.numpy_library import LIBRARY_HANDLERS, LIBRARY_METHODS  # noqa: E402
+
+NUMPY_HANDLERS.update(LIBRARY_HANDLERS)
+ARRAY_METHODS.update(LIBRARY_METHODS)

@@ -151,6 +151,9 @@ MATH_TANGENTS = {
     m.SqrtOp: pullback_math.by_local_derivative(pullback_math.d_sqrt),
     m.RsqrtOp: pullback_math.by_local_derivative(d_rsqrt),
     m.AbsFOp: pullback_math.by_local_derivative(pullback_math.d_absf),
+    **{op: pullback_math.by_local_derivative(derivative) for op, derivative in (
+        (m.AsinhOp, pullback_math.d_asinh), (m.AcoshOp, pullback_math.d_acosh), (m.AtanhOp, pullback_math.d_atanh),
+        (m.CbrtOp, pullback_math.d_cbrt), (m.Exp2Op, pullback_math.d_exp2), (m.ErfOp, pullback_math.d_erf))},
     m.Atan2Op: tangent_atan2,
     **{op: tangent_none for op in (m.FloorOp, m.CeilOp, m.TruncOp, m.RoundEvenOp)},
 }

@@ -1,0 +1,286 @@
+"""NumPy functions composed of operations the frontend already has (no op or rule of their own).
+
+In: the codegen, the call node, the positional argument values and the keyword argument nodes (the
+handler convention of `zyg.frontend.numpy_functions`). Out: the value, built from elementwise
+arithmetic, reductions, slices, `where` and iotas, so autodiff, forward mode and lowering need
+nothing new. Elementwise: `reciprocal negative positive deg2rad radians rad2deg degrees sinc`;
+statistics: `var std average` (with `axis`, `ddof`, `keepdims`, `weights`); rearrangements:
+`diff flip fliplr flipud roll triu tril`.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+
+import numpy as np
+from xdsl.dialects import arith
+from xdsl.dialects import math as mathd
+from xdsl.ir import SSAValue
+
+from zyg.errors import UnsupportedSyntaxError, ZygTypeError
+from zyg.frontend.indexing import BasicIndex
+from zyg.frontend.shape_functions import _copy, _iota, _ravel, _with_new_dims, concatenate
+from zyg.frontend.types import F32, F64, I64, element_type, is_array, rank_of
+
+
+def _arity(cg, node: ast.Call, args: list, *counts: int) -> None:
+    if len(args) not in counts:
+        cg.error(node, f"{ast.unparse(node.func)}() takes {' or '.join(map(str, counts))} positional "
+                 f"argument(s), got {len(args)}", ZygTypeError)
+
+
+def _keywords(cg, node: ast.Call, kwargs: dict, allowed: tuple[str, ...]) -> None:
+    for name in kwargs:
+        if name not in allowed:
+            cg.error(node, f"{ast.unparse(node.func)}(): the keyword '{name}' is not supported", UnsupportedSyntaxError)
+
+
+def _static(cg, node: ast.Call, args: list, position: int, kwargs: dict, name: str, default):
+    """A compile-time argument given by position (its node) or keyword."""
+    if len(node.args) > position:
+        return cg.static_argument(node.args[position])
+    return cg.static_argument(kwargs[name]) if name in kwargs else default
+
+
+def _float(cg, v: SSAValue) -> SSAValue:
+    return v if element_type(v.type) in (F64, F32) else cg.convert_element(v, F64)
+
+
+def _array(cg, node: ast.Call, v) -> SSAValue:
+    if not isinstance(v, SSAValue) or not is_array(v.type):
+        cg.error(node, f"{ast.unparse(node.func)}() takes an array here", ZygTypeError)
+    return v
+
+
+# --------------------------------------------------------------------------------------------------
+# Elementwise
+# --------------------------------------------------------------------------------------------------
+
+def _reciprocal(cg, node, args, kwargs):
+    _arity(cg, node, args, 1)
+    return cg.binary(ast.Div(), cg.const(1.0), _float(cg, args[0]))
+
+
+def _negative(cg, node, args, kwargs):
+    _arity(cg, node, args, 1)
+    return cg.negate_any(args[0])
+
+
+def _positive(cg, node, args, kwargs):
+    _arity(cg, node, args, 1)
+    x = args[0]
+    return _copy(cg, x) if is_array(x.type) else x
+
+
+def _scaled(factor: float):
+    def handler(cg, node, args, kwargs):
+        _arity(cg, node, args, 1)
+        return cg.binary(ast.Mult(), _float(cg, args[0]), cg.const(factor))
+
+    return handler
+
+
+def _sinc(cg, node, args, kwargs):
+    """sin(pi x) / (pi x), and 1 at 0 (its limit; the derivative there is 0, as the quotient's is)."""
+    _arity(cg, node, args, 1)
+    x = _float(cg, args[0])
+    at_zero = cg.compare(ast.Eq(), x, cg.const(0.0))
+    scaled = cg.binary(ast.Mult(), x, cg.const(math.pi))
+    safe = cg.where(at_zero, cg.const(1.0), scaled)  # no 0/0 on the side `where` does not take
+    sine = cg.array_unary(mathd.SinOp, safe) if is_array(safe.type) else cg.value(mathd.SinOp(safe))
+    return cg.where(at_zero, cg.const(1.0), cg.binary(ast.Div(), sine, safe))
+
+
+# --------------------------------------------------------------------------------------------------
+# Statistics
+# --------------------------------------------------------------------------------------------------
+
+def _count(cg, x: SSAValue, axes: list[int]) -> SSAValue:
+    """The number of elements a reduction over `axes` combines, as a float."""
+    dims = cg.dims(x)
+    count = cg.index(1)
+    for a in axes:
+        count = cg.value(arith.MuliOp(count, dims[a]))
+    return cg.value(arith.SIToFPOp(cg.to_int(count), F64))
+
+
+def variance(cg, node: ast.Call, x: SSAValue, axis, ddof: int, keepdims: bool) -> SSAValue:
+    """NumPy's `var`: the mean squared deviation from the mean, divided by N - ddof instead of N."""
+    x = _float(cg, x)
+    if not is_array(x.type):
+        return cg.binary(ast.Mult(), x, cg.const(0.0))
+    axes = cg.normalise_axes(node, axis, rank_of(x.type))
+    deviation = cg.binary(ast.Sub(), x, cg.mean(x, axes, True))
+    squares = cg.binary(ast.Mult(), deviation, deviation)
+    total = cg.reduce("sum", squares, axes, keepdims)
+    divisor = cg.binary(ast.Sub(), _count(cg, x, axes), cg.const(float(ddof)))
+    return cg.binary(ast.Div(), total, divisor)
+
+
+def _statistic(root: bool):
+    def handler(cg, node, args, kwargs):
+        _arity(cg, node, args, 1, 2)
+        _keywords(cg, node, kwargs, ("axis", "ddof", "keepdims"))
+        axis = _static(cg, node, args, 1, kwargs, "axis", None)
+        ddof = _static(cg, node, args, 99, kwargs, "ddof", 0)
+        keepdims = bool(_static(cg, node, args, 99, kwargs, "keepdims", False))
+        v = variance(cg, node, args[0], axis, ddof, keepdims)
+        return (cg.array_unary(mathd.SqrtOp, v) if is_array(v.type) else cg.value(mathd.SqrtOp(v))) if root else v
+
+    return handler
+
+
+def _average(cg, node, args, kwargs):
+    """`np.average(x, axis=None, weights=None, keepdims=False)`: the mean, or sum(w x) / sum(w) with
+    weights of `x`'s shape (or broadcasting against it)."""
+    _arity(cg, node, args, 1, 2, 3)
+    _keywords(cg, node, kwargs, ("axis", "weights", "keepdims"))
+    x = _float(cg, args[0])
+    axis = _static(cg, node, args, 1, kwargs, "axis", None)
+    keepdims = bool(_static(cg, node, args, 99, kwargs, "keepdims", False))
+    weights = args[2] if len(args) > 2 else cg.visit(kwargs["weights"]) if "weights" in kwargs else None
+    if not is_array(x.type):
+        return x
+    axes = cg.normalise_axes(node, axis, rank_of(x.type))
+    if weights is None:
+        return cg.mean(x, axes, keepdims)
+    weighted = cg.binary(ast.Mult(), x, _float(cg, weights))
+    full = cg.binary(ast.Add(), cg.binary(ast.Mult(), x, cg.const(0.0)), _float(cg, weights))  # w, x's shape
+    return cg.binary(ast.Div(), cg.reduce("sum", weighted, axes, keepdims), cg.reduce("sum", full, axes, keepdims))
+
+
+# --------------------------------------------------------------------------------------------------
+# Rearrangements
+# --------------------------------------------------------------------------------------------------
+
+def along(cg, x: SSAValue, axis: int, start: SSAValue, size: SSAValue, stride: int) -> SSAValue:
+    """`x` sliced along `axis` (`size` elements from `start`, every `stride`-th, index values), whole
+    along the others."""
+    dims = cg.dims(x)
+    zero, one = cg.index(0), cg.index(1)
+    offsets = [start if a == axis else zero for a in range(len(dims))]
+    sizes = [size if a == axis else d for a, d in enumerate(dims)]
+    strides = [cg.index(stride) if a == axis else one for a in range(len(dims))]
+    return cg.get_slice(x, BasicIndex(offsets, sizes, strides, list(range(len(dims))), sizes))
+
+
+def _axis(cg, node: ast.Call, x: SSAValue, axis: int) -> int:
+    rank = rank_of(x.type)
+    if not isinstance(axis, int) or not -rank <= axis < rank:
+        cg.error(node, f"axis {axis!r} is out of bounds for an array of rank {rank}", ZygTypeError)
+    return axis % rank
+
+
+def _diff(cg, node, args, kwargs):
+    """`np.diff(x, n=1, axis=-1)`: `x[1:] - x[:-1]` along the axis, n times."""
+    _arity(cg, node, args, 1, 2, 3)
+    _keywords(cg, node, kwargs, ("n", "axis"))
+    x = _array(cg, node, args[0])
+    n = _static(cg, node, args, 1, kwargs, "n", 1)
+    axis = _axis(cg, node, x, _static(cg, node, args, 2, kwargs, "axis", -1))
+    if not isinstance(n, int) or n < 0:
+        cg.error(node, f"np.diff: order must be non-negative but got {n!r}", ZygTypeError)
+    for _ in range(n):
+        length = cg.dims(x)[axis]
+        shorter = cg.value(arith.MaxSIOp(cg.value(arith.SubiOp(length, cg.index(1))), cg.index(0)))
+        x = cg.binary(ast.Sub(), along(cg, x, axis, cg.index(1), shorter, 1),
+                      along(cg, x, axis, cg.index(0), shorter, 1))
+    return x
+
+
+def _flip(fixed_axis: int | None = None):
+    def handler(cg, node, args, kwargs):
+        _arity(cg, node, args, 1, 2)
+        _keywords(cg, node, kwargs, () if fixed_axis is not None else ("axis",))
+        x = _array(cg, node, args[0])
+        if fixed_axis is not None:
+            if rank_of(x.type) <= fixed_axis:
+                cg.error(node, f"{ast.unparse(node.func)}: the array needs at least {fixed_axis + 1} dimensions",
+                         ZygTypeError)
+            axes = [fixed_axis]
+        else:
+            axis = _static(cg, node, args, 1, kwargs, "axis", None)
+            axes = list(range(rank_of(x.type))) if axis is None else \
+                [_axis(cg, node, x, a) for a in (axis if isinstance(axis, (tuple, list)) else [axis])]
+        for a in axes:
+            n = cg.dims(x)[a]
+            last = cg.value(arith.SubiOp(n, cg.index(1)))
+            x = along(cg, x, a, last, n, -1)
+        return _copy(cg, x)  # NumPy returns a view; a copy cannot be updated through the original
+
+    return handler
+
+
+def _roll(cg, node, args, kwargs):
+    """`np.roll(x, shift, axis=None)`: elements shifted along the axis (of the flattened array without
+    one), those past the end coming back at the start."""
+    _arity(cg, node, args, 2, 3)
+    _keywords(cg, node, kwargs, ("shift", "axis"))
+    x = _array(cg, node, args[0])
+    shift = args[1]
+    axis = _static(cg, node, args, 2, kwargs, "axis", None)
+    if isinstance(shift, SSAValue) and shift.type == I64:
+        shifts = [shift]
+    else:
+        cg.error(node, "np.roll: the shift must be an int", UnsupportedSyntaxError)
+    flat = axis is None
+    dims = cg.dims(x)
+    if flat:
+        x = _ravel(False)(cg, node, [x], {})
+        axis = 0
+    axis = _axis(cg, node, x, axis)
+    n = cg.to_int(cg.dims(x)[axis])
+    safe_n = cg.value(arith.MaxSIOp(n, cg.const(1)))
+    split = cg.value(arith.RemSIOp(cg.value(arith.AddiOp(cg.value(arith.RemSIOp(shifts[0], safe_n)), safe_n)), safe_n))
+    tail = cg.value(arith.SubiOp(n, split))  # the first n - s elements move to the end
+    start = cg.to_index(tail)
+    rolled = concatenate(cg, node, [along(cg, x, axis, start, cg.to_index(split), 1),
+                                    along(cg, x, axis, cg.index(0), start, 1)], axis)
+    return _with_new_dims(cg, rolled, dims) if flat else rolled
+
+
+def _triangle(upper: bool):
+    def handler(cg, node, args, kwargs):
+        """`np.triu(x, k=0)` / `np.tril(x, k=0)` of the last two axes: the other elements zero."""
+        _arity(cg, node, args, 1, 2)
+        _keywords(cg, node, kwargs, ("k",))
+        x = _array(cg, node, args[0])
+        k = args[1] if len(args) > 1 else cg.visit(kwargs["k"]) if "k" in kwargs else cg.const(0)
+        if rank_of(x.type) < 2:
+            cg.error(node, f"{ast.unparse(node.func)} of a {rank_of(x.type)}-D array is not supported "
+                     "(only 2-D and above)", UnsupportedSyntaxError)
+        dims = cg.dims(x)[-2:]
+        rows, cols = _iota(cg, dims, 0), _iota(cg, dims, 1)
+        offset = cg.binary(ast.Sub(), cols, rows)  # j - i
+        keep = cg.compare(ast.GtE() if upper else ast.LtE(), offset, k)
+        return cg.where(keep, x, cg.const(0.0) if element_type(x.type) in (F64, F32) else cg.const(0))
+
+    return handler
+
+
+LIBRARY_HANDLERS = {
+    np.reciprocal: _reciprocal,
+    np.negative: _negative,
+    np.positive: _positive,
+    np.deg2rad: _scaled(math.pi / 180.0),
+    np.radians: _scaled(math.pi / 180.0),
+    np.rad2deg: _scaled(180.0 / math.pi),
+    np.degrees: _scaled(180.0 / math.pi),
+    np.sinc: _sinc,
+    np.var: _statistic(root=False),
+    np.std: _statistic(root=True),
+    np.average: _average,
+    np.diff: _diff,
+    np.flip: _flip(),
+    np.flipud: _flip(0),
+    np.fliplr: _flip(1),
+    np.roll: _roll,
+    np.triu: _triangle(upper=True),
+    np.tril: _triangle(upper=False),
+}
+
+LIBRARY_METHODS = {
+    "var": LIBRARY_HANDLERS[np.var],
+    "std": LIBRARY_HANDLERS[np.std],
+}

@@ -1,0 +1,110 @@
+"""NumPy and math functions of issue 15's first batch: each compiled value equals NumPy's, each gradient
+matches central finite differences, and each new math op's tangent matches too (forward mode)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from arraycheck import check_array_grads
+from gradcheck import check_grads
+from jvpcheck import check_jvp
+
+X = np.array([0.3, -0.7, 1.5, 0.9])
+M = np.array([[0.5, -1.2, 2.0], [1.1, 0.4, -0.3], [0.7, 1.9, -0.8]])
+
+
+def reciprocal(x):
+    return np.sum(np.reciprocal(x + 3.0) * x)
+
+
+def negative_positive(x):
+    return np.sum(np.negative(x) * np.positive(x) * x)
+
+
+def exp2(x):
+    return np.sum(np.exp2(x))
+
+
+def inverse_hyperbolic(x):
+    return np.sum(np.arcsinh(x) + np.arccosh(x * x + 1.5) + np.arctanh(x * 0.5))
+
+
+def cube_root(x):
+    return np.sum(np.cbrt(x) * x)
+
+
+def angles(x):
+    return np.sum(np.sin(np.deg2rad(x * 90.0)) + np.rad2deg(x) + np.radians(x) * np.degrees(x))
+
+
+def sinc(x):
+    return np.sum(np.sinc(x) * x)
+
+
+def sinc_at_zero(x):
+    return np.sum(np.sinc(x * 0.0 + x - x))
+
+
+def variance(x):
+    return np.var(x) + np.var(x, ddof=1)
+
+
+def standard_deviation(m):
+    return np.sum(np.std(m, axis=0)) + np.sum(np.std(m, axis=1, ddof=1, keepdims=True) * m)
+
+
+def average(m):
+    return np.average(m) + np.sum(np.average(m, axis=1)) + np.average(m, weights=m * m + 1.0)
+
+
+def differences(m):
+    return np.sum(np.diff(m) ** 2) + np.sum(np.diff(m, n=2, axis=0) * m[0])
+
+
+def flips(m):
+    return np.sum(np.flip(m) * m) + np.sum(np.flipud(m) * np.fliplr(m) * m) + np.sum(np.flip(m, axis=1)[0] * m[1])
+
+
+def rolls(m, k):
+    return np.sum(np.roll(m, k) * m) + np.sum(np.roll(m, -1, axis=1) * m * m) + np.sum(np.roll(m[0], k + 1) * m[2])
+
+
+def triangles(m, k):
+    return np.sum(np.triu(m) * m) + np.sum(np.tril(m, k) ** 2) + np.sum(np.triu(m, -1))
+
+
+def scalar_math(x):
+    return math.asinh(x) + math.acosh(x + 2.0) + math.atanh(x * 0.3) + math.erf(x)
+
+
+@pytest.mark.parametrize(("f", "args"), [
+    (reciprocal, (X,)), (negative_positive, (X,)), (exp2, (X,)), (inverse_hyperbolic, (X,)),
+    (cube_root, (X,)), (angles, (X,)), (sinc, (X,)), (sinc_at_zero, (np.zeros(3),)),
+    (variance, (X,)), (standard_deviation, (M,)), (average, (M,)), (differences, (M,)), (flips, (M,)),
+    (rolls, (M, 2)), (rolls, (M, -7)), (triangles, (M, 1)), (triangles, (M, -2)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_values_and_gradients_match_numpy(f, args):
+    check_array_grads(f, args)
+
+
+@pytest.mark.parametrize("x", [0.4, -0.8])
+def test_math_functions_of_floats(x):
+    check_grads(scalar_math, (x,))
+
+
+@pytest.mark.parametrize("f", [exp2, inverse_hyperbolic, cube_root, sinc], ids=lambda f: f.__name__)
+def test_forward_mode_matches_finite_differences(f):
+    check_jvp(f, (X,))
+
+
+def test_the_zero_order_difference_and_an_empty_roll():
+    def zero_order(x):
+        return np.sum(np.diff(x, n=0) * x)
+
+    def empty(x):
+        return np.sum(np.roll(x[:0], 3)) + np.sum(x)
+
+    check_array_grads(zero_order, (X,))
+    check_array_grads(empty, (X,))
