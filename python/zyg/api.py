@@ -22,7 +22,7 @@ from zyg.backend.jit import NativeFunction
 from zyg.compiled import CompiledRequest
 from zyg.compiler import compile_request
 from zyg.cotangents import seeds as cotangent_seeds
-from zyg.entry_abi import BACKWARD_ENTRY, RELEASE_ENTRY
+from zyg.entry_abi import BACKWARD_ENTRY, ENTRY, RELEASE_ENTRY, body_of
 from zyg.errors import USER_TRACEBACK, ZygError, ZygTypeError
 from zyg.frontend.source import function_location
 from zyg.frontend.trees import (
@@ -227,20 +227,29 @@ class _Compiled:
         return wrt_arguments.wrt(self.f, self.argnums, signature)
 
     @_user_facing
-    def ir(self, stage: str = "llvmir", *example_args) -> str:
+    def ir(self, stage: str = "llvmir", *example_args, function_only: bool = False) -> str:
         """The IR at `stage` for the argument types of `example_args` (or of the last call).
 
         Stages: 'frontend', 'ad' (after autodiff), 'lowered' (what crosses to upstream MLIR),
-        'llvm' (LLVM dialect) and 'llvmir' (optimised LLVM IR).
+        'llvm' (LLVM dialect) and 'llvmir' (optimised LLVM IR). With `function_only` ('llvmir'
+        only), the request's own function alone (`@zyg_body`: the value, gradient, ... as asked),
+        without the entry, runtime helpers and attribute groups, as Julia's `@code_llvm` prints it.
         """
         if stage not in STAGES:
             raise ValueError(f"unknown stage {stage!r}; choose one of {', '.join(STAGES)}")
+        if function_only and stage != "llvmir":
+            raise ValueError("function_only=True shows a function of the 'llvmir' stage")
         if example_args and not _takes_exactly(self.f, example_args):
             example_args = _parameter_values(self.f, example_args)
         signature = _signature(self.f, example_args)[0] if example_args else self._last_signature
         if signature is None:
             raise ValueError("call the function once, or pass example arguments, to choose the types")
-        return compile_request(self.f, signature, self.request, keep_ir=True, wrt=self._wrt(signature)).stages[stage]
+        text = compile_request(self.f, signature, self.request, keep_ir=True, wrt=self._wrt(signature)).stages[stage]
+        if function_only:
+            from zyg.backend.engine import function_ir
+
+            return function_ir(text, body_of(ENTRY))
+        return text
 
 
 class JitFunction(_Compiled):

@@ -24,7 +24,7 @@ def main() -> None:
     print("withgradient(f, 10.0)              =", zyg.withgradient(f, 10.0))
     print("jit(f)(10.0)                       =", zyg.jit(f)(10.0))
     print("\nThe optimised LLVM IR of f' (as Julia's @code_llvm f'(10)):\n")
-    print(g.ir("llvmir"))
+    print(g.ir("llvmir", function_only=True))
 
 
 if __name__ == "__main__":

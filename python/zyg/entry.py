@@ -44,6 +44,7 @@ from zyg.entry_abi import (
     RELEASE_FREE,
     EntryABI,
     Slot,
+    body_of,
 )
 from zyg.frontend.program import FunctionInfo
 from zyg.frontend.types import F32, F64, I1, I64, INDEX, numpy_dtype, rank_of
@@ -140,7 +141,7 @@ def _add_body(module: ModuleOp, entry: str, arg_types: list[Attribute],
     block.add_op(op)
     block.add_op(func.ReturnOp(*op.results))
     types = [r.type for r in op.results]
-    name = entry.replace("entry", "body")
+    name = body_of(entry)
     module.body.block.add_op(func.FuncOp(name, (arg_types, types), Region(block), visibility="private",
                                          arg_attrs=_read_only(arg_types)))
     return name, types

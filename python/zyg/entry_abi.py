@@ -57,6 +57,11 @@ class Slot:
         return 3 + 2 * self.rank if self.kind == "array" else 1
 
 
+def body_of(entry: str) -> str:
+    """The symbol of the function holding the request itself, which `entry` calls (`zyg.entry`)."""
+    return entry.replace("entry", "body")
+
+
 def packed(entry: str) -> str:
     """The symbol of the C-callable form of `entry`."""
     return f"{entry}_packed"

@@ -24,3 +24,14 @@ def test_readme_example_prints_what_it_says(tmp_path, index):
     script.write_text(source)
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
     assert out.stdout == expected
+
+
+def test_the_llvm_ir_of_the_derivative_is_the_one_shown():
+    """The README's `llvm` block is what `make demo` prints for f' of `f(x) = 5x + 3`."""
+    import zyg
+    from zyg import demo
+
+    (shown,) = re.findall(r"```llvm\n(.*?)```", README.read_text(), re.S)
+    assert zyg.compile_grad(demo.f).ir("llvmir", 10.0, function_only=True) == shown.rstrip("\n")
+    with pytest.raises(ValueError, match="function_only"):
+        zyg.compile_grad(demo.f).ir("llvm", 10.0, function_only=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -52,6 +53,17 @@ def compile_module(module: ir.Module, abis: Sequence[EntryABI], checks: Sequence
     natives = {abi.name: NativeFunction(addresses[abi.name], owner, abi, checks, engine_wrapper=True, stack=stack)
                for abi in abis}
     return natives, engine
+
+
+def function_ir(llvm_ir_text: str, name: str) -> str:
+    """The definition of function `name` alone in a module's LLVM IR, as Julia's `@code_llvm` prints
+    one: its `define` line (without attribute-group references, whose groups are not shown) and body."""
+    start = llvm_ir_text.index(f"@{name}(")
+    start = llvm_ir_text.rindex("\n", 0, start) + 1
+    end = llvm_ir_text.index("\n}\n", start) + 2
+    header, body = llvm_ir_text[start:end].split("\n", 1)
+    header = re.sub(r" #\d+", "", header.replace(" local_unnamed_addr", ""))
+    return f"{header}\n{body}"
 
 
 def llvm_ir(llvm_dialect_text: str, optimise: bool = True) -> str:

@@ -24,5 +24,12 @@ grad_f = zyg.compile_grad(f)
 # CHECK-NOT:   _zyg_tape
 print(grad_f.ir("llvmir", 10.0))
 
+# Alone, as Julia's @code_llvm prints it: no entry, no runtime helpers, no attribute groups.
+# CHECK:      define noundef double @zyg_body(double %0) {
+# CHECK-NEXT:   ret double 5.000000e+00
+# CHECK-NEXT: }
+# CHECK-NOT:  attributes
+print(grad_f.ir("llvmir", 10.0, function_only=True))
+
 # CHECK: f'(10.0) = (5.0,)
 print("f'(10.0) =", grad_f(10.0))
