@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+import zyg
 from arraycheck import check_array_grads
 from gradcheck import check_grads
 from jvpcheck import check_jvp
@@ -75,6 +76,22 @@ def triangles(m, k):
     return np.sum(np.triu(m) * m) + np.sum(np.tril(m, k) ** 2) + np.sum(np.triu(m, -1))
 
 
+def vector_norms(m):
+    return (np.linalg.norm(m) + np.linalg.norm(m[0], 1) + np.linalg.norm(m[1], np.inf)
+            + np.linalg.norm(m[2], -np.inf) + np.linalg.norm(m[0], 3) + np.linalg.norm(m[1], 0))
+
+
+def matrix_norms(m):
+    return (np.sum(np.linalg.norm(m, axis=0)) + np.sum(np.linalg.norm(m, ord=1, axis=1))
+            + np.linalg.norm(m, "fro") + np.linalg.norm(m, 1) + np.linalg.norm(m, np.inf) + np.linalg.norm(m, -1)
+            + np.sum(np.linalg.norm(m, axis=1, keepdims=True) * m))
+
+
+def positions(m):
+    return (m[0, np.argmax(m[0])] + float(np.argmin(m)) + np.sum(np.argmax(m, axis=1) * m[0])
+            + np.sum(m.argmin(axis=0) * 1.0) + np.sum(np.argmax(m, keepdims=True) * 1.0))
+
+
 def scalar_math(x):
     return math.asinh(x) + math.acosh(x + 2.0) + math.atanh(x * 0.3) + math.erf(x)
 
@@ -84,6 +101,7 @@ def scalar_math(x):
     (cube_root, (X,)), (angles, (X,)), (sinc, (X,)), (sinc_at_zero, (np.zeros(3),)),
     (variance, (X,)), (standard_deviation, (M,)), (average, (M,)), (differences, (M,)), (flips, (M,)),
     (rolls, (M, 2)), (rolls, (M, -7)), (triangles, (M, 1)), (triangles, (M, -2)),
+    (vector_norms, (M,)), (matrix_norms, (M,)), (positions, (M,)),
 ], ids=lambda v: getattr(v, "__name__", ""))
 def test_values_and_gradients_match_numpy(f, args):
     check_array_grads(f, args)
@@ -108,3 +126,13 @@ def test_the_zero_order_difference_and_an_empty_roll():
 
     check_array_grads(zero_order, (X,))
     check_array_grads(empty, (X,))
+
+
+def test_argmax_finds_the_first_nan_and_refuses_an_empty_array():
+    def first_max(x):
+        return np.argmax(x)
+
+    assert zyg.jit(first_max)(np.array([1.0, np.nan, 3.0, np.nan])) == 1
+    assert zyg.jit(first_max)(np.array([1.0, 4.0, 4.0])) == 1
+    with pytest.raises(ValueError, match="attempt to get argmax of an empty sequence"):
+        zyg.jit(first_max)(np.zeros(0))

@@ -16,7 +16,7 @@ from xdsl.dialects import math as mathd
 from xdsl.ir import SSAValue
 
 from zyg.dialects import zyg
-from zyg.errors import UnsupportedSyntaxError, ZygTypeError
+from zyg.errors import ZygTypeError
 from zyg.frontend.indexing import copyto, item_method
 from zyg.frontend.shape_functions import SHAPE_HANDLERS, SHAPE_METHODS
 from zyg.frontend.trees import Struct
@@ -161,17 +161,6 @@ def _outer(cg, node, args, kwargs):
     return cg.binary(ast.Mult(), rows, cols)
 
 
-def _norm(cg, node, args, kwargs):
-    """The 2-norm of a vector, the Frobenius norm of a matrix (`np.linalg.norm(x)`)."""
-    _arity(cg, node, args, 1)
-    if kwargs:
-        cg.error(node, "np.linalg.norm with ord= or axis= is not supported yet", UnsupportedSyntaxError)
-    x = _float(cg, args[0])
-    squares = cg.binary(ast.Mult(), x, x)
-    total = cg.reduce("sum", squares, list(range(rank_of(x.type))), False) if is_array(x.type) else squares
-    return cg.value(mathd.SqrtOp(total))
-
-
 def _shape_argument(cg, node, value) -> list[SSAValue]:
     """The dimensions (index values) of a shape argument: an int or a tuple of ints."""
     items = value.items if isinstance(value, Struct) else (value,)
@@ -269,7 +258,6 @@ NUMPY_HANDLERS: dict[object, Handler] = {
     np.dot: _matmul,
     np.matmul: _matmul,
     np.outer: _outer,
-    np.linalg.norm: _norm,
     np.zeros: _filled(0.0),
     np.ones: _filled(1.0),
     np.empty: _filled(0.0),

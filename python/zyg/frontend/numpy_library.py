@@ -4,8 +4,8 @@ In: the codegen, the call node, the positional argument values and the keyword a
 handler convention of `zyg.frontend.numpy_functions`). Out: the value, built from elementwise
 arithmetic, reductions, slices, `where` and iotas, so autodiff, forward mode and lowering need
 nothing new. Elementwise: `reciprocal negative positive deg2rad radians rad2deg degrees sinc`;
-statistics: `var std average` (with `axis`, `ddof`, `keepdims`, `weights`); rearrangements:
-`diff flip fliplr flipud roll triu tril`.
+statistics: `var std average` (with `axis`, `ddof`, `keepdims`, `weights`); positions: `argmax
+argmin`; `np.linalg.norm` with `ord` and `axis`; rearrangements: `diff flip fliplr flipud roll triu tril`.
 """
 
 from __future__ import annotations
@@ -151,6 +151,114 @@ def _average(cg, node, args, kwargs):
 
 
 # --------------------------------------------------------------------------------------------------
+# Positions and norms
+# --------------------------------------------------------------------------------------------------
+
+def _arg_extremum(is_max: bool):
+    def handler(cg, node, args, kwargs):
+        """`np.argmax(x, axis=None, keepdims=False)` (and argmin): the first position of the maximum,
+        in the flattened array without an axis; a NaN is the maximum, as in NumPy. An int, no gradient."""
+        _arity(cg, node, args, 1, 2)
+        _keywords(cg, node, kwargs, ("axis", "keepdims"))
+        x = _array(cg, node, args[0])
+        axis = _static(cg, node, args, 1, kwargs, "axis", None)
+        keepdims = bool(_static(cg, node, args, 99, kwargs, "keepdims", False))
+        name = "argmax" if is_max else "argmin"
+        if axis is None:
+            shape = cg.dims(x)
+            x = _ravel(False)(cg, node, [x], {})
+            axis = 0
+        else:
+            shape = None
+            axis = _axis(cg, node, x, axis)
+        n = cg.dims(x)[axis]
+        cg.check(cg.value(arith.CmpiOp(n, cg.index(0), "ne")), "ValueError", f"attempt to get {name} of an empty sequence")
+        best = cg.reduce("max" if is_max else "min", x, [axis], True)
+        hit = cg.compare(ast.Eq(), x, best)
+        if element_type(x.type) in (F64, F32):  # a NaN is the extremum, and only NaN is equal to no value
+            hit = cg.binary(ast.BitOr(), hit, cg.compare(ast.NotEq(), x, x))
+        positions = _iota(cg, cg.dims(x), axis)
+        past = cg.to_int(n)
+        first = cg.reduce("min", cg.where(hit, positions, past), [axis], keepdims and shape is None)
+        if keepdims and shape is not None:  # without an axis, keepdims keeps every axis, of size 1
+            one = cg.index(1)
+            first = _with_new_dims(cg, cg.splat(first, I64, [one]), [one] * len(shape))
+        return first
+
+    return handler
+
+
+def _norm(cg, node, args, kwargs):
+    """`np.linalg.norm(x, ord=None, axis=None, keepdims=False)`: vector norms (`ord` None or 2, 1, any
+    p, inf, -inf, 0) over one axis, matrix norms ('fro', 1, -1, inf, -inf) over two; without `axis`,
+    the 2-norm of the flattened array (ord None) or the norm of a 1-D or 2-D array."""
+    _arity(cg, node, args, 1, 2, 3)
+    _keywords(cg, node, kwargs, ("ord", "axis", "keepdims"))
+    x = _float(cg, args[0])
+    order = _static(cg, node, args, 1, kwargs, "ord", None)
+    axis = _static(cg, node, args, 2, kwargs, "axis", None)
+    keepdims = bool(_static(cg, node, args, 99, kwargs, "keepdims", False))
+    if not is_array(x.type):
+        return _abs(cg, x)
+    rank = rank_of(x.type)
+    if axis is None:
+        if order is None:
+            return _p_norm(cg, x, 2.0, list(range(rank)), keepdims)
+        if rank > 2:
+            cg.error(node, "np.linalg.norm: an ord= needs axis= for an array of rank above 2", ZygTypeError)
+        axis = tuple(range(rank))
+    axes = [_axis(cg, node, x, a) for a in (axis if isinstance(axis, (tuple, list)) else [axis])]
+    if len(axes) == 1:
+        return _vector_norm(cg, node, x, order, axes, keepdims)
+    if len(axes) == 2 and axes[0] != axes[1]:
+        return _matrix_norm(cg, node, x, order, axes, keepdims)
+    cg.error(node, f"np.linalg.norm: axis {axis!r} names neither one axis nor two", ZygTypeError)
+
+
+def _abs(cg, x: SSAValue) -> SSAValue:
+    return cg.array_unary(mathd.AbsFOp, x) if is_array(x.type) else cg.value(mathd.AbsFOp(x))
+
+
+def _p_norm(cg, x: SSAValue, p: float, axes: list[int], keepdims: bool) -> SSAValue:
+    if p == 2.0:
+        total = cg.reduce("sum", cg.binary(ast.Mult(), x, x), axes, keepdims)
+        return cg.array_unary(mathd.SqrtOp, total) if is_array(total.type) else cg.value(mathd.SqrtOp(total))
+    if p == 1.0:
+        return cg.reduce("sum", _abs(cg, x), axes, keepdims)
+    total = cg.reduce("sum", cg.binary(ast.Pow(), _abs(cg, x), cg.const(p)), axes, keepdims)
+    return cg.binary(ast.Pow(), total, cg.const(1.0 / p))
+
+
+def _vector_norm(cg, node, x, order, axes, keepdims):
+    if order is None or order == 2:
+        return _p_norm(cg, x, 2.0, axes, keepdims)
+    if order in (math.inf, -math.inf):
+        return cg.reduce("max" if order > 0 else "min", _abs(cg, x), axes, keepdims)
+    if order == 0:
+        nonzero = cg.convert_element(cg.compare(ast.NotEq(), x, cg.const(0.0)), F64)
+        return cg.reduce("sum", nonzero, axes, keepdims)
+    if isinstance(order, (int, float)) and not isinstance(order, bool):
+        return _p_norm(cg, x, float(order), axes, keepdims)
+    cg.error(node, f"np.linalg.norm: invalid norm order {order!r} for vectors", ZygTypeError)
+
+
+def _matrix_norm(cg, node, x, order, axes, keepdims):
+    rows, cols = axes
+    if order in (None, "fro"):
+        return _p_norm(cg, x, 2.0, axes, keepdims)
+    if order in (1, -1, math.inf, -math.inf):
+        # 1: the largest column sum of |x| (sum over the rows, then the extremum over the columns)
+        inner, outer = (rows, cols) if order in (1, -1) else (cols, rows)
+        sums = cg.reduce("sum", _abs(cg, x), [inner], True)
+        best = cg.reduce("max" if order > 0 else "min", sums, [outer], True)
+        if keepdims:
+            return best
+        return cg.reduce("sum", best, sorted(axes), False)  # drops the two axes of size 1
+    cg.error(node, f"np.linalg.norm: the matrix norm ord={order!r} is not supported (2 and 'nuc' need "
+             "singular values)", UnsupportedSyntaxError)
+
+
+# --------------------------------------------------------------------------------------------------
 # Rearrangements
 # --------------------------------------------------------------------------------------------------
 
@@ -276,6 +384,9 @@ LIBRARY_HANDLERS = {
     np.flipud: _flip(0),
     np.fliplr: _flip(1),
     np.roll: _roll,
+    np.argmax: _arg_extremum(True),
+    np.argmin: _arg_extremum(False),
+    np.linalg.norm: _norm,
     np.triu: _triangle(upper=True),
     np.tril: _triangle(upper=False),
 }
@@ -283,4 +394,6 @@ LIBRARY_HANDLERS = {
 LIBRARY_METHODS = {
     "var": LIBRARY_HANDLERS[np.var],
     "std": LIBRARY_HANDLERS[np.std],
+    "argmax": LIBRARY_HANDLERS[np.argmax],
+    "argmin": LIBRARY_HANDLERS[np.argmin],
 }
