@@ -16,6 +16,7 @@ from xdsl.dialects.builtin import (
     AnyFloat,
     BoolAttr,
     DenseArrayBase,
+    Float64Type,
     IndexType,
     IntegerAttr,
     IntegerType,
@@ -320,6 +321,33 @@ class TransposeOp(IRDLOperation):
 
 
 @irdl_op_definition
+class ArgsortOp(IRDLOperation):
+    """The positions that sort each row of a 2-D array (f64 or i64), ascending, NaN last, ties in the
+    order of their positions (NumPy's `argsort(kind='stable')` along the last axis). No gradient:
+    `np.sort` is a gather at these positions, which carries it.
+
+    ```mlir
+    %p = zyg.argsort %x : tensor<?x?xf64> -> tensor<?x?xi64>
+    ```
+    """
+
+    name = "zyg.argsort"
+    source = operand_def(TensorType)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$source attr-dict `:` type($source) `->` type($result)"
+
+    def __init__(self, source: SSAValue):
+        super().__init__(operands=[source], result_types=[TensorType(i64, [DYNAMIC_INDEX] * 2)])
+
+    def verify_(self) -> None:
+        if _rank(self.source.type) != 2 or _element(self.source.type) not in (Float64Type(), i64):
+            raise VerifyException("zyg.argsort: the source must be a 2-D f64 or i64 array")
+        if self.result.type != TensorType(i64, [DYNAMIC_INDEX] * 2):
+            raise VerifyException("zyg.argsort: the result must be a 2-D i64 array")
+
+
+@irdl_op_definition
 class CheckOp(IRDLOperation):
     """A run-time check: when `condition` is false the call stops and Python raises `error`.
 
@@ -390,5 +418,5 @@ def is_float_tensor(t: Attribute) -> bool:
     return isinstance(t, TensorType) and isinstance(t.element_type, AnyFloat)
 
 
-ARRAY_OPS = [SplatOp, BroadcastToOp, SumToOp, ExpandOp, ReduceOp, MatmulOp, TransposeOp, CheckOp, InterruptCheckOp,
-             StackCheckOp]
+ARRAY_OPS = [SplatOp, BroadcastToOp, SumToOp, ExpandOp, ReduceOp, MatmulOp, TransposeOp, ArgsortOp, CheckOp,
+             InterruptCheckOp, StackCheckOp]

@@ -31,6 +31,7 @@ from xdsl.dialects.builtin import (
     ModuleOp,
     StringAttr,
     TensorType,
+    f64,
 )
 from xdsl.dialects.linalg.ops import GenericOp, IndexOp, IteratorTypeAttr, YieldOp
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
@@ -38,6 +39,7 @@ from xdsl.ir.affine import AffineExpr, AffineMap
 from xdsl.passes import ModulePass
 from zyg.dialects import ad
 from zyg.dialects.zyg_arrays import (
+    ArgsortOp,
     BroadcastToOp,
     CheckOp,
     ExpandOp,
@@ -367,6 +369,22 @@ def lower_transpose(b: Builder, op: TransposeOp) -> list[SSAValue]:
                       lambda bb, args: args[0])]
 
 
+def lower_argsort(b: Builder, op: ArgsortOp) -> list[SSAValue]:
+    """`zyg.argsort` -> a call of `@_zyg_argsort_<element>` (see `zyg.backend.sorting`)."""
+    name = f"_zyg_argsort_{'f64' if isinstance(op.source.type.element_type, AnyFloat) else 'i64'}"
+    return [b(func.CallOp(name, [op.source], [op.result.type]))]
+
+
+def _declare_sorts(module: ModuleOp) -> None:
+    """Declares the `_zyg_argsort_*` functions the module calls (the bridge defines them)."""
+    called = {op.callee.root_reference.data for op in module.walk() if isinstance(op, func.CallOp)}
+    declared = {f.sym_name.data for f in module.body.block.ops if isinstance(f, func.FuncOp)}
+    positions = TensorType(I64, [DYNAMIC_INDEX] * 2)
+    for name, element in (("_zyg_argsort_f64", f64), ("_zyg_argsort_i64", I64)):
+        if name in called and name not in declared:
+            module.body.block.add_op(func.FuncOp.external(name, [TensorType(element, [DYNAMIC_INDEX] * 2)], [positions]))
+
+
 def lower_check(b: Builder, condition: SSAValue, values: Sequence[SSAValue], code: int) -> list[SSAValue]:
     """`zyg.check` -> `scf.if !cond { _zyg_fail(code, values...) }`."""
     values = list(values)
@@ -393,6 +411,7 @@ _LOWERINGS: dict[type[Operation], Callable[[Builder, Operation], list[SSAValue]]
     ExpandOp: lower_expand,
     ReduceOp: lower_reduce,
     TransposeOp: lower_transpose,
+    ArgsortOp: lower_argsort,
 }
 
 
@@ -467,6 +486,7 @@ class LowerZygTensorsPass(ModulePass):
             for old, new_value in zip(inner.results, results, strict=True):
                 old.replace_all_uses_with(new_value)
             inner.parent_block().erase_op(inner)
+        _declare_sorts(op)
         if checks:
             op.attributes[CHECKS_ATTRIBUTE] = ArrayAttr(checks)
         _declare_runtime(op, runtime | ({"_zyg_fail"} if checks else set()))

@@ -92,6 +92,11 @@ def positions(m):
             + np.sum(m.argmin(axis=0) * 1.0) + np.sum(np.argmax(m, keepdims=True) * 1.0))
 
 
+def sorts(m):
+    return (np.sum(np.sort(m) * np.arange(3.0)) + np.sum(np.sort(m, axis=0)[0] * m[1])
+            + np.sum(np.sort(m, axis=None) ** 2) + np.sum(np.argsort(m[0]) * m[2]) + np.sum(m.argsort(axis=0) * 1.0))
+
+
 def scalar_math(x):
     return math.asinh(x) + math.acosh(x + 2.0) + math.atanh(x * 0.3) + math.erf(x)
 
@@ -101,7 +106,7 @@ def scalar_math(x):
     (cube_root, (X,)), (angles, (X,)), (sinc, (X,)), (sinc_at_zero, (np.zeros(3),)),
     (variance, (X,)), (standard_deviation, (M,)), (average, (M,)), (differences, (M,)), (flips, (M,)),
     (rolls, (M, 2)), (rolls, (M, -7)), (triangles, (M, 1)), (triangles, (M, -2)),
-    (vector_norms, (M,)), (matrix_norms, (M,)), (positions, (M,)),
+    (vector_norms, (M,)), (matrix_norms, (M,)), (positions, (M,)), (sorts, (M,)),
 ], ids=lambda v: getattr(v, "__name__", ""))
 def test_values_and_gradients_match_numpy(f, args):
     check_array_grads(f, args)
@@ -136,3 +141,14 @@ def test_argmax_finds_the_first_nan_and_refuses_an_empty_array():
     assert zyg.jit(first_max)(np.array([1.0, 4.0, 4.0])) == 1
     with pytest.raises(ValueError, match="attempt to get argmax of an empty sequence"):
         zyg.jit(first_max)(np.zeros(0))
+
+
+def test_argsort_is_numpy_stable_order_with_nan_last():
+    def order(x):
+        return np.argsort(x)
+
+    x = np.array([0.3, -0.7, 1.5, np.nan, 0.9, -0.7, np.nan])
+    np.testing.assert_array_equal(zyg.jit(order)(x), np.argsort(x, kind="stable"))
+    ints = np.array([5, 1, 5, 0, 1])
+    np.testing.assert_array_equal(zyg.jit(order)(ints), np.argsort(ints, kind="stable"))
+    np.testing.assert_array_equal(zyg.jit(order)(np.zeros(0)), np.zeros(0, np.int64))

@@ -28,6 +28,7 @@ from zyg.backend.runtime import (
     RUNTIME_SYMBOLS,
     TAPE_RUNTIME,
 )
+from zyg.backend.sorting import SORT_SYMBOLS, sort_runtime
 from zyg.errors import LoweringError
 from zyg.frontend.host_calls import HOST_ARRAYS_FUNCTION, HOST_FUNCTION
 from zyg.passes.lower_zyg_errors import FRAME_FUNCTIONS
@@ -53,17 +54,20 @@ def module_text(module: ModuleOp) -> str:
     printer = Printer(stream=out, print_generic_format=True, print_debuginfo=True)
     uses_tape = uses_errors = uses_host = False
     gemms: set[str] = set()
+    sorts: set[str] = set()
     out.write("module {\n")
     for op in module.body.block.ops:
         if isinstance(op, llvm.FuncOp) and op.sym_name.data in FRAME_FUNCTIONS:
             continue  # declared for the verifier: the error runtime defines them
         uses_host |= isinstance(op, func.FuncOp) and op.sym_name.data in (HOST_FUNCTION, HOST_ARRAYS_FUNCTION)
-        if isinstance(op, func.FuncOp) and op.sym_name.data in RUNTIME_SYMBOLS | GEMM_SYMBOLS:
+        if isinstance(op, func.FuncOp) and op.sym_name.data in RUNTIME_SYMBOLS | GEMM_SYMBOLS | SORT_SYMBOLS:
             name = op.sym_name.data
             if name in ERROR_SYMBOLS:
                 uses_errors = True
             elif name in GEMM_SYMBOLS:
                 gemms.add(name)
+            elif name in SORT_SYMBOLS:
+                sorts.add(name)
             else:
                 uses_tape = True
             continue
@@ -74,6 +78,7 @@ def module_text(module: ModuleOp) -> str:
     if uses_tape:
         out.write(TAPE_RUNTIME)
     out.write(gemm_runtime(gemms))
+    out.write(sort_runtime(sorts))
     if uses_errors:
         out.write(ERROR_RUNTIME)
         out.write(INTERRUPT_RUNTIME)

@@ -5,7 +5,9 @@ handler convention of `zyg.frontend.numpy_functions`). Out: the value, built fro
 arithmetic, reductions, slices, `where` and iotas, so autodiff, forward mode and lowering need
 nothing new. Elementwise: `reciprocal negative positive deg2rad radians rad2deg degrees sinc`;
 statistics: `var std average` (with `axis`, `ddof`, `keepdims`, `weights`); positions: `argmax
-argmin`; `np.linalg.norm` with `ord` and `axis`; rearrangements: `diff flip fliplr flipud roll triu tril`.
+argmin`; `np.linalg.norm` with `ord` and `axis`; rearrangements: `diff flip fliplr flipud roll triu tril`;
+sorting: `argsort` (the one op of its own here, `zyg.argsort`, without a gradient) and `sort`, a gather
+at those positions, which carries the gradient.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from xdsl.dialects import arith
 from xdsl.dialects import math as mathd
 from xdsl.ir import SSAValue
 
+from zyg.dialects.zyg_arrays import ArgsortOp
 from zyg.errors import UnsupportedSyntaxError, ZygTypeError
 from zyg.frontend.indexing import BasicIndex
 from zyg.frontend.shape_functions import _copy, _iota, _ravel, _with_new_dims, concatenate
@@ -259,6 +262,68 @@ def _matrix_norm(cg, node, x, order, axes, keepdims):
 
 
 # --------------------------------------------------------------------------------------------------
+# Sorting
+# --------------------------------------------------------------------------------------------------
+
+def _rows_along(cg, node, x: SSAValue, axis) -> tuple[SSAValue, list[int], list[SSAValue], int]:
+    """`x` with `axis` moved last and the other axes merged: (the 2-D rows, the permutation applied,
+    the moved array's dimensions, the axis); without an axis, the flattened array as one row."""
+    if axis is None:
+        x = _ravel(False)(cg, node, [x], {})
+        axis = 0
+    axis = _axis(cg, node, x, axis)
+    rank = rank_of(x.type)
+    permutation = [a for a in range(rank) if a != axis] + [axis]
+    moved = cg.transpose(x, permutation)
+    dims = cg.dims(moved)
+    rows = cg.index(1)
+    for d in dims[:-1]:
+        rows = cg.value(arith.MuliOp(rows, d))
+    return _with_new_dims(cg, moved, [rows, dims[-1]]), permutation, dims, axis
+
+
+def _back(cg, rows_result: SSAValue, permutation: list[int], dims: list[SSAValue]) -> SSAValue:
+    """A result laid out as `_rows_along`'s rows, in the original axis order again."""
+    moved = _with_new_dims(cg, rows_result, dims)
+    inverse = [permutation.index(a) for a in range(len(permutation))]
+    return cg.transpose(moved, inverse)
+
+
+def _positions(cg, node, x: SSAValue, axis) -> tuple[SSAValue, SSAValue, list[int], list[SSAValue]]:
+    """The sorting positions of each row of `x` along `axis` (as `_rows_along` lays them out), and the rows."""
+    if not is_array(x.type) or rank_of(x.type) == 0:
+        cg.error(node, f"{ast.unparse(node.func)} of a 0-d array or a number is not supported", UnsupportedSyntaxError)
+    rows, permutation, dims, _ = _rows_along(cg, node, x, axis)
+    keys = rows if element_type(rows.type) in (F64, I64) else \
+        cg.convert_element(rows, F64 if element_type(rows.type) == F32 else I64)
+    positions = cg.with_dims(cg.value(ArgsortOp(keys)), cg.dims(rows))
+    return positions, rows, permutation, dims
+
+
+def _argsort(cg, node, args, kwargs):
+    """`np.argsort(x, axis=-1, kind=None)`: ascending, NaN last, ties in order (every `kind` is the
+    stable order). Ints, no gradient."""
+    _arity(cg, node, args, 1, 2)
+    _keywords(cg, node, kwargs, ("axis", "kind"))
+    axis = _static(cg, node, args, 1, kwargs, "axis", -1)
+    positions, _, permutation, dims = _positions(cg, node, args[0], axis)
+    return _back(cg, positions, permutation, dims)
+
+
+def _sort(cg, node, args, kwargs):
+    """`np.sort(x, axis=-1, kind=None)`: each row gathered at its sorting positions, so the gradient
+    of an element goes to the element that was moved there."""
+    _arity(cg, node, args, 1, 2)
+    _keywords(cg, node, kwargs, ("axis", "kind"))
+    axis = _static(cg, node, args, 1, kwargs, "axis", -1)
+    positions, rows, permutation, dims = _positions(cg, node, args[0], axis)
+    count, n = cg.dims(rows)
+    flat = _with_new_dims(cg, rows, [cg.value(arith.MuliOp(count, n))])
+    starts = cg.binary(ast.Mult(), _iota(cg, [count, n], 0), cg.to_int(n))  # row r starts at r * n
+    return _back(cg, cg.gather(flat, cg.binary(ast.Add(), starts, positions)), permutation, dims)
+
+
+# --------------------------------------------------------------------------------------------------
 # Rearrangements
 # --------------------------------------------------------------------------------------------------
 
@@ -387,6 +452,8 @@ LIBRARY_HANDLERS = {
     np.argmax: _arg_extremum(True),
     np.argmin: _arg_extremum(False),
     np.linalg.norm: _norm,
+    np.argsort: _argsort,
+    np.sort: _sort,
     np.triu: _triangle(upper=True),
     np.tril: _triangle(upper=False),
 }
@@ -396,4 +463,5 @@ LIBRARY_METHODS = {
     "std": LIBRARY_HANDLERS[np.std],
     "argmax": LIBRARY_HANDLERS[np.argmax],
     "argmin": LIBRARY_HANDLERS[np.argmin],
+    "argsort": LIBRARY_HANDLERS[np.argsort],
 }

@@ -75,3 +75,10 @@ func.func @check(%ok: i1, %n: i64, %m: i64) {
   zyg.check %ok {error = "IndexError", message = "index out of range"}
   func.return
 }
+
+// CHECK-LABEL: func.func @argsort(
+// CHECK:         zyg.argsort %{{.*}} : tensor<?x?xf64> -> tensor<?x?xi64>
+func.func @argsort(%x: tensor<?x?xf64>) -> tensor<?x?xi64> {
+  %p = zyg.argsort %x : tensor<?x?xf64> -> tensor<?x?xi64>
+  func.return %p : tensor<?x?xi64>
+}

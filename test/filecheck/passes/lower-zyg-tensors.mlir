@@ -322,3 +322,16 @@ func.func @run_time_guards(%n: index) {
   }
   func.return
 }
+
+// -----
+
+// An argsort is a call of the sorting runtime for its element type (`zyg.backend.sorting`), declared here.
+// CHECK-LABEL: func.func @argsort(
+// CHECK:         %[[P:.*]] = func.call @_zyg_argsort_f64(%{{.*}}) : (tensor<?x?xf64>) -> tensor<?x?xi64>
+// CHECK:         %[[Q:.*]] = func.call @_zyg_argsort_i64(%{{.*}}) : (tensor<?x?xi64>) -> tensor<?x?xi64>
+// CHECK:       func.func private @_zyg_argsort_f64(tensor<?x?xf64>) -> tensor<?x?xi64>
+func.func @argsort(%x: tensor<?x?xf64>, %k: tensor<?x?xi64>) -> (tensor<?x?xi64>, tensor<?x?xi64>) {
+  %p = zyg.argsort %x : tensor<?x?xf64> -> tensor<?x?xi64>
+  %q = zyg.argsort %k : tensor<?x?xi64> -> tensor<?x?xi64>
+  func.return %p, %q : tensor<?x?xi64>, tensor<?x?xi64>
+}

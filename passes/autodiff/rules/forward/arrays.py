@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from xdsl.dialects import arith, tensor
 from zyg.dialects.zyg_arrays import (
+    ArgsortOp,
     BroadcastToOp,
     ExpandOp,
     InterruptCheckOp,
@@ -88,6 +89,7 @@ TENSOR_TANGENTS = {
     TransposeOp: linear("z = transpose(x, p)  =>  dz = transpose(dx, p)"),
     ReduceOp: tangent_reduce,
     MatmulOp: tangent_matmul,
+    ArgsortOp: tangent_none,  # positions: ints
     InterruptCheckOp: tangent_none,  # polls and checks: no value, nothing to differentiate
     StackCheckOp: tangent_none,
     TryEnterOp: tangent_none,  # `try`: control flow, and the tape it may cut back holds the tangents too
