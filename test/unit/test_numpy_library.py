@@ -97,6 +97,12 @@ def sorts(m):
             + np.sum(np.sort(m, axis=None) ** 2) + np.sum(np.argsort(m[0]) * m[2]) + np.sum(m.argsort(axis=0) * 1.0))
 
 
+def along_axes(m):
+    rows = np.take_along_axis(m, np.argsort(m, axis=1), axis=1)
+    columns = np.take_along_axis(m, np.argsort(m, axis=0)[:2], axis=0)
+    return np.sum(rows * np.arange(3.0)) + np.sum(columns ** 2) + np.sum(np.take_along_axis(m, np.array([8, -1]), None))
+
+
 def scalar_math(x):
     return math.asinh(x) + math.acosh(x + 2.0) + math.atanh(x * 0.3) + math.erf(x)
 
@@ -106,7 +112,7 @@ def scalar_math(x):
     (cube_root, (X,)), (angles, (X,)), (sinc, (X,)), (sinc_at_zero, (np.zeros(3),)),
     (variance, (X,)), (standard_deviation, (M,)), (average, (M,)), (differences, (M,)), (flips, (M,)),
     (rolls, (M, 2)), (rolls, (M, -7)), (triangles, (M, 1)), (triangles, (M, -2)),
-    (vector_norms, (M,)), (matrix_norms, (M,)), (positions, (M,)), (sorts, (M,)),
+    (vector_norms, (M,)), (matrix_norms, (M,)), (positions, (M,)), (sorts, (M,)), (along_axes, (M,)),
 ], ids=lambda v: getattr(v, "__name__", ""))
 def test_values_and_gradients_match_numpy(f, args):
     check_array_grads(f, args)
@@ -152,3 +158,12 @@ def test_argsort_is_numpy_stable_order_with_nan_last():
     ints = np.array([5, 1, 5, 0, 1])
     np.testing.assert_array_equal(zyg.jit(order)(ints), np.argsort(ints, kind="stable"))
     np.testing.assert_array_equal(zyg.jit(order)(np.zeros(0)), np.zeros(0, np.int64))
+
+
+def test_take_along_axis_checks_each_index_against_its_axis():
+    def pick(m, k):
+        return np.sum(np.take_along_axis(m, k, axis=1))
+
+    assert zyg.jit(pick)(M, np.array([[0, -1], [2, 2], [1, 0]])) == pick(M, np.array([[0, -1], [2, 2], [1, 0]]))
+    with pytest.raises(IndexError, match="out of bounds"):
+        zyg.jit(pick)(M, np.array([[0, 3], [2, 2], [1, 0]]))  # 3 is past row 0, though inside the array

@@ -310,6 +310,43 @@ def _argsort(cg, node, args, kwargs):
     return _back(cg, positions, permutation, dims)
 
 
+def _gather_rows(cg, rows: SSAValue, positions: SSAValue) -> SSAValue:
+    """Row r of the result is row r of `rows` read at `positions[r]` (2-D arrays of one row count)."""
+    count, n = cg.dims(rows)
+    flat = _with_new_dims(cg, rows, [cg.value(arith.MuliOp(count, n))])
+    starts = cg.binary(ast.Mult(), _iota(cg, cg.dims(positions), 0), cg.to_int(n))  # row r starts at r * n
+    return cg.gather(flat, cg.binary(ast.Add(), starts, positions))
+
+
+def _take_along_axis(cg, node, args, kwargs):
+    """`np.take_along_axis(x, indices, axis)`: `x` read along `axis` at `indices`, an int array of
+    `x`'s shape but along that axis (as `argsort` gives), or with `axis=None` of the flattened `x`;
+    each index checked (negative ones count from the end); the gradient goes to the elements read."""
+    _arity(cg, node, args, 2, 3)
+    _keywords(cg, node, kwargs, ("axis",))
+    x, indices = _array(cg, node, args[0]), _array(cg, node, args[1])
+    axis = _static(cg, node, args, 2, kwargs, "axis", None)
+    if element_type(indices.type) != I64:
+        cg.error(node, "np.take_along_axis: the indices must be an int64 array", ZygTypeError)
+    if axis is None:
+        x, axis = _ravel(False)(cg, node, [x], {}), 0
+    if rank_of(indices.type) != rank_of(x.type):
+        cg.error(node, "np.take_along_axis: `indices` and `x` must have the same number of dimensions", ZygTypeError)
+    rows, permutation, dims, axis = _rows_along(cg, node, x, axis)
+    index_rows, _, index_dims, _ = _rows_along(cg, node, indices, axis)
+    for a, b in zip(index_dims[:-1], dims[:-1]):
+        cg.check(cg.value(arith.CmpiOp(a, b, "eq")), "ValueError", "np.take_along_axis: the shapes of `x` and "
+                 "`indices` differ off the axis (zyg does not broadcast them)")
+    n = cg.to_int(cg.dims(rows)[1])
+    outside = cg.binary(ast.BitOr(), cg.compare(ast.Lt(), index_rows, cg.binary(ast.Sub(), cg.const(0), n)),
+                        cg.compare(ast.GtE(), index_rows, n))
+    misses = cg.reduce("sum", cg.convert_element(outside, I64), [0, 1], False)
+    cg.check(cg.value(arith.CmpiOp(misses, cg.const(0), "eq")), "IndexError",
+             "np.take_along_axis: an index is out of bounds for the axis")
+    wrapped = cg.where(cg.compare(ast.Lt(), index_rows, cg.const(0)), cg.binary(ast.Add(), index_rows, n), index_rows)
+    return _back(cg, _gather_rows(cg, rows, wrapped), permutation, index_dims)
+
+
 def _sort(cg, node, args, kwargs):
     """`np.sort(x, axis=-1, kind=None)`: each row gathered at its sorting positions, so the gradient
     of an element goes to the element that was moved there."""
@@ -317,10 +354,7 @@ def _sort(cg, node, args, kwargs):
     _keywords(cg, node, kwargs, ("axis", "kind"))
     axis = _static(cg, node, args, 1, kwargs, "axis", -1)
     positions, rows, permutation, dims = _positions(cg, node, args[0], axis)
-    count, n = cg.dims(rows)
-    flat = _with_new_dims(cg, rows, [cg.value(arith.MuliOp(count, n))])
-    starts = cg.binary(ast.Mult(), _iota(cg, [count, n], 0), cg.to_int(n))  # row r starts at r * n
-    return _back(cg, cg.gather(flat, cg.binary(ast.Add(), starts, positions)), permutation, dims)
+    return _back(cg, _gather_rows(cg, rows, positions), permutation, dims)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -454,6 +488,7 @@ LIBRARY_HANDLERS = {
     np.linalg.norm: _norm,
     np.argsort: _argsort,
     np.sort: _sort,
+    np.take_along_axis: _take_along_axis,
     np.triu: _triangle(upper=True),
     np.tril: _triangle(upper=False),
 }
