@@ -218,8 +218,9 @@ class IndexingCodegen:
         op = GetSliceOp(x, index.offsets, index.sizes, index.strides, index.axes)
         return self.mark_view(self.with_dims(self.value(op), index.dims), x)
 
-    def gather(self, x: SSAValue, indices: SSAValue) -> SSAValue:
-        """`x[indices]` for an int64 array `indices`: rows of `x`, every index checked."""
+    def gather(self, x: SSAValue, indices: SSAValue, axis: int = 0) -> SSAValue:
+        """`x[indices]` for an int64 array `indices`: rows of `x`, every index checked (a failed check
+        names `axis`: the axis of the user's array that `x`'s first axis is, for `np.take`)."""
         if rank_of(x.type) == 0:
             self.error(None, "too many indices for array: array is 0-dimensional, but 1 were indexed",
                        ZygTypeError)
@@ -232,7 +233,7 @@ class IndexingCodegen:
         too_low = self.value(arith.CmpiOp(bottom, self.value(arith.SubiOp(self.const(0), n)), "slt"))
         ok = self.value(arith.XOrIOp(self.value(arith.OrIOp(too_high, too_low)), self.const(True)))
         culprit = self.value(arith.SelectOp(too_high, top, bottom))
-        self.check(ok, "IndexError", "index {0} is out of bounds for axis 0 with size {1}", [culprit, n])
+        self.check(ok, "IndexError", f"index {{0}} is out of bounds for axis {axis} with size {{1}}", [culprit, n])
         return self.with_dims(self.value(GatherOp(x, indices)), [*self.dims(indices), *dims[1:]])
 
     def checked_mask(self, x: SSAValue, mask: SSAValue) -> SSAValue:

@@ -295,3 +295,8 @@ from zyg.frontend.numpy_library import LIBRARY_HANDLERS, LIBRARY_METHODS  # noqa
 
 NUMPY_HANDLERS.update(LIBRARY_HANDLERS)
 ARRAY_METHODS.update(LIBRARY_METHODS)
+
+from zyg.frontend.numpy_library_more import MORE_HANDLERS, MORE_METHODS  # noqa: E402
+
+NUMPY_HANDLERS.update(MORE_HANDLERS)
+ARRAY_METHODS.update(MORE_METHODS)
