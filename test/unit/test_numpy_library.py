@@ -167,3 +167,20 @@ def test_take_along_axis_checks_each_index_against_its_axis():
     assert zyg.jit(pick)(M, np.array([[0, -1], [2, 2], [1, 0]])) == pick(M, np.array([[0, -1], [2, 2], [1, 0]]))
     with pytest.raises(IndexError, match="out of bounds"):
         zyg.jit(pick)(M, np.array([[0, 3], [2, 2], [1, 0]]))  # 3 is past row 0, though inside the array
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_searchsorted_finds_numpys_insertion_points(side):
+    def where_(a, v):
+        return np.searchsorted(a, v, side=side)
+
+    def scalar(a, x):
+        return np.searchsorted(a, x, side=side) * 1.0
+
+    a = np.array([1.0, 2.0, 2.0, 3.5, 7.0, np.nan])
+    v = np.array([0.5, 2.0, 3.0, 7.0, 9.0, np.nan, -np.inf])
+    np.testing.assert_array_equal(zyg.jit(where_)(a, v), np.searchsorted(a, v, side=side))
+    np.testing.assert_array_equal(zyg.jit(where_)(np.zeros(0), v), np.searchsorted(np.zeros(0), v, side=side))
+    ints = np.array([1, 3, 3, 8])
+    np.testing.assert_array_equal(zyg.jit(where_)(ints, np.array([3, 0, 9])), np.searchsorted(ints, [3, 0, 9], side=side))
+    assert zyg.jit(scalar)(a, 2.0) == scalar(a, 2.0)

@@ -16,7 +16,7 @@ import ast
 import math
 
 import numpy as np
-from xdsl.dialects import arith
+from xdsl.dialects import arith, tensor
 from xdsl.dialects import math as mathd
 from xdsl.ir import SSAValue
 
@@ -347,6 +347,83 @@ def _take_along_axis(cg, node, args, kwargs):
     return _back(cg, _gather_rows(cg, rows, wrapped), permutation, index_dims)
 
 
+# Binary search, compiled by zyg as a user's helper is (its `while` loop of ceil(log2(n + 1)) rounds
+# over all the queries at once): `lo` and `hi` bracket each query's insertion point; NaN sorts last.
+
+def _search_left(a, v):
+    lo = np.zeros(v.shape, dtype=np.int64)
+    hi = np.zeros(v.shape, dtype=np.int64) + a.shape[0]
+    while np.any(lo < hi):
+        mid = (lo + hi) // 2
+        at = a[np.minimum(mid, a.shape[0] - 1)]
+        below = (at < v) | ((v != v) & (at == at))  # NaN sorts last, as in NumPy
+        open_ = lo < hi
+        lo = np.where(open_ & below, mid + 1, lo)
+        hi = np.where(open_ & (below == False), mid, hi)  # noqa: E712 (no `~` of a bool array here)
+    return lo
+
+
+def _search_right(a, v):
+    lo = np.zeros(v.shape, dtype=np.int64)
+    hi = np.zeros(v.shape, dtype=np.int64) + a.shape[0]
+    while np.any(lo < hi):
+        mid = (lo + hi) // 2
+        below = (a[np.minimum(mid, a.shape[0] - 1)] <= v) | (v != v)  # NaN sorts last, as in NumPy
+        open_ = lo < hi
+        lo = np.where(open_ & below, mid + 1, lo)
+        hi = np.where(open_ & (below == False), mid, hi)  # noqa: E712 (no `~` of a bool array here)
+    return lo
+
+
+def _search_left_ints(a, v):
+    lo = np.zeros(v.shape, dtype=np.int64)
+    hi = np.zeros(v.shape, dtype=np.int64) + a.shape[0]
+    while np.any(lo < hi):
+        mid = (lo + hi) // 2
+        below = a[np.minimum(mid, a.shape[0] - 1)] < v
+        open_ = lo < hi
+        lo = np.where(open_ & below, mid + 1, lo)
+        hi = np.where(open_ & (below == False), mid, hi)  # noqa: E712
+    return lo
+
+
+def _search_right_ints(a, v):
+    lo = np.zeros(v.shape, dtype=np.int64)
+    hi = np.zeros(v.shape, dtype=np.int64) + a.shape[0]
+    while np.any(lo < hi):
+        mid = (lo + hi) // 2
+        below = a[np.minimum(mid, a.shape[0] - 1)] <= v
+        open_ = lo < hi
+        lo = np.where(open_ & below, mid + 1, lo)
+        hi = np.where(open_ & (below == False), mid, hi)  # noqa: E712
+    return lo
+
+
+_SEARCHES = {("left", True): _search_left, ("right", True): _search_right,
+             ("left", False): _search_left_ints, ("right", False): _search_right_ints}
+
+
+def _searchsorted(cg, node, args, kwargs):
+    """`np.searchsorted(a, v, side='left')` of a sorted 1-D `a`: where each of `v` would be inserted
+    (ints, no gradient); O(len(v) log len(a)), as NumPy's."""
+    _arity(cg, node, args, 2, 3)
+    _keywords(cg, node, kwargs, ("side",))
+    a = _array(cg, node, args[0])
+    if rank_of(a.type) != 1:
+        cg.error(node, "np.searchsorted: the sorted array must be 1-D", ZygTypeError)
+    side = _static(cg, node, args, 2, kwargs, "side", "left")
+    if side not in ("left", "right"):
+        cg.error(node, f"np.searchsorted: side must be 'left' or 'right', got {side!r}", ZygTypeError)
+    v = args[1]
+    scalar = not is_array(v.type)
+    queries = cg.splat(v, v.type, [cg.index(1)]) if scalar else v
+    floats = element_type(a.type) in (F64, F32) or element_type(queries.type) in (F64, F32)
+    found = cg.call_compiled(node, _SEARCHES[side, floats], [a, queries])
+    if scalar:
+        return cg.value(tensor.ExtractOp(found, [cg.index(0)], I64))
+    return found
+
+
 def _sort(cg, node, args, kwargs):
     """`np.sort(x, axis=-1, kind=None)`: each row gathered at its sorting positions, so the gradient
     of an element goes to the element that was moved there."""
@@ -489,6 +566,7 @@ LIBRARY_HANDLERS = {
     np.argsort: _argsort,
     np.sort: _sort,
     np.take_along_axis: _take_along_axis,
+    np.searchsorted: _searchsorted,
     np.triu: _triangle(upper=True),
     np.tril: _triangle(upper=False),
 }
