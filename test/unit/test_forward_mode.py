@@ -145,7 +145,7 @@ def test_an_op_without_a_tangent_rule_is_a_compile_time_error_at_its_line():
 
     text = """
     func.func @f(%x: f64) -> f64 {
-      %y = math.erf %x : f64 loc("/user/model.py":7:3)
+      %y = math.round %x : f64 loc("/user/model.py":7:3)
       func.return %y : f64
     }
     func.func @main(%x: f64, %dx: f64) -> f64 {
@@ -154,7 +154,7 @@ def test_an_op_without_a_tangent_rule_is_a_compile_time_error_at_its_line():
     }
     """
     module = Parser(make_context(), text).parse_module()
-    with pytest.raises(NoDerivativeError, match="no tangent rule for 'math.erf'") as info:
+    with pytest.raises(NoDerivativeError, match="no tangent rule for 'math.round'") as info:
         ADJvpPass().apply(make_context(), module)
     assert "/user/model.py:7" in str(info.value)
 
