@@ -103,6 +103,14 @@ def along_axes(m):
     return np.sum(rows * np.arange(3.0)) + np.sum(columns ** 2) + np.sum(np.take_along_axis(m, np.array([8, -1]), None))
 
 
+SPD = np.array([[4.0, 1.0, 0.5, 0.1], [1.0, 3.0, 0.2, 0.0], [0.5, 0.2, 2.0, 0.3], [0.1, 0.0, 0.3, 1.5]])
+
+
+def cholesky(a):
+    lower = np.linalg.cholesky(a)
+    return np.sum(lower * np.arange(16.0).reshape(4, 4)) + np.sum(np.log(np.diagonal(lower)))
+
+
 def scalar_math(x):
     return math.asinh(x) + math.acosh(x + 2.0) + math.atanh(x * 0.3) + math.erf(x)
 
@@ -113,6 +121,7 @@ def scalar_math(x):
     (variance, (X,)), (standard_deviation, (M,)), (average, (M,)), (differences, (M,)), (flips, (M,)),
     (rolls, (M, 2)), (rolls, (M, -7)), (triangles, (M, 1)), (triangles, (M, -2)),
     (vector_norms, (M,)), (matrix_norms, (M,)), (positions, (M,)), (sorts, (M,)), (along_axes, (M,)),
+    (cholesky, (SPD,)),
 ], ids=lambda v: getattr(v, "__name__", ""))
 def test_values_and_gradients_match_numpy(f, args):
     check_array_grads(f, args)
@@ -184,3 +193,15 @@ def test_searchsorted_finds_numpys_insertion_points(side):
     ints = np.array([1, 3, 3, 8])
     np.testing.assert_array_equal(zyg.jit(where_)(ints, np.array([3, 0, 9])), np.searchsorted(ints, [3, 0, 9], side=side))
     assert zyg.jit(scalar)(a, 2.0) == scalar(a, 2.0)
+
+
+def test_cholesky_refuses_a_matrix_that_is_not_positive_definite():
+    def factor(a):
+        return np.linalg.cholesky(a)
+
+    np.testing.assert_allclose(zyg.jit(factor)(SPD), np.linalg.cholesky(SPD))
+    assert zyg.jit(factor)(SPD.astype(np.float32)).dtype == np.float32
+    with pytest.raises(np.linalg.LinAlgError, match="Matrix is not positive definite"):
+        zyg.jit(factor)(-SPD)
+    with pytest.raises(np.linalg.LinAlgError, match="Matrix is not positive definite"):
+        zyg.jit(factor)(np.full((2, 2), np.nan))

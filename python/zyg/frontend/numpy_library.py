@@ -424,6 +424,42 @@ def _searchsorted(cg, node, args, kwargs):
     return found
 
 
+# The Cholesky factor, column by column (a vector product per column), compiled as a user's helper is,
+# so its gradient is that of the loop: it reads the lower triangle of `a` only, as NumPy does. It
+# returns the smallest pivot too, which the caller checks (a matrix that is not positive definite
+# gives a pivot <= 0 or NaN, and a NaN factor until then).
+
+def _cholesky_lower(a):
+    n = a.shape[0]
+    lower = np.zeros((n, n))
+    smallest = 1.0
+    for j in range(n):
+        pivot = a[j, j] - np.sum(lower[j, :j] * lower[j, :j])
+        smallest = min(smallest, pivot) if pivot == pivot else pivot
+        root = np.sqrt(pivot)
+        lower[j, j] = root
+        lower[j + 1:, j] = (a[j + 1:, j] - lower[j + 1:, :j] @ lower[j, :j]) / root
+    return lower, smallest
+
+
+def _cholesky(cg, node, args, kwargs):
+    """`np.linalg.cholesky(a)` of a 2-D symmetric positive-definite `a` (its lower triangle is read):
+    the lower factor L with a = L L^T; `LinAlgError` when `a` is not positive definite."""
+    _arity(cg, node, args, 1)
+    _keywords(cg, node, kwargs, ())
+    a = _array(cg, node, args[0])
+    if rank_of(a.type) != 2:
+        cg.error(node, f"np.linalg.cholesky of a {rank_of(a.type)}-D array is not supported (only 2-D)",
+                 UnsupportedSyntaxError)
+    dims = cg.dims(a)
+    cg.check(cg.value(arith.CmpiOp(dims[0], dims[1], "eq")), "LinAlgError", "Last 2 dimensions of the array must be square")
+    element = element_type(a.type)
+    factor = cg.call_compiled(node, _cholesky_lower, [_float(cg, a) if element != F32 else cg.convert_element(a, F64)])
+    lower, smallest = factor.items
+    cg.check(cg.compare(ast.Gt(), smallest, cg.const(0.0)), "LinAlgError", "Matrix is not positive definite")
+    return cg.convert_element(lower, F32) if element == F32 else lower
+
+
 def _sort(cg, node, args, kwargs):
     """`np.sort(x, axis=-1, kind=None)`: each row gathered at its sorting positions, so the gradient
     of an element goes to the element that was moved there."""
@@ -567,6 +603,7 @@ LIBRARY_HANDLERS = {
     np.sort: _sort,
     np.take_along_axis: _take_along_axis,
     np.searchsorted: _searchsorted,
+    np.linalg.cholesky: _cholesky,
     np.triu: _triangle(upper=True),
     np.tril: _triangle(upper=False),
 }
