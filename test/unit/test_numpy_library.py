@@ -111,6 +111,15 @@ def cholesky(a):
     return np.sum(lower * np.arange(16.0).reshape(4, 4)) + np.sum(np.log(np.diagonal(lower)))
 
 
+TALL = np.array([[2.0, -1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, -2.0], [0.3, 0.1, 0.7]])
+
+
+def qr(a):
+    q, r = np.linalg.qr(a)
+    weights = np.arange(1.0, q.size + 1).reshape(q.shape)
+    return np.sum(q * weights) + np.sum(r * r * 0.5) + np.sum(np.linalg.qr(a.T, mode="r"))
+
+
 def scalar_math(x):
     return math.asinh(x) + math.acosh(x + 2.0) + math.atanh(x * 0.3) + math.erf(x)
 
@@ -121,7 +130,7 @@ def scalar_math(x):
     (variance, (X,)), (standard_deviation, (M,)), (average, (M,)), (differences, (M,)), (flips, (M,)),
     (rolls, (M, 2)), (rolls, (M, -7)), (triangles, (M, 1)), (triangles, (M, -2)),
     (vector_norms, (M,)), (matrix_norms, (M,)), (positions, (M,)), (sorts, (M,)), (along_axes, (M,)),
-    (cholesky, (SPD,)),
+    (cholesky, (SPD,)), (qr, (TALL,)), (qr, (TALL[:3],)), (qr, (-TALL.T[:2],)),
 ], ids=lambda v: getattr(v, "__name__", ""))
 def test_values_and_gradients_match_numpy(f, args):
     check_array_grads(f, args)
@@ -205,3 +214,14 @@ def test_cholesky_refuses_a_matrix_that_is_not_positive_definite():
         zyg.jit(factor)(-SPD)
     with pytest.raises(np.linalg.LinAlgError, match="Matrix is not positive definite"):
         zyg.jit(factor)(np.full((2, 2), np.nan))
+
+
+def test_qr_gives_numpys_factors():
+    def factors(a):
+        return np.linalg.qr(a)
+
+    for a in (TALL, TALL.T, np.array([[1.0, 2.0], [0.0, 3.0]]), np.zeros((3, 2))):
+        q, r = zyg.jit(factors)(a)
+        expected_q, expected_r = np.linalg.qr(a)
+        np.testing.assert_allclose(q, expected_q, atol=1e-12)
+        np.testing.assert_allclose(r, expected_r, atol=1e-12)

@@ -24,6 +24,7 @@ from zyg.dialects.zyg_arrays import ArgsortOp
 from zyg.errors import UnsupportedSyntaxError, ZygTypeError
 from zyg.frontend.indexing import BasicIndex
 from zyg.frontend.shape_functions import _copy, _iota, _ravel, _with_new_dims, concatenate
+from zyg.frontend.trees import TUPLE, Struct
 from zyg.frontend.types import F32, F64, I64, element_type, is_array, rank_of
 
 
@@ -460,6 +461,54 @@ def _cholesky(cg, node, args, kwargs):
     return cg.convert_element(lower, F32) if element == F32 else lower
 
 
+# Householder QR with LAPACK's conventions (`dgeqrf`/`dorgqr`: each reflector makes its diagonal entry
+# -sign(x0) * |x|, a column already zero below the diagonal is left as it is), so Q and R are NumPy's;
+# compiled as a user's helper is, its gradient is that of the loop.
+
+def _householder_qr(a):
+    m = a.shape[0]
+    n = a.shape[1]
+    k = min(m, n)
+    r = a.copy()
+    q = np.eye(m, k)
+    reflectors = np.zeros((k, m))
+    scales = np.zeros(k)
+    for j in range(k):
+        x = r[j:, j].copy()
+        alpha = x[0]
+        rest = np.sum(x[1:] * x[1:])
+        if rest != 0.0:
+            norm = np.sqrt(alpha * alpha + rest)
+            beta = -norm if alpha >= 0.0 else norm
+            v = x / (alpha - beta)
+            v[0] = 1.0
+            scale = (beta - alpha) / beta
+            r[j:, :] = r[j:, :] - scale * np.outer(v, v @ r[j:, :])
+            reflectors[j, j:] = v
+            scales[j] = scale
+    for j in range(k - 1, -1, -1):
+        v = reflectors[j, j:].copy()
+        q[j:, :] = q[j:, :] - scales[j] * np.outer(v, v @ q[j:, :])
+    return q, np.triu(r[:k, :])
+
+
+def _qr(cg, node, args, kwargs):
+    """`np.linalg.qr(a, mode='reduced')` of a 2-D `a`: `(Q, R)` as NumPy computes them (mode 'r': `R`)."""
+    _arity(cg, node, args, 1, 2)
+    _keywords(cg, node, kwargs, ("mode",))
+    a = _array(cg, node, args[0])
+    mode = _static(cg, node, args, 1, kwargs, "mode", "reduced")
+    if rank_of(a.type) != 2:
+        cg.error(node, f"np.linalg.qr of a {rank_of(a.type)}-D array is not supported (only 2-D)", UnsupportedSyntaxError)
+    if mode not in ("reduced", "r"):
+        cg.error(node, f"np.linalg.qr: mode {mode!r} is not supported ('reduced' and 'r' are)", UnsupportedSyntaxError)
+    element = element_type(a.type)
+    q, r = cg.call_compiled(node, _householder_qr, [cg.convert_element(a, F64) if element != F64 else a]).items
+    if element == F32:
+        q, r = cg.convert_element(q, F32), cg.convert_element(r, F32)
+    return r if mode == "r" else Struct(TUPLE, [q, r])
+
+
 def _sort(cg, node, args, kwargs):
     """`np.sort(x, axis=-1, kind=None)`: each row gathered at its sorting positions, so the gradient
     of an element goes to the element that was moved there."""
@@ -604,6 +653,7 @@ LIBRARY_HANDLERS = {
     np.take_along_axis: _take_along_axis,
     np.searchsorted: _searchsorted,
     np.linalg.cholesky: _cholesky,
+    np.linalg.qr: _qr,
     np.triu: _triangle(upper=True),
     np.tril: _triangle(upper=False),
 }
