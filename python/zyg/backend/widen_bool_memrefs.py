@@ -2,7 +2,8 @@
 
 In: an upstream module after bufferization and `convert-linalg-to-loops` (only `memref.load` and
 `memref.store` touch elements). Out: the same module with i1 memrefs retyped to i8, an `arith.extui`
-before each store and an `arith.trunci` after each load.
+before each store and an `arith.trunci` after each load; a constant bool array
+(`memref.global`, e.g. from `np.array([True, False])`) holds bytes too.
 
 Why: the MLIR 22 wheel's `finalize-memref-to-llvm` asserts on sub-byte element types, and the
 ownership-based deallocation pipeline's helper stores its ownership flags in `memref<?xi1>`.
@@ -11,6 +12,7 @@ A byte per bool is also NumPy's layout, so bool arrays cross the boundary as the
 
 from __future__ import annotations
 
+import numpy as np
 from mlir import ir
 from mlir.dialects import arith, memref
 
@@ -37,6 +39,26 @@ def widen_bool_memrefs(module: ir.Module) -> None:
         _widen(module)
 
 
+def _widen_global(op: ir.Operation) -> None:
+    """A global i1 memref as i8, its initial value (if it has one) converted to bytes."""
+    wide = _widened(ir.TypeAttr(op.attributes["type"]).value)
+    if wide is None:
+        return
+    op.attributes["type"] = ir.TypeAttr.get(wide)
+    if "initial_value" not in op.attributes or not isinstance(
+            op.attributes["initial_value"].maybe_downcast(), ir.DenseIntElementsAttr):
+        return
+    bits = ir.DenseIntElementsAttr(op.attributes["initial_value"])
+    i8 = ir.IntegerType.get_signless(8)
+    shape = ir.RankedTensorType(bits.type).shape
+    if bits.is_splat:
+        value = ir.DenseElementsAttr.get_splat(ir.RankedTensorType.get(shape, i8), ir.IntegerAttr.get(i8, bits[0]))
+    else:
+        value = ir.DenseElementsAttr.get(np.array([bits[k] for k in range(len(bits))], dtype=np.int8).reshape(shape),
+                                         type=i8)
+    op.attributes["initial_value"] = value
+
+
 def _widen(module: ir.Module) -> None:
     i1 = ir.IntegerType.get_signless(1)
     i8 = ir.IntegerType.get_signless(8)
@@ -57,6 +79,8 @@ def _widen(module: ir.Module) -> None:
             stores.append(op)
         elif name == "func.func":
             functions.append(op)
+        elif name == "memref.global":
+            _widen_global(op)
         return ir.WalkResult.ADVANCE
 
     module.operation.walk(visit)
