@@ -4,8 +4,9 @@ Reading and writing single elements stays `tensor.extract`/`tensor.insert`; the 
 upstream `tensor` cannot say directly and keep it whole through autodiff, in adjoint pairs: a basic
 slice read (`zyg.get_slice`) and write (`zyg.set_slice`) are each other's adjoint, as are a gather
 (`zyg.gather`) and a scatter-add (`zyg.scatter_add`), and a boolean-mask read (`zyg.mask_select`) and
-its scatter (`zyg.mask_scatter`). The frontend has checked every index and shape before these run;
-`lower-zyg-indexing` turns them into `tensor`/`linalg`/`scf` afterwards.
+its scatter (`zyg.mask_scatter`). Writes through integer arrays (`y[idx] = v`, `np.add.at`) are
+`zyg.scatter`; the adjoint of its "set" form is `zyg.unscatter`. The frontend has checked every index
+and shape before these run; `lower-zyg-indexing` turns them into `tensor`/`linalg`/`scf` afterwards.
 """
 
 from __future__ import annotations
@@ -13,7 +14,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from xdsl.dialects.builtin import DYNAMIC_INDEX, DenseArrayBase, IndexType, IntegerType, TensorType, i64
+from xdsl.dialects.builtin import (
+    DYNAMIC_INDEX,
+    DenseArrayBase,
+    IndexType,
+    IntegerAttr,
+    IntegerType,
+    StringAttr,
+    TensorType,
+    i64,
+)
 from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import (
     AttrSizedOperandSegments,
@@ -140,37 +150,74 @@ class SetSliceOp(_SliceOp):
         _verify_slice(self, self.dest.type, self.value.type)
 
 
-@irdl_op_definition
-class GatherOp(IRDLOperation):
-    """Integer-array indexing of the first axis, `source[indices]`.
+FIRST_AXIS = DenseArrayBase.from_list(i64, [0])
+"""The default `axes` of the integer-array ops: one index array, for the first axis."""
 
-    The result has the shape `indices.shape + source.shape[1:]`. A negative index counts from the end;
-    the frontend has checked that every index is in range.
+
+class _IndexedOp(IRDLOperation):
+    """Integer-array indexing: index arrays `indices` (all of one shape B) pick, for every position
+    b of B, the element `indices[j][b]` along the array's axis `axes[j]` (a negative index counts
+    from the end). The selected part has the array's other axes in order, with the dimensions of B
+    inserted before the `position`-th of them (NumPy's placement); its element at `(r, b, s)` is the
+    array's element with `indices[j][b]` at axis `axes[j]` and `r, s` along the other axes. The
+    frontend has checked every index and broadcast the index arrays."""
+
+    axes = prop_def(DenseArrayBase, default_value=FIRST_AXIS)
+    position = prop_def(IntegerAttr, default_value=IntegerAttr(0, i64))
+
+    @property
+    def axis_list(self) -> list[int]:
+        return list(self.axes.get_values())
+
+    @property
+    def layout(self) -> tuple[list[int], int]:
+        """`(axes, position)`: how the selected part is laid out, to build a partner op with."""
+        return self.axis_list, self.position.value.data
+
+
+@irdl_op_definition
+class GatherOp(_IndexedOp):
+    """Reads the part of `source` that integer arrays select (`x[idx]`, `x[:, i, j]`), as a new array.
+
+    NumPy puts the index dimensions first when the arrays index axes that are not next to each
+    other, and where the first of them was otherwise (`position`).
 
     ```mlir
+    // x[idx]: rows of x
     %g = zyg.gather %x [%idx] : tensor<?x?xf64>, tensor<?xi64> -> tensor<?x?xf64>
+    // x[:, idx]: columns, the index dimensions after the rows
+    %c = zyg.gather %x [%idx] {axes = array<i64: 1>, position = 1 : i64} : tensor<?x?xf64>, tensor<?xi64>
+         -> tensor<?x?xf64>
+    // x[i, :, j] for i and j of one shape
+    %h = zyg.gather %y [%i, %j] {axes = array<i64: 0, 2>} : tensor<?x?x?xf64>, tensor<?xi64>, tensor<?xi64>
+         -> tensor<?x?xf64>
     ```
     """
 
     name = "zyg.gather"
     source = operand_def(TensorType)
-    indices = operand_def(TensorType)
+    indices = var_operand_def(TensorType)
     result = result_def(TensorType)
     traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$source `[` $indices `]` attr-dict `:` type($source) `,` type($indices) `->` type($result)"
 
-    def __init__(self, source: SSAValue, indices: SSAValue):
-        rank = _rank(indices.type) + _rank(source.type) - 1
-        super().__init__(operands=[source, indices], result_types=[_dynamic(source.type.element_type, rank)])
+    def __init__(self, source: SSAValue, indices: SSAValue | Sequence[SSAValue], axes: Sequence[int] = (0,),
+                 position: int = 0):
+        indices = [indices] if isinstance(indices, SSAValue) else list(indices)
+        rank = _rank(indices[0].type) + _rank(source.type) - len(indices)
+        super().__init__(operands=[source, indices], result_types=[_dynamic(source.type.element_type, rank)],
+                         properties=_layout_properties(axes, position))
 
     def verify_(self) -> None:
         _verify_indexed(self, self.source.type, self.result.type)
 
 
 @irdl_op_definition
-class ScatterAddOp(IRDLOperation):
-    """The adjoint of `zyg.gather`: zeros of the given dimensions with each slice `value[k]` added at
-    row `indices[k]` (repeated indices accumulate).
+class ScatterAddOp(_IndexedOp):
+    """The adjoint of `zyg.gather`: zeros of the given dimensions with each element of `value` added
+    where the gather with the same indices, axes and position would have read it (repeated indices
+    accumulate).
 
     ```mlir
     %s = zyg.scatter_add %ct [%idx] [%m, %n] : tensor<?x?xf64>, tensor<?xi64> -> tensor<?x?xf64>
@@ -179,16 +226,19 @@ class ScatterAddOp(IRDLOperation):
 
     name = "zyg.scatter_add"
     value = operand_def(TensorType)
-    indices = operand_def(TensorType)
+    indices = var_operand_def(TensorType)
     dims = var_operand_def(IndexType)
     result = result_def(TensorType)
     traits = traits_def(Pure())
+    irdl_options = (AttrSizedOperandSegments(as_property=True), ParsePropInAttrDict())
     assembly_format = ("$value `[` $indices `]` `[` $dims `]` attr-dict `:` type($value) `,` type($indices) "
                        "`->` type($result)")
 
-    def __init__(self, value: SSAValue, indices: SSAValue, dims: Sequence[SSAValue]):
-        super().__init__(operands=[value, indices, dims],
-                         result_types=[_dynamic(value.type.element_type, len(dims))])
+    def __init__(self, value: SSAValue, indices: SSAValue | Sequence[SSAValue], dims: Sequence[SSAValue],
+                 axes: Sequence[int] = (0,), position: int = 0):
+        indices = [indices] if isinstance(indices, SSAValue) else list(indices)
+        super().__init__(operands=[value, indices, dims], result_types=[_dynamic(value.type.element_type, len(dims))],
+                         properties=_layout_properties(axes, position))
 
     def verify_(self) -> None:
         if len(self.dims) != _rank(self.result.type):
@@ -197,13 +247,106 @@ class ScatterAddOp(IRDLOperation):
         _verify_indexed(self, self.result.type, self.value.type)
 
 
-def _verify_indexed(op: IRDLOperation, full: Attribute, gathered: Attribute) -> None:
-    indices = op.indices.type
-    if not isinstance(indices.element_type, IntegerType) or indices.element_type.width.data != 64:
-        raise VerifyException(f"{op.name}: indices must be a tensor of i64, got {indices}")
-    if _rank(full) < 1 or _rank(gathered) != _rank(indices) + _rank(full) - 1:
-        raise VerifyException(f"{op.name}: {indices} indices into {full} give a rank-"
-                              f"{_rank(indices) + _rank(full) - 1} tensor, not {gathered}")
+SCATTER_KINDS = ("set", "add")
+
+
+@irdl_op_definition
+class ScatterOp(_IndexedOp):
+    """`dest` with the part that integer arrays select written (`y[idx] = v`, kind "set") or added to
+    (`np.add.at(y, idx, v)`, kind "add"), as a new array; `value` has the shape `zyg.gather` would
+    read. The elements of `value` go in row-major order, so where an index repeats, "set" keeps the
+    last one (NumPy leaves unspecified which) and "add" adds them all.
+
+    ```mlir
+    %z = zyg.scatter %v into %y [%idx] {kind = "add"} : tensor<?x?xf64>, tensor<?xi64> into tensor<?x?xf64>
+    ```
+    """
+
+    name = "zyg.scatter"
+    T: ClassVar = VarConstraint("T", BaseAttr(TensorType))
+    value = operand_def(TensorType)
+    dest = operand_def(T)
+    indices = var_operand_def(TensorType)
+    kind = prop_def(StringAttr)
+    result = result_def(T)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = ("$value `into` $dest `[` $indices `]` attr-dict `:` type($value) `,` type($indices) "
+                       "`into` type($dest)")
+
+    def __init__(self, value: SSAValue, dest: SSAValue, indices: Sequence[SSAValue], kind: str,
+                 axes: Sequence[int] = (0,), position: int = 0):
+        super().__init__(operands=[value, dest, list(indices)], result_types=[dest.type],
+                         properties={**_layout_properties(axes, position), "kind": StringAttr(kind)})
+
+    def verify_(self) -> None:
+        if self.kind.data not in SCATTER_KINDS:
+            raise VerifyException(f"zyg.scatter: unknown kind '{self.kind.data}' (expected one of "
+                                  f"{', '.join(SCATTER_KINDS)})")
+        _verify_indexed(self, self.dest.type, self.value.type)
+
+
+@irdl_op_definition
+class UnscatterOp(_IndexedOp):
+    """The adjoint of a "set" `zyg.scatter`: takes out of `source` what such a write would have put
+    in. `taken` (the shape `zyg.gather` would read) holds, for each index, the element of `source`
+    at its position where that write is the last one there, and 0 where a later write overwrote it;
+    `rest` is `source` with every written position zeroed. It walks the indices in reverse row-major
+    order, reading each position and then zeroing it, so a repeated index is taken once, by the
+    write that stays.
+
+    ```mlir
+    // y[:, idx] = v  =>  v_ct, y_ct = unscatter(z_ct)
+    %v_ct, %y_ct = zyg.unscatter %ct [%idx] {axes = array<i64: 1>, position = 1 : i64}
+                   : tensor<?x?xf64>, tensor<?xi64> -> tensor<?x?xf64>, tensor<?x?xf64>
+    ```
+    """
+
+    name = "zyg.unscatter"
+    T: ClassVar = VarConstraint("T", BaseAttr(TensorType))
+    source = operand_def(T)
+    indices = var_operand_def(TensorType)
+    taken = result_def(TensorType)
+    rest = result_def(T)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = ("$source `[` $indices `]` attr-dict `:` type($source) `,` type($indices) `->` type($taken) "
+                       "`,` type($rest)")
+
+    def __init__(self, source: SSAValue, indices: Sequence[SSAValue], axes: Sequence[int] = (0,), position: int = 0):
+        indices = list(indices)
+        rank = _rank(indices[0].type) + _rank(source.type) - len(indices)
+        super().__init__(operands=[source, indices], result_types=[_dynamic(source.type.element_type, rank), source.type],
+                         properties=_layout_properties(axes, position))
+
+    def verify_(self) -> None:
+        _verify_indexed(self, self.source.type, self.taken.type)
+
+
+def _layout_properties(axes: Sequence[int], position: int) -> dict[str, Attribute]:
+    return {"axes": DenseArrayBase.from_list(i64, list(axes)), "position": IntegerAttr(position, i64)}
+
+
+def _verify_indexed(op: _IndexedOp, full: Attribute, gathered: Attribute) -> None:
+    """Checks an integer-array op whose array `full` has the selected part `gathered`."""
+    types = [v.type for v in op.indices]
+    listed = ", ".join(map(str, types))
+    for t in types:
+        if not isinstance(t.element_type, IntegerType) or t.element_type.width.data != 64:
+            raise VerifyException(f"{op.name}: indices must be a tensor of i64, got {t}")
+    if not types or len({_rank(t) for t in types}) != 1:
+        raise VerifyException(f"{op.name}: expected one or more index arrays of one rank, got {listed or 'none'}")
+    axes = op.axis_list
+    if len(axes) != len(types) or len(set(axes)) != len(axes) or any(not 0 <= a < _rank(full) for a in axes):
+        raise VerifyException(f"{op.name}: axes {axes} must be {len(types)} distinct axes of {full}, one per "
+                              "index array")
+    kept = _rank(full) - len(types)
+    if not 0 <= op.layout[1] <= kept:
+        raise VerifyException(f"{op.name}: position {op.layout[1]} is not between 0 and the {kept} axes that are "
+                              "not indexed")
+    rank = _rank(types[0]) + kept
+    if _rank(gathered) != rank:
+        raise VerifyException(f"{op.name}: {listed} indices into {full} give a rank-{rank} tensor, not {gathered}")
     if full.element_type != gathered.element_type:
         raise VerifyException(f"{op.name}: element types {full.element_type} and {gathered.element_type} differ")
 
@@ -269,4 +412,4 @@ def _verify_masked(op: IRDLOperation, full: Attribute, selected: Attribute) -> N
                               f"{full.element_type}, got {selected}")
 
 
-INDEXING_OPS = [GetSliceOp, SetSliceOp, GatherOp, ScatterAddOp, MaskSelectOp, MaskScatterOp]
+INDEXING_OPS = [GetSliceOp, SetSliceOp, GatherOp, ScatterAddOp, ScatterOp, UnscatterOp, MaskSelectOp, MaskScatterOp]

@@ -1,10 +1,10 @@
 """`lower-zyg-indexing`: the indexing ops of `zyg.dialects.zyg_indexing` -> `tensor`/`linalg`/`scf`.
 
 In: IR after autodiff with `zyg.get_slice`, `zyg.set_slice`, `zyg.gather`, `zyg.scatter_add`,
-`zyg.mask_select` and `zyg.mask_scatter`. Out: a slice whose strides are positive constants and that
+`zyg.scatter`, `zyg.unscatter`, `zyg.mask_select` and `zyg.mask_scatter`. Out: a slice whose strides are positive constants and that
 adds no axis becomes `tensor.extract_slice`/`tensor.insert_slice` (a view after bufferization); any
 other slice and a gather become a `linalg.generic` that reads the source at computed indices, and the
-writes that cannot be a `linalg.generic` (scatter-add, mask compaction and scatter, general slice
+writes that cannot be a `linalg.generic` (scatters, mask compaction and scatter, general slice
 writes) become `scf.for` nests carrying the array, which bufferization updates in place. Runs before
 `lower-zyg-tensors`, which would otherwise take these `zyg` ops for elementwise ones.
 """
@@ -16,7 +16,15 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects import arith, scf, tensor
-from xdsl.dialects.builtin import DYNAMIC_INDEX, DenseArrayBase, IndexType, IntegerType, ModuleOp, i64
+from xdsl.dialects.builtin import (
+    DYNAMIC_INDEX,
+    AnyFloat,
+    DenseArrayBase,
+    IndexType,
+    IntegerType,
+    ModuleOp,
+    i64,
+)
 from xdsl.dialects.linalg.ops import IndexOp, IteratorTypeAttr
 from xdsl.dialects.utils import split_dynamic_index_list
 from xdsl.ir import Attribute, Block, Operation, SSAValue
@@ -29,7 +37,9 @@ from zyg.dialects.zyg_indexing import (
     MaskScatterOp,
     MaskSelectOp,
     ScatterAddOp,
+    ScatterOp,
     SetSliceOp,
+    UnscatterOp,
 )
 from zyg.passes.lower_zyg_tensors import Builder, apply_lowerings, identity_map
 
@@ -148,40 +158,122 @@ def lower_set_slice(b: Builder, op: SetSliceOp) -> list[SSAValue]:
     return _loops(b, b.dims(op.value), [op.dest], body)
 
 
+def _axis_sizes(b: Builder, op: GatherOp | ScatterAddOp | ScatterOp | UnscatterOp, dims: Sequence[SSAValue]) -> dict[int, SSAValue]:
+    """The i64 length of each axis the index arrays index (to wrap a negative index)."""
+    return {axis: b(arith.IndexCastOp(dims[axis], IntegerType(64))) for axis in op.axis_list}
+
+
+def _selected_position(b: Builder, op: GatherOp | ScatterAddOp | ScatterOp | UnscatterOp, sizes: dict[int, SSAValue],
+                       picked: Sequence[SSAValue], rest: Callable[[int], SSAValue], rank: int) -> list[SSAValue]:
+    """The position in the full array of a selected element: index `picked[j]` (an i64, wrapped) along
+    axis `axes[j]`, and `rest(k)` along the k-th of the other axes."""
+    axes = op.axis_list
+    where: list[SSAValue] = []
+    kept = 0
+    for d in range(rank):
+        if d in axes:
+            where.append(_wrapped(b, picked[axes.index(d)], sizes[d]))
+        else:
+            where.append(rest(kept))
+            kept += 1
+    return where
+
+
+def _part_axes(op: GatherOp | ScatterAddOp | ScatterOp | UnscatterOp, rank: int) -> tuple[list[int], list[int]]:
+    """The axes of the selected part (of rank `rank`) that run over the index arrays, and those that
+    run along the array's other axes, in order."""
+    index_rank = len(op.indices[0].type.get_shape())
+    start = op.layout[1]
+    return list(range(start, start + index_rank)), [a for a in range(rank) if not start <= a < start + index_rank]
+
+
 def lower_gather(b: Builder, op: GatherOp) -> list[SSAValue]:
-    """`zyg.gather` -> a `linalg.generic` over the result reading `source[indices[...], ...]`."""
-    index_rank = len(op.indices.type.get_shape())
+    """`zyg.gather` -> a `linalg.generic` over the result reading `source` at the indexed position."""
     source_dims = b.dims(op.source)
-    rows = b(arith.IndexCastOp(source_dims[0], IntegerType(64)))
-    dims = [*b.dims(op.indices), *source_dims[1:]]
+    sizes = _axis_sizes(b, op, source_dims)
+    kept = [dim for axis, dim in enumerate(source_dims) if axis not in op.axis_list]
+    start = op.layout[1]
+    dims = [*kept[:start], *b.dims(op.indices[0]), *kept[start:]]
     rank = len(dims)
+    over_indices, others = _part_axes(op, rank)
     element = op.result.type.element_type
     init = b.empty(dims, element)
-    index_map = AffineMap(rank, 0, tuple(AffineExpr.dimension(d) for d in range(index_rank)))
+    index_map = AffineMap(rank, 0, tuple(AffineExpr.dimension(d) for d in over_indices))
 
     def body(inner: Builder, args: list[SSAValue]) -> SSAValue:
-        row = _wrapped(inner, args[0], rows)
-        rest = [inner(IndexOp(d)) for d in range(index_rank, rank)]
-        return inner(tensor.ExtractOp(op.source, [row, *rest], element))
+        def rest(k: int) -> SSAValue:
+            return inner(IndexOp(others[k]))
 
-    return [b.generic([op.indices], [index_map], init, identity_map(rank), [IteratorTypeAttr.parallel()] * rank, body)]
+        position = _selected_position(inner, op, sizes, args[:len(op.indices)], rest, len(source_dims))
+        return inner(tensor.ExtractOp(op.source, position, element))
+
+    return [b.generic(list(op.indices), [index_map] * len(op.indices), init, identity_map(rank),
+                      [IteratorTypeAttr.parallel()] * rank, body)]
+
+
+def _scatter_loops(b: Builder, op: ScatterAddOp | ScatterOp, full: SSAValue, full_dims: Sequence[SSAValue],
+                   write: Callable[[Builder, SSAValue, SSAValue, list[SSAValue]], SSAValue]) -> SSAValue:
+    """An `scf.for` nest over `op.value` in row-major order carrying the array `full`, which becomes
+    `write(builder, array, element of value, position in the array)` at each element."""
+    element = op.value.type.element_type
+    sizes = _axis_sizes(b, op, full_dims)
+    over_indices, others = _part_axes(op, len(op.value.type.get_shape()))
+
+    def body(inner: Builder, position: list[SSAValue], carried: list[SSAValue]) -> list[SSAValue]:
+        at_index = [position[a] for a in over_indices]
+        picked = [inner(tensor.ExtractOp(i, at_index, IntegerType(64))) for i in op.indices]
+        target = _selected_position(inner, op, sizes, picked, lambda k: position[others[k]], len(full_dims))
+        value = inner(tensor.ExtractOp(op.value, position, element))
+        return [write(inner, carried[0], value, target)]
+
+    return _loops(b, b.dims(op.value), [full], body)[0]
+
+
+def _add_at(inner: Builder, array: SSAValue, value: SSAValue, target: list[SSAValue]) -> SSAValue:
+    old = inner(tensor.ExtractOp(array, target, value.type))
+    total = inner(arith.AddfOp(old, value) if isinstance(value.type, AnyFloat) else arith.AddiOp(old, value))
+    return inner(tensor.InsertOp(total, array, target))
+
+
+def _set_at(inner: Builder, array: SSAValue, value: SSAValue, target: list[SSAValue]) -> SSAValue:
+    return inner(tensor.InsertOp(value, array, target))
 
 
 def lower_scatter_add(b: Builder, op: ScatterAddOp) -> list[SSAValue]:
-    """`zyg.scatter_add` -> zeros, then an `scf.for` nest adding each value at its row."""
-    index_rank = len(op.indices.type.get_shape())
-    element = op.result.type.element_type
+    """`zyg.scatter_add` -> zeros, then an `scf.for` nest adding each value at its position."""
     dims = list(op.dims)
-    rows = b(arith.IndexCastOp(dims[0], IntegerType(64)))
+    return [_scatter_loops(b, op, _zeros(b, dims, op.result.type.element_type), dims, _add_at)]
 
-    def body(inner: Builder, position: list[SSAValue], carried: list[SSAValue]) -> list[SSAValue]:
-        i = inner(tensor.ExtractOp(op.indices, position[:index_rank], IntegerType(64)))
-        target = [_wrapped(inner, i, rows), *position[index_rank:]]
-        value = inner(tensor.ExtractOp(op.value, position, element))
-        old = inner(tensor.ExtractOp(carried[0], target, element))
-        return [inner(tensor.InsertOp(inner(arith.AddfOp(old, value)), carried[0], target))]
 
-    return _loops(b, b.dims(op.value), [_zeros(b, dims, element)], body)
+def lower_scatter(b: Builder, op: ScatterOp) -> list[SSAValue]:
+    """`zyg.scatter` -> an `scf.for` nest writing (or adding) each value into `dest` at its position,
+    in place after bufferization."""
+    return [_scatter_loops(b, op, op.dest, b.dims(op.dest), _set_at if op.kind.data == "set" else _add_at)]
+
+
+def lower_unscatter(b: Builder, op: UnscatterOp) -> list[SSAValue]:
+    """`zyg.unscatter` -> an `scf.for` nest over the taken elements in reverse row-major order, each
+    read from the source and then zeroed there (in place after bufferization)."""
+    element = op.source.type.element_type
+    source_dims = b.dims(op.source)
+    sizes = _axis_sizes(b, op, source_dims)
+    kept = [dim for axis, dim in enumerate(source_dims) if axis not in op.axis_list]
+    start = op.layout[1]
+    dims = [*kept[:start], *b.dims(op.indices[0]), *kept[start:]]
+    over_indices, others = _part_axes(op, len(dims))
+    last = [b(arith.SubiOp(d, b.index(1))) for d in dims]
+
+    def body(inner: Builder, counters: list[SSAValue], carried: list[SSAValue]) -> list[SSAValue]:
+        taken, rest = carried
+        position = [inner(arith.SubiOp(top, k)) for top, k in zip(last, counters, strict=True)]
+        picked = [inner(tensor.ExtractOp(i, [position[a] for a in over_indices], IntegerType(64)))
+                  for i in op.indices]
+        target = _selected_position(inner, op, sizes, picked, lambda k: position[others[k]], len(source_dims))
+        value = inner(tensor.ExtractOp(rest, target, element))
+        taken = inner(tensor.InsertOp(value, taken, position))
+        return [taken, inner(tensor.InsertOp(inner.const(0, element), rest, target))]
+
+    return _loops(b, dims, [b.empty(dims, element), op.source], body)
 
 
 def _masked_loops(b: Builder, mask: SSAValue, init: SSAValue,
@@ -225,6 +317,8 @@ INDEXING_LOWERINGS: dict[type[Operation], Callable[[Builder, Operation], list[SS
     SetSliceOp: lower_set_slice,
     GatherOp: lower_gather,
     ScatterAddOp: lower_scatter_add,
+    ScatterOp: lower_scatter,
+    UnscatterOp: lower_unscatter,
     MaskSelectOp: lower_mask_select,
     MaskScatterOp: lower_mask_scatter,
 }

@@ -27,7 +27,7 @@ from xdsl.traits import IsTerminator
 from zyg.dialects import ad
 from zyg.dialects.zyg_arrays import BroadcastToOp, InterruptCheckOp, SplatOp
 from zyg.dialects.zyg_errors import TryEnterOp
-from zyg.dialects.zyg_indexing import GetSliceOp, SetSliceOp
+from zyg.dialects.zyg_indexing import GetSliceOp, ScatterAddOp, ScatterOp, SetSliceOp
 from zyg.errors import NoDerivativeError, SourceLoc
 from zyg.passes.autodiff.activity import tapes_of
 from zyg.passes.autodiff.rules import PULLBACK_RULES
@@ -119,13 +119,36 @@ class SliceScatter:
 
 
 @dataclass
+class GatherScatter:
+    """A cotangent of an array that is zero outside the elements an integer-array gather read
+    (`x[idx]`, `x[:, rows, cols]`).
+
+    Like `SliceScatter`: accumulating it is an in-place scatter-add at the indices (repeated ones add
+    up), so a loop that reads a few rows by index costs those rows per iteration in its pullback.
+    """
+
+    type: Attribute
+    dims: list[SSAValue]
+    indices: list[SSAValue]
+    axes: list[int]
+    position: int
+    value: SSAValue
+
+    def dense(self, ctx: ReverseSweep) -> SSAValue:
+        return ctx.emit(ScatterAddOp(self.value, self.indices, self.dims, self.axes, self.position))
+
+    def add_into(self, ctx: ReverseSweep, dense: SSAValue) -> SSAValue:
+        return ctx.emit(ScatterOp(self.value, dense, self.indices, "add", self.axes, self.position))
+
+
+@dataclass
 class SparseSum:
     """The sum of several sparse cotangents of one array (`x[i] * x[i]` reads one element twice).
 
     Kept as its parts, so accumulating it is still in place: each part is added in turn.
     """
 
-    parts: list[Scatter | SliceScatter]
+    parts: list[Scatter | SliceScatter | GatherScatter]
 
     def dense(self, ctx: ReverseSweep) -> SSAValue:
         first, *rest = self.parts
@@ -140,10 +163,10 @@ class SparseSum:
         return dense
 
 
-SPARSE = (Scatter, SliceScatter, SparseSum)
+SPARSE = (Scatter, SliceScatter, GatherScatter, SparseSum)
 
 
-def _sparse_parts(ct: Scatter | SliceScatter | SparseSum) -> list[Scatter | SliceScatter]:
+def _sparse_parts(ct: Scatter | SliceScatter | GatherScatter | SparseSum) -> list[Scatter | SliceScatter | GatherScatter]:
     return ct.parts if isinstance(ct, SparseSum) else [ct]
 
 
@@ -303,7 +326,13 @@ class ReverseSweep:
         """The cotangent of primal array `array` from reading a basic slice with cotangent `value`."""
         return SliceScatter(array.type, self.primal_dims(array), offsets, sizes, strides, axes, value)
 
-    def dense(self, ct: SSAValue | Scatter | SliceScatter | None) -> SSAValue | None:
+    def gather_scatter(self, array: SSAValue, indices: list[SSAValue], layout: tuple[list[int], int],
+                       value: SSAValue) -> GatherScatter:
+        """The cotangent of primal array `array` from a gather (`indices`, `(axes, position)`) with
+        cotangent `value`."""
+        return GatherScatter(array.type, self.primal_dims(array), indices, *layout, value)
+
+    def dense(self, ct: SSAValue | Scatter | SliceScatter | GatherScatter | None) -> SSAValue | None:
         """`ct` as an SSA value (a sparse cotangent becomes zeros with its part set)."""
         return ct.dense(self) if isinstance(ct, SPARSE) else ct
 

@@ -2,8 +2,9 @@
 
 A slice read scatters its cotangent into zeros with a slice write; a slice write sends the slice of
 its cotangent to the written value and zeros it for the old array; a gather's adjoint is a
-scatter-add (repeated indices accumulate) and a mask read's adjoint scatters back under the mask.
-Every adjoint is one array op, never a differentiated loop nest.
+scatter-add (repeated indices accumulate), a write through integer arrays is undone like a slice
+write (`zyg.unscatter` for a "set") and a mask read's adjoint scatters back under the mask. Every
+adjoint is one array op, never a differentiated loop nest.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from zyg.dialects.zyg_indexing import (
     MaskScatterOp,
     MaskSelectOp,
     ScatterAddOp,
+    ScatterOp,
     SetSliceOp,
+    UnscatterOp,
 )
 
 
@@ -48,16 +51,44 @@ def pullback_set_slice(ctx, op: SetSliceOp, cts):
     return [v_ct, y_ct, *_no_index_cts(op)]
 
 
+def _indices(ctx, op: GatherOp | ScatterAddOp | ScatterOp | UnscatterOp) -> list:
+    return [ctx.primal(v) for v in op.indices]
+
+
 def pullback_gather(ctx, op: GatherOp, cts):
-    """z = x[idx]  =>  x_ct = zeros like x with x_ct[idx[k]] += z_ct[k] for every k"""
+    """z = x[idx]  =>  x_ct = zeros like x with x_ct[idx[k]] += z_ct[k] for every k, kept sparse
+    (scatter-added in place into the array's cotangent) until a whole array must exist"""
     (ct,) = cts
-    return [ctx.emit(ScatterAddOp(ct, ctx.primal(op.indices), ctx.primal_dims(op.source))), None]
+    return [ctx.gather_scatter(op.source, _indices(ctx, op), op.layout, ct)] + [None] * len(op.indices)
 
 
 def pullback_scatter_add(ctx, op: ScatterAddOp, cts):
     """z = scatter_add(v, idx)  =>  v_ct = z_ct[idx]"""
     (ct,) = cts
-    return [ctx.emit(GatherOp(ct, ctx.primal(op.indices))), None] + [None] * len(op.dims)
+    return [ctx.emit(GatherOp(ct, _indices(ctx, op), *op.layout))] + [None] * (len(op.indices) + len(op.dims))
+
+
+def pullback_scatter(ctx, op: ScatterOp, cts):
+    """add: z = y with z[idx[k]] += v[k]  =>  v_ct = z_ct[idx], y_ct = z_ct;
+    set: z = y with z[idx[k]] = v[k]  =>  v_ct, y_ct = unscatter(z_ct): v_ct[k] = z_ct[idx[k]] where
+    v[k] is the write that stays (the last of a repeated index), else 0; y_ct = z_ct with z_ct[idx] = 0"""
+    (ct,) = cts
+    indices = _indices(ctx, op)
+    no_index_cts = [None] * len(op.indices)
+    if op.kind.data == "add":
+        v_ct = ctx.emit(GatherOp(ct, indices, *op.layout)) if ctx.active(op.value) else None
+        return [v_ct, ct if ctx.active(op.dest) else None, *no_index_cts]
+    unscatter = UnscatterOp(ct, indices, *op.layout)
+    ctx.emit(unscatter)
+    return [unscatter.taken if ctx.active(op.value) else None, unscatter.rest if ctx.active(op.dest) else None,
+            *no_index_cts]
+
+
+def pullback_unscatter(ctx, op: UnscatterOp, cts):
+    """v, y = unscatter(z)  =>  z_ct = z_ct_of(v_ct, y_ct) = y_ct with v_ct written at idx (the "set"
+    scatter, whose adjoint unscatter is)"""
+    taken_ct, rest_ct = cts
+    return [ctx.emit(ScatterOp(taken_ct, rest_ct, _indices(ctx, op), "set", *op.layout))] + [None] * len(op.indices)
 
 
 def pullback_mask_select(ctx, op: MaskSelectOp, cts):
@@ -78,6 +109,8 @@ INDEXING_RULES = {
     SetSliceOp: pullback_set_slice,
     GatherOp: pullback_gather,
     ScatterAddOp: pullback_scatter_add,
+    ScatterOp: pullback_scatter,
+    UnscatterOp: pullback_unscatter,
     MaskSelectOp: pullback_mask_select,
     MaskScatterOp: pullback_mask_scatter,
 }

@@ -35,6 +35,44 @@ func.func @gather_scatter_add(%x: tensor<?x?xf64>, %idx: tensor<?x?xi64>, %m: in
 
 // -----
 
+// x[i, :, j] and its adjoint: index arrays of one shape for axes 0 and 2 (the default, axis 0 alone,
+// is not printed).
+// CHECK-LABEL: func.func @gather_scatter_add_axes(
+// CHECK-SAME:      %[[X:[^:]+]]: tensor<?x?x?xf64>, %[[I:[^:]+]]: tensor<?xi64>, %[[J:[^:]+]]: tensor<?xi64>, %[[N:[^:]+]]: index)
+// CHECK:         %[[G:.*]] = zyg.gather %[[X]][%[[I]], %[[J]]] {axes = array<i64: 0, 2>} : tensor<?x?x?xf64>, tensor<?xi64>, tensor<?xi64> -> tensor<?x?xf64>
+// CHECK:         zyg.scatter_add %[[G]][%[[I]], %[[J]]] [%[[N]], %[[N]], %[[N]]] {axes = array<i64: 0, 2>} : tensor<?x?xf64>, tensor<?xi64>, tensor<?xi64> -> tensor<?x?x?xf64>
+func.func @gather_scatter_add_axes(%x: tensor<?x?x?xf64>, %i: tensor<?xi64>, %j: tensor<?xi64>, %n: index) -> tensor<?x?x?xf64> {
+  %g = zyg.gather %x [%i, %j] {axes = array<i64: 0, 2>} : tensor<?x?x?xf64>, tensor<?xi64>, tensor<?xi64> -> tensor<?x?xf64>
+  %s = zyg.scatter_add %g [%i, %j] [%n, %n, %n] {axes = array<i64: 0, 2>} : tensor<?x?xf64>, tensor<?xi64>, tensor<?xi64> -> tensor<?x?x?xf64>
+  func.return %s : tensor<?x?x?xf64>
+}
+
+// -----
+
+// y[:, idx] = v (the index dimensions of v after its first axis), then np.add.at(z, idx, w)
+// CHECK-LABEL: func.func @scatter(
+// CHECK-SAME:      %[[V:[^:]+]]: tensor<?x?xf64>, %[[Y:[^:]+]]: tensor<?x?xf64>, %[[IDX:[^:]+]]: tensor<?xi64>, %[[W:[^:]+]]: tensor<?xi64>, %[[Z:[^:]+]]: tensor<?xi64>)
+// CHECK:         zyg.scatter %[[V]] into %[[Y]][%[[IDX]]] {axes = array<i64: 1>, position = 1 : i64, kind = "set"} : tensor<?x?xf64>, tensor<?xi64> into tensor<?x?xf64>
+// CHECK:         zyg.scatter %[[W]] into %[[Z]][%[[IDX]]] {kind = "add"} : tensor<?xi64>, tensor<?xi64> into tensor<?xi64>
+func.func @scatter(%v: tensor<?x?xf64>, %y: tensor<?x?xf64>, %idx: tensor<?xi64>, %w: tensor<?xi64>, %z: tensor<?xi64>) -> (tensor<?x?xf64>, tensor<?xi64>) {
+  %a = zyg.scatter %v into %y [%idx] {axes = array<i64: 1>, position = 1 : i64, kind = "set"} : tensor<?x?xf64>, tensor<?xi64> into tensor<?x?xf64>
+  %b = zyg.scatter %w into %z [%idx] {kind = "add"} : tensor<?xi64>, tensor<?xi64> into tensor<?xi64>
+  func.return %a, %b : tensor<?x?xf64>, tensor<?xi64>
+}
+
+// -----
+
+// The adjoint of y[:, idx] = v: v's and y's cotangents out of the result's.
+// CHECK-LABEL: func.func @unscatter(
+// CHECK-SAME:      %[[CT:[^:]+]]: tensor<?x?xf64>, %[[IDX:[^:]+]]: tensor<?xi64>)
+// CHECK:         %{{.*}}, %{{.*}} = zyg.unscatter %[[CT]][%[[IDX]]] {axes = array<i64: 1>, position = 1 : i64} : tensor<?x?xf64>, tensor<?xi64> -> tensor<?x?xf64>, tensor<?x?xf64>
+func.func @unscatter(%ct: tensor<?x?xf64>, %idx: tensor<?xi64>) -> (tensor<?x?xf64>, tensor<?x?xf64>) {
+  %v, %y = zyg.unscatter %ct [%idx] {axes = array<i64: 1>, position = 1 : i64} : tensor<?x?xf64>, tensor<?xi64> -> tensor<?x?xf64>, tensor<?x?xf64>
+  func.return %v, %y : tensor<?x?xf64>, tensor<?x?xf64>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @mask_select_scatter(
 // CHECK-SAME:      %[[X:[^:]+]]: tensor<?x?xf32>, %[[MASK:[^:]+]]: tensor<?x?xi1>, %[[C:[^:]+]]: index)
 // CHECK:         %[[V:.*]] = zyg.mask_select %[[X]][%[[MASK]]] [%[[C]]] : tensor<?x?xf32>, tensor<?x?xi1> -> tensor<?xf32>

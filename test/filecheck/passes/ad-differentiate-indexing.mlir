@@ -73,6 +73,129 @@ func.func @gather(%x: tensor<?x?xf64>, %idx: tensor<?xi64>) -> tensor<?x?xf64> {
 
 // -----
 
+// np.sum(x[i, :, j]): the adjoint of a gather along several axes scatter-adds along the same axes.
+
+func.func @f(%x: tensor<?x?x?xf64>, %i: tensor<?xi64>, %j: tensor<?xi64>) -> f64 {
+  %g = zyg.gather %x [%i, %j] {axes = array<i64: 0, 2>} : tensor<?x?x?xf64>, tensor<?xi64>, tensor<?xi64> -> tensor<?x?xf64>
+  %s = zyg.reduce %g {kind = "sum", axes = array<i64: 0, 1>, keepdims = false} : tensor<?x?xf64> -> f64
+  func.return %s : f64
+}
+
+// CHECK-LABEL: func.func @gather_axes(
+// CHECK-SAME:      %[[X:[^:]+]]: tensor<?x?x?xf64>, %[[I:[^:]+]]: tensor<?xi64>, %[[J:[^:]+]]: tensor<?xi64>)
+// CHECK:         %[[A:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x?x?xf64>
+// CHECK:         %[[B:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x?x?xf64>
+// CHECK:         %[[C:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x?x?xf64>
+// CHECK:         %[[CT:.*]] = zyg.expand
+// CHECK:         %[[DX:.*]] = zyg.scatter_add %[[CT]][%[[I]], %[[J]]] [%[[A]], %[[B]], %[[C]]] {axes = array<i64: 0, 2>}
+// CHECK:         func.return %[[DX]] : tensor<?x?x?xf64>
+func.func @gather_axes(%x: tensor<?x?x?xf64>, %i: tensor<?xi64>, %j: tensor<?xi64>) -> tensor<?x?x?xf64> {
+  %dx = ad.grad @f(%x, %i, %j) : (tensor<?x?x?xf64>, tensor<?xi64>, tensor<?xi64>) -> tensor<?x?x?xf64>
+  func.return %dx : tensor<?x?x?xf64>
+}
+
+// -----
+
+// np.add.at(y, idx, v): y's cotangent passes through; v's is the result's cotangent gathered at the
+// same indices (a repeated index gives each of its values the same cotangent).
+
+func.func @f(%y: tensor<?x?xf64>, %v: tensor<?x?xf64>, %idx: tensor<?xi64>) -> f64 {
+  %z = zyg.scatter %v into %y [%idx] {kind = "add"} : tensor<?x?xf64>, tensor<?xi64> into tensor<?x?xf64>
+  %sq = arith.mulf %z, %z : tensor<?x?xf64>
+  %t = zyg.reduce %sq {kind = "sum", axes = array<i64: 0, 1>, keepdims = false} : tensor<?x?xf64> -> f64
+  func.return %t : f64
+}
+
+// CHECK-LABEL: func.func @scatter_add_into(
+// CHECK-SAME:      %[[Y:[^:]+]]: tensor<?x?xf64>, %[[V:[^:]+]]: tensor<?x?xf64>, %[[IDX:[^:]+]]: tensor<?xi64>)
+// CHECK:         %[[CT:.*]] = ad.add
+// CHECK:         %[[DV:.*]] = zyg.gather %[[CT]][%[[IDX]]] : tensor<?x?xf64>, tensor<?xi64> -> tensor<?x?xf64>
+// CHECK:         func.return %[[CT]], %[[DV]] : tensor<?x?xf64>, tensor<?x?xf64>
+func.func @scatter_add_into(%y: tensor<?x?xf64>, %v: tensor<?x?xf64>, %idx: tensor<?xi64>) -> (tensor<?x?xf64>, tensor<?x?xf64>) {
+  %dy, %dv = ad.grad @f(%y, %v, %idx) {wrt = array<i64: 0, 1>} : (tensor<?x?xf64>, tensor<?x?xf64>, tensor<?xi64>) -> (tensor<?x?xf64>, tensor<?x?xf64>)
+  func.return %dy, %dv : tensor<?x?xf64>, tensor<?x?xf64>
+}
+
+// -----
+
+// y[:, idx] = v: one zyg.unscatter takes v's cotangent out of the result's and leaves y's (zeros where
+// v went). It walks the indices backwards, so a repeated index gives its cotangent to the write that
+// stays, the last one.
+
+func.func @f(%y: tensor<?x?xf64>, %v: tensor<?x?xf64>, %idx: tensor<?xi64>) -> f64 {
+  %z = zyg.scatter %v into %y [%idx] {axes = array<i64: 1>, position = 1 : i64, kind = "set"} : tensor<?x?xf64>, tensor<?xi64> into tensor<?x?xf64>
+  %sq = arith.mulf %z, %z : tensor<?x?xf64>
+  %t = zyg.reduce %sq {kind = "sum", axes = array<i64: 0, 1>, keepdims = false} : tensor<?x?xf64> -> f64
+  func.return %t : f64
+}
+
+// CHECK-LABEL: func.func @scatter_set(
+// CHECK-SAME:      %[[Y:[^:]+]]: tensor<?x?xf64>, %[[V:[^:]+]]: tensor<?x?xf64>, %[[IDX:[^:]+]]: tensor<?xi64>)
+// CHECK:         %[[CT:.*]] = ad.add
+// CHECK:         %[[DV:.*]], %[[DY:.*]] = zyg.unscatter %[[CT]][%[[IDX]]] {axes = array<i64: 1>, position = 1 : i64} : tensor<?x?xf64>, tensor<?xi64> -> tensor<?x?xf64>, tensor<?x?xf64>
+// CHECK:         func.return %[[DY]], %[[DV]] : tensor<?x?xf64>, tensor<?x?xf64>
+func.func @scatter_set(%y: tensor<?x?xf64>, %v: tensor<?x?xf64>, %idx: tensor<?xi64>) -> (tensor<?x?xf64>, tensor<?x?xf64>) {
+  %dy, %dv = ad.grad @f(%y, %v, %idx) {wrt = array<i64: 0, 1>} : (tensor<?x?xf64>, tensor<?x?xf64>, tensor<?xi64>) -> (tensor<?x?xf64>, tensor<?x?xf64>)
+  func.return %dy, %dv : tensor<?x?xf64>, tensor<?x?xf64>
+}
+
+// -----
+
+// zyg.unscatter is the adjoint of a "set" scatter, and a "set" scatter is its adjoint (second-order
+// gradients through y[idx] = v): the taken part's cotangent is written into the rest's.
+
+func.func @f(%ct: tensor<?xf64>, %idx: tensor<?xi64>) -> f64 {
+  %v, %y = zyg.unscatter %ct [%idx] : tensor<?xf64>, tensor<?xi64> -> tensor<?xf64>, tensor<?xf64>
+  %sv = zyg.reduce %v {kind = "sum", axes = array<i64: 0>, keepdims = false} : tensor<?xf64> -> f64
+  %sy = zyg.reduce %y {kind = "sum", axes = array<i64: 0>, keepdims = false} : tensor<?xf64> -> f64
+  %t = arith.addf %sv, %sy : f64
+  func.return %t : f64
+}
+
+// CHECK-LABEL: func.func @unscatter(
+// CHECK-SAME:      %[[CT:[^:]+]]: tensor<?xf64>, %[[IDX:[^:]+]]: tensor<?xi64>)
+// CHECK:         %[[REST_CT:.*]] = zyg.expand
+// CHECK:         %[[TAKEN_CT:.*]] = zyg.expand
+// CHECK:         %[[D:.*]] = zyg.scatter %[[TAKEN_CT]] into %[[REST_CT]][%[[IDX]]] {kind = "set"}
+// CHECK:         func.return %[[D]] : tensor<?xf64>
+func.func @unscatter(%ct: tensor<?xf64>, %idx: tensor<?xi64>) -> tensor<?xf64> {
+  %d = ad.grad @f(%ct, %idx) : (tensor<?xf64>, tensor<?xi64>) -> tensor<?xf64>
+  func.return %d : tensor<?xf64>
+}
+
+// -----
+
+// A gather in a loop: its cotangent stays sparse and is scatter-added in place into x's carried
+// cotangent (zyg.scatter kind "add"), so each iteration costs the rows it read, not all of x.
+
+func.func @f(%x: tensor<?x?xf64>, %idx: tensor<?xi64>, %n: index) -> f64 {
+  %zero = arith.constant 0 : index
+  %one = arith.constant 1 : index
+  %init = arith.constant 0.0 : f64
+  %s = scf.for %i = %zero to %n step %one iter_args(%acc = %init) -> (f64) {
+    %rows = zyg.gather %x [%idx] : tensor<?x?xf64>, tensor<?xi64> -> tensor<?x?xf64>
+    %r = zyg.reduce %rows {kind = "sum", axes = array<i64: 0, 1>, keepdims = false} : tensor<?x?xf64> -> f64
+    %next = arith.addf %acc, %r : f64
+    scf.yield %next : f64
+  }
+  func.return %s : f64
+}
+
+// CHECK-LABEL: func.func @gather_in_loop(
+// CHECK-SAME:      %[[X:[^:]+]]: tensor<?x?xf64>, %[[IDX:[^:]+]]: tensor<?xi64>, %[[N:[^:]+]]: index)
+// CHECK:         %[[ZEROS:.*]] = zyg.splat
+// CHECK:         %{{.*}}, %[[DX:.*]] = scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}, %[[ACC:.*]] = %[[ZEROS]]) -> (f64, tensor<?x?xf64>)
+// CHECK:           %[[CT:.*]] = zyg.expand
+// CHECK:           %[[NEXT:.*]] = zyg.scatter %[[CT]] into %[[ACC]][%[[IDX]]] {kind = "add"}
+// CHECK:           scf.yield %{{.*}}, %[[NEXT]] : f64, tensor<?x?xf64>
+// CHECK:         func.return %[[DX]] : tensor<?x?xf64>
+func.func @gather_in_loop(%x: tensor<?x?xf64>, %idx: tensor<?xi64>, %n: index) -> tensor<?x?xf64> {
+  %dx = ad.grad @f(%x, %idx, %n) : (tensor<?x?xf64>, tensor<?xi64>, index) -> tensor<?x?xf64>
+  func.return %dx : tensor<?x?xf64>
+}
+
+// -----
+
 // np.sum(x[mask]): the selected elements' cotangent goes back under the mask.
 
 func.func @f(%x: tensor<?xf64>, %mask: tensor<?xi1>, %c: index) -> f64 {

@@ -214,3 +214,42 @@ func.func @arrays(%x: tensor<?xf64>, %w: tensor<?xf64>, %dx: tensor<?xf64>, %dw:
   %v, %dv = ad.jvp @f(%x, %w) tangent(%dx, %dw) : (tensor<?xf64>, tensor<?xf64>), (tensor<?xf64>, tensor<?xf64>) -> (f64), f64
   func.return %v, %dv : f64, f64
 }
+
+// -----
+
+// Writes through integer arrays are linear: the tangent is written the same way into the old array's
+// tangent, with the same indices and axes (a "set" keeps the same last write).
+
+func.func @f(%y: tensor<?x?xf64>, %v: tensor<?x?xf64>, %idx: tensor<?xi64>) -> tensor<?x?xf64> {
+  %z = zyg.scatter %v into %y [%idx] {axes = array<i64: 1>, position = 1 : i64, kind = "set"} : tensor<?x?xf64>, tensor<?xi64> into tensor<?x?xf64>
+  func.return %z : tensor<?x?xf64>
+}
+
+// CHECK-LABEL: func.func @scatter(
+// CHECK-SAME:      %[[Y:[^:]+]]: tensor<?x?xf64>, %[[V:[^:]+]]: tensor<?x?xf64>, %[[IDX:[^:]+]]: tensor<?xi64>, %[[DY:[^:]+]]: tensor<?x?xf64>, %[[DV:[^:]+]]: tensor<?x?xf64>)
+// CHECK:         %[[Z:.*]] = zyg.scatter %[[V]] into %[[Y]][%[[IDX]]] {axes = array<i64: 1>, position = 1 : i64, kind = "set"}
+// CHECK:         %[[DZ:.*]] = zyg.scatter %[[DV]] into %[[DY]][%[[IDX]]] {axes = array<i64: 1>, position = 1 : i64, kind = "set"}
+// CHECK:         func.return %[[Z]], %[[DZ]] : tensor<?x?xf64>, tensor<?x?xf64>
+func.func @scatter(%y: tensor<?x?xf64>, %v: tensor<?x?xf64>, %idx: tensor<?xi64>, %dy: tensor<?x?xf64>, %dv: tensor<?x?xf64>) -> (tensor<?x?xf64>, tensor<?x?xf64>) {
+  %z, %dz = ad.jvp @f(%y, %v, %idx) tangent(%dy, %dv) {wrt = array<i64: 0, 1>} : (tensor<?x?xf64>, tensor<?x?xf64>, tensor<?xi64>), (tensor<?x?xf64>, tensor<?x?xf64>) -> (tensor<?x?xf64>), tensor<?x?xf64>
+  func.return %z, %dz : tensor<?x?xf64>, tensor<?x?xf64>
+}
+
+// -----
+
+// zyg.unscatter (a "set" scatter's adjoint, met in forward over reverse) is linear too.
+
+func.func @f(%ct: tensor<?xf64>, %idx: tensor<?xi64>) -> tensor<?xf64> {
+  %v, %y = zyg.unscatter %ct [%idx] : tensor<?xf64>, tensor<?xi64> -> tensor<?xf64>, tensor<?xf64>
+  func.return %v : tensor<?xf64>
+}
+
+// CHECK-LABEL: func.func @unscatter(
+// CHECK-SAME:      %[[CT:[^:]+]]: tensor<?xf64>, %[[IDX:[^:]+]]: tensor<?xi64>, %[[DCT:[^:]+]]: tensor<?xf64>)
+// CHECK:         %[[V:.*]], %{{.*}} = zyg.unscatter %[[CT]][%[[IDX]]]
+// CHECK:         %[[DV:.*]], %{{.*}} = zyg.unscatter %[[DCT]][%[[IDX]]]
+// CHECK:         func.return %[[V]], %[[DV]] : tensor<?xf64>, tensor<?xf64>
+func.func @unscatter(%ct: tensor<?xf64>, %idx: tensor<?xi64>, %dct: tensor<?xf64>) -> (tensor<?xf64>, tensor<?xf64>) {
+  %v, %dv = ad.jvp @f(%ct, %idx) tangent(%dct) {wrt = array<i64: 0>} : (tensor<?xf64>, tensor<?xi64>), (tensor<?xf64>) -> (tensor<?xf64>), tensor<?xf64>
+  func.return %v, %dv : tensor<?xf64>, tensor<?xf64>
+}

@@ -75,6 +75,98 @@ func.func @gather(%x: tensor<?x?xf64>, %idx: tensor<?xi64>) -> tensor<?x?xf64> {
 
 // -----
 
+// x[i, :, j]: one index array per indexed axis, each wrapped against its own axis's length; the
+// other axes follow the index dimensions.
+// CHECK-LABEL: func.func @gather_axes(
+// CHECK-SAME:      %[[X:[^:]+]]: tensor<?x?x?xf64>, %[[I:[^:]+]]: tensor<?xi64>, %[[J:[^:]+]]: tensor<?xi64>)
+// CHECK:         %[[G:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], {{.*}} ins(%[[I]], %[[J]] : tensor<?xi64>, tensor<?xi64>)
+// CHECK:         ^bb0(%[[A:.*]]: i64, %[[B:.*]]: i64, %{{.*}}: f64):
+// CHECK:           %[[ROW:.*]] = arith.index_cast %{{.*}} : i64 to index
+// CHECK:           %[[MID:.*]] = linalg.index 1 : index
+// CHECK:           %[[LAST:.*]] = arith.index_cast %{{.*}} : i64 to index
+// CHECK:           tensor.extract %[[X]][%[[ROW]], %[[MID]], %[[LAST]]] : tensor<?x?x?xf64>
+// CHECK:         func.return %[[G]]
+func.func @gather_axes(%x: tensor<?x?x?xf64>, %i: tensor<?xi64>, %j: tensor<?xi64>) -> tensor<?x?xf64> {
+  %g = zyg.gather %x [%i, %j] {axes = array<i64: 0, 2>} : tensor<?x?x?xf64>, tensor<?xi64>, tensor<?xi64> -> tensor<?x?xf64>
+  func.return %g : tensor<?x?xf64>
+}
+
+// -----
+
+// x[:, idx]: the index dimension second (position 1): the index array is read along d1 and the
+// rows along d0.
+// CHECK-LABEL: func.func @gather_columns(
+// CHECK-SAME:      %[[X:[^:]+]]: tensor<?x?xf64>, %[[IDX:[^:]+]]: tensor<?xi64>)
+// CHECK:         %[[G:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], {{.*}} ins(%[[IDX]] : tensor<?xi64>)
+// CHECK:           %[[ROW:.*]] = linalg.index 0 : index
+// CHECK:           %[[COL:.*]] = arith.index_cast %{{.*}} : i64 to index
+// CHECK:           tensor.extract %[[X]][%[[ROW]], %[[COL]]] : tensor<?x?xf64>
+// CHECK:         func.return %[[G]]
+func.func @gather_columns(%x: tensor<?x?xf64>, %idx: tensor<?xi64>) -> tensor<?x?xf64> {
+  %g = zyg.gather %x [%idx] {axes = array<i64: 1>, position = 1 : i64} : tensor<?x?xf64>, tensor<?xi64> -> tensor<?x?xf64>
+  func.return %g : tensor<?x?xf64>
+}
+
+// -----
+
+// y[:, idx] = v: an scf.for nest over v (rows, then the index) carrying y, each element inserted
+// at its (wrapped) column, in row-major order (a repeated index keeps the last value).
+// CHECK-LABEL: func.func @scatter_set(
+// CHECK-SAME:      %[[V:[^:]+]]: tensor<?x?xf64>, %[[Y:[^:]+]]: tensor<?x?xf64>, %[[IDX:[^:]+]]: tensor<?xi64>)
+// CHECK:         %[[Z:.*]] = scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[OUTER:.*]] = %[[Y]]) -> (tensor<?x?xf64>) {
+// CHECK:           scf.for %[[L:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:.*]] = %[[OUTER]]) -> (tensor<?x?xf64>) {
+// CHECK:             tensor.extract %[[IDX]][%[[L]]] : tensor<?xi64>
+// CHECK:             %[[COL:.*]] = arith.index_cast %{{.*}} : i64 to index
+// CHECK:             %[[E:.*]] = tensor.extract %[[V]][%[[K]], %[[L]]] : tensor<?x?xf64>
+// CHECK:             tensor.insert %[[E]] into %[[ACC]][%[[K]], %[[COL]]] : tensor<?x?xf64>
+// CHECK:         func.return %[[Z]]
+func.func @scatter_set(%v: tensor<?x?xf64>, %y: tensor<?x?xf64>, %idx: tensor<?xi64>) -> tensor<?x?xf64> {
+  %z = zyg.scatter %v into %y [%idx] {axes = array<i64: 1>, position = 1 : i64, kind = "set"} : tensor<?x?xf64>, tensor<?xi64> into tensor<?x?xf64>
+  func.return %z : tensor<?x?xf64>
+}
+
+// -----
+
+// np.add.at on an int array: the same loop adding with arith.addi into the array itself.
+// CHECK-LABEL: func.func @scatter_add_int(
+// CHECK-SAME:      %[[V:[^:]+]]: tensor<?xi64>, %[[Y:[^:]+]]: tensor<?xi64>, %[[IDX:[^:]+]]: tensor<?xi64>)
+// CHECK:         %[[Z:.*]] = scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:.*]] = %[[Y]]) -> (tensor<?xi64>) {
+// CHECK:           %[[ROW:.*]] = arith.index_cast %{{.*}} : i64 to index
+// CHECK:           %[[E:.*]] = tensor.extract %[[V]][%[[K]]] : tensor<?xi64>
+// CHECK:           %[[OLD:.*]] = tensor.extract %[[ACC]][%[[ROW]]] : tensor<?xi64>
+// CHECK:           %[[SUM:.*]] = arith.addi %[[OLD]], %[[E]] : i64
+// CHECK:           tensor.insert %[[SUM]] into %[[ACC]][%[[ROW]]] : tensor<?xi64>
+// CHECK:         func.return %[[Z]]
+func.func @scatter_add_int(%v: tensor<?xi64>, %y: tensor<?xi64>, %idx: tensor<?xi64>) -> tensor<?xi64> {
+  %z = zyg.scatter %v into %y [%idx] {kind = "add"} : tensor<?xi64>, tensor<?xi64> into tensor<?xi64>
+  func.return %z : tensor<?xi64>
+}
+
+// -----
+
+// zyg.unscatter walks the taken elements backwards (counters run down from the last index), reading
+// each from the carried source and then zeroing it there.
+// CHECK-LABEL: func.func @unscatter(
+// CHECK-SAME:      %[[CT:[^:]+]]: tensor<?xf64>, %[[IDX:[^:]+]]: tensor<?xi64>)
+// CHECK:         %[[N:.*]] = tensor.dim %[[IDX]], %{{.*}} : tensor<?xi64>
+// CHECK:         %[[LAST:.*]] = arith.subi %[[N]], %{{.*}} : index
+// CHECK:         %[[INIT:.*]] = tensor.empty(%[[N]]) : tensor<?xf64>
+// CHECK:         %[[V:.*]], %[[Y:.*]] = scf.for %[[K:.*]] = %{{.*}} to %[[N]] step %{{.*}} iter_args(%[[TAKEN:.*]] = %[[INIT]], %[[REST:.*]] = %[[CT]]) -> (tensor<?xf64>, tensor<?xf64>) {
+// CHECK:           %[[B:.*]] = arith.subi %[[LAST]], %[[K]] : index
+// CHECK:           tensor.extract %[[IDX]][%[[B]]] : tensor<?xi64>
+// CHECK:           %[[AT:.*]] = arith.index_cast %{{.*}} : i64 to index
+// CHECK:           %[[E:.*]] = tensor.extract %[[REST]][%[[AT]]] : tensor<?xf64>
+// CHECK:           %[[T:.*]] = tensor.insert %[[E]] into %[[TAKEN]][%[[B]]] : tensor<?xf64>
+// CHECK:           %[[R:.*]] = tensor.insert %{{.*}} into %[[REST]][%[[AT]]] : tensor<?xf64>
+// CHECK:           scf.yield %[[T]], %[[R]] : tensor<?xf64>, tensor<?xf64>
+// CHECK:         func.return %[[V]], %[[Y]]
+func.func @unscatter(%ct: tensor<?xf64>, %idx: tensor<?xi64>) -> (tensor<?xf64>, tensor<?xf64>) {
+  %v, %y = zyg.unscatter %ct [%idx] : tensor<?xf64>, tensor<?xi64> -> tensor<?xf64>, tensor<?xf64>
+  func.return %v, %y : tensor<?xf64>, tensor<?xf64>
+}
+
+// -----
+
 // A scatter-add starts from zeros and adds each value at its (wrapped) row.
 // CHECK-LABEL: func.func @scatter_add(
 // CHECK-SAME:      %[[V:[^:]+]]: tensor<?xf64>, %[[IDX:[^:]+]]: tensor<?xi64>, %[[N:[^:]+]]: index)

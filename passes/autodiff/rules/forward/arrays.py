@@ -28,7 +28,9 @@ from zyg.dialects.zyg_indexing import (
     MaskScatterOp,
     MaskSelectOp,
     ScatterAddOp,
+    ScatterOp,
     SetSliceOp,
+    UnscatterOp,
 )
 from zyg.dialects.zyg_shapes import ConcatenateOp, EyeOp, IotaOp, ReshapeOp, TraceOp
 from zyg.passes.autodiff.rules.forward.scalar import linear, tangent_none
@@ -103,6 +105,8 @@ INDEXING_TANGENTS = {
     SetSliceOp: linear("z = y with z[s] = v  =>  dz = dy with dz[s] = dv"),
     GatherOp: linear("z = x[idx]  =>  dz = dx[idx]"),
     ScatterAddOp: linear("z = scatter_add(v, idx)  =>  dz = scatter_add(dv, idx)"),
+    ScatterOp: linear("z = y with z[idx] = v (or += v)  =>  dz = dy with dz[idx] = dv (or += dv)"),
+    UnscatterOp: linear("v, y = unscatter(z)  =>  dv, dy = unscatter(dz)"),
     MaskSelectOp: linear("z = x[mask]  =>  dz = dx[mask]"),
     MaskScatterOp: linear("z = mask_scatter(v, mask)  =>  dz = mask_scatter(dv, mask)"),
 }
