@@ -438,12 +438,6 @@ def float_index(x):
     return x[1.5]
 
 
-def gather_write(x, idx):
-    y = x.copy()
-    y[idx] = 0.0
-    return np.sum(y)
-
-
 def mutate_argument(x):
     x[1:] = 0.0
     return np.sum(x)
@@ -454,18 +448,12 @@ def copyto_argument(x):
     return np.sum(x)
 
 
-def array_and_int(x, idx):
-    return np.sum(x[idx, 0])
-
-
 @pytest.mark.parametrize("f, args, error, phrase", [
     (too_many, (rand(2, 2),), zyg.ZygTypeError, "too many indices for array: array is 2-dimensional, but 3"),
     (two_ellipses, (rand(2, 2),), zyg.ZygTypeError, "single ellipsis"),
     (float_index, (rand(2),), zyg.ZygTypeError, "an array index must be an int"),
-    (gather_write, (rand(3), IDX), zyg.UnsupportedSyntaxError, "integer-array index"),
     (mutate_argument, (rand(3),), zyg.UnsupportedSyntaxError, "updates the argument 'x' in place"),
     (copyto_argument, (rand(3),), zyg.UnsupportedSyntaxError, "updates the argument 'x' in place"),
-    (array_and_int, (rand(3, 2), IDX), zyg.UnsupportedSyntaxError, "together with other indices"),
 ])
 def test_compile_errors(f, args, error, phrase):
     with pytest.raises(error, match=phrase) as info:

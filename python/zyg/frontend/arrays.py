@@ -130,8 +130,10 @@ class ArrayCodegen:
                        ZygTypeError)
         return self.with_dims(self.value(op), dims)
 
-    def broadcast_dims(self, what: str, da: list[SSAValue], db: list[SSAValue]) -> list[SSAValue]:
-        """NumPy's broadcast of shapes `da` and `db`, checked at run time when not known equal."""
+    def broadcast_dims(self, what: str, da: list[SSAValue], db: list[SSAValue], *, error: str = "ValueError",
+                       prefix: str | None = None) -> list[SSAValue]:
+        """NumPy's broadcast of shapes `da` and `db`, checked at run time when not known equal (the
+        error names `what`, or is `error` with `prefix` before the two shapes)."""
         if da == db:
             return da
         rank = max(len(da), len(db))
@@ -151,9 +153,9 @@ class ArrayCodegen:
             ok = oks[0]
             for more in oks[1:]:
                 ok = self.value(arith.AndIOp(ok, more))
-            message = (f"{what}: operands could not be broadcast together with shapes "
-                       f"{shape_text(len(da))} {shape_text(len(db), len(da))}")
-            self.check(ok, "ValueError", message, [*da, *db])
+            prefix = prefix or f"{what}: operands could not be broadcast together with shapes"
+            message = f"{prefix} {shape_text(len(da))} {shape_text(len(db), len(da))}"
+            self.check(ok, error, message, [*da, *db])
         return out
 
     def broadcast_to(self, v: SSAValue, dims: Sequence[SSAValue]) -> SSAValue:

@@ -23,6 +23,7 @@ import types
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
 from xdsl.dialects import arith, func, scf, tensor
 from xdsl.dialects import math as mathd
 from xdsl.dialects.builtin import FileLineColLoc, FloatAttr, IntAttr, IntegerAttr, StringAttr
@@ -1277,6 +1278,8 @@ class FunctionCodegen(AliasTracking, GrowableLists, ClosureCodegen, HostCallCode
         """The Python object a global, closure variable, builtin or `module.attr` names."""
         if isinstance(node, ast.Attribute):
             base = self.static_value(node.value, quiet)
+            if isinstance(base, np.ufunc) and node.attr == "at":
+                return base.at  # `np.add.at`: a method of the ufunc, fixed with it
             if not isinstance(base, types.ModuleType):
                 if quiet:
                     return None
@@ -1910,9 +1913,10 @@ def _assigned_names(stmts: list[ast.stmt], cg: FunctionCodegen) -> list[str]:
             elif isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, ast.Store) and root_name(n):
                 names[root_name(n)] = None  # `y[i] = v`, `m["w"][0] = v`, `obj.f = v` rebind the variable
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and root_name(n.func.value) \
-                    and n.func.attr in UPDATING_METHOD_NAMES | {"copyto"}:
-                # `xs.append(v)`, `d.update(...)` rebind the receiver; `np.copyto(dst, v)` its destination
-                target = n.args[0] if n.func.attr == "copyto" and n.args else n.func.value
+                    and n.func.attr in UPDATING_METHOD_NAMES | {"copyto", "at"}:
+                # `xs.append(v)`, `d.update(...)` rebind the receiver; `np.copyto(dst, v)` and
+                # `np.add.at(dst, indices, v)` their destination
+                target = n.args[0] if n.func.attr in ("copyto", "at") and n.args else n.func.value
                 if root_name(target):
                     names[root_name(target)] = None
             elif isinstance(n, ast.Return):

@@ -5,8 +5,12 @@ compile time into one of four kinds, as NumPy does:
   - every axis an int: one element, `tensor.extract`/`tensor.insert` (bounds-checked);
   - basic: ints, slices `a:b:s`, `...` and `None`/`np.newaxis`: `zyg.get_slice`/`zyg.set_slice`,
     with the slice bounds clamped like NumPy's and an `IndexError` for an out-of-range int;
-  - an int64 array: a gather of the first axis (`zyg.gather`), every index checked;
-  - a bool array of the array's shape: a mask read (`zyg.mask_select`) or write (`np.where`).
+  - advanced: int64 arrays (lists and tuples of ints become them, as in NumPy; a bool array becomes
+    the positions of its true elements) with any basic items: the basic part is sliced first, with
+    the array-indexed axes kept whole, then the index arrays, broadcast together and every index
+    checked, pick along their axes (`zyg.gather`, written by `zyg.scatter`: `y[idx] = v` and
+    `np.add.at`); the index dimensions go where NumPy puts them;
+  - a bool array of the array's shape alone: a mask read (`zyg.mask_select`) or write (`np.where`).
 Also here: `for row in x`, `float(x)`/`x.item()` of a size-1 array, and `np.copyto`.
 """
 
@@ -20,11 +24,21 @@ from xdsl.dialects import arith, tensor
 from xdsl.ir import SSAValue
 
 from zyg.dialects.zyg_arrays import ReduceOp
-from zyg.dialects.zyg_indexing import NEW_AXIS, GatherOp, GetSliceOp, MaskScatterOp, MaskSelectOp, SetSliceOp
+from zyg.dialects.zyg_indexing import (
+    NEW_AXIS,
+    GatherOp,
+    GetSliceOp,
+    MaskScatterOp,
+    MaskSelectOp,
+    ScatterOp,
+    SetSliceOp,
+)
+from zyg.dialects.zyg_shapes import IotaOp
 from zyg.errors import UnsupportedSyntaxError, ZygTypeError
 from zyg.frontend.arrays import _constant_int, shape_text
+from zyg.frontend.shape_functions import array_from_nested
 from zyg.frontend.structs import describe
-from zyg.frontend.trees import Struct
+from zyg.frontend.trees import GROWLIST, LIST, TUPLE, Struct
 from zyg.frontend.types import F64, I1, I64, element_type, is_array, python_type_name, rank_of
 
 
@@ -38,6 +52,22 @@ class BasicIndex:
     strides: list[SSAValue]
     axes: list[int]
     dims: list[SSAValue]  # of the slice
+
+
+@dataclass
+class AdvancedIndex:
+    """An index with int or bool arrays (NumPy's advanced indexing) resolved against an array: the
+    basic part (its ints, slices and `None`s, with the array-indexed axes kept whole; `None` when
+    that is the whole array) is read first, then the int64 `arrays`, broadcast to the shape `dims`
+    and checked, pick along the axes `axes` of that part (`zyg.gather`). The index dimensions go
+    at result axis `position`: where the first advanced index (an int or an array) was when all of
+    them are next to each other in the index, else first (NumPy's rule)."""
+
+    basic: BasicIndex | None
+    arrays: list[SSAValue]
+    axes: list[int]
+    position: int
+    dims: list[SSAValue]
 
 
 class IndexingCodegen:
@@ -60,42 +90,67 @@ class IndexingCodegen:
 
     def array_index(self, node: ast.Subscript, x: SSAValue) -> tuple[str, object]:
         """Sorts the index of `node` into `("element", indices)`, `("basic", BasicIndex)`,
-        `("gather", indices)` or `("mask", mask)`."""
-        items = self.index_items(node)
-        values: list[SSAValue | ast.expr] = []
-        for item in items:
-            if isinstance(item, ast.Slice) or self.is_new_axis(item) or (
-                    isinstance(item, ast.Constant) and item.value is Ellipsis):
-                values.append(item)
-                continue
-            v = self.visit(item)
-            if isinstance(v, Struct):
-                self.error(item, "a tuple or list inside an array index is not supported", UnsupportedSyntaxError)
-            if is_array(v.type):
-                if len(items) != 1:
-                    self.error(node, "an array index together with other indices is not supported yet; index "
-                               "with one int64 or bool array", UnsupportedSyntaxError)
-                if element_type(v.type) == I1:
-                    return "mask", v
-                if element_type(v.type) != I64:
-                    self.error(item, f"arrays used as indices must be of integer or boolean type, got a "
-                               f"{python_type_name(v.type)}", ZygTypeError)
-                return "gather", v
-            if v.type not in (I64, I1) or v.type == I1:
-                self.error(item, f"an array index must be an int, a slice, None or ..., got a "
+        `("mask", mask)` or `("advanced", AdvancedIndex)`."""
+        return self.sort_index(node, x, self.index_entries(node))
+
+    def index_entries(self, node: ast.Subscript) -> list[SSAValue | ast.expr]:
+        """The items of the index of `node`: slices, `None`s and `...` as their nodes, the others
+        evaluated (ints and int64 or bool arrays)."""
+        entries: list[SSAValue | ast.expr] = []
+        for item in self.index_items(node):
+            if isinstance(item, ast.Slice) or self.is_new_axis(item) or _is_ellipsis(item):
+                entries.append(item)
+            else:
+                entries.append(self.index_value(item, self.visit(item)))
+        return entries
+
+    def index_value(self, node: ast.AST, v: object) -> SSAValue:
+        """An evaluated index item: an int, or an int64 or bool array; a list or tuple of them (nested,
+        or grown at run time) becomes an array, as NumPy makes it."""
+        if isinstance(v, Struct):
+            v = self.sequence_index(node, v)
+        if not isinstance(v, SSAValue):
+            self.error(node, f"an array index must be an int, a slice, None, ..., an array or a list, got "
+                       f"{describe(v)}", ZygTypeError)
+        if is_array(v.type):
+            if element_type(v.type) not in (I64, I1):
+                self.error(node, f"arrays used as indices must be of integer or boolean type, got a "
                            f"{python_type_name(v.type)}", ZygTypeError)
-            values.append(v)
-        values = self.expand_ellipsis(node, values, rank_of(x.type))
-        if all(isinstance(v, SSAValue) for v in values):
-            return "element", self.checked_indices(node, x, values)
-        return "basic", self.basic_index(node, x, values)
+            return v
+        if v.type != I64:
+            self.error(node, f"an array index must be an int, a slice, None or ..., got a "
+                       f"{python_type_name(v.type)}", ZygTypeError)
+        return v
+
+    def sequence_index(self, node: ast.AST, v: Struct) -> SSAValue:
+        """A list or tuple inside an index as the array NumPy makes of it (`[]` is an empty int array)."""
+        if v.kind == GROWLIST:
+            self.require_items(v, "indexing with")
+            return self.growable_rows(v)
+        if v.kind not in (LIST, TUPLE):
+            self.error(node, f"an array index must be an int, a slice, None, ..., an array or a list, got "
+                       f"{describe(v)}", ZygTypeError)
+        if not v.items:
+            return self.splat(self.const(0), I64, [self.index(0)])
+        return array_from_nested(self, node, v)
+
+    def sort_index(self, node: ast.AST, x: SSAValue, entries: list[SSAValue | ast.expr]) -> tuple[str, object]:
+        """Sorts evaluated index items (see `array_index`)."""
+        if not any(_is_index_array(e) for e in entries):
+            values = self.expand_ellipsis(node, entries, rank_of(x.type))
+            if all(isinstance(v, SSAValue) for v in values):
+                return "element", self.checked_indices(node, x, values)
+            return "basic", self.basic_index(node, x, values)
+        if len(entries) == 1 and element_type(entries[0].type) == I1 and rank_of(entries[0].type) == rank_of(x.type):
+            return "mask", self.checked_mask(entries[0], self.dims(x))
+        return "advanced", self.advanced_index(node, x, entries)
 
     def expand_ellipsis(self, node: ast.AST, values: list, rank: int) -> list:
         """Replaces `...` by full slices and appends full slices for the axes the index leaves out."""
-        ellipses = [i for i, v in enumerate(values) if isinstance(v, ast.Constant) and v.value is Ellipsis]
+        ellipses = [i for i, v in enumerate(values) if _is_ellipsis(v)]
         if len(ellipses) > 1:
             self.error(node, "an index can only have a single ellipsis ('...')", ZygTypeError)
-        used = sum(1 for v in values if isinstance(v, (SSAValue, ast.Slice)))
+        used = sum(_axes_used(v) for v in values)
         if used > rank:
             self.error(node, f"too many indices for array: array is {rank}-dimensional, but {used} were indexed",
                        ZygTypeError)
@@ -153,6 +208,80 @@ class IndexingCodegen:
                 out_dims.append(one)
         return BasicIndex(offsets, sizes, strides, axes, out_dims)
 
+    def advanced_index(self, node: ast.AST, x: SSAValue, entries: list[SSAValue | ast.expr]) -> AdvancedIndex:
+        """Resolves an index with arrays by NumPy's rules: the arrays (a bool one as the positions of
+        its true elements) broadcast together; an int counts as an advanced index for the placement
+        of the index dimensions but is read with the basic part."""
+        places = [k for k, e in enumerate(entries) if isinstance(e, SSAValue)]
+        adjacent = places == list(range(places[0], places[-1] + 1))
+        dims = self.dims(x)
+        basic: list[SSAValue | ast.expr] = []
+        arrays: list[SSAValue] = []
+        axes: list[int] = []
+        position = None
+        axis = out = 0  # the next axis of x and of the basic part
+        for v in self.expand_ellipsis(node, entries, rank_of(x.type)):
+            if isinstance(v, SSAValue) and position is None:
+                position = out if adjacent else 0
+            if isinstance(v, SSAValue) and is_array(v.type):
+                picks = self.index_arrays(node, v, dims, axis)
+                basic += [ast.Slice()] * len(picks)
+                arrays += picks
+                axes += range(out, out + len(picks))
+                axis, out = axis + len(picks), out + len(picks)
+                continue
+            basic.append(v)
+            if isinstance(v, SSAValue):  # an int: its axis is dropped
+                axis += 1
+            elif isinstance(v, ast.Slice):
+                axis, out = axis + 1, out + 1
+            else:  # None: a new axis
+                out += 1
+        shape = self.dims(arrays[0])
+        for more in arrays[1:]:
+            shape = self.broadcast_dims("", shape, self.dims(more), error="IndexError",
+                                        prefix="shape mismatch: indexing arrays could not be broadcast together "
+                                        "with shapes")
+        if len(arrays) > 1:
+            arrays = [self.broadcast_to(a, shape) for a in arrays]
+        whole = all(isinstance(v, ast.Slice) and v.lower is None and v.upper is None and v.step is None
+                    for v in basic)
+        return AdvancedIndex(None if whole else self.basic_index(node, x, basic), arrays, axes, position, shape)
+
+    def index_arrays(self, node: ast.AST, v: SSAValue, dims: list[SSAValue], axis: int) -> list[SSAValue]:
+        """The int64 index arrays of index array `v` at `axis`: itself, checked, or for a bool array
+        one per axis it covers, the positions of its true elements (`np.nonzero`)."""
+        if element_type(v.type) == I64:
+            self.check_index_array(v, dims[axis], axis)
+            return [v]
+        rank = rank_of(v.type)
+        if rank == 0:
+            self.error(node, "a 0-d boolean array as an index is not supported", UnsupportedSyntaxError)
+        mask = self.checked_mask(v, dims[axis:axis + rank], axis)
+        count = self.mask_count(mask)
+        mask_dims = self.dims(mask)
+        positions = []
+        for k in range(rank):
+            along = self.with_dims(self.value(IotaOp(mask_dims, k)), mask_dims)
+            positions.append(self.with_dims(self.value(MaskSelectOp(along, mask, count)), [count]))
+        return positions
+
+    def check_index_array(self, indices: SSAValue, dim: SSAValue, axis: int) -> None:
+        """A run-time IndexError, NumPy's, unless every element of `indices` is an index into an axis
+        of length `dim` (negative ones count from the end)."""
+        n = self.to_int(dim)
+        if rank_of(indices.type) == 0:
+            top = bottom = self.value(tensor.ExtractOp(indices, [], I64))
+        else:
+            every = list(range(rank_of(indices.type)))
+            top = self.value(ReduceOp(indices, "max", every, False))
+            bottom = self.value(ReduceOp(indices, "min", every, False))
+        too_high = self.value(arith.CmpiOp(top, n, "sge"))
+        too_low = self.value(arith.CmpiOp(bottom, self.value(arith.SubiOp(self.const(0), n)), "slt"))
+        ok = self.value(arith.XOrIOp(self.value(arith.OrIOp(too_high, too_low)), self.const(True)))
+        culprit = self.value(arith.SelectOp(too_high, top, bottom))
+        self.check(ok, "IndexError", f"index {{0}} is out of bounds for axis {axis} with size {{1}}", [culprit, n])
+
     def slice_bounds(self, sl: ast.Slice, dim: SSAValue) -> tuple[SSAValue, SSAValue, SSAValue]:
         """NumPy's `slice.indices(n)`: `(start, count, step)` as `index` values, bounds clamped."""
         n = self.to_int(dim)
@@ -206,13 +335,17 @@ class IndexingCodegen:
     def array_getitem(self, node: ast.Subscript, x: SSAValue) -> SSAValue:
         """`x[index]` with NumPy's semantics: an element, a slice, a gather or a mask selection."""
         kind, index = self.array_index(node, x)
+        return self.read_sorted(x, kind, index)
+
+    def read_sorted(self, x: SSAValue, kind: str, index: object) -> SSAValue:
+        """`x[index]` for a sorted index (`array_index`)."""
         if kind == "element":
             return self.value(tensor.ExtractOp(x, index, element_type(x.type)))
         if kind == "basic":
             return self.get_slice(x, index)
-        if kind == "gather":
-            return self.gather(x, index)
-        return self.mask_select(x, self.checked_mask(x, index))
+        if kind == "advanced":
+            return self.advanced_gather(x, index)
+        return self.mask_select(x, index)
 
     def get_slice(self, x: SSAValue, index: BasicIndex) -> SSAValue:
         op = GetSliceOp(x, index.offsets, index.sizes, index.strides, index.axes)
@@ -225,25 +358,32 @@ class IndexingCodegen:
             self.error(None, "too many indices for array: array is 0-dimensional, but 1 were indexed",
                        ZygTypeError)
         dims = self.dims(x)
-        n = self.to_int(dims[0])
-        every = list(range(rank_of(indices.type)))
-        top = self.value(ReduceOp(indices, "max", every, False))
-        bottom = self.value(ReduceOp(indices, "min", every, False))
-        too_high = self.value(arith.CmpiOp(top, n, "sge"))
-        too_low = self.value(arith.CmpiOp(bottom, self.value(arith.SubiOp(self.const(0), n)), "slt"))
-        ok = self.value(arith.XOrIOp(self.value(arith.OrIOp(too_high, too_low)), self.const(True)))
-        culprit = self.value(arith.SelectOp(too_high, top, bottom))
-        self.check(ok, "IndexError", f"index {{0}} is out of bounds for axis {axis} with size {{1}}", [culprit, n])
+        self.check_index_array(indices, dims[0], axis)
         return self.with_dims(self.value(GatherOp(x, indices)), [*self.dims(indices), *dims[1:]])
 
-    def checked_mask(self, x: SSAValue, mask: SSAValue) -> SSAValue:
-        """`mask` after checking at run time that it has the shape of `x`."""
-        rank = rank_of(x.type)
-        if rank_of(mask.type) != rank:
-            self.error(None, f"a boolean index must have the rank of the array ({rank}), got rank "
-                       f"{rank_of(mask.type)}", UnsupportedSyntaxError)
-        dims, mask_dims = self.dims(x), self.dims(mask)
-        for axis, (d, m) in enumerate(zip(dims, mask_dims)):
+    def basic_part(self, x: SSAValue, index: AdvancedIndex) -> SSAValue:
+        """The basic part of an advanced index read from `x` (a copy NumPy never shows: no view)."""
+        if index.basic is None:
+            return x
+        b = index.basic
+        return self.with_dims(self.value(GetSliceOp(x, b.offsets, b.sizes, b.strides, b.axes)), b.dims)
+
+    def gathered_dims(self, part: SSAValue, index: AdvancedIndex) -> list[SSAValue]:
+        """The dimensions of the gather from `part`: its other axes with the index dimensions at
+        `index.position`."""
+        kept = [d for axis, d in enumerate(self.dims(part)) if axis not in index.axes]
+        return [*kept[:index.position], *index.dims, *kept[index.position:]]
+
+    def advanced_gather(self, x: SSAValue, index: AdvancedIndex) -> SSAValue:
+        """`x[index]` for an advanced index: a new array (never a view, as in NumPy)."""
+        part = self.basic_part(x, index)
+        gathered = GatherOp(part, index.arrays, index.axes, index.position)
+        return self.with_dims(self.value(gathered), self.gathered_dims(part, index))
+
+    def checked_mask(self, mask: SSAValue, dims: list[SSAValue], first_axis: int = 0) -> SSAValue:
+        """`mask` after checking at run time that it has the shape `dims` (of the axes from
+        `first_axis` on that it indexes)."""
+        for axis, (d, m) in enumerate(zip(dims, self.dims(mask)), first_axis):
             if d is m:
                 continue
             self.check(self.value(arith.CmpiOp(d, m, "eq")), "IndexError",
@@ -269,22 +409,67 @@ class IndexingCodegen:
         if isinstance(value, Struct):
             self.error(node, "assigning a tuple to array elements is not supported", UnsupportedSyntaxError)
         kind, index = self.array_index(node, x)
+        return self.write_sorted(node, x, kind, index, value)
+
+    def write_sorted(self, node: ast.AST, x: SSAValue, kind: str, index: object, value: SSAValue) -> SSAValue:
+        """`x[index] = value` for a sorted index (`array_index`), as a new array value."""
         element = element_type(x.type)
         value = self.convert_element(value, element)
         if kind == "element":
             if is_array(value.type):
                 self.error(node, "assigning an array to one element", ZygTypeError)
             return self.with_dims(self.value(tensor.InsertOp(value, x, index)), self.dims(x))
-        if kind == "gather":
-            self.error(node, "assignment through an integer-array index is not supported yet", UnsupportedSyntaxError)
+        if kind == "advanced":
+            return self.scatter(x, index, value, "set", "shape mismatch: value array of shape {source} could "
+                                "not be broadcast to indexing result of shape {target}")
         if kind == "mask":
-            return self.mask_assign(x, self.checked_mask(x, index), value)
+            return self.mask_assign(x, index, value)
         part = self.broadcast_into(value, index.dims, element)
         op = SetSliceOp(part, x, index.offsets, index.sizes, index.strides, index.axes)
         return self.with_dims(self.value(op), self.dims(x))
 
-    def broadcast_into(self, value: SSAValue, dims: list[SSAValue], element) -> SSAValue:
-        """`value` broadcast to `dims` for an assignment, checked like NumPy's `x[...] = value`."""
+    def scatter(self, x: SSAValue, index: AdvancedIndex, value: SSAValue, kind: str, mismatch: str) -> SSAValue:
+        """`x` with `value` written into (kind "set") or added to (kind "add") the elements an advanced
+        index selects, as a new array; `mismatch` is the error when `value` does not broadcast."""
+        part = self.basic_part(x, index)
+        value = self.broadcast_into(value, self.gathered_dims(part, index), element_type(x.type), mismatch)
+        written = ScatterOp(value, part, index.arrays, kind, index.axes, index.position)
+        written = self.with_dims(self.value(written), self.dims(part))
+        if index.basic is None:
+            return written
+        b = index.basic
+        return self.with_dims(self.value(SetSliceOp(written, x, b.offsets, b.sizes, b.strides, b.axes)), self.dims(x))
+
+    def add_at(self, node: ast.Call, dst: SSAValue, indices: object, value: SSAValue) -> None:
+        """`np.add.at(dst, indices, value)`: rebinds the name `dst` to the array with `value` added at
+        `indices`, a repeated index adding each time."""
+        target = node.args[0]
+        if not isinstance(target, ast.Name) or not is_array(dst.type):
+            self.error(node, "np.add.at needs a named array as its first argument", UnsupportedSyntaxError)
+        self.check_mutation(node, target.id, dst)
+        element = element_type(dst.type)
+        if isinstance(value, Struct):
+            value = array_from_nested(self, node, value)
+        if element == I1 or element == I64 and element_type(value.type) not in (I64, I1):
+            self.error(node, f"np.add.at cannot add {describe(value)} to a {python_type_name(dst.type)} "
+                       "(NumPy's casting='same_kind')", ZygTypeError)
+        items = indices.items if isinstance(indices, Struct) and indices.kind == TUPLE else (indices,)
+        kind, index = self.sort_index(node, dst, [self.index_value(node.args[1], item) for item in items])
+        value = self.convert_element(value, element)
+        mismatch = "array is not broadcastable to correct shape"
+        if kind == "advanced":
+            updated = self.scatter(dst, index, value, "add", mismatch)
+        else:  # no index repeats: `dst[indices] += value`
+            updated = self.write_sorted(node, dst, kind, index, self.binary(ast.Add(), self.read_sorted(
+                dst, kind, index), value))
+        updated = self.share_storage(self.with_dims(updated, self.dims(dst)), dst)  # dst's buffer, updated
+        self.scope.set(target.id, updated)
+
+    def broadcast_into(self, value: SSAValue, dims: list[SSAValue], element,
+                       mismatch: str = "could not broadcast input array from shape {source} into shape {target}",
+                       ) -> SSAValue:
+        """`value` broadcast to `dims` for an assignment, checked like NumPy's `x[...] = value`
+        (`mismatch` is the message, with the shapes for `{source}` and `{target}`)."""
         if not is_array(value.type):
             return self.splat(value, element, dims)
         source = self.dims(value)
@@ -302,8 +487,8 @@ class IndexingCodegen:
             ok = oks[0]
             for more in oks[1:]:
                 ok = self.value(arith.AndIOp(ok, more))
-            self.check(ok, "ValueError", f"could not broadcast input array from shape {shape_text(len(source))} "
-                       f"into shape {shape_text(len(dims), len(source))}", [*source, *dims])
+            message = mismatch.format(source=shape_text(len(source)), target=shape_text(len(dims), len(source)))
+            self.check(ok, "ValueError", message, [*source, *dims])
         return self.broadcast_to(value, dims)
 
     def mask_assign(self, x: SSAValue, mask: SSAValue, value: SSAValue) -> SSAValue:
@@ -391,9 +576,33 @@ def array_float(cg, node: ast.Call, x: SSAValue) -> SSAValue:
     return cg.convert_element(cg.value(tensor.ExtractOp(x, [], element_type(x.type))), F64)
 
 
+def add_at(cg, node: ast.Call, args: list, kwargs) -> None:
+    """`np.add.at(a, indices, b)`."""
+    if len(args) != 3 or kwargs:
+        cg.error(node, "np.add.at(a, indices, b) takes three positional arguments", UnsupportedSyntaxError)
+    cg.add_at(node, *args)
+
+
 def copyto(cg, node: ast.Call, args: list[SSAValue], kwargs) -> None:
     """`np.copyto(dst, src)`."""
     if len(args) != 2 or kwargs:
         cg.error(node, "np.copyto(dst, src) takes two positional arguments (where= and casting= are not "
                  "supported)", UnsupportedSyntaxError)
     cg.copy_into(node, *args)
+
+
+def _is_ellipsis(item: object) -> bool:
+    return isinstance(item, ast.Constant) and item.value is Ellipsis
+
+
+def _is_index_array(entry: object) -> bool:
+    return isinstance(entry, SSAValue) and is_array(entry.type)
+
+
+def _axes_used(entry: object) -> int:
+    """How many axes of the array an index item consumes: a bool array its rank, `None`/`...` none."""
+    if isinstance(entry, ast.Slice):
+        return 1
+    if not isinstance(entry, SSAValue):
+        return 0
+    return rank_of(entry.type) if element_type(entry.type) == I1 and is_array(entry.type) else 1

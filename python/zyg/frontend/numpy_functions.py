@@ -17,7 +17,7 @@ from xdsl.ir import SSAValue
 
 from zyg.dialects import zyg
 from zyg.errors import ZygTypeError
-from zyg.frontend.indexing import copyto, item_method
+from zyg.frontend.indexing import add_at, copyto, item_method
 from zyg.frontend.shape_functions import SHAPE_HANDLERS, SHAPE_METHODS
 from zyg.frontend.trees import Struct
 from zyg.frontend.types import F32, F64, I64, element_type, is_array, rank_of
@@ -268,6 +268,7 @@ NUMPY_HANDLERS: dict[object, Handler] = {
     np.full_like: _filled_like(None),
     np.transpose: _transpose,
     np.copyto: copyto,
+    np.add.at: add_at,
 }
 
 # Array methods: name -> the handler of the NumPy function taking the array first.

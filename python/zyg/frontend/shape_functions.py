@@ -52,7 +52,9 @@ _DTYPES: dict[object, Attribute] = {
 # Arguments
 # ----------------------------------------------------------------------------------------------------
 
-def _name(node: ast.Call) -> str:
+def _name(node: ast.AST) -> str:
+    if not isinstance(node, ast.Call):
+        return "index"
     func = node.func
     return ast.unparse(func) if not isinstance(func, ast.Attribute) else f"{func.attr}"
 
@@ -332,7 +334,7 @@ def _expand_dims(cg, node, args, kwargs):
     x = args[0]
     count = len(axis) if isinstance(axis, tuple) else 1
     if isinstance(x, Struct) or not is_array(x.type):
-        scalar = _array_from_nested(cg, node, x) if isinstance(x, Struct) else None
+        scalar = array_from_nested(cg, node, x) if isinstance(x, Struct) else None
         if scalar is None:
             return cg.splat(x, x.type, [cg.index(1)] * count)
         x = scalar
@@ -353,7 +355,7 @@ def _array_sequence(cg, node: ast.Call, value: object, allow_scalars: bool = Fal
     out = []
     for position, item in enumerate(value.items):
         if isinstance(item, Struct):
-            item = _array_from_nested(cg, node, item)
+            item = array_from_nested(cg, node, item)
         if not is_array(item.type):
             if not allow_scalars:
                 cg.error(node, f"{_name(node)}: the item at index {position} is a {python_type_name(item.type)}; "
@@ -509,7 +511,7 @@ def _broadcast_to(cg, node, args, kwargs):
     target = [_as_index(cg, item) for item in items]
     x = args[0]
     if isinstance(x, Struct):
-        x = _array_from_nested(cg, node, x)
+        x = array_from_nested(cg, node, x)
     if not is_array(x.type):
         return cg.splat(x, x.type, target)
     dims = cg.dims(x)
@@ -659,7 +661,7 @@ def _trace(cg, node, args, kwargs):
     return cg.value(TraceOp(x))
 
 
-def _nested_shape(cg, node: ast.Call, value: object) -> tuple[list[int], list[SSAValue]]:
+def _nested_shape(cg, node: ast.AST, value: object) -> tuple[list[int], list[SSAValue]]:
     """The compile-time shape of nested lists or tuples and their leaves in row-major order."""
     if not isinstance(value, Struct):
         return [], [value]
@@ -670,7 +672,7 @@ def _nested_shape(cg, node: ast.Call, value: object) -> tuple[list[int], list[SS
     return [len(value.items), *inner], [leaf for _, leaves in parts for leaf in leaves]
 
 
-def _array_from_nested(cg, node: ast.Call, value: Struct, element: Attribute | None = None) -> SSAValue:
+def array_from_nested(cg, node: ast.AST, value: Struct, element: Attribute | None = None) -> SSAValue:
     """`np.array` of nested lists or tuples of numbers (differentiable in each) or of arrays (stacked)."""
     shape, leaves = _nested_shape(cg, node, value)
     if any(isinstance(leaf, Struct) for leaf in leaves):
@@ -691,7 +693,7 @@ def _array_from_nested(cg, node: ast.Call, value: Struct, element: Attribute | N
     return cg.with_dims(cg.value(tensor.CastOp(static, array_type(len(shape), element))), dims)
 
 
-def _stack_nested(cg, node: ast.Call, value: object, element: Attribute | None) -> SSAValue:
+def _stack_nested(cg, node: ast.AST, value: object, element: Attribute | None) -> SSAValue:
     if not isinstance(value, Struct):
         return value if element is None else cg.convert_element(value, element)
     return stack(cg, node, [_stack_nested(cg, node, item, element) for item in value.items], 0)
@@ -712,7 +714,7 @@ def _array_constructor(copy: bool) -> Handler:
             rows = cg.growable_rows(value)
             return rows if element is None else convert(cg, node, rows, element)
         if isinstance(value, Struct):
-            return _array_from_nested(cg, node, value, element)
+            return array_from_nested(cg, node, value, element)
         if not is_array(value.type):
             return value if element is None else convert(cg, node, value, element)
         if element is not None and element != element_type(value.type):
