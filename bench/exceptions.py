@@ -24,6 +24,7 @@ import numpy as np
 import zyg
 
 from bench.timing import median_seconds
+from bench.workloads import evalpoly, newton, sum_of_squares
 
 _NO_POLL = "ZYG_BENCH_NO_POLL"  # set in the child process that measures the loops without the poll
 
@@ -52,31 +53,6 @@ def loop_with_raise(x, n):
         if s > 1e300:
             raise OverflowError("the sum overflows")
     return s
-
-
-def horner(coefficients, x):
-    result = 0.0
-    for k in range(len(coefficients)):
-        result = result * x + coefficients[len(coefficients) - 1 - k]
-    return result
-
-
-def sum_of_squares(x):
-    total = 0.0
-    for i in range(len(x)):
-        total += x[i] * x[i]
-    return total
-
-
-def newton_sqrt(values):
-    total = 0.0
-    for k in range(len(values)):
-        a = values[k]
-        y = a
-        while abs(y * y - a) > 1e-12 * a:
-            y = 0.5 * (y + a / y)
-        total += y
-    return total
 
 
 def failing(x, i):
@@ -111,13 +87,12 @@ def _turn_off_the_poll() -> None:
 
 
 def scalar_loop_times() -> dict[str, float]:
-    """Gradient times (ms) of the suite's scalar loops, in this process."""
-    rng = np.random.default_rng(0)
+    """Gradient times (ms) of the suite's scalar loops (its own workloads and inputs), in this process."""
     cases = {
         "scalar loop, 10^6 steps": (loop, (0.3, 1_000_000)),
-        "Horner, 10^4 coefficients": (horner, (rng.random(10_000), 0.99)),
-        "sum of squares by indexing, 10^6": (sum_of_squares, (rng.random(1_000_000),)),
-        "Newton while loop, 10^4 numbers": (newton_sqrt, (rng.random(10_000) + 0.5,)),
+        "Horner, 10^4 coefficients": (evalpoly.primal, evalpoly.inputs(10_000)),
+        "sum of squares by indexing, 10^6": (sum_of_squares.primal, sum_of_squares.inputs(1_000_000)),
+        "Newton while loop, 10^4 numbers": (newton.primal, newton.inputs(10_000)),
     }
     return {name: _ms(zyg.compile_grad(f), *args) for name, (f, args) in cases.items()}
 

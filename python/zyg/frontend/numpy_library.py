@@ -351,57 +351,18 @@ def _take_along_axis(cg, node, args, kwargs):
 # Binary search, compiled by zyg as a user's helper is (its `while` loop of ceil(log2(n + 1)) rounds
 # over all the queries at once): `lo` and `hi` bracket each query's insertion point; NaN sorts last.
 
-def _search_left(a, v):
+def _search(a, v, right):
     lo = np.zeros(v.shape, dtype=np.int64)
     hi = np.zeros(v.shape, dtype=np.int64) + a.shape[0]
     while np.any(lo < hi):
         mid = (lo + hi) // 2
         at = a[np.minimum(mid, a.shape[0] - 1)]
-        below = (at < v) | ((v != v) & (at == at))  # NaN sorts last, as in NumPy
+        # v goes after `at`: below it, or equal on the right side; NaN sorts last, as in NumPy
+        below = (at < v) | (right & (at == v)) | ((v != v) & (right | (at == at)))
         open_ = lo < hi
         lo = np.where(open_ & below, mid + 1, lo)
         hi = np.where(open_ & (below == False), mid, hi)  # noqa: E712 (no `~` of a bool array here)
     return lo
-
-
-def _search_right(a, v):
-    lo = np.zeros(v.shape, dtype=np.int64)
-    hi = np.zeros(v.shape, dtype=np.int64) + a.shape[0]
-    while np.any(lo < hi):
-        mid = (lo + hi) // 2
-        below = (a[np.minimum(mid, a.shape[0] - 1)] <= v) | (v != v)  # NaN sorts last, as in NumPy
-        open_ = lo < hi
-        lo = np.where(open_ & below, mid + 1, lo)
-        hi = np.where(open_ & (below == False), mid, hi)  # noqa: E712 (no `~` of a bool array here)
-    return lo
-
-
-def _search_left_ints(a, v):
-    lo = np.zeros(v.shape, dtype=np.int64)
-    hi = np.zeros(v.shape, dtype=np.int64) + a.shape[0]
-    while np.any(lo < hi):
-        mid = (lo + hi) // 2
-        below = a[np.minimum(mid, a.shape[0] - 1)] < v
-        open_ = lo < hi
-        lo = np.where(open_ & below, mid + 1, lo)
-        hi = np.where(open_ & (below == False), mid, hi)  # noqa: E712
-    return lo
-
-
-def _search_right_ints(a, v):
-    lo = np.zeros(v.shape, dtype=np.int64)
-    hi = np.zeros(v.shape, dtype=np.int64) + a.shape[0]
-    while np.any(lo < hi):
-        mid = (lo + hi) // 2
-        below = a[np.minimum(mid, a.shape[0] - 1)] <= v
-        open_ = lo < hi
-        lo = np.where(open_ & below, mid + 1, lo)
-        hi = np.where(open_ & (below == False), mid, hi)  # noqa: E712
-    return lo
-
-
-_SEARCHES = {("left", True): _search_left, ("right", True): _search_right,
-             ("left", False): _search_left_ints, ("right", False): _search_right_ints}
 
 
 def _searchsorted(cg, node, args, kwargs):
@@ -418,8 +379,7 @@ def _searchsorted(cg, node, args, kwargs):
     v = args[1]
     scalar = not is_array(v.type)
     queries = cg.splat(v, v.type, [cg.index(1)]) if scalar else v
-    floats = element_type(a.type) in (F64, F32) or element_type(queries.type) in (F64, F32)
-    found = cg.call_compiled(node, _SEARCHES[side, floats], [a, queries])
+    found = cg.call_compiled(node, _search, [a, queries, cg.const(side == "right")])
     if scalar:
         return cg.value(tensor.ExtractOp(found, [cg.index(0)], I64))
     return found
