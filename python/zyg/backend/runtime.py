@@ -57,9 +57,11 @@ _MADV_HUGEPAGE = 14  # Linux
 # free, and `@_zyg_frame_pop` frees them (a tape's slots too); when an entry call succeeds, they are
 # its results (and a pullback's tape), which it detaches: Python frees a result's block
 # (`ALLOCATION_OFFSET` before the pointer it gets) when the last array viewing it is collected.
-# The allocation function is never inlined and its result is `noalias`, as malloc's is: the list's
-# pointer to the node is the allocator's business, and the code using a buffer may still assume that
-# no other pointer reaches it (LLVM then keeps a reduction into a fresh buffer in a register).
+# Linking and unlinking are functions of their own that are never inlined and say they do not capture
+# the node: the list is the runtime's business (it touches only the nodes), and the code using a buffer
+# may still assume that no other pointer reaches it, as it may of malloc's (LLVM then keeps a reduction
+# into a fresh buffer in a register; an allocator that kept the pointer visibly made the GMM gradients
+# a fifth slower).
 _NODE = "!llvm.struct<(ptr, ptr, i64, i64)>"
 assert ALLOCATION_OFFSET == 32  # the size of a node
 BLOCK, TAPE, MARKER = 0, 1, 2  # a node's kind
@@ -86,7 +88,7 @@ _LIVE_BLOCKS = f"""
   ^done:
     llvm.return %head : !llvm.ptr
   }}
-  llvm.func internal @_zyg_link(%node: !llvm.ptr, %kind: i64) {{
+  llvm.func internal @_zyg_link(%node: !llvm.ptr {{llvm.nocapture}}, %kind: i64) attributes {{no_inline}} {{
     %head = llvm.call @_zyg_live_head() : () -> !llvm.ptr
     %last = llvm.load %head : !llvm.ptr -> !llvm.ptr
     llvm.store %last, %node : !llvm.ptr, !llvm.ptr
@@ -99,7 +101,7 @@ _LIVE_BLOCKS = f"""
     llvm.store %node, %head : !llvm.ptr, !llvm.ptr
     llvm.return
   }}
-  llvm.func internal @_zyg_unlink(%node: !llvm.ptr) {{
+  llvm.func internal @_zyg_unlink(%node: !llvm.ptr {{llvm.nocapture}}) attributes {{no_inline}} {{
     %prev = llvm.load %node : !llvm.ptr -> !llvm.ptr
     %next_ptr = llvm.getelementptr %node[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_NODE}
     %next = llvm.load %next_ptr : !llvm.ptr -> !llvm.ptr
@@ -184,7 +186,7 @@ ALLOCATOR = _LIVE_BLOCKS + f"""
     %ignored = llvm.call @madvise(%start_ptr, %length, %advice) : (!llvm.ptr, i64, i32) -> i32
     llvm.return
   }}
-  llvm.func @_mlir_memref_to_llvm_alloc(%size: i64) -> (!llvm.ptr {{llvm.noalias}}) attributes {{no_inline}} {{
+  llvm.func @_mlir_memref_to_llvm_alloc(%size: i64) -> !llvm.ptr {{
     %kind = llvm.mlir.constant({BLOCK} : i64) : i64
     %p = llvm.call @_zyg_alloc(%size, %kind) : (i64, i64) -> !llvm.ptr
     %threshold = llvm.mlir.constant({_HUGE_PAGE_THRESHOLD} : i64) : i64
@@ -204,7 +206,7 @@ ALLOCATOR = _LIVE_BLOCKS + f"""
 
 # Elsewhere: no hint.
 GENERIC_ALLOCATOR = _LIVE_BLOCKS + f"""
-  llvm.func @_mlir_memref_to_llvm_alloc(%size: i64) -> (!llvm.ptr {{llvm.noalias}}) attributes {{no_inline}} {{
+  llvm.func @_mlir_memref_to_llvm_alloc(%size: i64) -> !llvm.ptr {{
     %kind = llvm.mlir.constant({BLOCK} : i64) : i64
     %p = llvm.call @_zyg_alloc(%size, %kind) : (i64, i64) -> !llvm.ptr
     llvm.return %p : !llvm.ptr
