@@ -25,16 +25,15 @@ CHECK_VALUES = 16  # the integers a failed check's message may refer to (two sha
 ERROR_SLOTS = 1 + CHECK_VALUES  # status, then those integers
 INTERRUPTED = -1  # the status of a call stopped by Ctrl-C (other failures number their check from 1)
 # Frames (see `zyg.backend.runtime`): an entry call and each `try` keep one in their stack frame, of
-# FRAME_WORDS 8-byte words (its jump buffer of JMPBUF_WORDS, the enclosing frame's, a marker node, a tape
-# and its size, a caught error). Closing one keeps (a `try` that succeeded), frees (a failure; a caught one keeps its
+# FRAME_WORDS 8-byte words (its jump buffer of JMPBUF_WORDS, the enclosing frame's, the serial of the
+# first block allocated under it, a tape and its size, a caught error). Closing one keeps (a `try` that succeeded), frees (a failure; a caught one keeps its
 # error) or detaches for Python (an entry that succeeded) the blocks allocated since it opened.
 JMPBUF_WORDS = 64
-FRAME_WORDS = JMPBUF_WORDS + 7 + ERROR_SLOTS
+FRAME_WORDS = JMPBUF_WORDS + 4 + ERROR_SLOTS
 RELEASE_KEEP, RELEASE_FREE, RELEASE_DETACH, RELEASE_CATCH = 0, 1, 2, 3
 # A host call returns 0, or when the Python function raised, 1 with bit 1 + k set where the exception is
 # an instance of class k of the module's catch table (the classes its `except` clauses name).
 HOST_CLASS_BIT = 1  # the bit of catch class 0
-ALLOCATION_OFFSET = 32  # bytes from the start of an allocated block (what `free` takes) to the buffer
 RUNTIME_STATE = "_zyg_runtime_state"  # () -> ptr: the module's state the loader fills in (`zyg.backend.runtime`)
 
 

@@ -26,7 +26,7 @@ from zyg.backend import interrupts
 from zyg.backend.blas import openblas_library
 from zyg.backend.heap import keep_freed_buffers
 from zyg.backend.stack import StackLimit
-from zyg.entry_abi import ALLOCATION_OFFSET, ERROR_SLOTS, INTERRUPTED, RUNTIME_STATE, EntryABI, Slot, packed
+from zyg.entry_abi import ERROR_SLOTS, INTERRUPTED, RUNTIME_STATE, EntryABI, Slot, packed
 from zyg.errors import RUNTIME_ERRORS, SourceLoc, ZygTypeError
 
 # What a module may need loaded before it: OpenBLAS for matrix products, the MLIR wheel's C runner
@@ -48,7 +48,7 @@ class _Allocation:
         self.pointer = pointer
 
     def __del__(self):
-        _free(self.pointer - ALLOCATION_OFFSET)
+        _free(self.pointer)
 
 
 class Check:

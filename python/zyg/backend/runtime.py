@@ -23,7 +23,6 @@ upstream buffer-deallocation pipeline rejects hand-managed memrefs (see DESIGN.m
 from __future__ import annotations
 
 from zyg.entry_abi import (
-    ALLOCATION_OFFSET,
     CHECK_VALUES,
     ERROR_SLOTS,
     FRAME_WORDS,
@@ -46,78 +45,180 @@ LIBC = """
   llvm.func @free(!llvm.ptr)
 """
 
-_HUGE_PAGE_THRESHOLD = 4 << 20  # bytes; NumPy asks for huge pages from the same size up
-_MADV_HUGEPAGE = 14  # Linux
-
 # Every block the compiled code allocates (buffers through `memref.alloc`, lowered with the generic
-# allocation functions, and tape headers) sits behind a node of the module's list of live blocks,
-# `@_zyg_live`: {prev, next, kind, unused}, 32 bytes, so the block stays 16-byte aligned. Freeing
-# unlinks it. A frame (`@_zyg_frame_push`, one per entry call and per `try`) links a marker node: when
-# the call or the `try` body fails, the blocks after the marker are what it allocated and did not
-# free, and `@_zyg_frame_pop` frees them (a tape's slots too); when an entry call succeeds, they are
-# its results (and a pullback's tape), which it detaches: Python frees a result's block
-# (`ALLOCATION_OFFSET` before the pointer it gets) when the last array viewing it is collected.
-# Linking and unlinking are functions of their own that are never inlined and say they do not capture
-# the node: the list is the runtime's business (it touches only the nodes), and the code using a buffer
-# may still assume that no other pointer reaches it, as it may of malloc's (LLVM then keeps a reduction
-# into a fresh buffer in a register; an allocator that kept the pointer visibly made the GMM gradients
-# a fifth slower).
-_NODE = "!llvm.struct<(ptr, ptr, i64, i64)>"
-assert ALLOCATION_OFFSET == 32  # the size of a node
-BLOCK, TAPE, MARKER = 0, 1, 2  # a node's kind
-# {its jump buffer, the enclosing one, its marker, the tape it cuts back, that tape's size, the error it caught}
-_FRAME = f"!llvm.struct<(array<{JMPBUF_WORDS} x i64>, ptr, {_NODE}, ptr, i64, array<{ERROR_SLOTS} x i64>)>"
-assert FRAME_WORDS == JMPBUF_WORDS + 1 + 4 + 2 + ERROR_SLOTS
+# allocation functions, and tape headers) is recorded in the module's table of live blocks,
+# `@_zyg_blocks` = {ptr slots, i64 capacity (a power of two), i64 used, i64 next serial}: an open-
+# addressing hash set of slots {key, serial}, the key the block's address with its kind in the low
+# bits (malloc's blocks are 16-byte aligned), 0 for an empty slot, -1 for a freed one. Each block gets
+# the next serial number. Freeing a block marks its slot freed. A frame (`@_zyg_frame_push`, one per
+# entry call and per `try`) notes the next serial: when the call or the `try` body fails, the blocks
+# with a serial from there on are what it allocated and did not free, and `@_zyg_frame_pop` frees them
+# (a tape's slots too); when an entry call succeeds, they are its results (and a pullback's tape),
+# which it forgets: Python frees a result's block when the last array viewing it is collected.
+# Recording and forgetting are functions of their own that are never inlined and say they do not
+# capture the address: the table is the runtime's business, and the code using a buffer may still
+# assume that no other pointer reaches it, as it may of malloc's (LLVM then keeps a reduction into a
+# fresh buffer in a register). Nothing sits before a block: a header there made the LSTM gradient 15%
+# slower, and a list searched on each free was slower still where thousands of blocks are freed out
+# of order.
+_BLOCKS = "!llvm.struct<(ptr, i64, i64, i64)>"
+_SLOT = "!llvm.struct<(i64, i64)>"
+BLOCK, TAPE = 0, 1  # a slot's kind, in the low bits of its key
+_KIND_BITS = 15
+_GOLDEN = -7046029254386353131  # 0x9E3779B97F4A7C15 as an i64: Fibonacci hashing of the address
+# {its jump buffer, the enclosing one, the serial it opened at, the tape it cuts back, that tape's
+# size, the error it caught}
+_FRAME = f"!llvm.struct<(array<{JMPBUF_WORDS} x i64>, ptr, i64, ptr, i64, array<{ERROR_SLOTS} x i64>)>"
+assert FRAME_WORDS == JMPBUF_WORDS + 1 + 1 + 2 + ERROR_SLOTS
+
+
+def _probe_start(address: str, mask: str, name: str) -> str:
+    """MLIR text computing `%{name}`, the first slot to probe for `address` in a table of `mask` + 1."""
+    return f"""
+    %{name}_shifted = llvm.lshr {address}, %four : i64
+    %{name}_mixed = llvm.mul %{name}_shifted, %golden : i64
+    %{name}_high = llvm.lshr %{name}_mixed, %thirty_two : i64
+    %{name} = llvm.and %{name}_high, {mask} : i64"""
+
+
+_CONSTANTS = f"""
+    %zero = llvm.mlir.constant(0 : i64) : i64
+    %one = llvm.mlir.constant(1 : i64) : i64
+    %four = llvm.mlir.constant(4 : i64) : i64
+    %thirty_two = llvm.mlir.constant(32 : i64) : i64
+    %golden = llvm.mlir.constant({_GOLDEN} : i64) : i64
+    %freed = llvm.mlir.constant(-1 : i64) : i64"""
 
 _LIVE_BLOCKS = f"""
-  llvm.mlir.global internal @_zyg_live() {{addr_space = 0 : i32, alignment = 8 : i64}} : {_NODE} {{
-    %z = llvm.mlir.zero : {_NODE}
-    llvm.return %z : {_NODE}
+  llvm.mlir.global internal @_zyg_blocks() {{addr_space = 0 : i32, alignment = 8 : i64}} : {_BLOCKS} {{
+    %z = llvm.mlir.zero : {_BLOCKS}
+    llvm.return %z : {_BLOCKS}
   }}
-  llvm.func internal @_zyg_live_head() -> !llvm.ptr {{
-    %head = llvm.mlir.addressof @_zyg_live : !llvm.ptr
-    %next_ptr = llvm.getelementptr %head[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_NODE}
-    %next = llvm.load %next_ptr : !llvm.ptr -> !llvm.ptr
-    %null = llvm.mlir.zero : !llvm.ptr
-    %fresh = llvm.icmp "eq" %next, %null : !llvm.ptr
-    llvm.cond_br %fresh, ^empty, ^done
-  ^empty:
-    llvm.store %head, %head : !llvm.ptr, !llvm.ptr
-    llvm.store %head, %next_ptr : !llvm.ptr, !llvm.ptr
-    llvm.br ^done
+  llvm.func internal @_zyg_place(%slots: !llvm.ptr, %mask: i64, %key: i64, %serial: i64) -> i64 {{{_CONSTANTS}
+    %kind_bits = llvm.mlir.constant({_KIND_BITS} : i64) : i64
+    %address_bits = llvm.xor %kind_bits, %freed : i64
+    %address = llvm.and %key, %address_bits : i64{_probe_start("%address", "%mask", "start")}
+    llvm.br ^probe(%start : i64)
+  ^probe(%i: i64):
+    %slot = llvm.getelementptr %slots[%i] : (!llvm.ptr, i64) -> !llvm.ptr, {_SLOT}
+    %held = llvm.load %slot : !llvm.ptr -> i64
+    %empty = llvm.icmp "eq" %held, %zero : i64
+    %was_freed = llvm.icmp "eq" %held, %freed : i64
+    %open = llvm.or %empty, %was_freed : i1
+    %next = llvm.add %i, %one : i64
+    %wrapped = llvm.and %next, %mask : i64
+    llvm.cond_br %open, ^store, ^probe(%wrapped : i64)
+  ^store:
+    llvm.store %key, %slot : i64, !llvm.ptr
+    %serial_ptr = llvm.getelementptr %slot[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_SLOT}
+    llvm.store %serial, %serial_ptr : i64, !llvm.ptr
+    %fresh = llvm.zext %empty : i1 to i64
+    llvm.return %fresh : i64
+  }}
+  llvm.func internal @_zyg_grow_blocks(%table: !llvm.ptr) attributes {{no_inline}} {{{_CONSTANTS}
+    %capacity_ptr = llvm.getelementptr %table[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_BLOCKS}
+    %used_ptr = llvm.getelementptr %table[0, 2] : (!llvm.ptr) -> !llvm.ptr, {_BLOCKS}
+    %old = llvm.load %table : !llvm.ptr -> !llvm.ptr
+    %capacity = llvm.load %capacity_ptr : !llvm.ptr -> i64
+    %two = llvm.mlir.constant(2 : i64) : i64
+    %least = llvm.mlir.constant(64 : i64) : i64
+    %doubled = llvm.mul %capacity, %two : i64
+    %bigger = llvm.icmp "sgt" %doubled, %least : i64
+    %grown = llvm.select %bigger, %doubled, %least : i1, i64
+    %sixteen = llvm.mlir.constant(16 : i64) : i64
+    %bytes = llvm.mul %grown, %sixteen : i64
+    %slots = llvm.call @malloc(%bytes) : (i64) -> !llvm.ptr
+    %zero_byte = llvm.mlir.constant(0 : i8) : i8
+    "llvm.intr.memset"(%slots, %zero_byte, %bytes) <{{isVolatile = false}}> : (!llvm.ptr, i8, i64) -> ()
+    %mask = llvm.sub %grown, %one : i64
+    llvm.br ^move(%zero, %zero : i64, i64)
+  ^move(%i: i64, %live: i64):
+    %more = llvm.icmp "slt" %i, %capacity : i64
+    llvm.cond_br %more, ^visit, ^done
+  ^visit:
+    %slot = llvm.getelementptr %old[%i] : (!llvm.ptr, i64) -> !llvm.ptr, {_SLOT}
+    %key = llvm.load %slot : !llvm.ptr -> i64
+    %serial_ptr = llvm.getelementptr %slot[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_SLOT}
+    %serial = llvm.load %serial_ptr : !llvm.ptr -> i64
+    %next = llvm.add %i, %one : i64
+    %empty = llvm.icmp "eq" %key, %zero : i64
+    %was_freed = llvm.icmp "eq" %key, %freed : i64
+    %skip = llvm.or %empty, %was_freed : i1
+    llvm.cond_br %skip, ^move(%next, %live : i64, i64), ^keep
+  ^keep:
+    %ignored = llvm.call @_zyg_place(%slots, %mask, %key, %serial) : (!llvm.ptr, i64, i64, i64) -> i64
+    %counted = llvm.add %live, %one : i64
+    llvm.br ^move(%next, %counted : i64, i64)
   ^done:
-    llvm.return %head : !llvm.ptr
-  }}
-  llvm.func internal @_zyg_link(%node: !llvm.ptr {{llvm.nocapture}}, %kind: i64) attributes {{no_inline}} {{
-    %head = llvm.call @_zyg_live_head() : () -> !llvm.ptr
-    %last = llvm.load %head : !llvm.ptr -> !llvm.ptr
-    llvm.store %last, %node : !llvm.ptr, !llvm.ptr
-    %node_next = llvm.getelementptr %node[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_NODE}
-    llvm.store %head, %node_next : !llvm.ptr, !llvm.ptr
-    %node_kind = llvm.getelementptr %node[0, 2] : (!llvm.ptr) -> !llvm.ptr, {_NODE}
-    llvm.store %kind, %node_kind : i64, !llvm.ptr
-    %last_next = llvm.getelementptr %last[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_NODE}
-    llvm.store %node, %last_next : !llvm.ptr, !llvm.ptr
-    llvm.store %node, %head : !llvm.ptr, !llvm.ptr
+    llvm.call @free(%old) : (!llvm.ptr) -> ()
+    llvm.store %slots, %table : !llvm.ptr, !llvm.ptr
+    llvm.store %grown, %capacity_ptr : i64, !llvm.ptr
+    llvm.store %live, %used_ptr : i64, !llvm.ptr
     llvm.return
   }}
-  llvm.func internal @_zyg_unlink(%node: !llvm.ptr {{llvm.nocapture}}) attributes {{no_inline}} {{
-    %prev = llvm.load %node : !llvm.ptr -> !llvm.ptr
-    %next_ptr = llvm.getelementptr %node[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_NODE}
-    %next = llvm.load %next_ptr : !llvm.ptr -> !llvm.ptr
-    %prev_next = llvm.getelementptr %prev[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_NODE}
-    llvm.store %next, %prev_next : !llvm.ptr, !llvm.ptr
-    llvm.store %prev, %next : !llvm.ptr, !llvm.ptr
-    llvm.store %node, %node : !llvm.ptr, !llvm.ptr
-    llvm.store %node, %next_ptr : !llvm.ptr, !llvm.ptr
+  llvm.func internal @_zyg_track(%p: !llvm.ptr {{llvm.nocapture}}, %kind: i64) attributes {{no_inline}} {{{_CONSTANTS}
+    %table = llvm.mlir.addressof @_zyg_blocks : !llvm.ptr
+    %capacity_ptr = llvm.getelementptr %table[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_BLOCKS}
+    %used_ptr = llvm.getelementptr %table[0, 2] : (!llvm.ptr) -> !llvm.ptr, {_BLOCKS}
+    %serial_ptr = llvm.getelementptr %table[0, 3] : (!llvm.ptr) -> !llvm.ptr, {_BLOCKS}
+    %capacity = llvm.load %capacity_ptr : !llvm.ptr -> i64
+    %used = llvm.load %used_ptr : !llvm.ptr -> i64
+    %after = llvm.add %used, %one : i64
+    %two = llvm.mlir.constant(2 : i64) : i64
+    %load = llvm.mul %after, %two : i64
+    %crowded = llvm.icmp "sgt" %load, %capacity : i64
+    llvm.cond_br %crowded, ^grow, ^insert
+  ^grow:
+    llvm.call @_zyg_grow_blocks(%table) : (!llvm.ptr) -> ()
+    llvm.br ^insert
+  ^insert:
+    %slots = llvm.load %table : !llvm.ptr -> !llvm.ptr
+    %size = llvm.load %capacity_ptr : !llvm.ptr -> i64
+    %mask = llvm.sub %size, %one : i64
+    %serial = llvm.load %serial_ptr : !llvm.ptr -> i64
+    %next_serial = llvm.add %serial, %one : i64
+    llvm.store %next_serial, %serial_ptr : i64, !llvm.ptr
+    %address = llvm.ptrtoint %p : !llvm.ptr to i64
+    %key = llvm.or %address, %kind : i64
+    %fresh = llvm.call @_zyg_place(%slots, %mask, %key, %serial) : (!llvm.ptr, i64, i64, i64) -> i64
+    %now_used = llvm.load %used_ptr : !llvm.ptr -> i64
+    %counted = llvm.add %now_used, %fresh : i64
+    llvm.store %counted, %used_ptr : i64, !llvm.ptr
+    llvm.return
+  }}
+  llvm.func internal @_zyg_untrack(%p: !llvm.ptr {{llvm.nocapture}}) attributes {{no_inline}} {{{_CONSTANTS}
+    %table = llvm.mlir.addressof @_zyg_blocks : !llvm.ptr
+    %capacity_ptr = llvm.getelementptr %table[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_BLOCKS}
+    %capacity = llvm.load %capacity_ptr : !llvm.ptr -> i64
+    %none = llvm.icmp "eq" %capacity, %zero : i64
+    llvm.cond_br %none, ^done, ^search
+  ^search:
+    %slots = llvm.load %table : !llvm.ptr -> !llvm.ptr
+    %mask = llvm.sub %capacity, %one : i64
+    %address = llvm.ptrtoint %p : !llvm.ptr to i64
+    %kind_bits = llvm.mlir.constant({_KIND_BITS} : i64) : i64
+    %address_bits = llvm.xor %kind_bits, %freed : i64{_probe_start("%address", "%mask", "start")}
+    llvm.br ^probe(%start : i64)
+  ^probe(%i: i64):
+    %slot = llvm.getelementptr %slots[%i] : (!llvm.ptr, i64) -> !llvm.ptr, {_SLOT}
+    %held = llvm.load %slot : !llvm.ptr -> i64
+    %empty = llvm.icmp "eq" %held, %zero : i64
+    llvm.cond_br %empty, ^done, ^compare
+  ^compare:
+    %block = llvm.and %held, %address_bits : i64
+    %found = llvm.icmp "eq" %block, %address : i64
+    %next = llvm.add %i, %one : i64
+    %wrapped = llvm.and %next, %mask : i64
+    llvm.cond_br %found, ^forget, ^probe(%wrapped : i64)
+  ^forget:
+    llvm.store %freed, %slot : i64, !llvm.ptr
+    llvm.br ^done
+  ^done:
     llvm.return
   }}
   llvm.func internal @_zyg_alloc(%size: i64, %kind: i64) -> !llvm.ptr {{
-    %offset = llvm.mlir.constant({ALLOCATION_OFFSET} : i64) : i64
-    %total = llvm.add %size, %offset : i64
-    %node = llvm.call @malloc(%total) : (i64) -> !llvm.ptr
-    llvm.call @_zyg_link(%node, %kind) : (!llvm.ptr, i64) -> ()
-    %p = llvm.getelementptr %node[{ALLOCATION_OFFSET}] : (!llvm.ptr) -> !llvm.ptr, i8
+    %p = llvm.call @malloc(%size) : (i64) -> !llvm.ptr
+    llvm.call @_zyg_track(%p, %kind) : (!llvm.ptr, i64) -> ()
     llvm.return %p : !llvm.ptr
   }}
   llvm.func internal @_zyg_free(%p: !llvm.ptr) {{
@@ -125,38 +226,32 @@ _LIVE_BLOCKS = f"""
     %none = llvm.icmp "eq" %p, %null : !llvm.ptr
     llvm.cond_br %none, ^done, ^release
   ^release:
-    %node = llvm.getelementptr %p[-{ALLOCATION_OFFSET}] : (!llvm.ptr) -> !llvm.ptr, i8
-    llvm.call @_zyg_unlink(%node) : (!llvm.ptr) -> ()
-    llvm.call @free(%node) : (!llvm.ptr) -> ()
+    llvm.call @_zyg_untrack(%p) : (!llvm.ptr) -> ()
+    llvm.call @free(%p) : (!llvm.ptr) -> ()
     llvm.br ^done
   ^done:
     llvm.return
   }}
-  llvm.func internal @_zyg_release_block(%node: !llvm.ptr) {{
-    %kind_ptr = llvm.getelementptr %node[0, 2] : (!llvm.ptr) -> !llvm.ptr, {_NODE}
-    %kind = llvm.load %kind_ptr : !llvm.ptr -> i64
+  llvm.func internal @_zyg_release_block(%entry: i64) {{
+    %kind_bits = llvm.mlir.constant({_KIND_BITS} : i64) : i64
+    %kind = llvm.and %entry, %kind_bits : i64
+    %address = llvm.xor %entry, %kind : i64
+    %p = llvm.inttoptr %address : i64 to !llvm.ptr
     %tape_kind = llvm.mlir.constant({TAPE} : i64) : i64
-    %marker_kind = llvm.mlir.constant({MARKER} : i64) : i64
     %is_tape = llvm.icmp "eq" %kind, %tape_kind : i64
     llvm.cond_br %is_tape, ^tape, ^block
   ^tape:
-    %tape = llvm.getelementptr %node[{ALLOCATION_OFFSET}] : (!llvm.ptr) -> !llvm.ptr, i8
-    %capacity_ptr = llvm.getelementptr %tape[0, 2] : (!llvm.ptr) -> !llvm.ptr, {_HEADER}
+    %capacity_ptr = llvm.getelementptr %p[0, 2] : (!llvm.ptr) -> !llvm.ptr, {_HEADER}
     %capacity = llvm.load %capacity_ptr : !llvm.ptr -> i64
     %zero = llvm.mlir.constant(0 : i64) : i64
     %owns_slots = llvm.icmp "ne" %capacity, %zero : i64
     llvm.cond_br %owns_slots, ^slots, ^block
   ^slots:
-    %data = llvm.load %tape : !llvm.ptr -> !llvm.ptr
+    %data = llvm.load %p : !llvm.ptr -> !llvm.ptr
     llvm.call @free(%data) : (!llvm.ptr) -> ()
     llvm.br ^block
   ^block:
-    %is_marker = llvm.icmp "eq" %kind, %marker_kind : i64
-    llvm.cond_br %is_marker, ^done, ^free
-  ^free:
-    llvm.call @free(%node) : (!llvm.ptr) -> ()
-    llvm.br ^done
-  ^done:
+    llvm.call @free(%p) : (!llvm.ptr) -> ()
     llvm.return
   }}
 """
@@ -321,9 +416,9 @@ TAPE_RUNTIME = f"""
 """
 
 # A frame: `@_zyg_frame_push(frame, tape)` makes the frame's jump buffer the one failures jump to
-# (`@_zyg_jump`, which points at the innermost), links the frame's marker and notes the tape's size;
+# (`@_zyg_jump`, which points at the innermost), notes the next block serial and the tape's size;
 # the caller then calls `setjmp` on the frame itself (it must be the function a failure returns to).
-# `@_zyg_frame_pop(frame, release)` restores the enclosing jump buffer and ends the marker's run of blocks:
+# `@_zyg_frame_pop(frame, release)` restores the enclosing jump buffer and ends the frame's blocks:
 # RELEASE_KEEP leaves them to the enclosing frame (a `try` body that succeeded), RELEASE_FREE frees them
 # and cuts the tape back (a failed entry call), RELEASE_CATCH does too and moves the error record into
 # the frame (a failed `try` body), RELEASE_DETACH unlinks them for Python (an entry that succeeded).
@@ -336,9 +431,11 @@ _FRAMES = f"""
     %enclosing_ptr = llvm.getelementptr %frame[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_FRAME}
     llvm.store %enclosing, %enclosing_ptr : !llvm.ptr, !llvm.ptr
     llvm.store %frame, %jump : !llvm.ptr, !llvm.ptr
-    %marker = llvm.getelementptr %frame[0, 2] : (!llvm.ptr) -> !llvm.ptr, {_FRAME}
-    %kind = llvm.mlir.constant({MARKER} : i64) : i64
-    llvm.call @_zyg_link(%marker, %kind) : (!llvm.ptr, i64) -> ()
+    %table = llvm.mlir.addressof @_zyg_blocks : !llvm.ptr
+    %serial_ptr = llvm.getelementptr %table[0, 3] : (!llvm.ptr) -> !llvm.ptr, {_BLOCKS}
+    %serial = llvm.load %serial_ptr : !llvm.ptr -> i64
+    %mark_ptr = llvm.getelementptr %frame[0, 2] : (!llvm.ptr) -> !llvm.ptr, {_FRAME}
+    llvm.store %serial, %mark_ptr : i64, !llvm.ptr
     %tape_ptr = llvm.getelementptr %frame[0, 3] : (!llvm.ptr) -> !llvm.ptr, {_FRAME}
     llvm.store %tape, %tape_ptr : !llvm.ptr, !llvm.ptr
     %size_ptr = llvm.getelementptr %frame[0, 4] : (!llvm.ptr) -> !llvm.ptr, {_FRAME}
@@ -360,8 +457,6 @@ _FRAMES = f"""
     %enclosing_ptr = llvm.getelementptr %frame[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_FRAME}
     %enclosing = llvm.load %enclosing_ptr : !llvm.ptr -> !llvm.ptr
     llvm.store %enclosing, %jump : !llvm.ptr, !llvm.ptr
-    %marker = llvm.getelementptr %frame[0, 2] : (!llvm.ptr) -> !llvm.ptr, {_FRAME}
-    %head = llvm.call @_zyg_live_head() : () -> !llvm.ptr
     %keep = llvm.mlir.constant({RELEASE_KEEP} : i64) : i64
     %free = llvm.mlir.constant({RELEASE_FREE} : i64) : i64
     %catch = llvm.mlir.constant({RELEASE_CATCH} : i64) : i64
@@ -369,33 +464,40 @@ _FRAMES = f"""
     %failure = llvm.icmp "eq" %release, %free : i64
     %caught = llvm.icmp "eq" %release, %catch : i64
     %freeing = llvm.or %failure, %caught : i1
-    llvm.cond_br %kept, ^unlink, ^start
-  ^unlink:
-    llvm.call @_zyg_unlink(%marker) : (!llvm.ptr) -> ()
-    llvm.return
+    %zero = llvm.mlir.constant(0 : i64) : i64
+    %one = llvm.mlir.constant(1 : i64) : i64
+    %freed = llvm.mlir.constant(-1 : i64) : i64
+    llvm.cond_br %kept, ^done, ^start
   ^start:
-    %first_ptr = llvm.getelementptr %marker[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_NODE}
-    %first = llvm.load %first_ptr : !llvm.ptr -> !llvm.ptr
-    llvm.br ^walk(%first : !llvm.ptr)
-  ^walk(%node: !llvm.ptr):
-    %at_end = llvm.icmp "eq" %node, %head : !llvm.ptr
-    llvm.cond_br %at_end, ^cut, ^visit
+    %table = llvm.mlir.addressof @_zyg_blocks : !llvm.ptr
+    %capacity_ptr = llvm.getelementptr %table[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_BLOCKS}
+    %capacity = llvm.load %capacity_ptr : !llvm.ptr -> i64
+    %slots = llvm.load %table : !llvm.ptr -> !llvm.ptr
+    %mark_ptr = llvm.getelementptr %frame[0, 2] : (!llvm.ptr) -> !llvm.ptr, {_FRAME}
+    %mark = llvm.load %mark_ptr : !llvm.ptr -> i64
+    llvm.br ^walk(%zero : i64)
+  ^walk(%i: i64):
+    %more = llvm.icmp "slt" %i, %capacity : i64
+    llvm.cond_br %more, ^visit, ^cut
   ^visit:
-    %next_ptr = llvm.getelementptr %node[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_NODE}
-    %next = llvm.load %next_ptr : !llvm.ptr -> !llvm.ptr
-    llvm.cond_br %freeing, ^release_block, ^detach
+    %slot = llvm.getelementptr %slots[%i] : (!llvm.ptr, i64) -> !llvm.ptr, {_SLOT}
+    %key = llvm.load %slot : !llvm.ptr -> i64
+    %serial_ptr = llvm.getelementptr %slot[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_SLOT}
+    %serial = llvm.load %serial_ptr : !llvm.ptr -> i64
+    %next = llvm.add %i, %one : i64
+    %empty = llvm.icmp "eq" %key, %zero : i64
+    %was_freed = llvm.icmp "eq" %key, %freed : i64
+    %dead = llvm.or %empty, %was_freed : i1
+    %older = llvm.icmp "slt" %serial, %mark : i64
+    %skip = llvm.or %dead, %older : i1
+    llvm.cond_br %skip, ^walk(%next : i64), ^mine
+  ^mine:
+    llvm.store %freed, %slot : i64, !llvm.ptr
+    llvm.cond_br %freeing, ^release_block, ^walk(%next : i64)
   ^release_block:
-    llvm.call @_zyg_release_block(%node) : (!llvm.ptr) -> ()
-    llvm.br ^walk(%next : !llvm.ptr)
-  ^detach:
-    llvm.store %node, %node : !llvm.ptr, !llvm.ptr
-    llvm.store %node, %next_ptr : !llvm.ptr, !llvm.ptr
-    llvm.br ^walk(%next : !llvm.ptr)
+    llvm.call @_zyg_release_block(%key) : (i64) -> ()
+    llvm.br ^walk(%next : i64)
   ^cut:
-    %prev = llvm.load %marker : !llvm.ptr -> !llvm.ptr
-    %prev_next = llvm.getelementptr %prev[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_NODE}
-    llvm.store %head, %prev_next : !llvm.ptr, !llvm.ptr
-    llvm.store %prev, %head : !llvm.ptr, !llvm.ptr
     llvm.cond_br %freeing, ^cut_tape, ^done
   ^cut_tape:
     %tape_ptr = llvm.getelementptr %frame[0, 3] : (!llvm.ptr) -> !llvm.ptr, {_FRAME}

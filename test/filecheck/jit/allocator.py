@@ -1,10 +1,11 @@
 # RUN: python %s | filecheck %s
-# Buffers the compiled code allocates come from malloc through zyg's allocation function, which links
-# each into the module's list of live blocks (freed when a call fails) and asks Linux for transparent
-# huge pages from 4 MiB up (as NumPy does); they are freed with free, after unlinking. The hint, the
-# linking and the unlinking are functions of their own that are never inlined and do not capture the
-# pointer (as far as LLVM knows), and buffers are not realigned: LLVM knows no other pointer reaches a
-# fresh buffer (and keeps a reduction into it in a register).
+# Buffers the compiled code allocates come from malloc through zyg's allocation function, which records
+# each in the module's table of live blocks (freed when a call fails) and asks Linux for transparent
+# huge pages from 4 MiB up (as NumPy does); they are freed with free, after being forgotten. The hint,
+# the recording and the forgetting are functions of their own that are never inlined and do not capture
+# the pointer (as far as LLVM knows), and buffers are neither realigned nor offset: the pointer malloc
+# returns is the buffer's, so LLVM knows no other pointer reaches a fresh buffer (and keeps a reduction
+# into it in a register).
 
 import numpy as np
 
@@ -28,15 +29,15 @@ runtime = llvm[llvm.index("llvm.func @_zyg_hint_huge_pages"):]
 print("\n".join(line for line in runtime.splitlines() if "llvm.func" in line and "@_zyg_hint" in line
                  or "@madvise" in line or "4194304" in line or "llvm.call @_zyg_hint" in line
                  or "@_mlir_memref_to_llvm" in line or "llvm.call @_zyg_alloc" in line or "llvm.call @_zyg_free" in line))
-# CHECK:     llvm.func internal @_zyg_link(%{{.*}}: !llvm.ptr {llvm.nocapture}, %{{.*}}: i64) attributes {no_inline}
-# CHECK:     llvm.func internal @_zyg_unlink(%{{.*}}: !llvm.ptr {llvm.nocapture}) attributes {no_inline}
+# CHECK:     llvm.func internal @_zyg_track(%{{.*}}: !llvm.ptr {llvm.nocapture}, %{{.*}}: i64) attributes {no_inline}
+# CHECK:     llvm.func internal @_zyg_untrack(%{{.*}}: !llvm.ptr {llvm.nocapture}) attributes {no_inline}
 # CHECK:     llvm.func internal @_zyg_alloc(
 # CHECK:       llvm.call @malloc
-# CHECK:       llvm.call @_zyg_link
+# CHECK:       llvm.call @_zyg_track
 # CHECK:     llvm.func internal @_zyg_free(
-# CHECK:       llvm.call @_zyg_unlink
+# CHECK:       llvm.call @_zyg_untrack
 # CHECK:       llvm.call @free
-lists = llvm[llvm.index("llvm.func internal @_zyg_link("):]
+lists = llvm[llvm.index("llvm.func internal @_zyg_track("):]
 lists = lists[:lists.index("llvm.func internal @_zyg_release_block(")]
 print("\n".join(line for line in lists.splitlines() if "llvm.func" in line or "llvm.call" in line))
 # CHECK: the function allocates through it: True

@@ -8,7 +8,7 @@
 // ValueError check (3) is not its kind.
 // CHECK-LABEL: func.func @try_except(
 // CHECK-NEXT:    %[[ONE:.*]] = arith.constant 1 : i64
-// CHECK-NEXT:    %[[FRAME:.*]] = llvm.alloca %[[ONE]] x !llvm.array<88 x i64> {alignment = 16 : i64}
+// CHECK-NEXT:    %[[FRAME:.*]] = llvm.alloca %[[ONE]] x !llvm.array<85 x i64> {alignment = 16 : i64}
 // CHECK:         %[[NULL:.*]] = llvm.mlir.zero : !llvm.ptr
 // CHECK-NEXT:    llvm.call @_zyg_frame_push(%[[FRAME]], %[[NULL]])
 // CHECK-NEXT:    %[[JUMPED:.*]] = llvm.call @_setjmp(%[[FRAME]])
