@@ -81,6 +81,20 @@ def _probe_start(address: str, mask: str, name: str) -> str:
     %{name} = llvm.and %{name}_high, {mask} : i64"""
 
 
+def _read_slot(slots: str) -> str:
+    """MLIR text reading slot `%i` of `slots`: `%slot`, its `%key` and `%serial`, `%next` (= i + 1)
+    and `%dead` (the slot is empty or freed); the walks over the table share it."""
+    return f"""
+    %slot = llvm.getelementptr {slots}[%i] : (!llvm.ptr, i64) -> !llvm.ptr, {_SLOT}
+    %key = llvm.load %slot : !llvm.ptr -> i64
+    %serial_ptr = llvm.getelementptr %slot[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_SLOT}
+    %serial = llvm.load %serial_ptr : !llvm.ptr -> i64
+    %next = llvm.add %i, %one : i64
+    %empty = llvm.icmp "eq" %key, %zero : i64
+    %was_freed = llvm.icmp "eq" %key, %freed : i64
+    %dead = llvm.or %empty, %was_freed : i1"""
+
+
 _CONSTANTS = f"""
     %zero = llvm.mlir.constant(0 : i64) : i64
     %one = llvm.mlir.constant(1 : i64) : i64
@@ -135,16 +149,8 @@ _LIVE_BLOCKS = f"""
   ^move(%i: i64, %live: i64):
     %more = llvm.icmp "slt" %i, %capacity : i64
     llvm.cond_br %more, ^visit, ^done
-  ^visit:
-    %slot = llvm.getelementptr %old[%i] : (!llvm.ptr, i64) -> !llvm.ptr, {_SLOT}
-    %key = llvm.load %slot : !llvm.ptr -> i64
-    %serial_ptr = llvm.getelementptr %slot[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_SLOT}
-    %serial = llvm.load %serial_ptr : !llvm.ptr -> i64
-    %next = llvm.add %i, %one : i64
-    %empty = llvm.icmp "eq" %key, %zero : i64
-    %was_freed = llvm.icmp "eq" %key, %freed : i64
-    %skip = llvm.or %empty, %was_freed : i1
-    llvm.cond_br %skip, ^move(%next, %live : i64, i64), ^keep
+  ^visit:{_read_slot("%old")}
+    llvm.cond_br %dead, ^move(%next, %live : i64, i64), ^keep
   ^keep:
     %ignored = llvm.call @_zyg_place(%slots, %mask, %key, %serial) : (!llvm.ptr, i64, i64, i64) -> i64
     %counted = llvm.add %live, %one : i64
@@ -479,15 +485,7 @@ _FRAMES = f"""
   ^walk(%i: i64):
     %more = llvm.icmp "slt" %i, %capacity : i64
     llvm.cond_br %more, ^visit, ^cut
-  ^visit:
-    %slot = llvm.getelementptr %slots[%i] : (!llvm.ptr, i64) -> !llvm.ptr, {_SLOT}
-    %key = llvm.load %slot : !llvm.ptr -> i64
-    %serial_ptr = llvm.getelementptr %slot[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_SLOT}
-    %serial = llvm.load %serial_ptr : !llvm.ptr -> i64
-    %next = llvm.add %i, %one : i64
-    %empty = llvm.icmp "eq" %key, %zero : i64
-    %was_freed = llvm.icmp "eq" %key, %freed : i64
-    %dead = llvm.or %empty, %was_freed : i1
+  ^visit:{_read_slot("%slots")}
     %older = llvm.icmp "slt" %serial, %mark : i64
     %skip = llvm.or %dead, %older : i1
     llvm.cond_br %skip, ^walk(%next : i64), ^mine
