@@ -12,7 +12,7 @@ import types
 from dataclasses import dataclass
 
 from zyg.argnums import differentiated_leaves, require_float_leaf, require_float_result
-from zyg.backend.bridge import context, to_upstream
+from zyg.backend.bridge import context, module_text, parse_upstream
 from zyg.backend.engine import compile_module, llvm_ir
 from zyg.backend.jit import Check
 from zyg.backend.lower_llvm import lower_to_llvm, runtime_needs
@@ -26,6 +26,7 @@ from zyg.frontend.trees import RUNSTR, TreeDef, functions_in
 from zyg.host import HostCalls
 from zyg.passes.lower_zyg_tensors import CHECKS_ATTRIBUTE, decode_check
 from zyg.pipeline import AD_PASSES, LOWER_PASSES, run_passes
+from zyg.stage_times import stage
 
 
 @dataclass
@@ -56,7 +57,8 @@ def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: s
     host_sites: list = []
     strings: list = []
     catch_classes: list = []
-    module, info = build_program(fn, list(codes), dependencies, host_sites, strings, catch_classes)
+    with stage("frontend"):
+        module, info = build_program(fn, list(codes), dependencies, host_sites, strings, catch_classes)
     host = HostCalls(host_sites, strings, catch_classes) if host_sites else None
     if host is not None or RUNSTR in info.return_tree.kinds():  # callbacks, a string table: of this process
         dependencies.cacheable = False
@@ -64,7 +66,8 @@ def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: s
         require_float_result(fn, info.return_tree)  # before differentiating anything
     elif request == "jacobian":
         require_float_leaf(fn, info.return_tree)
-    abis = add_entry(module, info, request, differentiated_leaves(codes, wrt, info.free_trees))
+    with stage("entry"):
+        abis = add_entry(module, info, request, differentiated_leaves(codes, wrt, info.free_trees))
     if keep_ir:
         stages["frontend"] = str(module)
     run_passes(module, AD_PASSES)
@@ -77,16 +80,20 @@ def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: s
             check.host = host
     if keep_ir:
         stages["lowered"] = str(module)
-    upstream = to_upstream(module)
-    lower_to_llvm(upstream)
+    with stage("print for upstream"):
+        text = module_text(module)
+    with stage("upstream parse"):
+        upstream = parse_upstream(text)
+    lower_to_llvm(upstream, text)
     if keep_ir:
         with context():
             stages["llvm"] = str(upstream)
         stages["llvmir"] = llvm_ir(stages["llvm"])
-    natives, engine = compile_module(upstream, abis, checks, host)
-    cache = library_dir is not None and dependencies.cacheable
-    library = link_shared_library(engine, library_dir) if cache else None
     needs = runtime_needs(upstream)
+    natives, engine = compile_module(upstream, abis, checks, host, needs)
+    cache = library_dir is not None and dependencies.cacheable
+    with stage("link for the disk cache"):
+        library = link_shared_library(engine, library_dir) if cache else None
     free_records = tuple(data.record for data in info.free)
     compiled = CompiledRequest(natives, info.return_tree, stages, Guard(fn, dependencies.records, roots),
                                info.free_trees, free_records,

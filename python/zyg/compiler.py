@@ -12,6 +12,7 @@ import types
 from zyg import disk_cache
 from zyg.compiled import CompiledRequest
 from zyg.frontend.trees import TreeDef
+from zyg.stage_times import stage
 
 _CACHE: dict[tuple, CompiledRequest] = {}
 
@@ -38,7 +39,8 @@ def compile_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request:
 
 def _build(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: str, wrt: tuple[int, ...] | None,
            keep_ir: bool, directory: str | None, key: str | None) -> CompiledRequest:
-    from zyg.build import build_request
+    with stage("import the compiler (xDSL, MLIR)"):
+        from zyg.build import build_request
 
     build = build_request(fn, codes, request, directory if key is not None else None, keep_ir, wrt)
     if build.library is not None:

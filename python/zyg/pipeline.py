@@ -14,6 +14,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.transforms import get_all_passes as xdsl_passes
 
 from zyg.passes import get_all_passes as zyg_passes
+from zyg.stage_times import stage
 
 # `ad-autodiff` answers reverse and forward requests, each when it is ready: a jvp of a gradient
 # differentiates the gradient's code (forward over reverse), a gradient of a gradient the inner request.
@@ -53,6 +54,7 @@ def run_passes(module: ModuleOp, names: tuple[str, ...], ctx: Context | None = N
     ctx = ctx or make_context()
     registry = {**xdsl_passes(), **zyg_passes()}
     for name in names:
-        registry[name]()().apply(ctx, module)
+        with stage(name):
+            registry[name]()().apply(ctx, module)
         if _PRINT_AFTER == name:
             print(f"// -----// IR after {name} //----- //\n{module}")

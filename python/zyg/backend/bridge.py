@@ -7,6 +7,7 @@ upstream diagnostics still point at the user's source.
 
 from __future__ import annotations
 
+import functools
 import io
 import sys
 import tempfile
@@ -48,10 +49,34 @@ def context() -> ir.Context:
     return _CONTEXT
 
 
+class _Printer(Printer):
+    """xDSL's printer, printing a string literal at once: its own version prints it a character at a
+    time, and every location names the user's file (GMM gradient: 0.17 s of 0.25 s printing)."""
+
+    def print_bytes_literal(self, bytestring: bytes):
+        self.print_string(_literal(bytestring))
+
+
+@functools.lru_cache(maxsize=256)  # the few file names of a module's locations, many times each
+def _literal(bytestring: bytes) -> str:
+    """`bytestring` as xDSL writes a string literal: quoted, a backslash doubled, a quote and each byte
+    outside printable ASCII as a backslash and two hex digits."""
+    parts = ['"']
+    for byte in bytestring:
+        if byte == 0x5C:
+            parts.append("\\\\")
+        elif byte < 0x20 or byte > 0x7E or byte == 0x22:
+            parts.append(f"\\{byte:02X}")
+        else:
+            parts.append(chr(byte))
+    parts.append('"')
+    return "".join(parts)
+
+
 def module_text(module: ModuleOp) -> str:
     """Generic MLIR text of `module`, with the runtime functions it declares defined."""
     out = io.StringIO()
-    printer = Printer(stream=out, print_generic_format=True, print_debuginfo=True)
+    printer = _Printer(stream=out, print_generic_format=True, print_debuginfo=True)
     uses_tape = uses_errors = uses_host = False
     gemms: set[str] = set()
     sorts: set[str] = set()
@@ -94,7 +119,11 @@ def to_upstream(module: ModuleOp) -> ir.Module:
     Raises:
         LoweringError: if upstream MLIR rejects it; the text is kept in a temporary file.
     """
-    text = module_text(module)
+    return parse_upstream(module_text(module))
+
+
+def parse_upstream(text: str) -> ir.Module:
+    """Parses `module_text`'s text into upstream MLIR (see `to_upstream`)."""
     with context(), ir.Location.unknown():
         try:
             return ir.Module.parse(text)

@@ -13,7 +13,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from mlir import ir
 from mlir.execution_engine import ExecutionEngine
@@ -25,26 +25,32 @@ from zyg.entry_abi import RUNTIME_STATE, EntryABI, packed
 from zyg.errors import LoweringError
 from zyg.frontend.host_calls import HOST_ARRAYS_FUNCTION, HOST_FUNCTION
 from zyg.host import HostCalls
+from zyg.stage_times import stage
 
 
 def compile_module(module: ir.Module, abis: Sequence[EntryABI], checks: Sequence[Check],
-                   host: HostCalls | None = None) -> tuple[dict[str, NativeFunction], ExecutionEngine]:
-    """JIT-compiles `module` (its host calls answered by `host`); returns its entry points by name and
-    the engine that holds the code.
+                   host: HostCalls | None = None,
+                   needs: Iterable[str] = (BLAS, RUNNER_UTILS)) -> tuple[dict[str, NativeFunction], ExecutionEngine]:
+    """JIT-compiles `module` (its host calls answered by `host`, its calls into runtime libraries by
+    those of `needs`, see `lower_llvm.runtime_needs`: loading OpenBLAS costs tens of milliseconds);
+    returns its entry points by name and the engine that holds the code.
 
     Raises:
         LoweringError: if LLVM fails.
     """
     with context():
         try:
-            engine = ExecutionEngine(module, opt_level=OPT_LEVEL, shared_libs=runtime_libraries((BLAS, RUNNER_UTILS)),
-                                     enable_pic=True)
+            with stage("LLVM: find runtime libraries"):
+                libraries = runtime_libraries(needs)
+            with stage("LLVM: translate and optimise"):
+                engine = ExecutionEngine(module, opt_level=OPT_LEVEL, shared_libs=libraries, enable_pic=True)
             if host is not None:  # before the first lookup, which links the code
                 engine.raw_register_runtime(HOST_FUNCTION, host.pointer)
                 engine.raw_register_runtime(HOST_ARRAYS_FUNCTION, host.arrays_pointer)
             # `raw_lookup(name)` finds the engine's void** wrapper `_mlir_<name>` (compiling the module
             # on the first lookup).
-            addresses = {abi.name: engine.raw_lookup(packed(abi.name)) for abi in abis}
+            with stage("LLVM: machine code"):
+                addresses = {abi.name: engine.raw_lookup(packed(abi.name)) for abi in abis}
             state_wrapper = engine.raw_lookup(RUNTIME_STATE)
         except Exception as exc:
             raise LoweringError(f"JIT compilation failed ({str(exc).strip().splitlines()[0]})") from None

@@ -12,6 +12,8 @@ A byte per bool is also NumPy's layout, so bool arrays cross the boundary as the
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from mlir import ir
 from mlir.dialects import arith, memref
@@ -33,10 +35,11 @@ def _retype(value: ir.Value) -> None:
         value.set_type(new)
 
 
-def widen_bool_memrefs(module: ir.Module) -> None:
-    """Rewrites `module` in place (inside its context)."""
+def widen_bool_memrefs(module: ir.Module, also: Callable[[ir.Operation], None] | None = None) -> None:
+    """Rewrites `module` in place (inside its context); `also` is called on every operation of the
+    same walk (the walk over a module through the bindings costs more than what is done per op)."""
     with ir.Location.unknown():
-        _widen(module)
+        _widen(module, also)
 
 
 def _widen_global(op: ir.Operation) -> None:
@@ -59,7 +62,7 @@ def _widen_global(op: ir.Operation) -> None:
     op.attributes["initial_value"] = value
 
 
-def _widen(module: ir.Module) -> None:
+def _widen(module: ir.Module, also: Callable[[ir.Operation], None] | None) -> None:
     i1 = ir.IntegerType.get_signless(1)
     i8 = ir.IntegerType.get_signless(8)
     loads, stores, functions = [], [], []
@@ -81,6 +84,8 @@ def _widen(module: ir.Module) -> None:
             functions.append(op)
         elif name == "memref.global":
             _widen_global(op)
+        if also is not None:
+            also(op)
         return ir.WalkResult.ADVANCE
 
     module.operation.walk(visit)
