@@ -83,7 +83,7 @@ def lower_to_llvm(module: ir.Module, source: str | None = None) -> None:
     with context():
         try:
             with stage("upstream to loops"):
-                passmanager.PassManager.parse(LOWER_TO_LOOPS).run(module.operation)
+                _run(LOWER_TO_LOOPS, module)
             hint = ir.Attribute.parse(LOOP_HINT)
 
             def mark_loop(op) -> None:
@@ -93,11 +93,21 @@ def lower_to_llvm(module: ir.Module, source: str | None = None) -> None:
             with stage("widen bools, mark loops"):
                 widen_bool_memrefs(module, also=mark_loop)
             with stage("upstream to LLVM dialect"):
-                passmanager.PassManager.parse(LOWER_TO_LLVM).run(module.operation)
+                _run(LOWER_TO_LLVM, module)
                 add_packed_entries(module)
         except Exception as exc:
             raise LoweringError(f"the upstream lowering pipeline failed ({str(exc).strip().splitlines()[0]}); "
                                 f"input IR written to {dump_ir(source if source is not None else str(module))}") from None
+
+
+def _run(pipeline: str, module: ir.Module) -> None:
+    """Runs `pipeline` on `module`, verifying the result once rather than after every pass (which
+    costs a third of the pipelines' time: GMM gradient 0.36 -> 0.24 s). The parse verified the input;
+    what a pass breaks is still caught before LLVM sees it."""
+    manager = passmanager.PassManager.parse(pipeline)
+    manager.enable_verifier(False)
+    manager.run(module.operation)
+    module.operation.verify()
 
 
 def runtime_needs(module: ir.Module) -> tuple[str, ...]:
