@@ -1,7 +1,7 @@
 """Compiling one request from scratch: a Python function and argument types -> native code.
 
 Composition only: frontend -> entry -> autodiff -> lowering -> bridge -> upstream pipeline -> shared
-JIT (`ExecutionEngine`), whose code is also linked into a shared library for the disk cache.
+JIT (`ExecutionEngine`), whose code the disk cache links into a shared library (`zyg.disk_cache.writer`).
 `zyg.compiler` decides when to build and keeps the result; this module loads xDSL and MLIR, so it is
 imported only to build.
 """
@@ -11,12 +11,13 @@ from __future__ import annotations
 import types
 from dataclasses import dataclass
 
+from mlir.execution_engine import ExecutionEngine
+
 from zyg.argnums import differentiated_leaves, require_float_leaf, require_float_result
 from zyg.backend.bridge import context, module_text, parse_upstream
 from zyg.backend.engine import compile_module, llvm_ir
 from zyg.backend.jit import Check
 from zyg.backend.lower_llvm import lower_to_llvm, runtime_needs
-from zyg.backend.shared_library import link_shared_library
 from zyg.compiled import CompiledRequest, free_readers_of
 from zyg.entry import add_entry
 from zyg.errors import HOST_ERROR
@@ -35,22 +36,26 @@ class Build:
 
     Attributes:
         compiled: the compiled request.
-        library: the code as a shared library, for the disk cache (None when not asked for or not linked).
+        engine: the JIT that holds the machine code, which the disk cache links into a shared library.
         needs: the runtime libraries the code calls into (`jit.BLAS`, `jit.RUNNER_UTILS`).
         dependencies: what the compile read besides the entry function's source.
     """
 
     compiled: CompiledRequest
-    library: str | None
+    engine: ExecutionEngine
     needs: tuple[str, ...]
     dependencies: Dependencies
 
+    @property
+    def cacheable(self) -> bool:
+        """Whether the disk cache may keep it (see `Dependencies.cacheable`)."""
+        return self.dependencies.cacheable
 
-def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: str, library_dir: str | None,
-                  keep_ir: bool = False, wrt: tuple[int, ...] | None = None) -> Build:
+
+def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: str, keep_ir: bool = False,
+                  wrt: tuple[int, ...] | None = None) -> Build:
     """Compiles `request` ('primal', 'grad', 'vjp', 'pullback', 'jacobian', 'jvp') of `fn` for arguments of trees `codes`, differentiated
-    with respect to the arguments at `wrt` (None: every float one); with `library_dir`, links the code
-    into a shared library there if the compile can be cached; with `keep_ir`, keeps the IR of every stage."""
+    with respect to the arguments at `wrt` (None: every float one); with `keep_ir`, keeps the IR of every stage."""
     stages: dict[str, str] = {}
     roots = functions_in(codes)  # functions passed as arguments: their globals are read at each call too
     dependencies = Dependencies(fn, roots)
@@ -91,12 +96,9 @@ def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: s
         stages["llvmir"] = llvm_ir(stages["llvm"])
     needs = runtime_needs(upstream)
     natives, engine = compile_module(upstream, abis, checks, host, needs)
-    cache = library_dir is not None and dependencies.cacheable
-    with stage("link for the disk cache"):
-        library = link_shared_library(engine, library_dir) if cache else None
     free_records = tuple(data.record for data in info.free)
     compiled = CompiledRequest(natives, info.return_tree, stages, Guard(fn, dependencies.records, roots),
                                info.free_trees, free_records,
                                free_readers_of(fn, dependencies.records, free_records, roots),
                                host.strings if host is not None else strings)
-    return Build(compiled, library, needs, dependencies)
+    return Build(compiled, engine, needs, dependencies)

@@ -30,6 +30,8 @@ def compile_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request:
         return cached
     directory = disk_cache.cache_directory()
     key = None if directory is None else disk_cache.request_key(fn, request, codes, wrt)
+    if key is not None:
+        disk_cache.wait(directory, key)  # this process may be storing it still
     compiled = None if key is None or keep_ir else disk_cache.load(directory, key, fn)
     if compiled is None:
         compiled = _build(fn, codes, request, wrt, keep_ir, directory, key)
@@ -42,9 +44,9 @@ def _build(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: str, wrt
     with stage("import the compiler (xDSL, MLIR)"):
         from zyg.build import build_request
 
-    build = build_request(fn, codes, request, directory if key is not None else None, keep_ir, wrt)
-    if build.library is not None:
-        disk_cache.store(directory, key, build)
+    build = build_request(fn, codes, request, keep_ir, wrt)
+    if key is not None and build.cacheable:
+        disk_cache.store_later(directory, key, build)
     return build.compiled
 
 

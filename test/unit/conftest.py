@@ -6,7 +6,6 @@ import os
 import shutil
 import sys
 import tempfile
-import types
 
 import pytest
 
@@ -40,4 +39,20 @@ def cache_dir(tmp_path, monkeypatch):
         return build_request(*args, **kwargs)
 
     monkeypatch.setattr(zyg.build, "build_request", counting)
-    return types.SimpleNamespace(path=directory, builds=builds)
+    return _TestCache(directory, builds)
+
+
+class _TestCache:
+    """The `cache_dir` fixture's value: `path`, the folder once the stores under way are done (the
+    disk cache stores on a thread, see `zyg.disk_cache.writer`), `directory`, the folder as it is now,
+    and `builds`, the compiles so far."""
+
+    def __init__(self, directory, builds: list):
+        self.directory, self.builds = directory, builds
+
+    @property
+    def path(self):
+        from zyg import disk_cache
+
+        disk_cache.wait()
+        return self.directory

@@ -250,6 +250,35 @@ def test_processes_share_the_cache_and_a_hit_needs_no_compiler(tmp_path):
     assert not [p for p in cache.iterdir() if p.name.startswith(".")]
 
 
+def test_the_first_call_does_not_wait_for_the_store(cache_dir, monkeypatch):
+    """The code is linked and stored on a thread: the gradient is back before the entry exists, and a
+    compile of the same request in this process waits for that store and loads it."""
+    import threading
+
+    from zyg.disk_cache import writer
+
+    release = threading.Event()
+    link = writer.link_shared_library
+
+    def held_link(engine, directory):
+        release.wait(10)
+        return link(engine, directory)
+
+    monkeypatch.setattr(writer, "link_shared_library", held_link)
+
+    def f(x):
+        return x * x * 5.0
+
+    compiler._CACHE.clear()
+    assert zyg.compile_grad(f)(1.0) == (10.0,)
+    assert not list(cache_dir.directory.glob("*.json"))  # the store is held back
+    release.set()
+    compiler._CACHE.clear()
+    assert zyg.compile_grad(f)(2.0) == (20.0,)
+    assert cache_dir.builds == ["test_the_first_call_does_not_wait_for_the_store.<locals>.f"]  # a hit
+    assert len(list(cache_dir.path.glob("*.json"))) == 1
+
+
 def test_without_a_linker_nothing_is_stored(cache_dir, monkeypatch):
     from zyg.backend import shared_library
 

@@ -61,8 +61,9 @@ def load(directory: str, key: str, fn: types.FunctionType) -> CompiledRequest | 
         return None
 
 
-def store(directory: str, key: str, build) -> None:
-    """Moves `build`'s library into the cache and writes its sealed entry; a failure only skips caching."""
+def store(directory: str, key: str, build, library: str) -> None:
+    """Moves `library` (`build`'s code, linked) into the cache and writes its sealed entry; a failure
+    only skips caching."""
     compiled = build.compiled
     secret = user_secret()
     try:
@@ -70,7 +71,7 @@ def store(directory: str, key: str, build) -> None:
     except NotDescribable:
         trees = None
     if secret is None or trees is None:  # nothing to seal it with, or a function returned: kept in memory only
-        os.unlink(build.library)
+        os.unlink(library)
         return
     entry = {
         "entries": [{"name": native.abi.name, "args": [_slot_data(s) for s in native.abi.args],
@@ -83,16 +84,16 @@ def store(directory: str, key: str, build) -> None:
         "dependencies": build.dependencies.records,
     }
     try:
-        with os.fdopen(os.open(build.library, os.O_RDONLY | os.O_NOFOLLOW), "rb") as f:
+        with os.fdopen(os.open(library, os.O_RDONLY | os.O_NOFOLLOW), "rb") as f:
             # The linker chose the mode from the umask; the cache trusts only files the user alone may write.
             os.fchmod(f.fileno(), FILE_MODE)
             entry["library"] = f"{hashlib.sha256(f.read()).hexdigest()}.so"
         # Named by content: a concurrent store of the same library replaces it with the same bytes.
-        os.replace(build.library, os.path.join(directory, entry["library"]))
+        os.replace(library, os.path.join(directory, entry["library"]))
         write_atomically(directory, f"{key}.json", json.dumps(seal(secret, key, entry)).encode())
     except OSError:
-        if os.path.exists(build.library):
-            os.unlink(build.library)
+        if os.path.exists(library):
+            os.unlink(library)
 
 
 def clear(directory: str) -> int:
