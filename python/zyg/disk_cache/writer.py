@@ -10,6 +10,7 @@ for them at exit and a process that compiled leaves its entries behind.
 
 from __future__ import annotations
 
+import os
 import threading
 
 from zyg.backend.shared_library import link_shared_library
@@ -17,6 +18,17 @@ from zyg.disk_cache.store import store
 
 _pending: dict[tuple[str, str], threading.Thread] = {}
 _lock = threading.Lock()
+
+
+def _forget_in_child() -> None:
+    """A forked child has none of the parent's threads (their stores are the parent's), and the lock
+    may have been taken at the fork by one of them."""
+    global _lock
+    _pending.clear()
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 def store_later(directory: str, key: str, build) -> None:
