@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects import arith, scf, tensor
 from xdsl.dialects import math as mathd
-from xdsl.dialects.builtin import IndexType, IntegerType, ModuleOp, TensorType
-from xdsl.dialects.linalg.ops import IndexOp
+from xdsl.dialects.builtin import DenseArrayBase, IndexType, IntegerType, ModuleOp, TensorType, i64
+from xdsl.dialects.linalg.ops import IndexOp, TransposeOp
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.ir.affine import AffineExpr, AffineMap
 from xdsl.passes import ModulePass
@@ -77,6 +77,7 @@ def lower_einsum(b: Builder, op: EinsumOp) -> list[SSAValue]:
     kept = list(dict.fromkeys(output))
     summed = [c for c in dict.fromkeys("".join(subscripts)) if c not in kept]
     letters = _loop_order(subscripts, kept, summed, output)
+    inputs, subscripts = _packed(b, list(op.inputs), list(subscripts), letters)
     position = {c: i for i, c in enumerate(letters)}
     kept_dims = [op.dims[output.index(c)] for c in kept]
     reduces = bool(summed)
@@ -92,7 +93,7 @@ def lower_einsum(b: Builder, op: EinsumOp) -> list[SSAValue]:
             product = inner(arith.MulfOp(product, x))
         return inner(arith.AddfOp(args[-1], product)) if reduces else product
 
-    result = b.generic(list(op.inputs), maps, init, _map(len(letters), [position[c] for c in kept]), iterators,
+    result = b.generic(inputs, maps, init, _map(len(letters), [position[c] for c in kept]), iterators,
                        body)
     if not output:
         return [_get(b, result, [])]
@@ -104,18 +105,20 @@ def lower_einsum(b: Builder, op: EinsumOp) -> list[SSAValue]:
 def _loop_order(subscripts: list[str], kept: list[str], summed: list[str], output: str) -> list[str]:
     """The loop nest's letters, outermost first: the output's, then the summed ones, except for the
     innermost loop, which gets the letter that walks memory best: the last axis of the most operands
-    (inputs and output), less the operands it strides through at another axis. Ties go to an output
-    letter, the output's last first, so the inner iterations are independent: a summed letter
-    innermost is a chain of dependent additions (`nkj,nki->ijk` summed over n was latency-bound, and
-    walked both inputs with a stride of k*j). A matmul `ij,jk->ik` runs i, j, k, which LLVM vectorises;
-    a row sum `ij->i` still walks the rows."""
+    (inputs and output), counting an input `_packed` moves it to the end of, less the operands it
+    strides through at another axis. Ties go to an output letter, the output's last first, so the
+    inner iterations are independent: a summed letter innermost is a chain of dependent additions
+    (`nkj,nki->ijk` summed over n was latency-bound, and walked both inputs with a stride of k*j). A
+    matmul `ij,jk->ik` runs i, j, k, which LLVM vectorises; a row sum `ij->i` still walks the rows."""
     if not kept or not summed:
         return kept + summed
-    operands = [*subscripts, output]
+    letters = set(kept + summed)
 
     def score(letter: str) -> tuple[int, int, int]:
-        last = sum(s[-1] == letter for s in operands if s)
-        strided = sum(letter in s[:-1] for s in operands)
+        last = sum(s[-1] == letter or _packable(s, letter, letters) for s in subscripts if s)
+        last += bool(output) and output[-1] == letter
+        strided = sum(letter in s[:-1] and not _packable(s, letter, letters) for s in subscripts)
+        strided += letter in output[:-1]
         rank = output.rindex(letter) if letter in kept else summed.index(letter) - len(summed)
         return last - strided, letter in kept, rank
 
@@ -123,6 +126,35 @@ def _loop_order(subscripts: list[str], kept: list[str], summed: list[str], outpu
     if innermost in kept:
         return [c for c in kept if c != innermost] + summed + [innermost]
     return kept + [c for c in summed if c != innermost] + [innermost]
+
+
+def _packable(subscript: str, letter: str, letters: set[str]) -> bool:
+    """Whether an input over `subscript` is worth a copy with `letter`'s axis last (see `_packed`):
+    it strides through that axis, and the loop nest reads each of its elements several times (some
+    loop letter is not among its axes), so the copy costs less than the loop nest's own reads."""
+    return (letter in subscript[:-1] and len(set(subscript)) == len(subscript)
+            and not letters <= set(subscript))
+
+
+def _packed(b: Builder, inputs: list[SSAValue], subscripts: list[str],
+            letters: list[str]) -> tuple[list[SSAValue], list[str]]:
+    """The inputs, those `_packable` for the innermost letter copied with its axis moved last (the
+    others in their order), and their subscripts: the inner loop then walks every operand it reads
+    contiguously, and LLVM vectorises it (GMM's `ijk,nkj->nki` and its two adjoints ran as scalar
+    loops with a stride of K or K*d)."""
+    inner, nest = letters[-1], set(letters)
+    for k, (value, subscript) in enumerate(zip(inputs, subscripts)):
+        if not isinstance(value.type, TensorType) or not _packable(subscript, inner, nest):
+            continue
+        order = [c for c in subscript if c != inner] + [inner]
+        permutation = [subscript.index(c) for c in order]
+        dims = b.dims(value)
+        init = b.empty([dims[axis] for axis in permutation], value.type.element_type)
+        # A named transpose, not a generic: upstream's elementwise fusion would fuse a generic copy
+        # into the einsum's loop nest, which would read the strided input again.
+        inputs[k] = b(TransposeOp(value, init, DenseArrayBase.from_list(i64, permutation)))
+        subscripts[k] = "".join(order)
+    return inputs, subscripts
 
 
 def _embed_diagonal(b: Builder, source: SSAValue, output: str, kept: list[str], dims: list[SSAValue]) -> SSAValue:
