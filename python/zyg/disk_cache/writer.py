@@ -54,6 +54,8 @@ def _link_and_store(directory: str, key: str, build) -> None:
         library = link_shared_library(build.engine, directory)
         if library is not None:  # no linker, or a folder it cannot write: the compile stays in memory
             store(directory, key, build, library)
+    except OSError:  # the folder went away meanwhile (cleared by hand): nothing is stored
+        pass
     finally:
         with _lock:
             if _pending.get((directory, key)) is threading.current_thread():
