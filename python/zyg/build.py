@@ -89,7 +89,7 @@ def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: s
         text = module_text(module)
     with stage("upstream parse"):
         upstream = parse_upstream(text)
-    lower_to_llvm(upstream, text)
+    lower_to_llvm(upstream, abis, text)
     if keep_ir:
         with context():
             stages["llvm"] = str(upstream)

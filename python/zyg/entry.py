@@ -58,8 +58,11 @@ RUNTIME_ERROR_FUNCTIONS: dict[str, tuple[list[Attribute], list[Attribute]]] = {
 
 
 def _slot(t: Attribute) -> Slot:
+    """How a value of type `t` crosses (a bool as a 'b' slot: an i64 of 0 or 1 to the entry)."""
     if isinstance(t, TensorType):
         return Slot("array", rank_of(t), numpy_dtype(t))
+    if t == I1:
+        return Slot("b")
     return Slot("f") if t in (F64, F32) else Slot("i")
 
 
@@ -118,7 +121,7 @@ def _add_entry(module: ModuleOp, name: str, body: tuple[str, list[Attribute]], a
     results = _guarded_call(block, body_name, args, body_types)
     status = func.CallOp("_zyg_take_error", [], [I64] * ERROR_SLOTS)
     block.add_op(status)
-    outputs = []
+    outputs, result_slots = [], [_slot(r.type) for r in results]
     for r in results:
         if r.type == I1:
             r = _emit(block, arith.ExtUIOp(r, I64))
@@ -129,7 +132,7 @@ def _add_entry(module: ModuleOp, name: str, body: tuple[str, list[Attribute]], a
     entry = func.FuncOp(name, (abi_args, [I64] * ERROR_SLOTS + [o.type for o in outputs]), Region(block),
                         arg_attrs=_read_only(abi_args))
     module.body.block.add_op(entry)
-    return EntryABI(tuple(_slot(t) for t in abi_args), tuple(_slot(o.type) for o in outputs), name)
+    return EntryABI(tuple(_slot(t) for t in arg_types), tuple(result_slots), name)
 
 
 def _add_body(module: ModuleOp, entry: str, arg_types: list[Attribute],

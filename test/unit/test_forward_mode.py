@@ -189,7 +189,7 @@ def _hvp_entry(f, args):
     abis = add_entry(module, gradient, "jvp")
     run_passes(module, AD_PASSES + LOWER_PASSES)
     upstream = to_upstream(module)
-    lower_to_llvm(upstream)
+    lower_to_llvm(upstream, abis)
     natives, _ = compile_module(upstream, abis, [], None)
     return natives[ENTRY], module
 

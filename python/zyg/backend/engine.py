@@ -1,6 +1,6 @@
 """Native code from upstream MLIR: an upstream module in the LLVM dialect -> machine code in memory.
 
-In: a module after `lower_llvm.lower_to_llvm` (with `@<entry>_packed` for each entry), their
+In: a module after `lower_llvm.lower_to_llvm` (with `@<entry>_python` for each entry), their
 `EntryABI`s and the run-time checks. Out: a `NativeFunction` per entry running the code
 `ExecutionEngine` compiled at LLVM -O2 for this host, and the engine, which can write that code as an object file for the disk cache
 (`shared_library.py`). The code is position independent so that the object links into a shared library.
@@ -19,9 +19,17 @@ from mlir import ir
 from mlir.execution_engine import ExecutionEngine
 
 from zyg.backend.bridge import context
-from zyg.backend.jit import BLAS, RUNNER_UTILS, Check, NativeFunction, connect_runtime, runtime_libraries
+from zyg.backend.jit import (
+    BLAS,
+    RUNNER_UTILS,
+    Check,
+    NativeFunction,
+    connect_runtime,
+    engine_pointer,
+    runtime_libraries,
+)
 from zyg.backend.lower_llvm import OPT_LEVEL
-from zyg.entry_abi import RUNTIME_STATE, EntryABI, packed
+from zyg.entry_abi import RUNTIME_STATE, EntryABI, address_of, python_entry
 from zyg.errors import LoweringError
 from zyg.frontend.host_calls import HOST_ARRAYS_FUNCTION, HOST_FUNCTION
 from zyg.host import HostCalls
@@ -48,16 +56,15 @@ def compile_module(module: ir.Module, abis: Sequence[EntryABI], checks: Sequence
                 engine.raw_register_runtime(HOST_FUNCTION, host.pointer)
                 engine.raw_register_runtime(HOST_ARRAYS_FUNCTION, host.arrays_pointer)
             # `raw_lookup(name)` finds the engine's void** wrapper `_mlir_<name>` (compiling the module
-            # on the first lookup).
+            # on the first lookup), here of the functions returning the addresses wanted.
             with stage("LLVM: machine code"):
-                addresses = {abi.name: engine.raw_lookup(packed(abi.name)) for abi in abis}
+                wrappers = {abi.name: engine.raw_lookup(address_of(python_entry(abi.name))) for abi in abis}
             state_wrapper = engine.raw_lookup(RUNTIME_STATE)
         except Exception as exc:
             raise LoweringError(f"JIT compilation failed ({str(exc).strip().splitlines()[0]})") from None
     owner = (engine, module, host)
-    stack = connect_runtime(state_wrapper, owner, checks)
-    natives = {abi.name: NativeFunction(addresses[abi.name], owner, abi, checks, engine_wrapper=True, stack=stack)
-               for abi in abis}
+    connect_runtime(state_wrapper, owner, checks)
+    natives = {abi.name: NativeFunction(engine_pointer(wrappers[abi.name]), owner, abi, checks) for abi in abis}
     return natives, engine
 
 

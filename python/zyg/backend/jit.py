@@ -1,54 +1,47 @@
-"""Running native code: call a compiled entry point through ctypes, with NumPy marshalling.
+"""Running native code: the compiled entry points as Python callables.
 
-In: the address of a compiled `<entry>_packed` (in `ExecutionEngine`'s memory, see `engine.py`, or
-in a shared library from the disk cache, see `load_library`), the entry's `EntryABI` and the module's
-run-time checks. Out: a `NativeFunction`, a Python callable that runs the compiled code. Neither
-xDSL nor the MLIR bindings are loaded here: a disk-cache hit needs neither.
+In: the address of a compiled `<entry>_python` (in `ExecutionEngine`'s memory, see `engine.py`, or in a
+shared library from the disk cache, see `load_library`), the entry's `EntryABI` and the module's run-time
+checks. Out: a `NativeFunction`, a Python callable that runs the compiled code. Neither xDSL nor the
+MLIR bindings are loaded here: a disk-cache hit needs neither.
 
-The call path is thin: the packed entry `<entry>_packed(in, out)` is looked up once; each call
-writes the arguments into preallocated 8-byte slots (a NumPy array is passed zero-copy as a memref
-descriptor: data pointer, offset 0, shape, strides in elements) and reads the results from a
-preallocated buffer. A returned array owns its `malloc`ed buffer and frees it when collected.
+The call path is the generated code's (`python_entry.py`): a builtin that reads the arguments, runs the
+entry without the GIL and builds the results, returned arrays owning their `malloc`ed buffers. Python
+runs only for what it does not take as it is (a NumPy scalar, an array subclass, another dtype: converted
+here, or refused with the error that says why) and for a failed check (its exception raised here).
 """
 
 from __future__ import annotations
 
 import ctypes
-import functools
 import os
 import string
 from collections.abc import Iterable, Sequence
-from threading import RLock, get_ident
 
 import numpy as np
 
-from zyg.backend import interrupts
+from zyg.backend import interrupts, python_api, stack
 from zyg.backend.blas import openblas_library
 from zyg.backend.heap import keep_freed_buffers
-from zyg.backend.stack import StackLimit
-from zyg.entry_abi import ERROR_SLOTS, INTERRUPTED, RUNTIME_STATE, EntryABI, Slot, packed
+from zyg.entry_abi import (
+    INT64_MAX,
+    INT64_MIN,
+    INTERRUPTED,
+    RUNTIME_STATE,
+    STATE_API,
+    STATE_FREE,
+    STATE_LIMIT_FUNCTION,
+    STATE_WORDS,
+    EntryABI,
+    Slot,
+    python_entry,
+)
 from zyg.errors import RUNTIME_ERRORS, SourceLoc, ZygTypeError
 
 # What a module may need loaded before it: OpenBLAS for matrix products, the MLIR wheel's C runner
 # utilities for `memrefCopy` (strided copies). `lower_llvm.runtime_needs` says which a module uses.
 BLAS, RUNNER_UTILS = "blas", "runner_utils"
-_PACKED = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
-_ENGINE_PACKED = ctypes.CFUNCTYPE(None, ctypes.c_void_p)  # `ExecutionEngine`'s wrappers take void**
-_free = ctypes.CDLL(None).free
-_free.argtypes = [ctypes.c_void_p]
-
-
-class _Allocation:
-    """A buffer the compiled code `malloc`ed, freed when the last array viewing it is collected.
-    Several results may view one buffer (two slices of one cotangent), so they share this owner."""
-
-    __slots__ = ("pointer",)
-
-    def __init__(self, pointer: int):
-        self.pointer = pointer
-
-    def __del__(self):
-        _free(self.pointer)
+_ENGINE_WRAPPER = ctypes.CFUNCTYPE(None, ctypes.c_void_p)  # `ExecutionEngine`'s wrappers take void**
 
 
 class Check:
@@ -74,123 +67,70 @@ class _Fields(string.Formatter):
 _FIELDS = _Fields()
 
 
-_MODULE_LOCKS: dict[int, RLock] = {}  # by the id of what keeps a module's code loaded
-
-
 class NativeFunction:
     """A compiled entry point taking and returning Python numbers and NumPy arrays.
 
     Args:
-        entry: the address of `<entry>_packed`, or with `engine_wrapper` of the engine's wrapper of it
-            (which takes a pointer to each of its two arguments).
+        address: the address of `<entry>_python` (see `zyg.backend.python_entry`).
         owner: what keeps the code loaded (the library or the engine).
         abi: how each argument and result crosses the boundary.
         checks: the module's run-time checks; failure code `k` is `checks[k - 1]`.
-        stack: the module's stack limit, when it has recursive functions (see `connect_runtime`).
+
+    Attributes:
+        call: the builtin itself, for callers that take its fast path themselves: given the arguments
+            as `abi` says, it returns the tuple of results; anything else it returns goes to `settle`.
     """
 
-    def __init__(self, entry: int, owner: object, abi: EntryABI, checks: Sequence[Check] = (),
-                 engine_wrapper: bool = False, stack: StackLimit | None = None):
+    def __init__(self, address: int, owner: object, abi: EntryABI, checks: Sequence[Check] = ()):
         keep_freed_buffers()
-        self.owner = owner
-        self._lock = _MODULE_LOCKS.setdefault(id(owner), RLock())
-        self.abi, self.checks, self._stack = abi, list(checks), stack
-        self._arg_offsets = _offsets(abi.args)
-        self._result_offsets = _offsets(abi.results, start=ERROR_SLOTS)
-        n_in = sum(s.width for s in abi.args)
-        n_out = ERROR_SLOTS + sum(s.width for s in abi.results)
-        self._in = (ctypes.c_int64 * max(n_in, 1))()
-        self._in_f = ctypes.cast(self._in, ctypes.POINTER(ctypes.c_double))
-        self._out = (ctypes.c_int64 * n_out)()
-        self._out_f = ctypes.cast(self._out, ctypes.POINTER(ctypes.c_double))
-        if engine_wrapper:
-            self._pointers = (ctypes.c_void_p * 2)(ctypes.addressof(self._in), ctypes.addressof(self._out))
-            base = ctypes.addressof(self._pointers)
-            self._argv = (ctypes.c_void_p * 2)(base, base + ctypes.sizeof(ctypes.c_void_p))
-            self._run = functools.partial(_ENGINE_PACKED(entry), self._argv)
-        else:
-            self._run = functools.partial(_PACKED(entry), self._in, self._out)
+        self.owner, self.abi, self.checks = owner, abi, list(checks)
+        self.call = python_api.builtin(address, python_entry(abi.name), owner)
 
     def __call__(self, *args):
-        # One call of the module's code at a time: its argument and result buffers, its error record
-        # and jump buffer, its host-call slots and stack limit are the module's, not the thread's.
-        # The GIL is released while the code runs, so calls of other modules run in parallel.
-        with self._lock:
-            return self._call(args)
+        outcome = self.call(*args)
+        return outcome if type(outcome) is tuple else self.settle(args, outcome)
 
-    def _call(self, args: tuple):
-        slots, floats = self._in, self._in_f
-        for slot, offset, value in zip(self.abi.args, self._arg_offsets, args):
-            if slot.kind == "f":
-                floats[offset] = value
-            elif slot.kind == "i":
-                # ctypes takes Python ints only (np.bool_ has no __index__); api.py range-checks them.
-                slots[offset] = value if type(value) is int else int(value)
-            else:
-                _write_array(slots, offset, slot, value)
-        stack = self._stack
-        if stack is not None and stack.thread != get_ident():
-            stack.enter()
-        self._run()
-        status = self._out[0]
-        if status:  # the placeholder results are freed already
-            if status == INTERRUPTED:
-                interrupts.raise_interrupt()
-            self.checks[status - 1].raise_with(self._out[1:ERROR_SLOTS])
-        allocations: dict[int, _Allocation] = {}
-        return tuple(self._read(slot, offset, allocations)
-                     for slot, offset in zip(self.abi.results, self._result_offsets))
+    def settle(self, args: tuple, outcome: object) -> tuple:
+        """The results of a call of `call` with `args` that returned `outcome`, not a tuple: for
+        `NotImplemented`, those of a call with the arguments converted (or the error saying why they
+        cannot be); for a failure record `[status, values...]`, the check's exception raised."""
+        if outcome is NotImplemented:
+            outcome = self.call(*self._converted(args))
+            if type(outcome) is tuple:
+                return outcome
+            if outcome is NotImplemented:
+                raise ZygTypeError(f"zyg could not pass {tuple(map(_describe, args))} to a compiled "
+                                   f"function taking {self.abi.args} (please report this)")
+        status = outcome[0]
+        if status == INTERRUPTED:
+            interrupts.raise_interrupt()
+        self.checks[status - 1].raise_with(outcome[1:])
 
-    def _read(self, slot: Slot, offset: int, allocations: dict[int, _Allocation]):
-        if slot.kind == "f":
-            return self._out_f[offset]
-        if slot.kind == "i":
-            return self._out[offset]
-        out, rank, itemsize = self._out, slot.rank, slot.dtype.itemsize
-        allocated, aligned, elem_offset = out[offset], out[offset + 1], out[offset + 2]
-        if rank == 1:  # the common case, without slicing the ctypes buffer
-            shape, strides = (out[offset + 3],), (out[offset + 4] * itemsize,)
-        else:
-            shape = tuple(out[offset + 3: offset + 3 + rank])
-            strides = tuple(s * itemsize for s in out[offset + 3 + rank: offset + 3 + 2 * rank])
-        allocation = allocations.get(allocated)
-        if allocation is None:
-            allocation = allocations[allocated] = _Allocation(allocated)
-        # The bytes the array views, as a ctypes buffer that keeps the allocation alive: the array's base.
-        # (Memrefs the compiled code returns have no negative strides.)
-        extent = itemsize + sum((d - 1) * s for d, s in zip(shape, strides)) if all(shape) else 0
-        view = (ctypes.c_char * extent).from_address(aligned + elem_offset * itemsize)
-        view.allocation = allocation
-        return np.ndarray(shape, slot.dtype, view, 0, strides)
+    def _converted(self, args: tuple) -> tuple:
+        """`args` as the compiled code takes them: exact Python numbers and exact arrays of the dtype."""
+        if len(args) != len(self.abi.args):
+            raise TypeError(f"{python_entry(self.abi.name)} takes {len(self.abi.args)} arguments, got {len(args)}")
+        return tuple(_CONVERSIONS[slot.kind](value, slot) for value, slot in zip(args, self.abi.args))
 
 
-def _offsets(slots: Sequence[Slot], start: int = 0) -> list[int]:
-    offsets, position = [], start
-    for slot in slots:
-        offsets.append(position)
-        position += slot.width
-    return offsets
+def _to_int(value, slot: Slot) -> int:
+    number = int(value)  # bools, NumPy integers; api.py has range-checked the user's ints
+    if not INT64_MIN <= number <= INT64_MAX:
+        raise OverflowError(f"{number} does not fit in int64, zyg's int")
+    return number
 
 
-def _write_array(slots, offset: int, slot: Slot, value: np.ndarray) -> None:
-    """Writes `value`'s memref descriptor (zero-copy) into `slots` at `offset`."""
+def _to_array(value, slot: Slot) -> np.ndarray:
     if not isinstance(value, np.ndarray) or value.dtype != slot.dtype or value.ndim != slot.rank:
         raise ZygTypeError(f"expected a {slot.dtype} array of rank {slot.rank}, got {_describe(value)}")
-    itemsize = value.itemsize
-    try:  # the quick way to an array's address (`value.ctypes` builds an object of its own)
-        data = ctypes.addressof(ctypes.c_char.from_buffer(value))
-    except (TypeError, ValueError, BufferError):  # read-only, empty or not C-contiguous
-        data = value.ctypes.data
-    slots[offset] = data
-    slots[offset + 1] = data
-    slots[offset + 2] = 0
-    rank = slot.rank
-    for axis in range(rank):
-        slots[offset + 3 + axis] = value.shape[axis]
-        stride, remainder = divmod(value.strides[axis], itemsize)
-        if remainder:
-            raise ZygTypeError("an array whose strides are not a multiple of its item size cannot be passed")
-        slots[offset + 3 + rank + axis] = stride
+    if any(stride % value.itemsize for stride in value.strides):
+        raise ZygTypeError("an array whose strides are not a multiple of its item size cannot be passed")
+    # A view of the exact type with NumPy's own dtype object, which the compiled code compares by identity.
+    return value.view(dtype=np.dtype(slot.dtype.type), type=np.ndarray)
+
+
+_CONVERSIONS = {"f": lambda value, slot: float(value), "i": _to_int, "b": lambda value, slot: bool(value),
+                "array": _to_array}
 
 
 def _describe(value) -> str:
@@ -215,16 +155,23 @@ def runtime_libraries(needs: Iterable[str]) -> list[str]:
     return libraries
 
 
-def connect_runtime(state_wrapper: int, owner: object, checks: Sequence[Check]) -> StackLimit | None:
+def connect_runtime(state_wrapper: int, owner: object, checks: Sequence[Check]) -> None:
     """Fills in a loaded module's runtime state (`zyg.backend.runtime`), given the address of the engine's
-    wrapper of `@_zyg_runtime_state`: the interrupt flag and handler (`interrupts.connect`) and, when a
-    check of the module is a stack check (it has recursive functions), the `StackLimit` to pass its
-    entries."""
-    state = ctypes.c_void_p()
-    _ENGINE_PACKED(state_wrapper)((ctypes.c_void_p * 1)(ctypes.addressof(state)))
-    words = (ctypes.c_uint64 * 3).from_address(state.value)
+    wrapper of `@_zyg_runtime_state`: the interrupt flag and handler (`interrupts.connect`), the process's
+    Python API table (`python_api.table`) and, when a check of the module is a stack check (it has
+    recursive functions), the function giving a thread's stack limit (`stack.limit_function`)."""
+    words = (ctypes.c_uint64 * STATE_WORDS).from_address(engine_pointer(state_wrapper))
     interrupts.connect(words, owner)
-    return StackLimit(words) if any(check.error == "RecursionError" for check in checks) else None
+    words[STATE_API] = python_api.table(words[STATE_FREE], owner)
+    if any(check.error == "RecursionError" for check in checks):
+        words[STATE_LIMIT_FUNCTION] = stack.limit_function()
+
+
+def engine_pointer(wrapper: int) -> int:
+    """What the function of no arguments returning a pointer whose engine wrapper is at `wrapper` returns."""
+    result = ctypes.c_void_p()
+    _ENGINE_WRAPPER(wrapper)((ctypes.c_void_p * 1)(ctypes.addressof(result)))
+    return result.value
 
 
 def load_library(path: str, needs: Iterable[str], abis: Sequence[EntryABI],
@@ -237,8 +184,8 @@ def load_library(path: str, needs: Iterable[str], abis: Sequence[EntryABI],
     for dependency in runtime_libraries(needs):
         ctypes.CDLL(dependency, mode=ctypes.RTLD_GLOBAL)  # the library's undefined symbols resolve here
     library = ctypes.CDLL(path)
-    stack = connect_runtime(_address(library, f"_mlir_{RUNTIME_STATE}"), library, checks)
-    return {abi.name: NativeFunction(_address(library, packed(abi.name)), library, abi, checks, stack=stack)
+    connect_runtime(_address(library, f"_mlir_{RUNTIME_STATE}"), library, checks)
+    return {abi.name: NativeFunction(_address(library, python_entry(abi.name)), library, abi, checks)
             for abi in abis}
 
 

@@ -1,7 +1,7 @@
 """The upstream MLIR pipeline from `func`/`scf`/`arith`/`math`/`linalg`/`tensor` (+ `llvm`) to LLVM.
 
-In: the module `bridge.to_upstream` parsed. Out: the same module in the LLVM dialect, with the
-packed entries `@<entry>_packed` (see `packed_entry.py`).
+In: the module `bridge.to_upstream` parsed, and its entries' ABIs. Out: the same module in the LLVM
+dialect, with the entries' faces for Python `@<entry>_python` (see `python_entry.py`).
 
 Two pass strings, run by the official bindings' `PassManager`; `zyg` and `ad` are gone by then.
 Elementwise `linalg.generic`s fuse into one loop nest, tensors bufferize in place where they can
@@ -11,12 +11,15 @@ deallocation pipeline, and what the entry returns is owned by the caller.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from mlir import ir, passmanager
 
 from zyg.backend.bridge import context, dump_ir
 from zyg.backend.jit import BLAS, RUNNER_UTILS
-from zyg.backend.packed_entry import add_packed_entries
+from zyg.backend.python_entry import add_python_entries
 from zyg.backend.widen_bool_memrefs import widen_bool_memrefs
+from zyg.entry_abi import EntryABI
 from zyg.errors import LoweringError
 from zyg.stage_times import stage
 
@@ -77,7 +80,7 @@ OPT_LEVEL = 2
 BLAS_FUNCTIONS = frozenset({"scipy_cblas_dgemm64_", "scipy_cblas_sgemm64_"})
 
 
-def lower_to_llvm(module: ir.Module, source: str | None = None) -> None:
+def lower_to_llvm(module: ir.Module, abis: Sequence[EntryABI], source: str | None = None) -> None:
     """Runs the upstream pipeline in place; raises `LoweringError` naming the failure, with the module's
     text written to a file: `source` (the text it was parsed from), else the module as the failure left it."""
     with context():
@@ -94,7 +97,7 @@ def lower_to_llvm(module: ir.Module, source: str | None = None) -> None:
                 widen_bool_memrefs(module, also=mark_loop)
             with stage("upstream to LLVM dialect"):
                 _run(LOWER_TO_LLVM, module)
-                add_packed_entries(module)
+                add_python_entries(module, abis)
         except Exception as exc:
             raise LoweringError(f"the upstream lowering pipeline failed ({str(exc).strip().splitlines()[0]}); "
                                 f"input IR written to {dump_ir(source if source is not None else str(module))}") from None

@@ -28,10 +28,17 @@ from zyg.entry_abi import (
     FRAME_WORDS,
     INTERRUPTED,
     JMPBUF_WORDS,
+    MUTEX_WORDS,
+    PYTHON_API,
     RELEASE_CATCH,
     RELEASE_FREE,
     RELEASE_KEEP,
     RUNTIME_STATE,
+    STATE_API,
+    STATE_FREE,
+    STATE_HANDLER,
+    STATE_MUTEX,
+    STATE_STACK_LIMIT,
 )
 from zyg.host import HOST_SLOTS
 from zyg.passes.lower_tapes import RUNTIME_FUNCTIONS
@@ -598,23 +605,40 @@ HOST_RUNTIME = f"""
   }}
 """
 
-# `@_zyg_runtime` = {ptr to the process's {i64 flag, ptr previous handler}, i64 stack limit, ptr handler};
-# the stack pointer is read in an `llvm.func` (the deallocation pipeline rejects `llvm.intr.stacksave`
-# in a `func.func`: unknown memory effects), which LLVM inlines.
+# `@_zyg_runtime` holds the words `entry_abi.STATE_*` name: {ptr to the process's {i64 flag, ptr previous
+# handler}, i64 stack limit, ptr handler, ptr Python API table, ptr stack-limit function, i64 lock owner,
+# i64 re-entries, i64 thread of the limit, ptr capsule destructor, the lock}; the stack pointer is read
+# in an `llvm.func` (the deallocation pipeline rejects `llvm.intr.stacksave` in a `func.func`: unknown
+# memory effects), which LLVM inlines.
 # `@_zyg_runtime_state()` gives its address to the loader (through the wrapper `ExecutionEngine` makes of
 # it, `_mlir__zyg_runtime_state(void **)`, which the object code for the disk cache carries too).
-_STATE = "!llvm.struct<(ptr, i64, ptr)>"
+# `@_zyg_python_free` is the destructor of the capsule owning a result buffer (`zyg.backend.python_entry`).
+STATE = f"!llvm.struct<(ptr, i64, ptr, ptr, ptr, i64, i64, i64, ptr, array<{MUTEX_WORDS} x i64>)>"
+assert STATE_FREE == 8 and STATE_MUTEX == 9 and STATE_HANDLER == 2
 
 INTERRUPT_RUNTIME = f"""
-  llvm.mlir.global internal @_zyg_runtime() {{addr_space = 0 : i32, alignment = 8 : i64}} : {_STATE} {{
-    %zero = llvm.mlir.zero : {_STATE}
+  llvm.mlir.global internal @_zyg_runtime() {{addr_space = 0 : i32, alignment = 8 : i64}} : {STATE} {{
+    %zero = llvm.mlir.zero : {STATE}
     %handler = llvm.mlir.addressof @_zyg_sigint : !llvm.ptr
-    %state = llvm.insertvalue %handler, %zero[2] : {_STATE}
-    llvm.return %state : {_STATE}
+    %with_handler = llvm.insertvalue %handler, %zero[{STATE_HANDLER}] : {STATE}
+    %free = llvm.mlir.addressof @_zyg_python_free : !llvm.ptr
+    %state = llvm.insertvalue %free, %with_handler[{STATE_FREE}] : {STATE}
+    llvm.return %state : {STATE}
   }}
   llvm.func @{RUNTIME_STATE}() -> !llvm.ptr {{
     %state = llvm.mlir.addressof @_zyg_runtime : !llvm.ptr
     llvm.return %state : !llvm.ptr
+  }}
+  llvm.func @_zyg_python_free(%capsule: !llvm.ptr) {{
+    %state = llvm.mlir.addressof @_zyg_runtime : !llvm.ptr
+    %api_ptr = llvm.getelementptr %state[0, {STATE_API}] : (!llvm.ptr) -> !llvm.ptr, {STATE}
+    %api = llvm.load %api_ptr : !llvm.ptr -> !llvm.ptr
+    %get_ptr = llvm.getelementptr %api[{PYTHON_API.index("PyCapsule_GetPointer")}] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+    %get = llvm.load %get_ptr : !llvm.ptr -> !llvm.ptr
+    %null = llvm.mlir.zero : !llvm.ptr
+    %buffer = llvm.call %get(%capsule, %null) : !llvm.ptr, (!llvm.ptr, !llvm.ptr) -> !llvm.ptr
+    llvm.call @free(%buffer) : (!llvm.ptr) -> ()
+    llvm.return
   }}
   llvm.func @_zyg_sigint(%signal: i32, %info: !llvm.ptr, %context: !llvm.ptr) {{
     %state = llvm.mlir.addressof @_zyg_runtime : !llvm.ptr
@@ -652,7 +676,7 @@ INTERRUPT_RUNTIME = f"""
   }}
   func.func private @_zyg_stack_ok() -> i1 {{
     %state = llvm.mlir.addressof @_zyg_runtime : !llvm.ptr
-    %limit_ptr = llvm.getelementptr %state[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_STATE}
+    %limit_ptr = llvm.getelementptr %state[0, {STATE_STACK_LIMIT}] : (!llvm.ptr) -> !llvm.ptr, {STATE}
     %limit = llvm.load %limit_ptr : !llvm.ptr -> i64
     %address = llvm.call @_zyg_stack_pointer() : () -> i64
     %ok = llvm.icmp "uge" %address, %limit : i64

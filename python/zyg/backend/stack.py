@@ -1,9 +1,10 @@
 """How deep compiled recursion may go: the lowest stack address a thread's compiled calls may reach.
 
-In: a module's `@_zyg_runtime` state (see `zyg.backend.runtime`) and the thread that calls it. Out:
-`StackLimit`, which writes the calling thread's limit into the state before a call from a thread other
-than the last one's. A recursive compiled function whose stack pointer is below the limit fails with
-`RecursionError` naming it instead of overflowing the stack (a segfault).
+In: the thread that calls a module with recursive functions. Out: `limit_function()`, the address of a
+C function returning the calling thread's limit, which the loader puts in the module's state (see
+`zyg.backend.runtime`) and the module's Python entries call before a call from a thread other than the
+last one's (`zyg.backend.python_entry`). A recursive compiled function whose stack pointer is below the
+limit fails with `RecursionError` naming it instead of overflowing the stack (a segfault).
 
 The limit is the bottom of the thread's stack (`pthread_getattr_np`; for the main thread glibc derives
 it from RLIMIT_STACK) plus a margin for what runs between two checks: a function's frame and the
@@ -21,18 +22,13 @@ _ATTR_BYTES = 128  # at least sizeof(pthread_attr_t) (56 on x86-64, 64 on AArch6
 _local = threading.local()
 
 
-class StackLimit:
-    """The stack-limit word of one module's runtime state, and the thread it was last set for."""
+_LIMIT_FUNCTION = ctypes.CFUNCTYPE(ctypes.c_int64)
 
-    __slots__ = ("state", "thread")
 
-    def __init__(self, state: ctypes.Array):
-        self.state, self.thread = state, None
-
-    def enter(self) -> None:
-        """Sets the limit for the calling thread."""
-        self.thread = threading.get_ident()
-        self.state[1] = _thread_limit()
+def limit_function() -> int:
+    """The address of the C function (a ctypes callback, which takes the GIL) returning the calling
+    thread's limit; it lives as long as the process."""
+    return ctypes.cast(_thread_limit_function, ctypes.c_void_p).value
 
 
 def _thread_limit() -> int:
@@ -56,3 +52,6 @@ def _stack_bottom_limit() -> int:
     if failed or not bottom.value:
         return 0
     return bottom.value + min(_MARGIN, size.value // 4)
+
+
+_thread_limit_function = _LIMIT_FUNCTION(_thread_limit)

@@ -1,0 +1,93 @@
+"""The CPython and NumPy addresses a compiled module's Python entries use: one table per process.
+
+In: this process's CPython and NumPy, and the capsule destructor of the first module loaded. Out:
+`table(free_capsule, owner)`, the address of a table of `entry_abi.PYTHON_API`'s words, which the loader
+puts in each module's state (`jit.connect_runtime`) and `zyg.backend.python_entry`'s code reads; and
+`builtin(address, keep)`, which makes a Python builtin of such an entry.
+
+Why a table filled here: the compiled code is cached as a shared library (`zyg.disk_cache`) and loaded
+by other processes, so it holds none of this one's addresses. The objects in it are compared by identity
+(the exact types, `True`, NumPy's dtype singletons); the offsets of object fields are this build's.
+The capsule destructor of a result buffer must outlive every array: it is the first loaded module's,
+whose code is kept for good (as `interrupts` keeps its SIGINT handler's).
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+
+from zyg.entry_abi import PYTHON_API
+
+_METH_FASTCALL = 0x0080  # Include/methodobject.h
+_POINTER = ctypes.sizeof(ctypes.c_void_p)
+_DTYPES = {"float64": np.dtype(np.float64), "float32": np.dtype(np.float32), "int64": np.dtype(np.int64),
+           "bool_": np.dtype(np.bool_)}
+_NUMPY_FUNCTIONS = {"PyArray_NewFromDescr": 94, "PyArray_SetBaseObject": 282}  # numpy/__multiarray_api.h
+_table: ctypes.Array | None = None
+_free_owner: object = None  # what keeps the capsule destructor's code loaded, for good
+
+
+class _MethodDef(ctypes.Structure):
+    """CPython's `PyMethodDef`."""
+
+    _fields_ = [("name", ctypes.c_char_p), ("function", ctypes.c_void_p), ("flags", ctypes.c_int),
+                ("doc", ctypes.c_char_p)]
+
+
+# Prototypes of their own, so as not to change `ctypes.pythonapi`'s for others.
+_new_builtin = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.c_void_p, ctypes.py_object, ctypes.c_void_p)(
+    ("PyCFunction_NewEx", ctypes.pythonapi))
+_capsule_pointer = ctypes.PYFUNCTYPE(ctypes.c_void_p, ctypes.py_object, ctypes.c_char_p)(
+    ("PyCapsule_GetPointer", ctypes.pythonapi))
+
+
+def table(free_capsule: int, owner: object) -> int:
+    """The address of the process's table, filled on the first call with the capsule destructor at
+    `free_capsule` in the code `owner` keeps loaded."""
+    global _table, _free_owner
+    if _table is None:
+        _free_owner = owner
+        words = _words(free_capsule)
+        _table = (ctypes.c_void_p * len(PYTHON_API))(*(words[name] for name in PYTHON_API))
+    return ctypes.addressof(_table)
+
+
+def builtin(address: int, name: str, keep: object) -> object:
+    """A Python builtin of the METH_FASTCALL C function at `address`, which keeps `keep` (what keeps the
+    code loaded) alive as long as it lives."""
+    method = _MethodDef(name.encode(), address, _METH_FASTCALL, None)
+    # The builtin's `self` holds the method definition, which it points at, and the code's owner.
+    return _new_builtin(ctypes.addressof(method), (method, keep), None)
+
+
+def _words(free_capsule: int) -> dict[str, int]:
+    api = ctypes.pythonapi
+    words = {name: _function(getattr(api, name)) for name in PYTHON_API if name.startswith("Py")
+             and name not in _NUMPY_FUNCTIONS}
+    numpy_api = _numpy_api()
+    words.update({name: numpy_api[index] for name, index in _NUMPY_FUNCTIONS.items()})
+    words.update({"float": id(float), "int": id(int), "bool": id(bool), "True": id(True),
+                  "NotImplemented": id(NotImplemented), "ndarray": id(np.ndarray)})
+    words.update({name: id(dtype) for name, dtype in _DTYPES.items()})
+    words["free_capsule"] = free_capsule
+    # ob_type is the last word of the object header; a float's value and an array's fields follow it.
+    words["type_offset"] = object.__basicsize__ - _POINTER
+    words["float_value_offset"] = object.__basicsize__
+    words["array_fields_offset"] = object.__basicsize__
+    return words
+
+
+def _function(function) -> int:
+    return ctypes.cast(function, ctypes.c_void_p).value
+
+
+def _numpy_api() -> ctypes.Array:
+    """NumPy's C API table, as `import_array()` finds it."""
+    try:
+        from numpy._core import _multiarray_umath as multiarray
+    except ImportError:  # NumPy 1
+        from numpy.core import _multiarray_umath as multiarray
+    address = _capsule_pointer(multiarray._ARRAY_API, None)
+    return (ctypes.c_void_p * (max(_NUMPY_FUNCTIONS.values()) + 1)).from_address(address)
