@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import operator
 import types
 import weakref
 from collections.abc import Callable, Sequence
@@ -22,8 +23,9 @@ from zyg.backend.jit import NativeFunction
 from zyg.compiled import CompiledRequest
 from zyg.compiler import compile_request
 from zyg.cotangents import seeds as cotangent_seeds
-from zyg.entry_abi import BACKWARD_ENTRY, ENTRY, RELEASE_ENTRY, body_of
+from zyg.entry_abi import BACKWARD_ENTRY, ENTRY, INT64_MAX, INT64_MIN, RELEASE_ENTRY, body_of
 from zyg.errors import USER_TRACEBACK, ZygError, ZygTypeError
+from zyg.fast_path import NO_FAST_PATH, fast_path, gradients_builder
 from zyg.frontend.source import function_location
 from zyg.frontend.trees import (
     LEAF,
@@ -41,7 +43,6 @@ from zyg.params import collect as collect_grads
 from zyg.tangents import output_tangent, parameter_tangents, tangent_seeds
 from zyg.typecodes import is_float_code, to_python, type_code_of
 
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 STAGES = ("frontend", "ad", "lowered", "llvm", "llvmir")  # what `ir()` shows, in pipeline order
 
 
@@ -165,6 +166,7 @@ def _python_result(tree: TreeDef, values: tuple, strings: list[str] | None = Non
 
 # The Python types whose values are leaves of their own type code: the fast path of a call.
 _SCALAR_KINDS = {float: leaf("f64"), int: leaf("i64"), bool: leaf("i1")}
+_FIRST = operator.itemgetter(0)
 
 
 class _Compiled:
@@ -181,7 +183,16 @@ class _Compiled:
         # hashing types (microseconds per call).
         self._seen: dict[tuple, tuple[CompiledRequest, tuple[TreeDef, ...], tuple]] = {}
         self._arrangers: dict[tuple[TreeDef, ...], Callable] = {}
+        # The fast path of a next call with arguments of the same kinds as the last one (`zyg.fast_path`).
+        self._fast = NO_FAST_PATH
         functools.update_wrapper(self, f)
+
+    def _remember(self, args: tuple, compiled: CompiledRequest, finish: Callable | None) -> None:
+        """After a call with `args` served by `compiled`: the fast path of a next call like it, whose
+        results `finish` makes of the native tuple. A call with other kinds of arguments replaces it, so
+        it is always the last call's compile (the one `ir()` shows)."""
+        exact = _takes_exactly(self.f, args)
+        self._fast = fast_path(args, compiled, finish) if exact else NO_FAST_PATH
 
     def _compiled(self, args: tuple) -> tuple[CompiledRequest, tuple[TreeDef, ...], list]:
         """The compile for `args` (the parameters' values, see `_parameter_values`), their trees and
@@ -257,10 +268,23 @@ class JitFunction(_Compiled):
 
     request = "primal"
 
-    @_user_facing
     def __call__(self, *args):
+        call, guard, finish = self._fast
+        if call is not None and guard.check():
+            outcome = call(*args)
+            if type(outcome) is tuple:
+                return finish(outcome)
+        return self._call(args)
+
+    @_user_facing
+    def _call(self, args: tuple):
         compiled, _, leaves = self._compiled(args)
-        return _python_result(compiled.return_tree, compiled.native(*leaves), compiled.strings)
+        tree, strings = compiled.return_tree, compiled.strings
+        result = _python_result(tree, compiled.native(*leaves), strings)
+        # The native results of a leaf are its Python value already.
+        self._remember(args, compiled, _FIRST if tree.kind == LEAF else
+                       functools.partial(_python_result, tree, strings=strings))
+        return result
 
 
 class GradFunction(_Compiled):
@@ -268,14 +292,25 @@ class GradFunction(_Compiled):
 
     request = "grad"
 
-    @_user_facing
     def __call__(self, *args):
+        call, guard, finish = self._fast
+        if call is not None and guard.check():
+            outcome = call(*args)
+            if type(outcome) is tuple:
+                return outcome if finish is None else finish(outcome)
+        return self._call(args)
+
+    @_user_facing
+    def _call(self, args: tuple):
         compiled, signature, leaves = self._compiled(args)
         arrange = self._arrangers.get(signature)
         if arrange is None:  # worked out once per signature
             wrt_arguments.require_float_result(self.f, compiled.return_tree)
             arrange = self._arrangers[signature] = wrt_arguments.arranger(self.argnums, signature)
-        return self._per_argument(args, arrange(compiled.native(*leaves)))
+        result = self._per_argument(args, arrange(compiled.native(*leaves)))
+        builder = gradients_builder(args) if self.argnums is None else False
+        self._remember(args, compiled, arrange if builder is False else builder)
+        return result
 
 
 class JacobianFunction(_Compiled):
@@ -283,13 +318,23 @@ class JacobianFunction(_Compiled):
 
     request = "jacobian"
 
-    @_user_facing
     def __call__(self, *args):
+        call, guard, finish = self._fast
+        if call is not None and guard.check():
+            outcome = call(*args)
+            if type(outcome) is tuple:
+                return finish(outcome)
+        return self._call(args)
+
+    @_user_facing
+    def _call(self, args: tuple):
         compiled, signature, leaves = self._compiled(args)
         arrange = self._arrangers.get(signature)
         if arrange is None:  # worked out once per signature
             arrange = self._arrangers[signature] = jacobians.arranger(self.argnums, signature)
-        return self._per_argument(args, arrange(compiled.native(*leaves)))
+        result = self._per_argument(args, arrange(compiled.native(*leaves)))
+        self._remember(args, compiled, arrange)
+        return result
 
 
 class _ParamsGradFunction(_Compiled):

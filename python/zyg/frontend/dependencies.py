@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import functools
 import hashlib
 import inspect
 import json
@@ -315,7 +316,7 @@ def _cell_reader(cell):
 
 
 def _attribute_reader(obj):
-    return lambda key, default: getattr(obj, key, default)
+    return functools.partial(getattr, obj)  # C all the way: probes run at every call
 
 
 def _probes(entry: types.FunctionType, records: list, roots: tuple[types.FunctionType, ...]) -> list[tuple] | None:
@@ -358,23 +359,36 @@ class Guard:
 
     def __init__(self, entry: types.FunctionType, records: list, roots: tuple[types.FunctionType, ...] = ()):
         self.entry, self.records, self.roots = entry, records, roots
-        self._probes = _probes(entry, records, roots)
+        self._set_probes(_probes(entry, records, roots))
 
     def __call__(self) -> bool:
-        probes = self._probes
-        if probes is None:
-            return False
-        for read, key, expected in probes:
-            if read(key, _ABSENT) is not expected:
-                return self._renew()
-        return True
+        return self.check() or self._renew()
 
     def _renew(self) -> bool:
-        if not still_valid(self.entry, self.records, self.roots):
-            self._probes = None
+        if self._probes is None or not still_valid(self.entry, self.records, self.roots):
+            self._set_probes(None)
             return False
-        self._probes = _probes(self.entry, self.records, self.roots)
+        self._set_probes(_probes(self.entry, self.records, self.roots))
         return self._probes is not None
+
+    def _set_probes(self, probes: list[tuple] | None) -> None:
+        """Keeps `probes` and makes `check`, a function of no arguments that is True while every probe
+        finds the very object the compile saw: one expression, for the fast path of every call."""
+        self._probes = probes
+        if probes is None:
+            self.check = _never
+            return
+        names: dict[str, object] = {"ABSENT": _ABSENT}
+        terms = []
+        for index, (read, key, expected) in enumerate(probes):
+            names.update({f"read{index}": read, f"key{index}": key, f"expected{index}": expected})
+            terms.append(f"read{index}(key{index}, ABSENT) is expected{index}")
+        parameters = ", ".join(f"{name}={name}" for name in names)  # bound as defaults: local loads
+        self.check = eval(f"lambda {parameters}: {' and '.join(terms) or 'True'}", names)  # noqa: S307
+
+
+def _never() -> bool:
+    return False
 
 
 def data_readers(entry: types.FunctionType, records: list, indices: tuple[int, ...],
