@@ -263,18 +263,25 @@ class _Compiled:
         return text
 
 
-class JitFunction(_Compiled):
-    """The compiled primal of `f`; see `jit`."""
-
-    request = "primal"
+class _CallableCompiled(_Compiled):
+    """A compiled callable whose calls take the fast path (`zyg.fast_path`) when they can, else `_call`."""
 
     def __call__(self, *args):
         call, guard, finish = self._fast
         if call is not None and guard.check():
             outcome = call(*args)
             if type(outcome) is tuple:
-                return finish(outcome)
+                return outcome if finish is None else finish(outcome)
         return self._call(args)
+
+    def _call(self, args: tuple):
+        raise NotImplementedError
+
+
+class JitFunction(_CallableCompiled):
+    """The compiled primal of `f`; see `jit`."""
+
+    request = "primal"
 
     @_user_facing
     def _call(self, args: tuple):
@@ -287,18 +294,10 @@ class JitFunction(_Compiled):
         return result
 
 
-class GradFunction(_Compiled):
+class GradFunction(_CallableCompiled):
     """The compiled gradient of `f`; see `compile_grad`."""
 
     request = "grad"
-
-    def __call__(self, *args):
-        call, guard, finish = self._fast
-        if call is not None and guard.check():
-            outcome = call(*args)
-            if type(outcome) is tuple:
-                return outcome if finish is None else finish(outcome)
-        return self._call(args)
 
     @_user_facing
     def _call(self, args: tuple):
@@ -313,18 +312,10 @@ class GradFunction(_Compiled):
         return result
 
 
-class JacobianFunction(_Compiled):
+class JacobianFunction(_CallableCompiled):
     """The compiled Jacobian of `f`; see `jacobian`."""
 
     request = "jacobian"
-
-    def __call__(self, *args):
-        call, guard, finish = self._fast
-        if call is not None and guard.check():
-            outcome = call(*args)
-            if type(outcome) is tuple:
-                return finish(outcome)
-        return self._call(args)
 
     @_user_facing
     def _call(self, args: tuple):

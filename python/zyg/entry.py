@@ -10,7 +10,7 @@ Out: the entries (`@zyg_entry`, and for a pullback `@zyg_entry_backward` and `@z
 see `zyg.entry_abi`) added to the module, and their `EntryABI`s.
 
 An entry takes `f64`/`i64` scalars (bools travel as i64), arrays as tensors (memref descriptors after
-bufferization) and tapes (pointers). It returns an error status and eight payload integers, then the
+bufferization) and tapes (pointers). It returns an error status and the integers of its message, then the
 results. It calls `setjmp` before running its body, so a failed run-time check (`zyg.check`, see
 `zyg.backend.runtime`) jumps back here and the status names the check instead of a crash.
 """

@@ -75,11 +75,6 @@ class Slot:
     rank: int = 0
     dtype: np.dtype | None = None
 
-    @property
-    def width(self) -> int:
-        """Number of 8-byte words: 1 for a scalar, 3 + 2 * rank for a memref descriptor."""
-        return 3 + 2 * self.rank if self.kind == "array" else 1
-
 
 def body_of(entry: str) -> str:
     """The symbol of the function holding the request itself, which `entry` calls (`zyg.entry`)."""

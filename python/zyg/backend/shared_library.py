@@ -1,7 +1,7 @@
 """Native code as a file, for the disk cache: the JIT's object code -> a shared library.
 
 In: an `ExecutionEngine` that compiled a module (position independent; see `engine.py`). Out: the
-path of a `.so` exporting the module's `<entry>_packed` functions, linked by the system linker (`cc`, else `ld`). Without
+path of a `.so` exporting the module's `<entry>_python` functions, linked by the system linker (`cc`, else `ld`). Without
 one (or off Linux), `linker()` is None and nothing is cached. The library's undefined symbols (libc,
 libm, OpenBLAS, `memrefCopy`) resolve when it is loaded; see `jit.load_library`.
 """
