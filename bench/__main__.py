@@ -59,6 +59,8 @@ def _describe(result: dict) -> str:
         return f"skipped: {result['skipped']}"
     if "failed" in result:
         return f"FAILED: {result['failed']}"
+    if "gradient_s" not in result:
+        return f"first primal {result['first_primal_s']:.3f} s, primal {result['primal_s'] * 1e3:.3f} ms"
     cached = f" (cached: {result['first_cached_s']:.3f} s)" if "first_cached_s" in result else ""
     return (f"first {result['first_s']:.3f} s{cached}, primal {result['primal_s'] * 1e3:.3f} ms, "
             f"gradient {result['gradient_s'] * 1e3:.3f} ms, check {result['error']:.1e}")

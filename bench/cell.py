@@ -6,7 +6,8 @@ compilation and the first call), the check of that gradient against the hand-wri
 steady-state primal and gradient medians, and the peak memory of one gradient call above what the
 process held before it (resident set size, read from /proc after `malloc_trim`, so it covers every
 allocator: NumPy's, XLA's, PyTorch's and compiled code's). `--first-only` stops after the first
-gradient (for zyg's second process, which finds the function in the disk cache).
+gradient (for zyg's second process, which finds the function in the disk cache). A primal-only
+system (numba) gets its first primal call (compilation included) and its primal median.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import time
 
 import numpy as np
 
-from bench.systems import PEER_PACKAGES, MissingSystem, prepare
+from bench.systems import PEER_PACKAGES, MissingSystem, prepare, unsupported
 from bench.workloads import Case, all_cases
 
 
@@ -73,7 +74,7 @@ def relative_error(got: tuple, expected: tuple) -> float:
 
 
 def measure(case: Case, system: str, quick: bool, first_only: bool = False) -> dict:
-    skip = getattr(case.module, "SKIP", {}).get(system)
+    skip = unsupported(system, case)
     if skip:
         raise MissingSystem(skip)
     start = time.perf_counter()
@@ -87,6 +88,13 @@ def measure(case: Case, system: str, quick: bool, first_only: bool = False) -> d
     params, factor = case.reduced(system)
     begin = time.perf_counter()
     prepared = prepare(system, case, args)
+    if prepared.gradient is None:  # a primal-only system: its first call, and its primal
+        prepared.primal()
+        result = {"case": case.name, "system": system, "import_s": imported - start,
+                  "first_primal_s": time.perf_counter() - begin}
+        budget, most = (0.3, 5) if quick else (1.5, 21)
+        return {**result, "primal_s": _adaptive_median(prepared.primal, budget, most) * factor,
+                "note": prepared.note, "scaled": factor != 1.0}
     first = prepared.gradient()
     first_s = time.perf_counter() - begin
     result = {"case": case.name, "system": system, "import_s": imported - start, "first_s": first_s}

@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bench.systems import SYSTEMS
+from bench.systems import PRIMAL_ONLY, SYSTEMS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 # The AD systems a user would pick instead of zyg; the hand-written NumPy gradient is the reference.
 PEERS = ("jax", "torch", "autograd")
+# The systems with a gradient: one column each in the summary and one bar each in the chart.
+GRADIENT_SYSTEMS = tuple(s for s in SYSTEMS if s not in PRIMAL_ONLY)
 
 
 def _ms(seconds: float) -> str:
@@ -27,6 +29,10 @@ def _cells(run: dict) -> dict[tuple[str, str], dict]:
 
 def _measured(result: dict | None) -> bool:
     return result is not None and "gradient_s" in result
+
+
+def _primal_measured(result: dict | None) -> bool:
+    return result is not None and "primal_s" in result
 
 
 def fastest_peer(run: dict, case: str) -> tuple[str, float] | None:
@@ -46,6 +52,10 @@ def detail_table(run: dict) -> list[str]:
             r = cells.get((case["name"], system))
             if r is None:
                 continue
+            if _primal_measured(r) and not _measured(r):
+                lines.append(f"| {case['label']} | {system} | {r['first_primal_s']:.3f} (primal) | "
+                             f"{_ms(r['primal_s'])} | n/a |  |  |  | {r.get('note', '')} |")
+                continue
             if not _measured(r):
                 lines.append(f"| {case['label']} | {system} | {r.get('skipped') or r.get('failed')} ||||||")
                 continue
@@ -57,14 +67,16 @@ def detail_table(run: dict) -> list[str]:
 
 
 def summary_table(run: dict) -> list[str]:
-    """Per case: each system's gradient time, and zyg against the fastest peer."""
-    lines = ["| workload | " + " | ".join(f"{s} (ms)" for s in SYSTEMS) +
-             " | zyg / fastest peer | zyg / manual | zyg gradient/primal | zyg first gradient (s): cold, cached |",
-             "|---|" + "---:|" * (len(SYSTEMS) + 4)]
+    """Per case: each system's gradient time, zyg against the fastest peer, and zyg's primal against
+    numba's compiled primal where the workload has one."""
+    lines = ["| workload | " + " | ".join(f"{s} (ms)" for s in GRADIENT_SYSTEMS) +
+             " | zyg / fastest peer | zyg / manual | zyg gradient/primal | zyg first gradient (s): cold, cached |"
+             " numba primal (ms) | zyg primal / numba primal |",
+             "|---|" + "---:|" * (len(GRADIENT_SYSTEMS) + 6)]
     cells = _cells(run)
     for case in run["cases"]:
         row = [case["label"]]
-        for system in SYSTEMS:
+        for system in GRADIENT_SYSTEMS:
             r = cells.get((case["name"], system))
             row.append(_ms(r["gradient_s"]) + ("*" if r.get("scaled") else "") if _measured(r)
                        else ("" if r is None else "skipped" if "skipped" in r else "failed"))
@@ -77,9 +89,18 @@ def summary_table(run: dict) -> list[str]:
             row += [f"{zyg['gradient_s'] / zyg['primal_s']:.2f}", f"{zyg['first_s']:.2f}{cached}"]
         else:
             row += ["", ""]
+        row += _numba_columns(zyg, cells.get((case["name"], "numba")))
         lines.append("| " + " | ".join(row) + " |")
     return lines + ["", "\\* measured at a smaller size and scaled by the ratio of the work (see the note in "
                         "bench/results/results.md)."]
+
+
+def _numba_columns(zyg: dict | None, numba: dict | None) -> list[str]:
+    """numba's primal time (or why it has none) and zyg's primal over it."""
+    if not _primal_measured(numba):
+        return ["" if numba is None else "skipped" if "skipped" in numba else "failed", ""]
+    ratio = f"{zyg['primal_s'] / numba['primal_s']:.2f}" if _primal_measured(zyg) else ""
+    return [_ms(numba["primal_s"]), ratio]
 
 
 def _chart(run: dict, path: Path) -> str:
@@ -90,14 +111,14 @@ def _chart(run: dict, path: Path) -> str:
     except ImportError:
         return "chart skipped: matplotlib is not installed (pip install -e '.[bench]')"
     cells, cases = _cells(run), run["cases"]
-    width = 0.8 / len(SYSTEMS)
+    width = 0.8 / len(GRADIENT_SYSTEMS)
     figure, axes = plt.subplots(figsize=(max(8, 1.3 * len(cases)), 5))
-    for index, system in enumerate(SYSTEMS):
+    for index, system in enumerate(GRADIENT_SYSTEMS):
         xs, ys = [], []
         for position, case in enumerate(cases):
             r = cells.get((case["name"], system))
             if _measured(r):
-                xs.append(position + (index - (len(SYSTEMS) - 1) / 2) * width)
+                xs.append(position + (index - (len(GRADIENT_SYSTEMS) - 1) / 2) * width)
                 ys.append(r["gradient_s"] * 1e3)
         axes.bar(xs, ys, width, label=system)
     axes.set_yscale("log")

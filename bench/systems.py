@@ -3,7 +3,8 @@
 `prepare(system, case, args)` returns a `Prepared`: `primal()` and `gradient()` run the workload to
 completion (JAX results are synchronised with `block_until_ready`), and `to_numpy(result)` turns a
 gradient into NumPy arrays/floats in `WRT` order, for the check. Importing a peer happens inside
-`prepare`, so a missing one raises `MissingSystem`.
+`prepare`, so a missing one raises `MissingSystem`. numba compiles the primal only (`gradient` is
+None): it is the floor for zyg's compiled primal, on the workloads that define `numba_primal`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import numpy as np
 
 from bench.workloads import Case, rebind
 
-SYSTEMS = ("zyg", "manual", "jax", "torch", "autograd")
-PEER_PACKAGES = {"zyg": "zyg", "jax": "jax", "torch": "torch", "autograd": "autograd"}
+SYSTEMS = ("zyg", "manual", "jax", "torch", "autograd", "numba")
+# Systems that compile the primal and have no gradient.
+PRIMAL_ONLY = ("numba",)
+PEER_PACKAGES = {"zyg": "zyg", "jax": "jax", "torch": "torch", "autograd": "autograd", "numba": "numba"}
 
 
 class MissingSystem(Exception):
@@ -27,9 +30,17 @@ class MissingSystem(Exception):
 @dataclass
 class Prepared:
     primal: Callable[[], object]
-    gradient: Callable[[], object]
+    gradient: Callable[[], object] | None
     to_numpy: Callable[[object], tuple]
     note: str = ""
+
+
+def unsupported(system: str, case: Case) -> str | None:
+    """Why `system` does not run `case`, or None: the workload's `SKIP`, or no numba version."""
+    skip = getattr(case.module, "SKIP", {}).get(system)
+    if skip is None and system == "numba" and not hasattr(case.module, "numba_primal"):
+        skip = "no numba version of this workload"
+    return skip
 
 
 def prepare(system: str, case: Case, args: tuple) -> Prepared:
@@ -117,4 +128,11 @@ def _autograd(module, args) -> Prepared:
     return Prepared(lambda: fn(*args), lambda: gradient(active), tuple)
 
 
-_PREPARERS = {"zyg": _zyg, "manual": _manual, "jax": _jax, "torch": _torch, "autograd": _autograd}
+def _numba(module, args) -> Prepared:
+    numba = _import("numba")
+    primal = module.numba_primal(numba)
+    return Prepared(lambda: primal(*args), None, tuple)
+
+
+_PREPARERS = {"zyg": _zyg, "manual": _manual, "jax": _jax, "torch": _torch, "autograd": _autograd,
+              "numba": _numba}

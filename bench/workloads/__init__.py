@@ -24,7 +24,7 @@ import importlib
 import types
 from dataclasses import dataclass, field
 
-WORKLOADS = ("gmm", "evalpoly", "sum_of_squares", "newton", "mlp", "lstm", "tree")
+WORKLOADS = ("gmm", "evalpoly", "sum_of_squares", "newton", "mlp", "lstm", "tree", "ode", "det", "ba", "llsq")
 
 
 @dataclass(frozen=True)
@@ -68,4 +68,15 @@ def rebind(fn: types.FunctionType, **names) -> types.FunctionType:
         if isinstance(value, types.FunctionType) and value.__module__ == fn.__module__:
             namespace[key] = types.FunctionType(value.__code__, namespace, value.__name__, value.__defaults__,
                                                 value.__closure__)
+    return namespace[fn.__name__]
+
+
+def njit_module(fn: types.FunctionType, numba: types.ModuleType):
+    """`fn` compiled by `numba.njit`, with every function of its module that it may call compiled
+    too (numba calls only compiled functions), so the same source runs under numba."""
+    namespace = dict(fn.__globals__)
+    for key, value in list(namespace.items()):
+        if isinstance(value, types.FunctionType) and value.__module__ == fn.__module__:
+            namespace[key] = numba.njit(types.FunctionType(value.__code__, namespace, value.__name__,
+                                                           value.__defaults__, value.__closure__))
     return namespace[fn.__name__]

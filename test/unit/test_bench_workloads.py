@@ -6,7 +6,23 @@ import pytest
 import zyg
 
 from bench.cell import measure, relative_error
-from bench.workloads import Case, evalpoly, gmm, lstm, mlp, newton, rebind, sum_of_squares, tree
+from bench.report import summary_table
+from bench.systems import MissingSystem
+from bench.workloads import (
+    Case,
+    ba,
+    det,
+    evalpoly,
+    gmm,
+    llsq,
+    lstm,
+    mlp,
+    newton,
+    ode,
+    rebind,
+    sum_of_squares,
+    tree,
+)
 
 
 def _gmm_args(rng, d=3, k=4, n=7):
@@ -28,6 +44,10 @@ def _lstm_args(rng, layers=2, b=3, c=6):
     (newton, lambda rng: newton.inputs(20)),
     (mlp, lambda rng: mlp.inputs(8)),
     (tree, lambda rng: tree.inputs(5)),
+    (ode, lambda rng: ode.inputs(12, 5)),
+    (det, lambda rng: det.inputs(4)),
+    (ba, lambda rng: ba.inputs(3, 5, 11)),
+    (llsq, lambda rng: llsq.inputs(20, 5)),
 ], ids=lambda value: getattr(value, "__name__", "").rsplit(".", 1)[-1])
 def test_zyg_gradient_matches_the_hand_written_one(module, make_args):
     args = make_args(np.random.default_rng(0))
@@ -48,6 +68,22 @@ def test_hand_written_gmm_gradient_matches_central_differences():
                 shifted[position] += sign * 1e-6
                 numeric[position] += sign * gmm.primal(*args[:index], shifted, *args[index + 1:]) / 2e-6
         np.testing.assert_allclose(expected, numeric, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("module, args", [
+    (ode, ode.inputs(6, 3)), (det, det.inputs(4)), (ba, ba.inputs(2, 3, 5)), (llsq, llsq.inputs(8, 4)),
+], ids=lambda value: getattr(value, "__name__", "").rsplit(".", 1)[-1])
+def test_hand_written_gradient_matches_central_differences(module, args):
+    for index, expected in zip(module.WRT, module.gradient_by_hand(*args)):
+        point = args[index]
+        numeric = np.zeros_like(point)
+        for position in np.ndindex(point.shape):
+            step = 1e-6 * max(1.0, abs(point[position]))
+            for sign in (1, -1):
+                shifted = point.copy()
+                shifted[position] += sign * step
+                numeric[position] += sign * module.primal(*args[:index], shifted, *args[index + 1:]) / (2 * step)
+        np.testing.assert_allclose(expected, numeric, rtol=1e-5, atol=1e-6 * np.max(np.abs(expected)))
 
 
 def test_list_form_of_the_lstm_is_the_same_function():
@@ -71,3 +107,18 @@ def test_one_cell_measures_and_checks(system):
     result = measure(Case("tiny", "tiny", "evalpoly", {"n": 50}), system, quick=True)
     assert result["error"] < 1e-9
     assert result["gradient_s"] > 0 and result["primal_s"] > 0 and result["first_s"] > 0
+
+
+def test_a_primal_only_system_measures_its_primal_beside_zyg():
+    pytest.importorskip("numba")
+    case = Case("tiny", "tiny", "llsq", {"n": 20, "m": 5})
+    numba, zyg_cell = measure(case, "numba", quick=True), measure(case, "zyg", quick=True)
+    assert numba["primal_s"] > 0 and "gradient_s" not in numba
+    run = {"cases": [{"name": "tiny", "label": "tiny"}], "results": [{**numba, "case": "tiny"}, {**zyg_cell, "case": "tiny"}]}
+    row = summary_table(run)[2].split(" | ")
+    assert row[-1].rstrip(" |") == f"{zyg_cell['primal_s'] / numba['primal_s']:.2f}"
+
+
+def test_numba_is_skipped_where_a_workload_has_no_numba_version():
+    with pytest.raises(MissingSystem, match="no numba version"):
+        measure(Case("tiny", "tiny", "evalpoly", {"n": 50}), "numba", quick=True)
