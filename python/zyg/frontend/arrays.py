@@ -164,8 +164,10 @@ class ArrayCodegen:
         return self.with_dims(self.value(BroadcastToOp(v, list(dims))), dims)
 
     def elementwise_operands(self, what: str, operands: Sequence[SSAValue],
-                             element: Attribute | None = None) -> tuple[list[SSAValue], list[SSAValue]]:
-        """Converts to a common element type and broadcasts to one shape: `(operands, dims)`."""
+                             element: Attribute | tuple[Attribute, ...] | None = None
+                             ) -> tuple[list[SSAValue], list[SSAValue]]:
+        """Converts to a common element type (or to one per operand, where `element` is a tuple) and
+        broadcasts to one shape: `(operands, dims)`."""
         arrays = [v for v in operands if is_array(v.type)]
         if element is None:
             element = element_type(operands[0].type)
@@ -176,10 +178,11 @@ class ArrayCodegen:
         dims = self.dims(arrays[0])
         for v in arrays[1:]:
             dims = self.broadcast_dims(what, dims, self.dims(v))
+        elements = element if isinstance(element, tuple) else (element,) * len(operands)
         out = []
-        for v in operands:
-            v = self.convert_element(v, element)
-            out.append(self.broadcast_to(v, dims) if is_array(v.type) else self.splat(v, element, dims))
+        for v, target in zip(operands, elements, strict=True):
+            v = self.convert_element(v, target)
+            out.append(self.broadcast_to(v, dims) if is_array(v.type) else self.splat(v, target, dims))
         return out, dims
 
     def array_binary(self, op: ast.operator, lhs: SSAValue, rhs: SSAValue) -> SSAValue:
@@ -217,7 +220,9 @@ class ArrayCodegen:
                                    is_array(exponent.type))
         if element not in (F64, F32):
             element = F64
-        (a, b), dims = self.elementwise_operands("power", [base, exponent], element)
+        # An int exponent stays an int (`t ** np.arange(m)`): `lower-zyg` makes it multiplications.
+        exponent_element = I64 if element_type(exponent.type) in (I64, I1) else element
+        (a, b), dims = self.elementwise_operands("power", [base, exponent], (element, exponent_element))
         return self.with_dims(self.value(zyg.PowOp(a, b)), dims)
 
     def array_compare(self, op: ast.cmpop, lhs: SSAValue, rhs: SSAValue) -> SSAValue:

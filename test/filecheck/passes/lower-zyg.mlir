@@ -127,10 +127,21 @@ func.func @pow_float_float(%a: f64, %b: f64) -> f64 {
   func.return %p : f64
 }
 
+// An int exponent with |n| <= 32 is repeated squaring (math.fpowi), a larger one libm's pow.
 // CHECK-LABEL: func.func @pow_float_int(
 // CHECK-SAME:      %[[A:[^:]+]]: f64, %[[N:[^:]+]]: i64) -> f64
-// CHECK-NEXT:    %[[NF:.*]] = arith.sitofp %[[N]] : i64 to f64
-// CHECK-NEXT:    %[[P:.*]] = math.powf %[[A]], %[[NF]] : f64
+// CHECK-NEXT:    %[[BOUND:.*]] = arith.constant 32 : i64
+// CHECK-NEXT:    %[[SHIFTED:.*]] = arith.addi %[[N]], %[[BOUND]] : i64
+// CHECK-NEXT:    %[[WIDTH:.*]] = arith.constant 64 : i64
+// CHECK-NEXT:    %[[SMALL:.*]] = arith.cmpi ule, %[[SHIFTED]], %[[WIDTH]] : i64
+// CHECK-NEXT:    %[[P:.*]] = scf.if %[[SMALL]] -> (f64) {
+// CHECK-NEXT:      %[[SQ:.*]] = math.fpowi %[[A]], %[[N]] : f64, i64
+// CHECK-NEXT:      scf.yield %[[SQ]] : f64
+// CHECK-NEXT:    } else {
+// CHECK-NEXT:      %[[NF:.*]] = arith.sitofp %[[N]] : i64 to f64
+// CHECK-NEXT:      %[[POW:.*]] = math.powf %[[A]], %[[NF]] : f64
+// CHECK-NEXT:      scf.yield %[[POW]] : f64
+// CHECK-NEXT:    }
 // CHECK-NEXT:    func.return %[[P]] : f64
 func.func @pow_float_int(%a: f64, %n: i64) -> f64 {
   %p = zyg.pow %a, %n : f64, i64
