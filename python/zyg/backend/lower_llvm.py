@@ -31,6 +31,9 @@ from zyg.stage_times import stage
 # when a loop changes the shape it carries (a list grown in the loop, `x = np.zeros(2 * len(x))`). It
 # is named as GCC and clang spell it; a build that spells it otherwise fails
 # test_a_loop_that_changes_the_shape_it_carries.
+# `eliminate-empty-tensors`: an op whose result is inserted into a larger tensor (the parts of
+# `np.concatenate`, a slice assignment) writes into that tensor's buffer instead of its own, which
+# was then copied with the generic `memrefCopy` (RK4 workload, n = 10^4: 14.7 ms -> 3.9 ms).
 CANONICALIZE = ('canonicalize{disable-patterns={"{anonymous}::ForOpTensorCastFolder",'
                 '"(anonymous namespace)::ForOpTensorCastFolder"}}')
 
@@ -38,6 +41,7 @@ LOWER_TO_LOOPS = (
     "builtin.module("
     f"symbol-dce,{CANONICALIZE},cse,"
     "linalg-fuse-elementwise-ops,"
+    "eliminate-empty-tensors,"
     "one-shot-bufferize{bufferize-function-boundaries buffer-alignment=0 allow-return-allocs-from-loops function-boundary-type-conversion=fully-dynamic-layout-map},"
     "buffer-deallocation-pipeline,"
     "convert-bufferization-to-memref,"
