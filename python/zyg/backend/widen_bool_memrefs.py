@@ -16,7 +16,6 @@ from collections.abc import Callable
 
 import numpy as np
 from mlir import ir
-from mlir.dialects import arith, memref
 
 
 def _widened(t: ir.Type) -> ir.Type | None:
@@ -33,6 +32,12 @@ def _retype(value: ir.Value) -> None:
     new = _widened(value.type)
     if new is not None:
         value.set_type(new)
+
+
+def _create(name: str, result: ir.Type, operands: list[ir.Value]) -> ir.Value:
+    """Creates op `name` at the insertion point. Generic, because importing the bindings' generated
+    op classes (`mlir.dialects.arith`) costs 15 ms of every process's first compile."""
+    return ir.Operation.create(name, results=[result], operands=operands).result
 
 
 def widen_bool_memrefs(module: ir.Module, also: Callable[[ir.Operation], None] | None = None) -> None:
@@ -93,8 +98,8 @@ def _widen(module: ir.Module, also: Callable[[ir.Operation], None] | None) -> No
         if op.results[0].type != i1 or op.operands[0].type.maybe_downcast().element_type != i8:
             continue
         with ir.InsertionPoint(op), op.location:
-            wide = memref.LoadOp(op.operands[0], list(op.operands[1:])).result
-            narrow = arith.TruncIOp(i1, wide).result
+            wide = _create("memref.load", i8, list(op.operands))
+            narrow = _create("arith.trunci", i1, [wide])
         op.results[0].replace_all_uses_with(narrow)
         op.erase()
     for op in stores:
@@ -102,7 +107,7 @@ def _widen(module: ir.Module, also: Callable[[ir.Operation], None] | None) -> No
         if value.type != i1:
             continue
         with ir.InsertionPoint(op), op.location:
-            op.operands[0] = arith.ExtUIOp(i8, value).result
+            op.operands[0] = _create("arith.extui", i8, [value])
     for fn in functions:
         ftype = ir.FunctionType(ir.TypeAttr(fn.attributes["function_type"]).value)
         inputs = [_widened(t) or t for t in ftype.inputs]
