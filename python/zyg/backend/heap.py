@@ -14,7 +14,6 @@ reaches once it has seen a 32 MiB buffer freed; memory beyond them is still retu
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 
 MMAP_THRESHOLD_BYTES = 32 << 20  # glibc's largest adaptive threshold (DEFAULT_MMAP_THRESHOLD_MAX)
@@ -25,8 +24,7 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # <malloc.h>
 @functools.cache
 def keep_freed_buffers() -> bool:
     """Sets glibc's thresholds once per process; returns whether they were set."""
-    name = ctypes.util.find_library("c")
-    libc = ctypes.CDLL(name) if name else None
+    libc = ctypes.CDLL(None)  # the process's own symbols, libc's among them (`find_library` runs ldconfig)
     mallopt = getattr(libc, "mallopt", None)
     if mallopt is None or not hasattr(libc, "gnu_get_libc_version"):
         return False
