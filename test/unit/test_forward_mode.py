@@ -120,7 +120,7 @@ def test_jvp_is_a_compiled_request_of_its_own():
 
 def test_a_jvp_is_cached_on_disk_apart_from_the_gradient(tmp_path, monkeypatch):
     import zyg.build
-    from zyg import compiler
+    from zyg import compiler, disk_cache
 
     monkeypatch.setenv("ZYG_CACHE_DIR", str(tmp_path))
     builds = []
@@ -135,6 +135,7 @@ def test_a_jvp_is_cached_on_disk_apart_from_the_gradient(tmp_path, monkeypatch):
         zyg.api._grad_function.cache_clear()
         zyg.api._jvp_function.cache_clear()
         assert zyg.gradient(cube, 2.0) == (12.0,) and zyg.jvp(cube, (2.0,), (0.5,)) == (8.0, 6.0)
+    disk_cache.wait()  # the store runs on a thread (a process waits for it at exit)
     assert builds == ["grad", "jvp"] and len(list(tmp_path.glob("*.json"))) == 2
 
 
