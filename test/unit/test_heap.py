@@ -26,3 +26,25 @@ def test_repeated_calls_do_not_fault_their_temporaries_in_again():
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
     # Without the policy each call faults in every temporary: hundreds of 4 KiB pages per call.
     assert faults < 600
+
+
+def saved_per_step(x):
+    total = 0.0
+    for _ in range(50):
+        x = np.sin(x)  # the pullback needs each step's x: 50 arrays of 0.8 MB on the tape
+        total += np.sum(x)
+    return total
+
+
+@pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0] != "glibc", reason="glibc only")
+def test_repeated_calls_reuse_a_tape_beyond_the_mmap_threshold():
+    x = np.random.default_rng(1).normal(size=100_000)
+    grad = zyg.compile_grad(saved_per_step)
+    grad(x)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(5):
+        grad(x)
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+    # The tape's 40 MB are mapped afresh (glibc's mmap threshold is 32 MiB) unless its slots are kept
+    # for the next call: then about 10,000 faults a call.
+    assert faults < 5_000

@@ -15,13 +15,14 @@ while Python ran cannot stop a later call.
 The tape is a growable LIFO stack of 8-byte slots (a push reserves one or a block of them) behind an opaque `!llvm.ptr` to
 `{ptr data, i64 size, i64 capacity}`; capacity doubles when full. A reader of a tape is a header of its
 own over the same slots with capacity 0 (it owns none): popping it leaves the tape whole, and freeing
-it frees the header alone. The functions are private, so
-LLVM inlines push and pop into the loops that use them. Written in the LLVM dialect because the
+it frees the header alone. Freeing a tape keeps its slots for the module's next tape
+(`SPARE_SLOTS_BYTES`). The functions are private, so LLVM inlines push and pop into the loops that use them. Written in the LLVM dialect because the
 upstream buffer-deallocation pipeline rejects hand-managed memrefs (see DESIGN.md).
 """
 
 from __future__ import annotations
 
+from zyg.backend.heap import TRIM_THRESHOLD_BYTES
 from zyg.entry_abi import (
     CHECK_VALUES,
     ERROR_SLOTS,
@@ -325,15 +326,43 @@ GENERIC_ALLOCATOR = _LIVE_BLOCKS + f"""
   }}
 """
 
+# The slots of the last tape freed, `@_zyg_spare_slots` = {ptr data, i64 capacity} ({null, 0}: none),
+# are kept for the next tape of the module: a gradient's tape then grows by doubling (realloc copies,
+# and beyond glibc's mmap threshold a fresh mapping whose every page faults in) only on the first call,
+# and later calls write into pages already resident (the RK4 ODE gradient, whose tape holds 64 MiB:
+# 70 ms a call before, 17-24 ms after, most of the difference page faults and unmapping). Slots of
+# at most `SPARE_SLOTS_BYTES` are kept (twice the freed heap `zyg.backend.heap` keeps for the next
+# call, as capacity doubles: a tape of that capacity held more than half of it); a larger tape's slots
+# go back to the C heap as before.
+SPARE_SLOTS_BYTES = 2 * TRIM_THRESHOLD_BYTES
+_SPARE = "!llvm.struct<(ptr, i64)>"
+
 TAPE_RUNTIME = f"""
+  llvm.mlir.global internal @_zyg_spare_slots() {{addr_space = 0 : i32, alignment = 8 : i64}} : {_SPARE} {{
+    %z = llvm.mlir.zero : {_SPARE}
+    llvm.return %z : {_SPARE}
+  }}
   func.func private @_zyg_tape_new() -> !llvm.ptr {{
     %header_bytes = llvm.mlir.constant(24 : i64) : i64
     %kind = llvm.mlir.constant({TAPE} : i64) : i64
     %tape = llvm.call @_zyg_alloc(%header_bytes, %kind) : (i64, i64) -> !llvm.ptr
-    %capacity = llvm.mlir.constant(256 : i64) : i64
-    %data_bytes = llvm.mlir.constant(2048 : i64) : i64
-    %data = llvm.call @malloc(%data_bytes) : (i64) -> !llvm.ptr
+    %spare = llvm.mlir.addressof @_zyg_spare_slots : !llvm.ptr
+    %spare_capacity_ptr = llvm.getelementptr %spare[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_SPARE}
+    %spare_data = llvm.load %spare : !llvm.ptr -> !llvm.ptr
+    %spare_capacity = llvm.load %spare_capacity_ptr : !llvm.ptr -> i64
+    %null = llvm.mlir.zero : !llvm.ptr
     %zero = llvm.mlir.constant(0 : i64) : i64
+    %none_spare = llvm.icmp "eq" %spare_data, %null : !llvm.ptr
+    %data, %capacity = scf.if %none_spare -> (!llvm.ptr, i64) {{
+      %fresh_capacity = llvm.mlir.constant(256 : i64) : i64
+      %data_bytes = llvm.mlir.constant(2048 : i64) : i64
+      %fresh = llvm.call @malloc(%data_bytes) : (i64) -> !llvm.ptr
+      scf.yield %fresh, %fresh_capacity : !llvm.ptr, i64
+    }} else {{
+      llvm.store %null, %spare : !llvm.ptr, !llvm.ptr
+      llvm.store %zero, %spare_capacity_ptr : i64, !llvm.ptr
+      scf.yield %spare_data, %spare_capacity : !llvm.ptr, i64
+    }}
     llvm.store %data, %tape : !llvm.ptr, !llvm.ptr
     %size_ptr = llvm.getelementptr %tape[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_HEADER}
     llvm.store %zero, %size_ptr : i64, !llvm.ptr
@@ -363,9 +392,27 @@ TAPE_RUNTIME = f"""
     %owns_slots = llvm.icmp "ne" %capacity, %zero : i64
     scf.if %owns_slots {{
       %data = llvm.load %tape : !llvm.ptr -> !llvm.ptr
-      llvm.call @free(%data) : (!llvm.ptr) -> ()
+      func.call @_zyg_keep_slots(%data, %capacity) : (!llvm.ptr, i64) -> ()
     }}
     llvm.call @_zyg_free(%tape) : (!llvm.ptr) -> ()
+    return
+  }}
+  func.func private @_zyg_keep_slots(%data: !llvm.ptr, %capacity: i64) {{
+    %spare = llvm.mlir.addressof @_zyg_spare_slots : !llvm.ptr
+    %spare_capacity_ptr = llvm.getelementptr %spare[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_SPARE}
+    %spare_capacity = llvm.load %spare_capacity_ptr : !llvm.ptr -> i64
+    %most = llvm.mlir.constant({SPARE_SLOTS_BYTES // 8} : i64) : i64
+    %small_enough = llvm.icmp "sle" %capacity, %most : i64
+    %larger = llvm.icmp "sgt" %capacity, %spare_capacity : i64
+    %keep = llvm.and %small_enough, %larger : i1
+    scf.if %keep {{
+      %old = llvm.load %spare : !llvm.ptr -> !llvm.ptr
+      llvm.call @free(%old) : (!llvm.ptr) -> ()
+      llvm.store %data, %spare : !llvm.ptr, !llvm.ptr
+      llvm.store %capacity, %spare_capacity_ptr : i64, !llvm.ptr
+    }} else {{
+      llvm.call @free(%data) : (!llvm.ptr) -> ()
+    }}
     return
   }}
   func.func private @_zyg_tape_push_slots(%tape: !llvm.ptr, %count: i64) -> !llvm.ptr {{
