@@ -547,6 +547,7 @@ class ReverseSweep:
         out_cts = [self.dense(cts.pop(r, None)) for r in op.results]
         regions = [r for r in op.regions if r.blocks]
         free = self._free_values(op, regions)
+        incoming = self._take_dense(cts, free)
         cond = self.primal(op.cond)
         blocks = []
         for region in op.regions:
@@ -554,16 +555,34 @@ class ReverseSweep:
             if region.blocks:
                 primal_block = region.block
                 inner = self._seed(cts, primal_block.last_op.operands, out_cts)
+                for v, ct in incoming.items():
+                    self.accumulate(inner, v, ct)
                 self.pull_block(primal_block, block, inner)
                 yielded = [self._dense_in(block, inner.get(v)) for v in free]
             else:
-                yielded = [None] * len(free)
+                yielded = [incoming.get(v) for v in free]
             self._emit_into(block, scf.YieldOp(*self._materialise(block, yielded, free)))
             blocks.append(block)
         if_op = scf.IfOp(cond, [v.type for v in free], [blocks[0]], [blocks[1]])
         self.emit(if_op)
         for v, ct in zip(free, if_op.results):
             self.accumulate(cts, v, ct)
+
+    def _take_dense(self, cts: dict[SSAValue, SSAValue], free: list[SSAValue]) -> dict[SSAValue, SSAValue]:
+        """Removes from `cts` and returns the dense cotangents the free values of a region already have.
+
+        A branch's or loop's pullback starts from them and adds its own in place, instead of starting
+        from zeros and adding its result to them afterwards: one zero-filled array and one sum fewer per
+        array (a recursion's `if` around its loop: the cofactor determinant's pullback filled and added
+        three n x n arrays a call). A sparse cotangent stays where it is (made dense, it would cost the
+        array it saves).
+        """
+        incoming = {}
+        for v in free:
+            ct = cts.get(v)
+            if ct is not None and not isinstance(ct, SPARSE):
+                incoming[v] = cts.pop(v)
+        return incoming
 
     def pull_for(self, op: scf.ForOp, cts: dict[SSAValue, SSAValue]) -> None:
         """Reverse of `scf.for`: an `scf.for` over the trip count running the body's pullback."""
@@ -603,7 +622,8 @@ class ReverseSweep:
         for i in range(len(results)):
             cts.pop(results[i], None)
         start = [ct if ct is not None else self.zero_of(results[i]) for ct, i in zip(start, carried)]
-        zeros = [self.zero_of(v) for v in free]
+        incoming = self._take_dense(cts, free)
+        zeros = [incoming[v] if v in incoming else self.zero_of(v) for v in free]
         index_type = trip_count.type
         loop_body = Block(arg_types=[index_type, *carried_types, *[v.type for v in free]])
         carried_in = loop_body.args[1:1 + len(carried)]

@@ -90,6 +90,74 @@ func.func @branch(%x: f64) -> f64 {
 
 // -----
 
+// A value read after an `scf.if` and inside it: the branch's pullback starts from the cotangent `x`
+// already has and adds its own to it, the other branch yields it unchanged; no zero and no sum after
+// the `scf.if` (for an array: no zero-filled array and no array sum).
+
+func.func @f(%x: f64) -> f64 {
+  %zero = arith.constant 0.0 : f64
+  %c = arith.cmpf ogt, %x, %zero : f64
+  %r = scf.if %c -> (f64) {
+    %s = math.sin %x : f64
+    scf.yield %s : f64
+  } else {
+    scf.yield %zero : f64
+  }
+  %y = arith.mulf %r, %x : f64
+  func.return %y : f64
+}
+
+// CHECK-LABEL: func.func @branch_into_incoming(
+// CHECK:         %y = arith.mulf %r, %x : f64
+// CHECK:         %[[X_CT:.*]] = arith.mulf %{{.*}}, %r : f64
+// CHECK-NEXT:    %[[DX:.*]] = scf.if %c -> (f64) {
+// CHECK-NEXT:      %[[COS:.*]] = math.cos %x : f64
+// CHECK-NEXT:      %[[P:.*]] = ad.mul %{{.*}}, %[[COS]] : f64
+// CHECK-NEXT:      %[[SUM:.*]] = ad.add %[[X_CT]], %[[P]] : f64
+// CHECK-NEXT:      scf.yield %[[SUM]] : f64
+// CHECK-NEXT:    } else {
+// CHECK-NEXT:      scf.yield %[[X_CT]] : f64
+// CHECK-NEXT:    }
+// CHECK-NEXT:    ad.tape_free
+// CHECK-NEXT:    func.return %[[DX]] : f64
+func.func @branch_into_incoming(%x: f64) -> f64 {
+  %dx = ad.grad @f(%x) : (f64) -> f64
+  func.return %dx : f64
+}
+
+// -----
+
+// The same for a loop: the reverse loop's accumulator of `x`'s cotangent starts from the one `x` has
+// after the loop, instead of from zero with a sum after the loop.
+
+func.func @f(%x: f64, %n: index) -> f64 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %x) -> (f64) {
+    %m = arith.mulf %acc, %x : f64
+    scf.yield %m : f64
+  }
+  %y = arith.mulf %r, %x : f64
+  func.return %y : f64
+}
+
+// CHECK-LABEL: func.func @loop_into_incoming(
+// CHECK:         %y = arith.mulf %r, %x : f64
+// CHECK:         %[[R_CT:.*]] = arith.mulf %{{.*}}, %x : f64
+// CHECK-NEXT:    %[[X_CT:.*]] = arith.mulf %{{.*}}, %r : f64
+// CHECK:         %[[ACC:.*]], %[[X_TOTAL:.*]] = scf.for %{{.*}} iter_args(%{{.*}} = %[[R_CT]], %[[X_IN:.*]] = %[[X_CT]]) -> (f64, f64) {
+// CHECK:           %[[STEP:.*]] = ad.add %[[X_IN]], %{{.*}} : f64
+// CHECK-NEXT:      scf.yield %{{.*}}, %[[STEP]] : f64, f64
+// CHECK-NEXT:    }
+// CHECK-NEXT:    %[[DX:.*]] = ad.add %[[ACC]], %[[X_TOTAL]] : f64
+// CHECK-NEXT:    ad.tape_free
+func.func @loop_into_incoming(%x: f64, %n: index) -> f64 {
+  %dx = ad.grad @f(%x, %n) : (f64, index) -> f64
+  func.return %dx : f64
+}
+
+// -----
+
 // scf.for with a float iter_arg: the forward loop pushes the residuals of each iteration; the
 // trip count max(ceildiv(ub - lb, step), 0) is computed after it; the reverse is an scf.for over the
 // trip count carrying the iter_arg's cotangent and the accumulated cotangent of `x` (read inside the
