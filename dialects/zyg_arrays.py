@@ -92,12 +92,15 @@ class BroadcastToOp(IRDLOperation):
     """NumPy broadcasting of `source` to the given dimensions (`np.broadcast_to`).
 
     Missing leading dimensions are added; a dimension of size 1 is repeated. The frontend has checked
-    that the shapes are compatible before this op runs. With `expand_only` the frontend also knows
-    that the trailing dimensions already equal the source's, so only leading axes are added.
+    that the shapes are compatible before this op runs. `unit_axes` lists the source axes the frontend
+    knows to have size 1 (`x[:, None]`): they are repeated without a run-time test. With `expand_only`
+    the frontend also knows that the other trailing dimensions already equal the source's, so only
+    leading axes are added (and the unit axes repeated).
 
     ```mlir
     %b = zyg.broadcast_to %x [%d0, %d1] : tensor<?xf64> -> tensor<?x?xf64>
     %r = zyg.broadcast_to %v [%d0, %d1] {expand_only} : tensor<?xf64> -> tensor<?x?xf64>
+    %c = zyg.broadcast_to %y [%d0, %d1] {expand_only, unit_axes = array<i64: 1>} : tensor<?x?xf64> -> tensor<?x?xf64>
     ```
     """
 
@@ -105,20 +108,27 @@ class BroadcastToOp(IRDLOperation):
     source = operand_def(TensorType)
     dims = var_operand_def(IndexType)
     expand_only = opt_prop_def(UnitAttr)
+    unit_axes = opt_prop_def(DenseArrayBase)
     result = result_def(TensorType)
     traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$source `[` $dims `]` attr-dict `:` type($source) `->` type($result)"
 
-    def __init__(self, source: SSAValue, dims: Sequence[SSAValue], expand_only: bool = False):
+    def __init__(self, source: SSAValue, dims: Sequence[SSAValue], expand_only: bool = False,
+                 unit_axes: Sequence[int] = ()):
         result_type = TensorType(source.type.element_type, [DYNAMIC_INDEX] * len(dims))
-        properties = {"expand_only": UnitAttr()} if expand_only else {}
-        super().__init__(operands=[source, dims], result_types=[result_type], properties=properties)
+        super().__init__(operands=[source, dims], result_types=[result_type],
+                         properties=_shape_knowledge("expand_only", expand_only, unit_axes))
+
+    @property
+    def unit_axis_list(self) -> list[int]:
+        return _unit_axis_list(self)
 
     def verify_(self) -> None:
         _dims_match(self, self.dims, self.result)
         if _rank(self.source.type) > _rank(self.result.type):
             raise VerifyException("zyg.broadcast_to: the result rank is smaller than the source rank")
+        _verify_unit_axes(self, _rank(self.source.type))
 
 
 @irdl_op_definition
@@ -126,28 +136,60 @@ class SumToOp(IRDLOperation):
     """The adjoint of broadcasting: sums `source` down to the given dimensions (its "unbroadcast").
 
     Leading axes the result lacks are summed away; an axis where the result has size 1 and `source`
-    does not is summed with keepdims.
+    does not is summed with keepdims. As on `zyg.broadcast_to`, `unit_axes` lists the result axes
+    known to have size 1 (summed without a run-time test), and `leading_only` says that the other
+    trailing dimensions of `source` already equal the result's.
 
     ```mlir
     %s = zyg.sum_to %ct [%n] : tensor<?x?xf64> -> tensor<?xf64>
+    %t = zyg.sum_to %ct [%m, %n] {leading_only, unit_axes = array<i64: 0>} : tensor<?x?x?xf64> -> tensor<?x?xf64>
     ```
     """
 
     name = "zyg.sum_to"
     source = operand_def(TensorType)
     dims = var_operand_def(IndexType)
+    leading_only = opt_prop_def(UnitAttr)
+    unit_axes = opt_prop_def(DenseArrayBase)
     result = result_def(TensorType)
     traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$source `[` $dims `]` attr-dict `:` type($source) `->` type($result)"
 
-    def __init__(self, source: SSAValue, dims: Sequence[SSAValue]):
+    def __init__(self, source: SSAValue, dims: Sequence[SSAValue], leading_only: bool = False,
+                 unit_axes: Sequence[int] = ()):
         result_type = TensorType(source.type.element_type, [DYNAMIC_INDEX] * len(dims))
-        super().__init__(operands=[source, dims], result_types=[result_type])
+        super().__init__(operands=[source, dims], result_types=[result_type],
+                         properties=_shape_knowledge("leading_only", leading_only, unit_axes))
+
+    @property
+    def unit_axis_list(self) -> list[int]:
+        return _unit_axis_list(self)
 
     def verify_(self) -> None:
         _dims_match(self, self.dims, self.result)
         if _rank(self.source.type) < _rank(self.result.type):
             raise VerifyException("zyg.sum_to: the result rank is larger than the source rank")
+        _verify_unit_axes(self, _rank(self.result.type))
+
+
+def _shape_knowledge(flag: str, value: bool, unit_axes: Sequence[int]) -> dict[str, Attribute]:
+    """The optional properties of `zyg.broadcast_to`/`zyg.sum_to`: what the frontend knows of the shapes."""
+    properties: dict[str, Attribute] = {flag: UnitAttr()} if value else {}
+    if unit_axes:
+        properties["unit_axes"] = DenseArrayBase.from_list(i64, sorted(unit_axes))
+    return properties
+
+
+def _unit_axis_list(op: BroadcastToOp | SumToOp) -> list[int]:
+    return [] if op.unit_axes is None else list(op.unit_axes.get_values())
+
+
+def _verify_unit_axes(op: BroadcastToOp | SumToOp, rank: int) -> None:
+    """`unit_axes` name axes of the smaller (unbroadcast) array."""
+    bad = [axis for axis in _unit_axis_list(op) if not 0 <= axis < rank]
+    if bad:
+        raise VerifyException(f"{op.name}: unit axes {bad} out of range for rank {rank}")
 
 
 @irdl_op_definition

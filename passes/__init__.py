@@ -60,6 +60,11 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
 
         return LowerZygShapesPass
 
+    def version_broadcasts():
+        from zyg.passes.version_broadcasts import VersionBroadcastsPass
+
+        return VersionBroadcastsPass
+
     def expand_elementwise_math():
         from zyg.passes.expand_elementwise_math import ExpandElementwiseMathPass
 
@@ -68,5 +73,5 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
     return {"ad-autodiff": autodiff, "ad-differentiate": differentiate, "ad-jvp": jvp, "ad-lower-tapes": lower_tapes, "lower-zyg": lower_zyg,
             "lower-zyg-indexing": lower_zyg_indexing, "lower-zyg-tensors": lower_zyg_tensors,
             "lower-zyg-errors": lower_zyg_errors, "lower-zyg-linalg": lower_zyg_linalg,
-            "lower-zyg-shapes": lower_zyg_shapes,
+            "lower-zyg-shapes": lower_zyg_shapes, "version-broadcasts": version_broadcasts,
             "expand-elementwise-math": expand_elementwise_math}

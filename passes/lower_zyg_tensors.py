@@ -202,24 +202,29 @@ def lower_zero(b: Builder, op: ad.ZeroOp) -> list[SSAValue]:
 
 
 def lower_broadcast(b: Builder, op: BroadcastToOp) -> list[SSAValue]:
-    """`zyg.broadcast_to`: no copy when the trailing dimensions already agree (the common case);
-    else a gather that reads index 0 along every axis of size 1."""
+    """`zyg.broadcast_to`: no copy when the trailing dimensions already agree (the common case), or a
+    copy that adds the leading axes and repeats the known unit axes through its indexing map; else
+    a gather that reads index 0 along every axis of size 1."""
     source, out_dims = op.source, list(op.dims)
     in_rank, out_rank = _rank(source.type), len(out_dims)
     offset = out_rank - in_rank
-    in_dims = b.dims(source)
+    unit_axes = set(op.unit_axis_list)
     element = source.type.element_type
 
     def fast(inner: Builder) -> list[SSAValue]:
-        if offset == 0:
+        if offset == 0 and not unit_axes:
             return [source]
         init = inner.empty(out_dims, element)
-        return [inner.generic([source], [_dims_map(out_rank, range(offset, out_rank))], init,
-                              identity_map(out_rank), [PARALLEL] * out_rank, lambda bb, args: args[0])]
+        source_map = AffineMap(out_rank, 0, tuple(AffineExpr.constant(0) if axis in unit_axes
+                                                  else AffineExpr.dimension(axis + offset) for axis in range(in_rank)))
+        return [inner.generic([source], [source_map], init, identity_map(out_rank), [PARALLEL] * out_rank,
+                              lambda bb, args: args[0])]
 
     if op.expand_only is not None:
         return fast(b)
-    same = b.all_equal(in_dims, out_dims[offset:])
+    in_dims = b.dims(source)
+    checked = [axis for axis in range(in_rank) if axis not in unit_axes]
+    same = b.all_equal([in_dims[axis] for axis in checked], [out_dims[axis + offset] for axis in checked])
 
     def gather(inner: Builder) -> list[SSAValue]:
         init = inner.empty(out_dims, element)
@@ -228,6 +233,9 @@ def lower_broadcast(b: Builder, op: BroadcastToOp) -> list[SSAValue]:
             zero = bb.index(0)
             indices = []
             for axis in range(in_rank):
+                if axis in unit_axes:
+                    indices.append(zero)
+                    continue
                 i = bb(IndexOp(axis + offset))
                 unit = bb(arith.CmpiOp(in_dims[axis], bb.index(1), "eq"))
                 indices.append(bb(arith.SelectOp(unit, zero, i)))
@@ -239,22 +247,37 @@ def lower_broadcast(b: Builder, op: BroadcastToOp) -> list[SSAValue]:
 
 
 def lower_sum_to(b: Builder, op: SumToOp) -> list[SSAValue]:
-    """`zyg.sum_to` (unbroadcast): a reduction over the leading axes when the trailing ones agree,
-    else a scatter-add loop nest for the axes where the result has size 1."""
+    """`zyg.sum_to` (unbroadcast): a reduction over the leading axes and the known unit axes when the
+    other trailing ones agree, else a scatter-add loop nest for the axes where the result has size 1."""
     source = op.source
     in_rank, out_rank = _rank(source.type), len(op.dims)
     offset = in_rank - out_rank
-    in_dims, out_dims = b.dims(source), list(op.dims)
+    out_dims = list(op.dims)
+    unit_axes = set(op.unit_axis_list)
     element = source.type.element_type
-    same = b.all_equal(in_dims[offset:], out_dims)
 
     def fast(inner: Builder) -> list[SSAValue]:
-        if offset == 0:
+        if offset == 0 and not unit_axes:
             return [source]
-        init = _filled(inner, out_dims, element, 0.0)
-        iterators = [REDUCTION] * offset + [PARALLEL] * out_rank
-        return [inner.generic([source], [identity_map(in_rank)], init, _dims_map(in_rank, range(offset, in_rank)),
-                              iterators, lambda bb, args: bb(arith.AddfOp(args[1], args[0])))]
+        kept = [axis for axis in range(out_rank) if axis not in unit_axes]
+        init = _filled(inner, [out_dims[axis] for axis in kept], element, 0.0)
+        iterators = [REDUCTION] * offset + [REDUCTION if axis in unit_axes else PARALLEL for axis in range(out_rank)]
+        summed = inner.generic([source], [identity_map(in_rank)], init,
+                               _dims_map(in_rank, [axis + offset for axis in kept]), iterators,
+                               lambda bb, args: bb(arith.AddfOp(args[1], args[0])))
+        if not unit_axes:
+            return [summed]
+        # The unit axes come back with a copy of the (small) sum: an output indexing map must not
+        # hold a constant.
+        init = inner.empty(out_dims, element)
+        return [inner.generic([summed], [_dims_map(out_rank, kept)], init, identity_map(out_rank),
+                              [PARALLEL] * out_rank, lambda bb, args: args[0])]
+
+    if op.leading_only is not None:
+        return fast(b)
+    in_dims = b.dims(source)
+    checked = [axis for axis in range(out_rank) if axis not in unit_axes]
+    same = b.all_equal([in_dims[axis + offset] for axis in checked], [out_dims[axis] for axis in checked])
 
     def scatter(inner: Builder) -> list[SSAValue]:
         init = _filled(inner, out_dims, element, 0.0)
@@ -398,10 +421,11 @@ def lower_check(b: Builder, condition: SSAValue, values: Sequence[SSAValue], cod
     return []
 
 
-def _is_elementwise(op: Operation) -> bool:
+def is_elementwise(op: Operation) -> bool:
+    """An `arith`/`math`/`zyg` scalar op applied to tensors (one `linalg.generic` after lowering)."""
     return (op.name.startswith(_ELEMENTWISE_DIALECTS) and not op.regions and len(op.results) == 1
             and isinstance(op.results[0].type, TensorType)
-            and type(op) not in _LOWERINGS and op.name not in ("arith.constant",))
+            and type(op) not in (*_LOWERINGS, MatmulOp) and op.name not in ("arith.constant",))
 
 
 _LOWERINGS: dict[type[Operation], Callable[[Builder, Operation], list[SSAValue]]] = {
@@ -479,7 +503,7 @@ class LowerZygTensorsPass(ModulePass):
                 results = lower_zero(b, inner)
             elif type(inner) in _LOWERINGS:
                 results = _LOWERINGS[type(inner)](b, inner)
-            elif _is_elementwise(inner):
+            elif is_elementwise(inner):
                 results = lower_elementwise(b, inner)
             else:
                 continue

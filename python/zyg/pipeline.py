@@ -22,7 +22,8 @@ AD_PASSES = ("ad-autodiff", "canonicalize", "cse", "dce")
 # `expand-elementwise-math` runs once the elementwise loop bodies exist. No cleanup after lowering:
 # upstream's pipeline starts with canonicalize and cse, which do the same in C++ (MLP gradient: the same
 # LLVM IR, 0.1 s less in xDSL's canonicalize, cse and dce).
-LOWER_PASSES = ("ad-lower-tapes", "lower-zyg-linalg", "lower-zyg-shapes", "lower-zyg-indexing", "lower-zyg-tensors",
+LOWER_PASSES = ("ad-lower-tapes", "lower-zyg-linalg", "lower-zyg-shapes", "lower-zyg-indexing", "version-broadcasts",
+                "lower-zyg-tensors",
                 "lower-zyg-errors", "lower-zyg", "expand-elementwise-math")
 
 _PRINT_AFTER = os.environ.get("ZYG_PRINT_IR_AFTER")

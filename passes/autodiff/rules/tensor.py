@@ -47,13 +47,15 @@ def pullback_splat(ctx, op: SplatOp, cts):
 def pullback_broadcast_to(ctx, op: BroadcastToOp, cts):
     """z = broadcast_to(x, dims)  =>  x_ct = z_ct summed down to x's shape"""
     (ct,) = cts
-    return [ctx.emit(SumToOp(ct, ctx.primal_dims(op.source)))] + [None] * len(op.dims)
+    summed = SumToOp(ct, ctx.primal_dims(op.source), op.expand_only is not None, op.unit_axis_list)
+    return [ctx.emit(summed)] + [None] * len(op.dims)
 
 
 def pullback_sum_to(ctx, op: SumToOp, cts):
     """z = sum_to(x, dims)  =>  x_ct = broadcast_to(z_ct, shape of x)"""
     (ct,) = cts
-    return [ctx.emit(BroadcastToOp(ct, ctx.primal_dims(op.source)))] + [None] * len(op.dims)
+    repeated = BroadcastToOp(ct, ctx.primal_dims(op.source), op.leading_only is not None, op.unit_axis_list)
+    return [ctx.emit(repeated)] + [None] * len(op.dims)
 
 
 def pullback_reduce(ctx, op: ReduceOp, cts):

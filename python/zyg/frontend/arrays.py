@@ -144,6 +144,9 @@ class ArrayCodegen:
             if x is None or y is None or x is y:
                 out.append(y if x is None else x)
                 continue
+            if _constant_int(x) == 1 or _constant_int(y) == 1:  # `x[:, None]`: known to broadcast
+                out.append(y if _constant_int(x) == 1 else x)
+                continue
             x_unit = self.value(arith.CmpiOp(x, one, "eq"))
             y_unit = self.value(arith.CmpiOp(y, one, "eq"))
             equal = self.value(arith.CmpiOp(x, y, "eq"))
@@ -159,9 +162,17 @@ class ArrayCodegen:
         return out
 
     def broadcast_to(self, v: SSAValue, dims: Sequence[SSAValue]) -> SSAValue:
-        if self.dims(v) == list(dims):
+        """`v` broadcast to `dims`, which `broadcast_dims` checked. The op records what is known here
+        and lost in the lowering: the axes of size 1 (repeated without a run-time test), and whether
+        every other axis is the very dimension it broadcasts to."""
+        source_dims = self.dims(v)
+        if source_dims == list(dims):
             return v
-        return self.with_dims(self.value(BroadcastToOp(v, list(dims))), dims)
+        trailing = list(dims)[len(dims) - len(source_dims):]
+        unit_axes = [axis for axis, (d, out) in enumerate(zip(source_dims, trailing))
+                     if d is not out and _constant_int(d) == 1]
+        expand_only = all(d is out for axis, (d, out) in enumerate(zip(source_dims, trailing)) if axis not in unit_axes)
+        return self.with_dims(self.value(BroadcastToOp(v, list(dims), expand_only, unit_axes)), dims)
 
     def elementwise_operands(self, what: str, operands: Sequence[SSAValue],
                              element: Attribute | tuple[Attribute, ...] | None = None

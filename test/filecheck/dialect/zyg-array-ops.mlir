@@ -12,18 +12,22 @@ func.func @splat(%x: f64, %d0: index, %d1: index) -> tensor<?x?xf64> {
 // CHECK-SAME:      %[[X:[^:]+]]: tensor<?xf64>, %[[D0:[^:]+]]: index, %[[D1:[^:]+]]: index)
 // CHECK:         zyg.broadcast_to %[[X]][%[[D0]], %[[D1]]] : tensor<?xf64> -> tensor<?x?xf64>
 // CHECK:         zyg.broadcast_to %[[X]][%[[D0]], %[[D1]]] {expand_only} : tensor<?xf64> -> tensor<?x?xf64>
-func.func @broadcast_to(%x: tensor<?xf64>, %d0: index, %d1: index) -> (tensor<?x?xf64>, tensor<?x?xf64>) {
+// CHECK:         zyg.broadcast_to %[[X]][%[[D0]], %[[D1]]] {expand_only, unit_axes = array<i64: 0>} : tensor<?xf64> -> tensor<?x?xf64>
+func.func @broadcast_to(%x: tensor<?xf64>, %d0: index, %d1: index) -> (tensor<?x?xf64>, tensor<?x?xf64>, tensor<?x?xf64>) {
   %b = zyg.broadcast_to %x [%d0, %d1] : tensor<?xf64> -> tensor<?x?xf64>
   %r = zyg.broadcast_to %x [%d0, %d1] {expand_only} : tensor<?xf64> -> tensor<?x?xf64>
-  func.return %b, %r : tensor<?x?xf64>, tensor<?x?xf64>
+  %u = zyg.broadcast_to %x [%d0, %d1] {expand_only, unit_axes = array<i64: 0>} : tensor<?xf64> -> tensor<?x?xf64>
+  func.return %b, %r, %u : tensor<?x?xf64>, tensor<?x?xf64>, tensor<?x?xf64>
 }
 
 // CHECK-LABEL: func.func @sum_to(
 // CHECK-SAME:      %[[CT:[^:]+]]: tensor<?x?xf64>, %[[N:[^:]+]]: index)
 // CHECK:         zyg.sum_to %[[CT]][%[[N]]] : tensor<?x?xf64> -> tensor<?xf64>
-func.func @sum_to(%ct: tensor<?x?xf64>, %n: index) -> tensor<?xf64> {
+// CHECK:         zyg.sum_to %[[CT]][%[[N]]] {leading_only, unit_axes = array<i64: 0>} : tensor<?x?xf64> -> tensor<?xf64>
+func.func @sum_to(%ct: tensor<?x?xf64>, %n: index) -> (tensor<?xf64>, tensor<?xf64>) {
   %s = zyg.sum_to %ct [%n] : tensor<?x?xf64> -> tensor<?xf64>
-  func.return %s : tensor<?xf64>
+  %u = zyg.sum_to %ct [%n] {leading_only, unit_axes = array<i64: 0>} : tensor<?x?xf64> -> tensor<?xf64>
+  func.return %s, %u : tensor<?xf64>, tensor<?xf64>
 }
 
 // CHECK-LABEL: func.func @expand(

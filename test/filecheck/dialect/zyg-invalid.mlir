@@ -91,6 +91,14 @@ func.func @broadcast_to_smaller_rank(%x: tensor<?x?xf64>, %n: index) -> tensor<?
 
 // -----
 
+// CHECK: zyg.broadcast_to: unit axes [1] out of range for rank 1
+func.func @broadcast_to_unit_axes(%x: tensor<?xf64>, %m: index, %n: index) -> tensor<?x?xf64> {
+  %b = zyg.broadcast_to %x [%m, %n] {unit_axes = array<i64: 1>} : tensor<?xf64> -> tensor<?x?xf64>
+  func.return %b : tensor<?x?xf64>
+}
+
+// -----
+
 // CHECK: zyg.sum_to: 2 dimension operands for a result of rank 1
 func.func @sum_to_dims(%x: tensor<?x?xf64>, %m: index, %n: index) -> tensor<?xf64> {
   %s = zyg.sum_to %x [%m, %n] : tensor<?x?xf64> -> tensor<?xf64>

@@ -335,3 +335,57 @@ func.func @argsort(%x: tensor<?x?xf64>, %k: tensor<?x?xi64>) -> (tensor<?x?xi64>
   %q = zyg.argsort %k : tensor<?x?xi64> -> tensor<?x?xi64>
   func.return %p, %q : tensor<?x?xi64>, tensor<?x?xi64>
 }
+
+// -----
+
+// A source axis known to have size 1 (`x[:, None]`) is repeated through a constant in the indexing
+// map, with no run-time test: with {expand_only} one linalg.generic that fuses.
+// CHECK-LABEL: func.func @broadcast_to_unit_axis(
+// CHECK-SAME:      %[[X:[^:]+]]: tensor<?x?xf64>, %[[M:[^:]+]]: index, %[[N:[^:]+]]: index)
+// CHECK-NOT:     scf.if
+// CHECK:         %[[INIT:.*]] = tensor.empty(%[[M]], %[[N]]) : tensor<?x?xf64>
+// CHECK:         %[[B:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, 0)>, affine_map<(d0, d1) -> (d0, d1)>]{{.*}} ins(%[[X]] : tensor<?x?xf64>) outs(%[[INIT]] : tensor<?x?xf64>)
+// CHECK-NOT:     scf.if
+// CHECK:         func.return %[[B]] : tensor<?x?xf64>
+func.func @broadcast_to_unit_axis(%x: tensor<?x?xf64>, %m: index, %n: index) -> tensor<?x?xf64> {
+  %b = zyg.broadcast_to %x [%m, %n] {expand_only, unit_axes = array<i64: 1>} : tensor<?x?xf64> -> tensor<?x?xf64>
+  func.return %b : tensor<?x?xf64>
+}
+
+// -----
+
+// Without {expand_only} only the other axes are tested; the gather reads index 0 of the unit axis.
+// CHECK-LABEL: func.func @broadcast_to_unit_axis_tested(
+// CHECK-SAME:      %[[X:[^:]+]]: tensor<?x?xf64>, %[[M:[^:]+]]: index, %[[N:[^:]+]]: index)
+// CHECK:         %[[K:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x?xf64>
+// CHECK:         %[[EQ:.*]] = arith.cmpi eq, %[[K]], %[[M]] : index
+// CHECK-NOT:     arith.cmpi
+// CHECK:         scf.if %{{.*}} -> (tensor<?x?xf64>) {
+// CHECK:           linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, 0)>, affine_map<(d0, d1) -> (d0, d1)>]
+// CHECK:         } else {
+// CHECK:           %[[ZERO:.*]] = arith.constant 0 : index
+// CHECK:           %[[I:.*]] = linalg.index 0 : index
+// CHECK:           %[[J:.*]] = arith.select %{{.*}}, %[[ZERO]], %[[I]] : index
+// CHECK:           tensor.extract %[[X]][%[[J]], %[[ZERO]]] : tensor<?x?xf64>
+func.func @broadcast_to_unit_axis_tested(%x: tensor<?x?xf64>, %m: index, %n: index) -> tensor<?x?xf64> {
+  %b = zyg.broadcast_to %x [%m, %n] {unit_axes = array<i64: 1>} : tensor<?x?xf64> -> tensor<?x?xf64>
+  func.return %b : tensor<?x?xf64>
+}
+
+// -----
+
+// zyg.sum_to {leading_only} with a unit axis: one reduction over the leading axis and the unit axis
+// into the kept axes (no run-time test), then a copy that puts the unit axis back.
+// CHECK-LABEL: func.func @sum_to_unit_axis(
+// CHECK-SAME:      %[[X:[^:]+]]: tensor<?x?x?xf64>, %[[M:[^:]+]]: index, %[[N:[^:]+]]: index)
+// CHECK-NOT:     scf.if
+// CHECK:         %[[ZEROS:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<?xf64>)
+// CHECK:         %[[SUM:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d2)>], iterator_types = ["reduction", "reduction", "parallel"]} ins(%[[X]] : tensor<?x?x?xf64>) outs(%[[ZEROS]] : tensor<?xf64>)
+// CHECK:         %[[INIT:.*]] = tensor.empty(%[[M]], %[[N]]) : tensor<?x?xf64>
+// CHECK:         %[[S:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>]{{.*}} ins(%[[SUM]] : tensor<?xf64>) outs(%[[INIT]] : tensor<?x?xf64>)
+// CHECK-NOT:     scf.if
+// CHECK:         func.return %[[S]] : tensor<?x?xf64>
+func.func @sum_to_unit_axis(%x: tensor<?x?x?xf64>, %m: index, %n: index) -> tensor<?x?xf64> {
+  %s = zyg.sum_to %x [%m, %n] {leading_only, unit_axes = array<i64: 0>} : tensor<?x?x?xf64> -> tensor<?x?xf64>
+  func.return %s : tensor<?x?xf64>
+}
