@@ -50,6 +50,11 @@ def unit_axis_broadcast(x, r):
     return np.sum((x - r) ** 2)
 
 
+def outer_broadcast(x, w):
+    """`x[:, None]` repeats a known unit axis; `w` may broadcast another one at run time."""
+    return np.sum((x[:, None] - w) ** 2 * np.exp(w[None, :, :] * x[None, :, None]))
+
+
 def float_power(x, y):
     return np.sum(np.power(np.abs(x) + 1.0, y))
 
@@ -313,6 +318,9 @@ CASES = [
     (bias_broadcast, lambda: (rand(4, 3), rand(3))),
     (column_broadcast, lambda: (rand(4, 3), rand(4, 1))),
     (unit_axis_broadcast, lambda: (rand(4, 3), rand(1, 3))),
+    (outer_broadcast, lambda: (rand(4), rand(4, 3))),
+    (outer_broadcast, lambda: (rand(4), rand(1, 3))),
+    (outer_broadcast, lambda: (rand(4), rand(4, 1))),
     (float_power, lambda: (rand(3, 2), rand(3, 2))),
     (int_array_power, lambda: (rand(5, low=0.5, high=1.5), 4)),
     *[(_unary_case(fn), lambda: (rand(3, 4),)) for fn in UNARY.values()],
