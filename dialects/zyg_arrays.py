@@ -95,7 +95,9 @@ class BroadcastToOp(IRDLOperation):
     that the shapes are compatible before this op runs. `unit_axes` lists the source axes the frontend
     knows to have size 1 (`x[:, None]`): they are repeated without a run-time test. With `expand_only`
     the frontend also knows that the other trailing dimensions already equal the source's, so only
-    leading axes are added (and the unit axes repeated).
+    leading axes are added (and the unit axes repeated). With `general` it is lowered as the gather
+    that handles every axis of size 1, without testing first (the branch `version-broadcasts` takes
+    when some trailing dimensions do not agree).
 
     ```mlir
     %b = zyg.broadcast_to %x [%d0, %d1] : tensor<?xf64> -> tensor<?x?xf64>
@@ -108,6 +110,7 @@ class BroadcastToOp(IRDLOperation):
     source = operand_def(TensorType)
     dims = var_operand_def(IndexType)
     expand_only = opt_prop_def(UnitAttr)
+    general = opt_prop_def(UnitAttr)
     unit_axes = opt_prop_def(DenseArrayBase)
     result = result_def(TensorType)
     traits = traits_def(Pure())
@@ -129,6 +132,7 @@ class BroadcastToOp(IRDLOperation):
         if _rank(self.source.type) > _rank(self.result.type):
             raise VerifyException("zyg.broadcast_to: the result rank is smaller than the source rank")
         _verify_unit_axes(self, _rank(self.source.type))
+        _verify_one_lowering(self, self.expand_only)
 
 
 @irdl_op_definition
@@ -138,7 +142,8 @@ class SumToOp(IRDLOperation):
     Leading axes the result lacks are summed away; an axis where the result has size 1 and `source`
     does not is summed with keepdims. As on `zyg.broadcast_to`, `unit_axes` lists the result axes
     known to have size 1 (summed without a run-time test), and `leading_only` says that the other
-    trailing dimensions of `source` already equal the result's.
+    trailing dimensions of `source` already equal the result's; `general`, that it is lowered as the
+    scatter-add that handles every axis of size 1, without testing first.
 
     ```mlir
     %s = zyg.sum_to %ct [%n] : tensor<?x?xf64> -> tensor<?xf64>
@@ -150,6 +155,7 @@ class SumToOp(IRDLOperation):
     source = operand_def(TensorType)
     dims = var_operand_def(IndexType)
     leading_only = opt_prop_def(UnitAttr)
+    general = opt_prop_def(UnitAttr)
     unit_axes = opt_prop_def(DenseArrayBase)
     result = result_def(TensorType)
     traits = traits_def(Pure())
@@ -171,6 +177,7 @@ class SumToOp(IRDLOperation):
         if _rank(self.source.type) < _rank(self.result.type):
             raise VerifyException("zyg.sum_to: the result rank is larger than the source rank")
         _verify_unit_axes(self, _rank(self.result.type))
+        _verify_one_lowering(self, self.leading_only)
 
 
 def _shape_knowledge(flag: str, value: bool, unit_axes: Sequence[int]) -> dict[str, Attribute]:
@@ -183,6 +190,12 @@ def _shape_knowledge(flag: str, value: bool, unit_axes: Sequence[int]) -> dict[s
 
 def _unit_axis_list(op: BroadcastToOp | SumToOp) -> list[int]:
     return [] if op.unit_axes is None else list(op.unit_axes.get_values())
+
+
+def _verify_one_lowering(op: BroadcastToOp | SumToOp, fast: Attribute | None) -> None:
+    """The trailing dimensions cannot be both known to agree and handled as if they may not."""
+    if fast is not None and op.general is not None:
+        raise VerifyException(f"{op.name}: `general` contradicts `{'expand_only' if isinstance(op, BroadcastToOp) else 'leading_only'}`")
 
 
 def _verify_unit_axes(op: BroadcastToOp | SumToOp, rank: int) -> None:

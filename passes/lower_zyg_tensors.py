@@ -204,7 +204,7 @@ def lower_zero(b: Builder, op: ad.ZeroOp) -> list[SSAValue]:
 def lower_broadcast(b: Builder, op: BroadcastToOp) -> list[SSAValue]:
     """`zyg.broadcast_to`: no copy when the trailing dimensions already agree (the common case), or a
     copy that adds the leading axes and repeats the known unit axes through its indexing map; else
-    a gather that reads index 0 along every axis of size 1."""
+    a gather that reads index 0 along every axis of size 1 (at once with `general`)."""
     source, out_dims = op.source, list(op.dims)
     in_rank, out_rank = _rank(source.type), len(out_dims)
     offset = out_rank - in_rank
@@ -223,8 +223,6 @@ def lower_broadcast(b: Builder, op: BroadcastToOp) -> list[SSAValue]:
     if op.expand_only is not None:
         return fast(b)
     in_dims = b.dims(source)
-    checked = [axis for axis in range(in_rank) if axis not in unit_axes]
-    same = b.all_equal([in_dims[axis] for axis in checked], [out_dims[axis + offset] for axis in checked])
 
     def gather(inner: Builder) -> list[SSAValue]:
         init = inner.empty(out_dims, element)
@@ -243,12 +241,17 @@ def lower_broadcast(b: Builder, op: BroadcastToOp) -> list[SSAValue]:
 
         return [inner.generic([], [], init, identity_map(out_rank), [PARALLEL] * out_rank, body)]
 
+    if op.general is not None:
+        return gather(b)
+    checked = [axis for axis in range(in_rank) if axis not in unit_axes]
+    same = b.all_equal([in_dims[axis] for axis in checked], [out_dims[axis + offset] for axis in checked])
     return list(b.select_value(same, [op.result.type], fast, gather))
 
 
 def lower_sum_to(b: Builder, op: SumToOp) -> list[SSAValue]:
     """`zyg.sum_to` (unbroadcast): a reduction over the leading axes and the known unit axes when the
-    other trailing ones agree, else a scatter-add loop nest for the axes where the result has size 1."""
+    other trailing ones agree, else a scatter-add loop nest for the axes where the result has size 1
+    (at once with `general`)."""
     source = op.source
     in_rank, out_rank = _rank(source.type), len(op.dims)
     offset = in_rank - out_rank
@@ -276,8 +279,6 @@ def lower_sum_to(b: Builder, op: SumToOp) -> list[SSAValue]:
     if op.leading_only is not None:
         return fast(b)
     in_dims = b.dims(source)
-    checked = [axis for axis in range(out_rank) if axis not in unit_axes]
-    same = b.all_equal([in_dims[axis + offset] for axis in checked], [out_dims[axis] for axis in checked])
 
     def scatter(inner: Builder) -> list[SSAValue]:
         init = _filled(inner, out_dims, element, 0.0)
@@ -294,6 +295,10 @@ def lower_sum_to(b: Builder, op: SumToOp) -> list[SSAValue]:
 
         return [loop_nest(inner, in_dims, init, body)]
 
+    if op.general is not None:
+        return scatter(b)
+    checked = [axis for axis in range(out_rank) if axis not in unit_axes]
+    same = b.all_equal([in_dims[axis + offset] for axis in checked], [out_dims[axis] for axis in checked])
     return list(b.select_value(same, [op.result.type], fast, scatter))
 
 

@@ -8,7 +8,7 @@ chain of elementwise ops, broadcasts, unbroadcasts, splats, reductions, in one b
     scf.if (every such broadcast's trailing dimensions agree) {
       the group, each of those broadcasts `{expand_only}` (each sum_to `{leading_only}`)
     } else {
-      the group as it was
+      the group, each of them `{general}`
     }
 
 The dimensions are dynamic (one compilation serves every shape of a rank), so `a + b` with `a` and `b`
@@ -16,7 +16,9 @@ of shapes that only agree at run time broadcasts both, and NumPy's axis of size 
 time. `lower-zyg-tensors` lowers such a broadcast to an `scf.if` of its own (no copy, or a gather), which
 stops upstream fusion at every broadcast: each elementwise op after one wrote its own temporary. In the
 first branch here every broadcast is an indexing map, so the whole group fuses into one loop nest; the
-second keeps NumPy's semantics for the shapes that do broadcast an axis of size 1.
+second keeps NumPy's semantics for the shapes that do broadcast an axis of size 1, each broadcast a
+gather (each unbroadcast a scatter-add) without a test of its own: the shapes that take it are rare,
+and one version of its code instead of two per broadcast keeps the compile short.
 """
 
 from __future__ import annotations
@@ -128,10 +130,9 @@ def _version(group: _Group, before: Operation | None, block: Block) -> None:
         branch_block = Block()
         for op in group.ops:
             clone = op.clone(value_mapper=mapping)
-            if fused and isinstance(op, BroadcastToOp):
-                clone.properties["expand_only"] = UnitAttr()
-            if fused and isinstance(op, SumToOp):
-                clone.properties["leading_only"] = UnitAttr()
+            if _is_runtime(op):
+                flag = "general" if not fused else "expand_only" if isinstance(op, BroadcastToOp) else "leading_only"
+                clone.properties[flag] = UnitAttr()
             branch_block.add_op(clone)
         branch_block.add_op(scf.YieldOp(*[mapping[r] for r in escaping]))
         return branch_block

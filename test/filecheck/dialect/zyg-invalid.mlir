@@ -226,3 +226,11 @@ func.func @error_matches_too_many_classes(%frame: !llvm.ptr) -> i1 {
   %m = zyg.error_matches %frame {kinds = [], catch_index = 70 : i64}
   func.return %m : i1
 }
+
+// -----
+
+func.func @broadcast_general_and_expand_only(%x: tensor<?xf64>, %m: index, %n: index) -> tensor<?x?xf64> {
+  // CHECK: zyg.broadcast_to: `general` contradicts `expand_only`
+  %b = zyg.broadcast_to %x [%m, %n] {expand_only, general} : tensor<?xf64> -> tensor<?x?xf64>
+  func.return %b : tensor<?x?xf64>
+}

@@ -118,6 +118,37 @@ func.func @broadcast_to_expand_only(%x: tensor<?xf64>, %m: index, %n: index) -> 
 
 // -----
 
+// With {general} (the branch version-broadcasts takes when some trailing dimension does not agree):
+// only the gather, reading index 0 along an axis of size 1, without a test of its own.
+// CHECK-LABEL: func.func @broadcast_to_general(
+// CHECK-NOT:     scf.if
+// CHECK:         %[[B:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>]
+// CHECK:           arith.select
+// CHECK:           tensor.extract
+// CHECK-NOT:     scf.if
+// CHECK:         func.return %[[B]] : tensor<?x?xf64>
+func.func @broadcast_to_general(%x: tensor<?xf64>, %m: index, %n: index) -> tensor<?x?xf64> {
+  %b = zyg.broadcast_to %x [%m, %n] {general} : tensor<?xf64> -> tensor<?x?xf64>
+  func.return %b : tensor<?x?xf64>
+}
+
+// -----
+
+// zyg.sum_to {general}: only the scatter-add loop nest.
+// CHECK-LABEL: func.func @sum_to_general(
+// CHECK-NOT:     scf.if
+// CHECK:         scf.for
+// CHECK:           scf.for
+// CHECK:             arith.select
+// CHECK:             tensor.insert
+// CHECK-NOT:     scf.if
+func.func @sum_to_general(%x: tensor<?x?xf64>, %m: index, %n: index) -> tensor<?x?xf64> {
+  %s = zyg.sum_to %x [%m, %n] {general} : tensor<?x?xf64> -> tensor<?x?xf64>
+  func.return %s : tensor<?x?xf64>
+}
+
+// -----
+
 // zyg.sum_to: a reduction over the leading axes when the trailing ones agree, else a scatter-add
 // loop nest into index 0 of the axes where the result has size 1.
 // CHECK-LABEL: func.func @sum_to(

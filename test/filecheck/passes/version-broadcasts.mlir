@@ -2,7 +2,8 @@
 
 // A group of fusable ops with broadcasts known only at run time: one test of every broadcast's
 // trailing dimensions, then the group twice, first with each broadcast {expand_only} (it fuses into
-// one loop nest), else as it was. A tensor.dim of a group's value is the dimension the group knows.
+// one loop nest), else each {general} (a gather, with no test of its own). A tensor.dim of a group's
+// value is the dimension the group knows.
 // CHECK-LABEL: func.func @group(
 // CHECK-SAME:      %[[A:[^:]+]]: tensor<?x?xf64>, %[[B:[^:]+]]: tensor<?xf64>, %[[M:[^:]+]]: index, %[[N:[^:]+]]: index)
 // CHECK-NOT:     tensor.dim %s,
@@ -21,8 +22,8 @@
 // CHECK:           %[[FAST:.*]] = zyg.reduce
 // CHECK:           scf.yield %[[FAST]] : f64
 // CHECK:         } else {
-// CHECK:           zyg.broadcast_to %[[A]][%[[M]], %[[N]]] :
-// CHECK:           zyg.broadcast_to %[[B]][%[[M]], %[[N]]] :
+// CHECK:           zyg.broadcast_to %[[A]][%[[M]], %[[N]]] {general} :
+// CHECK:           zyg.broadcast_to %[[B]][%[[M]], %[[N]]] {general} :
 // CHECK:           %[[SLOW:.*]] = zyg.reduce
 // CHECK:           scf.yield %[[SLOW]] : f64
 // CHECK:         }
@@ -52,7 +53,7 @@ func.func @group(%a: tensor<?x?xf64>, %b: tensor<?xf64>, %m: index, %n: index) -
 // CHECK:           %[[FAST:.*]] = zyg.sum_to %{{.*}}[%[[M]], %[[N]]] {{.*}}leading_only
 // CHECK:           scf.yield %[[FAST]]
 // CHECK:         } else {
-// CHECK:           %[[SLOW:.*]] = zyg.sum_to %{{.*}}[%[[M]], %[[N]]] {unit_axes = array<i64: 0>}
+// CHECK:           %[[SLOW:.*]] = zyg.sum_to %{{.*}}[%[[M]], %[[N]]] {unit_axes = array<i64: 0>, general}
 // CHECK:           scf.yield %[[SLOW]]
 // CHECK:         }
 // CHECK:         zyg.matmul %[[S]], %[[W]]
