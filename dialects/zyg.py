@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from xdsl.dialects.builtin import AnyFloat, IntegerType, TensorType, f32, f64
+from xdsl.dialects.builtin import AnyFloat, IntegerAttr, IntegerType, TensorType, f32, f64
 from xdsl.ir import Attribute, Dialect, SSAValue
 from xdsl.irdl import (
     AnyAttr,
     IRDLOperation,
+    ParsePropInAttrDict,
     VarConstraint,
     irdl_op_definition,
     operand_def,
+    prop_def,
     result_def,
     traits_def,
 )
@@ -148,4 +150,89 @@ class HypotOp(IRDLOperation):
             raise VerifyException(f"zyg.hypot: expected floats (or a tensor of them), got {self.lhs.type}")
 
 
-Zyg = Dialect("zyg", [FloorDivOp, ModOp, PowOp, HypotOp, *ARRAY_OPS, *ERROR_OPS, *INDEXING_OPS, *LINALG_OPS, *SHAPE_OPS], [])
+class _SpecialFunctionOp(IRDLOperation):
+    """Base of the special functions of one `f64` that upstream `math` lacks."""
+
+    T: ClassVar = VarConstraint("T", AnyAttr())
+    operand = operand_def(T)
+    result = result_def(T)
+    traits = traits_def(Pure())
+    assembly_format = "$operand attr-dict `:` type($result)"
+
+    def __init__(self, operand: SSAValue):
+        super().__init__(operands=[operand], result_types=[operand.type])
+
+    def verify_(self) -> None:
+        if self.operand.type != f64:
+            raise VerifyException(f"{self.name}: expected f64, got {self.operand.type}")
+
+
+@irdl_op_definition
+class ErfcOp(_SpecialFunctionOp):
+    """`math.erfc(x)`: 1 - erf(x), computed directly (C's `erfc`), so its small values for large x
+    are kept (`1 - erf(x)` is 0 from x = 6 on).
+
+    ```mlir
+    %y = zyg.erfc %x : f64
+    ```
+    """
+
+    name = "zyg.erfc"
+
+
+@irdl_op_definition
+class GammaOp(_SpecialFunctionOp):
+    """`math.gamma(x)` (C's `tgamma`): inf at 0, nan at the negative integers, inf where it overflows.
+
+    ```mlir
+    %y = zyg.gamma %x : f64
+    ```
+    """
+
+    name = "zyg.gamma"
+
+
+@irdl_op_definition
+class LgammaOp(_SpecialFunctionOp):
+    """`math.lgamma(x)` (C's `lgamma`): log |gamma(x)|, inf at the poles 0, -1, -2, ...
+
+    ```mlir
+    %y = zyg.lgamma %x : f64
+    ```
+    """
+
+    name = "zyg.lgamma"
+
+
+@irdl_op_definition
+class PolygammaOp(IRDLOperation):
+    """The polygamma function of order `order` >= 0: the `order`-th derivative of digamma, the
+    derivative of `lgamma` (order 0 is digamma). Autodiff emits it for the derivatives of `gamma`
+    and `lgamma`; its own derivative is the next order. nan at the negative integers, and at 0
+    -inf for digamma.
+
+    ```mlir
+    %psi = zyg.polygamma %x {order = 0 : i64} : f64
+    ```
+    """
+
+    name = "zyg.polygamma"
+    T: ClassVar = VarConstraint("T", AnyAttr())
+    operand = operand_def(T)
+    order = prop_def(IntegerAttr)
+    result = result_def(T)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$operand attr-dict `:` type($result)"
+
+    def __init__(self, operand: SSAValue, order: int):
+        super().__init__(operands=[operand], result_types=[operand.type], properties={"order": IntegerAttr(order, i64)})
+
+    def verify_(self) -> None:
+        if self.operand.type != f64:
+            raise VerifyException(f"zyg.polygamma: expected f64, got {self.operand.type}")
+        if self.order.value.data < 0:
+            raise VerifyException(f"zyg.polygamma: the order must be >= 0, got {self.order.value.data}")
+
+
+Zyg = Dialect("zyg", [FloorDivOp, ModOp, PowOp, HypotOp, ErfcOp, GammaOp, LgammaOp, PolygammaOp, *ARRAY_OPS, *ERROR_OPS, *INDEXING_OPS, *LINALG_OPS, *SHAPE_OPS], [])

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from xdsl.context import Context
-from xdsl.dialects import arith, scf
+from xdsl.dialects import arith, func, scf
 from xdsl.dialects import math as m
-from xdsl.dialects.builtin import AnyFloat, AnyFloatConstr, FloatAttr, IntegerAttr, ModuleOp
+from xdsl.dialects.builtin import AnyFloat, AnyFloatConstr, FloatAttr, IntegerAttr, ModuleOp, f64
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.irdl import IRDLOperation, VarConstraint, irdl_op_definition, operand_def, result_def
 from xdsl.passes import ModulePass
@@ -26,6 +26,7 @@ from xdsl.pattern_rewriter import (
 )
 from zyg.dialects import ad, zyg
 from zyg.frontend.types import I64
+from zyg.passes.special_functions import polygamma
 
 
 @irdl_op_definition
@@ -213,6 +214,32 @@ class LowerHypot(RewritePattern):
         rewriter.replace(op, [], [emit(arith.SelectOp(special, big, scaled))])
 
 
+# The special functions the C library computes: `zyg` op -> libm function of one double.
+_LIBM_FUNCTIONS = {zyg.ErfcOp: "erfc", zyg.GammaOp: "tgamma", zyg.LgammaOp: "lgamma"}
+
+
+class LowerLibmCall(RewritePattern):
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: zyg.ErfcOp | zyg.GammaOp | zyg.LgammaOp, rewriter: PatternRewriter, /):
+        """Lowers `zyg.erfc`, `zyg.gamma` and `zyg.lgamma` to calls of libm's `erfc`, `tgamma` and `lgamma`."""
+        rewriter.replace(op, func.CallOp(_LIBM_FUNCTIONS[type(op)], [op.operand], [op.result.type]))
+
+
+class LowerPolygamma(RewritePattern):
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: zyg.PolygammaOp, rewriter: PatternRewriter, /):
+        """Lowers `zyg.polygamma` to reflection, recurrence and asymptotic series (`special_functions`)."""
+        rewriter.replace(op, [], [polygamma(_Emitter(rewriter, op), op.operand, op.order.value.data)])
+
+
+def _declare_libm(module: ModuleOp) -> None:
+    """Declares the libm functions of `_LIBM_FUNCTIONS` that `module` calls and does not declare."""
+    called = {op.callee.root_reference.data for op in module.walk() if isinstance(op, func.CallOp)}
+    declared = {f.sym_name.data for f in module.body.block.ops if isinstance(f, func.FuncOp)}
+    for name in sorted((called & set(_LIBM_FUNCTIONS.values())) - declared):
+        module.body.block.add_op(func.FuncOp.external(name, [f64], [f64]))
+
+
 @dataclass(frozen=True)
 class LowerZygPass(ModulePass):
     """Lowers the `zyg` dialect and `ad.zero`/`ad.add` to upstream dialects."""
@@ -220,5 +247,7 @@ class LowerZygPass(ModulePass):
     name = "lower-zyg"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        patterns = [LowerZero(), LowerAdd(), LowerStopGradient(), LowerStrongZero(), LowerFloorDiv(), LowerMod(), LowerPow(), LowerHypot()]
+        patterns = [LowerZero(), LowerAdd(), LowerStopGradient(), LowerStrongZero(), LowerFloorDiv(), LowerMod(), LowerPow(), LowerHypot(),
+                    LowerLibmCall(), LowerPolygamma()]
         PatternRewriteWalker(GreedyRewritePatternApplier(patterns), apply_recursively=False).rewrite_module(op)
+        _declare_libm(op)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math as pymath
+
 from xdsl.dialects import arith
 from xdsl.dialects import math as m
 from zyg.dialects import zyg
 from zyg.frontend.types import I64, element_type
+from zyg.passes.autodiff.rules.math import by_local_derivative
 
 
 def pullback_pow(ctx, op: zyg.PowOp, cts):
@@ -67,9 +70,35 @@ def pullback_mod(ctx, op: zyg.ModOp, cts):
     return [ct, ctx.emit(arith.NegfOp(ctx.scale(ct, quotient)))]
 
 
+def d_erfc(ctx, op):
+    """erfc' = -2 / sqrt(pi) * exp(-x^2)"""
+    x = ctx.primal(op.operand)
+    gauss = ctx.emit(m.ExpOp(ctx.emit(arith.NegfOp(ctx.emit(arith.MulfOp(x, x))))))
+    return ctx.emit(arith.MulfOp(gauss, ctx.const(-2.0 / pymath.sqrt(pymath.pi), x)))
+
+
+def d_gamma(ctx, op):
+    """gamma' = gamma * digamma (nan at the poles, where gamma is)"""
+    return ctx.emit(arith.MulfOp(ctx.primal(op.result), ctx.emit(zyg.PolygammaOp(ctx.primal(op.operand), 0))))
+
+
+def d_lgamma(ctx, op):
+    """lgamma' = digamma"""
+    return ctx.emit(zyg.PolygammaOp(ctx.primal(op.operand), 0))
+
+
+def d_polygamma(ctx, op):
+    """psi^(n)' = psi^(n+1)"""
+    return ctx.emit(zyg.PolygammaOp(ctx.primal(op.operand), op.order.value.data + 1))
+
+
 ZYG_RULES = {
     zyg.PowOp: pullback_pow,
     zyg.HypotOp: pullback_hypot,
     zyg.FloorDivOp: pullback_floordiv,
     zyg.ModOp: pullback_mod,
+    zyg.ErfcOp: by_local_derivative(d_erfc),
+    zyg.GammaOp: by_local_derivative(d_gamma),
+    zyg.LgammaOp: by_local_derivative(d_lgamma),
+    zyg.PolygammaOp: by_local_derivative(d_polygamma),
 }

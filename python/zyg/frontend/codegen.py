@@ -148,7 +148,7 @@ _MATH_UNARY: dict[Callable, type[Operation]] = {
     math.exp: mathd.ExpOp, math.expm1: mathd.ExpM1Op, math.log1p: mathd.Log1pOp,
     math.log2: mathd.Log2Op, math.log10: mathd.Log10Op, math.sqrt: mathd.SqrtOp,
     math.fabs: mathd.AbsFOp, math.asinh: mathd.AsinhOp, math.acosh: mathd.AcoshOp, math.atanh: mathd.AtanhOp,
-    math.erf: mathd.ErfOp,
+    math.erf: mathd.ErfOp, math.erfc: zyg.ErfcOp, math.gamma: zyg.GammaOp, math.lgamma: zyg.LgammaOp,
     **({math.cbrt: mathd.CbrtOp, math.exp2: mathd.Exp2Op} if hasattr(math, "cbrt") else {}),  # Python 3.11+
 }
 # math-module functions that round a float to a Python int (zero derivative).

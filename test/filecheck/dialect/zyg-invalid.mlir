@@ -234,3 +234,19 @@ func.func @broadcast_general_and_expand_only(%x: tensor<?xf64>, %m: index, %n: i
   %b = zyg.broadcast_to %x [%m, %n] {expand_only, general} : tensor<?xf64> -> tensor<?x?xf64>
   func.return %b : tensor<?x?xf64>
 }
+
+// -----
+
+// CHECK: zyg.lgamma: expected f64, got f32
+func.func @lgamma_f32(%x: f32) -> f32 {
+  %y = zyg.lgamma %x : f32
+  func.return %y : f32
+}
+
+// -----
+
+// CHECK: zyg.polygamma: the order must be >= 0, got -1
+func.func @polygamma_negative_order(%x: f64) -> f64 {
+  %y = zyg.polygamma %x {order = -1 : i64} : f64
+  func.return %y : f64
+}

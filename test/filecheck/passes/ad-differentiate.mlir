@@ -692,3 +692,26 @@ func.func @backward_half(%s: f64, %t: !ad.tape) -> f64 {
 // CHECK-LABEL: func.func private @f_bwd(
 // CHECK:         ad.pop
 // CHECK-NOT:     ad.push
+
+// -----
+
+// The special functions: lgamma' is digamma (`zyg.polygamma` of order 0), gamma' is gamma times it.
+
+func.func @f(%x: f64) -> f64 {
+  %g = zyg.gamma %x : f64
+  %l = zyg.lgamma %g : f64
+  func.return %l : f64
+}
+
+// CHECK-LABEL: func.func @special_functions(
+// CHECK-SAME:      %[[X:[^:]+]]: f64) -> f64
+// CHECK:         %[[G:.*]] = zyg.gamma %[[X]] : f64
+// CHECK:         %[[PSI_G:.*]] = zyg.polygamma %[[G]] {order = 0 : i64} : f64
+// CHECK:         %[[CT_G:.*]] = arith.mulf %{{.*}}, %[[PSI_G]] : f64
+// CHECK:         %[[PSI_X:.*]] = zyg.polygamma %[[X]] {order = 0 : i64} : f64
+// CHECK:         %[[D:.*]] = arith.mulf %[[G]], %[[PSI_X]] : f64
+// CHECK:         ad.mul %[[CT_G]], %[[D]] : f64
+func.func @special_functions(%x: f64) -> f64 {
+  %dx = ad.grad @f(%x) : (f64) -> f64
+  func.return %dx : f64
+}

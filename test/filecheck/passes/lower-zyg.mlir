@@ -182,7 +182,45 @@ func.func @hypot(%a: f64, %b: f64) -> f64 {
   func.return %h : f64
 }
 
+// erfc, gamma and lgamma call the C library, declared once.
+// CHECK-LABEL: func.func @libm(
+// CHECK-SAME:      %[[X:[^:]+]]: f64) -> f64
+// CHECK-NEXT:    %[[E:.*]] = func.call @erfc(%[[X]]) : (f64) -> f64
+// CHECK-NEXT:    %[[G:.*]] = func.call @tgamma(%[[E]]) : (f64) -> f64
+// CHECK-NEXT:    %[[L:.*]] = func.call @lgamma(%[[G]]) : (f64) -> f64
+// CHECK-NEXT:    %[[L2:.*]] = func.call @lgamma(%[[L]]) : (f64) -> f64
+// CHECK-NEXT:    func.return %[[L2]] : f64
+func.func @libm(%x: f64) -> f64 {
+  %e = zyg.erfc %x : f64
+  %g = zyg.gamma %e : f64
+  %l = zyg.lgamma %g : f64
+  %l2 = zyg.lgamma %l : f64
+  func.return %l2 : f64
+}
+
+// Digamma: reflection for x < 0 (1 - x, and pi cot(pi x) of x - round(x), nan at the negative
+// integers), ten recurrence steps selected while y < 10, then the asymptotic series from log(y).
+// CHECK-LABEL: func.func @digamma(
+// CHECK-SAME:      %[[X:[^:]+]]: f64) -> f64
+// CHECK:         %[[NEG:.*]] = arith.cmpf olt, %[[X]], %{{.*}} : f64
+// CHECK:         %[[Y:.*]] = arith.select %[[NEG]], %{{.*}}, %[[X]] : f64
+// CHECK-COUNT-10: arith.cmpf olt, %{{.*}}, %{{.*}} : f64
+// CHECK:         math.log %{{.*}} : f64
+// CHECK:         math.round %[[X]] : f64
+// CHECK:         math.cos
+// CHECK:         math.sin
+// CHECK:         %[[NAN:.*]] = arith.constant 0x7ff8000000000000 : f64
+// CHECK-NEXT:    %[[R:.*]] = arith.select %{{.*}}, %[[NAN]], %{{.*}} : f64
+// CHECK-NEXT:    func.return %[[R]] : f64
+func.func @digamma(%x: f64) -> f64 {
+  %p = zyg.polygamma %x {order = 0 : i64} : f64
+  func.return %p : f64
+}
+
 // Nothing else is touched, and no zyg or cotangent op is left.
 // CHECK-NOT: zyg.
 // CHECK-NOT: ad.zero
 // CHECK-NOT: ad.add
+// CHECK-DAG: func.func private @erfc(f64) -> f64
+// CHECK-DAG: func.func private @tgamma(f64) -> f64
+// CHECK-DAG: func.func private @lgamma(f64) -> f64

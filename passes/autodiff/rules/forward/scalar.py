@@ -13,6 +13,7 @@ from xdsl.dialects import math as m
 from zyg.dialects import zyg
 from zyg.frontend.types import I64, element_type
 from zyg.passes.autodiff.rules import math as pullback_math
+from zyg.passes.autodiff.rules import zyg as pullback_zyg
 from zyg.passes.autodiff.rules.zyg import _unless_zero_exponent
 
 
@@ -163,4 +164,7 @@ ZYG_TANGENTS = {
     zyg.HypotOp: tangent_hypot,
     zyg.FloorDivOp: tangent_none,
     zyg.ModOp: tangent_mod,
+    **{op: pullback_math.by_local_derivative(derivative) for op, derivative in (
+        (zyg.ErfcOp, pullback_zyg.d_erfc), (zyg.GammaOp, pullback_zyg.d_gamma), (zyg.LgammaOp, pullback_zyg.d_lgamma),
+        (zyg.PolygammaOp, pullback_zyg.d_polygamma))},
 }
