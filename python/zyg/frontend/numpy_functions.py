@@ -301,3 +301,7 @@ from zyg.frontend.numpy_library_more import MORE_HANDLERS, MORE_METHODS  # noqa:
 
 NUMPY_HANDLERS.update(MORE_HANDLERS)
 ARRAY_METHODS.update(MORE_METHODS)
+
+from zyg.frontend.spectral import SPECTRAL_HANDLERS  # noqa: E402
+
+NUMPY_HANDLERS.update(SPECTRAL_HANDLERS)

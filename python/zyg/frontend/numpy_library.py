@@ -24,6 +24,7 @@ from zyg.dialects.zyg_arrays import ArgsortOp
 from zyg.errors import UnsupportedSyntaxError, ZygTypeError
 from zyg.frontend.indexing import BasicIndex
 from zyg.frontend.shape_functions import _copy, _iota, _ravel, _with_new_dims, concatenate
+from zyg.frontend.spectral import singular_value_norm
 from zyg.frontend.trees import TUPLE, Struct
 from zyg.frontend.types import F32, F64, I64, element_type, is_array, rank_of
 
@@ -258,8 +259,9 @@ def _matrix_norm(cg, node, x, order, axes, keepdims):
         if keepdims:
             return best
         return cg.reduce("sum", best, sorted(axes), False)  # drops the two axes of size 1
-    cg.error(node, f"np.linalg.norm: the matrix norm ord={order!r} is not supported (2 and 'nuc' need "
-             "singular values)", UnsupportedSyntaxError)
+    if order in (2, -2, "nuc"):
+        return singular_value_norm(cg, node, x, order, axes, keepdims)
+    cg.error(node, f"np.linalg.norm: the matrix norm ord={order!r} is not supported", UnsupportedSyntaxError)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -1,0 +1,219 @@
+"""Eigenvalues in the frontend: `np.linalg.eigh`, `eigvalsh`, and the matrix norms of singular values
+(`np.linalg.norm` with `ord` 2, -2 and 'nuc').
+
+In: the call's evaluated arguments (the handler convention of `zyg.frontend.numpy_functions`). Out:
+calls of the compiled helpers below, as a user's helpers are compiled. The decomposition is cyclic
+Jacobi (`_jacobi`), whose loop is never differentiated: `_eigh_symmetric` carries a reverse rule
+(`zyg.rules.custom_vjp`) and a forward rule (`custom_jvp`), the standard ones for a symmetric matrix
+S = V diag(w) V^T:
+
+- reverse: S_ct = sym(V (diag(w_ct) + F o (V^T V_ct)) V^T), F_ij = 1 / (w_j - w_i) off the diagonal;
+- forward: dw = diag(V^T dS V), dV = V (F o (V^T dS V)).
+
+A product with F is a strong zero (0 where the other factor is 0), so a function of the eigenvalues
+alone has its exact gradient also where eigenvalues repeat (the singular values below rely on it).
+Where an eigenvector's cotangent (or a tangent) meets a repeated eigenvalue, the eigenvector has no
+derivative, and the entry is inf or nan, as in JAX: never a finite wrong number.
+
+The eigenvectors are normalised so that the entry of largest magnitude of each (the first of equal
+ones) is positive; LAPACK's signs, which NumPy returns, follow from its reductions and are not
+reproduced. The singular values of an m x n matrix A are the k = min(m, n) largest eigenvalues of
+[[0, A], [A^T, 0]], whose eigenvalues are +-sigma and m + n - 2k zeros: no squaring of A, so the
+small ones keep the absolute accuracy of the large ones, as LAPACK's do.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+
+import numpy as np
+from xdsl.dialects import arith
+from xdsl.ir import SSAValue
+
+from zyg.errors import UnsupportedSyntaxError, ZygTypeError
+from zyg.frontend.trees import TUPLE, Struct
+from zyg.frontend.types import F32, F64, element_type, is_array, rank_of
+from zyg.rules import custom_jvp, custom_vjp
+
+# A sweep cap far beyond the 5 to 12 sweeps cyclic Jacobi takes to converge (quadratically) in
+# float64; the loop also stops when the off-diagonal part is below the rounding of the whole.
+_MAX_SWEEPS = 60
+
+
+def _jacobi(s):
+    """The eigenvalues (ascending) and unit eigenvectors (columns) of symmetric `s`, by cyclic Jacobi
+    rotations (Golub & Van Loan 8.5), each eigenvector's largest entry made positive."""
+    n = s.shape[0]
+    a = s.copy()
+    v = np.eye(n)
+    scale = np.sum(a * a)
+    off = np.sum(np.triu(a, 1) * np.triu(a, 1))
+    sweeps = 0
+    while off > 1e-36 * scale and sweeps < _MAX_SWEEPS:
+        for p in range(n - 1):
+            for q in range(p + 1, n):
+                apq = a[p, q]
+                if apq != 0.0:
+                    app = a[p, p]
+                    aqq = a[q, q]
+                    theta = (aqq - app) / (2.0 * apq)
+                    t = 1.0 / (abs(theta) + math.hypot(theta, 1.0))
+                    if theta < 0.0:
+                        t = -t
+                    c = 1.0 / math.sqrt(t * t + 1.0)
+                    sn = t * c
+                    for k in range(n):
+                        akp = a[k, p]
+                        akq = a[k, q]
+                        a[k, p] = c * akp - sn * akq
+                        a[k, q] = sn * akp + c * akq
+                    for k in range(n):
+                        apk = a[p, k]
+                        aqk = a[q, k]
+                        a[p, k] = c * apk - sn * aqk
+                        a[q, k] = sn * apk + c * aqk
+                    for k in range(n):
+                        vkp = v[k, p]
+                        vkq = v[k, q]
+                        v[k, p] = c * vkp - sn * vkq
+                        v[k, q] = sn * vkp + c * vkq
+                    a[p, p] = app - t * apq
+                    a[q, q] = aqq + t * apq
+                    a[p, q] = 0.0
+                    a[q, p] = 0.0
+        off = np.sum(np.triu(a, 1) * np.triu(a, 1))
+        sweeps += 1
+    order = np.argsort(np.diagonal(a))
+    w = np.diagonal(a)[order]
+    v = v[:, order]
+    largest = np.argmax(np.abs(v), axis=0)
+    signs = np.where(v[largest, np.arange(n)] < 0.0, -1.0, 1.0)
+    return w, v * signs
+
+
+def _coupling(w, g):
+    """F o g, F_ij = 1 / (w_j - w_i) off the diagonal and 0 on it; 0 wherever g is 0."""
+    n = w.shape[0]
+    gaps = w[None, :] - w[:, None]
+    off_diagonal = np.arange(n)[:, None] != np.arange(n)[None, :]
+    return np.where(off_diagonal & (g != 0.0), g / gaps, 0.0)
+
+
+@custom_vjp
+@custom_jvp
+def _eigh_symmetric(s):
+    return _jacobi(s)
+
+
+def _eigh_fwd(s):
+    w, v = _jacobi(s)
+    return (w, v), (w, v)
+
+
+def _eigh_bwd(residuals, cotangents):
+    w, v = residuals
+    w_ct, v_ct = cotangents
+    inner = _coupling(w, v.T @ v_ct) + np.diag(w_ct)
+    s_ct = v @ inner @ v.T
+    return ((s_ct + s_ct.T) * 0.5,)
+
+
+def _eigh_jvp(primals, tangents):
+    (s,) = primals
+    (ds,) = tangents
+    w, v = _jacobi(s)
+    g = v.T @ ds @ v
+    return (w, v), (np.diagonal(g).copy(), v @ _coupling(w, g))
+
+
+_eigh_symmetric.defvjp(_eigh_fwd, _eigh_bwd)
+_eigh_symmetric.defjvp(_eigh_jvp)
+
+
+def _eigh_lower(a):
+    return _eigh_symmetric(np.tril(a) + np.tril(a, -1).T)
+
+
+def _eigh_upper(a):
+    return _eigh_symmetric(np.triu(a) + np.triu(a, 1).T)
+
+
+def _singular_values(a):
+    """The singular values of 2-D `a`, ascending (see the module docstring)."""
+    m = a.shape[0]
+    n = a.shape[1]
+    j = np.zeros((m + n, m + n))
+    j[:m, m:] = a
+    j[m:, :m] = a.T
+    w, v = _eigh_symmetric(j)
+    return w[m + n - min(m, n):]
+
+
+def _largest_singular_value(a):
+    values = _singular_values(a)
+    if values.shape[0] == 0:
+        return 0.0  # as NumPy's
+    return values[-1]
+
+
+def _square_matrix(cg, node: ast.Call, a, what: str):
+    if not isinstance(a, SSAValue) or not is_array(a.type):
+        cg.error(node, f"{what}() takes an array", ZygTypeError)
+    if rank_of(a.type) != 2:
+        cg.error(node, f"{what} of a {rank_of(a.type)}-D array is not supported (only 2-D)", UnsupportedSyntaxError)
+    rows, cols = cg.dims(a)
+    cg.check(cg.value(arith.CmpiOp(rows, cols, "eq")), "LinAlgError", "Last 2 dimensions of the array must be square")
+    return a if element_type(a.type) == F64 else cg.convert_element(a, F64)
+
+
+def _eigen(values_only: bool):
+    what = "np.linalg.eigvalsh" if values_only else "np.linalg.eigh"
+
+    def handler(cg, node, args, kwargs):
+        """`np.linalg.eigh(a, UPLO='L')`: `(w, v)`, the eigenvalues ascending and the eigenvectors as
+        columns, of the symmetric matrix whose lower (or upper) triangle `a` holds; `eigvalsh`: `w`."""
+        if len(args) not in (1, 2):
+            cg.error(node, f"{what}() takes 1 or 2 positional arguments, got {len(args)}", ZygTypeError)
+        for name in kwargs:
+            if name != "UPLO":
+                cg.error(node, f"{what}(): the keyword '{name}' is not supported", UnsupportedSyntaxError)
+        uplo = cg.static_argument(node.args[1]) if len(node.args) > 1 else (
+            cg.static_argument(kwargs["UPLO"]) if "UPLO" in kwargs else "L")
+        if uplo not in ("L", "U"):
+            cg.error(node, f"{what}: UPLO must be 'L' or 'U', got {uplo!r}", ZygTypeError)
+        element = element_type(args[0].type) if is_array(args[0].type) else F64
+        a = _square_matrix(cg, node, args[0], what)
+        w, v = cg.call_compiled(node, _eigh_lower if uplo == "L" else _eigh_upper, [a]).items
+        if element == F32:
+            w, v = cg.convert_element(w, F32), cg.convert_element(v, F32)
+        return w if values_only else Struct(TUPLE, [w, v])
+
+    return handler
+
+
+def singular_value_norm(cg, node: ast.Call, x, order, axes: list[int], keepdims: bool):
+    """`np.linalg.norm(x, ord)` of a 2-D `x` for `ord` 2 (the largest singular value), -2 (the
+    smallest) and 'nuc' (their sum); of an empty matrix 0, and for -2 NumPy's `ValueError`."""
+    if rank_of(x.type) != 2:
+        cg.error(node, f"np.linalg.norm: ord={order!r} of a stack of matrices (rank above 2) is not supported",
+                 UnsupportedSyntaxError)
+    element = element_type(x.type)
+    a = x if element == F64 else cg.convert_element(x, F64)
+    if order == 2:
+        result = cg.call_compiled(node, _largest_singular_value, [a])
+    else:
+        values = cg.call_compiled(node, _singular_values, [a])
+        result = cg.reduce("sum" if order == "nuc" else "min", values, [0], False)
+    if element == F32:
+        result = cg.convert_element(result, F32)
+    if keepdims:
+        one = cg.index(1)
+        result = cg.splat(result, result.type, [one, one])
+    return result
+
+
+SPECTRAL_HANDLERS = {
+    np.linalg.eigh: _eigen(values_only=False),
+    np.linalg.eigvalsh: _eigen(values_only=True),
+}

@@ -1,0 +1,147 @@
+"""`np.linalg.eigh`, `eigvalsh` and the matrix norms of singular values (`ord` 2, -2, 'nuc') (issue 15):
+eigenvalues equal NumPy's, eigenvectors up to their documented signs, and gradients of functions that
+do not depend on those signs match central differences of NumPy's; the tangents too (forward mode).
+A repeated eigenvalue gives a function of the eigenvalues its exact gradient, and an eigenvector's
+gradient inf or nan, never a finite wrong number."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import zyg
+from arraycheck import check_array_grads
+from jvpcheck import check_jvp
+
+RNG = np.random.default_rng(15)
+SYMMETRIC = (lambda a: a + a.T)(RNG.normal(size=(5, 5)))
+SKEWED = RNG.normal(size=(4, 4))  # not symmetric: eigh reads one triangle
+WIDE = RNG.normal(size=(3, 5))
+WEIGHTS = np.arange(1.0, 6.0)
+
+
+def eigenvalues(a):
+    w, v = np.linalg.eigh(a)
+    return np.sum(w * np.arange(1.0, a.shape[0] + 1.0)) + np.sum(np.linalg.eigvalsh(a, UPLO="U") ** 3)
+
+
+def projectors(a):
+    """Sign-invariant functions of the eigenvectors: squares, and rank-one projectors."""
+    w, v = np.linalg.eigh(a)
+    n = a.shape[0]
+    first = np.outer(v[:, 0], v[:, 0])
+    return np.sum(v * v * np.arange(n * n).reshape(n, n)) + np.sum(first * a) + np.sum(w * (v[0] * v[-1]) ** 2)
+
+
+def upper_projectors(a):
+    w, v = np.linalg.eigh(a, UPLO="U")
+    return np.sum(np.abs(v[:, -1]) * np.arange(a.shape[0])) + w[0]
+
+
+def singular_value_norms(a):
+    return (np.linalg.norm(a, 2) + 2.0 * np.linalg.norm(a, -2) + 3.0 * np.linalg.norm(a, "nuc")
+            + np.sum(np.linalg.norm(a.T, ord=2, axis=(1, 0), keepdims=True)))
+
+
+@pytest.mark.parametrize(("f", "args"), [
+    (eigenvalues, (SYMMETRIC,)), (eigenvalues, (SKEWED,)), (projectors, (SYMMETRIC,)), (projectors, (SKEWED,)),
+    (upper_projectors, (SKEWED,)), (singular_value_norms, (WIDE,)), (singular_value_norms, (WIDE.T,)),
+    (singular_value_norms, (SKEWED,)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_values_and_gradients_match_numpy(f, args):
+    check_array_grads(f, args)
+
+
+@pytest.mark.parametrize("f", [eigenvalues, projectors, singular_value_norms], ids=lambda f: f.__name__)
+def test_forward_mode_matches_finite_differences(f):
+    check_jvp(f, (SKEWED,))
+
+
+def test_eigenvalues_are_numpys_and_eigenvectors_up_to_the_documented_signs():
+    def decompose(a):
+        return np.linalg.eigh(a)
+
+    for a in (SYMMETRIC, SKEWED, np.eye(3), np.zeros((2, 2)), np.diag([3.0, -1.0, 2.0]), np.ones((1, 1))):
+        w, v = zyg.jit(decompose)(a)
+        expected_w, expected_v = np.linalg.eigh(a)
+        np.testing.assert_allclose(w, expected_w, rtol=1e-13, atol=1e-13)
+        n = a.shape[0]
+        np.testing.assert_allclose(v.T @ v, np.eye(n), atol=1e-14)
+        largest = np.argmax(np.abs(v), axis=0)
+        assert np.all(v[largest, np.arange(n)] > 0.0)  # the normalisation
+        if np.all(np.diff(expected_w) > 1e-8):  # distinct eigenvalues: the same vectors, up to sign
+            np.testing.assert_allclose(v, expected_v * np.sign(np.sum(v * expected_v, axis=0)), atol=1e-13)
+    w32 = zyg.jit(decompose)(SYMMETRIC.astype(np.float32))[0]
+    assert w32.dtype == np.float32
+    np.testing.assert_allclose(w32, np.linalg.eigvalsh(SYMMETRIC), rtol=1e-6)
+
+
+def test_a_larger_matrix():
+    a = (lambda m: m + m.T)(RNG.normal(size=(40, 40)))
+    w, v = zyg.jit(lambda a: np.linalg.eigh(a))(a)
+    np.testing.assert_allclose(w, np.linalg.eigvalsh(a), atol=1e-12)
+    np.testing.assert_allclose(v @ np.diag(w) @ v.T, a, atol=1e-12)
+
+
+def test_repeated_eigenvalues():
+    """A function of the eigenvalues alone (here the trace of exp(A)) has its gradient; an
+    eigenvector's depends on a choice within the eigenspace and is inf or nan."""
+    def trace_exp(a):
+        return np.sum(np.exp(np.linalg.eigvalsh(a)))
+
+    def first_vector(a):
+        w, v = np.linalg.eigh(a)
+        return np.sum(v[:, 0] * np.array([1.0, 2.0, 3.0]))
+
+    a = np.diag([1.0, 1.0, 2.0])
+    np.testing.assert_allclose(zyg.gradient(trace_exp, a)[0], np.diag(np.exp([1.0, 1.0, 2.0])), rtol=1e-14)
+    np.testing.assert_allclose(zyg.gradient(trace_exp, np.eye(4))[0], math.e * np.eye(4), rtol=1e-14)
+    assert not np.all(np.isfinite(zyg.gradient(first_vector, a)[0]))
+
+
+def test_singular_value_norms_are_numpys():
+    def norms(a):
+        return np.linalg.norm(a, 2), np.linalg.norm(a, "nuc")
+
+    def smallest(a):
+        return np.linalg.norm(a, -2)
+
+    for a in (WIDE, WIDE.T, SKEWED, np.zeros((2, 3)), np.ones((1, 4)), np.diag([3.0, 3.0])):
+        two, nuclear = zyg.jit(norms)(a)
+        assert two == pytest.approx(np.linalg.norm(a, 2), rel=1e-13, abs=1e-14)
+        assert nuclear == pytest.approx(np.linalg.norm(a, "nuc"), rel=1e-13, abs=1e-14)
+        assert zyg.jit(smallest)(a) == pytest.approx(np.linalg.norm(a, -2), rel=1e-13, abs=1e-14)
+    assert zyg.jit(norms)(np.zeros((0, 3))) == (0.0, 0.0)
+    with pytest.raises(ValueError, match="zero-size array"):
+        zyg.jit(smallest)(np.zeros((0, 3)))
+    assert zyg.jit(smallest)(WIDE.astype(np.float32)) == pytest.approx(np.linalg.norm(WIDE, -2), rel=1e-6)
+
+
+def test_the_gradient_of_the_two_norm_is_the_top_singular_pair():
+    u, s, vt = np.linalg.svd(WIDE)
+    grad = zyg.gradient(lambda a: np.linalg.norm(a, 2), WIDE)[0]
+    np.testing.assert_allclose(grad, np.outer(u[:, 0], vt[0]), atol=1e-12)
+
+
+def test_unsupported_arguments_are_errors_at_the_call():
+    def stacked(a):
+        return np.linalg.eigh(a)
+
+    def batched_norm(a):
+        return np.linalg.norm(a, 2, axis=(1, 2))
+
+    def bad_triangle(a):
+        return np.linalg.eigh(a, UPLO="X")
+
+    def not_square(a):
+        return np.linalg.eigvalsh(a)
+
+    with pytest.raises(zyg.UnsupportedSyntaxError, match=r"test_eigh.py:\d+.*np.linalg.eigh of a 3-D array"):
+        zyg.jit(stacked)(np.zeros((2, 2, 2)))
+    with pytest.raises(zyg.UnsupportedSyntaxError, match=r"test_eigh.py:\d+.*ord=2 of a stack of matrices"):
+        zyg.jit(batched_norm)(np.zeros((2, 2, 2)))
+    with pytest.raises(zyg.ZygTypeError, match=r"test_eigh.py:\d+.*UPLO must be 'L' or 'U'"):
+        zyg.jit(bad_triangle)(SYMMETRIC)
+    with pytest.raises(np.linalg.LinAlgError, match="must be square"):
+        zyg.jit(not_square)(WIDE)
