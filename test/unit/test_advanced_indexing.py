@@ -490,3 +490,21 @@ def test_hessian():
         minus = zyg.gradient(written_then_cubed, x - step)[0]
         expected[:, i] = (plus - minus) / 2e-5
     np.testing.assert_allclose(hessian, expected, rtol=1e-5, atol=1e-6)
+
+
+def tuple_variable_index(x, i):
+    """`idx = (i, j); x[idx]` is `x[i, j]` (a list would be one index array), reads and writes."""
+    idx = (1, i)
+    rows = (np.array([0, 2, 2]), i)
+    y = x * 1.0
+    y[idx] = 3.0 * x[0, 0]
+    y[(0, 1)] += x[idx]
+    expanded = (i % 3, None)
+    return np.sum(y * y) + np.sum(x[rows] * np.arange(3.0)) + np.sum(x[expanded] ** 3) + x[(2,)][i]
+
+
+def test_a_tuple_variable_indexes_as_a_tuple_in_the_subscript():
+    x = np.arange(12.0).reshape(3, 4) / 7.0 - 0.5
+    check_array_grads(tuple_variable_index, (x, 2))
+    check_array_grads(tuple_variable_index, (x, -1))
+    check_jvp(tuple_variable_index, (x, 3))

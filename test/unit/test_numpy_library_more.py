@@ -99,6 +99,20 @@ def run_time_sized(x, n):
             + np.sum(np.take(x, np.arange(n)) * y))
 
 
+def repeats_each(x, m, r):
+    return (np.sum(np.repeat(x, np.arange(7) % 3) * np.arange(6.0)) + np.sum(np.repeat(m, r, axis=1) ** 2)
+            + np.sum(m.repeat([0, 2, 1, 1], axis=0) * np.arange(12.0).reshape(4, 3)) + np.sum(np.repeat(m, np.array([2])) ** 3)
+            + np.sum(np.repeat(m[0], r[::-1]) ** 2))
+
+
+def masked_reductions(x, m):
+    positive = m > 0.0
+    return (np.sum(m, where=positive) + np.sum(np.sum(m * m, axis=0, where=positive) * np.arange(3.0))
+            + np.sum(np.mean(m, axis=1, where=np.array([True, False, True]), keepdims=True) ** 2)
+            + np.prod(x, where=x < 1.0) + m.sum(where=False) + x.mean(where=np.abs(x) > 0.5)
+            + np.sum(np.prod(m, axis=(0, 1), where=np.eye(4, 3) == 0.0)))
+
+
 def updated_results(x):
     c = np.cumsum(x)
     c[0] = 5.0
@@ -122,6 +136,8 @@ def updated_results(x):
     (pads, (X, M, 0.7)), (truth_tests, (X, M)), (conversions, (X, np.array(2.5))),
     (run_time_sized, (X, 0)), (run_time_sized, (X, 1)), (run_time_sized, (X, 5)),
     (updated_results, (X,)),
+    (repeats_each, (X, M, np.array([2, 0, 3]))), (repeats_each, (X, M, np.array([1, 1, 1]))),
+    (masked_reductions, (X, M)),
 ], ids=lambda v: getattr(v, "__name__", ""))
 def test_values_and_gradients_match_numpy(f, args):
     check_array_grads(f, args)
@@ -142,6 +158,11 @@ def test_float32_arrays_keep_their_dtype():
 @pytest.mark.parametrize("f", [cumulative_sums, cumulative_products], ids=lambda f: f.__name__)
 def test_forward_mode_of_the_scans(f):
     check_jvp(f, (X,))
+
+
+@pytest.mark.parametrize("f", [repeats_each, masked_reductions], ids=lambda f: f.__name__)
+def test_forward_mode_of_masks_and_repeats(f):
+    check_jvp(f, (X, M, np.array([2, 0, 3])) if f is repeats_each else (X, M))
 
 
 def test_scans_of_many_elements():
@@ -203,7 +224,13 @@ def test_truth_of_empty_and_nan_arrays():
     (lambda x: np.take(x, 9), (X,), IndexError, "index 9 is out of bounds for axis 0"),
     (lambda x: np.cross(x[:4], x[:4]), (X,), ValueError, "incompatible dimensions for cross product"),
     (lambda m, r: np.repeat(m, r), (M, -1), ValueError, "negative dimensions are not allowed"),
-], ids=["take", "take-int", "cross", "repeat"])
+    (lambda m, r: np.repeat(m, r, axis=1), (M, np.array([1, 2])), ValueError,
+     r"operands could not be broadcast together with shape \(3,\) \(2,\)"),
+    (lambda m, r: np.repeat(m, r), (M, np.array([1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])), ValueError,
+     "repeats may not contain negative values"),
+    (lambda m: np.sum(m, where=np.ones((3, 3)) > 0), (M,), ValueError,
+     r"where= of shape \(3, 3\) does not broadcast to the array's shape \(4, 3\)"),
+], ids=["take", "take-int", "cross", "repeat", "repeat-each-length", "repeat-each-negative", "sum-where-shape"])
 def test_negative_run_time_errors(f, args, error, phrase):
     with pytest.raises(error, match=phrase):
         zyg.jit(f)(*args)
@@ -216,8 +243,12 @@ def test_negative_run_time_errors(f, args, error, phrase):
     (lambda t: np.pad(t, -1), "negative values"),
     (lambda t: np.cumsum(t, axis=3), "out of bounds"),
     (lambda t: np.diagonal(t), "only 2-D arrays"),
-    (lambda t: np.repeat(t, np.array([1, 2])), "array of repeats"),
-], ids=["diag", "pad-mode", "pad-width", "pad-negative", "cumsum-axis", "diagonal", "repeat-array"])
+    (lambda t: np.repeat(t, np.array([1.0, 2.0])), "repeats must be an int or a 1-D array"),
+    (lambda t: np.sum(t, dtype=np.float32), "the keyword 'dtype' is not supported"),
+    (lambda t: np.max(t, where=t > 0), "the keyword 'where' is not supported"),
+    (lambda t: np.mean(t, where=t), "where= must be a bool or an array of bools"),
+], ids=["diag", "pad-mode", "pad-width", "pad-negative", "cumsum-axis", "diagonal", "repeat-float-array",
+        "sum-dtype", "max-where", "mean-float-where"])
 def test_negative_compile_time_errors(f, phrase):
     with pytest.raises(zyg.ZygError, match=phrase):
         zyg.jit(f)(T)

@@ -38,7 +38,7 @@ from zyg.errors import UnsupportedSyntaxError, ZygTypeError
 from zyg.frontend.arrays import _constant_int, shape_text
 from zyg.frontend.shape_functions import array_from_nested
 from zyg.frontend.structs import describe
-from zyg.frontend.trees import GROWLIST, LIST, TUPLE, Struct
+from zyg.frontend.trees import GROWLIST, LIST, TUPLE, Static, Struct
 from zyg.frontend.types import F64, I1, I64, element_type, is_array, python_type_name, rank_of
 
 
@@ -97,11 +97,17 @@ class IndexingCodegen:
         """The items of the index of `node`: slices, `None`s and `...` as their nodes, the others
         evaluated (ints and int64 or bool arrays)."""
         entries: list[SSAValue | ast.expr] = []
-        for item in self.index_items(node):
+        items = self.index_items(node)
+        for item in items:
             if isinstance(item, ast.Slice) or self.is_new_axis(item) or _is_ellipsis(item):
                 entries.append(item)
-            else:
-                entries.append(self.index_value(item, self.visit(item)))
+                continue
+            value = self.visit(item)
+            if len(items) == 1 and isinstance(value, Struct) and value.kind == TUPLE:
+                # `idx = (i, j); x[idx]` is `x[i, j]`, as in NumPy (a list would be one index array)
+                return [ast.copy_location(ast.Constant(None), item) if isinstance(v, Static) and v.value is None
+                        else self.index_value(item, v) for v in value.items]
+            entries.append(self.index_value(item, value))
         return entries
 
     def index_value(self, node: ast.AST, v: object) -> SSAValue:

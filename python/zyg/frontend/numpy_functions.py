@@ -16,11 +16,12 @@ from xdsl.dialects import math as mathd
 from xdsl.ir import SSAValue
 
 from zyg.dialects import zyg
-from zyg.errors import ZygTypeError
+from zyg.errors import UnsupportedSyntaxError, ZygTypeError
+from zyg.frontend.arrays import shape_text
 from zyg.frontend.indexing import add_at, copyto, item_method
 from zyg.frontend.shape_functions import SHAPE_HANDLERS, SHAPE_METHODS
 from zyg.frontend.trees import Struct
-from zyg.frontend.types import F32, F64, I64, element_type, is_array, rank_of
+from zyg.frontend.types import F32, F64, I1, I64, element_type, is_array, rank_of
 
 Handler = Callable[..., SSAValue]
 
@@ -130,18 +131,70 @@ def _logaddexp(cg, node, args, kwargs):
 
 def _reduction(kind: str) -> Handler:
     def handler(cg, node, args, kwargs):
+        """`np.sum(x, axis=None, keepdims=False, where=True)` (and prod, mean; max and min without
+        `where`): the elements where `where` is false count as 0 (1 for prod) and, for mean, not at
+        all."""
         _arity(cg, node, args, 1, 2)
+        allowed = ("axis", "keepdims") if kind in ("max", "min") else ("axis", "keepdims", "where")
+        for name in kwargs:
+            if name not in allowed:
+                cg.error(node, f"{ast.unparse(node.func)}(): the keyword '{name}' is not supported", UnsupportedSyntaxError)
         x = args[0]
         axis = cg.static_argument(node.args[1]) if len(args) == 2 else _kw(cg, kwargs, "axis", None)
         keepdims = bool(_kw(cg, kwargs, "keepdims", False))
         if not is_array(x.type):
+            if "where" in kwargs:
+                cg.error(node, f"{ast.unparse(node.func)}(): where= of a number is not supported", UnsupportedSyntaxError)
             return x
         axes = cg.normalise_axes(node, axis, rank_of(x.type))
+        if "where" in kwargs:
+            return _masked_reduction(cg, node, kind, x, cg.visit(kwargs["where"]), axes, keepdims)
         if kind == "mean":
             return cg.mean(x, axes, keepdims)
         return cg.reduce(kind, x, axes, keepdims)
 
     return handler
+
+
+def _masked_reduction(cg, node, kind: str, x: SSAValue, mask: object, axes: list[int], keepdims: bool) -> SSAValue:
+    """sum, prod or mean of `x` over `axes` with the elements where `mask` is false left out."""
+    mask = _where_mask(cg, node, x, mask)
+    if element_type(x.type) == I1 or (kind == "mean" and element_type(x.type) == I64):
+        x = cg.convert_element(x, F64 if kind == "mean" else I64)
+    element = element_type(x.type)
+    neutral = cg.const(1 if kind == "prod" else 0)
+    if element in (F64, F32):  # a float scalar keeps a float32 array float32
+        neutral = cg.const(float(1 if kind == "prod" else 0))
+    kept = cg.where(mask, x, neutral)
+    total = cg.reduce("prod" if kind == "prod" else "sum", kept, axes, keepdims)
+    if kind != "mean":
+        return total
+    count = cg.reduce("sum", cg.convert_element(mask, element), axes, keepdims)
+    return cg.binary(ast.Div(), total, count)
+
+
+def _where_mask(cg, node, x: SSAValue, mask: object) -> SSAValue:
+    """The `where=` argument of a reduction: a bool or a bool array that broadcasts to `x`'s shape (x's
+    shape itself, as NumPy requires), broadcast to it."""
+    what = ast.unparse(node.func)
+    if isinstance(mask, Struct) or element_type(mask.type) != I1:
+        cg.error(node, f"{what}(): where= must be a bool or an array of bools", ZygTypeError)
+    dims = cg.dims(x)
+    if not is_array(mask.type):
+        return cg.splat(mask, I1, dims)
+    mask_dims = cg.dims(mask)
+    if len(mask_dims) > len(dims):
+        cg.error(node, f"{what}(): where= has rank {len(mask_dims)}, above the array's {len(dims)}", ZygTypeError)
+    one = cg.index(1)
+    ok = cg.const(True)
+    for m, d in zip(mask_dims, dims[len(dims) - len(mask_dims):]):
+        if m is not d:
+            fits = cg.value(arith.OrIOp(cg.value(arith.CmpiOp(m, d, "eq")), cg.value(arith.CmpiOp(m, one, "eq"))))
+            ok = cg.value(arith.AndIOp(ok, fits))
+    message = (f"{what}: where= of shape {shape_text(len(mask_dims))} does not broadcast to the array's "
+               f"shape {shape_text(len(dims), len(mask_dims))}")
+    cg.check(ok, "ValueError", message, [*mask_dims, *dims])
+    return cg.broadcast_to(mask, dims)
 
 
 def _matmul(cg, node, args, kwargs):

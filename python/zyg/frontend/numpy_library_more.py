@@ -28,6 +28,7 @@ from zyg.frontend.shape_functions import (
     _iota,
     _product,
     _with_new_dims,
+    array_from_nested,
     concatenate,
     convert,
     expand_dims,
@@ -205,15 +206,15 @@ def _diagonal(cg, node, args, kwargs):
 def _repeat(cg, node, args, kwargs):
     """`np.repeat(x, repeats, axis=None)` with an int `repeats` (a run-time value is fine): each element
     repeated in place, as `zyg.expand` along a new axis after `axis` and one reshape (so its adjoint
-    sums the copies)."""
+    sums the copies); with an array or list of repeats, `_repeat_each`."""
     _arity(cg, node, args, 1, 2, 3)
     _keywords(cg, node, kwargs, ("repeats", "axis"))
     x = _as_array(cg, node, args[0])
     repeats = _argument(cg, node, args, 1, kwargs, "repeats")
     if repeats is None:
         cg.error(node, "np.repeat() needs the number of repeats", ZygTypeError)
-    if isinstance(repeats, SSAValue) and is_array(repeats.type):
-        cg.error(node, "np.repeat with an array of repeats is not supported (only an int)", UnsupportedSyntaxError)
+    if isinstance(repeats, Struct) or is_array(repeats.type):
+        return _repeat_each(cg, node, x, repeats, kwargs)
     repeats = _int(cg, node, repeats, "repeats")
     if known_int(repeats) is None or known_int(repeats) < 0:
         cg.check(cg.value(arith.CmpiOp(repeats, cg.const(0), "sge")), "ValueError",
@@ -227,6 +228,34 @@ def _repeat(cg, node, args, kwargs):
     spread = cg.with_dims(cg.value(ExpandOp(x, spread_dims, [axis + 1], False)), spread_dims)
     out_dims = [cg.value(arith.MuliOp(d, count)) if a == axis else d for a, d in enumerate(dims)]
     return cg.with_dims(cg.value(ReshapeOp(spread, out_dims)), out_dims)
+
+
+# The source position of each element of `np.repeat`'s result, for one count per element: where it
+# falls among the running totals of the counts.
+
+def _repeat_positions(counts):
+    ends = np.cumsum(counts)
+    total = ends[-1] if ends.shape[0] > 0 else 0
+    return np.searchsorted(ends, np.arange(total), side="right")
+
+
+def _repeat_each(cg, node, x: SSAValue, repeats: object, kwargs: dict) -> SSAValue:
+    """`np.repeat(x, repeats, axis=None)` with a count per element (a 1-D int array or list, or one
+    count for all): a gather at the source positions, so the adjoint adds up each element's copies."""
+    counts = array_from_nested(cg, node, repeats) if isinstance(repeats, Struct) else repeats
+    if element_type(counts.type) not in (I64, I1) or rank_of(counts.type) != 1:
+        cg.error(node, "np.repeat: repeats must be an int or a 1-D array (or list) of ints", ZygTypeError)
+    counts = cg.convert_element(counts, I64)
+    axis = _static(cg, node, [], 2, kwargs, "axis", None)
+    size = _product(cg, cg.dims(x)) if axis is None else cg.dims(x)[_axis(cg, node, x, axis)]
+    given = cg.dims(counts)[0]
+    fits = cg.value(arith.OrIOp(cg.value(arith.CmpiOp(given, size, "eq")), cg.value(arith.CmpiOp(given, cg.index(1), "eq"))))
+    cg.check(fits, "ValueError", "operands could not be broadcast together with shape ({0},) ({1},)", [size, given])
+    counts = cg.broadcast_to(counts, [size])
+    negative = cg.reduce("sum", cg.compare(ast.Lt(), counts, cg.const(0)), [0], False)
+    cg.check(cg.value(arith.CmpiOp(negative, cg.const(0), "eq")), "ValueError", "repeats may not contain negative values")
+    positions = cg.call_compiled(node, _repeat_positions, [counts])
+    return _take(cg, node, [x, positions], {k: v for k, v in kwargs.items() if k == "axis"})
 
 
 def _take(cg, node, args, kwargs):
