@@ -1,5 +1,5 @@
-"""Eigenvalues in the frontend: `np.linalg.eigh`, `eigvalsh`, and the matrix norms of singular values
-(`np.linalg.norm` with `ord` 2, -2 and 'nuc').
+"""Eigenvalues and singular values in the frontend: `np.linalg.eigh`, `eigvalsh`, `svd`, and the matrix
+norms of singular values (`np.linalg.norm` with `ord` 2, -2 and 'nuc').
 
 In: the call's evaluated arguments (the handler convention of `zyg.frontend.numpy_functions`). Out:
 calls of the compiled helpers below, as a user's helpers are compiled. The decomposition is cyclic
@@ -15,9 +15,21 @@ alone has its exact gradient also where eigenvalues repeat (the singular values 
 Where an eigenvector's cotangent (or a tangent) meets a repeated eigenvalue, the eigenvector has no
 derivative, and the entry is inf or nan, as in JAX: never a finite wrong number.
 
+The SVD is one-sided Jacobi (`_one_sided_jacobi`) of the matrix or, where it is wide, of its transpose;
+`_svd_tall` carries the rules of the thin SVD A = U diag(s) V^T with m >= n (JAX's `svd` tangent, and
+its transpose): with dP = U^T dA V and F_ij = 1 / (s_j^2 - s_i^2) off the diagonal,
+
+- forward: ds = diag(dP), dU = U (F o (dP S + S dP^T)) + (I - U U^T) dA V S^-1 (m > n),
+  dV = V (F o (S dP + dP^T S));
+- reverse: A_ct = U (diag(s_ct) + (J + J^T) S + S (K + K^T)) V^T + (I - U U^T) U_ct S^-1 V^T (m > n),
+  J = F o (U^T U_ct), K = F o (V^T V_ct);
+
+with the same strong zeros, so a repeated singular value (or a zero one, in the last term) gives
+the singular vectors' gradient inf or nan and the singular values' their exact one.
+
 The eigenvectors are normalised so that the entry of largest magnitude of each (the first of equal
-ones) is positive; LAPACK's signs, which NumPy returns, follow from its reductions and are not
-reproduced. The singular values of an m x n matrix A are the k = min(m, n) largest eigenvalues of
+ones) is positive, and so are the left singular vectors (the right ones flipped with them); LAPACK's
+signs, which NumPy returns, follow from its reductions and are not reproduced. The singular values of an m x n matrix A are the k = min(m, n) largest eigenvalues of
 [[0, A], [A^T, 0]], whose eigenvalues are +-sigma and m + n - 2k zeros: no squaring of A, so the
 small ones keep the absolute accuracy of the large ones, as LAPACK's do.
 """
@@ -150,6 +162,135 @@ def _singular_values(a):
     return w[m + n - min(m, n):]
 
 
+def _one_sided_jacobi(a):
+    """The thin SVD `(u, s, vt)` of `a` with m >= n, by one-sided Jacobi (Hestenes; Demmel & Veselic):
+    plane rotations of the columns of `a` (and of the identity, giving V) until every two are
+    orthogonal to rounding; s, the column norms, descending; u's columns of s = 0 completed to an
+    orthonormal set."""
+    m = a.shape[0]
+    n = a.shape[1]
+    u = a.copy()
+    v = np.eye(n)
+    rotated = True
+    sweeps = 0
+    while rotated and sweeps < _MAX_SWEEPS:
+        rotated = False
+        for p in range(n - 1):
+            for q in range(p + 1, n):
+                alpha = 0.0
+                beta = 0.0
+                gamma = 0.0
+                for k in range(m):
+                    alpha += u[k, p] * u[k, p]
+                    beta += u[k, q] * u[k, q]
+                    gamma += u[k, p] * u[k, q]
+                if abs(gamma) > 1e-15 * math.sqrt(alpha * beta):
+                    rotated = True
+                    zeta = (beta - alpha) / (2.0 * gamma)
+                    t = 1.0 / (abs(zeta) + math.hypot(zeta, 1.0))
+                    if zeta < 0.0:
+                        t = -t
+                    c = 1.0 / math.sqrt(t * t + 1.0)
+                    sn = t * c
+                    for k in range(m):
+                        ukp = u[k, p]
+                        ukq = u[k, q]
+                        u[k, p] = c * ukp - sn * ukq
+                        u[k, q] = sn * ukp + c * ukq
+                    for k in range(n):
+                        vkp = v[k, p]
+                        vkq = v[k, q]
+                        v[k, p] = c * vkp - sn * vkq
+                        v[k, q] = sn * vkp + c * vkq
+        sweeps += 1
+    norms = np.sqrt(np.sum(u * u, axis=0))
+    order = np.argsort(-norms)
+    s = norms[order]
+    v = v[:, order]
+    u = u[:, order] / np.where(s > 0.0, s, 1.0)
+    for j in range(n):
+        if s[j] == 0.0:  # the unit vector least covered by the columns so far, made orthogonal to them
+            k = np.argmin(np.sum(u * u, axis=1))
+            e = np.zeros(m)
+            e[k] = 1.0
+            r = e - u @ u[k, :]
+            r = r - u @ (u.T @ r)
+            u[:, j] = r / np.sqrt(np.sum(r * r))
+    return u, s, v.T
+
+
+def _gap_coupling(s, g):
+    """F o g, F_ij = 1 / (s_j^2 - s_i^2) off the diagonal and 0 on it; 0 wherever g is 0."""
+    n = s.shape[0]
+    squares = s * s
+    gaps = squares[None, :] - squares[:, None]
+    off_diagonal = np.arange(n)[:, None] != np.arange(n)[None, :]
+    return np.where(off_diagonal & (g != 0.0), g / gaps, 0.0)
+
+
+def _outside_columns(u, x, s):
+    """(x - u u^T x) / s by columns: the part of `x` outside u's columns, over the singular values
+    (0 where that part is 0)."""
+    outside = x - u @ (u.T @ x)
+    return np.where(outside != 0.0, outside / s[None, :], 0.0)
+
+
+@custom_vjp
+@custom_jvp
+def _svd_tall(a):
+    return _one_sided_jacobi(a)
+
+
+def _svd_fwd(a):
+    u, s, vt = _one_sided_jacobi(a)
+    return (u, s, vt), (u, s, vt)
+
+
+def _svd_bwd(residuals, cotangents):
+    u, s, vt = residuals
+    u_ct, s_ct, vt_ct = cotangents
+    j = _gap_coupling(s, u.T @ u_ct)
+    k = _gap_coupling(s, vt @ vt_ct.T)
+    inner = np.diag(s_ct) + (j + j.T) * s[None, :] + s[:, None] * (k + k.T)
+    a_ct = u @ inner @ vt
+    if u.shape[0] > u.shape[1]:
+        a_ct = a_ct + _outside_columns(u, u_ct, s) @ vt
+    return (a_ct,)
+
+
+def _svd_jvp(primals, tangents):
+    (a,) = primals
+    (da,) = tangents
+    u, s, vt = _one_sided_jacobi(a)
+    v = vt.T
+    dp = u.T @ da @ v
+    right = dp * s[None, :]
+    left = s[:, None] * dp
+    du = u @ _gap_coupling(s, right + right.T)
+    dv = v @ _gap_coupling(s, left + left.T)
+    if u.shape[0] > u.shape[1]:
+        du = du + _outside_columns(u, da @ v, s)
+    return (u, s, vt), (du, np.diagonal(dp).copy(), dv.T)
+
+
+_svd_tall.defvjp(_svd_fwd, _svd_bwd)
+_svd_tall.defjvp(_svd_jvp)
+
+
+def _svd(a):
+    """The thin SVD of 2-D `a` (of its transpose where it is wide), each column of u with its largest
+    entry positive (the row of vt flipped with it)."""
+    if a.shape[0] >= a.shape[1]:
+        u, s, vt = _svd_tall(a)
+    else:
+        v, s, ut = _svd_tall(a.T)
+        u = ut.T
+        vt = v.T
+    largest = np.argmax(np.abs(u), axis=0)
+    signs = np.where(u[largest, np.arange(s.shape[0])] < 0.0, -1.0, 1.0)
+    return u * signs, s, vt * signs[:, None]
+
+
 def _largest_singular_value(a):
     values = _singular_values(a)
     if values.shape[0] == 0:
@@ -192,6 +333,35 @@ def _eigen(values_only: bool):
     return handler
 
 
+def _svd_handler(cg, node, args, kwargs):
+    """`np.linalg.svd(a, full_matrices=True, compute_uv=True)` of a 2-D `a`: `(U, S, Vh)` with the
+    singular values descending (or `S` alone); `full_matrices=True` (NumPy's default) only where `a`
+    is square (where it is the thin SVD), else a `ValueError` that names `full_matrices=False`."""
+    if len(args) != 1:
+        cg.error(node, f"np.linalg.svd() takes the matrix as its one positional argument, got {len(args)}",
+                 ZygTypeError)
+    for name in kwargs:
+        if name not in ("full_matrices", "compute_uv", "hermitian"):
+            cg.error(node, f"np.linalg.svd(): the keyword '{name}' is not supported", UnsupportedSyntaxError)
+    full = cg.static_argument(kwargs["full_matrices"]) if "full_matrices" in kwargs else True
+    compute_uv = cg.static_argument(kwargs["compute_uv"]) if "compute_uv" in kwargs else True
+    if "hermitian" in kwargs and cg.static_argument(kwargs["hermitian"]):
+        cg.error(node, "np.linalg.svd: hermitian=True is not supported", UnsupportedSyntaxError)
+    a = args[0]
+    if not isinstance(a, SSAValue) or not is_array(a.type) or rank_of(a.type) != 2:
+        cg.error(node, "np.linalg.svd of anything but a 2-D array is not supported", UnsupportedSyntaxError)
+    element = element_type(a.type)
+    if compute_uv and full:
+        rows, cols = cg.dims(a)
+        cg.check(cg.value(arith.CmpiOp(rows, cols, "eq")), "ValueError",
+                 "np.linalg.svd: full_matrices=True of a non-square matrix ({0}, {1}) is not supported; pass "
+                 "full_matrices=False", [rows, cols])
+    u, s, vt = cg.call_compiled(node, _svd, [a if element == F64 else cg.convert_element(a, F64)]).items
+    if element == F32:
+        u, s, vt = (cg.convert_element(x, F32) for x in (u, s, vt))
+    return Struct(TUPLE, [u, s, vt]) if compute_uv else s
+
+
 def singular_value_norm(cg, node: ast.Call, x, order, axes: list[int], keepdims: bool):
     """`np.linalg.norm(x, ord)` of a 2-D `x` for `ord` 2 (the largest singular value), -2 (the
     smallest) and 'nuc' (their sum); of an empty matrix 0, and for -2 NumPy's `ValueError`."""
@@ -216,4 +386,5 @@ def singular_value_norm(cg, node: ast.Call, x, order, axes: list[int], keepdims:
 SPECTRAL_HANDLERS = {
     np.linalg.eigh: _eigen(values_only=False),
     np.linalg.eigvalsh: _eigen(values_only=True),
+    np.linalg.svd: _svd_handler,
 }

@@ -1,5 +1,5 @@
-"""`np.linalg.eigh`, `eigvalsh` and the matrix norms of singular values (`ord` 2, -2, 'nuc') (issue 15):
-eigenvalues equal NumPy's, eigenvectors up to their documented signs, and gradients of functions that
+"""`np.linalg.eigh`, `eigvalsh`, `svd` and the matrix norms of singular values (`ord` 2, -2, 'nuc')
+(issue 15): eigenvalues and singular values equal NumPy's, vectors up to their documented signs, and gradients of functions that
 do not depend on those signs match central differences of NumPy's; the tangents too (forward mode).
 A repeated eigenvalue gives a function of the eigenvalues its exact gradient, and an eigenvector's
 gradient inf or nan, never a finite wrong number."""
@@ -44,7 +44,23 @@ def singular_value_norms(a):
             + np.sum(np.linalg.norm(a.T, ord=2, axis=(1, 0), keepdims=True)))
 
 
+def singular_vectors(a):
+    """Functions of the SVD that do not depend on the signs of the singular vectors."""
+    u, s, vt = np.linalg.svd(a, full_matrices=False)
+    k = s.shape[0]
+    return (np.sum(s * np.arange(1.0, k + 1.0)) + np.sum(u * u * np.arange(u.size).reshape(u.shape))
+            + np.sum(np.outer(u[:, 0], vt[0]) * a) + np.sum((vt * vt) @ np.arange(vt.shape[1] * 1.0))
+            + np.sum(np.linalg.svd(a, compute_uv=False) ** 3))
+
+
+def square_svd(a):
+    u, s, vt = np.linalg.svd(a)
+    return np.sum((u * s) @ vt * a) + np.sum(np.abs(u[:, -1]))
+
+
 @pytest.mark.parametrize(("f", "args"), [
+    (singular_vectors, (WIDE,)), (singular_vectors, (WIDE.T,)), (singular_vectors, (SKEWED,)),
+    (square_svd, (SKEWED,)),
     (eigenvalues, (SYMMETRIC,)), (eigenvalues, (SKEWED,)), (projectors, (SYMMETRIC,)), (projectors, (SKEWED,)),
     (upper_projectors, (SKEWED,)), (singular_value_norms, (WIDE,)), (singular_value_norms, (WIDE.T,)),
     (singular_value_norms, (SKEWED,)),
@@ -53,9 +69,15 @@ def test_values_and_gradients_match_numpy(f, args):
     check_array_grads(f, args)
 
 
-@pytest.mark.parametrize("f", [eigenvalues, projectors, singular_value_norms], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("f", [eigenvalues, projectors, singular_value_norms, singular_vectors],
+                         ids=lambda f: f.__name__)
 def test_forward_mode_matches_finite_differences(f):
     check_jvp(f, (SKEWED,))
+
+
+def test_forward_mode_of_a_wide_and_a_tall_svd():
+    check_jvp(singular_vectors, (WIDE,))
+    check_jvp(singular_vectors, (WIDE.T,))
 
 
 def test_eigenvalues_are_numpys_and_eigenvectors_up_to_the_documented_signs():
@@ -118,6 +140,47 @@ def test_singular_value_norms_are_numpys():
     assert zyg.jit(smallest)(WIDE.astype(np.float32)) == pytest.approx(np.linalg.norm(WIDE, -2), rel=1e-6)
 
 
+def test_svd_is_numpys_up_to_the_documented_signs():
+    def thin(a):
+        return np.linalg.svd(a, full_matrices=False)
+
+    for a in (WIDE, WIDE.T, SKEWED, np.outer([1.0, 2.0, 3.0], [1.0, 0.0, 1.0]), np.zeros((3, 2)), np.ones((1, 1))):
+        u, s, vt = zyg.jit(thin)(a)
+        expected_u, expected_s, expected_vt = np.linalg.svd(a, full_matrices=False)
+        np.testing.assert_allclose(s, expected_s, atol=1e-13)
+        k = s.shape[0]
+        np.testing.assert_allclose(u.T @ u, np.eye(k), atol=1e-14)
+        np.testing.assert_allclose(vt @ vt.T, np.eye(k), atol=1e-14)
+        np.testing.assert_allclose((u * s) @ vt, a, atol=1e-13)
+        largest = np.argmax(np.abs(u), axis=0)
+        assert np.all(u[largest, np.arange(k)] > 0.0)  # the normalisation
+        if np.all(-np.diff(expected_s) > 1e-8) and expected_s[-1] > 1e-8:  # distinct: the same, up to sign
+            signs = np.sign(np.sum(u * expected_u, axis=0))
+            np.testing.assert_allclose(u, expected_u * signs, atol=1e-13)
+            np.testing.assert_allclose(vt, expected_vt * signs[:, None], atol=1e-13)
+    np.testing.assert_allclose(zyg.jit(lambda a: np.linalg.svd(a, compute_uv=False))(WIDE), np.linalg.svd(WIDE)[1])
+    full = zyg.jit(lambda a: np.linalg.svd(a))
+    np.testing.assert_allclose(full(SKEWED)[1], np.linalg.svd(SKEWED)[1], rtol=1e-13)
+    with pytest.raises(ValueError, match=r"full_matrices=True of a non-square matrix \(3, 5\) is not supported"):
+        full(WIDE)
+    u32 = zyg.jit(thin)(WIDE.astype(np.float32))[0]
+    assert u32.dtype == np.float32
+
+
+def test_repeated_singular_values():
+    """The singular values' gradient is exact where they repeat; a singular vector's is inf or nan."""
+    def squares(a):
+        return np.sum(np.linalg.svd(a, compute_uv=False) ** 2)
+
+    def first_vector(a):
+        u, s, vt = np.linalg.svd(a, full_matrices=False)
+        return np.sum(u[:, 0] * np.arange(1.0, a.shape[0] + 1.0))
+
+    a = np.vstack([np.eye(3), np.zeros((1, 3))])
+    np.testing.assert_allclose(zyg.gradient(squares, a)[0], 2.0 * a, atol=1e-15)
+    assert not np.all(np.isfinite(zyg.gradient(first_vector, a)[0]))
+
+
 def test_the_gradient_of_the_two_norm_is_the_top_singular_pair():
     u, s, vt = np.linalg.svd(WIDE)
     grad = zyg.gradient(lambda a: np.linalg.norm(a, 2), WIDE)[0]
@@ -137,11 +200,11 @@ def test_unsupported_arguments_are_errors_at_the_call():
     def not_square(a):
         return np.linalg.eigvalsh(a)
 
-    with pytest.raises(zyg.UnsupportedSyntaxError, match=r"test_eigh.py:\d+.*np.linalg.eigh of a 3-D array"):
+    with pytest.raises(zyg.UnsupportedSyntaxError, match=r"test_spectral.py:\d+.*np.linalg.eigh of a 3-D array"):
         zyg.jit(stacked)(np.zeros((2, 2, 2)))
-    with pytest.raises(zyg.UnsupportedSyntaxError, match=r"test_eigh.py:\d+.*ord=2 of a stack of matrices"):
+    with pytest.raises(zyg.UnsupportedSyntaxError, match=r"test_spectral.py:\d+.*ord=2 of a stack of matrices"):
         zyg.jit(batched_norm)(np.zeros((2, 2, 2)))
-    with pytest.raises(zyg.ZygTypeError, match=r"test_eigh.py:\d+.*UPLO must be 'L' or 'U'"):
+    with pytest.raises(zyg.ZygTypeError, match=r"test_spectral.py:\d+.*UPLO must be 'L' or 'U'"):
         zyg.jit(bad_triangle)(SYMMETRIC)
     with pytest.raises(np.linalg.LinAlgError, match="must be square"):
         zyg.jit(not_square)(WIDE)
