@@ -84,19 +84,45 @@ def test_eigenvalues_are_numpys_and_eigenvectors_up_to_the_documented_signs():
     def decompose(a):
         return np.linalg.eigh(a)
 
-    for a in (SYMMETRIC, SKEWED, np.eye(3), np.zeros((2, 2)), np.diag([3.0, -1.0, 2.0]), np.ones((1, 1))):
+    for a in (SYMMETRIC, SKEWED, np.eye(3), np.zeros((2, 2)), np.diag([3.0, -1.0, 2.0]), np.ones((1, 1)), np.zeros((0, 0))):
         w, v = zyg.jit(decompose)(a)
         expected_w, expected_v = np.linalg.eigh(a)
         np.testing.assert_allclose(w, expected_w, rtol=1e-13, atol=1e-13)
         n = a.shape[0]
         np.testing.assert_allclose(v.T @ v, np.eye(n), atol=1e-14)
-        largest = np.argmax(np.abs(v), axis=0)
+        largest = np.argmax(np.abs(v), axis=0) if n else np.zeros(0, dtype=int)
         assert np.all(v[largest, np.arange(n)] > 0.0)  # the normalisation
         if np.all(np.diff(expected_w) > 1e-8):  # distinct eigenvalues: the same vectors, up to sign
             np.testing.assert_allclose(v, expected_v * np.sign(np.sum(v * expected_v, axis=0)), atol=1e-13)
     w32 = zyg.jit(decompose)(SYMMETRIC.astype(np.float32))[0]
     assert w32.dtype == np.float32
     np.testing.assert_allclose(w32, np.linalg.eigvalsh(SYMMETRIC), rtol=1e-6)
+
+
+def test_extreme_scales_and_non_finite_entries():
+    def decompose(a):
+        return np.linalg.eigh(a)
+
+    def thin(a):
+        return np.linalg.svd(a, full_matrices=False)
+
+    def two_norm(a):
+        return np.linalg.norm(a, 2)
+
+    for scale in (1e200, 1e-200):
+        w, v = zyg.jit(decompose)(SYMMETRIC * scale)
+        np.testing.assert_allclose(w, np.linalg.eigvalsh(SYMMETRIC) * scale, rtol=1e-13)
+        s = zyg.jit(thin)(WIDE * scale)[1]
+        np.testing.assert_allclose(s, np.linalg.svd(WIDE)[1] * scale, rtol=1e-13)
+    for bad in (np.nan, np.inf):
+        a = SYMMETRIC.copy()
+        a[1, 2] = a[2, 1] = bad
+        w, v = zyg.jit(decompose)(a)
+        assert np.all(np.isnan(w)) and np.all(np.isnan(v))
+        with pytest.raises(np.linalg.LinAlgError, match="SVD did not converge"):
+            zyg.jit(thin)(a)
+        with pytest.raises(np.linalg.LinAlgError, match="SVD did not converge"):
+            zyg.jit(two_norm)(a)
 
 
 def test_a_larger_matrix():

@@ -11,9 +11,9 @@ S = V diag(w) V^T:
 - forward: dw = diag(V^T dS V), dV = V (F o (V^T dS V)).
 
 A product with F is a strong zero (0 where the other factor is 0), so a function of the eigenvalues
-alone has its exact gradient also where eigenvalues repeat (the singular values below rely on it).
-Where an eigenvector's cotangent (or a tangent) meets a repeated eigenvalue, the eigenvector has no
-derivative, and the entry is inf or nan, as in JAX: never a finite wrong number.
+alone has its exact gradient also where eigenvalues repeat. Where an eigenvector's cotangent (or a
+tangent) meets a repeated eigenvalue, the eigenvector has no derivative, and the entry is inf or
+nan, as in JAX: never a finite wrong number.
 
 The SVD is one-sided Jacobi (`_one_sided_jacobi`) of the matrix or, where it is wide, of its transpose;
 `_svd_tall` carries the rules of the thin SVD A = U diag(s) V^T with m >= n (JAX's `svd` tangent, and
@@ -29,9 +29,10 @@ the singular vectors' gradient inf or nan and the singular values' their exact o
 
 The eigenvectors are normalised so that the entry of largest magnitude of each (the first of equal
 ones) is positive, and so are the left singular vectors (the right ones flipped with them); LAPACK's
-signs, which NumPy returns, follow from its reductions and are not reproduced. The singular values of an m x n matrix A are the k = min(m, n) largest eigenvalues of
-[[0, A], [A^T, 0]], whose eigenvalues are +-sigma and m + n - 2k zeros: no squaring of A, so the
-small ones keep the absolute accuracy of the large ones, as LAPACK's do.
+signs, which NumPy returns, follow from its reductions and are not reproduced. Both decompositions
+first divide the matrix by a power of two near its largest entry (exact), so that the squares they
+compute neither overflow nor underflow. Like NumPy's, `eigh` of a matrix with an inf or nan is all
+nan, and `svd` (and the norms) raise `LinAlgError`.
 """
 
 from __future__ import annotations
@@ -53,11 +54,26 @@ from zyg.rules import custom_jvp, custom_vjp
 _MAX_SWEEPS = 60
 
 
+def _power_of_two_scale(a):
+    """A power of two near the largest |entry| of `a` (1 for a zero or empty one): dividing by it is
+    exact and keeps the squares the rotations compute from overflowing or underflowing."""
+    biggest = 0.0
+    if a.size > 0:
+        biggest = np.max(np.abs(a))
+    if biggest > 0.0:
+        return 2.0 ** math.floor(math.log2(biggest))
+    return 1.0
+
+
 def _jacobi(s):
     """The eigenvalues (ascending) and unit eigenvectors (columns) of symmetric `s`, by cyclic Jacobi
-    rotations (Golub & Van Loan 8.5), each eigenvector's largest entry made positive."""
+    rotations (Golub & Van Loan 8.5), each eigenvector's largest entry made positive; all nan where
+    `s` has an inf or nan, as NumPy's."""
     n = s.shape[0]
-    a = s.copy()
+    if np.sum(s * 0.0) != 0.0:
+        return np.full(n, math.nan), np.full((n, n), math.nan)
+    factor = _power_of_two_scale(s)
+    a = s / factor
     v = np.eye(n)
     scale = np.sum(a * a)
     off = np.sum(np.triu(a, 1) * np.triu(a, 1))
@@ -97,8 +113,10 @@ def _jacobi(s):
         off = np.sum(np.triu(a, 1) * np.triu(a, 1))
         sweeps += 1
     order = np.argsort(np.diagonal(a))
-    w = np.diagonal(a)[order]
+    w = np.diagonal(a)[order] * factor
     v = v[:, order]
+    if n == 0:
+        return w, v
     largest = np.argmax(np.abs(v), axis=0)
     signs = np.where(v[largest, np.arange(n)] < 0.0, -1.0, 1.0)
     return w, v * signs
@@ -151,25 +169,15 @@ def _eigh_upper(a):
     return _eigh_symmetric(np.triu(a) + np.triu(a, 1).T)
 
 
-def _singular_values(a):
-    """The singular values of 2-D `a`, ascending (see the module docstring)."""
-    m = a.shape[0]
-    n = a.shape[1]
-    j = np.zeros((m + n, m + n))
-    j[:m, m:] = a
-    j[m:, :m] = a.T
-    w, v = _eigh_symmetric(j)
-    return w[m + n - min(m, n):]
-
-
 def _one_sided_jacobi(a):
     """The thin SVD `(u, s, vt)` of `a` with m >= n, by one-sided Jacobi (Hestenes; Demmel & Veselic):
     plane rotations of the columns of `a` (and of the identity, giving V) until every two are
     orthogonal to rounding; s, the column norms, descending; u's columns of s = 0 completed to an
-    orthonormal set."""
+    orthonormal set. `a` is finite (`_svd` checks)."""
     m = a.shape[0]
     n = a.shape[1]
-    u = a.copy()
+    factor = _power_of_two_scale(a)
+    u = a / factor
     v = np.eye(n)
     rotated = True
     sweeps = 0
@@ -208,6 +216,7 @@ def _one_sided_jacobi(a):
     s = norms[order]
     v = v[:, order]
     u = u[:, order] / np.where(s > 0.0, s, 1.0)
+    s = s * factor
     for j in range(n):
         if s[j] == 0.0:  # the unit vector least covered by the columns so far, made orthogonal to them
             k = np.argmin(np.sum(u * u, axis=1))
@@ -286,16 +295,29 @@ def _svd(a):
         v, s, ut = _svd_tall(a.T)
         u = ut.T
         vt = v.T
+    if u.shape[0] == 0:
+        return u, s, vt
     largest = np.argmax(np.abs(u), axis=0)
     signs = np.where(u[largest, np.arange(s.shape[0])] < 0.0, -1.0, 1.0)
     return u * signs, s, vt * signs[:, None]
 
 
+def _singular_values(a):
+    u, s, vt = _svd(a)
+    return s
+
+
 def _largest_singular_value(a):
-    values = _singular_values(a)
-    if values.shape[0] == 0:
+    u, s, vt = _svd(a)
+    if s.shape[0] == 0:
         return 0.0  # as NumPy's
-    return values[-1]
+    return s[0]
+
+
+def _check_finite(cg, a: SSAValue) -> None:
+    """NumPy's `LinAlgError` for an SVD of a matrix with an inf or nan."""
+    finite = cg.compare(ast.Eq(), cg.reduce("sum", cg.binary(ast.Mult(), a, cg.const(0.0)), [0, 1], False), cg.const(0.0))
+    cg.check(finite, "LinAlgError", "SVD did not converge")
 
 
 def _square_matrix(cg, node: ast.Call, a, what: str):
@@ -356,7 +378,9 @@ def _svd_handler(cg, node, args, kwargs):
         cg.check(cg.value(arith.CmpiOp(rows, cols, "eq")), "ValueError",
                  "np.linalg.svd: full_matrices=True of a non-square matrix ({0}, {1}) is not supported; pass "
                  "full_matrices=False", [rows, cols])
-    u, s, vt = cg.call_compiled(node, _svd, [a if element == F64 else cg.convert_element(a, F64)]).items
+    a = a if element == F64 else cg.convert_element(a, F64)
+    _check_finite(cg, a)
+    u, s, vt = cg.call_compiled(node, _svd, [a]).items
     if element == F32:
         u, s, vt = (cg.convert_element(x, F32) for x in (u, s, vt))
     return Struct(TUPLE, [u, s, vt]) if compute_uv else s
@@ -370,6 +394,7 @@ def singular_value_norm(cg, node: ast.Call, x, order, axes: list[int], keepdims:
                  UnsupportedSyntaxError)
     element = element_type(x.type)
     a = x if element == F64 else cg.convert_element(x, F64)
+    _check_finite(cg, a)
     if order == 2:
         result = cg.call_compiled(node, _largest_singular_value, [a])
     else:
