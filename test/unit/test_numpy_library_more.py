@@ -113,6 +113,14 @@ def masked_reductions(x, m):
             + np.sum(np.prod(m, axis=(0, 1), where=np.eye(4, 3) == 0.0)))
 
 
+def initial_values(x, m, start):
+    positive = m > 0.0
+    return (np.max(m, where=positive, initial=-5.0) + np.sum(np.min(m, axis=0, where=positive, initial=start) ** 2)
+            + np.max(x, initial=start) + np.sum(m, initial=start) + np.sum(np.prod(m, axis=1, initial=start))
+            + np.max(x[:0], initial=start) + np.sum(m.min(axis=1, initial=0.0, keepdims=True) * m)
+            + np.sum(x, where=x > 0.1, initial=start * 2.0))
+
+
 def updated_results(x):
     c = np.cumsum(x)
     c[0] = 5.0
@@ -137,7 +145,7 @@ def updated_results(x):
     (run_time_sized, (X, 0)), (run_time_sized, (X, 1)), (run_time_sized, (X, 5)),
     (updated_results, (X,)),
     (repeats_each, (X, M, np.array([2, 0, 3]))), (repeats_each, (X, M, np.array([1, 1, 1]))),
-    (masked_reductions, (X, M)),
+    (masked_reductions, (X, M)), (initial_values, (X, M, 0.8)), (initial_values, (X, M, 1.7)),
 ], ids=lambda v: getattr(v, "__name__", ""))
 def test_values_and_gradients_match_numpy(f, args):
     check_array_grads(f, args)
@@ -186,6 +194,14 @@ def test_hessian_through_the_scans():
     rows = [(zyg.gradient(second_order, X + step * e)[0] - zyg.gradient(second_order, X - step * e)[0]) / (2 * step)
             for e in np.eye(len(X))]
     np.testing.assert_allclose(zyg.hessian(second_order, X), np.array(rows), rtol=1e-6, atol=1e-6)
+
+
+def test_an_int_array_casts_initial_to_its_dtype():
+    def reductions(i):
+        return np.sum(i, initial=1.5), np.max(i, initial=2.5), np.prod(i, axis=0, initial=3.7), np.min(i, where=i > 1, initial=9)
+
+    i = np.array([1, 2, 3])
+    assert zyg.jit(reductions)(i) == tuple(int(v) for v in reductions(i))
 
 
 def test_int_and_bool_arrays():
@@ -245,10 +261,11 @@ def test_negative_run_time_errors(f, args, error, phrase):
     (lambda t: np.diagonal(t), "only 2-D arrays"),
     (lambda t: np.repeat(t, np.array([1.0, 2.0])), "repeats must be an int or a 1-D array"),
     (lambda t: np.sum(t, dtype=np.float32), "the keyword 'dtype' is not supported"),
-    (lambda t: np.max(t, where=t > 0), "the keyword 'where' is not supported"),
+    (lambda t: np.max(t, where=t > 0), "to use a where mask one has to specify 'initial'"),
+    (lambda t: np.mean(t, initial=1.0), "the keyword 'initial' is not supported"),
     (lambda t: np.mean(t, where=t), "where= must be a bool or an array of bools"),
 ], ids=["diag", "pad-mode", "pad-width", "pad-negative", "cumsum-axis", "diagonal", "repeat-float-array",
-        "sum-dtype", "max-where", "mean-float-where"])
+        "sum-dtype", "max-where", "mean-initial", "mean-float-where"])
 def test_negative_compile_time_errors(f, phrase):
     with pytest.raises(zyg.ZygError, match=phrase):
         zyg.jit(f)(T)

@@ -308,13 +308,15 @@ class ArrayCodegen:
             self.error(node, f"repeated axis in {axis!r}", ZygTypeError)
         return sorted(out)
 
-    def reduce(self, kind: str, x: SSAValue, axes: list[int], keepdims: bool) -> SSAValue:
+    def reduce(self, kind: str, x: SSAValue, axes: list[int], keepdims: bool, empty_ok: bool = False) -> SSAValue:
+        """NumPy's reduction `kind` of `x` over `axes`; max and min of no elements raise NumPy's
+        ValueError unless `empty_ok` (then they are -inf and inf, or the int extremes)."""
         if not is_array(x.type):
             return x
         if element_type(x.type) == I1:
             x = self.convert_element(x, I64)
         dims = self.dims(x)
-        if kind in ("max", "min"):
+        if kind in ("max", "min") and not empty_ok:
             size = self.index(1)
             for a in axes:
                 size = self.value(arith.MuliOp(size, dims[a]))

@@ -20,6 +20,7 @@ from zyg.errors import UnsupportedSyntaxError, ZygTypeError
 from zyg.frontend.arrays import shape_text
 from zyg.frontend.indexing import add_at, copyto, item_method
 from zyg.frontend.shape_functions import SHAPE_HANDLERS, SHAPE_METHODS
+from zyg.frontend.shape_functions import convert as astype
 from zyg.frontend.trees import Struct
 from zyg.frontend.types import F32, F64, I1, I64, element_type, is_array, rank_of
 
@@ -131,42 +132,73 @@ def _logaddexp(cg, node, args, kwargs):
 
 def _reduction(kind: str) -> Handler:
     def handler(cg, node, args, kwargs):
-        """`np.sum(x, axis=None, keepdims=False, where=True)` (and prod, mean; max and min without
-        `where`): the elements where `where` is false count as 0 (1 for prod) and, for mean, not at
-        all."""
+        """`np.sum(x, axis=None, keepdims=False, initial=, where=True)` (and prod, max, min; mean
+        without `initial`): the elements where `where` is false are left out (max and min need an
+        `initial` with it, as in NumPy), and `initial` takes part in the reduction."""
+        what = ast.unparse(node.func)
         _arity(cg, node, args, 1, 2)
-        allowed = ("axis", "keepdims") if kind in ("max", "min") else ("axis", "keepdims", "where")
+        allowed = ("axis", "keepdims", "where") if kind == "mean" else ("axis", "keepdims", "where", "initial")
         for name in kwargs:
             if name not in allowed:
-                cg.error(node, f"{ast.unparse(node.func)}(): the keyword '{name}' is not supported", UnsupportedSyntaxError)
+                cg.error(node, f"{what}(): the keyword '{name}' is not supported", UnsupportedSyntaxError)
+        if kind in ("max", "min") and "where" in kwargs and "initial" not in kwargs:
+            name = "maximum" if kind == "max" else "minimum"
+            cg.error(node, f"{what}(): reduction operation '{name}' does not have an identity, so to use a where "
+                     "mask one has to specify 'initial'", ZygTypeError)
         x = args[0]
         axis = cg.static_argument(node.args[1]) if len(args) == 2 else _kw(cg, kwargs, "axis", None)
         keepdims = bool(_kw(cg, kwargs, "keepdims", False))
         if not is_array(x.type):
-            if "where" in kwargs:
-                cg.error(node, f"{ast.unparse(node.func)}(): where= of a number is not supported", UnsupportedSyntaxError)
+            if "where" in kwargs or "initial" in kwargs:
+                cg.error(node, f"{what}(): where= and initial= of a number are not supported", UnsupportedSyntaxError)
             return x
         axes = cg.normalise_axes(node, axis, rank_of(x.type))
+        initial = None
+        if "initial" in kwargs:
+            initial = cg.visit(kwargs["initial"])
+            if isinstance(initial, Struct) or is_array(initial.type) or element_type(initial.type) not in (F64, I64, I1):
+                cg.error(node, f"{what}(): initial= must be a number", ZygTypeError)
         if "where" in kwargs:
-            return _masked_reduction(cg, node, kind, x, cg.visit(kwargs["where"]), axes, keepdims)
+            return _masked_reduction(cg, node, kind, x, cg.visit(kwargs["where"]), axes, keepdims, initial)
         if kind == "mean":
             return cg.mean(x, axes, keepdims)
+        if initial is not None:
+            element = I64 if element_type(x.type) == I1 else element_type(x.type)
+            initial = astype(cg, node, initial, element)  # NumPy casts it to the array's dtype
+            return _with_initial(cg, node, kind, cg.reduce(kind, x, axes, keepdims, empty_ok=True), initial)
         return cg.reduce(kind, x, axes, keepdims)
 
     return handler
 
 
-def _masked_reduction(cg, node, kind: str, x: SSAValue, mask: object, axes: list[int], keepdims: bool) -> SSAValue:
-    """sum, prod or mean of `x` over `axes` with the elements where `mask` is false left out."""
+def _with_initial(cg, node, kind: str, reduced: SSAValue, initial: SSAValue) -> SSAValue:
+    """A reduction's result combined with its `initial`: added (sum), multiplied (prod) or compared
+    (max, min: NaN propagates, and the gradient goes to the one returned)."""
+    if kind in ("max", "min"):
+        return _extremum(kind == "max")(cg, node, [reduced, initial], {})
+    return cg.binary(ast.Add() if kind == "sum" else ast.Mult(), reduced, initial)
+
+
+def _masked_reduction(cg, node, kind: str, x: SSAValue, mask: object, axes: list[int], keepdims: bool,
+                      initial: SSAValue | None) -> SSAValue:
+    """The reduction of `x` over `axes` with the elements where `mask` is false left out: 0 in their
+    place for sum and mean (which counts the others), 1 for prod, `initial` for max and min."""
     mask = _where_mask(cg, node, x, mask)
     if element_type(x.type) == I1 or (kind == "mean" and element_type(x.type) == I64):
         x = cg.convert_element(x, F64 if kind == "mean" else I64)
     element = element_type(x.type)
+    if initial is not None:
+        initial = astype(cg, node, initial, element)  # NumPy casts it to the array's dtype
+    if kind in ("max", "min"):
+        reduced = cg.reduce(kind, cg.where(mask, x, initial), axes, keepdims, empty_ok=True)
+        return _with_initial(cg, node, kind, reduced, initial)
     neutral = cg.const(1 if kind == "prod" else 0)
     if element in (F64, F32):  # a float scalar keeps a float32 array float32
         neutral = cg.const(float(1 if kind == "prod" else 0))
     kept = cg.where(mask, x, neutral)
     total = cg.reduce("prod" if kind == "prod" else "sum", kept, axes, keepdims)
+    if initial is not None:
+        return _with_initial(cg, node, kind, total, initial)
     if kind != "mean":
         return total
     count = cg.reduce("sum", cg.convert_element(mask, element), axes, keepdims)
