@@ -186,11 +186,36 @@ def test_svd_is_numpys_up_to_the_documented_signs():
             np.testing.assert_allclose(vt, expected_vt * signs[:, None], atol=1e-13)
     np.testing.assert_allclose(zyg.jit(lambda a: np.linalg.svd(a, compute_uv=False))(WIDE), np.linalg.svd(WIDE)[1])
     full = zyg.jit(lambda a: np.linalg.svd(a))
-    np.testing.assert_allclose(full(SKEWED)[1], np.linalg.svd(SKEWED)[1], rtol=1e-13)
-    with pytest.raises(ValueError, match=r"full_matrices=True of a non-square matrix \(3, 5\) is not supported"):
-        full(WIDE)
+    for a in (SKEWED, WIDE, WIDE.T, np.zeros((3, 0))):
+        u, s, vt = full(a)
+        expected_u, expected_s, expected_vt = np.linalg.svd(a)
+        assert u.shape == expected_u.shape and vt.shape == expected_vt.shape
+        np.testing.assert_allclose(s, expected_s, rtol=1e-13)
+        np.testing.assert_allclose(u.T @ u, np.eye(u.shape[0]), atol=1e-14)
+        np.testing.assert_allclose(vt @ vt.T, np.eye(vt.shape[0]), atol=1e-14)
+        np.testing.assert_allclose(u[:, :s.size] @ np.diag(s) @ vt[:s.size], a, atol=1e-13)
     u32 = zyg.jit(thin)(WIDE.astype(np.float32))[0]
     assert u32.dtype == np.float32
+
+
+def full_svd_thin_part(a):
+    u, s, vt = np.linalg.svd(a)
+    k = s.shape[0]
+    return np.sum(s * s) + np.sum(u[:, :k] * u[:, :k] * np.arange(u.shape[0] * k).reshape(u.shape[0], k)) + np.sum(
+        vt[:k] ** 2 @ np.arange(vt.shape[1] * 1.0))
+
+
+def test_full_matrices_extra_columns_have_no_derivative():
+    """The thin part of a full SVD has its gradient; the extra columns, an arbitrary basis, make it nan."""
+    def extra_columns(a):
+        u, s, vt = np.linalg.svd(a)
+        return np.sum(u[:, 3:] ** 2 * np.arange(1.0, 3.0))
+
+    for a in (WIDE, WIDE.T):
+        check_array_grads(full_svd_thin_part, (a,))
+        check_jvp(full_svd_thin_part, (a,))
+    assert np.all(np.isnan(zyg.gradient(extra_columns, WIDE.T)[0]))
+    assert np.isnan(zyg.jvp(extra_columns, (WIDE.T,), (np.ones_like(WIDE.T),))[1])
 
 
 def test_repeated_singular_values():

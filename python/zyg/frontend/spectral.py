@@ -217,15 +217,54 @@ def _one_sided_jacobi(a):
     v = v[:, order]
     u = u[:, order] / np.where(s > 0.0, s, 1.0)
     s = s * factor
-    for j in range(n):
-        if s[j] == 0.0:  # the unit vector least covered by the columns so far, made orthogonal to them
-            k = np.argmin(np.sum(u * u, axis=1))
-            e = np.zeros(m)
-            e[k] = 1.0
-            r = e - u @ u[k, :]
-            r = r - u @ (u.T @ r)
-            u[:, j] = r / np.sqrt(np.sum(r * r))
-    return u, s, v.T
+    return _complete(u, int(np.sum(s > 0.0))), s, v.T
+
+
+def _complete(q, start):
+    """`q` with its columns from `start` on replaced by unit vectors orthogonal to the others: each
+    the unit vector least covered by the columns so far, orthogonalised against them twice."""
+    q = q.copy()
+    m = q.shape[0]
+    q[:, start:] = 0.0
+    for j in range(start, q.shape[1]):
+        k = np.argmin(np.sum(q * q, axis=1))
+        e = np.zeros(m)
+        e[k] = 1.0
+        r = e - q @ q[k, :]
+        r = r - q @ (q.T @ r)
+        q[:, j] = r / np.sqrt(np.sum(r * r))
+    return q
+
+
+@custom_vjp
+@custom_jvp
+def _complement(q):
+    """Orthonormal columns spanning what the orthonormal columns of `q` (m x k, k < m) leave out: a
+    basis of no derivative, as the choice of it is arbitrary; its cotangent or tangent, where not
+    zero, makes the gradient nan."""
+    full = _complete(np.concatenate((q, np.zeros((q.shape[0], q.shape[0] - q.shape[1]))), axis=1), q.shape[1])
+    return full[:, q.shape[1]:]
+
+
+def _complement_fwd(q):
+    return _complement(q), q.shape[0]
+
+
+def _complement_bwd(rows, ct):
+    undefined = np.sum(np.abs(ct)) != 0.0
+    return (np.full((rows, rows - ct.shape[1]), math.nan if undefined else 0.0),)
+
+
+def _complement_jvp(primals, tangents):
+    (q,) = primals
+    (dq,) = tangents
+    value = _complement(q)
+    undefined = np.sum(np.abs(dq)) != 0.0
+    return value, np.full(value.shape, math.nan if undefined else 0.0)
+
+
+_complement.defvjp(_complement_fwd, _complement_bwd)
+_complement.defjvp(_complement_jvp)
 
 
 def _gap_coupling(s, g):
@@ -302,6 +341,16 @@ def _svd(a):
     return u * signs, s, vt * signs[:, None]
 
 
+def _full_svd(a):
+    """The SVD with square U and Vh: the thin one, with the complement of the thin factor's columns."""
+    u, s, vt = _svd(a)
+    if a.shape[0] > a.shape[1]:
+        u = np.concatenate((u, _complement(u)), axis=1)
+    if a.shape[1] > a.shape[0]:
+        vt = np.concatenate((vt, _complement(vt.T).T), axis=0)
+    return u, s, vt
+
+
 def _singular_values(a):
     u, s, vt = _svd(a)
     return s
@@ -357,8 +406,8 @@ def _eigen(values_only: bool):
 
 def _svd_handler(cg, node, args, kwargs):
     """`np.linalg.svd(a, full_matrices=True, compute_uv=True)` of a 2-D `a`: `(U, S, Vh)` with the
-    singular values descending (or `S` alone); `full_matrices=True` (NumPy's default) only where `a`
-    is square (where it is the thin SVD), else a `ValueError` that names `full_matrices=False`."""
+    singular values descending (or `S` alone); with `full_matrices` (NumPy's default) the factor of the
+    longer side is square, its extra columns (or rows) a basis of no derivative (`_complement`)."""
     if len(args) != 1:
         cg.error(node, f"np.linalg.svd() takes the matrix as its one positional argument, got {len(args)}",
                  ZygTypeError)
@@ -373,14 +422,9 @@ def _svd_handler(cg, node, args, kwargs):
     if not isinstance(a, SSAValue) or not is_array(a.type) or rank_of(a.type) != 2:
         cg.error(node, "np.linalg.svd of anything but a 2-D array is not supported", UnsupportedSyntaxError)
     element = element_type(a.type)
-    if compute_uv and full:
-        rows, cols = cg.dims(a)
-        cg.check(cg.value(arith.CmpiOp(rows, cols, "eq")), "ValueError",
-                 "np.linalg.svd: full_matrices=True of a non-square matrix ({0}, {1}) is not supported; pass "
-                 "full_matrices=False", [rows, cols])
     a = a if element == F64 else cg.convert_element(a, F64)
     _check_finite(cg, a)
-    u, s, vt = cg.call_compiled(node, _svd, [a]).items
+    u, s, vt = cg.call_compiled(node, _full_svd if compute_uv and full else _svd, [a]).items
     if element == F32:
         u, s, vt = (cg.convert_element(x, F32) for x in (u, s, vt))
     return Struct(TUPLE, [u, s, vt]) if compute_uv else s
