@@ -45,6 +45,7 @@ from xdsl.dialects import arith
 from xdsl.ir import SSAValue
 
 from zyg.errors import UnsupportedSyntaxError, ZygTypeError
+from zyg.frontend.shape_functions import _product, _with_new_dims
 from zyg.frontend.trees import TUPLE, Struct
 from zyg.frontend.types import F32, F64, element_type, is_array, rank_of
 from zyg.rules import custom_jvp, custom_vjp
@@ -363,20 +364,86 @@ def _largest_singular_value(a):
     return s[0]
 
 
+# A stack of matrices (the leading axes merged into one) is decomposed one matrix at a time.
+
+def _eigh_lower_stacked(a):
+    w = np.zeros((a.shape[0], a.shape[1]))
+    v = np.zeros((a.shape[0], a.shape[1], a.shape[2]))
+    for b in range(a.shape[0]):
+        wb, vb = _eigh_lower(a[b])
+        w[b] = wb
+        v[b] = vb
+    return w, v
+
+
+def _eigh_upper_stacked(a):
+    w = np.zeros((a.shape[0], a.shape[1]))
+    v = np.zeros((a.shape[0], a.shape[1], a.shape[2]))
+    for b in range(a.shape[0]):
+        wb, vb = _eigh_upper(a[b])
+        w[b] = wb
+        v[b] = vb
+    return w, v
+
+
+def _svd_stacked(a):
+    k = min(a.shape[1], a.shape[2])
+    u = np.zeros((a.shape[0], a.shape[1], k))
+    s = np.zeros((a.shape[0], k))
+    vt = np.zeros((a.shape[0], k, a.shape[2]))
+    for b in range(a.shape[0]):
+        ub, sb, vtb = _svd(a[b])
+        u[b] = ub
+        s[b] = sb
+        vt[b] = vtb
+    return u, s, vt
+
+
+def _full_svd_stacked(a):
+    u = np.zeros((a.shape[0], a.shape[1], a.shape[1]))
+    s = np.zeros((a.shape[0], min(a.shape[1], a.shape[2])))
+    vt = np.zeros((a.shape[0], a.shape[2], a.shape[2]))
+    for b in range(a.shape[0]):
+        ub, sb, vtb = _full_svd(a[b])
+        u[b] = ub
+        s[b] = sb
+        vt[b] = vtb
+    return u, s, vt
+
+
+def _decompose(cg, node: ast.Call, a: SSAValue, single, stacked) -> list[SSAValue]:
+    """The results of compiled helper `single` of 2-D `a`, or of `stacked` of `a`'s matrices (its
+    leading axes merged into one, and split again in each result)."""
+    if rank_of(a.type) == 2:
+        return cg.call_compiled(node, single, [a]).items
+    dims = cg.dims(a)
+    leading = dims[:-2]
+    merged = _with_new_dims(cg, a, [_product(cg, leading), *dims[-2:]])
+    return [_with_new_dims(cg, r, [*leading, *cg.dims(r)[1:]]) for r in cg.call_compiled(node, stacked, [merged]).items]
+
+
 def _check_finite(cg, a: SSAValue) -> None:
     """NumPy's `LinAlgError` for an SVD of a matrix with an inf or nan."""
-    finite = cg.compare(ast.Eq(), cg.reduce("sum", cg.binary(ast.Mult(), a, cg.const(0.0)), [0, 1], False), cg.const(0.0))
-    cg.check(finite, "LinAlgError", "SVD did not converge")
+    every_axis = list(range(rank_of(a.type)))
+    zero = cg.reduce("sum", cg.binary(ast.Mult(), a, cg.const(0.0)), every_axis, False)
+    cg.check(cg.compare(ast.Eq(), zero, cg.const(0.0)), "LinAlgError", "SVD did not converge")
+
+
+def _matrices(cg, node: ast.Call, a, what: str) -> SSAValue:
+    """`a` as float64, after checking that it is a matrix or a stack of them."""
+    if not isinstance(a, SSAValue) or not is_array(a.type):
+        cg.error(node, f"{what}() takes an array", ZygTypeError)
+    if rank_of(a.type) < 2:
+        cg.error(node, f"{what}: {rank_of(a.type)}-dimensional array given. Array must be at least two-dimensional",
+                 ZygTypeError)
+    return a if element_type(a.type) == F64 else cg.convert_element(a, F64)
 
 
 def _square_matrix(cg, node: ast.Call, a, what: str):
-    if not isinstance(a, SSAValue) or not is_array(a.type):
-        cg.error(node, f"{what}() takes an array", ZygTypeError)
-    if rank_of(a.type) != 2:
-        cg.error(node, f"{what} of a {rank_of(a.type)}-D array is not supported (only 2-D)", UnsupportedSyntaxError)
-    rows, cols = cg.dims(a)
+    a = _matrices(cg, node, a, what)
+    rows, cols = cg.dims(a)[-2:]
     cg.check(cg.value(arith.CmpiOp(rows, cols, "eq")), "LinAlgError", "Last 2 dimensions of the array must be square")
-    return a if element_type(a.type) == F64 else cg.convert_element(a, F64)
+    return a
 
 
 def _eigen(values_only: bool):
@@ -396,7 +463,9 @@ def _eigen(values_only: bool):
             cg.error(node, f"{what}: UPLO must be 'L' or 'U', got {uplo!r}", ZygTypeError)
         element = element_type(args[0].type) if is_array(args[0].type) else F64
         a = _square_matrix(cg, node, args[0], what)
-        w, v = cg.call_compiled(node, _eigh_lower if uplo == "L" else _eigh_upper, [a]).items
+        lower = uplo == "L"
+        w, v = _decompose(cg, node, a, _eigh_lower if lower else _eigh_upper,
+                          _eigh_lower_stacked if lower else _eigh_upper_stacked)
         if element == F32:
             w, v = cg.convert_element(w, F32), cg.convert_element(v, F32)
         return w if values_only else Struct(TUPLE, [w, v])
@@ -405,7 +474,7 @@ def _eigen(values_only: bool):
 
 
 def _svd_handler(cg, node, args, kwargs):
-    """`np.linalg.svd(a, full_matrices=True, compute_uv=True)` of a 2-D `a`: `(U, S, Vh)` with the
+    """`np.linalg.svd(a, full_matrices=True, compute_uv=True)` of a matrix (or a stack): `(U, S, Vh)` with the
     singular values descending (or `S` alone); with `full_matrices` (NumPy's default) the factor of the
     longer side is square, its extra columns (or rows) a basis of no derivative (`_complement`)."""
     if len(args) != 1:
@@ -418,38 +487,47 @@ def _svd_handler(cg, node, args, kwargs):
     compute_uv = cg.static_argument(kwargs["compute_uv"]) if "compute_uv" in kwargs else True
     if "hermitian" in kwargs and cg.static_argument(kwargs["hermitian"]):
         cg.error(node, "np.linalg.svd: hermitian=True is not supported", UnsupportedSyntaxError)
-    a = args[0]
-    if not isinstance(a, SSAValue) or not is_array(a.type) or rank_of(a.type) != 2:
-        cg.error(node, "np.linalg.svd of anything but a 2-D array is not supported", UnsupportedSyntaxError)
-    element = element_type(a.type)
-    a = a if element == F64 else cg.convert_element(a, F64)
+    element = element_type(args[0].type) if is_array(args[0].type) else F64
+    a = _matrices(cg, node, args[0], "np.linalg.svd")
     _check_finite(cg, a)
-    u, s, vt = cg.call_compiled(node, _full_svd if compute_uv and full else _svd, [a]).items
+    full = compute_uv and full
+    u, s, vt = _decompose(cg, node, a, _full_svd if full else _svd, _full_svd_stacked if full else _svd_stacked)
     if element == F32:
         u, s, vt = (cg.convert_element(x, F32) for x in (u, s, vt))
     return Struct(TUPLE, [u, s, vt]) if compute_uv else s
 
 
 def singular_value_norm(cg, node: ast.Call, x, order, axes: list[int], keepdims: bool):
-    """`np.linalg.norm(x, ord)` of a 2-D `x` for `ord` 2 (the largest singular value), -2 (the
-    smallest) and 'nuc' (their sum); of an empty matrix 0, and for -2 NumPy's `ValueError`."""
-    if rank_of(x.type) != 2:
-        cg.error(node, f"np.linalg.norm: ord={order!r} of a stack of matrices (rank above 2) is not supported",
-                 UnsupportedSyntaxError)
+    """`np.linalg.norm(x, ord, axis)` for `ord` 2 (the largest singular value), -2 (the smallest) and
+    'nuc' (their sum) of the matrices in `axes` (rows, columns) of `x`: of an empty matrix 0, and for
+    -2 NumPy's `ValueError`."""
     element = element_type(x.type)
     a = x if element == F64 else cg.convert_element(x, F64)
     _check_finite(cg, a)
-    if order == 2:
+    rank = rank_of(a.type)
+    if rank == 2 and order == 2:
         result = cg.call_compiled(node, _largest_singular_value, [a])
-    else:
+    elif rank == 2:
         values = cg.call_compiled(node, _singular_values, [a])
         result = cg.reduce("sum" if order == "nuc" else "min", values, [0], False)
+    else:
+        rows, cols = axes
+        moved = cg.transpose(a, [*(d for d in range(rank) if d not in axes), rows, cols])
+        values = _decompose(cg, node, moved, _svd, _svd_stacked)[1]
+        last = rank - 2
+        if order == 2:  # 0 for empty matrices, as NumPy's
+            result = cg.reduce("max", values, [last], False, empty_ok=True)
+            result = cg.where(cg.compare(ast.Gt(), result, cg.const(0.0)), result, cg.const(0.0))
+        else:
+            result = cg.reduce("sum" if order == "nuc" else "min", values, [last], False)
     if element == F32:
         result = cg.convert_element(result, F32)
-    if keepdims:
-        one = cg.index(1)
-        result = cg.splat(result, result.type, [one, one])
-    return result
+    if not keepdims:
+        return result
+    one = cg.index(1)
+    if rank == 2:
+        return cg.splat(result, result.type, [one, one])
+    return _with_new_dims(cg, result, [one if d in axes else size for d, size in enumerate(cg.dims(x))])
 
 
 SPECTRAL_HANDLERS = {
