@@ -2,10 +2,11 @@
 norms of singular values (`np.linalg.norm` with `ord` 2, -2 and 'nuc').
 
 In: the call's evaluated arguments (the handler convention of `zyg.frontend.numpy_functions`). Out:
-calls of the compiled helpers below, as a user's helpers are compiled. The decomposition is cyclic
-Jacobi (`_jacobi`), whose loop is never differentiated: `_eigh_symmetric` carries a reverse rule
-(`zyg.rules.custom_vjp`) and a forward rule (`custom_jvp`), the standard ones for a symmetric matrix
-S = V diag(w) V^T:
+calls of the compiled helpers below, as a user's helpers are compiled; a stack of matrices (rank 3
+and up) is decomposed one matrix at a time by a compiled loop (`_decompose`). The eigendecomposition
+is cyclic Jacobi (`_jacobi`), whose loop is never differentiated: `_eigh_symmetric` carries a
+reverse rule (`zyg.rules.custom_vjp`) and a forward rule (`custom_jvp`), the standard ones for a
+symmetric matrix S = V diag(w) V^T:
 
 - reverse: S_ct = sym(V (diag(w_ct) + F o (V^T V_ct)) V^T), F_ij = 1 / (w_j - w_i) off the diagonal;
 - forward: dw = diag(V^T dS V), dV = V (F o (V^T dS V)).
@@ -25,7 +26,9 @@ its transpose): with dP = U^T dA V and F_ij = 1 / (s_j^2 - s_i^2) off the diagon
   J = F o (U^T U_ct), K = F o (V^T V_ct);
 
 with the same strong zeros, so a repeated singular value (or a zero one, in the last term) gives
-the singular vectors' gradient inf or nan and the singular values' their exact one.
+the singular vectors' gradient inf or nan and the singular values' their exact one. With
+`full_matrices`, the extra columns of U (rows of Vh) complete an orthonormal basis (`_complement`),
+an arbitrary one: they carry a nan cotangent or tangent wherever theirs is not zero.
 
 The eigenvectors are normalised so that the entry of largest magnitude of each (the first of equal
 ones) is positive, and so are the left singular vectors (the right ones flipped with them); LAPACK's
