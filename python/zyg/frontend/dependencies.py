@@ -223,8 +223,12 @@ class Dependencies:
 
     def _record(self, kind: str, owner: object, name: str, obj: object, found: bool) -> None:
         index = self._objects.get(id(owner))
-        if index is None:  # reached in a way the records cannot replay
-            self.cacheable = False
+        if index is None:
+            # Reached in a way the records cannot replay; zyg's own library code (the compiled
+            # helpers of `np.linalg.qr`, `np.cumsum`, ...) and what it reads are fixed by the cache
+            # key (zyg's sources, NumPy's version), so those reads need no record.
+            if not _compiler_own(owner):
+                self.cacheable = False
             return
         if (kind, index, name) in self._seen_at:
             return
@@ -239,6 +243,14 @@ class Dependencies:
             if id(reached) not in self._objects:
                 self._objects[id(reached)] = len(self._keep_alive)
                 self._keep_alive.append(reached)
+
+
+def _compiler_own(owner: object) -> bool:
+    """Whether `owner` is a function of zyg's own modules, or a module only they reach here (the user's
+    code reaches NumPy and `math` through a recorded name, which puts them among the records' objects)."""
+    if isinstance(owner, types.FunctionType):
+        return (owner.__module__ or "").split(".")[0] == "zyg"
+    return isinstance(owner, types.ModuleType) and owner.__name__.split(".")[0] in ("zyg", "numpy", "math")
 
 
 def _description(kind: str, owner: object, obj: object, found: bool) -> str | None:
