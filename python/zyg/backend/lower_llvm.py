@@ -37,11 +37,12 @@ from zyg.stage_times import stage
 CANONICALIZE = ('canonicalize{disable-patterns={"{anonymous}::ForOpTensorCastFolder",'
                 '"(anonymous namespace)::ForOpTensorCastFolder"}}')
 
+# The first half runs in three steps: `eliminate-empty-tensors` alone in between, on a copy first (see
+# `_eliminate_empty_tensors`).
+PREPARE = f"builtin.module(symbol-dce,{CANONICALIZE},cse,linalg-fuse-elementwise-ops)"
+ELIMINATE_EMPTY_TENSORS = "builtin.module(eliminate-empty-tensors)"
 LOWER_TO_LOOPS = (
     "builtin.module("
-    f"symbol-dce,{CANONICALIZE},cse,"
-    "linalg-fuse-elementwise-ops,"
-    "eliminate-empty-tensors,"
     "one-shot-bufferize{bufferize-function-boundaries buffer-alignment=0 allow-return-allocs-from-loops function-boundary-type-conversion=fully-dynamic-layout-map},"
     "buffer-deallocation-pipeline,"
     "convert-bufferization-to-memref,"
@@ -90,6 +91,8 @@ def lower_to_llvm(module: ir.Module, abis: Sequence[EntryABI], source: str | Non
     with context():
         try:
             with stage("upstream to loops"):
+                _run(PREPARE, module)
+                _eliminate_empty_tensors(module)
                 _run(LOWER_TO_LOOPS, module)
             hint = ir.Attribute.parse(LOOP_HINT)
 
@@ -115,6 +118,28 @@ def _run(pipeline: str, module: ir.Module) -> None:
     manager.enable_verifier(False)
     manager.run(module.operation)
     module.operation.verify()
+
+
+def _eliminate_empty_tensors(module: ir.Module) -> None:
+    """Runs `eliminate-empty-tensors` on a copy of `module` and keeps the result where it is valid IR.
+    Upstream's pass can replace a `tensor.empty` by a slice of a tensor defined after it (an operand
+    that does not dominate its use: `np.diff(m, n=2, axis=0) * m[0]` inside a versioned group did);
+    the module then keeps its own buffers, which bufferization copies, as before the pass."""
+    trial = module.operation.clone()
+    manager = passmanager.PassManager.parse(ELIMINATE_EMPTY_TENSORS)
+    manager.enable_verifier(False)
+    manager.run(trial)
+    try:
+        trial.verify()
+    except ir.MLIRError:
+        trial.erase()
+        return
+    body = module.body
+    for op in list(body.operations):
+        op.erase()
+    for op in list(trial.regions[0].blocks[0].operations):
+        body.append(op)  # moves it
+    trial.erase()
 
 
 def runtime_needs(module: ir.Module) -> tuple[str, ...]:
