@@ -69,6 +69,16 @@ def _power_of_two_scale(a):
     return 1.0
 
 
+def _rotation(theta):
+    """The Jacobi rotation that zeroes an off-diagonal entry, from `theta` = (a_qq - a_pp) / 2 a_pq:
+    its tangent `t` (the smaller root of t^2 + 2 theta t - 1, for stability), cosine and sine."""
+    t = 1.0 / (abs(theta) + math.hypot(theta, 1.0))
+    if theta < 0.0:
+        t = -t
+    c = 1.0 / math.sqrt(t * t + 1.0)
+    return t, c, t * c
+
+
 def _jacobi(s):
     """The eigenvalues (ascending) and unit eigenvectors (columns) of symmetric `s`, by cyclic Jacobi
     rotations (Golub & Van Loan 8.5), each eigenvector's largest entry made positive; all nan where
@@ -89,12 +99,7 @@ def _jacobi(s):
                 if apq != 0.0:
                     app = a[p, p]
                     aqq = a[q, q]
-                    theta = (aqq - app) / (2.0 * apq)
-                    t = 1.0 / (abs(theta) + math.hypot(theta, 1.0))
-                    if theta < 0.0:
-                        t = -t
-                    c = 1.0 / math.sqrt(t * t + 1.0)
-                    sn = t * c
+                    t, c, sn = _rotation((aqq - app) / (2.0 * apq))
                     for k in range(n):
                         akp = a[k, p]
                         akq = a[k, q]
@@ -198,12 +203,7 @@ def _one_sided_jacobi(a):
                     gamma += u[k, p] * u[k, q]
                 if abs(gamma) > 1e-15 * math.sqrt(alpha * beta):
                     rotated = True
-                    zeta = (beta - alpha) / (2.0 * gamma)
-                    t = 1.0 / (abs(zeta) + math.hypot(zeta, 1.0))
-                    if zeta < 0.0:
-                        t = -t
-                    c = 1.0 / math.sqrt(t * t + 1.0)
-                    sn = t * c
+                    t, c, sn = _rotation((beta - alpha) / (2.0 * gamma))
                     for k in range(m):
                         ukp = u[k, p]
                         ukq = u[k, q]
