@@ -37,7 +37,7 @@ class Build:
     Attributes:
         compiled: the compiled request.
         engine: the JIT that holds the machine code, which the disk cache links into a shared library.
-        needs: the runtime libraries the code calls into (`jit.BLAS`, `jit.RUNNER_UTILS`).
+        needs: the runtime libraries the code calls into (`jit.BLAS`).
         dependencies: what the compile read besides the entry function's source.
     """
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import glob
+import importlib.util
 import os
 
 GEMM_SYMBOLS = frozenset({"_zyg_matmul_f64", "_zyg_matmul_f32", "_zyg_matmul_strong_f64", "_zyg_matmul_strong_f32"})
@@ -316,12 +317,16 @@ def gemm_runtime(names: set[str]) -> str:
 @functools.cache
 def openblas_library() -> str:
     """The path of the OpenBLAS shared library, set to one thread unless OPENBLAS_NUM_THREADS is set."""
-    import scipy_openblas64
-
-    candidates = sorted(glob.glob(os.path.join(scipy_openblas64.get_lib_dir(), "*openblas*")))
+    # The wheel's `lib` folder, found without importing the package (15-25 ms, every process that
+    # multiplies matrices, disk-cache hits included); `scipy_openblas64.get_lib_dir()` names the same.
+    spec = importlib.util.find_spec("scipy_openblas64")
+    if spec is None or not spec.submodule_search_locations:
+        raise OSError("the scipy-openblas64 package is not installed")
+    lib_dir = os.path.join(spec.submodule_search_locations[0], "lib")
+    candidates = sorted(glob.glob(os.path.join(lib_dir, "*openblas*")))
     libraries = [c for c in candidates if c.endswith((".so", ".dylib", ".dll"))]
     if not libraries:
-        raise OSError(f"no OpenBLAS library in {scipy_openblas64.get_lib_dir()}")
+        raise OSError(f"no OpenBLAS library in {lib_dir}")
     if "OPENBLAS_NUM_THREADS" not in os.environ:
         ctypes.CDLL(libraries[0]).scipy_openblas_set_num_threads64_(1)
     return libraries[0]

@@ -29,6 +29,7 @@ from zyg.backend.runtime import (
     INTERRUPT_RUNTIME,
     LIBC,
     RUNTIME_SYMBOLS,
+    STRIDED_COPY,
     TAPE_RUNTIME,
 )
 from zyg.backend.sorting import SORT_SYMBOLS, sort_runtime
@@ -129,6 +130,7 @@ def module_text(module: ModuleOp) -> str:
         out.write("\n")
     out.write(LIBC)
     out.write(ALLOCATOR if sys.platform.startswith("linux") else GENERIC_ALLOCATOR)
+    out.write(STRIDED_COPY)
     if uses_tape:
         out.write(TAPE_RUNTIME)
     out.write(gemm_runtime(gemms))

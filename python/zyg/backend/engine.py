@@ -21,7 +21,6 @@ from mlir.execution_engine import ExecutionEngine
 from zyg.backend.bridge import context
 from zyg.backend.jit import (
     BLAS,
-    RUNNER_UTILS,
     Check,
     NativeFunction,
     connect_runtime,
@@ -38,7 +37,7 @@ from zyg.stage_times import stage
 
 def compile_module(module: ir.Module, abis: Sequence[EntryABI], checks: Sequence[Check],
                    host: HostCalls | None = None,
-                   needs: Iterable[str] = (BLAS, RUNNER_UTILS)) -> tuple[dict[str, NativeFunction], ExecutionEngine]:
+                   needs: Iterable[str] = (BLAS,)) -> tuple[dict[str, NativeFunction], ExecutionEngine]:
     """JIT-compiles `module` (its host calls answered by `host`, its calls into runtime libraries by
     those of `needs`, see `lower_llvm.runtime_needs`: loading OpenBLAS costs tens of milliseconds);
     returns its entry points by name and the engine that holds the code.

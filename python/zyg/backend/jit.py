@@ -14,7 +14,6 @@ here, or refused with the error that says why) and for a failed check (its excep
 from __future__ import annotations
 
 import ctypes
-import os
 import string
 from collections.abc import Iterable, Sequence
 
@@ -38,9 +37,9 @@ from zyg.entry_abi import (
 )
 from zyg.errors import RUNTIME_ERRORS, SourceLoc, ZygTypeError
 
-# What a module may need loaded before it: OpenBLAS for matrix products, the MLIR wheel's C runner
-# utilities for `memrefCopy` (strided copies). `lower_llvm.runtime_needs` says which a module uses.
-BLAS, RUNNER_UTILS = "blas", "runner_utils"
+# What a module may need loaded before it: OpenBLAS for matrix products (strided copies, `memrefCopy`,
+# are the runtime's own, see `runtime.STRIDED_COPY`). `lower_llvm.runtime_needs` says which a module uses.
+BLAS = "blas"
 _ENGINE_WRAPPER = ctypes.CFUNCTYPE(None, ctypes.c_void_p)  # `ExecutionEngine`'s wrappers take void**
 
 
@@ -140,19 +139,8 @@ def _describe(value) -> str:
 
 
 def runtime_libraries(needs: Iterable[str]) -> list[str]:
-    """The paths of the shared libraries a module needs (see `BLAS`, `RUNNER_UTILS`)."""
-    import mlir  # the package only, for its path: the bindings stay unloaded
-
-    libraries = []
-    if RUNNER_UTILS in needs:
-        for path in mlir.__path__:
-            candidate = os.path.join(path, "lib", "libmlir_c_runner_utils.so")
-            if os.path.exists(candidate):
-                libraries.append(candidate)
-                break
-    if BLAS in needs:
-        libraries.append(openblas_library())
-    return libraries
+    """The paths of the shared libraries a module needs (see `BLAS`)."""
+    return [openblas_library()] if BLAS in needs else []
 
 
 def connect_runtime(state_wrapper: int, owner: object, checks: Sequence[Check]) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from mlir import ir, passmanager
 
 from zyg.backend.bridge import context, dump_ir
-from zyg.backend.jit import BLAS, RUNNER_UTILS
+from zyg.backend.jit import BLAS
 from zyg.backend.python_entry import add_python_entries
 from zyg.backend.widen_bool_memrefs import widen_bool_memrefs
 from zyg.entry_abi import EntryABI
@@ -143,12 +143,10 @@ def _eliminate_empty_tensors(module: ir.Module) -> None:
 
 
 def runtime_needs(module: ir.Module) -> tuple[str, ...]:
-    """The runtime libraries (`jit.BLAS`, `jit.RUNNER_UTILS`) the lowered module calls into."""
+    """The runtime libraries (`jit.BLAS`) the lowered module calls into."""
     symbols = {ir.StringAttr(op.attributes["sym_name"]).value
                for op in module.body.operations if "sym_name" in op.attributes}
     needs = []
     if symbols & BLAS_FUNCTIONS:
         needs.append(BLAS)
-    if "memrefCopy" in symbols:
-        needs.append(RUNNER_UTILS)
     return tuple(needs)

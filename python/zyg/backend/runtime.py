@@ -313,6 +313,114 @@ ALLOCATOR = _LIVE_BLOCKS + f"""
   }}
 """
 
+# `memrefCopy(element bytes, source, destination)`, which upstream's memref lowering calls for a copy
+# between strided memrefs (each an unranked memref {i64 rank, ptr descriptor}, the descriptor {ptr
+# allocated, ptr aligned, i64 offset, i64 sizes[rank], i64 strides[rank]}): one memcpy when both are
+# contiguous, else element by element with an odometer over the axes, as upstream's C runner utilities
+# do. Defined here because loading those utilities loads libMLIR and libLLVM as well: 34 ms of every
+# process that runs such a module from the disk cache.
+STRIDED_COPY = """
+  llvm.func @memrefCopy(%bytes: i64, %src: !llvm.ptr, %dst: !llvm.ptr) {
+    %zero = llvm.mlir.constant(0 : i64) : i64
+    %one = llvm.mlir.constant(1 : i64) : i64
+    %three = llvm.mlir.constant(3 : i64) : i64
+    %rank = llvm.load %src : !llvm.ptr -> i64
+    %src_desc_at = llvm.getelementptr %src[0, 1] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(i64, ptr)>
+    %src_desc = llvm.load %src_desc_at : !llvm.ptr -> !llvm.ptr
+    %dst_desc_at = llvm.getelementptr %dst[0, 1] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(i64, ptr)>
+    %dst_desc = llvm.load %dst_desc_at : !llvm.ptr -> !llvm.ptr
+    %src_aligned_at = llvm.getelementptr %src_desc[1] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+    %src_aligned = llvm.load %src_aligned_at : !llvm.ptr -> !llvm.ptr
+    %dst_aligned_at = llvm.getelementptr %dst_desc[1] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+    %dst_aligned = llvm.load %dst_aligned_at : !llvm.ptr -> !llvm.ptr
+    %src_offset_at = llvm.getelementptr %src_desc[2] : (!llvm.ptr) -> !llvm.ptr, i64
+    %src_offset = llvm.load %src_offset_at : !llvm.ptr -> i64
+    %dst_offset_at = llvm.getelementptr %dst_desc[2] : (!llvm.ptr) -> !llvm.ptr, i64
+    %dst_offset = llvm.load %dst_offset_at : !llvm.ptr -> i64
+    %src_offset_bytes = llvm.mul %src_offset, %bytes : i64
+    %src_base = llvm.getelementptr %src_aligned[%src_offset_bytes] : (!llvm.ptr, i64) -> !llvm.ptr, i8
+    %dst_offset_bytes = llvm.mul %dst_offset, %bytes : i64
+    %dst_base = llvm.getelementptr %dst_aligned[%dst_offset_bytes] : (!llvm.ptr, i64) -> !llvm.ptr, i8
+    %sizes = llvm.getelementptr %src_desc[3] : (!llvm.ptr) -> !llvm.ptr, i64
+    %strides_at = llvm.add %rank, %three : i64
+    %src_strides = llvm.getelementptr %src_desc[%strides_at] : (!llvm.ptr, i64) -> !llvm.ptr, i64
+    %dst_strides = llvm.getelementptr %dst_desc[%strides_at] : (!llvm.ptr, i64) -> !llvm.ptr, i64
+    %last = llvm.sub %rank, %one : i64
+    %true = llvm.mlir.constant(true) : i1
+    llvm.br ^shape(%last, %one, %true : i64, i64, i1)
+  ^shape(%axis: i64, %count: i64, %contiguous: i1):
+    %shape_done = llvm.icmp "slt" %axis, %zero : i64
+    llvm.cond_br %shape_done, ^shaped, ^shape_axis
+  ^shape_axis:
+    %size_at = llvm.getelementptr %sizes[%axis] : (!llvm.ptr, i64) -> !llvm.ptr, i64
+    %size = llvm.load %size_at : !llvm.ptr -> i64
+    %src_stride_at = llvm.getelementptr %src_strides[%axis] : (!llvm.ptr, i64) -> !llvm.ptr, i64
+    %src_stride = llvm.load %src_stride_at : !llvm.ptr -> i64
+    %dst_stride_at = llvm.getelementptr %dst_strides[%axis] : (!llvm.ptr, i64) -> !llvm.ptr, i64
+    %dst_stride = llvm.load %dst_stride_at : !llvm.ptr -> i64
+    %src_dense = llvm.icmp "eq" %src_stride, %count : i64
+    %dst_dense = llvm.icmp "eq" %dst_stride, %count : i64
+    %both_dense = llvm.and %src_dense, %dst_dense : i1
+    %still = llvm.and %contiguous, %both_dense : i1
+    %next_count = llvm.mul %count, %size : i64
+    %next_axis = llvm.sub %axis, %one : i64
+    llvm.br ^shape(%next_axis, %next_count, %still : i64, i64, i1)
+  ^shaped:
+    %empty = llvm.icmp "eq" %count, %zero : i64
+    llvm.cond_br %empty, ^exit, ^nonempty
+  ^nonempty:
+    llvm.cond_br %contiguous, ^whole, ^strided
+  ^whole:
+    %total = llvm.mul %count, %bytes : i64
+    "llvm.intr.memcpy"(%dst_base, %src_base, %total) <{isVolatile = false}> : (!llvm.ptr, !llvm.ptr, i64) -> ()
+    llvm.br ^exit
+  ^strided:
+    %counters = llvm.alloca %rank x i64 : (i64) -> !llvm.ptr
+    %eight = llvm.mlir.constant(8 : i64) : i64
+    %zero_byte = llvm.mlir.constant(0 : i8) : i8
+    %counters_bytes = llvm.mul %rank, %eight : i64
+    "llvm.intr.memset"(%counters, %zero_byte, %counters_bytes) <{isVolatile = false}> : (!llvm.ptr, i8, i64) -> ()
+    llvm.br ^copy(%zero, %zero : i64, i64)
+  ^copy(%src_at: i64, %dst_at: i64):
+    %src_byte = llvm.mul %src_at, %bytes : i64
+    %from = llvm.getelementptr %src_base[%src_byte] : (!llvm.ptr, i64) -> !llvm.ptr, i8
+    %dst_byte = llvm.mul %dst_at, %bytes : i64
+    %to = llvm.getelementptr %dst_base[%dst_byte] : (!llvm.ptr, i64) -> !llvm.ptr, i8
+    "llvm.intr.memcpy"(%to, %from, %bytes) <{isVolatile = false}> : (!llvm.ptr, !llvm.ptr, i64) -> ()
+    llvm.br ^advance(%last, %src_at, %dst_at : i64, i64, i64)
+  ^advance(%carry_axis: i64, %src_now: i64, %dst_now: i64):
+    %finished = llvm.icmp "slt" %carry_axis, %zero : i64
+    llvm.cond_br %finished, ^exit, ^step
+  ^step:
+    %counter_at = llvm.getelementptr %counters[%carry_axis] : (!llvm.ptr, i64) -> !llvm.ptr, i64
+    %counter = llvm.load %counter_at : !llvm.ptr -> i64
+    %counted = llvm.add %counter, %one : i64
+    %axis_size_at = llvm.getelementptr %sizes[%carry_axis] : (!llvm.ptr, i64) -> !llvm.ptr, i64
+    %axis_size = llvm.load %axis_size_at : !llvm.ptr -> i64
+    %axis_src_stride_at = llvm.getelementptr %src_strides[%carry_axis] : (!llvm.ptr, i64) -> !llvm.ptr, i64
+    %axis_src_stride = llvm.load %axis_src_stride_at : !llvm.ptr -> i64
+    %axis_dst_stride_at = llvm.getelementptr %dst_strides[%carry_axis] : (!llvm.ptr, i64) -> !llvm.ptr, i64
+    %axis_dst_stride = llvm.load %axis_dst_stride_at : !llvm.ptr -> i64
+    %src_next = llvm.add %src_now, %axis_src_stride : i64
+    %dst_next = llvm.add %dst_now, %axis_dst_stride : i64
+    %within = llvm.icmp "slt" %counted, %axis_size : i64
+    llvm.cond_br %within, ^stay, ^wrap
+  ^stay:
+    llvm.store %counted, %counter_at : i64, !llvm.ptr
+    llvm.br ^copy(%src_next, %dst_next : i64, i64)
+  ^wrap:
+    llvm.store %zero, %counter_at : i64, !llvm.ptr
+    %src_span = llvm.mul %axis_src_stride, %axis_size : i64
+    %dst_span = llvm.mul %axis_dst_stride, %axis_size : i64
+    %src_back = llvm.sub %src_next, %src_span : i64
+    %dst_back = llvm.sub %dst_next, %dst_span : i64
+    %outer = llvm.sub %carry_axis, %one : i64
+    llvm.br ^advance(%outer, %src_back, %dst_back : i64, i64, i64)
+  ^exit:
+    llvm.return
+  }
+"""
+
 # Elsewhere: no hint.
 GENERIC_ALLOCATOR = _LIVE_BLOCKS + f"""
   llvm.func @_mlir_memref_to_llvm_alloc(%size: i64) -> !llvm.ptr {{

@@ -3,7 +3,7 @@
 In: an `ExecutionEngine` that compiled a module (position independent; see `engine.py`). Out: the
 path of a `.so` exporting the module's `<entry>_python` functions, linked by the system linker (`cc`, else `ld`). Without
 one (or off Linux), `linker()` is None and nothing is cached. The library's undefined symbols (libc,
-libm, OpenBLAS, `memrefCopy`) resolve when it is loaded; see `jit.load_library`.
+libm, OpenBLAS) resolve when it is loaded; see `jit.load_library`.
 """
 
 from __future__ import annotations
