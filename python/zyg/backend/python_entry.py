@@ -108,6 +108,40 @@ _OWNER_FUNCTION = f"""
   }}
 """
 
+# The buffer Python gets for a result buffer `%buffer` (`@_zyg_export_buffer`: a copy of a pool block),
+# once per buffer however many results view it: `pairs` holds `count` {buffer, exported} pairs so far.
+_EXPORT_FUNCTION = f"""
+  llvm.func @_zyg_export_buffer(!llvm.ptr) -> !llvm.ptr
+  llvm.func internal @_zyg_python_export(%pairs: !llvm.ptr, %count_ptr: !llvm.ptr, %buffer: !llvm.ptr) -> !llvm.ptr {{
+    %zero = llvm.mlir.constant(0 : i64) : i64
+    %one = llvm.mlir.constant(1 : i64) : i64
+    %count = llvm.load %count_ptr : !llvm.ptr -> i64
+    llvm.br ^search(%zero : i64)
+  ^search(%i: i64):
+    %more = llvm.icmp "slt" %i, %count : i64
+    llvm.cond_br %more, ^compare, ^new
+  ^compare:
+    %pair = llvm.getelementptr %pairs[%i] : (!llvm.ptr, i64) -> !llvm.ptr, {_OWNER}
+    %held = llvm.load %pair : !llvm.ptr -> !llvm.ptr
+    %same = llvm.icmp "eq" %held, %buffer : !llvm.ptr
+    %next = llvm.add %i, %one : i64
+    llvm.cond_br %same, ^shared, ^search(%next : i64)
+  ^shared:
+    %exported_ptr = llvm.getelementptr %pair[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_OWNER}
+    %exported = llvm.load %exported_ptr : !llvm.ptr -> !llvm.ptr
+    llvm.return %exported : !llvm.ptr
+  ^new:
+    %made = llvm.call @_zyg_export_buffer(%buffer) : (!llvm.ptr) -> !llvm.ptr
+    %slot = llvm.getelementptr %pairs[%count] : (!llvm.ptr, i64) -> !llvm.ptr, {_OWNER}
+    llvm.store %buffer, %slot : !llvm.ptr, !llvm.ptr
+    %slot_made = llvm.getelementptr %slot[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_OWNER}
+    llvm.store %made, %slot_made : !llvm.ptr, !llvm.ptr
+    %counted = llvm.add %count, %one : i64
+    llvm.store %counted, %count_ptr : i64, !llvm.ptr
+    llvm.return %made : !llvm.ptr
+  }}
+"""
+
 _DECLARATIONS = f"""
   llvm.mlir.global external @_zyg_runtime() {{addr_space = 0 : i32}} : {STATE}
   llvm.func @pthread_self() -> i64
@@ -122,6 +156,7 @@ def add_python_entries(module: ir.Module, abis: Sequence[EntryABI]) -> None:
     parts = [_DECLARATIONS]
     if any(slot.kind == "array" for abi in abis for slot in abi.results):
         parts.append(_OWNER_FUNCTION)
+        parts.append(_EXPORT_FUNCTION)
     for abi in abis:
         entry = functions[abi.name]
         arg_types = [str(arg.type) for arg in entry.regions[0].blocks[0].arguments]
@@ -157,6 +192,8 @@ def _python_function(abi: EntryABI, arg_types: list[str], result_type: str) -> s
         owner_count = f.constant(len(array_results))
         f.emit(f"%owners = llvm.alloca {owner_count} x {_OWNER} : (i64) -> {PTR}")
         f.emit(f"%owner_count = llvm.alloca %one x i64 : (i64) -> {PTR}")
+        f.emit(f"%exports = llvm.alloca {owner_count} x {_OWNER} : (i64) -> {PTR}")
+        f.emit(f"%export_count = llvm.alloca %one x i64 : (i64) -> {PTR}")
     f.check(f.value(f'llvm.icmp "eq" %nargs, {f.constant(len(abi.args))} : i64'))
     type_offset = f.api("type_offset", "i64")
     values = []
@@ -168,7 +205,7 @@ def _python_function(abi: EntryABI, arg_types: list[str], result_type: str) -> s
         values += _read_argument(f, slot, obj, obj_type, arg_types[len(values)])
     if len(values) != len(arg_types):
         raise ValueError(f"@{abi.name} takes {len(arg_types)} words, its ABI {len(values)}")
-    _call_locked(f, abi.name, values, arg_types, result_type)
+    _call_locked(f, abi, values, arg_types, result_type)
     status = f.value(f"llvm.extractvalue %result[0] : {result_type}")
     failed = f.value(f'llvm.icmp "ne" {status}, {f.constant(0)} : i64')
     f.emit(f"llvm.cond_br {failed}, ^failed, ^succeeded")
@@ -226,9 +263,10 @@ def _read_argument(f: _Function, slot: Slot, obj: str, obj_type: str, llvm_type:
     return [data, data, f.constant(0), *shape, *steps]
 
 
-def _call_locked(f: _Function, entry: str, values: list[str], arg_types: list[str], result_type: str) -> None:
+def _call_locked(f: _Function, abi: EntryABI, values: list[str], arg_types: list[str], result_type: str) -> None:
     """Releases the GIL, takes the module's lock (or re-enters it), sets the stack limit when the thread
-    changed, calls the entry (`%result`), lets the lock go and takes the GIL back."""
+    changed, calls the entry (`%result`, its array results in buffers Python may own: `_export_results`),
+    lets the lock go and takes the GIL back."""
     thread_state = f.call("PyEval_SaveThread", [], PTR)
     f.emit("%me = llvm.call @pthread_self() : () -> i64")
     owner_ptr, depth_ptr, mutex = f.field(STATE_OWNER), f.field(STATE_DEPTH), f.field(STATE_MUTEX)
@@ -255,7 +293,8 @@ def _call_locked(f: _Function, entry: str, values: list[str], arg_types: list[st
     f.emit(f"llvm.store %me, {thread_ptr} : i64, {PTR}")
     f.emit("llvm.br ^run")
     f.block("run")
-    f.emit(f"%result = llvm.call @{entry}({', '.join(values)}) : ({', '.join(arg_types)}) -> {result_type}")
+    f.emit(f"%called = llvm.call @{abi.name}({', '.join(values)}) : ({', '.join(arg_types)}) -> {result_type}")
+    _export_results(f, abi, result_type)
     depth = f.value(f"llvm.load {depth_ptr} : {PTR} -> i64")
     nested = f.value(f'llvm.icmp "ne" {depth}, {f.constant(0)} : i64')
     f.emit(f"llvm.cond_br {nested}, ^leave, ^release")
@@ -268,6 +307,34 @@ def _call_locked(f: _Function, entry: str, values: list[str], arg_types: list[st
     f.emit("llvm.br ^released")
     f.block("released")
     f.call("PyEval_RestoreThread", [(thread_state, PTR)])
+
+
+def _export_results(f: _Function, abi: EntryABI, result_type: str) -> None:
+    """`%result`: `%called` where the call succeeded with each array result's buffer one that Python may
+    own (a pool buffer is copied out, `zyg.backend.small_blocks`), while the module's lock is held."""
+    fields = [ERROR_SLOTS + index for index, slot in enumerate(abi.results) if slot.kind == "array"]
+    if not fields:
+        f.emit(f"llvm.br ^exported(%called : {result_type})")
+        f.block(f"exported(%result: {result_type})")
+        return
+    f.emit(f"llvm.store {f.constant(0)}, %export_count : i64, {PTR}")
+    status = f.value(f"llvm.extractvalue %called[0] : {result_type}")
+    succeeded = f.value(f'llvm.icmp "eq" {status}, {f.constant(0)} : i64')
+    f.emit(f"llvm.cond_br {succeeded}, ^export, ^exported(%called : {result_type})")
+    f.block("export")
+    result = "%called"
+    for field in fields:
+        buffer = f.value(f"llvm.extractvalue {result}[{field}, 0] : {result_type}")
+        aligned = f.value(f"llvm.extractvalue {result}[{field}, 1] : {result_type}")
+        exported = f.value(f"llvm.call @_zyg_python_export(%exports, %export_count, {buffer}) : "
+                           f"({PTR}, {PTR}, {PTR}) -> {PTR}")
+        gap = f.value(f"llvm.sub {f.value(f'llvm.ptrtoint {aligned} : {PTR} to i64')}, "
+                      f"{f.value(f'llvm.ptrtoint {buffer} : {PTR} to i64')} : i64")
+        moved = f.value(f"llvm.getelementptr {exported}[{gap}] : ({PTR}, i64) -> {PTR}, i8")
+        result = f.value(f"llvm.insertvalue {exported}, {result}[{field}, 0] : {result_type}")
+        result = f.value(f"llvm.insertvalue {moved}, {result}[{field}, 1] : {result_type}")
+    f.emit(f"llvm.br ^exported({result} : {result_type})")
+    f.block(f"exported(%result: {result_type})")
 
 
 def _build_results(f: _Function, slots: Sequence[Slot], types: list[str], result_type: str) -> None:

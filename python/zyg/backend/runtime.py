@@ -23,6 +23,8 @@ upstream buffer-deallocation pipeline rejects hand-managed memrefs (see DESIGN.m
 from __future__ import annotations
 
 from zyg.backend.heap import TRIM_THRESHOLD_BYTES
+from zyg.backend.small_blocks import LARGEST_BYTES as POOL_LARGEST_BYTES
+from zyg.backend.small_blocks import NO_POOL, POOL
 from zyg.entry_abi import (
     CHECK_VALUES,
     ERROR_SLOTS,
@@ -170,11 +172,19 @@ _LIVE_BLOCKS = f"""
     llvm.store %live, %used_ptr : i64, !llvm.ptr
     llvm.return
   }}
+  llvm.func internal @_zyg_next_serial() -> i64 {{
+    %table = llvm.mlir.addressof @_zyg_blocks : !llvm.ptr
+    %serial_ptr = llvm.getelementptr %table[0, 3] : (!llvm.ptr) -> !llvm.ptr, {_BLOCKS}
+    %serial = llvm.load %serial_ptr : !llvm.ptr -> i64
+    %one = llvm.mlir.constant(1 : i64) : i64
+    %next_serial = llvm.add %serial, %one : i64
+    llvm.store %next_serial, %serial_ptr : i64, !llvm.ptr
+    llvm.return %serial : i64
+  }}
   llvm.func internal @_zyg_track(%p: !llvm.ptr {{llvm.nocapture}}, %kind: i64) attributes {{no_inline}} {{{_CONSTANTS}
     %table = llvm.mlir.addressof @_zyg_blocks : !llvm.ptr
     %capacity_ptr = llvm.getelementptr %table[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_BLOCKS}
     %used_ptr = llvm.getelementptr %table[0, 2] : (!llvm.ptr) -> !llvm.ptr, {_BLOCKS}
-    %serial_ptr = llvm.getelementptr %table[0, 3] : (!llvm.ptr) -> !llvm.ptr, {_BLOCKS}
     %capacity = llvm.load %capacity_ptr : !llvm.ptr -> i64
     %used = llvm.load %used_ptr : !llvm.ptr -> i64
     %after = llvm.add %used, %one : i64
@@ -189,9 +199,7 @@ _LIVE_BLOCKS = f"""
     %slots = llvm.load %table : !llvm.ptr -> !llvm.ptr
     %size = llvm.load %capacity_ptr : !llvm.ptr -> i64
     %mask = llvm.sub %size, %one : i64
-    %serial = llvm.load %serial_ptr : !llvm.ptr -> i64
-    %next_serial = llvm.add %serial, %one : i64
-    llvm.store %next_serial, %serial_ptr : i64, !llvm.ptr
+    %serial = llvm.call @_zyg_next_serial() : () -> i64
     %address = llvm.ptrtoint %p : !llvm.ptr to i64
     %key = llvm.or %address, %kind : i64
     %fresh = llvm.call @_zyg_place(%slots, %mask, %key, %serial) : (!llvm.ptr, i64, i64, i64) -> i64
@@ -279,7 +287,7 @@ _MADV_HUGEPAGE = 14  # Linux
 # would let the buffer's address escape, and LLVM could then no longer keep a reduction into that
 # buffer in a register (it stored the accumulator on every iteration of the einsum loops of the GMM
 # gradient).
-ALLOCATOR = _LIVE_BLOCKS + f"""
+ALLOCATOR = _LIVE_BLOCKS + POOL + f"""
   llvm.func @madvise(!llvm.ptr, i64, i32) -> i32
   llvm.func @_zyg_hint_huge_pages(%p: !llvm.ptr {{llvm.nocapture, llvm.readnone}}, %size: i64) attributes {{no_inline}} {{
     %address = llvm.ptrtoint %p : !llvm.ptr to i64
@@ -295,19 +303,34 @@ ALLOCATOR = _LIVE_BLOCKS + f"""
     %ignored = llvm.call @madvise(%start_ptr, %length, %advice) : (!llvm.ptr, i64, i32) -> i32
     llvm.return
   }}
-  llvm.func @_mlir_memref_to_llvm_alloc(%size: i64) -> !llvm.ptr {{
+  llvm.func @_mlir_memref_to_llvm_alloc(%size: i64) -> (!llvm.ptr {{llvm.noalias}}) attributes {{no_inline}} {{
+    %largest = llvm.mlir.constant({POOL_LARGEST_BYTES} : i64) : i64
+    %small = llvm.icmp "ule" %size, %largest : i64
+    llvm.cond_br %small, ^pool, ^heap
+  ^pool:
+    %pooled = llvm.call @_zyg_pool_alloc(%size) : (i64) -> !llvm.ptr
+    %null = llvm.mlir.zero : !llvm.ptr
+    %full = llvm.icmp "eq" %pooled, %null : !llvm.ptr
+    llvm.cond_br %full, ^heap, ^done(%pooled : !llvm.ptr)
+  ^heap:
     %kind = llvm.mlir.constant({BLOCK} : i64) : i64
     %p = llvm.call @_zyg_alloc(%size, %kind) : (i64, i64) -> !llvm.ptr
     %threshold = llvm.mlir.constant({_HUGE_PAGE_THRESHOLD} : i64) : i64
     %big = llvm.icmp "uge" %size, %threshold : i64
-    llvm.cond_br %big, ^hint, ^done
+    llvm.cond_br %big, ^hint, ^done(%p : !llvm.ptr)
   ^hint:
     llvm.call @_zyg_hint_huge_pages(%p, %size) : (!llvm.ptr, i64) -> ()
-    llvm.br ^done
-  ^done:
-    llvm.return %p : !llvm.ptr
+    llvm.br ^done(%p : !llvm.ptr)
+  ^done(%buffer: !llvm.ptr):
+    llvm.return %buffer : !llvm.ptr
   }}
   llvm.func @_mlir_memref_to_llvm_free(%p: !llvm.ptr) {{
+    %pooled = llvm.call @_zyg_in_pool(%p) : (!llvm.ptr) -> i1
+    llvm.cond_br %pooled, ^pool, ^heap
+  ^pool:
+    llvm.call @_zyg_pool_free(%p) : (!llvm.ptr) -> ()
+    llvm.return
+  ^heap:
     llvm.call @_zyg_free(%p) : (!llvm.ptr) -> ()
     llvm.return
   }}
@@ -422,7 +445,7 @@ STRIDED_COPY = """
 """
 
 # Elsewhere: no hint.
-GENERIC_ALLOCATOR = _LIVE_BLOCKS + f"""
+GENERIC_ALLOCATOR = _LIVE_BLOCKS + NO_POOL + f"""
   llvm.func @_mlir_memref_to_llvm_alloc(%size: i64) -> !llvm.ptr {{
     %kind = llvm.mlir.constant({BLOCK} : i64) : i64
     %p = llvm.call @_zyg_alloc(%size, %kind) : (i64, i64) -> !llvm.ptr
@@ -658,7 +681,10 @@ _FRAMES = f"""
     llvm.call @_zyg_release_block(%key) : (i64) -> ()
     llvm.br ^walk(%next : i64)
   ^cut:
-    llvm.cond_br %freeing, ^cut_tape, ^done
+    llvm.cond_br %freeing, ^cut_pool, ^done
+  ^cut_pool:
+    llvm.call @_zyg_pool_release_since(%mark) : (i64) -> ()
+    llvm.br ^cut_tape
   ^cut_tape:
     %tape_ptr = llvm.getelementptr %frame[0, 3] : (!llvm.ptr) -> !llvm.ptr, {_FRAME}
     %tape = llvm.load %tape_ptr : !llvm.ptr -> !llvm.ptr

@@ -2,7 +2,9 @@
 # The face Python calls (`zyg.backend.python_entry`): `@zyg_entry_python` reads the arguments from the
 # Python objects (a float's value, an array's data, shape and strides in items), branching to the
 # rejection (`NotImplemented`) where one does not fit, then calls the entry without the GIL under the
-# module's lock and builds the results: an array over the result buffer, owned by its capsule.
+# module's lock and builds the results: an array over the result buffer, owned by its capsule. Where the
+# call succeeded, each result buffer is exported while the lock is held (a pool block is copied into
+# a malloc block Python may own, see small-blocks.py).
 
 import numpy as np
 import zyg
@@ -22,7 +24,13 @@ def scale(x, a):
 # CHECK:         %[[X:.*]] = llvm.load %{{.*}} : !llvm.ptr -> f64
 # CHECK:         llvm.call @pthread_self()
 # CHECK:         llvm.call @pthread_mutex_lock(
-# CHECK:         llvm.call @zyg_entry(%[[DATA:.*]], %[[DATA]], %{{.*}}, %{{.*}}, %[[ITEMS]], %[[X]])
+# CHECK:         %[[CALLED:.*]] = llvm.call @zyg_entry(%[[DATA:.*]], %[[DATA]], %{{.*}}, %{{.*}}, %[[ITEMS]], %[[X]])
+# CHECK:         %[[STATUS:.*]] = llvm.extractvalue %[[CALLED]][0]
+# CHECK:         %[[OK:.*]] = llvm.icmp "eq" %[[STATUS]],
+# CHECK:         llvm.cond_br %[[OK]], ^[[EXPORT:.*]], ^[[EXPORTED:.*]](%[[CALLED]] :
+# CHECK:       ^[[EXPORT]]:
+# CHECK:         llvm.call @_zyg_python_export(
+# CHECK:       ^[[EXPORTED]](%{{.*}}: !llvm.struct
 # CHECK:         llvm.call @pthread_mutex_unlock(
 # CHECK:         llvm.call @_zyg_python_owner(
 # CHECK-LABEL: llvm.func @zyg_entry_python_address() -> !llvm.ptr
