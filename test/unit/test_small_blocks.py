@@ -104,3 +104,26 @@ def test_failures_give_the_pool_back_its_blocks():
     gc.collect()
     # Leaking, each round would keep a dozen 64-byte blocks: about 7 MB.
     assert _resident_bytes() - before < 2 << 20
+
+
+def head_energy(x, k):
+    v = x[:k] * 2.0  # a length known only at run time: a stack slot up to 8 items, else the heap
+    w = np.sin(v) + v
+    return np.sum(w * w)
+
+
+def head_of(x, k):
+    return np.cos(x[:k]) * 3.0  # returned: never a stack slot
+
+
+def test_short_runtime_lengths_use_the_stack_and_long_ones_the_heap():
+    rng = np.random.default_rng(4)
+    grad = zyg.compile_grad(head_energy, argnums=0)
+    compiled = zyg.jit(head_of)
+    for n, k in ((3, 3), (8, 8), (9, 9), (40, 33), (5, 0)):
+        x = rng.normal(size=n)
+        v = x[:k] * 2.0
+        expected = np.zeros(n)
+        expected[:k] = 2.0 * (2.0 * (np.sin(v) + v) * (np.cos(v) + 1.0))
+        np.testing.assert_allclose(grad(x, k), expected, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(compiled(x, k), np.cos(x[:k]) * 3.0, rtol=1e-15)

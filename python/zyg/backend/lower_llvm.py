@@ -18,6 +18,7 @@ from mlir import ir, passmanager
 from zyg.backend.bridge import context, dump_ir
 from zyg.backend.jit import BLAS
 from zyg.backend.python_entry import add_python_entries
+from zyg.backend.small_buffers import STACK_BUFFER_BYTES, stack_small_buffers
 from zyg.backend.widen_bool_memrefs import widen_bool_memrefs
 from zyg.entry_abi import EntryABI
 from zyg.errors import LoweringError
@@ -34,6 +35,10 @@ from zyg.stage_times import stage
 # `eliminate-empty-tensors`: an op whose result is inserted into a larger tensor (the parts of
 # `np.concatenate`, a slice assignment) writes into that tensor's buffer instead of its own, which
 # was then copied with the generic `memrefCopy` (RK4 workload, n = 10^4: 14.7 ms -> 3.9 ms).
+# `promote-buffers-to-stack`: a buffer of at most 64 bytes with a static shape that does not leave its
+# function and is not allocated in a loop (a 0-d reduction result, a 3-vector, a short 1-D buffer
+# versioned by `stack_small_buffers`) lives on the stack, where LLVM keeps a static one in registers
+# (bundle adjustment gradient 32.7 -> 25.9 ms, primal 6.0 -> 4.9 ms, before the versioning).
 CANONICALIZE = ('canonicalize{disable-patterns={"{anonymous}::ForOpTensorCastFolder",'
                 '"(anonymous namespace)::ForOpTensorCastFolder"}}')
 
@@ -41,9 +46,15 @@ CANONICALIZE = ('canonicalize{disable-patterns={"{anonymous}::ForOpTensorCastFol
 # `_eliminate_empty_tensors`).
 PREPARE = f"builtin.module(symbol-dce,{CANONICALIZE},cse,linalg-fuse-elementwise-ops)"
 ELIMINATE_EMPTY_TENSORS = "builtin.module(eliminate-empty-tensors)"
+BUFFERIZE = (
+    "builtin.module("
+    "one-shot-bufferize{bufferize-function-boundaries buffer-alignment=0 allow-return-allocs-from-loops function-boundary-type-conversion=fully-dynamic-layout-map}"
+    ")"
+)
+# Between bufferization and the rest, `stack_small_buffers` versions 1-D buffers on their length.
 LOWER_TO_LOOPS = (
     "builtin.module("
-    "one-shot-bufferize{bufferize-function-boundaries buffer-alignment=0 allow-return-allocs-from-loops function-boundary-type-conversion=fully-dynamic-layout-map},"
+    f"func.func(promote-buffers-to-stack{{max-alloc-size-in-bytes={STACK_BUFFER_BYTES}}}),"
     "buffer-deallocation-pipeline,"
     "convert-bufferization-to-memref,"
     "convert-linalg-to-loops,"
@@ -93,6 +104,8 @@ def lower_to_llvm(module: ir.Module, abis: Sequence[EntryABI], source: str | Non
             with stage("upstream to loops"):
                 _run(PREPARE, module)
                 _eliminate_empty_tensors(module)
+                _run(BUFFERIZE, module)
+                stack_small_buffers(module)
                 _run(LOWER_TO_LOOPS, module)
             hint = ir.Attribute.parse(LOOP_HINT)
 
