@@ -2,7 +2,8 @@
 
 Runs after autodiff and before `lower-zyg-tensors` (which lowers the `zyg.check`s emitted here).
 `zyg.einsum` becomes one `linalg.generic` whose indexing maps come from its subscripts (plus a
-second one that writes a diagonal when an output letter repeats). `zyg.solve`, `zyg.inv`, `zyg.det`
+second one that writes a diagonal when an output letter repeats); one that is a batch of matrix
+products is also a loop of `zyg.matmul`s (BLAS), taken at run time where the products are large. `zyg.solve`, `zyg.inv`, `zyg.det`
 and `zyg.slogdet` become an LU factorisation with partial pivoting, written as `scf.for` loops that
 extract from and insert into tensors (bufferization makes the updates in place), followed by
 triangular solves or a product over the diagonal. Loops are loops: the IR size does not depend on
@@ -17,13 +18,25 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects import arith, scf, tensor
 from xdsl.dialects import math as mathd
-from xdsl.dialects.builtin import DenseArrayBase, IndexType, IntegerType, ModuleOp, TensorType, i64
+from xdsl.dialects.builtin import (
+    DYNAMIC_INDEX,
+    DenseArrayBase,
+    IndexType,
+    IntegerType,
+    ModuleOp,
+    TensorType,
+    f32,
+    f64,
+    i64,
+)
 from xdsl.dialects.linalg.ops import IndexOp, TransposeOp
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.ir.affine import AffineExpr, AffineMap
 from xdsl.passes import ModulePass
-from zyg.dialects.zyg_arrays import CheckOp
+from zyg.dialects.zyg_arrays import CheckOp, MatmulOp
+from zyg.dialects.zyg_arrays import TransposeOp as SwapAxesOp
 from zyg.dialects.zyg_linalg import DetOp, EinsumOp, InvOp, SlogdetOp, SolveOp
+from zyg.passes.lower_zyg_shapes import extract_slice, insert_slice
 from zyg.passes.lower_zyg_tensors import PARALLEL, REDUCTION, Builder, apply_lowerings
 
 INDEX = IndexType()
@@ -71,7 +84,109 @@ def _filled(b: Builder, dims: Sequence[SSAValue], element, value: float) -> SSAV
 def lower_einsum(b: Builder, op: EinsumOp) -> list[SSAValue]:
     """`zyg.einsum` -> a `linalg.generic` over every distinct letter (output letters parallel, the
     others reductions) accumulating the product of the inputs; a repeated output letter then
-    writes that result onto the diagonal of a zero tensor."""
+    writes that result onto the diagonal of a zero tensor. A batch of matrix products (`_Product`)
+    is BLAS products instead where each is large enough (a test at run time)."""
+    product = _Product.of(op)
+    if product is None:
+        return _loop_nest(b, op)
+    work = product.work(b, op)
+    large = b(arith.CmpiOp(work, b.index(BLAS_WORK), "sge"))
+    return list(b.select_value(large, [op.result.type], lambda inner: [product.through_blas(inner, op)],
+                               lambda inner: _loop_nest(inner, op)))
+
+
+# A product of at least this many multiply-adds (m * n * k of each matrix product) goes to BLAS: below
+# it a call (and its packing) costs more than the loop nest, which LLVM vectorises.
+BLAS_WORK = 4096
+
+
+@dataclass(frozen=True)
+class _Product:
+    """An einsum of two arrays that is a batch of matrix products: every letter is in both inputs and
+    the output (`batch`, looped over), or is the one letter of the left input and the output (`m`),
+    the one of the right input and the output (`n`), or the one of both inputs summed over (`k`).
+    GMM's `ijk,nkj->nki` is, for each k, xc[:, k, :] (n x j) times ls[:, :, k].T (j x i)."""
+
+    batch: str
+    m: str
+    n: str
+    k: str
+    left: int  # the input holding `m`
+
+    @staticmethod
+    def of(op: EinsumOp) -> _Product | None:
+        subscripts, output = op.subscripts
+        if (len(subscripts) != 2 or not all(isinstance(v.type, TensorType) for v in (*op.inputs, op.result))
+                or op.result.type.element_type not in (f32, f64)):
+            return None  # BLAS multiplies floats
+        first, second = subscripts
+        if any(len(set(s)) != len(s) for s in (first, second, output)):
+            return None  # diagonals
+        letters = set(first) | set(second)
+        if not set(output) <= letters:
+            return None  # a broadcast letter
+        batch = [c for c in output if c in first and c in second]
+        own_first = [c for c in output if c in first and c not in second]
+        own_second = [c for c in output if c in second and c not in first]
+        summed = [c for c in letters if c not in output]
+        if len(own_first) != 1 or len(own_second) != 1 or len(summed) != 1 or summed[0] not in first + second:
+            return None
+        if summed[0] not in first or summed[0] not in second:
+            return None  # a sum over one input alone
+        # The left factor's free letter is the one the output has first, so that the products'
+        # rows are the output's outer axis and the final transpose (if any) keeps the inner axis.
+        left = 0 if output.index(own_first[0]) < output.index(own_second[0]) else 1
+        m, n = (own_first[0], own_second[0]) if left == 0 else (own_second[0], own_first[0])
+        return _Product("".join(batch), m, n, summed[0], left)
+
+    def work(self, b: Builder, op: EinsumOp) -> SSAValue:
+        """m * n * k: the multiply-adds of one matrix product."""
+        _, output = op.subscripts
+        m, n = op.dims[output.index(self.m)], op.dims[output.index(self.n)]
+        return b(arith.MuliOp(b(arith.MuliOp(m, n)), self._extent(b, op, self.k)))
+
+    def _extent(self, b: Builder, op: EinsumOp, letter: str) -> SSAValue:
+        subscripts, _ = op.subscripts
+        return _dim(b, op.inputs[self.left], subscripts[self.left].index(letter))
+
+    def through_blas(self, b: Builder, op: EinsumOp) -> SSAValue:
+        """The products one by one (`zyg.matmul` of 2-D slices, a transposed slice read through its
+        strides), each written into the output where `n` is its last letter (rows of the output), else
+        into a tensor over (batch..., m, n) then transposed to the output's order."""
+        subscripts, output = op.subscripts
+        element = op.result.type.element_type
+        dims = {c: op.dims[output.index(c)] for c in output}
+        order = list(output) if output[-1] == self.n else [*self.batch, self.m, self.n]
+        matrix = TensorType(element, [DYNAMIC_INDEX] * 2)
+
+        def factor(inner: Builder, index: int, at: dict[str, SSAValue], rows: str, cols: str) -> SSAValue:
+            value, subscript = op.inputs[index], subscripts[index]
+            sizes = [1 if c in at else (dims[c] if c in dims else self._extent(inner, op, c)) for c in subscript]
+            part = inner(extract_slice(value, [at.get(c, 0) for c in subscript], sizes, matrix))
+            kept = [c for c in subscript if c not in at]
+            return part if kept == [rows, cols] else inner(SwapAxesOp(part, [1, 0]))
+
+        def step(inner: Builder, level: int, at: dict[str, SSAValue], result: SSAValue) -> SSAValue:
+            if level < len(self.batch):
+                letter = self.batch[level]
+                return for_range(inner, inner.index(0), dims[letter], [result],
+                                 lambda b2, i, carried: [step(b2, level + 1, {**at, letter: i}, carried[0])])[0]
+            lhs = factor(inner, self.left, at, self.m, self.k)
+            rhs = factor(inner, 1 - self.left, at, self.k, self.n)
+            product = inner(MatmulOp(lhs, rhs))
+            offsets = [at.get(c, 0) for c in order]
+            return inner(insert_slice(product, result, offsets, [1 if c in at else dims[c] for c in order]))
+
+        stacked = step(b, 0, {}, b.empty([dims[c] for c in order], element))
+        if list(output) == order:
+            return stacked
+        permutation = [order.index(c) for c in output]
+        init = b.empty([dims[c] for c in output], element)
+        return b(TransposeOp(stacked, init, DenseArrayBase.from_list(i64, permutation)))
+
+
+def _loop_nest(b: Builder, op: EinsumOp) -> list[SSAValue]:
+    """The einsum as one `linalg.generic` (see `lower_einsum`)."""
     subscripts, output = op.subscripts
     element = op.result.type.element_type if isinstance(op.result.type, TensorType) else op.result.type
     kept = list(dict.fromkeys(output))

@@ -88,6 +88,20 @@ def lower_concatenate(b: Builder, op: ConcatenateOp) -> list[SSAValue]:
     return [result]
 
 
+def extract_slice(source: SSAValue, offsets: list[SSAValue | int], sizes: list[SSAValue | int],
+                  result_type: TensorType) -> tensor.ExtractSliceOp:
+    """The part of `source` at `offsets` of `sizes` (unit strides; `result_type` may drop unit axes);
+    ints are static, values dynamic."""
+    static_offsets, dynamic_offsets = split_dynamic_index_list(offsets, DYNAMIC_INDEX)
+    static_sizes, dynamic_sizes = split_dynamic_index_list(sizes, DYNAMIC_INDEX)
+    return tensor.ExtractSliceOp.build(
+        operands=[source, dynamic_offsets, dynamic_sizes, []],
+        result_types=[result_type],
+        properties={"static_offsets": DenseArrayBase.from_list(i64, static_offsets),
+                    "static_sizes": DenseArrayBase.from_list(i64, static_sizes),
+                    "static_strides": DenseArrayBase.from_list(i64, [1] * len(sizes))})
+
+
 def insert_slice(source: SSAValue, dest: SSAValue, offsets: list[SSAValue | int],
                  sizes: list[SSAValue | int]) -> tensor.InsertSliceOp:
     """`dest` with `source` written at `offsets` (unit strides); ints are static, values dynamic."""

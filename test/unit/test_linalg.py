@@ -237,6 +237,52 @@ def test_results_match_numpy():
     check_primal(lambda n: np.eye(n) * 2.0 + np.identity(n, dtype=np.float32), (4,))
 
 
+def einsum_four_letters(a, b):
+    return np.sum(np.sin(np.einsum("abij,bajk->kbia", a, b)))
+
+
+def einsum_right_transposed(a, b):
+    return np.sum(np.einsum("bij,bkj->bik", a, b) ** 2)
+
+
+# Each matrix product of these has at least 4096 multiply-adds (m * n * k): a BLAS product per batch
+# element (`lower-zyg-linalg`), in the primal and in both adjoints.
+LARGE_PRODUCTS = [
+    (einsum_matmul, lambda: (rand(20, 30), rand(30, 25))),
+    (einsum_batch_last, lambda: (rand(16, 16, 3), rand(40, 3, 16))),
+    (einsum_batched, lambda: (rand(2, 20, 16), rand(2, 16, 18))),
+    (einsum_right_transposed, lambda: (rand(2, 20, 16), rand(2, 18, 16))),
+    (einsum_four_letters, lambda: (rand(2, 3, 20, 17), rand(3, 2, 17, 15))),
+]
+
+
+@pytest.mark.parametrize("f, make_args", LARGE_PRODUCTS, ids=[f.__name__ for f, _ in LARGE_PRODUCTS])
+def test_large_products_go_through_blas_with_the_same_gradients(f, make_args):
+    check_array_grads(f, make_args())
+
+
+def test_large_products_in_float32():
+    grads = check_array_grads(einsum_batch_last, (rand(16, 16, 3, dtype=np.float32), rand(40, 3, 16, dtype=np.float32)),
+                              rtol=3e-3, atol=3e-3)
+    assert all(g.dtype == np.float32 for g in grads)
+
+
+def gmm_product(ls, xc):
+    return np.einsum("ijk,nkj->nki", ls, xc)
+
+
+def test_one_compile_serves_small_and_large_products():
+    from zyg.compiler import cache_size
+
+    compiled = zyg.jit(gmm_product)
+    compiled(rand(2, 2, 3), rand(5, 3, 2))
+    count = cache_size()
+    for d, n in ((2, 5), (16, 40), (3, 2000)):  # 20, 10240 and 18000 multiply-adds a product
+        ls, xc = rand(d, d, 3), rand(n, 3, d)
+        np.testing.assert_allclose(compiled(ls, xc), gmm_product(ls, xc), rtol=1e-12, atol=1e-12)
+    assert cache_size() == count
+
+
 def test_pivoting_handles_a_zero_leading_entry():
     a = np.array([[0.0, 2.0, 1.0], [1.0, 1.0, 0.0], [3.0, 0.0, 1.0]])
     b = rand(3)

@@ -3,19 +3,76 @@
 // An einsum is one linalg.generic over its distinct letters: maps from the subscripts, output
 // letters parallel, the others reductions into a zero-filled output. The loops run (i, j, k):
 // `k`, the last axis of the output and of B, goes innermost so that loop is contiguous.
+// A matrix product (here the whole einsum) is a BLAS product (`zyg.matmul`) instead where it has
+// at least 4096 multiply-adds (m * n * k, tested at run time).
 // CHECK-LABEL: func.func @einsum_matmul(
 // CHECK-SAME:      %[[A:[^:]+]]: tensor<?x?xf64>, %[[B:[^:]+]]: tensor<?x?xf64>, %[[M:[^:]+]]: index, %[[K:[^:]+]]: index)
-// CHECK:         %[[INIT:.*]] = tensor.empty(%[[M]], %[[K]]) : tensor<?x?xf64>
-// CHECK:         %[[ZEROS:.*]] = linalg.generic {{.*}} outs(%[[INIT]] : tensor<?x?xf64>)
-// CHECK:         %[[C:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[A]], %[[B]] : tensor<?x?xf64>, tensor<?x?xf64>) outs(%[[ZEROS]] : tensor<?x?xf64>)
-// CHECK-NEXT:    ^bb0(%[[X:.*]]: f64, %[[Y:.*]]: f64, %[[ACC:.*]]: f64):
-// CHECK-NEXT:      %[[P:.*]] = arith.mulf %[[X]], %[[Y]] : f64
-// CHECK-NEXT:      %[[S:.*]] = arith.addf %[[ACC]], %[[P]] : f64
-// CHECK-NEXT:      linalg.yield %[[S]] : f64
-// CHECK:         func.return %[[C]]
+// CHECK:         %[[MK:.*]] = arith.muli %[[M]], %[[K]] : index
+// CHECK:         %[[J:.*]] = tensor.dim %[[A]], %{{.*}} : tensor<?x?xf64>
+// CHECK:         %[[WORK:.*]] = arith.muli %[[MK]], %[[J]] : index
+// CHECK:         %[[LEAST:.*]] = arith.constant 4096 : index
+// CHECK:         %[[LARGE:.*]] = arith.cmpi sge, %[[WORK]], %[[LEAST]] : index
+// CHECK:         %[[RESULT:.*]] = scf.if %[[LARGE]] -> (tensor<?x?xf64>) {
+// CHECK:           %[[EMPTY:.*]] = tensor.empty(%[[M]], %[[K]]) : tensor<?x?xf64>
+// CHECK:           %[[LHS:.*]] = tensor.extract_slice %[[A]][0, 0]
+// CHECK:           %[[RHS:.*]] = tensor.extract_slice %[[B]][0, 0]
+// CHECK:           %[[PRODUCT:.*]] = zyg.matmul %[[LHS]], %[[RHS]]
+// CHECK:           %[[WHOLE:.*]] = tensor.insert_slice %[[PRODUCT]] into %[[EMPTY]][0, 0] [%[[M]], %[[K]]] [1, 1]
+// CHECK:           scf.yield %[[WHOLE]] : tensor<?x?xf64>
+// CHECK:         } else {
+// CHECK:           %[[INIT:.*]] = tensor.empty(%[[M]], %[[K]]) : tensor<?x?xf64>
+// CHECK:           %[[ZEROS:.*]] = linalg.generic {{.*}} outs(%[[INIT]] : tensor<?x?xf64>)
+// CHECK:           %[[C:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[A]], %[[B]] : tensor<?x?xf64>, tensor<?x?xf64>) outs(%[[ZEROS]] : tensor<?x?xf64>)
+// CHECK-NEXT:      ^bb0(%[[X:.*]]: f64, %[[Y:.*]]: f64, %[[ACC:.*]]: f64):
+// CHECK-NEXT:        %[[P:.*]] = arith.mulf %[[X]], %[[Y]] : f64
+// CHECK-NEXT:        %[[S:.*]] = arith.addf %[[ACC]], %[[P]] : f64
+// CHECK-NEXT:        linalg.yield %[[S]] : f64
+// CHECK:           scf.yield %[[C]] : tensor<?x?xf64>
+// CHECK:         func.return %[[RESULT]]
 func.func @einsum_matmul(%a: tensor<?x?xf64>, %b: tensor<?x?xf64>, %m: index, %k: index) -> tensor<?x?xf64> {
   %c = zyg.einsum %a, %b [%m, %k] {spec = "ij,jk->ik"} : tensor<?x?xf64>, tensor<?x?xf64> -> tensor<?x?xf64>
   func.return %c : tensor<?x?xf64>
+}
+
+// -----
+
+// A batch of matrix products (GMM's `ijk,nkj->nki`: for each k, xc[:, k, :] times ls[:, :, k].T): a
+// loop over the batch letter, each product's factors 2-D slices (the right one transposed: BLAS
+// reads it through its strides), written into the output where its last letter is the product's
+// (rows of the output).
+// CHECK-LABEL: func.func @einsum_batched(
+// CHECK-SAME:      %[[LS:[^:]+]]: tensor<?x?x?xf64>, %[[XC:[^:]+]]: tensor<?x?x?xf64>, %[[N:[^:]+]]: index, %[[K:[^:]+]]: index, %[[D:[^:]+]]: index)
+// CHECK:         scf.if %{{.*}} -> (tensor<?x?x?xf64>) {
+// CHECK:           %[[EMPTY:.*]] = tensor.empty(%[[N]], %[[K]], %[[D]]) : tensor<?x?x?xf64>
+// CHECK:           %[[ALL:.*]] = scf.for %[[B:.*]] = %{{.*}} to %[[K]] step %{{.*}} iter_args(%[[Z:.*]] = %[[EMPTY]]) -> (tensor<?x?x?xf64>) {
+// CHECK:             %[[ROWS:.*]] = tensor.extract_slice %[[XC]][0, %[[B]], 0] [%[[N]], 1, %{{.*}}] [1, 1, 1] : tensor<?x?x?xf64> to tensor<?x?xf64>
+// CHECK:             %[[L:.*]] = tensor.extract_slice %[[LS]][0, 0, %[[B]]] [%[[D]], %{{.*}}, 1] [1, 1, 1] : tensor<?x?x?xf64> to tensor<?x?xf64>
+// CHECK:             %[[LT:.*]] = zyg.transpose %[[L]] {permutation = array<i64: 1, 0>}
+// CHECK:             %[[P:.*]] = zyg.matmul %[[ROWS]], %[[LT]]
+// CHECK:             %[[NEXT:.*]] = tensor.insert_slice %[[P]] into %[[Z]][0, %[[B]], 0] [%[[N]], 1, %[[D]]] [1, 1, 1] : tensor<?x?xf64> into tensor<?x?x?xf64>
+// CHECK:             scf.yield %[[NEXT]]
+// CHECK:           scf.yield %[[ALL]]
+// CHECK:         } else {
+// CHECK:           linalg.generic
+func.func @einsum_batched(%ls: tensor<?x?x?xf64>, %xc: tensor<?x?x?xf64>, %n: index, %k: index, %d: index) -> tensor<?x?x?xf64> {
+  %z = zyg.einsum %ls, %xc [%n, %k, %d] {spec = "ijk,nkj->nki"} : tensor<?x?x?xf64>, tensor<?x?x?xf64> -> tensor<?x?x?xf64>
+  func.return %z : tensor<?x?x?xf64>
+}
+
+// -----
+
+// Where the batch letter is the output's last, the products go into a (batch, m, n) tensor, which
+// a named transpose then puts in the output's order (GMM's adjoint `nki,nkj->ijk`).
+// CHECK-LABEL: func.func @einsum_batched_last(
+// CHECK:         scf.if %{{.*}} -> (tensor<?x?x?xf64>) {
+// CHECK:           scf.for
+// CHECK:             zyg.matmul
+// CHECK:             tensor.insert_slice %{{.*}} into %{{.*}}[%{{.*}}, 0, 0]
+// CHECK:           linalg.transpose ins(%{{.*}}:tensor<?x?x?xf64>) outs(%{{.*}}:tensor<?x?x?xf64>) permutation = [1, 2, 0]
+// CHECK:         } else {
+func.func @einsum_batched_last(%ct: tensor<?x?x?xf64>, %xc: tensor<?x?x?xf64>, %i: index, %j: index, %k: index) -> tensor<?x?x?xf64> {
+  %g = zyg.einsum %ct, %xc [%i, %j, %k] {spec = "nki,nkj->ijk"} : tensor<?x?x?xf64>, tensor<?x?x?xf64> -> tensor<?x?x?xf64>
+  func.return %g : tensor<?x?x?xf64>
 }
 
 // -----
