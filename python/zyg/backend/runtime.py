@@ -324,7 +324,7 @@ ALLOCATOR = _LIVE_BLOCKS + POOL + f"""
   ^done(%buffer: !llvm.ptr):
     llvm.return %buffer : !llvm.ptr
   }}
-  llvm.func @_mlir_memref_to_llvm_free(%p: !llvm.ptr) {{
+  llvm.func @_mlir_memref_to_llvm_free(%p: !llvm.ptr) attributes {{no_inline}} {{
     %pooled = llvm.call @_zyg_in_pool(%p) : (!llvm.ptr) -> i1
     llvm.cond_br %pooled, ^pool, ^heap
   ^pool:
