@@ -59,27 +59,57 @@ NPY_ARRAY_WRITEABLE = 0x0400  # numpy/ndarraytypes.h
 _ARRAY_FIELDS = "!llvm.struct<(ptr, i32, ptr, ptr, ptr, ptr)>"
 _DATA, _ND, _DIMENSIONS, _STRIDES, _DESCR = 0, 1, 2, 3, 5
 _ELEMENTS = {"float64": "f64", "float32": "f32", "int64": "i64", "bool": "i8"}  # how a buffer's items load
-_OWNER = "!llvm.struct<(ptr, ptr)>"  # {buffer, its capsule}
+_OWNER = "!llvm.struct<(ptr, ptr)>"  # {key, value}: {buffer, its capsule} or {buffer, the one exported}
 
-# The lookup of a result buffer's capsule among those made for the call so far (`owners`, `count` of
-# them), or a new one (recorded there), or null for a null buffer. The capsule is a new reference.
-_OWNER_FUNCTION = f"""
-  llvm.func internal @_zyg_python_owner(%owners: !llvm.ptr, %count_ptr: !llvm.ptr, %buffer: !llvm.ptr,
-                                        %api: !llvm.ptr) -> !llvm.ptr {{
+# The entry for `%key` among the first `count` {key, value} pairs at `pairs`, or null.
+_LOOKUP_FUNCTION = f"""
+  llvm.func internal @_zyg_python_lookup(%pairs: !llvm.ptr, %count_ptr: !llvm.ptr, %key: !llvm.ptr) -> !llvm.ptr {{
     %zero = llvm.mlir.constant(0 : i64) : i64
     %one = llvm.mlir.constant(1 : i64) : i64
-    %null = llvm.mlir.zero : !llvm.ptr
     %count = llvm.load %count_ptr : !llvm.ptr -> i64
     llvm.br ^search(%zero : i64)
   ^search(%i: i64):
     %more = llvm.icmp "slt" %i, %count : i64
-    llvm.cond_br %more, ^compare, ^new
+    llvm.cond_br %more, ^compare, ^missing
   ^compare:
-    %entry = llvm.getelementptr %owners[%i] : (!llvm.ptr, i64) -> !llvm.ptr, {_OWNER}
-    %held = llvm.load %entry : !llvm.ptr -> !llvm.ptr
-    %same = llvm.icmp "eq" %held, %buffer : !llvm.ptr
+    %pair = llvm.getelementptr %pairs[%i] : (!llvm.ptr, i64) -> !llvm.ptr, {_OWNER}
+    %held = llvm.load %pair : !llvm.ptr -> !llvm.ptr
+    %same = llvm.icmp "eq" %held, %key : !llvm.ptr
     %next = llvm.add %i, %one : i64
-    llvm.cond_br %same, ^shared, ^search(%next : i64)
+    llvm.cond_br %same, ^found, ^search(%next : i64)
+  ^found:
+    llvm.return %pair : !llvm.ptr
+  ^missing:
+    %null = llvm.mlir.zero : !llvm.ptr
+    llvm.return %null : !llvm.ptr
+  }}
+"""
+
+# Appends {key, value} to the pairs at `pairs` (`count` of them so far) and returns `value`.
+_RECORD_FUNCTION = f"""
+  llvm.func internal @_zyg_python_record(%pairs: !llvm.ptr, %count_ptr: !llvm.ptr, %key: !llvm.ptr,
+                                         %value: !llvm.ptr) -> !llvm.ptr {{
+    %one = llvm.mlir.constant(1 : i64) : i64
+    %count = llvm.load %count_ptr : !llvm.ptr -> i64
+    %slot = llvm.getelementptr %pairs[%count] : (!llvm.ptr, i64) -> !llvm.ptr, {_OWNER}
+    llvm.store %key, %slot : !llvm.ptr, !llvm.ptr
+    %slot_value = llvm.getelementptr %slot[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_OWNER}
+    llvm.store %value, %slot_value : !llvm.ptr, !llvm.ptr
+    %counted = llvm.add %count, %one : i64
+    llvm.store %counted, %count_ptr : i64, !llvm.ptr
+    llvm.return %value : !llvm.ptr
+  }}
+"""
+
+# The capsule of a result buffer: the one made for the call so far (`owners`, {buffer, capsule} pairs),
+# or a new one (recorded there), or null for a null buffer. The capsule is a new reference.
+_OWNER_FUNCTION = f"""
+  llvm.func internal @_zyg_python_owner(%owners: !llvm.ptr, %count_ptr: !llvm.ptr, %buffer: !llvm.ptr,
+                                        %api: !llvm.ptr) -> !llvm.ptr {{
+    %null = llvm.mlir.zero : !llvm.ptr
+    %entry = llvm.call @_zyg_python_lookup(%owners, %count_ptr, %buffer) : (!llvm.ptr, !llvm.ptr, !llvm.ptr) -> !llvm.ptr
+    %known = llvm.icmp "ne" %entry, %null : !llvm.ptr
+    llvm.cond_br %known, ^shared, ^new
   ^shared:
     %capsule_ptr = llvm.getelementptr %entry[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_OWNER}
     %capsule = llvm.load %capsule_ptr : !llvm.ptr -> !llvm.ptr
@@ -98,47 +128,28 @@ _OWNER_FUNCTION = f"""
     %free_ptr = llvm.getelementptr %api[{PYTHON_API.index("free_capsule")}] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
     %free = llvm.load %free_ptr : !llvm.ptr -> !llvm.ptr
     %made = llvm.call %new(%buffer, %null, %free) : !llvm.ptr, (!llvm.ptr, !llvm.ptr, !llvm.ptr) -> !llvm.ptr
-    %slot = llvm.getelementptr %owners[%count] : (!llvm.ptr, i64) -> !llvm.ptr, {_OWNER}
-    llvm.store %buffer, %slot : !llvm.ptr, !llvm.ptr
-    %slot_capsule = llvm.getelementptr %slot[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_OWNER}
-    llvm.store %made, %slot_capsule : !llvm.ptr, !llvm.ptr
-    %counted = llvm.add %count, %one : i64
-    llvm.store %counted, %count_ptr : i64, !llvm.ptr
-    llvm.return %made : !llvm.ptr
+    %recorded = llvm.call @_zyg_python_record(%owners, %count_ptr, %buffer, %made) : (!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr) -> !llvm.ptr
+    llvm.return %recorded : !llvm.ptr
   }}
 """
 
 # The buffer Python gets for a result buffer `%buffer` (`@_zyg_export_buffer`: a copy of a pool block),
-# once per buffer however many results view it: `pairs` holds `count` {buffer, exported} pairs so far.
+# once per buffer however many results view it: `pairs` holds {buffer, exported} pairs.
 _EXPORT_FUNCTION = f"""
   llvm.func @_zyg_export_buffer(!llvm.ptr) -> !llvm.ptr
   llvm.func internal @_zyg_python_export(%pairs: !llvm.ptr, %count_ptr: !llvm.ptr, %buffer: !llvm.ptr) -> !llvm.ptr {{
-    %zero = llvm.mlir.constant(0 : i64) : i64
-    %one = llvm.mlir.constant(1 : i64) : i64
-    %count = llvm.load %count_ptr : !llvm.ptr -> i64
-    llvm.br ^search(%zero : i64)
-  ^search(%i: i64):
-    %more = llvm.icmp "slt" %i, %count : i64
-    llvm.cond_br %more, ^compare, ^new
-  ^compare:
-    %pair = llvm.getelementptr %pairs[%i] : (!llvm.ptr, i64) -> !llvm.ptr, {_OWNER}
-    %held = llvm.load %pair : !llvm.ptr -> !llvm.ptr
-    %same = llvm.icmp "eq" %held, %buffer : !llvm.ptr
-    %next = llvm.add %i, %one : i64
-    llvm.cond_br %same, ^shared, ^search(%next : i64)
+    %null = llvm.mlir.zero : !llvm.ptr
+    %pair = llvm.call @_zyg_python_lookup(%pairs, %count_ptr, %buffer) : (!llvm.ptr, !llvm.ptr, !llvm.ptr) -> !llvm.ptr
+    %known = llvm.icmp "ne" %pair, %null : !llvm.ptr
+    llvm.cond_br %known, ^shared, ^new
   ^shared:
     %exported_ptr = llvm.getelementptr %pair[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_OWNER}
     %exported = llvm.load %exported_ptr : !llvm.ptr -> !llvm.ptr
     llvm.return %exported : !llvm.ptr
   ^new:
     %made = llvm.call @_zyg_export_buffer(%buffer) : (!llvm.ptr) -> !llvm.ptr
-    %slot = llvm.getelementptr %pairs[%count] : (!llvm.ptr, i64) -> !llvm.ptr, {_OWNER}
-    llvm.store %buffer, %slot : !llvm.ptr, !llvm.ptr
-    %slot_made = llvm.getelementptr %slot[0, 1] : (!llvm.ptr) -> !llvm.ptr, {_OWNER}
-    llvm.store %made, %slot_made : !llvm.ptr, !llvm.ptr
-    %counted = llvm.add %count, %one : i64
-    llvm.store %counted, %count_ptr : i64, !llvm.ptr
-    llvm.return %made : !llvm.ptr
+    %recorded = llvm.call @_zyg_python_record(%pairs, %count_ptr, %buffer, %made) : (!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr) -> !llvm.ptr
+    llvm.return %recorded : !llvm.ptr
   }}
 """
 
@@ -155,8 +166,7 @@ def add_python_entries(module: ir.Module, abis: Sequence[EntryABI]) -> None:
     functions = {_symbol(op): op for op in module.body.operations if op.operation.name == "llvm.func"}
     parts = [_DECLARATIONS]
     if any(slot.kind == "array" for abi in abis for slot in abi.results):
-        parts.append(_OWNER_FUNCTION)
-        parts.append(_EXPORT_FUNCTION)
+        parts.extend((_LOOKUP_FUNCTION, _RECORD_FUNCTION, _OWNER_FUNCTION, _EXPORT_FUNCTION))
     for abi in abis:
         entry = functions[abi.name]
         arg_types = [str(arg.type) for arg in entry.regions[0].blocks[0].arguments]
