@@ -3,11 +3,11 @@
 Runs after autodiff and before `lower-zyg-tensors` (which lowers the `zyg.check`s emitted here).
 `zyg.einsum` becomes one `linalg.generic` whose indexing maps come from its subscripts (plus a
 second one that writes a diagonal when an output letter repeats); one that is a batch of matrix
-products is also a loop of `zyg.matmul`s (BLAS), taken at run time where the products are large. `zyg.solve`, `zyg.inv`, `zyg.det`
-and `zyg.slogdet` become an LU factorisation with partial pivoting, written as `scf.for` loops that
-extract from and insert into tensors (bufferization makes the updates in place), followed by
-triangular solves or a product over the diagonal. Loops are loops: the IR size does not depend on
-the matrix sizes. A zero pivot makes `solve` and `inv` fail with `LinAlgError("Singular matrix")`.
+products is also a loop of `zyg.matmul`s (BLAS), taken at run time where the products are large.
+`zyg.solve`, `zyg.inv`, `zyg.det` and `zyg.slogdet` become an LU factorisation with partial
+pivoting, written as `scf.for` loops that extract from and insert into tensors (bufferization makes
+the updates in place), followed by triangular solves or a product over the diagonal. Loops are
+loops: the IR size does not depend on the matrix sizes. A zero pivot makes `solve` and `inv` fail with `LinAlgError("Singular matrix")`.
 """
 
 from __future__ import annotations
@@ -81,6 +81,11 @@ def _filled(b: Builder, dims: Sequence[SSAValue], element, value: float) -> SSAV
 # einsum
 # --------------------------------------------------------------------------------------------------
 
+# A product of at least this many multiply-adds (m * n * k of each matrix product) goes to BLAS: below
+# it a call (and its packing) costs more than the loop nest, which LLVM vectorises.
+BLAS_WORK = 4096
+
+
 def lower_einsum(b: Builder, op: EinsumOp) -> list[SSAValue]:
     """`zyg.einsum` -> a `linalg.generic` over every distinct letter (output letters parallel, the
     others reductions) accumulating the product of the inputs; a repeated output letter then
@@ -93,11 +98,6 @@ def lower_einsum(b: Builder, op: EinsumOp) -> list[SSAValue]:
     large = b(arith.CmpiOp(work, b.index(BLAS_WORK), "sge"))
     return list(b.select_value(large, [op.result.type], lambda inner: [product.through_blas(inner, op)],
                                lambda inner: _loop_nest(inner, op)))
-
-
-# A product of at least this many multiply-adds (m * n * k of each matrix product) goes to BLAS: below
-# it a call (and its packing) costs more than the loop nest, which LLVM vectorises.
-BLAS_WORK = 4096
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ class _Product:
         own_first = [c for c in output if c in first and c not in second]
         own_second = [c for c in output if c in second and c not in first]
         summed = [c for c in letters if c not in output]
-        if len(own_first) != 1 or len(own_second) != 1 or len(summed) != 1 or summed[0] not in first + second:
+        if len(own_first) != 1 or len(own_second) != 1 or len(summed) != 1:
             return None
         if summed[0] not in first or summed[0] not in second:
             return None  # a sum over one input alone
