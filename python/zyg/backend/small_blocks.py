@@ -29,7 +29,9 @@ LARGEST_BYTES = 512  # a 8x8 float64 matrix
 GRAIN_BYTES = 16  # malloc's alignment, which every payload keeps
 HEADER_BYTES = 32
 RESERVE_BYTES = 64 << 20
-_CLASSES = LARGEST_BYTES // GRAIN_BYTES + 1  # class 0 holds empty buffers
+# Class k holds payloads of k grains; an empty buffer gets one grain, so that every payload lies inside
+# the region (an empty one carved last would otherwise point at its end, outside the pool's range).
+_CLASSES = LARGEST_BYTES // GRAIN_BYTES + 1  # class 0 unused
 _GRAIN_SHIFT = GRAIN_BYTES.bit_length() - 1
 _PROT_READ_WRITE = 3
 _MAP_PRIVATE_ANONYMOUS_NORESERVE = 0x02 | 0x20 | 0x4000  # Linux
@@ -76,7 +78,10 @@ POOL = f"""
     %shift = llvm.mlir.constant({_GRAIN_SHIFT} : i64) : i64
     %header = llvm.mlir.constant({HEADER_BYTES} : i64) : i64
     %rounded = llvm.add %size, %round : i64
-    %class = llvm.lshr %rounded, %shift : i64
+    %grains = llvm.lshr %rounded, %shift : i64
+    %one = llvm.mlir.constant(1 : i64) : i64
+    %empty = llvm.icmp "ult" %grains, %one : i64
+    %class = llvm.select %empty, %one, %grains : i1, i64
     %head_ptr = llvm.getelementptr %pool[0, 4, %class] : (!llvm.ptr, i64) -> !llvm.ptr, {_STATE}
     %head = llvm.load %head_ptr : !llvm.ptr -> !llvm.ptr
     %no_free_block = llvm.icmp "eq" %head, %null : !llvm.ptr
@@ -213,10 +218,7 @@ POOL = f"""
     %class = llvm.load %class_ptr : !llvm.ptr -> i64
     %shift = llvm.mlir.constant({_GRAIN_SHIFT} : i64) : i64
     %bytes = llvm.shl %class, %shift : i64
-    %grain = llvm.mlir.constant({GRAIN_BYTES} : i64) : i64
-    %empty = llvm.icmp "ult" %bytes, %grain : i64
-    %asked = llvm.select %empty, %grain, %bytes : i1, i64
-    %copy = llvm.call @malloc(%asked) : (i64) -> !llvm.ptr
+    %copy = llvm.call @malloc(%bytes) : (i64) -> !llvm.ptr
     "llvm.intr.memcpy"(%copy, %buffer, %bytes) <{{isVolatile = false}}> : (!llvm.ptr, !llvm.ptr, i64) -> ()
     llvm.call @_zyg_pool_free(%buffer) : (!llvm.ptr) -> ()
     llvm.return %copy : !llvm.ptr
