@@ -101,6 +101,7 @@ def measure(case: Case, system: str, quick: bool, first_only: bool = False) -> d
     if first_only:
         return result
     error = relative_error(prepared.to_numpy(first), case.module.gradient_by_hand(*args))
+    prepared.settle()
     budget, most = (0.3, 5) if quick else (1.5, 21)
     primal_s = _adaptive_median(prepared.primal, budget, most)
     gradient_s = _adaptive_median(prepared.gradient, budget, most)

@@ -29,10 +29,15 @@ class MissingSystem(Exception):
 
 @dataclass
 class Prepared:
+    """A system's primal and gradient of a case at its inputs (calls of no arguments); `settle`, run
+    after the first gradient and before the steady state is timed, compiles the primal and waits for
+    work a system does in the background (zyg's optimised tier, `zyg.wait_optimised`)."""
+
     primal: Callable[[], object]
     gradient: Callable[[], object] | None
     to_numpy: Callable[[object], tuple]
     note: str = ""
+    settle: Callable[[], object] = lambda: None
 
 
 def unsupported(system: str, case: Case) -> str | None:
@@ -62,7 +67,8 @@ def _import(name: str):
 def _zyg(module, args) -> Prepared:
     zyg = _import("zyg")
     primal, grad = zyg.jit(module.primal), zyg.compile_grad(module.primal, argnums=module.WRT)
-    return Prepared(lambda: primal(*args), lambda: grad(*args), tuple)
+    return Prepared(lambda: primal(*args), lambda: grad(*args), tuple,
+                    settle=lambda: (primal(*args), zyg.wait_optimised()))
 
 
 def _manual(module, args) -> Prepared:

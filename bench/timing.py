@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 from collections.abc import Callable
 
 
-def median_seconds(fn: Callable, *args, repeat: int = 21) -> float:
-    """The median wall time of `fn(*args)` over `repeat` calls, after one warm-up call."""
+def warm_up(fn: Callable, *args) -> None:
+    """The call before timing: `fn(*args)` (its compile), then, when zyg is in use, the wait for its
+    optimised code (`zyg.wait_optimised`: zyg's first calls run quickly compiled code)."""
     fn(*args)
+    zyg = sys.modules.get("zyg")
+    if zyg is not None:
+        zyg.wait_optimised()
+
+
+def median_seconds(fn: Callable, *args, repeat: int = 21) -> float:
+    """The median wall time of `fn(*args)` over `repeat` calls, after `warm_up`."""
+    warm_up(fn, *args)
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -20,8 +30,8 @@ def median_seconds(fn: Callable, *args, repeat: int = 21) -> float:
 
 def median_per_call(fn: Callable, args: tuple, calls: int, rounds: int) -> float:
     """The median over `rounds` of the mean wall time of `calls` calls of `fn(*args)`, in seconds,
-    after one warm-up call: for calls too short to time one by one."""
-    fn(*args)
+    after `warm_up`: for calls too short to time one by one."""
+    warm_up(fn, *args)
     times = []
     for _ in range(rounds):
         start = time.perf_counter()

@@ -40,6 +40,7 @@ from zyg.errors import (
 from zyg.host import Array, host
 from zyg.params import Grads, Params
 from zyg.rules import custom_jvp, custom_vjp, rrule, stop_gradient
+from zyg.tier_up import wait_optimised
 
 __all__ = [
     "Array",
@@ -80,5 +81,6 @@ __all__ = [
     "pushforward",
     "rrule",
     "stop_gradient",
+    "wait_optimised",
     "withgradient",
 ]

@@ -1,23 +1,27 @@
 """Compiling one request from scratch: a Python function and argument types -> native code.
 
 Composition only: frontend -> entry -> autodiff -> lowering -> bridge -> upstream pipeline -> shared
-JIT (`ExecutionEngine`), whose code the disk cache links into a shared library (`zyg.disk_cache.writer`).
+JIT (`ExecutionEngine`), whose code the disk cache links into a shared library (`zyg.disk_cache.writer`);
+or quick code first, which `zyg.tier_up` replaces with optimised code.
 `zyg.compiler` decides when to build and keeps the result; this module loads xDSL and MLIR, so it is
 imported only to build.
 """
 
 from __future__ import annotations
 
+import io
 import types
 from dataclasses import dataclass
 
 from mlir.execution_engine import ExecutionEngine
 
+from zyg import tier_up
 from zyg.argnums import differentiated_leaves, require_float_leaf, require_float_result
 from zyg.backend.bridge import context, module_text, parse_upstream
 from zyg.backend.engine import compile_module, llvm_ir
 from zyg.backend.jit import Check
 from zyg.backend.lower_llvm import lower_to_llvm, runtime_needs
+from zyg.backend.opt_levels import OPT_LEVEL, QUICK_OPT_LEVEL
 from zyg.compiled import CompiledRequest, free_readers_of
 from zyg.entry import add_entry
 from zyg.errors import HOST_ERROR
@@ -39,12 +43,16 @@ class Build:
         engine: the JIT that holds the machine code, which the disk cache links into a shared library.
         needs: the runtime libraries the code calls into (`jit.BLAS`).
         dependencies: what the compile read besides the entry function's source.
+        module_bytecode: for code compiled quickly first (`zyg.tier_up`), its module in the LLVM
+            dialect as MLIR bytecode, which the optimiser compiles again; None when the engine's code
+            is optimised already.
     """
 
     compiled: CompiledRequest
     engine: ExecutionEngine
     needs: tuple[str, ...]
     dependencies: Dependencies
+    module_bytecode: bytes | None = None
 
     @property
     def cacheable(self) -> bool:
@@ -95,10 +103,16 @@ def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: s
             stages["llvm"] = str(upstream)
         stages["llvmir"] = llvm_ir(stages["llvm"])
     needs = runtime_needs(upstream)
-    natives, engine = compile_module(upstream, abis, checks, host, needs)
+    bytecode = None
+    if tier_up.applies([abi.name for abi in abis], host is not None):
+        out = io.BytesIO()
+        upstream.operation.write_bytecode(out)
+        bytecode = out.getvalue()
+    natives, engine = compile_module(upstream, abis, checks, host, needs,
+                                     OPT_LEVEL if bytecode is None else QUICK_OPT_LEVEL)
     free_records = tuple(data.record for data in info.free)
     compiled = CompiledRequest(natives, info.return_tree, stages, Guard(fn, dependencies.records, roots),
                                info.free_trees, free_records,
                                free_readers_of(fn, dependencies.records, free_records, roots),
                                host.strings if host is not None else strings)
-    return Build(compiled, engine, needs, dependencies)
+    return Build(compiled, engine, needs, dependencies, bytecode)

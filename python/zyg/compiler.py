@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import types
 
-from zyg import disk_cache
+from zyg import disk_cache, tier_up
 from zyg.compiled import CompiledRequest
 from zyg.frontend.trees import TreeDef
 from zyg.stage_times import stage
@@ -45,7 +45,10 @@ def _build(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: str, wrt
         from zyg.build import build_request
 
     build = build_request(fn, codes, request, keep_ir, wrt)
-    if key is not None and build.cacheable:
+    cached = key is not None and build.cacheable
+    if build.module_bytecode is not None:  # quick code: optimised (and stored) in the background
+        tier_up.optimise_later(build, directory if cached else None, key if cached else None)
+    elif cached:
         disk_cache.store_later(directory, key, build)
     return build.compiled
 

@@ -1,6 +1,6 @@
 """Makes the plain helper modules next to the tests (e.g. `gradcheck`) importable, and gives the
 session a disk cache (and a secret to seal its entries with) of its own: the tests exercise the cache
-and never read or fill the user's."""
+and never read or fill the user's. Compiles are optimised before their first call (`ZYG_QUICK_FIRST=0`)."""
 
 import os
 import shutil
@@ -18,6 +18,9 @@ _SESSION_DIR = tempfile.mkdtemp(prefix="zyg-test-")
 os.environ["ZYG_CACHE_DIR"] = os.path.join(_SESSION_DIR, "cache")
 os.environ["XDG_CONFIG_HOME"] = os.path.join(_SESSION_DIR, "config")  # where the secret lives
 os.environ.pop("ZYG_CACHE", None)
+# Optimised code before the first call (`zyg.tier_up`): the tests check the code the steady state runs,
+# and a background optimiser per compile would double the suite's work; test_tier_up.py turns it on.
+os.environ["ZYG_QUICK_FIRST"] = "0"
 
 
 def pytest_unconfigure(config):

@@ -279,9 +279,9 @@ def test_the_first_call_does_not_wait_for_the_store(cache_dir, monkeypatch):
     release = threading.Event()
     link = writer.link_shared_library
 
-    def held_link(engine, directory):
+    def held_link(write_object, directory):
         release.wait(10)
-        return link(engine, directory)
+        return link(write_object, directory)
 
     monkeypatch.setattr(writer, "link_shared_library", held_link)
 

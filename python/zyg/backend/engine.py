@@ -2,8 +2,8 @@
 
 In: a module after `lower_llvm.lower_to_llvm` (with `@<entry>_python` for each entry), their
 `EntryABI`s and the run-time checks. Out: a `NativeFunction` per entry running the code
-`ExecutionEngine` compiled at LLVM -O2 for this host, and the engine, which can write that code as an object file for the disk cache
-(`shared_library.py`). The code is position independent so that the object links into a shared library.
+`ExecutionEngine` compiled for this host (at -O2, or -O0 for a first tier: `opt_levels`), and the
+engine, which can write that code as an object file for the disk cache (`shared_library.py`). The code is position independent so that the object links into a shared library.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from zyg.backend.jit import (
     engine_pointer,
     runtime_libraries,
 )
-from zyg.backend.lower_llvm import OPT_LEVEL
+from zyg.backend.opt_levels import OPT_LEVEL
 from zyg.entry_abi import RUNTIME_STATE, EntryABI, address_of, python_entry
 from zyg.errors import LoweringError
 from zyg.frontend.host_calls import HOST_ARRAYS_FUNCTION, HOST_FUNCTION
@@ -36,11 +36,11 @@ from zyg.stage_times import stage
 
 
 def compile_module(module: ir.Module, abis: Sequence[EntryABI], checks: Sequence[Check],
-                   host: HostCalls | None = None,
-                   needs: Iterable[str] = (BLAS,)) -> tuple[dict[str, NativeFunction], ExecutionEngine]:
-    """JIT-compiles `module` (its host calls answered by `host`, its calls into runtime libraries by
-    those of `needs`, see `lower_llvm.runtime_needs`: loading OpenBLAS costs tens of milliseconds);
-    returns its entry points by name and the engine that holds the code.
+                   host: HostCalls | None = None, needs: Iterable[str] = (BLAS,),
+                   opt_level: int = OPT_LEVEL) -> tuple[dict[str, NativeFunction], ExecutionEngine]:
+    """JIT-compiles `module` at LLVM level `opt_level` (its host calls answered by `host`, its calls
+    into runtime libraries by those of `needs`, see `lower_llvm.runtime_needs`: loading OpenBLAS costs
+    tens of milliseconds); returns its entry points by name and the engine that holds the code.
 
     Raises:
         LoweringError: if LLVM fails.
@@ -50,7 +50,7 @@ def compile_module(module: ir.Module, abis: Sequence[EntryABI], checks: Sequence
             with stage("LLVM: find runtime libraries"):
                 libraries = runtime_libraries(needs)
             with stage("LLVM: translate and optimise"):
-                engine = ExecutionEngine(module, opt_level=OPT_LEVEL, shared_libs=libraries, enable_pic=True)
+                engine = ExecutionEngine(module, opt_level=opt_level, shared_libs=libraries, enable_pic=True)
             if host is not None:  # before the first lookup, which links the code
                 engine.raw_register_runtime(HOST_FUNCTION, host.pointer)
                 engine.raw_register_runtime(HOST_ARRAYS_FUNCTION, host.arrays_pointer)

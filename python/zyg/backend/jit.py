@@ -82,8 +82,16 @@ class NativeFunction:
 
     def __init__(self, address: int, owner: object, abi: EntryABI, checks: Sequence[Check] = ()):
         keep_freed_buffers()
-        self.owner, self.abi, self.checks = owner, abi, list(checks)
-        self.call = python_api.builtin(address, python_entry(abi.name), owner)
+        self.address, self.owner, self.abi, self.checks = address, owner, abi, list(checks)
+        self._owners = [owner]  # every code this entry has run, kept loaded: a call may be running each
+        self.call, self._method = python_api.builtin(address, python_entry(abi.name), self._owners)
+
+    def retarget(self, other: NativeFunction) -> None:
+        """Runs `other`'s code (the same entry and checks, compiled again: `zyg.tier_up`) from the next call
+        on, through `call` too, so every fast path holding it follows; calls under way finish in the old."""
+        self._owners.append(other.owner)
+        self.address, self.owner = other.address, other.owner
+        python_api.retarget(self._method, other.address)
 
     def __call__(self, *args):
         outcome = self.call(*args)

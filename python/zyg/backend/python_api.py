@@ -3,7 +3,8 @@
 In: this process's CPython and NumPy, and the capsule destructor of the first module loaded. Out:
 `table(free_capsule, owner)`, the address of a table of `entry_abi.PYTHON_API`'s words, which the loader
 puts in each module's state (`jit.connect_runtime`) and `zyg.backend.python_entry`'s code reads; and
-`builtin(address, keep)`, which makes a Python builtin of such an entry.
+`builtin(address, name, keep)`, which makes a Python builtin of such an entry (`retarget` points it at
+another compile of the entry).
 
 Why a table filled here: the compiled code is cached as a shared library (`zyg.disk_cache`) and loaded
 by other processes, so it holds none of this one's addresses. The objects in it are compared by identity
@@ -54,12 +55,18 @@ def table(free_capsule: int, owner: object) -> int:
     return ctypes.addressof(_table)
 
 
-def builtin(address: int, name: str, keep: object) -> object:
+def builtin(address: int, name: str, keep: list) -> tuple[object, _MethodDef]:
     """A Python builtin of the METH_FASTCALL C function at `address`, which keeps `keep` (what keeps the
-    code loaded) alive as long as it lives."""
+    code loaded) alive as long as it lives, and its method definition (see `retarget`)."""
     method = _MethodDef(name.encode(), address, _METH_FASTCALL, None)
-    # The builtin's `self` holds the method definition, which it points at, and the code's owner.
-    return _new_builtin(ctypes.addressof(method), (method, keep), None)
+    # The builtin's `self` holds the method definition, which it points at, and the code's owners.
+    return _new_builtin(ctypes.addressof(method), (method, keep), None), method
+
+
+def retarget(method: _MethodDef, address: int) -> None:
+    """Makes the builtins of `method` call the function at `address` (of the same signature) from now on.
+    CPython reads the function from the definition at each call, with the GIL held, as this writes it."""
+    method.function = address
 
 
 def _words(free_capsule: int) -> dict[str, int]:

@@ -1,6 +1,7 @@
 """Native code as a file, for the disk cache: the JIT's object code -> a shared library.
 
-In: an `ExecutionEngine` that compiled a module (position independent; see `engine.py`). Out: the
+In: a function writing a module's object code to a path (an `ExecutionEngine`'s `dump_to_object_file`,
+or the optimising tier's, `zyg.tier_up`; position independent, see `engine.py`). Out: the
 path of a `.so` exporting the module's `<entry>_python` functions, linked by the system linker (`cc`, else `ld`). Without
 one (or off Linux), `linker()` is None and nothing is cached. The library's undefined symbols (libc,
 libm, OpenBLAS) resolve when it is loaded; see `jit.load_library`.
@@ -14,10 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # the disk cache imports this module on a hit, without the MLIR bindings
-    from mlir.execution_engine import ExecutionEngine
+from collections.abc import Callable
 
 # Files being written carry this prefix; the disk cache's `clear` leaves them alone.
 TEMPORARY_PREFIX = ".zyg-"
@@ -36,9 +34,9 @@ def linker() -> tuple[str, ...] | None:
     return None if path is None else (path, "-shared", "-Bsymbolic")
 
 
-def link_shared_library(engine: ExecutionEngine, directory: str) -> str | None:
-    """Links the engine's code into a new shared library in `directory`; None if that fails (no linker,
-    or a folder that cannot be written)."""
+def link_shared_library(write_object: Callable[[str], None], directory: str) -> str | None:
+    """Links the object code `write_object(path)` writes into a new shared library in `directory`; None
+    if that fails (no linker, a folder that cannot be written, or `write_object` raises `RuntimeError`)."""
     command = linker()
     if command is None:
         return None
@@ -49,7 +47,7 @@ def link_shared_library(engine: ExecutionEngine, directory: str) -> str | None:
     os.close(descriptor)
     obj = library[:-3] + ".o"
     try:
-        engine.dump_to_object_file(obj)
+        write_object(obj)
         # -Bsymbolic: the library's own functions bind to themselves, not to a namesake loaded earlier.
         linked = subprocess.run([*command, "-o", library, obj, "-lm"], capture_output=True).returncode == 0
     except (OSError, RuntimeError):

@@ -4,7 +4,8 @@ own zyg wrote it.
 A request (function, what is asked, argument types) compiled once is loaded in later processes
 without the compiler: `key.py` names it (entry source, argument types, compiler and host), the
 entry file records what else the compile read, checked on load (`zyg.frontend.dependencies`), and
-`store.py` keeps the files (`writer.py` stores on a thread, so a first call does not wait for the linker). `folder.py` refuses a folder or file that anyone but the user may have
+`store.py` keeps the files (`writer.py` stores on a thread, so a first call does not wait for the
+linker; `wait` joins it). `folder.py` refuses a folder or file that anyone but the user may have
 written, and `seal.py` signs each entry (and through it, its library) with a secret of the user's, so a
 planted, edited or damaged entry is a miss. Settings: `ZYG_CACHE_DIR` (default `$XDG_CACHE_HOME/zyg` or
 `~/.cache/zyg`), `ZYG_CACHE=0` to turn it off. Without a system linker nothing is stored.
@@ -14,11 +15,12 @@ from __future__ import annotations
 
 import os
 
+from zyg.background import wait
 from zyg.disk_cache.folder import Untrusted, trusted_folder, warn_once
 from zyg.disk_cache.key import request_key
 from zyg.disk_cache.seal import user_secret
 from zyg.disk_cache.store import clear, load
-from zyg.disk_cache.writer import store_later, wait
+from zyg.disk_cache.writer import store_later
 
 
 def cache_directory() -> str | None:

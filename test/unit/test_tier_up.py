@@ -1,0 +1,165 @@
+"""Quick code first, optimised code soon after (`zyg.tier_up`): the first calls of a fresh compile run
+code LLVM compiled at -O0, a process of its own compiles the module at -O2, and every entry (fast paths
+included) then runs that, which is also what the disk cache keeps. The rest of the suite compiles
+optimised code at once (`ZYG_QUICK_FIRST=0`, conftest.py); these tests turn the tiers on."""
+
+from __future__ import annotations
+
+import ctypes
+import subprocess
+import threading
+
+import numpy as np
+import pytest
+import zyg
+from zyg import background, compiler, tier_up
+
+from bench.cell import relative_error
+from bench.workloads import ba, det, gmm, lstm, ode
+
+
+@pytest.fixture(autouse=True)
+def quick_first(cache_dir, monkeypatch):
+    monkeypatch.setenv("ZYG_QUICK_FIRST", "1")
+    compiler._CACHE.clear()
+    yield cache_dir
+    zyg.wait_optimised()
+    compiler._CACHE.clear()
+
+
+def _native(compiled_function):
+    """The entry point serving the last call of a compiled function."""
+    return next(iter(compiled_function._seen.values()))[0].native
+
+
+def _optimised(native) -> bool:
+    return isinstance(native.owner, ctypes.CDLL)  # a library, not the process's JIT
+
+
+def _gmm_args(rng, d=3, k=4, n=7):
+    icf = rng.normal(size=(k, d + d * (d - 1) // 2)) * 0.5
+    return (rng.normal(size=k), rng.normal(size=(k, d)), icf, rng.normal(size=(n, d)), 1.0, 0.5,
+            gmm.lower_triangle_positions(d))
+
+
+@pytest.mark.parametrize("module, make_args", [
+    (gmm, _gmm_args),
+    (lstm, lambda rng: (rng.normal(size=(4, 12)), rng.normal(size=(3, 3)), rng.normal(size=(4, 3)),
+                        rng.integers(0, 2, size=(6, 3)).astype(np.float64))),
+    (ode, lambda rng: ode.inputs(12, 5)),
+    (det, lambda rng: det.inputs(4)),
+    (ba, lambda rng: ba.inputs(3, 5, 11)),
+], ids=lambda value: getattr(value, "__name__", "").rsplit(".", 1)[-1])
+def test_quick_code_then_optimised_code_give_the_gradient(module, make_args):
+    args = make_args(np.random.default_rng(0))
+    expected = module.gradient_by_hand(*args)
+    g = zyg.compile_grad(module.primal, argnums=module.WRT)
+    quick = g(*args)
+    assert not _optimised(_native(g))
+    assert relative_error(quick, expected) < 1e-9
+    zyg.wait_optimised()
+    assert _optimised(_native(g))
+    optimised = g(*args)  # through the fast path the first call set up
+    assert relative_error(optimised, expected) < 1e-9
+
+
+def poly(x, n):
+    total = 0.0
+    for k in range(n):
+        total = total * x + float(k)
+    return total
+
+
+def test_the_fast_path_follows_the_optimised_code():
+    g = zyg.compile_grad(poly, argnums=0)
+    first = g(0.5, 10)
+    g(0.5, 10)  # the fast path's builtin now
+    builtin = g._fast.call
+    quick_address = _native(g).address
+    zyg.wait_optimised()
+    assert g._fast.call is builtin and _native(g).address != quick_address
+    assert g(0.5, 10) == first
+
+
+def test_the_disk_cache_keeps_the_optimised_code(quick_first):
+    g = zyg.compile_grad(poly, argnums=0)
+    value = g(0.25, 7)
+    zyg.wait_optimised()
+    assert len(list(quick_first.path.glob("*.so"))) == 1  # one library: the optimised one
+    compiler._CACHE.clear()
+    again = zyg.compile_grad(poly, argnums=0)
+    assert again(0.25, 7) == value
+    assert quick_first.builds == ["poly"] and _optimised(_native(again))
+
+
+def test_without_a_cache_the_code_is_optimised_all_the_same(monkeypatch):
+    monkeypatch.setenv("ZYG_CACHE", "0")
+    g = zyg.compile_grad(poly, argnums=0)
+    value = g(1.5, 6)
+    zyg.wait_optimised()
+    assert _optimised(_native(g)) and g(1.5, 6) == value
+
+
+def pick(x, k):
+    return np.sum(np.sin(x)) * x[k]
+
+
+def test_failed_checks_raise_in_both_tiers():
+    g = zyg.compile_grad(pick, argnums=0)
+    x = np.linspace(0.0, 1.0, 5)
+    with pytest.raises(zyg.ZygIndexError):
+        g(x, 7)
+    zyg.wait_optimised()
+    with pytest.raises(zyg.ZygIndexError):
+        g(x, 7)
+    np.testing.assert_allclose(g(x, 2)[0], zyg.compile_grad(pick, argnums=0)(x, 2)[0])
+
+
+def test_a_failed_optimiser_leaves_the_quick_code(monkeypatch):
+    def failing(*args, **kwargs):
+        return subprocess.CompletedProcess(args, 1, "", "LLVM ERROR: out of luck\n")
+
+    monkeypatch.setattr(tier_up.subprocess, "run", failing)
+    monkeypatch.setattr(tier_up, "_warned", False)
+    g = zyg.compile_grad(poly, argnums=0)
+    value = g(0.5, 8)
+    with pytest.warns(RuntimeWarning, match="out of luck"):
+        zyg.wait_optimised()
+    assert not _optimised(_native(g)) and g(0.5, 8) == value
+
+
+def test_calls_from_threads_go_on_while_the_code_is_swapped():
+    g = zyg.compile_grad(pick, argnums=0)
+    x = np.linspace(0.0, 2.0, 9)
+    expected = g(x, 3)[0]
+    failures = []
+
+    def calls():
+        for _ in range(2000):
+            if not np.array_equal(g(x, 3)[0], expected):
+                failures.append("differs")
+
+    threads = [threading.Thread(target=calls) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    zyg.wait_optimised()
+    for thread in threads:
+        thread.join()
+    assert not failures and _optimised(_native(g))
+
+
+def scaled(x):
+    return 2.0 * x
+
+
+def test_which_modules_run_quick_code_first(monkeypatch):
+    assert tier_up.applies(["zyg_entry"], host_calls=False)
+    # A pullback's tape stays with the code that made it; host calls are answered by this process's engine.
+    assert not tier_up.applies(["zyg_entry", "zyg_entry_backward", "zyg_entry_release"], host_calls=False)
+    assert not tier_up.applies(["zyg_entry"], host_calls=True)
+    monkeypatch.setenv("ZYG_QUICK_FIRST", "0")
+    assert not tier_up.applies(["zyg_entry"], host_calls=False)
+    g = zyg.compile_grad(scaled)
+    assert g(1.0) == (2.0,)
+    # The JIT's optimised code at once (a thread stores it in the cache, none optimises it).
+    assert all(thread.name != "zyg-tier-up" for thread in background._pending) and not _optimised(_native(g))
