@@ -13,15 +13,12 @@ import io
 import types
 from dataclasses import dataclass
 
-from mlir.execution_engine import ExecutionEngine
-
 from zyg import tier_up
 from zyg.argnums import differentiated_leaves, require_float_leaf, require_float_result
 from zyg.backend.bridge import context, module_text, parse_upstream
 from zyg.backend.engine import compile_module, llvm_ir
 from zyg.backend.jit import Check
 from zyg.backend.lower_llvm import lower_to_llvm, runtime_needs
-from zyg.backend.opt_levels import OPT_LEVEL, QUICK_OPT_LEVEL
 from zyg.compiled import CompiledRequest, free_readers_of
 from zyg.entry import add_entry
 from zyg.errors import HOST_ERROR
@@ -40,7 +37,8 @@ class Build:
 
     Attributes:
         compiled: the compiled request.
-        engine: the JIT that holds the machine code, which the disk cache links into a shared library.
+        engine: what holds the machine code (`engine.compile_module`); an `ExecutionEngine`'s, the
+            disk cache links into a shared library.
         needs: the runtime libraries the code calls into (`jit.BLAS`).
         dependencies: what the compile read besides the entry function's source.
         module_bytecode: for code compiled quickly first (`zyg.tier_up`), its module in the LLVM
@@ -49,7 +47,7 @@ class Build:
     """
 
     compiled: CompiledRequest
-    engine: ExecutionEngine
+    engine: object
     needs: tuple[str, ...]
     dependencies: Dependencies
     module_bytecode: bytes | None = None
@@ -108,8 +106,7 @@ def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: s
         out = io.BytesIO()
         upstream.operation.write_bytecode(out)
         bytecode = out.getvalue()
-    natives, engine = compile_module(upstream, abis, checks, host, needs,
-                                     OPT_LEVEL if bytecode is None else QUICK_OPT_LEVEL)
+    natives, engine = compile_module(upstream, abis, checks, host, needs, quick=bytecode is not None)
     free_records = tuple(data.record for data in info.free)
     compiled = CompiledRequest(natives, info.return_tree, stages, Guard(fn, dependencies.records, roots),
                                info.free_trees, free_records,

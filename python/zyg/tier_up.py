@@ -1,18 +1,18 @@
 """Two tiers of native code: quick code for the first calls, optimised code from soon after.
 
-LLVM's optimisation and instruction selection are most of a fresh compile (0.9 s of the GMM gradient's
-1.7 s at -O2, 0.28 s at -O0; `backend.opt_levels`). So a compile this applies to runs its first calls on
-code the JIT compiled at -O0, while a process of its own (`backend.optimiser`, on another core: the MLIR
-bindings hold the GIL while LLVM works) compiles the same module at -O2. Once that is linked into a
-shared library and loaded, each entry's builtin is retargeted (`jit.NativeFunction.retarget`): the next
-call, fast paths included, runs the optimised code. The library is what the disk cache keeps, so a later
-process loads optimised code.
+LLVM's optimisation and instruction selection are most of a fresh compile at -O2 (0.92 s of the GMM
+gradient's 1.7 s). So a compile this applies to runs its first calls on code compiled at -O0
+(`backend.quick_jit`: 0.055 s, running 4x slower), while a process of its own (`backend.optimiser`, on
+another core: the MLIR bindings hold the GIL while LLVM works) compiles the same module at -O2. Once
+that is linked into a shared library and loaded, each entry's builtin is retargeted
+(`jit.NativeFunction.retarget`): the next call, fast paths included, runs the optimised code. The library
+is what the disk cache keeps, so a later process loads optimised code.
 
-In: a fresh `zyg.build.Build` whose engine compiled quickly, with its module as MLIR bytecode, and the
-cache folder and key to store it under (or None). Out: the same entries running optimised code, later.
-The job runs on a `zyg.background` thread, which the interpreter waits for at exit; optimisers run
-one per core but the caller's, at least one. If the optimiser fails, the quick code, which computes the
-same, stays (said once, a `RuntimeWarning`).
+In: a fresh `zyg.build.Build` whose code is quick, with its module as MLIR bytecode, and the cache folder
+and key to store it under (or None). Out: the same entries running optimised code, later. The job runs on
+a `zyg.background` thread, which the interpreter waits for at exit; optimisers run one per core but the
+caller's, at least one. If the optimiser fails, the quick code, which computes the same, stays (said
+once, a `RuntimeWarning`).
 
 Applies to modules with one entry and no host calls (a pullback's tape must stay with the code that
 made it; host calls are answered by this process's engine). `ZYG_QUICK_FIRST=0` turns it off: every

@@ -2,6 +2,7 @@
 segfault, in the main thread (a small `ulimit -s`) and in a thread with a small stack; moderate
 recursion still works (see `zyg.backend.stack`). Each case runs in a subprocess: a failure would crash it."""
 
+import os
 import resource
 import subprocess
 import sys
@@ -39,12 +40,15 @@ def _small_stack():
     resource.setrlimit(resource.RLIMIT_STACK, (_STACK_BYTES, resource.getrlimit(resource.RLIMIT_STACK)[1]))
 
 
+@pytest.mark.parametrize("quick_first", ["0", "1"], ids=["optimised", "quick code first"])
 @pytest.mark.parametrize("where", ["main", "thread"])
-def test_deep_recursion_raises_recursion_error(tmp_path, where):
+def test_deep_recursion_raises_recursion_error(tmp_path, where, quick_first):
+    """Also in the quick tier's code (`zyg.tier_up`), whose frames are larger."""
     script = tmp_path / "deep.py"
     script.write_text(_SCRIPT)
     result = subprocess.run([sys.executable, str(script), where], capture_output=True, text=True, timeout=300,
-                            preexec_fn=_small_stack if where == "main" else None)
+                            preexec_fn=_small_stack if where == "main" else None,
+                            env=dict(os.environ, ZYG_QUICK_FIRST=quick_first))
     assert result.returncode == 0, result.stderr
     message = "maximum recursion depth exceeded in 'deep' (the native stack is full)"
     assert result.stdout.splitlines() == ["501.0", message, "501.0", "(501.0, None)", message, "(501.0, None)"]

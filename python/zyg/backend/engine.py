@@ -1,13 +1,14 @@
 """Native code from upstream MLIR: an upstream module in the LLVM dialect -> machine code in memory.
 
 In: a module after `lower_llvm.lower_to_llvm` (with `@<entry>_python` for each entry), their
-`EntryABI`s and the run-time checks. Out: a `NativeFunction` per entry running the code
-`ExecutionEngine` compiled for this host (at -O2, or -O0 for a first tier: `opt_levels`), and the
-engine, which can write that code as an object file for the disk cache (`shared_library.py`). The code is position independent so that the object links into a shared library.
+`EntryABI`s and the run-time checks. Out: a `NativeFunction` per entry running the code compiled for
+this host, at -O2 by `ExecutionEngine`, which can write it as an object file for the disk cache
+(`shared_library.py`), or at -O0 for the quick tier (`quick_jit.py`, `zyg.tier_up`). The code is position independent so that the object links into a shared library.
 """
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import os
 import re
@@ -18,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from mlir import ir
 from mlir.execution_engine import ExecutionEngine
 
+from zyg.backend import quick_jit
 from zyg.backend.bridge import context
 from zyg.backend.jit import (
     BLAS,
@@ -27,7 +29,7 @@ from zyg.backend.jit import (
     engine_pointer,
     runtime_libraries,
 )
-from zyg.backend.opt_levels import OPT_LEVEL
+from zyg.backend.opt_levels import OPT_LEVEL, QUICK_OPT_LEVEL
 from zyg.entry_abi import RUNTIME_STATE, EntryABI, address_of, python_entry
 from zyg.errors import LoweringError
 from zyg.frontend.host_calls import HOST_ARRAYS_FUNCTION, HOST_FUNCTION
@@ -37,10 +39,11 @@ from zyg.stage_times import stage
 
 def compile_module(module: ir.Module, abis: Sequence[EntryABI], checks: Sequence[Check],
                    host: HostCalls | None = None, needs: Iterable[str] = (BLAS,),
-                   opt_level: int = OPT_LEVEL) -> tuple[dict[str, NativeFunction], ExecutionEngine]:
-    """JIT-compiles `module` at LLVM level `opt_level` (its host calls answered by `host`, its calls
-    into runtime libraries by those of `needs`, see `lower_llvm.runtime_needs`: loading OpenBLAS costs
-    tens of milliseconds); returns its entry points by name and the engine that holds the code.
+                   quick: bool = False) -> tuple[dict[str, NativeFunction], object]:
+    """JIT-compiles `module` (its host calls answered by `host`, its calls into runtime libraries by
+    those of `needs`, see `lower_llvm.runtime_needs`: loading OpenBLAS costs tens of milliseconds),
+    optimised, or `quick`ly (-O0, `quick_jit`; without host calls); returns its entry points by name and
+    what holds the code: an `ExecutionEngine`, which can write it as an object file, or a `QuickCode`.
 
     Raises:
         LoweringError: if LLVM fails.
@@ -49,22 +52,34 @@ def compile_module(module: ir.Module, abis: Sequence[EntryABI], checks: Sequence
         try:
             with stage("LLVM: find runtime libraries"):
                 libraries = runtime_libraries(needs)
-            with stage("LLVM: translate and optimise"):
-                engine = ExecutionEngine(module, opt_level=opt_level, shared_libs=libraries, enable_pic=True)
-            if host is not None:  # before the first lookup, which links the code
-                engine.raw_register_runtime(HOST_FUNCTION, host.pointer)
-                engine.raw_register_runtime(HOST_ARRAYS_FUNCTION, host.arrays_pointer)
-            # `raw_lookup(name)` finds the engine's void** wrapper `_mlir_<name>` (compiling the module
-            # on the first lookup), here of the functions returning the addresses wanted.
-            with stage("LLVM: machine code"):
-                wrappers = {abi.name: engine.raw_lookup(address_of(python_entry(abi.name))) for abi in abis}
-            state_wrapper = engine.raw_lookup(RUNTIME_STATE)
+            if quick and host is None and quick_jit.available():
+                with stage("LLVM: translate"):
+                    code = quick_jit.QuickCode(module, needs)
+                with stage("LLVM: machine code"):
+                    entries = {abi.name: code.address(python_entry(abi.name)) for abi in abis}
+                    state = _STATE_FUNCTION(code.address(RUNTIME_STATE))()
+            else:
+                level = QUICK_OPT_LEVEL if quick else OPT_LEVEL
+                with stage("LLVM: translate and optimise"):
+                    code = ExecutionEngine(module, opt_level=level, shared_libs=libraries, enable_pic=True)
+                if host is not None:  # before the first lookup, which links the code
+                    code.raw_register_runtime(HOST_FUNCTION, host.pointer)
+                    code.raw_register_runtime(HOST_ARRAYS_FUNCTION, host.arrays_pointer)
+                # `raw_lookup(name)` finds the engine's void** wrapper `_mlir_<name>` (compiling the module
+                # on the first lookup), here of the functions returning the addresses wanted.
+                with stage("LLVM: machine code"):
+                    entries = {abi.name: engine_pointer(code.raw_lookup(address_of(python_entry(abi.name))))
+                               for abi in abis}
+                state = engine_pointer(code.raw_lookup(RUNTIME_STATE))
         except Exception as exc:
             raise LoweringError(f"JIT compilation failed ({str(exc).strip().splitlines()[0]})") from None
-    owner = (engine, module, host)
-    connect_runtime(state_wrapper, owner, checks)
-    natives = {abi.name: NativeFunction(engine_pointer(wrappers[abi.name]), owner, abi, checks) for abi in abis}
-    return natives, engine
+    owner = (code, module, host)
+    connect_runtime(state, owner, checks)
+    natives = {abi.name: NativeFunction(entries[abi.name], owner, abi, checks) for abi in abis}
+    return natives, code
+
+
+_STATE_FUNCTION = ctypes.CFUNCTYPE(ctypes.c_void_p)  # `@_zyg_runtime_state`: () -> the module's state
 
 
 def function_ir(llvm_ir_text: str, name: str) -> str:

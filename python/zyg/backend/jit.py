@@ -151,12 +151,12 @@ def runtime_libraries(needs: Iterable[str]) -> list[str]:
     return [openblas_library()] if BLAS in needs else []
 
 
-def connect_runtime(state_wrapper: int, owner: object, checks: Sequence[Check]) -> None:
-    """Fills in a loaded module's runtime state (`zyg.backend.runtime`), given the address of the engine's
-    wrapper of `@_zyg_runtime_state`: the interrupt flag and handler (`interrupts.connect`), the process's
+def connect_runtime(state: int, owner: object, checks: Sequence[Check]) -> None:
+    """Fills in a loaded module's runtime state (`zyg.backend.runtime`) at address `state` (what
+    `@_zyg_runtime_state` returns): the interrupt flag and handler (`interrupts.connect`), the process's
     Python API table (`python_api.table`) and, when a check of the module is a stack check (it has
     recursive functions), the function giving a thread's stack limit (`stack.limit_function`)."""
-    words = (ctypes.c_uint64 * STATE_WORDS).from_address(engine_pointer(state_wrapper))
+    words = (ctypes.c_uint64 * STATE_WORDS).from_address(state)
     interrupts.connect(words, owner)
     words[STATE_API] = python_api.table(words[STATE_FREE], owner)
     if any(check.error == "RecursionError" for check in checks):
@@ -180,7 +180,7 @@ def load_library(path: str, needs: Iterable[str], abis: Sequence[EntryABI],
     for dependency in runtime_libraries(needs):
         ctypes.CDLL(dependency, mode=ctypes.RTLD_GLOBAL)  # the library's undefined symbols resolve here
     library = ctypes.CDLL(path)
-    connect_runtime(_address(library, f"_mlir_{RUNTIME_STATE}"), library, checks)
+    connect_runtime(engine_pointer(_address(library, f"_mlir_{RUNTIME_STATE}")), library, checks)
     return {abi.name: NativeFunction(_address(library, python_entry(abi.name)), library, abi, checks)
             for abi in abis}
 
