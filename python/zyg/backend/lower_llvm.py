@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from mlir import ir, passmanager
 
-from zyg.backend.bridge import context, dump_ir
+from zyg.backend.bridge import context, dump_ir, top_level_operations
 from zyg.backend.jit import BLAS
 from zyg.backend.python_entry import add_python_entries
 from zyg.backend.small_buffers import STACK_BUFFER_BYTES, stack_small_buffers
@@ -130,31 +130,29 @@ def _run(pipeline: str, module: ir.Module) -> None:
 
 
 def _eliminate_empty_tensors(module: ir.Module) -> None:
-    """Runs `eliminate-empty-tensors` on a copy of `module` and keeps the result where it is valid IR.
+    """Runs `eliminate-empty-tensors` on `module`, and puts back a copy of the module from before where
+    the result is not valid IR.
     Upstream's pass can replace a `tensor.empty` by a slice of a tensor defined after it (an operand
     that does not dominate its use: `np.diff(m, n=2, axis=0) * m[0]` inside a versioned group did);
     the module then keeps its own buffers, which bufferization copies, as before the pass."""
-    trial = module.operation.clone()
+    before = module.operation.clone()
     manager = passmanager.PassManager.parse(ELIMINATE_EMPTY_TENSORS)
     manager.enable_verifier(False)
-    manager.run(trial)
+    manager.run(module.operation)
     try:
-        trial.verify()
+        module.operation.verify()
     except ir.MLIRError:
-        trial.erase()
-        return
-    body = module.body
-    for op in list(body.operations):
-        op.erase()
-    for op in list(trial.regions[0].blocks[0].operations):
-        body.append(op)  # moves it
-    trial.erase()
+        for op in top_level_operations(module):
+            op.erase()
+        for op in top_level_operations(before):
+            module.body.append(op)  # moves it
+    before.erase()
 
 
 def runtime_needs(module: ir.Module) -> tuple[str, ...]:
     """The runtime libraries (`jit.BLAS`) the lowered module calls into."""
     symbols = {ir.StringAttr(op.attributes["sym_name"]).value
-               for op in module.body.operations if "sym_name" in op.attributes}
+               for op in top_level_operations(module) if "sym_name" in op.attributes}
     needs = []
     if symbols & BLAS_FUNCTIONS:
         needs.append(BLAS)

@@ -35,6 +35,7 @@ from collections.abc import Sequence
 import numpy as np
 from mlir import ir
 
+from zyg.backend.bridge import top_level_operations
 from zyg.backend.runtime import STATE
 from zyg.entry_abi import (
     ERROR_SLOTS,
@@ -163,7 +164,8 @@ _DECLARATIONS = f"""
 
 def add_python_entries(module: ir.Module, abis: Sequence[EntryABI]) -> None:
     """Appends `@<entry>_python` and `@<entry>_python_address` to `module` for each of `abis`, in place."""
-    functions = {_symbol(op): op for op in module.body.operations if op.operation.name == "llvm.func"}
+    top_level = top_level_operations(module)
+    functions = {_symbol(op): op for op in top_level if op.name == "llvm.func"}
     parts = [_DECLARATIONS]
     if any(slot.kind == "array" for abi in abis for slot in abi.results):
         parts.extend((_LOOKUP_FUNCTION, _RECORD_FUNCTION, _OWNER_FUNCTION, _EXPORT_FUNCTION))
@@ -178,10 +180,10 @@ def add_python_entries(module: ir.Module, abis: Sequence[EntryABI]) -> None:
     %address = llvm.mlir.addressof @{python_entry(abi.name)} : !llvm.ptr
     llvm.return %address : !llvm.ptr
   }}""")
-    present = set(functions) | {_symbol(op) for op in module.body.operations if "sym_name" in op.attributes}
+    present = set(functions) | {_symbol(op) for op in top_level if "sym_name" in op.attributes}
     with module.context, ir.Location.unknown():
         parsed = ir.Module.parse("module {\n" + "\n".join(parts) + "\n}")
-        for op in list(parsed.body.operations):
+        for op in top_level_operations(parsed):
             if _symbol(op) not in present:
                 module.body.append(op)  # moves it; `parsed` keeps what the module has already
 
@@ -495,12 +497,21 @@ def _symbol(op) -> str:
 
 
 def _result_type(function) -> str:
-    """The type `llvm.return` returns in `function` (every return has the same one)."""
-    for block in function.regions[0].blocks:
-        last = block.operations[len(block.operations) - 1]
-        if last.operation.name == "llvm.return":
-            return str(last.operands[0].type)
-    raise ValueError(f"@{_symbol(function)} has no llvm.return")
+    """The result type of LLVM function `function`, from its type `!llvm.func<RESULT (ARGUMENTS)>` (read
+    from the text: the op views that would give it import the dialect's Python module)."""
+    text = str(ir.TypeAttr(function.attributes["function_type"]).value)
+    prefix = "!llvm.func<"
+    if not text.startswith(prefix):
+        raise ValueError(f"@{_symbol(function)} has the type {text}, not an LLVM function's")
+    depth = 0
+    for position in range(len(prefix), len(text)):
+        character = text[position]
+        if depth == 0 and text.startswith(" (", position):
+            result = text[len(prefix):position]
+            # Inside the function type LLVM's own types print without their dialect prefix.
+            return f"!llvm.{result}" if result.startswith(("struct<", "ptr", "array<", "vec<")) else result
+        depth += (character in "<([{") - (character in ">)]}")
+    raise ValueError(f"@{_symbol(function)} has the type {text}, whose result was not found")
 
 
 def _fields(struct_type: str) -> list[str]:

@@ -20,6 +20,7 @@ import ctypes
 import functools
 import os
 import platform
+import sys
 
 import mlir
 from mlir import ir
@@ -171,6 +172,8 @@ class QuickCode:
         return found.value
 
     def __del__(self):
-        if self._jit:
-            self._api.check(self._api.dispose_jit(self._jit))
+        # Not at interpreter exit: arrays freed later may still call code of the first module loaded
+        # (their capsules' destructor, `python_api.table`), and the process's memory goes anyway.
+        if self._jit and not sys.is_finalizing():
+            self._api.dispose_jit(self._jit)
             self._jit = _VOID_P()
