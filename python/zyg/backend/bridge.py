@@ -20,6 +20,7 @@ from xdsl.ir import Attribute
 from xdsl.printer import Printer
 
 from zyg.backend.blas import GEMM_SYMBOLS, gemm_runtime
+from zyg.backend.generic_text import GenericText, Unprintable
 from zyg.backend.runtime import (
     ALLOCATOR,
     ERROR_RUNTIME,
@@ -122,12 +123,10 @@ def _literal(bytestring: bytes) -> str:
 
 def module_text(module: ModuleOp) -> str:
     """Generic MLIR text of `module`, with the runtime functions it declares defined."""
-    out = io.StringIO()
-    printer = _Printer(stream=out, print_generic_format=True, print_debuginfo=True)
     uses_tape = uses_errors = uses_host = False
     gemms: set[str] = set()
     sorts: set[str] = set()
-    out.write("module {\n")
+    printed = []
     for op in module.body.block.ops:
         if isinstance(op, llvm.FuncOp) and op.sym_name.data in FRAME_FUNCTIONS:
             continue  # declared for the verifier: the error runtime defines them
@@ -143,8 +142,23 @@ def module_text(module: ModuleOp) -> str:
             else:
                 uses_tape = True
             continue
-        printer.print_op(op)
-        out.write("\n")
+        printed.append(op)
+    out = io.StringIO()
+    out.write("module {\n")
+    try:
+        writer = GenericText(out)
+        for op in printed:
+            writer.operation(op)
+            out.write("\n")
+        aliases = writer.location_aliases()
+    except Unprintable:  # xDSL's printer lists the dialect resources the module's attributes name
+        out = io.StringIO()
+        out.write("module {\n")
+        printer = _Printer(stream=out, print_generic_format=True, print_debuginfo=True)
+        for op in printed:
+            printer.print_op(op)
+            out.write("\n")
+        aliases = ""
     out.write(LIBC)
     out.write(ALLOCATOR if sys.platform.startswith("linux") else GENERIC_ALLOCATOR)
     out.write(STRIDED_COPY)
@@ -158,6 +172,7 @@ def module_text(module: ModuleOp) -> str:
     if uses_host:
         out.write(HOST_RUNTIME)
     out.write("}\n")
+    out.write(aliases)
     return out.getvalue()
 
 
