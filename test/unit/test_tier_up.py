@@ -183,3 +183,35 @@ def test_which_modules_run_quick_code_first(monkeypatch):
     assert g(1.0) == (2.0,)
     # The JIT's optimised code at once (a thread stores it in the cache, none optimises it).
     assert all(thread.name != "zyg-tier-up" for thread in background._pending) and not _optimised(_native(g))
+
+
+def _child_gradients(compiled, x, queue):
+    queue.put(compiled(x).tolist())
+    fresh = zyg.compile_grad(per_element, argnums=0)
+    first = fresh(x).tolist()
+    zyg.wait_optimised()
+    queue.put((first, fresh(x).tolist()))
+
+
+def per_element(x):
+    return np.sum(x * x * x)
+
+
+def test_a_forked_child_runs_the_quick_code_and_compiles_its_own():
+    """A child forked while the parent's optimiser runs keeps the quick code (the job is the parent's)
+    and compiles, and optimises, like any process."""
+    import multiprocessing
+
+    g = zyg.compile_grad(pick, argnums=0)
+    x = np.linspace(0.0, 1.0, 6)
+    expected = g(x, 2)
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_child_gradients, args=(lambda v: g(v, 2), x, queue))
+    child.start()
+    np.testing.assert_allclose(queue.get(timeout=120), expected)
+    first, optimised = queue.get(timeout=120)
+    child.join(60)
+    assert child.exitcode == 0
+    np.testing.assert_allclose(first, 3 * x * x)
+    np.testing.assert_allclose(optimised, 3 * x * x)
