@@ -20,7 +20,8 @@ os.environ["XDG_CONFIG_HOME"] = os.path.join(_SESSION_DIR, "config")  # where th
 os.environ.pop("ZYG_CACHE", None)
 # Optimised code before the first call (`zyg.tier_up`): the tests check the code the steady state runs,
 # and a background optimiser per compile would double the suite's work; test_tier_up.py turns it on.
-os.environ["ZYG_QUICK_FIRST"] = "0"
+# `ZYG_QUICK_FIRST=1 pytest` runs the whole suite on the quick code first (and optimises in the background).
+os.environ.setdefault("ZYG_QUICK_FIRST", "0")
 
 
 def pytest_unconfigure(config):
