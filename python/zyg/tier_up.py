@@ -80,7 +80,9 @@ def wait_optimised() -> None:
 
 
 def _optimise(build, directory: str | None, key: str | None) -> None:
-    folder = directory if directory is not None else tempfile.mkdtemp(prefix=TEMPORARY_PREFIX)
+    # Linked and loaded from a folder of this process's own, and a copy stored: the code this process
+    # runs never maps a cache file, which anyone may replace or rewrite in place later.
+    folder = tempfile.mkdtemp(prefix=TEMPORARY_PREFIX)
     try:
         with _slots:
             library = link_shared_library(lambda path: _write_object(build, path), folder)
@@ -92,14 +94,27 @@ def _optimise(build, directory: str | None, key: str | None) -> None:
         for name, native in natives.items():
             entries[name].retarget(native)
         if directory is not None and key is not None:
-            store(directory, key, build, library)  # moves the library in; its code stays mapped here
-        else:
-            os.unlink(library)
+            _store_copy(directory, key, build, library)
     except OSError as exc:  # the folder went away, or the library would not load: the quick code stays
         _warn(f"{type(exc).__name__}: {exc}")
     finally:
-        if directory is None:
-            shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)  # the loaded library stays mapped
+
+
+def _store_copy(directory: str, key: str, build, library: str) -> None:
+    """Stores a copy of `library` in the cache under `key`; a folder that cannot be written (or went
+    away) stores nothing, as for any compile."""
+    try:
+        descriptor, copy = tempfile.mkstemp(suffix=".so", prefix=TEMPORARY_PREFIX, dir=directory)
+    except OSError:
+        return
+    os.close(descriptor)
+    try:
+        shutil.copyfile(library, copy)
+    except OSError:
+        os.unlink(copy)
+        return
+    store(directory, key, build, copy)  # moves the copy in, or deletes it
 
 
 def _write_object(build, path: str) -> None:

@@ -92,6 +92,17 @@ def test_the_disk_cache_keeps_the_optimised_code(quick_first):
     assert quick_first.builds == ["poly"] and _optimised(_native(again))
 
 
+def test_the_running_code_is_not_the_cache_file(quick_first):
+    """The process loads its optimised code from a file of its own: a cache library rewritten in place
+    later (as `cp` does) changes nothing that runs."""
+    g = zyg.compile_grad(poly, argnums=0)
+    value = g(0.75, 9)
+    zyg.wait_optimised()
+    (library,) = quick_first.path.glob("*.so")
+    library.write_bytes(b"\0" * library.stat().st_size)
+    assert g(0.75, 9) == value
+
+
 def test_without_a_cache_the_code_is_optimised_all_the_same(monkeypatch):
     monkeypatch.setenv("ZYG_CACHE", "0")
     g = zyg.compile_grad(poly, argnums=0)
