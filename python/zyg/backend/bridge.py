@@ -7,7 +7,6 @@ upstream diagnostics still point at the user's source.
 
 from __future__ import annotations
 
-import functools
 import io
 import sys
 import tempfile
@@ -20,7 +19,7 @@ from xdsl.ir import Attribute
 from xdsl.printer import Printer
 
 from zyg.backend.blas import GEMM_SYMBOLS, gemm_runtime
-from zyg.backend.generic_text import GenericText, Unprintable
+from zyg.backend.generic_text import GenericText, Unprintable, bytes_literal
 from zyg.backend.runtime import (
     ALLOCATOR,
     ERROR_RUNTIME,
@@ -87,7 +86,7 @@ class _Printer(Printer):
         self.stream.write(text)
 
     def print_bytes_literal(self, bytestring: bytes):
-        self.print_string(_literal(bytestring))
+        self.print_string(bytes_literal(bytestring))
 
     def print_attribute(self, attribute: Attribute) -> None:
         if self.printing_location:  # part of a location: printed without its own `loc(...)`
@@ -103,22 +102,6 @@ class _Printer(Printer):
                 return
             text = self._texts[attribute] = out.getvalue()
         self.print_string(text)
-
-
-@functools.lru_cache(maxsize=256)  # the few file names of a module's locations, many times each
-def _literal(bytestring: bytes) -> str:
-    """`bytestring` as xDSL writes a string literal: quoted, a backslash doubled, a quote and each byte
-    outside printable ASCII as a backslash and two hex digits."""
-    parts = ['"']
-    for byte in bytestring:
-        if byte == 0x5C:
-            parts.append("\\\\")
-        elif byte < 0x20 or byte > 0x7E or byte == 0x22:
-            parts.append(f"\\{byte:02X}")
-        else:
-            parts.append(chr(byte))
-    parts.append('"')
-    return "".join(parts)
 
 
 def module_text(module: ModuleOp) -> str:

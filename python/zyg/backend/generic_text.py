@@ -17,6 +17,7 @@ which the caller prints the module with xDSL's printer.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Iterable
@@ -128,7 +129,7 @@ class GenericText:
     def _dictionary(self, entries: dict[str, Attribute]) -> str:
         parts = []
         for name, value in entries.items():
-            key = name if _BARE_IDENTIFIER.fullmatch(name) else _string_literal(name)
+            key = name if _BARE_IDENTIFIER.fullmatch(name) else bytes_literal(name.encode())
             parts.append(key if isinstance(value, UnitAttr) else f"{key} = {self.attribute(value)}")
         return "{" + ", ".join(parts) + "}"
 
@@ -169,7 +170,7 @@ class GenericText:
         lines = []
         for location, alias in self._locations.items():
             if isinstance(location, FileLineColLoc):
-                text = f"{_string_literal(location.filename.data)}:{location.line.data}:{location.column.data}"
+                text = f"{bytes_literal(location.filename.data.encode())}:{location.line.data}:{location.column.data}"
             else:
                 out = io.StringIO()
                 printer = Printer(stream=out, print_generic_format=True)
@@ -179,11 +180,12 @@ class GenericText:
         return "".join(lines)
 
 
-def _string_literal(text: str) -> str:
-    """`text` as an MLIR string literal: quoted, a backslash doubled, a quote and each byte outside
-    printable ASCII as a backslash and two hex digits."""
+@functools.lru_cache(maxsize=256)  # the few file names of a module's locations, many times each
+def bytes_literal(data: bytes) -> str:
+    """`data` as an MLIR string literal, as xDSL writes one: quoted, a backslash doubled, a quote and
+    each byte outside printable ASCII as a backslash and two hex digits."""
     parts = ['"']
-    for byte in text.encode():
+    for byte in data:
         if byte == 0x5C:
             parts.append("\\\\")
         elif byte < 0x20 or byte > 0x7E or byte == 0x22:
