@@ -95,14 +95,14 @@ def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: s
         text = module_text(module)
     with stage("upstream parse"):
         upstream = parse_upstream(text)
-    lower_to_llvm(upstream, abis, text)
+    loop_allocas = lower_to_llvm(upstream, abis, text)
     if keep_ir:
         with context():
             stages["llvm"] = str(upstream)
         stages["llvmir"] = llvm_ir(stages["llvm"])
     needs = runtime_needs(upstream)
     bytecode = None
-    if tier_up.applies([abi.name for abi in abis], host is not None):
+    if tier_up.applies([abi.name for abi in abis], host is not None) and not loop_allocas:
         out = io.BytesIO()
         upstream.operation.write_bytecode(out)
         bytecode = out.getvalue()

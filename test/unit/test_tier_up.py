@@ -226,3 +226,21 @@ def test_a_forked_child_runs_the_quick_code_and_compiles_its_own():
     assert child.exitcode == 0
     np.testing.assert_allclose(first, 3 * x * x)
     np.testing.assert_allclose(optimised, 3 * x * x)
+
+
+def summed_in_a_loop(x, n):
+    total = 0.0
+    for k in range(n):
+        total = total + np.sum(np.sin(x + k))  # its 0-d buffer lives on the stack, in the loop
+    return total
+
+
+def test_a_stack_buffer_in_a_loop_serves_every_iteration_of_the_quick_code():
+    """The reduction's 0-d stack buffer is allocated in the loop; unoptimised code would allocate it
+    again at every iteration and run out of stack, so it is moved to the function's entry."""
+    compiled = zyg.jit(summed_in_a_loop)
+    x = np.ones(8)
+    assert compiled(x, 3) == pytest.approx(8 * (np.sin(1.0) + np.sin(2.0) + np.sin(3.0)))
+    assert not _optimised(_native(compiled))
+    value = compiled(x, 2_000_000)  # 2e6 x 8 bytes of stack, were it allocated each time
+    assert value == pytest.approx(8 * np.sum(np.sin(1.0 + np.arange(2_000_000))), rel=1e-9)

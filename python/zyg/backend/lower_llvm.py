@@ -92,8 +92,12 @@ LOOPS = frozenset({"scf.for", "scf.while"})
 BLAS_FUNCTIONS = frozenset({"scipy_cblas_dgemm64_", "scipy_cblas_sgemm64_"})
 
 
-def lower_to_llvm(module: ir.Module, abis: Sequence[EntryABI], source: str | None = None) -> None:
-    """Runs the upstream pipeline in place; raises `LoweringError` naming the failure, with the module's
+def lower_to_llvm(module: ir.Module, abis: Sequence[EntryABI], source: str | None = None) -> bool:
+    """Runs the upstream pipeline in place; returns whether the module keeps a stack buffer allocated
+    in a loop. `promote-buffers-to-stack` makes a 0-d reduction's buffer one: LLVM's optimisation keeps
+    it in a register, code compiled without it grows the stack at every iteration. Such a buffer that
+    does not leave its iteration is moved to the function's entry (`_hoisted`); for the others
+    `zyg.tier_up` runs no quick code. Raises `LoweringError` naming the failure, with the module's
     text written to a file: `source` (the text it was parsed from), else the module as the failure left it."""
     with context():
         try:
@@ -105,18 +109,56 @@ def lower_to_llvm(module: ir.Module, abis: Sequence[EntryABI], source: str | Non
                 _run(LOWER_TO_LOOPS, module)
             hint = ir.Attribute.parse(LOOP_HINT)
 
+            loop_allocas = []
+
             def mark_loop(op) -> None:
                 if op.name in LOOPS:
                     op.attributes["loop_annotation"] = hint
+                elif op.name == "memref.alloca" and _in_loop(op):
+                    loop_allocas.append(op)
 
             with stage("widen bools, mark loops"):
                 widen_bool_memrefs(module, also=mark_loop)
             with stage("upstream to LLVM dialect"):
+                kept_in_loops = [op for op in loop_allocas if not _hoisted(op)]
                 _run(LOWER_TO_LLVM, module)
                 add_python_entries(module, abis)
+            return bool(kept_in_loops)
         except Exception as exc:
             raise LoweringError(f"the upstream lowering pipeline failed ({str(exc).strip().splitlines()[0]}); "
                                 f"input IR written to {dump_ir(source if source is not None else str(module))}") from None
+
+
+# What may take a buffer out of the loop iteration that allocated it (to a later iteration, a caller or
+# callee), or a view of it that could.
+_ESCAPES = frozenset({"scf.yield", "scf.condition", "func.call", "func.return", "memref.subview",
+                      "memref.cast", "memref.reinterpret_cast", "memref.expand_shape", "memref.collapse_shape",
+                      "memref.view", "memref.transpose", "llvm.call"})
+
+
+def _hoisted(alloca: ir.Operation) -> bool:
+    """Moves a static stack buffer allocated in a loop to its function's entry when no use takes it
+    out of the iteration (then one buffer serves every iteration, as LLVM's optimisation makes of it
+    anyway); returns whether it did."""
+    if any(use.owner.operation.name in _ESCAPES for use in alloca.result.uses):
+        return False
+    function = alloca.parent
+    while function is not None and function.name != "func.func":
+        function = function.parent
+    if function is None:
+        return False
+    entry = function.regions[0].blocks[0]
+    alloca.move_before(entry.operations[0])
+    return True
+
+
+def _in_loop(op: ir.Operation) -> bool:
+    parent = op.parent
+    while parent is not None:
+        if parent.name in LOOPS:
+            return True
+        parent = parent.parent
+    return False
 
 
 def _run(pipeline: str, module: ir.Module) -> None:
