@@ -44,7 +44,18 @@ def _optimisers() -> threading.BoundedSemaphore:
 
 
 _slots = _optimisers()  # optimiser processes running at once: one per core but the caller's
-os.register_at_fork(after_in_child=lambda: globals().update(_slots=_optimisers()))
+# Held while a job loads its library and retargets (dlopen takes the loader's lock): a fork waits for
+# it, so that a forked child never inherits a lock held by a thread it does not have.
+_loading = threading.Lock()
+
+
+def _after_fork_in_child() -> None:
+    global _slots, _loading
+    _slots, _loading = _optimisers(), threading.Lock()
+
+
+os.register_at_fork(before=lambda: _loading.acquire(), after_in_parent=lambda: _loading.release(),
+                    after_in_child=_after_fork_in_child)
 
 
 def applies(entries: Sequence[str], host_calls: bool) -> bool:
@@ -89,10 +100,11 @@ def _optimise(build, directory: str | None, key: str | None) -> None:
         if library is None:
             return
         entries = build.compiled.entries
-        natives = load_library(library, build.needs, [native.abi for native in entries.values()],
-                               build.compiled.native.checks)
-        for name, native in natives.items():
-            entries[name].retarget(native)
+        with _loading:
+            natives = load_library(library, build.needs, [native.abi for native in entries.values()],
+                                   build.compiled.native.checks)
+            for name, native in natives.items():
+                entries[name].retarget(native)
         if directory is not None and key is not None:
             _store_copy(directory, key, build, library)
     except OSError as exc:  # the folder went away, or the library would not load: the quick code stays

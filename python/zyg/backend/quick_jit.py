@@ -171,9 +171,9 @@ class QuickCode:
         self._api.check(self._api.lookup(self._jit, ctypes.byref(found), name.encode()))
         return found.value
 
-    def __del__(self):
+    def __del__(self, _finalizing=sys.is_finalizing):  # bound now: at exit the module's globals go first
         # Not at interpreter exit: arrays freed later may still call code of the first module loaded
         # (their capsules' destructor, `python_api.table`), and the process's memory goes anyway.
-        if self._jit and not sys.is_finalizing():
+        if self._jit and not _finalizing():
             self._api.dispose_jit(self._jit)
             self._jit = _VOID_P()
