@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bench.report import write_reports
 from bench.systems import SYSTEMS
+from bench.timing import compile_zyg_bytecode
 from bench.workloads import all_cases
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -100,6 +101,7 @@ def main(argv: list[str] | None = None) -> None:
     if options.list:
         print("\n".join(f"{c.name:24} {c.label}" for c in all_cases()))
         return
+    compile_zyg_bytecode()
     results, started = [], time.perf_counter()
     total = len(cases) * len(options.systems)
     for case in cases:

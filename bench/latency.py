@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.timing import compile_zyg_bytecode
+
 SCALAR = "scalar"
 CASES = (SCALAR, "evalpoly-10k", "gmm-d20-K10-n1k", "mlp-128", "lstm-l2-c1024")
 _ROOT = Path(__file__).resolve().parent.parent
@@ -31,9 +33,20 @@ def affine(x):
     return 5.0 * x + 3.0
 
 
-def _prepare(case: str, system: str):
-    """The zero-argument first gradient of `case` on `system` (compilation included)."""
+def _inputs(case: str):
+    """The workload's case and its arguments (None for the scalar function), made before the clock
+    starts, as `bench.cell` does."""
     if case == SCALAR:
+        return None, None
+    from bench.workloads import all_cases
+
+    found = {c.name: c for c in all_cases()}[case]
+    return found, found.inputs()
+
+
+def _prepare(found, args, system: str):
+    """The zero-argument first gradient of the case on `system` (compilation included)."""
+    if found is None:
         if system == "zyg":
             import zyg
 
@@ -42,16 +55,17 @@ def _prepare(case: str, system: str):
 
         return lambda: jax.jit(jax.grad(affine))(2.0).block_until_ready()
     from bench.systems import prepare
-    from bench.workloads import all_cases
 
-    found = {c.name: c for c in all_cases()}[case]
-    return prepare(system, found, found.inputs()).gradient
+    return prepare(system, found, args).gradient
 
 
 def child(case: str, system: str) -> dict:
     """Measures one fresh process: its imports, its compile's stages and its first gradient."""
     import numpy  # noqa: F401  (the user's script has it already)
 
+    import bench.systems  # noqa: F401  (the harness, not the system measured)
+
+    found, args = _inputs(case)
     start = time.perf_counter()
     if system == "zyg":
         import zyg  # noqa: F401
@@ -60,14 +74,14 @@ def child(case: str, system: str) -> dict:
         from zyg import stage_times
 
         with stage_times.recording() as stages:
-            _prepare(case, system)()
+            _prepare(found, args, system)()
         total = time.perf_counter() - start
         return {"import": imported - start, "stages": stages, "total": total}
     import jax
 
     jax.config.update("jax_enable_x64", True)
     imported = time.perf_counter()
-    _prepare(case, system)()
+    _prepare(found, args, system)()
     total = time.perf_counter() - start
     return {"import": imported - start, "total": total}
 
@@ -100,6 +114,7 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(child(*options.child)))
         return
     jax = _has_jax()
+    compile_zyg_bytecode()
     for case in options.cases:
         with tempfile.TemporaryDirectory(prefix="zyg-latency-") as cache:
             env = {**os.environ, "ZYG_CACHE_DIR": cache, "PYTHONPATH": str(_ROOT)}

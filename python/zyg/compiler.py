@@ -46,6 +46,9 @@ def _build(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: str, wrt
            keep_ir: bool, directory: str | None, key: str | None) -> CompiledRequest:
     with _collector_paused():
         with stage("import the compiler (xDSL, MLIR)"):
+            from zyg import lazy_formats
+
+            lazy_formats.install()  # before the dialects are imported
             from zyg.build import build_request
 
         build = build_request(fn, codes, request, keep_ir, wrt)
