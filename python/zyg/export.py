@@ -6,8 +6,9 @@
 artefact (`zyg.artefact`, the disk cache's format): the shared library, its ABI and run-time checks,
 the argument structures it takes, how its results are arranged, and the values it holds fixed.
 
-`load(path)` needs NumPy, zyg's own package and the system's C runtime (and OpenBLAS, which zyg's
-dependencies install, if the code multiplies matrices), not xDSL or the MLIR bindings. The function it
+`load(path)` needs NumPy, zyg's own package and the system's C runtime, not xDSL or the MLIR bindings
+(code that multiplies matrices calls the OpenBLAS of the `scipy-openblas64` wheel, else the copy of it
+NumPy's wheel carries). The function it
 returns takes arguments of the exported structures and types (arrays of any shape of the exported
 ranks and dtypes) and returns what the compiled function returned for them.
 

@@ -3,6 +3,7 @@ run in a process where xDSL and MLIR cannot be imported, with the compiled funct
 
 from __future__ import annotations
 
+import pathlib
 import subprocess
 import sys
 import textwrap
@@ -178,3 +179,20 @@ def test_what_cannot_be_exported_or_loaded(tmp_path):
     (tmp_path / "junk.zyg").write_bytes(b"not an artefact at all")
     with pytest.raises(zyg.ArtefactError, match="not a zyg artefact"):
         zyg.load(tmp_path / "junk.zyg")
+
+
+def test_without_the_openblas_wheel_numpys_copy_serves(monkeypatch):
+    """An exported function that multiplies matrices runs where only NumPy is installed: NumPy's wheel
+    carries the same OpenBLAS build, with the same symbols."""
+    import importlib.util
+
+    from zyg.backend import blas
+
+    numpy_libs = pathlib.Path(np.__file__).parent.parent / "numpy.libs"
+    if not list(numpy_libs.glob("*scipy_openblas64*")):
+        pytest.skip("this NumPy carries no OpenBLAS of its own")
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *rest: None if name == "scipy_openblas64" else find_spec(name, *rest))
+    path = blas.openblas_library.__wrapped__()  # not the path this process found first
+    assert "numpy.libs" in path and "scipy_openblas64" in path
