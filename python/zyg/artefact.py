@@ -88,8 +88,10 @@ def section(header: Mapping, body: bytes, name: str) -> bytes:
 
 
 def machine() -> dict:
-    """What code compiled here runs on: the operating system and the processor architecture."""
-    return {"system": sys.platform, "machine": platform.machine()}
+    """What code compiled here runs with: the operating system, the processor architecture, and the
+    Python and NumPy whose objects it reads and builds (their C structures' layout)."""
+    return {"system": sys.platform, "machine": platform.machine(), "python": "{}.{}".format(*sys.version_info),
+            "numpy": np.__version__.split(".")[0]}
 
 
 def describe(abis: Sequence[EntryABI], checks: Sequence[Check], needs: Sequence[str], return_tree: TreeDef,
@@ -119,14 +121,19 @@ def load_code(header: Mapping, library: bytes) -> tuple[dict[str, NativeFunction
         OSError: if the library (or one it needs) cannot be loaded.
         KeyError, TypeError, ValueError: if the header is not one `describe` wrote.
     """
-    if {key: header[key] for key in ("system", "machine")} != machine():
-        raise ArtefactError(f"compiled for {header['machine']} ({header['system']}), and this is "
-                            f"{platform.machine()} ({sys.platform})")
+    here = machine()
+    if {key: header.get(key) for key in here} != here:
+        raise ArtefactError(f"compiled for {_platform_words(header)}, and this is {_platform_words(here)}")
     abis = [EntryABI(_slots(abi["args"]), _slots(abi["results"]), abi["name"]) for abi in header["entries"]]
     checks = [Check(error, SourceLoc(*loc) if loc else None, message) for error, loc, message in header["checks"]]
     natives = _load_private_copy(library, header["needs"], abis, checks)
     return (natives, tree_from_description(header["return_tree"]),
             tuple(tree_from_description(t) for t in header["free_trees"]))
+
+
+def _platform_words(fields: Mapping) -> str:
+    return (f"{fields.get('machine')} ({fields.get('system')}) with Python {fields.get('python')} and "
+            f"NumPy {fields.get('numpy')}.x")
 
 
 def array_bytes(value) -> bytes:

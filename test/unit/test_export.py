@@ -196,3 +196,12 @@ def test_without_the_openblas_wheel_numpys_copy_serves(monkeypatch):
                         lambda name, *rest: None if name == "scipy_openblas64" else find_spec(name, *rest))
     path = blas.openblas_library.__wrapped__()  # not the path this process found first
     assert "numpy.libs" in path and "scipy_openblas64" in path
+
+
+def test_code_for_another_platform_is_refused(tmp_path):
+    zyg.export(zyg.jit(scaled), tmp_path / "p.zyg", (np.array([0.5]),))
+    header, body = artefact.unpack((tmp_path / "p.zyg").read_bytes())
+    sections = {name: artefact.section(header, body, name) for name in header["sections"]}
+    (tmp_path / "old.zyg").write_bytes(artefact.pack({**header, "python": "3.9"}, sections))
+    with pytest.raises(zyg.ArtefactError, match=r"with Python 3\.9 and NumPy"):
+        zyg.load(tmp_path / "old.zyg")
