@@ -7,10 +7,10 @@ of the module (`@<entry>_python`, `@_zyg_runtime_state`); it keeps the code load
 Why not `ExecutionEngine(opt_level=0)`: the bindings' engine runs the -O0 IR pipeline but generates
 machine code at LLVM's default level (its target machine is made before the level is applied): greedy
 register allocation and scheduling, 250 ms of the LSTM gradient's module, against 50 ms at -O0 with
-the fast instruction selector and register allocator. So this drives LLVM's own C API (`zyg.backend.llvm_c`):
-`mlirTranslateModuleToLLVMIR`, a host target machine at `LLVMCodeGenLevelNone`, and an ORC `LLJIT`
-built on it that resolves symbols in this process. Its code
-is position independent as the engine's is. `available()` says whether this host's target is known
+the fast instruction selector and register allocator. So this drives LLVM's own C API
+(`zyg.backend.llvm_c`): `mlirTranslateModuleToLLVMIR`, a host target machine at `LLVMCodeGenLevelNone`,
+and an ORC `LLJIT` built on it that resolves symbols in this process. Its code is position
+independent as the engine's is. `available()` says whether this host's target is known
 here (x86-64, AArch64); elsewhere the quick tier is the engine's.
 """
 
