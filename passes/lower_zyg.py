@@ -17,15 +17,10 @@ from xdsl.dialects.builtin import AnyFloat, AnyFloatConstr, FloatAttr, IntegerAt
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.irdl import IRDLOperation, VarConstraint, irdl_op_definition, operand_def, result_def
 from xdsl.passes import ModulePass
-from xdsl.pattern_rewriter import (
-    GreedyRewritePatternApplier,
-    PatternRewriter,
-    PatternRewriteWalker,
-    RewritePattern,
-    op_type_rewrite_pattern,
-)
+from xdsl.pattern_rewriter import PatternRewriter, RewritePattern, op_type_rewrite_pattern
 from zyg.dialects import ad, zyg
 from zyg.frontend.types import I64
+from zyg.passes.rewrite_each_op import rewrite_each_op
 from zyg.passes.special_functions import polygamma
 
 
@@ -247,7 +242,9 @@ class LowerZygPass(ModulePass):
     name = "lower-zyg"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        patterns = [LowerZero(), LowerAdd(), LowerStopGradient(), LowerStrongZero(), LowerFloorDiv(), LowerMod(), LowerPow(), LowerHypot(),
-                    LowerLibmCall(), LowerPolygamma()]
-        PatternRewriteWalker(GreedyRewritePatternApplier(patterns), apply_recursively=False).rewrite_module(op)
+        strong_zero, libm = LowerStrongZero(), LowerLibmCall()
+        rewrite_each_op(op, {ad.ZeroOp: LowerZero(), ad.AddOp: LowerAdd(), ad.StopGradientOp: LowerStopGradient(),
+                             ad.MulOp: strong_zero, ad.DivOp: strong_zero, zyg.FloorDivOp: LowerFloorDiv(),
+                             zyg.ModOp: LowerMod(), zyg.PowOp: LowerPow(), zyg.HypotOp: LowerHypot(),
+                             **dict.fromkeys(_LIBM_FUNCTIONS, libm), zyg.PolygammaOp: LowerPolygamma()})
         _declare_libm(op)
