@@ -20,6 +20,7 @@ from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern, op_type_rewrite_pattern
 from zyg.dialects import ad, zyg
 from zyg.frontend.types import I64
+from zyg.passes.declare_callees import declare_callees
 from zyg.passes.rewrite_each_op import rewrite_each_op
 from zyg.passes.special_functions import polygamma
 
@@ -227,14 +228,6 @@ class LowerPolygamma(RewritePattern):
         rewriter.replace(op, [], [polygamma(_Emitter(rewriter, op), op.operand, op.order.value.data)])
 
 
-def _declare_libm(module: ModuleOp) -> None:
-    """Declares the libm functions of `_LIBM_FUNCTIONS` that `module` calls and does not declare."""
-    called = {op.callee.root_reference.data for op in module.walk() if isinstance(op, func.CallOp)}
-    declared = {f.sym_name.data for f in module.body.block.ops if isinstance(f, func.FuncOp)}
-    for name in sorted((called & set(_LIBM_FUNCTIONS.values())) - declared):
-        module.body.block.add_op(func.FuncOp.external(name, [f64], [f64]))
-
-
 @dataclass(frozen=True)
 class LowerZygPass(ModulePass):
     """Lowers the `zyg` dialect and `ad.zero`/`ad.add` to upstream dialects."""
@@ -247,4 +240,4 @@ class LowerZygPass(ModulePass):
                              ad.MulOp: strong_zero, ad.DivOp: strong_zero, zyg.FloorDivOp: LowerFloorDiv(),
                              zyg.ModOp: LowerMod(), zyg.PowOp: LowerPow(), zyg.HypotOp: LowerHypot(),
                              **dict.fromkeys(_LIBM_FUNCTIONS, libm), zyg.PolygammaOp: LowerPolygamma()})
-        _declare_libm(op)
+        declare_callees(op, {name: ([f64], [f64]) for name in sorted(_LIBM_FUNCTIONS.values())})
