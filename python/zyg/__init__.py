@@ -28,6 +28,7 @@ from zyg.disk_cache import clear_cache
 from zyg.errors import (
     LoweringError,
     NoDerivativeError,
+    NoGpuError,
     ShapeError,
     UnsupportedSyntaxError,
     ZygError,
@@ -51,6 +52,7 @@ __all__ = [
     "JitFunction",
     "LoweringError",
     "NoDerivativeError",
+    "NoGpuError",
     "Params",
     "ShapeError",
     "UnsupportedSyntaxError",

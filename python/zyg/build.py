@@ -15,11 +15,13 @@ from dataclasses import dataclass
 
 from zyg import tier_up
 from zyg.argnums import differentiated_leaves, require_float_leaf, require_float_result
+from zyg.backend import cuda, lower_gpu
 from zyg.backend.bridge import context, module_text, parse_upstream
 from zyg.backend.engine import compile_module, llvm_ir
 from zyg.backend.jit import Check
 from zyg.backend.lower_llvm import lower_to_llvm, runtime_needs
 from zyg.compiled import CompiledRequest, free_readers_of
+from zyg.devices import CPU, GPU
 from zyg.entry import add_entry
 from zyg.errors import HOST_ERROR
 from zyg.frontend.dependencies import Dependencies, Guard
@@ -59,9 +61,13 @@ class Build:
 
 
 def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: str, keep_ir: bool = False,
-                  wrt: tuple[int, ...] | None = None) -> Build:
+                  wrt: tuple[int, ...] | None = None, device: str = CPU) -> Build:
     """Compiles `request` ('primal', 'grad', 'vjp', 'pullback', 'jacobian', 'jvp') of `fn` for arguments of trees `codes`, differentiated
-    with respect to the arguments at `wrt` (None: every float one); with `keep_ir`, keeps the IR of every stage."""
+    with respect to the arguments at `wrt` (None: every float one), for `device` (`zyg.devices`); with
+    `keep_ir`, keeps the IR of every stage.
+    A GPU compile (`lower_gpu`) is not kept on disk and runs no quick code first; where this machine
+    cannot run it (`cuda.missing`), it stops at the LLVM dialect and has no entries (`zyg.api` checks
+    for a device before calling)."""
     stages: dict[str, str] = {}
     roots = functions_in(codes)  # functions passed as arguments: their globals are read at each call too
     dependencies = Dependencies(fn, roots)
@@ -92,21 +98,31 @@ def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: s
     if keep_ir:
         stages["lowered"] = str(module)
     with stage("print for upstream"):
-        text = module_text(module)
+        text = module_text(module, device)
     with stage("upstream parse"):
         upstream = parse_upstream(text)
-    loop_allocas = lower_to_llvm(upstream, abis, text)
+    loop_allocas = False
+    if device == GPU:
+        dependencies.cacheable = False  # loading it from disk would need the CUDA runtime: untested
+        ptx = lower_gpu.lower_to_llvm(upstream, abis, cuda.target(), text)
+    else:
+        loop_allocas = lower_to_llvm(upstream, abis, text)
     if keep_ir:
         with context():
             stages["llvm"] = str(upstream)
         stages["llvmir"] = llvm_ir(stages["llvm"])
+        if device == GPU:
+            stages["ptx"] = ptx
     needs = runtime_needs(upstream)
     bytecode = None
-    if tier_up.applies([abi.name for abi in abis], host is not None) and not loop_allocas:
+    if device == CPU and tier_up.applies([abi.name for abi in abis], host is not None) and not loop_allocas:
         out = io.BytesIO()
         upstream.operation.write_bytecode(out)
         bytecode = out.getvalue()
-    natives, engine = compile_module(upstream, abis, checks, host, needs, quick=bytecode is not None)
+    if device == GPU and cuda.missing() is not None:
+        natives, engine = {}, None
+    else:
+        natives, engine = compile_module(upstream, abis, checks, host, needs, quick=bytecode is not None)
     free_records = tuple(data.record for data in info.free)
     compiled = CompiledRequest(natives, info.return_tree, stages, Guard(fn, dependencies.records, roots),
                                info.free_trees, free_records,
