@@ -106,6 +106,7 @@ def lower_to_llvm(module: ir.Module, abis: Sequence[EntryABI], target: Target, s
                 run_pipeline(PREPARE, module)
                 eliminate_empty_tensors(module)
                 run_pipeline(BUFFERIZE, module)
+                _parallel_dimensions_first(module)
                 run_pipeline(MAP_TO_GPU, module)
                 _stage_kernel_operands(module)
                 widen_bool_memrefs(module)
@@ -146,6 +147,50 @@ def _check_device_calls(module: ir.Module) -> None:
             if not name.startswith(_LIBDEVICE_PREFIX):
                 raise LoweringError(f"a GPU kernel calls '{name}', which has no GPU version; "
                                     "compile this function with device='cpu'")
+
+
+def _parallel_dimensions_first(module: ir.Module) -> None:
+    """Reorders the loops of every `linalg.generic` so that its parallel dimensions come first.
+    `convert-linalg-to-parallel-loops` keeps the order of the dimensions: a reduction dimension before
+    a parallel one (`np.sum(m, axis=0)`: rows reduced, columns kept) would be a host loop launching a
+    kernel per row; after the interchange it is one kernel of a thread per column, each summing down
+    its column in order. A generic's loops may be interchanged: each element of the result still
+    sums its terms in the same order."""
+    generics: list[ir.Operation] = []
+
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        if op.name == "linalg.generic":
+            generics.append(op)
+        return ir.WalkResult.ADVANCE
+
+    module.operation.walk(visit)
+    for generic in generics:
+        iterators = list(ir.ArrayAttr(generic.attributes["iterator_types"]))
+        parallel = ["parallel" in str(iterator) for iterator in iterators]
+        order = [d for d in range(len(iterators)) if parallel[d]] + [d for d in range(len(iterators)) if not parallel[d]]
+        if order == sorted(order):
+            continue
+        position = [order.index(d) for d in range(len(order))]  # old dimension -> new
+        permutation = ir.AffineMap.get_permutation(position)
+        maps = [ir.AffineMapAttr(attribute).value for attribute in ir.ArrayAttr(generic.attributes["indexing_maps"])]
+        generic.attributes["indexing_maps"] = ir.ArrayAttr.get([
+            ir.AffineMapAttr.get(ir.AffineMap.get(len(order), m.n_symbols, [e.compose(permutation) for e in m.results]))
+            for m in maps])
+        generic.attributes["iterator_types"] = ir.ArrayAttr.get([iterators[d] for d in order])
+        _renumber_indices(generic, position)
+
+
+def _renumber_indices(generic: ir.Operation, position: list[int]) -> None:
+    """Points each `linalg.index d` in `generic` at dimension `position[d]`."""
+    i64 = ir.IntegerType.get_signless(64)
+
+    def renumber(op: ir.Operation) -> ir.WalkResult:
+        if op.name == "linalg.index":
+            old = ir.IntegerAttr(op.attributes["dim"]).value
+            op.attributes["dim"] = ir.IntegerAttr.get(i64, position[old])
+        return ir.WalkResult.ADVANCE
+
+    generic.walk(renumber)
 
 
 def _stage_kernel_operands(module: ir.Module) -> None:

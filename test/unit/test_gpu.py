@@ -1,0 +1,163 @@
+"""`device="gpu"`: the argument, the PTX built without a GPU, the errors where one is missing, and (on a
+machine with a CUDA device only) gradients equal to the CPU's."""
+
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+import zyg
+from zyg.backend import cuda
+from zyg.disk_cache import key as cache_key
+from zyg.frontend.trees import leaf
+
+NO_DEVICE = cuda.missing()
+needs_device = pytest.mark.skipif(NO_DEVICE is not None, reason=f"no GPU: {NO_DEVICE}")
+
+
+def sin_times_x(x):
+    return np.sum(np.sin(x) * x)
+
+
+def test_an_unknown_device_is_a_value_error():
+    for make in (zyg.jit, zyg.compile_grad):
+        with pytest.raises(ValueError, match=r"unknown device 'tpu'; choose one of 'cpu', 'gpu'"):
+            make(sin_times_x, device="tpu")
+
+
+def test_the_ptx_of_a_gradient_is_built_without_a_gpu():
+    g = zyg.compile_grad(sin_times_x, device="gpu")
+    ptx = g.ir("ptx", np.ones(3))
+    assert ".visible .entry zyg_body_kernel(" in ptx  # the gradient's body
+    assert ".target sm_" in ptx and ".maxntid 128, 1, 1" in ptx
+    llvm = g.ir("llvm", np.ones(3))
+    assert "gpu.binary" in llvm and "gpu.launch_func" in llvm and "mgpuMemAlloc" in llvm
+
+
+def test_the_ptx_of_a_cpu_compile_is_a_value_error():
+    with pytest.raises(ValueError, match=r"'ptx' stage is that of device='gpu' compiles"):
+        zyg.compile_grad(sin_times_x).ir("ptx", np.ones(3))
+
+
+def elementwise(x):
+    return np.sin(x) * x
+
+
+def test_the_device_is_part_of_the_compile():
+    x = np.ones(3)
+    assert "gpu.launch_func" not in zyg.jit(elementwise).ir("llvm", x)
+    assert "gpu.launch_func" in zyg.jit(elementwise, device="gpu").ir("llvm", x)
+    assert "gpu.launch_func" not in zyg.jit(elementwise).ir("llvm", x)
+    keys = {cache_key.request_key(sin_times_x, "grad", (leaf("f64"),), None, device) for device in ("cpu", "gpu")}
+    assert len(keys) == 2
+
+
+@pytest.mark.skipif(NO_DEVICE is None or "driver" not in NO_DEVICE, reason="a CUDA driver is installed")
+def test_without_a_driver_a_call_says_so():
+    g = zyg.compile_grad(sin_times_x, device="gpu")
+    with pytest.raises(zyg.NoGpuError, match=r"no CUDA driver \(libcuda\.so\.1\) found"):
+        g(np.ones(3))
+    with pytest.raises(zyg.NoGpuError, match="no CUDA driver"):
+        zyg.jit(sin_times_x, device="gpu")(np.ones(3))
+
+
+def test_targets_by_compute_capability():
+    assert cuda.target_for((9, 0)) == ("sm_90", "+ptx78")
+    assert cuda.target_for((8, 7)) == ("sm_86", "+ptx71")
+    assert cuda.target_for((12, 0)) == ("sm_90", "+ptx78")  # PTX runs on later GPUs
+    assert cuda.target_for(cuda.DEFAULT_CAPABILITY) == ("sm_90", "+ptx78")
+    with pytest.raises(zyg.NoGpuError, match="compute capability 5.2"):
+        cuda.target_for((5, 2))
+
+
+_FAKE_DRIVER = """
+int cuInit(unsigned flags) { return DEVICES ? 0 : 100; }
+int cuDeviceGetCount(int *count) { *count = DEVICES; return 0; }
+int cuDeviceGet(int *device, int ordinal) { *device = ordinal; return 0; }
+int cuDeviceGetAttribute(int *value, int attribute, int device) { *value = attribute == 75 ? 8 : 6; return 0; }
+"""
+
+
+@pytest.fixture
+def fake_driver(tmp_path, monkeypatch):
+    """Makes `cuda` probe a stand-in for libcuda.so.1 with `devices` devices of compute capability 8.6."""
+    compiler = shutil.which("cc")
+    if compiler is None:
+        pytest.skip("no C compiler")
+
+    def install(devices: int) -> None:
+        source, library = tmp_path / "cuda.c", tmp_path / f"libcuda{devices}.so"
+        source.write_text(_FAKE_DRIVER)
+        subprocess.run([compiler, "-shared", "-fPIC", f"-DDEVICES={devices}", str(source), "-o", str(library)],
+                       check=True)
+        monkeypatch.setattr(cuda, "DRIVER", str(library))
+        cuda._probe.cache_clear()
+
+    yield install
+    monkeypatch.undo()
+    cuda._probe.cache_clear()
+
+
+def test_a_driver_without_a_device_says_so(fake_driver):
+    fake_driver(0)
+    with pytest.raises(zyg.NoGpuError, match="no CUDA device"):
+        cuda.require_device()
+    assert cuda.target() == cuda.target_for(cuda.DEFAULT_CAPABILITY)
+
+
+def test_the_device_chooses_the_target(fake_driver):
+    fake_driver(1)
+    cuda.require_device()
+    assert cuda.target() == ("sm_86", "+ptx71")
+
+
+def chain(x, y):
+    return np.sum(np.exp(np.sin(x) * y + 1.0))
+
+
+def columns(m):
+    return np.sum(np.sum(m * m, axis=0) ** 2)
+
+
+def broadcast(m, v):
+    return np.sum(np.tanh(m * v + v))
+
+
+def product(a, b):
+    return np.sum(np.cos(a @ b))
+
+
+def loop(x, n):  # scalar control flow and a tape on the host, array work in kernels
+    for _ in range(n):
+        x = np.sin(x) * 0.9 + 0.1
+    return np.sum(x * x)
+
+
+CASES = pytest.mark.parametrize("f, args", [
+    (chain, (np.linspace(0.1, 1.0, 300), np.linspace(-1.0, 1.0, 300))),
+    (columns, (np.linspace(-1.0, 1.0, 600).reshape(20, 30),)),
+    (broadcast, (np.linspace(-1.0, 1.0, 600).reshape(20, 30), np.linspace(0.0, 1.0, 30))),
+    (product, (np.linspace(-1.0, 1.0, 600).reshape(20, 30), np.linspace(0.0, 1.0, 150).reshape(30, 5))),
+    (loop, (np.linspace(0.1, 1.0, 300), 5)),
+    (sin_times_x, (np.linspace(0.1, 1.0, 1000),)),
+], ids=["chain", "columns", "broadcast", "product", "loop", "reduction"])
+
+
+@CASES
+def test_gradients_compile_for_the_gpu(f, args):
+    """Down to the LLVM dialect, with its launches and staging: what runs here without a GPU."""
+    llvm = zyg.compile_grad(f, device="gpu").ir("llvm", *args)
+    assert "llvm.func @zyg_entry_python" in llvm
+
+
+@needs_device
+@CASES
+def test_gradients_on_the_gpu_are_the_cpus(f, args):
+    on_cpu = zyg.compile_grad(f)(*args)
+    on_gpu = zyg.compile_grad(f, device="gpu")(*args)
+    for cpu, gpu in zip(on_cpu, on_gpu, strict=True):
+        if cpu is None:
+            assert gpu is None
+        else:
+            np.testing.assert_allclose(gpu, cpu, rtol=1e-12, atol=1e-14)
+    assert zyg.jit(f, device="gpu")(*args) == pytest.approx(zyg.jit(f)(*args), rel=1e-12)
