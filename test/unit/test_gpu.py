@@ -70,6 +70,31 @@ def test_targets_by_compute_capability():
         cuda.target_for((5, 2))
 
 
+_KERNEL_CALLING_LIBM = """
+module {
+  func.func private @erfc(f64) -> f64
+  func.func @zyg_entry(%x: memref<?xf64>, %y: memref<?xf64>) {
+    linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>],
+                    iterator_types = ["parallel"]} ins(%x : memref<?xf64>) outs(%y : memref<?xf64>) {
+    ^bb0(%a: f64, %b: f64):
+      %c = func.call @erfc(%a) : (f64) -> f64
+      linalg.yield %c : f64
+    }
+    return
+  }
+}
+"""
+
+
+def test_a_kernel_calling_host_code_is_refused():
+    from zyg.backend import lower_gpu
+    from zyg.backend.bridge import parse_upstream
+
+    module = parse_upstream(_KERNEL_CALLING_LIBM)
+    with pytest.raises(zyg.LoweringError, match="a GPU kernel calls 'erfc', which has no GPU version"):
+        lower_gpu.lower_to_llvm(module, [], cuda.target_for(cuda.DEFAULT_CAPABILITY))
+
+
 _FAKE_DRIVER = """
 int cuInit(unsigned flags) { return DEVICES ? 0 : 100; }
 int cuDeviceGetCount(int *count) { *count = DEVICES; return 0; }

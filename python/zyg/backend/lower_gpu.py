@@ -33,6 +33,7 @@ memory) has been compiled to the LLVM dialect but never run.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from mlir import ir
@@ -88,6 +89,9 @@ TO_PTX = (
 LOWER_HOST_TO_LLVM = LOWER_TO_LLVM.replace("reconcile-unrealized-casts", "gpu-to-llvm,reconcile-unrealized-casts")
 
 _LIBDEVICE_PREFIX = "__nv_"  # what device code may call: libdevice, linked into the PTX
+_C_INTERFACE_PREFIX = "_mlir_ciface_"  # the NVVM lowering calls a declared function through its C interface
+# A PTX declaration of a function defined elsewhere: `.extern .func (.param .b64 func_retval0) name`.
+_EXTERN_FUNCTION = re.compile(r"^\.extern \.func\s+(?:\([^)]*\)\s*)?([\w$]+)", re.M)
 # What a kernel does to a memref argument without writing through it.
 _READS = frozenset({"memref.load", "memref.dim", "memref.extract_strided_metadata"})
 
@@ -140,13 +144,12 @@ def kernel_ptx(module: ir.Module) -> str:
 
 def _check_device_calls(module: ir.Module) -> None:
     """Raises `LoweringError` if the PTX declares a function it does not define, other than libdevice's
-    (a helper of zyg's runtime, `malloc`): the driver would refuse to load it."""
-    for line in kernel_ptx(module).splitlines():
-        if line.startswith(".extern .func"):
-            name = line.split("(")[-2].split()[-1] if "(" in line else line.split()[-1].rstrip(";")
-            if not name.startswith(_LIBDEVICE_PREFIX):
-                raise LoweringError(f"a GPU kernel calls '{name}', which has no GPU version; "
-                                    "compile this function with device='cpu'")
+    (a libm function, a helper of zyg's runtime): the driver would refuse to load it."""
+    for name in _EXTERN_FUNCTION.findall(kernel_ptx(module)):
+        if not name.startswith(_LIBDEVICE_PREFIX):
+            name = name.removeprefix(_C_INTERFACE_PREFIX)
+            raise LoweringError(f"a GPU kernel calls '{name}', which has no GPU version; compile this function "
+                                "with device='cpu'")
 
 
 def _parallel_dimensions_first(module: ir.Module) -> None:
