@@ -152,6 +152,10 @@ def product(a, b):
     return np.sum(np.cos(a @ b))
 
 
+def masked(x, m):  # a bool array in a kernel: stored as bytes
+    return np.sum(np.where(m, x * x, 0.0))
+
+
 def loop(x, n):  # scalar control flow and a tape on the host, array work in kernels
     for _ in range(n):
         x = np.sin(x) * 0.9 + 0.1
@@ -163,9 +167,10 @@ CASES = pytest.mark.parametrize("f, args", [
     (columns, (np.linspace(-1.0, 1.0, 600).reshape(20, 30),)),
     (broadcast, (np.linspace(-1.0, 1.0, 600).reshape(20, 30), np.linspace(0.0, 1.0, 30))),
     (product, (np.linspace(-1.0, 1.0, 600).reshape(20, 30), np.linspace(0.0, 1.0, 150).reshape(30, 5))),
+    (masked, (np.linspace(-1.0, 1.0, 300), np.arange(300) % 3 == 0)),
     (loop, (np.linspace(0.1, 1.0, 300), 5)),
     (sin_times_x, (np.linspace(0.1, 1.0, 1000),)),
-], ids=["chain", "columns", "broadcast", "product", "loop", "reduction"])
+], ids=["chain", "columns", "broadcast", "product", "masked", "loop", "reduction"])
 
 
 @CASES

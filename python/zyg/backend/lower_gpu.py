@@ -55,8 +55,11 @@ from zyg.errors import LoweringError
 from zyg.stage_times import stage
 
 # Threads per block along the first, second and third parallel dimension (a dimension the loop does
-# not have counts 1): 256 threads for 1-D and 2-D loops. A third dimension is mapped to blocks in z,
-# of which CUDA allows 65535.
+# not have counts 1): 128 threads for 1-D loops, 256 for 2-D. `gpu-map-parallel-loops` maps the first
+# dimension to x, the second to y, the third to z (further ones loop inside the kernel), and CUDA
+# allows 65535 blocks in y and z: a second dimension up to 131070, a third up to 65535. The first
+# dimension of a row-major array is its rows, so neighbouring threads of a 2-D kernel read a column
+# (uncoalesced): the innermost dimension in x would read rows, but would limit the rows instead.
 TILE_SIZES = (128, 2, 1)
 # `no-min-max-bounds`: the tile loop runs the whole tile, guarded by an `if`; without it its bound is
 # dynamic and `gpu-map-parallel-loops` maps nothing. `canonicalize` before outlining folds the block
