@@ -1,8 +1,10 @@
 """`device="gpu"`: the argument, the PTX built without a GPU, the errors where one is missing, and (on a
 machine with a CUDA device only) gradients equal to the CPU's."""
 
+import ctypes
 import shutil
 import subprocess
+import types
 
 import numpy as np
 import pytest
@@ -191,3 +193,59 @@ def test_gradients_on_the_gpu_are_the_cpus(f, args):
         else:
             np.testing.assert_allclose(gpu, cpu, rtol=1e-12, atol=1e-14)
     assert zyg.jit(f, device="gpu")(*args) == pytest.approx(zyg.jit(f)(*args), rel=1e-12)
+
+
+_STAND_IN_RUNTIME = """
+#include <stdint.h>
+#include <stdlib.h>
+long loads, allocations, frees, launches, odd_blocks;
+void *mgpuModuleLoadJIT(void *data, int level) { loads++; return (void *)1; }
+void mgpuModuleUnload(void *module) {}
+void *mgpuModuleGetFunction(void *module, const char *name) { return module; }
+void mgpuLaunchKernel(void *function, intptr_t gx, intptr_t gy, intptr_t gz, intptr_t bx, intptr_t by, intptr_t bz,
+                      int shared, void *stream, void **params, void **extra, size_t count) {
+  launches++;
+  odd_blocks += !function || bx != 128 || (by != 1 && by != 2) || bz != 1;
+}
+void *mgpuStreamCreate(void) { return (void *)1; }
+void mgpuStreamSynchronize(void *stream) {}
+void mgpuStreamDestroy(void *stream) {}
+void *mgpuMemAlloc(uint64_t size, void *stream, _Bool shared) { allocations += shared; return calloc(size + 1, 1); }
+void mgpuMemFree(void *pointer, void *stream) { frees++; free(pointer); }
+"""
+
+
+@pytest.fixture(scope="module")
+def stand_in_runtime(tmp_path_factory):
+    """The stand-in runtime's path and counters, built once: the first library that defines the `mgpu*`
+    symbols is the one every later compile of the process calls."""
+    compiler = shutil.which("cc")
+    if compiler is None:
+        pytest.skip("no C compiler")
+    folder = tmp_path_factory.mktemp("runtime")
+    source, library = folder / "runtime.c", folder / "libstandin.so"
+    source.write_text(_STAND_IN_RUNTIME)
+    subprocess.run([compiler, "-shared", "-fPIC", str(source), "-o", str(library)], check=True)
+    standin = ctypes.CDLL(str(library))
+    names = ("loads", "allocations", "frees", "launches", "odd_blocks")
+    return str(library), {name: ctypes.c_long.in_dll(standin, name) for name in names}
+
+
+@pytest.mark.skipif(NO_DEVICE is None, reason="a CUDA device is present: the real runtime is tested")
+@CASES
+def test_the_host_code_runs_against_a_stand_in_cuda_runtime(f, args, stand_in_runtime, monkeypatch):
+    """The host half of GPU code, run with `mgpu*` functions that launch nothing and allocate with
+    calloc: the kernels' modules are loaded, each launch has a block of `TILE_SIZES`, and every
+    managed buffer is freed. (Not the results: no kernel runs.)"""
+    library, counters = stand_in_runtime
+    monkeypatch.setattr(cuda, "_probe", lambda: cuda._Probe(cuda.DEFAULT_CAPABILITY, None))
+    monkeypatch.setattr(cuda, "runtime_library", lambda: library)
+    before = {name: counter.value for name, counter in counters.items()}
+    # A copy of `f`: the compiles of `f` made here without a driver (`ir`) have no machine code.
+    fresh = types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__, f.__closure__)
+    gradients = zyg.compile_grad(fresh, device="gpu")(*args)
+    expected = [a.shape if isinstance(a, np.ndarray) and a.dtype.kind == "f" else None for a in args]
+    assert [getattr(g, "shape", None) for g in gradients] == expected
+    count = {name: counter.value - before[name] for name, counter in counters.items()}
+    assert count["loads"] > 0 and count["launches"] > 0 and count["odd_blocks"] == 0
+    assert count["allocations"] == count["frees"] > 0
