@@ -17,14 +17,9 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.dialects.linalg.ops import GenericOp
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
-from xdsl.pattern_rewriter import (
-    GreedyRewritePatternApplier,
-    PatternRewriter,
-    PatternRewriteWalker,
-    RewritePattern,
-    op_type_rewrite_pattern,
-)
+from xdsl.pattern_rewriter import PatternRewriter, RewritePattern, op_type_rewrite_pattern
 from zyg.passes import math_approximations as approx
+from zyg.passes.rewrite_each_op import rewrite_each_op
 
 Expansion = Callable[[approx.Approximation, SSAValue], SSAValue]
 
@@ -86,5 +81,5 @@ class ExpandElementwiseMathPass(ModulePass):
     name = "expand-elementwise-math"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        patterns = [ExpandExp(), ExpandExpM1(), ExpandLog(), ExpandLog1p(), ExpandTanh()]
-        PatternRewriteWalker(GreedyRewritePatternApplier(patterns), apply_recursively=False).rewrite_module(op)
+        rewrite_each_op(op, {math.ExpOp: ExpandExp(), math.ExpM1Op: ExpandExpM1(), math.LogOp: ExpandLog(),
+                             math.Log1pOp: ExpandLog1p(), math.TanhOp: ExpandTanh()})

@@ -8,7 +8,7 @@ The called functions take and return tensors; the bridge defines them in upstrea
 from __future__ import annotations
 
 from xdsl.dialects import arith, func
-from xdsl.dialects.builtin import DYNAMIC_INDEX, IntegerAttr, IntegerType, ModuleOp, TensorType, f32, f64
+from xdsl.dialects.builtin import DYNAMIC_INDEX, IntegerAttr, IntegerType, TensorType, f32, f64
 from xdsl.ir import SSAValue
 from zyg.dialects.zyg_arrays import MatmulOp, TransposeOp
 
@@ -38,13 +38,12 @@ def lower_matmul(b, op: MatmulOp) -> list[SSAValue]:
     return [b(func.CallOp(STRONG_ZERO_FUNCTIONS[element], [a, ta, bb, tb, side], [matrix]))]
 
 
-def declare_matmul_functions(module: ModuleOp) -> None:
-    """Declares the `_zyg_matmul_*` functions the module calls (the bridge defines them)."""
-    called = {op.callee.root_reference.data for op in module.walk() if isinstance(op, func.CallOp)}
-    declared = {f.sym_name.data for f in module.body.block.ops if isinstance(f, func.FuncOp)}
+def matmul_signatures() -> dict:
+    """The `_zyg_matmul_*` functions the lowered products call (the bridge defines them), for
+    `declare_callees`."""
+    signatures = {}
     for element in (f64, f32):
         matrix = TensorType(element, [DYNAMIC_INDEX] * 2)
-        for name, inputs in ((MATMUL_FUNCTIONS[element], [matrix, I1, matrix, I1]),
-                             (STRONG_ZERO_FUNCTIONS[element], [matrix, I1, matrix, I1, I1])):
-            if name in called and name not in declared:
-                module.body.block.add_op(func.FuncOp.external(name, inputs, [matrix]))
+        signatures[MATMUL_FUNCTIONS[element]] = ([matrix, I1, matrix, I1], [matrix])
+        signatures[STRONG_ZERO_FUNCTIONS[element]] = ([matrix, I1, matrix, I1, I1], [matrix])
+    return signatures

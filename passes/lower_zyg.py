@@ -17,15 +17,11 @@ from xdsl.dialects.builtin import AnyFloat, AnyFloatConstr, FloatAttr, IntegerAt
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.irdl import IRDLOperation, VarConstraint, irdl_op_definition, operand_def, result_def
 from xdsl.passes import ModulePass
-from xdsl.pattern_rewriter import (
-    GreedyRewritePatternApplier,
-    PatternRewriter,
-    PatternRewriteWalker,
-    RewritePattern,
-    op_type_rewrite_pattern,
-)
+from xdsl.pattern_rewriter import PatternRewriter, RewritePattern, op_type_rewrite_pattern
 from zyg.dialects import ad, zyg
 from zyg.frontend.types import I64
+from zyg.passes.declare_callees import declare_callees
+from zyg.passes.rewrite_each_op import rewrite_each_op
 from zyg.passes.special_functions import polygamma
 
 
@@ -232,14 +228,6 @@ class LowerPolygamma(RewritePattern):
         rewriter.replace(op, [], [polygamma(_Emitter(rewriter, op), op.operand, op.order.value.data)])
 
 
-def _declare_libm(module: ModuleOp) -> None:
-    """Declares the libm functions of `_LIBM_FUNCTIONS` that `module` calls and does not declare."""
-    called = {op.callee.root_reference.data for op in module.walk() if isinstance(op, func.CallOp)}
-    declared = {f.sym_name.data for f in module.body.block.ops if isinstance(f, func.FuncOp)}
-    for name in sorted((called & set(_LIBM_FUNCTIONS.values())) - declared):
-        module.body.block.add_op(func.FuncOp.external(name, [f64], [f64]))
-
-
 @dataclass(frozen=True)
 class LowerZygPass(ModulePass):
     """Lowers the `zyg` dialect and `ad.zero`/`ad.add` to upstream dialects."""
@@ -247,7 +235,9 @@ class LowerZygPass(ModulePass):
     name = "lower-zyg"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        patterns = [LowerZero(), LowerAdd(), LowerStopGradient(), LowerStrongZero(), LowerFloorDiv(), LowerMod(), LowerPow(), LowerHypot(),
-                    LowerLibmCall(), LowerPolygamma()]
-        PatternRewriteWalker(GreedyRewritePatternApplier(patterns), apply_recursively=False).rewrite_module(op)
-        _declare_libm(op)
+        strong_zero, libm = LowerStrongZero(), LowerLibmCall()
+        rewrite_each_op(op, {ad.ZeroOp: LowerZero(), ad.AddOp: LowerAdd(), ad.StopGradientOp: LowerStopGradient(),
+                             ad.MulOp: strong_zero, ad.DivOp: strong_zero, zyg.FloorDivOp: LowerFloorDiv(),
+                             zyg.ModOp: LowerMod(), zyg.PowOp: LowerPow(), zyg.HypotOp: LowerHypot(),
+                             **dict.fromkeys(_LIBM_FUNCTIONS, libm), zyg.PolygammaOp: LowerPolygamma()})
+        declare_callees(op, {name: ([f64], [f64]) for name in sorted(_LIBM_FUNCTIONS.values())})

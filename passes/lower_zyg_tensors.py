@@ -52,7 +52,8 @@ from zyg.dialects.zyg_arrays import (
     TransposeOp,
 )
 from zyg.entry_abi import CHECK_VALUES
-from zyg.passes.lower_matmul_blas import declare_matmul_functions, lower_matmul
+from zyg.passes.declare_callees import declare_callees
+from zyg.passes.lower_matmul_blas import lower_matmul, matmul_signatures
 
 CHECKS_ATTRIBUTE = "zyg.checks"
 STACK_OK, POLL_INTERRUPT = "_zyg_stack_ok", "_zyg_poll_interrupt"  # defined by `zyg.backend.runtime`
@@ -403,20 +404,17 @@ def lower_argsort(b: Builder, op: ArgsortOp) -> list[SSAValue]:
     return [b(func.CallOp(name, [op.source], [op.result.type]))]
 
 
-def _declare_sorts(module: ModuleOp) -> None:
-    """Declares the `_zyg_argsort_*` functions the module calls (the bridge defines them)."""
-    called = {op.callee.root_reference.data for op in module.walk() if isinstance(op, func.CallOp)}
-    declared = {f.sym_name.data for f in module.body.block.ops if isinstance(f, func.FuncOp)}
+def _sort_signatures() -> dict:
+    """The `_zyg_argsort_*` functions the lowered sorts call (the bridge defines them)."""
     positions = TensorType(I64, [DYNAMIC_INDEX] * 2)
-    for name, element in (("_zyg_argsort_f64", f64), ("_zyg_argsort_i64", I64)):
-        if name in called and name not in declared:
-            module.body.block.add_op(func.FuncOp.external(name, [TensorType(element, [DYNAMIC_INDEX] * 2)], [positions]))
+    return {f"_zyg_argsort_{name}": ([TensorType(element, [DYNAMIC_INDEX] * 2)], [positions])
+            for name, element in (("f64", f64), ("i64", I64))}
 
 
 def lower_check(b: Builder, condition: SSAValue, values: Sequence[SSAValue], code: int) -> list[SSAValue]:
     """`zyg.check` -> `scf.if !cond { _zyg_fail(code, values...) }`."""
     values = list(values)
-    values += [b.const(0, I64) for _ in range(CHECK_VALUES - len(values))]
+    values += [b.const(0, I64)] * (CHECK_VALUES - len(values))
     failed = b(arith.XOrIOp(condition, b.const(1, arith.IntegerType(1))))
     block = Block()
     inner = b.nested(block)
@@ -474,7 +472,6 @@ class LowerZygTensorsPass(ModulePass):
             for source in operands:
                 if isinstance(source, TransposeOp) and not source.result.uses and source.parent_block():
                     source.parent_block().erase_op(source)
-        declare_matmul_functions(op)
         checks: list[StringAttr] = []
         runtime: set[str] = set()  # the runtime functions the lowered code calls
         for inner in list(op.walk()):
@@ -515,7 +512,7 @@ class LowerZygTensorsPass(ModulePass):
             for old, new_value in zip(inner.results, results, strict=True):
                 old.replace_all_uses_with(new_value)
             inner.parent_block().erase_op(inner)
-        _declare_sorts(op)
+        declare_callees(op, {**matmul_signatures(), **_sort_signatures()})
         if checks:
             op.attributes[CHECKS_ATTRIBUTE] = ArrayAttr(checks)
         _declare_runtime(op, runtime | ({"_zyg_fail"} if checks else set()))

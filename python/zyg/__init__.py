@@ -21,6 +21,7 @@ from zyg.api import (
     pushforward,
     withgradient,
 )
+from zyg.artefact import ArtefactError
 from zyg.check import GradCheck, check_grad
 from zyg.check_rule import check_rule
 from zyg.checkpoint import checkpoint, checkpointed
@@ -38,6 +39,7 @@ from zyg.errors import (
     ZygTypeError,
     ZygZeroDivisionError,
 )
+from zyg.export import ExportedFunction, export, load
 from zyg.host import Array, host
 from zyg.params import Grads, Params
 from zyg.rules import custom_jvp, custom_vjp, rrule, stop_gradient
@@ -45,6 +47,8 @@ from zyg.tier_up import wait_optimised
 
 __all__ = [
     "Array",
+    "ArtefactError",
+    "ExportedFunction",
     "GradCheck",
     "GradFunction",
     "Grads",
@@ -72,6 +76,7 @@ __all__ = [
     "custom_jvp",
     "custom_vjp",
     "derivative",
+    "export",
     "gradient",
     "hessian",
     "hvp",
@@ -79,6 +84,7 @@ __all__ = [
     "jacobian",
     "jit",
     "jvp",
+    "load",
     "pullback",
     "pushforward",
     "rrule",

@@ -110,10 +110,14 @@ def _parameter_values(f: types.FunctionType, args: tuple) -> tuple:
 def _per_argument(f: types.FunctionType, passed: int, gradients: tuple) -> tuple:
     """Gradients of every parameter (`_parameter_values` order) as one per argument passed: those of
     the positional parameters passed, then the items of the `*args` tuple's gradient."""
-    count = f.__code__.co_argcount
-    result = list(gradients[: min(passed, count)])
-    if f.__code__.co_flags & _VARARGS:
-        result += list(gradients[count])
+    return per_argument(f.__code__.co_argcount, bool(f.__code__.co_flags & _VARARGS), passed, gradients)
+
+
+def per_argument(positional: int, varargs: bool, passed: int, gradients: tuple) -> tuple:
+    """`_per_argument` for a function of `positional` positional parameters, and `*args` if `varargs`."""
+    result = list(gradients[: min(passed, positional)])
+    if varargs:
+        result += list(gradients[positional])
     return tuple(result)
 
 

@@ -44,14 +44,29 @@ def compile_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request:
     return compiled
 
 
+def compile_portable(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: str, wrt: tuple[int, ...] | None,
+                     cpu: str):
+    """`request` of `fn` compiled afresh for the CPU baseline `cpu`, for export (`zyg.build.Portable`)."""
+    with _collector_paused():
+        _import_compiler()
+        from zyg.build import build_portable
+
+        return build_portable(fn, codes, request, wrt, cpu)
+
+
+def _import_compiler() -> None:
+    with stage("import the compiler (xDSL, MLIR)"):
+        from zyg import lazy_formats
+
+        lazy_formats.install()  # before the dialects are imported
+        import zyg.build  # noqa: F401
+
+
 def _build(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: str, wrt: tuple[int, ...] | None,
            keep_ir: bool, directory: str | None, key: str | None, device: str) -> CompiledRequest:
     with _collector_paused():
-        with stage("import the compiler (xDSL, MLIR)"):
-            from zyg import lazy_formats
-
-            lazy_formats.install()  # before the dialects are imported
-            from zyg.build import build_request
+        _import_compiler()
+        from zyg.build import build_request
 
         build = build_request(fn, codes, request, keep_ir, wrt, device)
     cached = key is not None and build.cacheable

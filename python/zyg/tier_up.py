@@ -91,8 +91,8 @@ def wait_optimised() -> None:
 
 
 def _optimise(build, directory: str | None, key: str | None) -> None:
-    # Linked and loaded from a folder of this process's own, and a copy stored: the code this process
-    # runs never maps a cache file, which anyone may replace or rewrite in place later.
+    # Linked and loaded from a folder of this process's own, and stored in the cache's artefact: the
+    # code this process runs never maps a cache file, which anyone may replace or rewrite in place later.
     folder = tempfile.mkdtemp(prefix=TEMPORARY_PREFIX)
     try:
         with _slots:
@@ -106,27 +106,11 @@ def _optimise(build, directory: str | None, key: str | None) -> None:
             for name, native in natives.items():
                 entries[name].retarget(native)
         if directory is not None and key is not None:
-            _store_copy(directory, key, build, library)
+            store(directory, key, build, library)
     except OSError as exc:  # the folder went away, or the library would not load: the quick code stays
         _warn(f"{type(exc).__name__}: {exc}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)  # the loaded library stays mapped
-
-
-def _store_copy(directory: str, key: str, build, library: str) -> None:
-    """Stores a copy of `library` in the cache under `key`; a folder that cannot be written (or went
-    away) stores nothing, as for any compile."""
-    try:
-        descriptor, copy = tempfile.mkstemp(suffix=".so", prefix=TEMPORARY_PREFIX, dir=directory)
-    except OSError:
-        return
-    os.close(descriptor)
-    try:
-        shutil.copyfile(library, copy)
-    except OSError:
-        os.unlink(copy)
-        return
-    store(directory, key, build, copy)  # moves the copy in, or deletes it
 
 
 def _write_object(build, path: str) -> None:

@@ -6,6 +6,7 @@ import importlib
 import json
 import os
 import stat
+import struct
 import tempfile
 import warnings
 
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 import zyg
 from cachecheck import fresh_gradient
+from zyg import artefact
 from zyg.disk_cache import folder, seal
 
 store = importlib.import_module("zyg.disk_cache.store")  # the package's `store` is the function
@@ -37,69 +39,70 @@ def fresh_warnings(monkeypatch):
 
 
 def entry_of(cache_dir, f, *args):
-    """Compiles `f` into the cache; returns the path of its entry and its sealed JSON."""
-    before = set(cache_dir.path.glob("*.json")) if cache_dir.path.exists() else set()
+    """Compiles `f` into the cache; returns the path of its artefact, its sealed header and its sections."""
+    before = set(cache_dir.path.glob("*.zyg")) if cache_dir.path.exists() else set()
     fresh_gradient(f, *args)
-    (path,) = set(cache_dir.path.glob("*.json")) - before
-    return path, json.loads(path.read_text())
+    (path,) = set(cache_dir.path.glob("*.zyg")) - before
+    header, body = artefact.unpack(path.read_bytes())
+    return path, header, body
 
 
-def library_of(cache_dir, sealed):
-    return cache_dir.path / sealed["entry"]["library"]
+def write_artefact(path, header, body):
+    """An artefact as someone editing the file would write it: the header and sections given, unchecked."""
+    text = json.dumps(header).encode()
+    path.write_bytes(artefact.MAGIC + struct.pack("<Q", len(text)) + text + body)
 
 
 def without_the_seal(monkeypatch):
-    """Loads entries as the cache did before they were sealed: to show that an attack would work."""
+    """Loads entries as the cache would without seals: to show that an attack would work."""
     monkeypatch.setattr(store, "unseal", lambda secret, key, sealed: sealed["entry"])
 
 
 def test_entry_planted_with_another_secret_is_not_loaded(cache_dir, monkeypatch):
-    """Another user writes an entry under the key of the victim's function, naming their own code."""
-    path, sealed = entry_of(cache_dir, cube, 2.0)
-    _, planted = entry_of(cache_dir, negate, 2.0)
-    entry = {**sealed["entry"], "library": planted["entry"]["library"]}
-    path.write_text(json.dumps(seal.seal(os.urandom(32), path.stem, entry)))
+    """Another user writes an artefact under the key of the victim's function, with their own code."""
+    path, _, _ = entry_of(cache_dir, cube, 2.0)
+    _, planted, planted_body = entry_of(cache_dir, negate, 2.0)
+    write_artefact(path, {**seal.seal(os.urandom(32), path.stem, planted["entry"]), "format": artefact.FORMAT},
+                   planted_body)
     assert fresh_gradient(cube, 2.0) == (12.0,)
     assert len(cache_dir.builds) == 3
-    assert fresh_gradient(cube, 2.0) == (12.0,)  # the compile replaced the planted entry
+    assert fresh_gradient(cube, 2.0) == (12.0,)  # the compile replaced the planted artefact
     assert len(cache_dir.builds) == 3
 
 
-def test_replaced_library_with_a_matching_entry_is_a_miss(cache_dir, monkeypatch):
-    """The library swapped for other code and the entry updated to name it, without the secret."""
-    path, sealed = entry_of(cache_dir, cube, 2.0)
-    _, other = entry_of(cache_dir, negate, 2.0)
-    library_of(cache_dir, sealed).write_bytes(library_of(cache_dir, other).read_bytes())
-    library_of(cache_dir, sealed).rename(library_of(cache_dir, other))
-    sealed["entry"]["library"] = other["entry"]["library"]
-    path.write_text(json.dumps(sealed))
+def test_replaced_library_with_a_matching_header_is_a_miss(cache_dir, monkeypatch):
+    """The code swapped for other code and the header updated to its hash, without the secret."""
+    path, sealed, _ = entry_of(cache_dir, cube, 2.0)
+    _, other, other_body = entry_of(cache_dir, negate, 2.0)
+    sealed["entry"]["sections"] = other["entry"]["sections"]
+    write_artefact(path, sealed, other_body)
     with monkeypatch.context() as patch:
         without_the_seal(patch)
-        assert fresh_gradient(cube, 2.0) == (-1.0,)  # what the unsealed cache returned, with no error
+        assert fresh_gradient(cube, 2.0) == (-1.0,)  # what an unsealed cache returned, with no error
     assert fresh_gradient(cube, 2.0) == (12.0,)
     assert len(cache_dir.builds) == 3
 
 
-@pytest.mark.parametrize("edit", ["result kind", "result dtype", "library name"])
-def test_edited_entry_is_a_miss(cache_dir, edit):
+@pytest.mark.parametrize("edit", ["result kind", "result dtype", "library hash"])
+def test_edited_header_is_a_miss(cache_dir, edit):
     x = np.array([1.0, 2.0])
-    path, sealed = entry_of(cache_dir, halves, x)
+    path, sealed, body = entry_of(cache_dir, halves, x)
     (result,) = sealed["entry"]["entries"][0]["results"]  # [kind, rank, dtype]
     if edit == "result kind":
         result[0] = "f"
     elif edit == "result dtype":
         result[2] = "<f4"
     else:
-        sealed["entry"]["library"] = "../" + sealed["entry"]["library"]
-    path.write_text(json.dumps(sealed))
+        sealed["entry"]["sections"][artefact.LIBRARY][2] = "0" * 64
+    write_artefact(path, sealed, body)
     np.testing.assert_array_equal(fresh_gradient(halves, x)[0], [0.5, 0.5])
     assert len(cache_dir.builds) == 2
 
 
 def test_entry_of_another_request_is_not_this_one(cache_dir):
-    """An entry sealed by the user, copied under another key, is a miss: the seal names its key."""
-    path, _ = entry_of(cache_dir, cube, 2.0)
-    other, _ = entry_of(cache_dir, negate, 2.0)
+    """An artefact sealed by the user, copied under another key, is a miss: the seal names its key."""
+    path, _, _ = entry_of(cache_dir, cube, 2.0)
+    other, _, _ = entry_of(cache_dir, negate, 2.0)
     os.replace(other, path)
     assert fresh_gradient(cube, 2.0) == (12.0,)
     assert len(cache_dir.builds) == 3
@@ -128,9 +131,9 @@ def test_folder_of_another_user_is_refused(cache_dir, monkeypatch):
 
 @pytest.mark.parametrize("change", ["writable by group", "owned by another user"])
 def test_entry_not_the_users_alone_is_a_miss(cache_dir, change):
-    path, sealed = entry_of(cache_dir, cube, 2.0)
+    path, _, _ = entry_of(cache_dir, cube, 2.0)
     if change == "writable by group":
-        os.chmod(library_of(cache_dir, sealed), 0o620)
+        os.chmod(path, 0o620)
     elif os.geteuid() == 0:
         os.chown(path, os.geteuid() + 1, -1)
     else:
@@ -142,24 +145,20 @@ def test_entry_not_the_users_alone_is_a_miss(cache_dir, change):
 
 
 def test_symbolic_links_are_not_followed(cache_dir, tmp_path):
-    path, sealed = entry_of(cache_dir, cube, 2.0)
-    library = library_of(cache_dir, sealed)
-    outside_entry, outside_library = tmp_path / "entry.json", tmp_path / "library.so"
-    outside_entry.write_bytes(path.read_bytes())
-    outside_library.write_bytes(library.read_bytes())
+    path, _, _ = entry_of(cache_dir, cube, 2.0)
+    outside = tmp_path / "artefact.zyg"
+    outside.write_bytes(path.read_bytes())
     path.unlink()
-    library.unlink()
-    path.symlink_to(outside_entry)
-    library.symlink_to(outside_library)
-    assert fresh_gradient(cube, 2.0) == (12.0,)  # a miss: the links are not read
+    path.symlink_to(outside)
+    assert fresh_gradient(cube, 2.0) == (12.0,)  # a miss: the link is not read
     assert len(cache_dir.builds) == 2
-    assert not path.is_symlink() and not library.is_symlink()  # replaced, not written through
-    assert outside_entry.read_text() == path.read_text()  # sealed alike, but the link was not followed
-    planted = cache_dir.path / "planted.json"
-    planted.symlink_to(outside_entry)
-    assert zyg.clear_cache() == 3
+    assert not path.is_symlink()  # replaced, not written through
+    assert artefact.unpack(outside.read_bytes())[0] == artefact.unpack(path.read_bytes())[0]  # alike, not followed
+    planted = cache_dir.path / "planted.zyg"
+    planted.symlink_to(outside)
+    assert zyg.clear_cache() == 2
     assert not list(cache_dir.path.iterdir())
-    assert outside_entry.exists() and outside_library.exists()
+    assert outside.exists()
 
 
 def test_read_only_folder_serves_hits_and_skips_caching(cache_dir, monkeypatch):
@@ -181,12 +180,12 @@ def test_read_only_folder_serves_hits_and_skips_caching(cache_dir, monkeypatch):
     finally:
         os.chmod(cache_dir.path, 0o700)
     assert cache_dir.builds == ["cube", "negate", "negate"]
-    assert len(list(cache_dir.path.iterdir())) == 2
+    assert len(list(cache_dir.path.iterdir())) == 1
 
 
 def test_created_folder_and_secret_are_the_users_alone(cache_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    _, sealed = entry_of(cache_dir, cube, 2.0)
+    entry_of(cache_dir, cube, 2.0)
     secret = tmp_path / "config" / "zyg" / seal.SECRET_FILE
     modes = [stat.S_IMODE(p.stat().st_mode) for p in (cache_dir.path, secret.parent, secret)]
     assert modes == [folder.FOLDER_MODE, folder.FOLDER_MODE, folder.FILE_MODE]

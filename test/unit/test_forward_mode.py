@@ -136,7 +136,7 @@ def test_a_jvp_is_cached_on_disk_apart_from_the_gradient(tmp_path, monkeypatch):
         zyg.api._jvp_function.cache_clear()
         assert zyg.gradient(cube, 2.0) == (12.0,) and zyg.jvp(cube, (2.0,), (0.5,)) == (8.0, 6.0)
     disk_cache.wait()  # the store runs on a thread (a process waits for it at exit)
-    assert builds == ["grad", "jvp"] and len(list(tmp_path.glob("*.json"))) == 2
+    assert builds == ["grad", "jvp"] and len(list(tmp_path.glob("*.zyg"))) == 2
 
 
 def test_an_op_without_a_tangent_rule_is_a_compile_time_error_at_its_line():

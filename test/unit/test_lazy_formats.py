@@ -34,35 +34,29 @@ def test_every_format_of_the_loaded_dialects_parses():
         lazy_formats._EAGER(op_def.assembly_format, op_def)  # raises if it does not parse
 
 
-def test_an_op_defined_after_install_parses_and_prints_through_its_format():
+def _defined(op_name: str, assembly_format: str) -> type[IRDLOperation]:
+    """An op class with an integer property `value`, an f64 result and `assembly_format`, defined after
+    `install()`."""
     lazy_formats.install()
+    body = {"name": op_name, "value": prop_def(IntegerAttr), "out": result_def(Float64Type),
+            "assembly_format": assembly_format}
+    return irdl_op_definition(type("Defined", (IRDLOperation,), body))
 
-    @irdl_op_definition
-    class Answer(IRDLOperation):
-        name = "lazytest.answer"
-        value = prop_def(IntegerAttr)
-        out = result_def(Float64Type)
-        assembly_format = "$value attr-dict `:` type($out)"
 
-    op = Answer.create(properties={"value": IntegerAttr(42, i64)}, result_types=[Float64Type()])
+def test_an_op_defined_after_install_parses_and_prints_through_its_format():
+    answer = _defined("lazytest.answer", "$value attr-dict `:` type($out)")
+    op = answer.create(properties={"value": IntegerAttr(42, i64)}, result_types=[Float64Type()])
     text = StringIO()
     Printer(stream=text).print_op(op)
     assert text.getvalue() == "%0 = lazytest.answer 42 : i64 : f64"
     context = Context()
-    context.load_op(Answer)
+    context.load_op(answer)
     parsed = Parser(context, text.getvalue()).parse_op()
-    assert isinstance(parsed, Answer) and parsed.value.value.data == 42
+    assert isinstance(parsed, answer) and parsed.value.value.data == 42
 
 
 def test_a_bad_format_fails_at_its_first_use():
-    lazy_formats.install()
-
-    @irdl_op_definition
-    class Broken(IRDLOperation):
-        name = "lazytest.broken"
-        out = result_def(Float64Type)
-        assembly_format = "$nothing_called_this"
-
-    op = Broken.create(result_types=[Float64Type()])
+    broken = _defined("lazytest.broken", "$nothing_called_this")
+    op = broken.create(properties={"value": IntegerAttr(1, i64)}, result_types=[Float64Type()])
     with pytest.raises(Exception, match="nothing_called_this"):
         Printer(stream=StringIO()).print_op(op)

@@ -231,4 +231,4 @@ def test_a_pullback_from_the_disk_cache(tmp_path, monkeypatch):
         np.testing.assert_allclose(gx, [2.0 / np.cosh(1.0) ** 2 + 1.0, 1.0])
         np.testing.assert_allclose(gw, 0.5 / np.cosh(1.0) ** 2)
     disk_cache.wait()  # the store runs on a thread (a process waits for it at exit)
-    assert len(list(tmp_path.glob("*.so"))) == 1
+    assert len(list(tmp_path.glob("*.zyg"))) == 1

@@ -85,7 +85,7 @@ def test_the_disk_cache_keeps_the_optimised_code(quick_first):
     g = zyg.compile_grad(poly, argnums=0)
     value = g(0.25, 7)
     zyg.wait_optimised()
-    assert len(list(quick_first.path.glob("*.so"))) == 1  # one library: the optimised one
+    assert len(list(quick_first.path.glob("*.zyg"))) == 1  # one artefact: the optimised code
     compiler._CACHE.clear()
     again = zyg.compile_grad(poly, argnums=0)
     assert again(0.25, 7) == value
@@ -93,12 +93,12 @@ def test_the_disk_cache_keeps_the_optimised_code(quick_first):
 
 
 def test_the_running_code_is_not_the_cache_file(quick_first):
-    """The process loads its optimised code from a file of its own: a cache library rewritten in place
+    """The process loads its optimised code from a file of its own: a cache artefact rewritten in place
     later (as `cp` does) changes nothing that runs."""
     g = zyg.compile_grad(poly, argnums=0)
     value = g(0.75, 9)
     zyg.wait_optimised()
-    (library,) = quick_first.path.glob("*.so")
+    (library,) = quick_first.path.glob("*.zyg")
     library.write_bytes(b"\0" * library.stat().st_size)
     assert g(0.75, 9) == value
 

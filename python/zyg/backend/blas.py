@@ -316,17 +316,26 @@ def gemm_runtime(names: set[str]) -> str:
 
 @functools.cache
 def openblas_library() -> str:
-    """The path of the OpenBLAS shared library, set to one thread unless OPENBLAS_NUM_THREADS is set."""
-    # The wheel's `lib` folder, found without importing the package (15-25 ms, every process that
-    # multiplies matrices, disk-cache hits included); `scipy_openblas64.get_lib_dir()` names the same.
+    """The path of the OpenBLAS shared library, set to one thread unless OPENBLAS_NUM_THREADS is set:
+    the `scipy-openblas64` wheel's, else the copy of the same build NumPy's wheel carries (the same
+    symbols; where an exported function runs without zyg's other dependencies).
+
+    Raises:
+        OSError: if neither is there.
+    """
+    # Found without importing the packages (15-25 ms, every process that multiplies matrices, disk-cache
+    # hits included); `scipy_openblas64.get_lib_dir()` names the same folder.
+    folders = []
     spec = importlib.util.find_spec("scipy_openblas64")
-    if spec is None or not spec.submodule_search_locations:
-        raise OSError("the scipy-openblas64 package is not installed")
-    lib_dir = os.path.join(spec.submodule_search_locations[0], "lib")
-    candidates = sorted(glob.glob(os.path.join(lib_dir, "*openblas*")))
-    libraries = [c for c in candidates if c.endswith((".so", ".dylib", ".dll"))]
+    if spec is not None and spec.submodule_search_locations:
+        folders.append(os.path.join(spec.submodule_search_locations[0], "lib"))
+    numpy_spec = importlib.util.find_spec("numpy")
+    if numpy_spec is not None and numpy_spec.origin:
+        folders.append(os.path.join(os.path.dirname(os.path.dirname(numpy_spec.origin)), "numpy.libs"))
+    libraries = [path for folder in folders for path in sorted(glob.glob(os.path.join(folder, "*scipy_openblas64*")))
+                 if path.endswith((".so", ".dylib", ".dll"))]
     if not libraries:
-        raise OSError(f"no OpenBLAS library in {lib_dir}")
+        raise OSError(f"no OpenBLAS library (scipy-openblas64, or NumPy's copy) in {' or '.join(folders)}")
     if "OPENBLAS_NUM_THREADS" not in os.environ:
         ctypes.CDLL(libraries[0]).scipy_openblas_set_num_threads64_(1)
     return libraries[0]

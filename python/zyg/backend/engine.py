@@ -8,7 +8,6 @@ this host, at -O2 by `ExecutionEngine`, which can write it as an object file for
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import os
 import re
@@ -24,6 +23,7 @@ from zyg.backend.bridge import context
 from zyg.backend.jit import (
     BLAS,
     CUDA,
+    STATE_FUNCTION,
     Check,
     NativeFunction,
     connect_runtime,
@@ -58,7 +58,7 @@ def compile_module(module: ir.Module, abis: Sequence[EntryABI], checks: Sequence
                     code = quick_jit.QuickCode(module, needs)
                 with stage("LLVM: machine code"):
                     entries = {abi.name: code.address(python_entry(abi.name)) for abi in abis}
-                    state = _STATE_FUNCTION(code.address(RUNTIME_STATE))()
+                    state = STATE_FUNCTION(code.address(RUNTIME_STATE))()
             else:
                 level = QUICK_OPT_LEVEL if quick else OPT_LEVEL
                 with stage("LLVM: translate and optimise"):
@@ -82,7 +82,6 @@ def compile_module(module: ir.Module, abis: Sequence[EntryABI], checks: Sequence
     return natives, code
 
 
-_STATE_FUNCTION = ctypes.CFUNCTYPE(ctypes.c_void_p)  # `@_zyg_runtime_state`: () -> the module's state
 
 
 def function_ir(llvm_ir_text: str, name: str) -> str:

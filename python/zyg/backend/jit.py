@@ -43,6 +43,7 @@ from zyg.errors import RUNTIME_ERRORS, SourceLoc, ZygTypeError
 BLAS = "blas"
 CUDA = "cuda"
 _ENGINE_WRAPPER = ctypes.CFUNCTYPE(None, ctypes.c_void_p)  # `ExecutionEngine`'s wrappers take void**
+STATE_FUNCTION = ctypes.CFUNCTYPE(ctypes.c_void_p)  # `@_zyg_runtime_state`: () -> the module's state
 
 
 class Check:
@@ -191,7 +192,7 @@ def load_library(path: str, needs: Iterable[str], abis: Sequence[EntryABI],
     for dependency in runtime_libraries(needs):
         ctypes.CDLL(dependency, mode=ctypes.RTLD_GLOBAL)  # the library's undefined symbols resolve here
     library = ctypes.CDLL(path)
-    connect_runtime(engine_pointer(_address(library, f"_mlir_{RUNTIME_STATE}")), library, checks)
+    connect_runtime(STATE_FUNCTION(_address(library, RUNTIME_STATE))(), library, checks)
     return {abi.name: NativeFunction(_address(library, python_entry(abi.name)), library, abi, checks)
             for abi in abis}
 

@@ -1,8 +1,8 @@
-"""Native code as a file, for the disk cache: the JIT's object code -> a shared library.
+"""Native code as a file, for the disk cache and export: object code -> a shared library.
 
 In: a function writing a module's object code to a path (an `ExecutionEngine`'s `dump_to_object_file`,
-or the optimising tier's, `zyg.tier_up`; position independent, see `engine.py`). Out: the
-path of a `.so` exporting the module's `<entry>_python` functions, linked by the system linker (`cc`, else `ld`). Without
+or the optimising tier's, `zyg.tier_up`; position independent, see `engine.py`), or object code as
+bytes (`library_bytes`, for `zyg.export`). Out: the path (or the bytes) of a `.so` exporting the module's `<entry>_python` functions, linked by the system linker (`cc`, else `ld`). Without
 one (or off Linux), `linker()` is None and nothing is cached. The library's undefined symbols (libc,
 libm, OpenBLAS) resolve when it is loaded; see `jit.load_library`.
 """
@@ -59,3 +59,22 @@ def link_shared_library(write_object: Callable[[str], None], directory: str) -> 
         os.unlink(library)
         return None
     return library
+
+
+def library_bytes(code: bytes) -> bytes | None:
+    """The shared library linked from object `code`, as bytes (linked in a folder of its own, then
+    removed); None without a linker or when it fails."""
+    folder = tempfile.mkdtemp(prefix=TEMPORARY_PREFIX)
+    try:
+        library = link_shared_library(lambda path: _write(path, code), folder)
+        if library is None:
+            return None
+        with open(library, "rb") as f:
+            return f.read()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _write(path: str, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)

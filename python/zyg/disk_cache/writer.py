@@ -8,6 +8,8 @@ build is stored by `zyg.tier_up` once optimised). Out: its entry in the folder o
 
 from __future__ import annotations
 
+import os
+
 from zyg import background
 from zyg.backend.shared_library import link_shared_library
 from zyg.disk_cache.store import store
@@ -22,6 +24,9 @@ def _link_and_store(directory: str, key: str, build) -> None:
     try:
         library = link_shared_library(build.engine.dump_to_object_file, directory)
         if library is not None:  # no linker, or a folder it cannot write: the compile stays in memory
-            store(directory, key, build, library)
+            try:
+                store(directory, key, build, library)
+            finally:
+                os.unlink(library)
     except OSError:  # the folder went away meanwhile (cleared by hand): nothing is stored
         pass
