@@ -97,6 +97,39 @@ def test_a_kernel_calling_host_code_is_refused():
         lower_gpu.lower_to_llvm(module, [], cuda.target_for(cuda.DEFAULT_CAPABILITY))
 
 
+_KERNEL_TAKING_ONE_BUFFER_TWICE = """
+module attributes {gpu.container_module} {
+  func.func @twice(%x: memref<?xf64>) {
+    %c1 = arith.constant 1 : index
+    gpu.launch_func @k::@k blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1)
+        args(%x : memref<?xf64>, %x : memref<?xf64>)
+    return
+  }
+  gpu.module @k {
+    gpu.func @k(%a: memref<?xf64>, %b: memref<?xf64>) kernel {
+      %c0 = arith.constant 0 : index
+      %v = memref.load %a[%c0] : memref<?xf64>
+      memref.store %v, %b[%c0] : memref<?xf64>
+      gpu.return
+    }
+  }
+}
+"""
+
+
+def test_a_buffer_passed_twice_is_staged_once():
+    from zyg.backend import lower_gpu
+    from zyg.backend.bridge import context, parse_upstream
+
+    module = parse_upstream(_KERNEL_TAKING_ONE_BUFFER_TWICE)
+    with context():
+        lower_gpu._stage_kernel_operands(module)
+        module.operation.verify()
+        text = str(module)
+    assert text.count("gpu.alloc") == 1 and text.count("gpu.dealloc") == 1
+    assert text.count("memref.copy") == 2  # in, and back: the kernel writes through one of its names
+
+
 _FAKE_DRIVER = """
 int cuInit(unsigned flags) { return DEVICES ? 0 : 100; }
 int cuDeviceGetCount(int *count) { *count = DEVICES; return 0; }

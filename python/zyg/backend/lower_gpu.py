@@ -202,7 +202,7 @@ def _renumber_indices(generic: ir.Operation, position: list[int]) -> None:
 def _stage_kernel_operands(module: ir.Module) -> None:
     """Stages every memref operand of every `gpu.launch_func` in managed memory (see the module's
     docstring): allocated and copied in before the launch, copied back (if the kernel writes it) and
-    freed after."""
+    freed after. A memref passed twice to one kernel is staged once."""
     kernels = _kernels(module)
     launches: list[ir.Operation] = []
 
@@ -217,16 +217,22 @@ def _stage_kernel_operands(module: ir.Module) -> None:
             kernel = kernels[str(launch.attributes["kernel"])]
             written = _written_arguments(kernel)
             first = len(launch.operands) - len(written)  # the kernel's operands come last
-            staged: dict[int, ir.Value] = {}
-            after: list[ir.Operation] = []
+            buffers: list[tuple[ir.Value, list[int]]] = []  # each memref once, with its positions
             for index in range(first, len(launch.operands)):
                 operand = launch.operands[index]
                 if not isinstance(operand.type, ir.MemRefType):
                     continue
+                same = next((positions for value, positions in buffers if value == operand), None)
+                if same is None:
+                    buffers.append((operand, [index]))
+                else:
+                    same.append(index)
+            after: list[ir.Operation] = []
+            for operand, positions in buffers:
                 with ir.InsertionPoint(launch):
-                    staged[index] = _staged(operand, written[index - first], after)
-            for index, value in staged.items():
-                launch.operands[index] = value
+                    staged = _staged(operand, any(written[index - first] for index in positions), after)
+                for index in positions:
+                    launch.operands[index] = staged
             for op in reversed(after):
                 op.move_after(launch)
 
