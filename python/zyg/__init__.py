@@ -29,6 +29,7 @@ from zyg.disk_cache import clear_cache
 from zyg.errors import (
     LoweringError,
     NoDerivativeError,
+    NoGpuError,
     ShapeError,
     UnsupportedSyntaxError,
     ZygError,
@@ -55,6 +56,7 @@ __all__ = [
     "JitFunction",
     "LoweringError",
     "NoDerivativeError",
+    "NoGpuError",
     "Params",
     "ShapeError",
     "UnsupportedSyntaxError",

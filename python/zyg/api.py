@@ -18,7 +18,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from zyg import argnums as wrt_arguments
-from zyg import jacobians
+from zyg import devices, jacobians
+from zyg.backend import cuda
 from zyg.backend.jit import NativeFunction
 from zyg.compiled import CompiledRequest
 from zyg.compiler import compile_request
@@ -43,7 +44,7 @@ from zyg.params import collect as collect_grads
 from zyg.tangents import output_tangent, parameter_tangents, tangent_seeds
 from zyg.typecodes import is_float_code, to_python, type_code_of
 
-STAGES = ("frontend", "ad", "lowered", "llvm", "llvmir")  # what `ir()` shows, in pipeline order
+STAGES = ("frontend", "ad", "lowered", "llvm", "llvmir", "ptx")  # what `ir()` shows, in pipeline order
 
 
 def _user_facing(fn):
@@ -178,9 +179,10 @@ class _Compiled:
 
     request = "primal"
 
-    def __init__(self, f: Callable, argnums: object = None):
+    def __init__(self, f: Callable, argnums: object = None, device: str = devices.CPU):
         self.f = _check_function(f)
         self.argnums = wrt_arguments.checked(self.f, argnums)
+        self.device = devices.checked(device)
         self._last_signature: tuple[TreeDef, ...] | None = None
         # Python-level argument kinds (or the trees of structured arguments) -> (compiled, signature,
         # int leaf positions): a call with the same kinds as an earlier one skips flattening and
@@ -200,7 +202,9 @@ class _Compiled:
 
     def _compiled(self, args: tuple) -> tuple[CompiledRequest, tuple[TreeDef, ...], list]:
         """The compile for `args` (the parameters' values, see `_parameter_values`), their trees and
-        their flattened leaves."""
+        their flattened leaves. A GPU compile is made only where it can run (else `NoGpuError`)."""
+        if self.device == devices.GPU:
+            cuda.require_device()
         if not _takes_exactly(self.f, args):
             args = _parameter_values(self.f, args)
         if all(type(a) in _SCALAR_KINDS or type(a) is np.ndarray for a in args):
@@ -217,7 +221,7 @@ class _Compiled:
         free = known[0].free_leaves() if known is not None and known[0].guard_holds() else None
         if free is None:  # a global it read was rebound, or its free data changed structure: compile again
             signature = kinds if kinds and isinstance(kinds[0], TreeDef) else _signature(self.f, args)[0]
-            compiled = compile_request(self.f, signature, self.request, wrt=self._wrt(signature))
+            compiled = compile_request(self.f, signature, self.request, wrt=self._wrt(signature), device=self.device)
             known = self._seen[kinds] = (compiled, signature, _int_positions(signature))
             free = compiled.free_leaves()
             if free is None:
@@ -246,12 +250,17 @@ class _Compiled:
         """The IR at `stage` for the argument types of `example_args` (or of the last call).
 
         Stages: 'frontend', 'ad' (after autodiff), 'lowered' (what crosses to upstream MLIR),
-        'llvm' (LLVM dialect) and 'llvmir' (optimised LLVM IR). With `function_only` ('llvmir'
+        'llvm' (LLVM dialect), 'llvmir' (optimised LLVM IR) and, for `device="gpu"`, 'ptx' (the
+        kernels' PTX, built without a GPU or a CUDA driver; empty when nothing runs on the GPU, as for
+        a sum of an elementwise expression, which stays a host loop). With `function_only` ('llvmir'
         only), the request's own function alone (`@zyg_body`: the value, gradient, ... as asked),
         without the entry, runtime helpers and attribute groups, as Julia's `@code_llvm` prints it.
         """
         if stage not in STAGES:
             raise ValueError(f"unknown stage {stage!r}; choose one of {', '.join(STAGES)}")
+        if stage == "ptx" and self.device != devices.GPU:
+            raise ValueError(f"the 'ptx' stage is that of device='gpu' compiles; this function is compiled for "
+                             f"device={self.device!r}")
         if function_only and stage != "llvmir":
             raise ValueError("function_only=True shows a function of the 'llvmir' stage")
         if example_args and not _takes_exactly(self.f, example_args):
@@ -259,7 +268,8 @@ class _Compiled:
         signature = _signature(self.f, example_args)[0] if example_args else self._last_signature
         if signature is None:
             raise ValueError("call the function once, or pass example arguments, to choose the types")
-        text = compile_request(self.f, signature, self.request, keep_ir=True, wrt=self._wrt(signature)).stages[stage]
+        text = compile_request(self.f, signature, self.request, keep_ir=True, wrt=self._wrt(signature),
+                               device=self.device).stages[stage]
         if function_only:
             from zyg.backend.engine import function_ir
 
@@ -410,29 +420,38 @@ class _JvpFunction(_Compiled):
                 output_tangent(tree, values[count:]))
 
 
-def jit(f: Callable) -> JitFunction:
+def jit(f: Callable, device: str = devices.CPU) -> JitFunction:
     """Compiles `f` to native code, once per argument-type signature.
+
+    With `device="gpu"`, its array operations run as CUDA kernels (see the README's GPU section);
+    calling it without a CUDA driver or device raises `NoGpuError`, but `ir("ptx", *args)` works.
+
+    Raises:
+        ValueError: for a device other than "cpu" and "gpu".
 
     Example:
         >>> import zyg
         >>> zyg.jit(lambda x, n: x ** n)(2.0, 10)
         1024.0
     """
-    return JitFunction(f)
+    return JitFunction(f, device=device)
 
 
 @_user_facing
-def compile_grad(f: Callable, argnums: int | Sequence[int] | None = None) -> GradFunction:
+def compile_grad(f: Callable, argnums: int | Sequence[int] | None = None, device: str = devices.CPU) -> GradFunction:
     """The gradient of scalar `f` as native code, compiled once per argument-type signature.
 
     With `argnums=None`, returns one entry per positional argument: the gradient for float and
     float-array arguments, None for int and bool. With an int (negative counts from the end), returns
     the gradient with respect to that argument alone; with a tuple, a tuple of gradients in its order.
     The other arguments are constants to the autodiff: their gradients are not computed at all.
+    `device` is as in `jit`.
 
     Raises:
         ZygTypeError: when `argnums` names a position twice or one `f` lacks, or (at the call) an
             argument that is not a float or a float array.
+        ValueError: for a device other than "cpu" and "gpu".
+        NoGpuError: (at the call) with `device="gpu"`, where there is no CUDA driver or device.
 
     Example:
         >>> import zyg
@@ -442,7 +461,7 @@ def compile_grad(f: Callable, argnums: int | Sequence[int] | None = None) -> Gra
         >>> zyg.compile_grad(lambda w, x: w * x, argnums=0)(2.0, 3.0)
         3.0
     """
-    return GradFunction(f, argnums)
+    return GradFunction(f, argnums, device)
 
 
 @_user_facing

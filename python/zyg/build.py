@@ -16,12 +16,13 @@ from dataclasses import dataclass
 
 from zyg import tier_up
 from zyg.argnums import differentiated_leaves, require_float_leaf, require_float_result
-from zyg.backend import llvm_c, shared_library
+from zyg.backend import cuda, llvm_c, lower_gpu, shared_library
 from zyg.backend.bridge import context, module_text, parse_upstream
 from zyg.backend.engine import compile_module, llvm_ir
 from zyg.backend.jit import Check
 from zyg.backend.lower_llvm import lower_to_llvm, runtime_needs
 from zyg.compiled import CompiledRequest, free_readers_of
+from zyg.devices import CPU, GPU
 from zyg.entry import add_entry
 from zyg.entry_abi import EntryABI
 from zyg.errors import HOST_ERROR, LoweringError, ZygTypeError
@@ -63,10 +64,14 @@ class Build:
 
 
 def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: str, keep_ir: bool = False,
-                  wrt: tuple[int, ...] | None = None) -> Build:
+                  wrt: tuple[int, ...] | None = None, device: str = CPU) -> Build:
     """Compiles `request` ('primal', 'grad', 'vjp', 'pullback', 'jacobian', 'jvp') of `fn` for arguments of trees `codes`, differentiated
-    with respect to the arguments at `wrt` (None: every float one); with `keep_ir`, keeps the IR of every stage."""
-    low = _lowered(fn, codes, request, keep_ir, wrt)
+    with respect to the arguments at `wrt` (None: every float one), for `device` (`zyg.devices`); with
+    `keep_ir`, keeps the IR of every stage.
+    A GPU compile (`lower_gpu`) is not kept on disk and runs no quick code first; where this machine
+    cannot run it (`cuda.missing`), it stops at the LLVM dialect and has no entries (`zyg.api` checks
+    for a device before calling)."""
+    low = _lowered(fn, codes, request, keep_ir, wrt, device)
     upstream, abis, stages = low.upstream, low.abis, low.stages
     if keep_ir:
         with context():
@@ -74,11 +79,14 @@ def build_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: s
         stages["llvmir"] = llvm_ir(stages["llvm"])
     needs = runtime_needs(upstream)
     bytecode = None
-    if tier_up.applies([abi.name for abi in abis], low.host is not None) and not low.loop_allocas:
+    if device == CPU and tier_up.applies([abi.name for abi in abis], low.host is not None) and not low.loop_allocas:
         out = io.BytesIO()
         upstream.operation.write_bytecode(out)
         bytecode = out.getvalue()
-    natives, engine = compile_module(upstream, abis, low.checks, low.host, needs, quick=bytecode is not None)
+    if device == GPU and cuda.missing() is not None:
+        natives, engine = {}, None
+    else:
+        natives, engine = compile_module(upstream, abis, low.checks, low.host, needs, quick=bytecode is not None)
     info, dependencies = low.info, low.dependencies
     free_records = tuple(data.record for data in info.free)
     compiled = CompiledRequest(natives, info.return_tree, stages, Guard(fn, dependencies.records, low.roots),
@@ -159,7 +167,7 @@ class _Lowered:
 
 
 def _lowered(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: str, keep_ir: bool,
-             wrt: tuple[int, ...] | None) -> _Lowered:
+             wrt: tuple[int, ...] | None, device: str = CPU) -> _Lowered:
     stages: dict[str, str] = {}
     roots = functions_in(codes)  # functions passed as arguments: their globals are read at each call too
     dependencies = Dependencies(fn, roots)
@@ -190,8 +198,15 @@ def _lowered(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: str, k
     if keep_ir:
         stages["lowered"] = str(module)
     with stage("print for upstream"):
-        text = module_text(module)
+        text = module_text(module, device)
     with stage("upstream parse"):
         upstream = parse_upstream(text)
-    loop_allocas = lower_to_llvm(upstream, abis, text)
+    loop_allocas = False
+    if device == GPU:
+        dependencies.cacheable = False  # loading it from disk would need the CUDA runtime: untested
+        ptx = lower_gpu.lower_to_llvm(upstream, abis, cuda.target(), text)
+        if keep_ir:
+            stages["ptx"] = ptx
+    else:
+        loop_allocas = lower_to_llvm(upstream, abis, text)
     return _Lowered(upstream, abis, checks, host, info, dependencies, roots, stages, strings, loop_allocas)

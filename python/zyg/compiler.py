@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 from zyg import disk_cache, tier_up
 from zyg.compiled import CompiledRequest
+from zyg.devices import CPU
 from zyg.frontend.trees import TreeDef
 from zyg.stage_times import stage
 
@@ -21,23 +22,24 @@ _CACHE: dict[tuple, CompiledRequest] = {}
 
 
 def compile_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: str,
-                    keep_ir: bool = False, wrt: tuple[int, ...] | None = None) -> CompiledRequest:
+                    keep_ir: bool = False, wrt: tuple[int, ...] | None = None, device: str = CPU) -> CompiledRequest:
     """Compiles (or fetches) `request` ('primal', 'grad', 'vjp', 'pullback', 'jacobian', 'jvp') of `fn` for arguments of structures
     and types `codes` (see `zyg.frontend.trees`); with `keep_ir`, compiles afresh if needed to keep the
     IR of every stage.
     A 'grad', 'vjp', 'pullback', 'jacobian' or 'jvp' differentiates with respect to the arguments at positions `wrt` (increasing,
-    floats only), or every float argument when `wrt` is None."""
-    memory_key = (fn, request, codes, wrt)
+    floats only), or every float argument when `wrt` is None. `device` (`zyg.devices`) is what it is
+    compiled for."""
+    memory_key = (fn, request, codes, wrt, device)
     cached = _CACHE.get(memory_key)
     if cached is not None and (cached.stages or not keep_ir) and cached.is_current():
         return cached
     directory = disk_cache.cache_directory()
-    key = None if directory is None else disk_cache.request_key(fn, request, codes, wrt)
+    key = None if directory is None else disk_cache.request_key(fn, request, codes, wrt, device)
     if key is not None:
         disk_cache.wait(directory, key)  # this process may be storing it still
     compiled = None if key is None or keep_ir else disk_cache.load(directory, key, fn)
     if compiled is None:
-        compiled = _build(fn, codes, request, wrt, keep_ir, directory, key)
+        compiled = _build(fn, codes, request, wrt, keep_ir, directory, key, device)
     _CACHE[memory_key] = compiled
     return compiled
 
@@ -61,12 +63,12 @@ def _import_compiler() -> None:
 
 
 def _build(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: str, wrt: tuple[int, ...] | None,
-           keep_ir: bool, directory: str | None, key: str | None) -> CompiledRequest:
+           keep_ir: bool, directory: str | None, key: str | None, device: str) -> CompiledRequest:
     with _collector_paused():
         _import_compiler()
         from zyg.build import build_request
 
-        build = build_request(fn, codes, request, keep_ir, wrt)
+        build = build_request(fn, codes, request, keep_ir, wrt, device)
     cached = key is not None and build.cacheable
     if build.module_bytecode is not None:  # quick code: optimised (and stored) in the background
         tier_up.optimise_later(build, directory if cached else None, key if cached else None)

@@ -83,6 +83,15 @@ class LoweringError(ZygError):
     """
 
 
+class NoGpuError(ZygError, RuntimeError):
+    """A function compiled with `device="gpu"` was called where it cannot run: no CUDA driver
+    (`libcuda.so.1`) can be loaded, or the driver finds no CUDA device. Raised before any GPU code is
+    loaded. `ir("ptx")` still works: building PTX needs neither.
+
+    Fix: run on a machine with an NVIDIA GPU and its driver, or compile with `device="cpu"`.
+    """
+
+
 class ShapeError(ZygError, ValueError):
     """At run time, array shapes do not fit an operation: `(3, 4) @ (5, 6)`, a broadcast of
     incompatible shapes, a reshape to a different size. Raised instead of computing garbage.

@@ -39,9 +39,9 @@ def _lowered(fn, args, monkeypatch):
     """The xDSL module a fresh compile of the gradient of `fn` hands to upstream MLIR."""
     modules = []
 
-    def keep(module):
+    def keep(module, *device):
         modules.append(module)
-        return bridge.module_text(module)
+        return bridge.module_text(module, *device)
 
     monkeypatch.setattr(zyg.build, "module_text", keep)
     monkeypatch.setenv("ZYG_CACHE", "0")

@@ -20,6 +20,7 @@ from xdsl.printer import Printer
 
 from zyg.backend.blas import GEMM_SYMBOLS, gemm_runtime
 from zyg.backend.generic_text import GenericText, Unprintable, bytes_literal
+from zyg.backend.gpu_matmul import gpu_gemm_runtime
 from zyg.backend.runtime import (
     ALLOCATOR,
     ERROR_RUNTIME,
@@ -33,6 +34,7 @@ from zyg.backend.runtime import (
     TAPE_RUNTIME,
 )
 from zyg.backend.sorting import SORT_SYMBOLS, sort_runtime
+from zyg.devices import CPU, GPU
 from zyg.errors import LoweringError
 from zyg.frontend.host_calls import HOST_ARRAYS_FUNCTION, HOST_FUNCTION
 from zyg.passes.lower_zyg_errors import FRAME_FUNCTIONS
@@ -104,8 +106,9 @@ class _Printer(Printer):
         self.print_string(text)
 
 
-def module_text(module: ModuleOp) -> str:
-    """Generic MLIR text of `module`, with the runtime functions it declares defined."""
+def module_text(module: ModuleOp, device: str = CPU) -> str:
+    """Generic MLIR text of `module`, with the runtime functions it declares defined: its matrix
+    products through BLAS, or for `device="gpu"` as loop nests that become kernels (`gpu_matmul`)."""
     uses_tape = uses_errors = uses_host = False
     gemms: set[str] = set()
     sorts: set[str] = set()
@@ -147,7 +150,7 @@ def module_text(module: ModuleOp) -> str:
     out.write(STRIDED_COPY)
     if uses_tape:
         out.write(TAPE_RUNTIME)
-    out.write(gemm_runtime(gemms))
+    out.write(gpu_gemm_runtime(gemms) if device == GPU else gemm_runtime(gemms))
     out.write(sort_runtime(sorts))
     if uses_errors:
         out.write(ERROR_RUNTIME)

@@ -22,6 +22,7 @@ from zyg.backend import quick_jit
 from zyg.backend.bridge import context
 from zyg.backend.jit import (
     BLAS,
+    CUDA,
     STATE_FUNCTION,
     Check,
     NativeFunction,
@@ -65,6 +66,8 @@ def compile_module(module: ir.Module, abis: Sequence[EntryABI], checks: Sequence
                 if host is not None:  # before the first lookup, which links the code
                     code.raw_register_runtime(HOST_FUNCTION, host.pointer)
                     code.raw_register_runtime(HOST_ARRAYS_FUNCTION, host.arrays_pointer)
+                if CUDA in needs:  # GPU kernels are loaded by global constructors, which only this runs
+                    code.initialize()
                 # `raw_lookup(name)` finds the engine's void** wrapper `_mlir_<name>` (compiling the module
                 # on the first lookup), here of the functions returning the addresses wanted.
                 with stage("LLVM: machine code"):

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from zyg.backend import interrupts, python_api, stack
+from zyg.backend import cuda, interrupts, python_api, stack
 from zyg.backend.blas import openblas_library
 from zyg.backend.heap import keep_freed_buffers
 from zyg.entry_abi import (
@@ -38,8 +38,10 @@ from zyg.entry_abi import (
 from zyg.errors import RUNTIME_ERRORS, SourceLoc, ZygTypeError
 
 # What a module may need loaded before it: OpenBLAS for matrix products (strided copies, `memrefCopy`,
-# are the runtime's own, see `runtime.STRIDED_COPY`). `lower_llvm.runtime_needs` says which a module uses.
+# are the runtime's own, see `runtime.STRIDED_COPY`), MLIR's CUDA runtime wrappers for GPU kernels
+# (`cuda.runtime_library`). `lower_llvm.runtime_needs` says which a module uses.
 BLAS = "blas"
+CUDA = "cuda"
 _ENGINE_WRAPPER = ctypes.CFUNCTYPE(None, ctypes.c_void_p)  # `ExecutionEngine`'s wrappers take void**
 STATE_FUNCTION = ctypes.CFUNCTYPE(ctypes.c_void_p)  # `@_zyg_runtime_state`: () -> the module's state
 
@@ -148,8 +150,17 @@ def _describe(value) -> str:
 
 
 def runtime_libraries(needs: Iterable[str]) -> list[str]:
-    """The paths of the shared libraries a module needs (see `BLAS`)."""
-    return [openblas_library()] if BLAS in needs else []
+    """The paths of the shared libraries a module needs (see `BLAS`, `CUDA`).
+
+    Raises:
+        NoGpuError: the module needs CUDA and this machine has no driver or no device (checked before
+            the wrappers, which need the driver, are loaded).
+    """
+    needs = tuple(needs)
+    libraries = [openblas_library()] if BLAS in needs else []
+    if CUDA in needs:
+        libraries.append(cuda.runtime_library())
+    return libraries
 
 
 def connect_runtime(state: int, owner: object, checks: Sequence[Check]) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from mlir import ir, passmanager
 
 from zyg.backend.bridge import context, dump_ir, top_level_operations
-from zyg.backend.jit import BLAS
+from zyg.backend.jit import BLAS, CUDA
 from zyg.backend.python_entry import add_python_entries
 from zyg.backend.small_buffers import STACK_BUFFER_BYTES, stack_small_buffers
 from zyg.backend.widen_bool_memrefs import widen_bool_memrefs
@@ -43,7 +43,7 @@ CANONICALIZE = ('canonicalize{disable-patterns={"{anonymous}::ForOpTensorCastFol
                 '"(anonymous namespace)::ForOpTensorCastFolder"}}')
 
 # The first half runs in three steps: `eliminate-empty-tensors` alone in between, on a copy first (see
-# `_eliminate_empty_tensors`).
+# `eliminate_empty_tensors`).
 PREPARE = f"builtin.module(symbol-dce,{CANONICALIZE},cse,linalg-fuse-elementwise-ops)"
 ELIMINATE_EMPTY_TENSORS = "builtin.module(eliminate-empty-tensors)"
 BUFFERIZE = (
@@ -102,11 +102,11 @@ def lower_to_llvm(module: ir.Module, abis: Sequence[EntryABI], source: str | Non
     with context():
         try:
             with stage("upstream to loops"):
-                _run(PREPARE, module)
-                _eliminate_empty_tensors(module)
-                _run(BUFFERIZE, module)
+                run_pipeline(PREPARE, module)
+                eliminate_empty_tensors(module)
+                run_pipeline(BUFFERIZE, module)
                 stack_small_buffers(module)
-                _run(LOWER_TO_LOOPS, module)
+                run_pipeline(LOWER_TO_LOOPS, module)
             hint = ir.Attribute.parse(LOOP_HINT)
 
             loop_allocas = []
@@ -121,7 +121,7 @@ def lower_to_llvm(module: ir.Module, abis: Sequence[EntryABI], source: str | Non
                 widen_bool_memrefs(module, also=mark_loop)
             with stage("upstream to LLVM dialect"):
                 kept_in_loops = [op for op in loop_allocas if not _hoisted(op)]
-                _run(LOWER_TO_LLVM, module)
+                run_pipeline(LOWER_TO_LLVM, module)
                 add_python_entries(module, abis)
             return bool(kept_in_loops)
         except Exception as exc:
@@ -161,7 +161,7 @@ def _in_loop(op: ir.Operation) -> bool:
     return False
 
 
-def _run(pipeline: str, module: ir.Module) -> None:
+def run_pipeline(pipeline: str, module: ir.Module) -> None:
     """Runs `pipeline` on `module`, verifying the result once rather than after every pass (which
     costs a third of the pipelines' time: GMM gradient 0.36 -> 0.24 s). The parse verified the input;
     what a pass breaks is still caught before LLVM sees it."""
@@ -171,7 +171,7 @@ def _run(pipeline: str, module: ir.Module) -> None:
     module.operation.verify()
 
 
-def _eliminate_empty_tensors(module: ir.Module) -> None:
+def eliminate_empty_tensors(module: ir.Module) -> None:
     """Runs `eliminate-empty-tensors` on `module`, and puts back a copy of the module from before where
     the result is not valid IR.
     Upstream's pass can replace a `tensor.empty` by a slice of a tensor defined after it (an operand
@@ -192,10 +192,12 @@ def _eliminate_empty_tensors(module: ir.Module) -> None:
 
 
 def runtime_needs(module: ir.Module) -> tuple[str, ...]:
-    """The runtime libraries (`jit.BLAS`) the lowered module calls into."""
-    symbols = {ir.StringAttr(op.attributes["sym_name"]).value
-               for op in top_level_operations(module) if "sym_name" in op.attributes}
+    """The runtime libraries (`jit.BLAS`, `jit.CUDA`) the lowered module calls into."""
+    top_level = top_level_operations(module)
+    symbols = {ir.StringAttr(op.attributes["sym_name"]).value for op in top_level if "sym_name" in op.attributes}
     needs = []
     if symbols & BLAS_FUNCTIONS:
         needs.append(BLAS)
+    if any(op.name == "gpu.binary" for op in top_level):  # kernels, launched through MLIR's CUDA wrappers
+        needs.append(CUDA)
     return tuple(needs)

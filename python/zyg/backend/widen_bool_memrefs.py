@@ -1,7 +1,8 @@
 """Stores booleans in memory as bytes: every `memref<...xi1>` becomes `memref<...xi8>`.
 
 In: an upstream module after bufferization and `convert-linalg-to-loops` (only `memref.load` and
-`memref.store` touch elements). Out: the same module with i1 memrefs retyped to i8, an `arith.extui`
+`memref.store` touch elements), or for the GPU after its kernels are outlined (`lower_gpu`: a kernel's
+`gpu.func` is retyped like a `func.func`). Out: the same module with i1 memrefs retyped to i8, an `arith.extui`
 before each store and an `arith.trunci` after each load; a constant bool array
 (`memref.global`, e.g. from `np.array([True, False])`) holds bytes too.
 
@@ -16,6 +17,8 @@ from collections.abc import Callable
 
 import numpy as np
 from mlir import ir
+
+_FUNCTIONS = frozenset({"func.func", "gpu.func"})  # whose `function_type` names their arguments' types
 
 
 def _widened(t: ir.Type) -> ir.Type | None:
@@ -85,7 +88,7 @@ def _widen(module: ir.Module, also: Callable[[ir.Operation], None] | None) -> No
             loads.append(op)
         elif name == "memref.store":
             stores.append(op)
-        elif name == "func.func":
+        elif name in _FUNCTIONS:
             functions.append(op)
         elif name == "memref.global":
             _widen_global(op)

@@ -18,6 +18,7 @@ import platform
 import sys
 import types
 
+from zyg.devices import CPU
 from zyg.frontend.dependencies import source_fingerprint
 from zyg.frontend.trees import NotDescribable, TreeDef
 
@@ -29,9 +30,10 @@ _DISTRIBUTIONS = (("xdsl", "xdsl"), ("mlir", "xtc_mlir_python_bindings"), ("llvm
 
 
 def request_key(fn: types.FunctionType, request: str, signature: tuple[TreeDef, ...],
-                wrt: tuple[int, ...] | None = None) -> str | None:
+                wrt: tuple[int, ...] | None = None, device: str = CPU) -> str | None:
     """The key of `request` of `fn` at argument trees `signature` (structures and leaf types),
-    differentiated with respect to the arguments at `wrt` (None: every float one), or None if `fn` has
+    differentiated with respect to the arguments at `wrt` (None: every float one), compiled for
+    `device` (`zyg.devices`), or None if `fn` has
     no readable source or an argument holds a function (it has no name stable across processes)."""
     fingerprint = source_fingerprint(fn)
     if fingerprint is None:
@@ -42,7 +44,7 @@ def request_key(fn: types.FunctionType, request: str, signature: tuple[TreeDef, 
         return None
     wrt_data = None if wrt is None else list(wrt)
     # `python -O` compiles asserts to nothing: its code is another entry
-    text = json.dumps([FORMAT, compiler_version(), host(), request, wrt_data, trees, fingerprint, __debug__])
+    text = json.dumps([FORMAT, compiler_version(), host(), device, request, wrt_data, trees, fingerprint, __debug__])
     return hashlib.sha256(text.encode()).hexdigest()
 
 

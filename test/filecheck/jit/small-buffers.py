@@ -20,8 +20,8 @@ def head_energy(x, k):
 text = zyg.jit(head_energy).ir("lowered", np.ones(4), 2)
 with context():
     module = ir.Module.parse(text)
-    lower_llvm._run(lower_llvm.PREPARE, module)
-    lower_llvm._run(lower_llvm.BUFFERIZE, module)
+    lower_llvm.run_pipeline(lower_llvm.PREPARE, module)
+    lower_llvm.run_pipeline(lower_llvm.BUFFERIZE, module)
     stack_small_buffers(module)
     body = str(module)
 # CHECK-LABEL: func.func private @head_energy

@@ -1,0 +1,306 @@
+"""The upstream pipeline for `device="gpu"`: `linalg` ops become CUDA kernels, the rest stays host code.
+
+In: the module `bridge.parse_upstream` parsed (its matrix products defined by `gpu_matmul`), its
+entries' ABIs and the `cuda.Target` to build PTX for. Out: the same module in the LLVM dialect, its
+kernels in `gpu.binary` ops holding PTX, launched through MLIR's CUDA runtime wrappers (`mgpu*`, see
+`cuda.runtime_library`); and the PTX text of every kernel.
+
+What runs where. The first half is the CPU's (`lower_llvm`: fusion of elementwise `linalg.generic`s,
+bufferization, ownership-based deallocation). Then every `linalg` op left becomes an `scf.parallel`
+over its parallel dimensions, with its reduction dimensions as sequential loops inside, tiled by
+`TILE_SIZES` (the tile is the thread block), mapped to blocks and threads and outlined into a
+`gpu.module` kernel. So an elementwise chain is one kernel with one thread per element; a broadcast,
+the same; a partial reduction (`np.sum(m, axis=0)`) one thread per output element, looping over
+the reduced axis; a full reduction (a 0-d result) has no parallel dimension and stays a host loop
+over memory the kernels wrote (correct, not fast); a matrix product is `gpu_matmul`'s naive kernel.
+Scalar code, control flow, tapes, error checks and the runtime stay host code. A block's shape is
+known to the kernel (`known_block_size`), so the PTX carries it as `.maxntid`.
+
+Memory. Compiled code gets NumPy's host memory and allocates its buffers with `malloc`, as on the
+CPU; the GPU cannot read either. So each memref a kernel takes is staged around its launch
+(`_stage_kernel_operands`): a buffer in managed memory (`gpu.alloc host_shared`, i.e.
+`cuMemAllocManaged`) is allocated, the host copies the operand into it, the kernel runs on it, the
+host copies it back if the kernel writes it, and the buffer is freed (`gpu.dealloc`). Launches are
+synchronous. The cost is an allocation, a copy in and maybe a copy out per operand and launch, all
+on the host (the pages then migrate to the device on first touch): simple and correct for every
+buffer the host code makes (heap, stack, views with any strides, tapes), but not fast. Two views of
+one buffer passed to one kernel, one of them written, are staged separately: the copy back of one
+can undo the other's writes. Keeping buffers on the device between kernels is the next step.
+
+Untested: this machine has no GPU, so the code after PTX (the launches, the staging, the managed
+memory) has been compiled to the LLVM dialect but never run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from mlir import ir
+
+from zyg.backend.bridge import context, dump_ir, top_level_operations
+from zyg.backend.cuda import Target
+from zyg.backend.lower_llvm import (
+    BUFFERIZE,
+    CANONICALIZE,
+    LOWER_TO_LLVM,
+    PREPARE,
+    eliminate_empty_tensors,
+    run_pipeline,
+)
+from zyg.backend.python_entry import add_python_entries
+from zyg.backend.widen_bool_memrefs import widen_bool_memrefs
+from zyg.entry_abi import EntryABI
+from zyg.errors import LoweringError
+from zyg.stage_times import stage
+
+# Threads per block along the first, second and third parallel dimension (a dimension the loop does
+# not have counts 1): 128 threads for 1-D loops, 256 for 2-D. `gpu-map-parallel-loops` maps the first
+# dimension to x, the second to y, the third to z (further ones loop inside the kernel), and CUDA
+# allows 65535 blocks in y and z: a second dimension up to 131070, a third up to 65535. The first
+# dimension of a row-major array is its rows, so neighbouring threads of a 2-D kernel read a column
+# (uncoalesced): the innermost dimension in x would read rows, but would limit the rows instead.
+TILE_SIZES = (128, 2, 1)
+# `no-min-max-bounds`: the tile loop runs the whole tile, guarded by an `if`; without it its bound is
+# dynamic and `gpu-map-parallel-loops` maps nothing. `canonicalize` before outlining folds the block
+# sizes to constants, which the outlined kernel then records as `known_block_size`.
+MAP_TO_GPU = (
+    "builtin.module("
+    "buffer-deallocation-pipeline,"
+    "convert-bufferization-to-memref,"
+    "func.func("
+    "convert-linalg-to-parallel-loops,"
+    f"scf-parallel-loop-tiling{{parallel-loop-tile-sizes={','.join(map(str, TILE_SIZES))} no-min-max-bounds=true}},"
+    "gpu-map-parallel-loops,"
+    "convert-parallel-loops-to-gpu,"
+    "canonicalize),"
+    "gpu-kernel-outlining,"
+    f"{CANONICALIZE},cse"
+    ")"
+)
+# The kernels to PTX ("isa": text the driver compiles when it loads the module, so building it needs
+# no CUDA toolkit and no driver); libdevice's math comes with the wheel and is linked in.
+TO_PTX = (
+    "builtin.module("
+    "nvvm-attach-target{{chip={chip} features={features} O=3}},"
+    "gpu.module(convert-scf-to-cf,expand-strided-metadata,lower-affine,convert-gpu-to-nvvm,"
+    "canonicalize,cse,reconcile-unrealized-casts),"
+    "gpu-module-to-binary{{format=isa}}"
+    ")"
+)
+# The host, as on the CPU, with the launches, allocations and waits as calls of the `mgpu*` wrappers.
+LOWER_HOST_TO_LLVM = LOWER_TO_LLVM.replace("reconcile-unrealized-casts", "gpu-to-llvm,reconcile-unrealized-casts")
+
+_LIBDEVICE_PREFIX = "__nv_"  # what device code may call: libdevice, linked into the PTX
+_C_INTERFACE_PREFIX = "_mlir_ciface_"  # the NVVM lowering calls a declared function through its C interface
+# A PTX declaration of a function defined elsewhere: `.extern .func (.param .b64 func_retval0) name`.
+_EXTERN_FUNCTION = re.compile(r"^\.extern \.func\s+(?:\([^)]*\)\s*)?([\w$]+)", re.M)
+# What a kernel does to a memref argument without writing through it.
+_READS = frozenset({"memref.load", "memref.dim", "memref.extract_strided_metadata"})
+
+
+def lower_to_llvm(module: ir.Module, abis: Sequence[EntryABI], target: Target, source: str | None = None) -> str:
+    """Runs the GPU pipeline on `module` in place; returns the PTX of its kernels (empty when it has none).
+
+    Raises:
+        LoweringError: naming the failure, with the module's text written to a file: `source` (the text
+            it was parsed from), else the module as the failure left it; or naming a function a kernel
+            calls that has no GPU version.
+    """
+    with context():
+        try:
+            with stage("upstream to GPU kernels"):
+                run_pipeline(PREPARE, module)
+                eliminate_empty_tensors(module)
+                run_pipeline(BUFFERIZE, module)
+                _parallel_dimensions_first(module)
+                run_pipeline(MAP_TO_GPU, module)
+                _stage_kernel_operands(module)
+                widen_bool_memrefs(module)
+            with stage("kernels to PTX"):
+                run_pipeline(TO_PTX.format(chip=target.chip, features=target.features), module)
+                _check_device_calls(module)
+                ptx = kernel_ptx(module)
+            with stage("upstream to LLVM dialect"):
+                run_pipeline(LOWER_HOST_TO_LLVM, module)
+                add_python_entries(module, abis)
+            return ptx
+        except LoweringError:
+            raise
+        except Exception as exc:
+            raise LoweringError(f"the upstream GPU pipeline failed ({str(exc).strip().splitlines()[0]}); "
+                                f"input IR written to {dump_ir(source if source is not None else str(module))}") from None
+
+
+def kernel_ptx(module: ir.Module) -> str:
+    """The PTX of every `gpu.binary` in `module`, each under a line `// gpu.binary @<name>`."""
+    from mlir.dialects.gpu import ObjectAttr  # the GPU path alone pays for the dialect's module
+
+    texts = []
+    for op in top_level_operations(module):
+        if op.name == "gpu.binary":
+            name = ir.StringAttr(op.attributes["sym_name"]).value
+            for item in ir.ArrayAttr(op.attributes["objects"]):
+                texts.append(f"// gpu.binary @{name}\n{ObjectAttr(item).object.decode()}")
+    return "\n".join(texts)
+
+
+def _check_device_calls(module: ir.Module) -> None:
+    """Raises `LoweringError` if the PTX declares a function it does not define, other than libdevice's
+    (a libm function, a helper of zyg's runtime): the driver would refuse to load it."""
+    for name in _EXTERN_FUNCTION.findall(kernel_ptx(module)):
+        if not name.startswith(_LIBDEVICE_PREFIX):
+            name = name.removeprefix(_C_INTERFACE_PREFIX)
+            raise LoweringError(f"a GPU kernel calls '{name}', which has no GPU version; compile this function "
+                                "with device='cpu'")
+
+
+def _parallel_dimensions_first(module: ir.Module) -> None:
+    """Reorders the loops of every `linalg.generic` so that its parallel dimensions come first.
+    `convert-linalg-to-parallel-loops` keeps the order of the dimensions: a reduction dimension before
+    a parallel one (`np.sum(m, axis=0)`: rows reduced, columns kept) would be a host loop launching a
+    kernel per row; after the interchange it is one kernel of a thread per column, each summing down
+    its column in order. A generic's loops may be interchanged: each element of the result still
+    sums its terms in the same order."""
+    generics: list[ir.Operation] = []
+
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        if op.name == "linalg.generic":
+            generics.append(op)
+        return ir.WalkResult.ADVANCE
+
+    module.operation.walk(visit)
+    for generic in generics:
+        iterators = list(ir.ArrayAttr(generic.attributes["iterator_types"]))
+        parallel = ["parallel" in str(iterator) for iterator in iterators]
+        order = [d for d in range(len(iterators)) if parallel[d]] + [d for d in range(len(iterators)) if not parallel[d]]
+        if order == sorted(order):
+            continue
+        position = [order.index(d) for d in range(len(order))]  # old dimension -> new
+        permutation = ir.AffineMap.get_permutation(position)
+        maps = [ir.AffineMapAttr(attribute).value for attribute in ir.ArrayAttr(generic.attributes["indexing_maps"])]
+        generic.attributes["indexing_maps"] = ir.ArrayAttr.get([
+            ir.AffineMapAttr.get(ir.AffineMap.get(len(order), m.n_symbols, [e.compose(permutation) for e in m.results]))
+            for m in maps])
+        generic.attributes["iterator_types"] = ir.ArrayAttr.get([iterators[d] for d in order])
+        _renumber_indices(generic, position)
+
+
+def _renumber_indices(generic: ir.Operation, position: list[int]) -> None:
+    """Points each `linalg.index d` in `generic` at dimension `position[d]`."""
+    i64 = ir.IntegerType.get_signless(64)
+
+    def renumber(op: ir.Operation) -> ir.WalkResult:
+        if op.name == "linalg.index":
+            old = ir.IntegerAttr(op.attributes["dim"]).value
+            op.attributes["dim"] = ir.IntegerAttr.get(i64, position[old])
+        return ir.WalkResult.ADVANCE
+
+    generic.walk(renumber)
+
+
+def _stage_kernel_operands(module: ir.Module) -> None:
+    """Stages every memref operand of every `gpu.launch_func` in managed memory (see the module's
+    docstring): allocated and copied in before the launch, copied back (if the kernel writes it) and
+    freed after. A memref passed twice to one kernel is staged once."""
+    kernels = _kernels(module)
+    launches: list[ir.Operation] = []
+
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        if op.name == "gpu.launch_func":
+            launches.append(op)
+        return ir.WalkResult.ADVANCE
+
+    module.operation.walk(visit)
+    with ir.Location.unknown():
+        for launch in launches:
+            kernel = kernels[str(launch.attributes["kernel"])]
+            written = _written_arguments(kernel)
+            first = len(launch.operands) - len(written)  # the kernel's operands come last
+            buffers: list[tuple[ir.Value, list[int]]] = []  # each memref once, with its positions
+            for index in range(first, len(launch.operands)):
+                operand = launch.operands[index]
+                if not isinstance(operand.type, ir.MemRefType):
+                    continue
+                same = next((positions for value, positions in buffers if value == operand), None)
+                if same is None:
+                    buffers.append((operand, [index]))
+                else:
+                    same.append(index)
+            after: list[ir.Operation] = []
+            for operand, positions in buffers:
+                with ir.InsertionPoint(launch):
+                    staged = _staged(operand, any(written[index - first] for index in positions), after)
+                for index in positions:
+                    launch.operands[index] = staged
+            for op in reversed(after):
+                op.move_after(launch)
+
+
+def _kernels(module: ir.Module) -> dict[str, ir.Operation]:
+    """Every kernel (`gpu.func`) of `module` by the symbol a launch names it with (`@module::@func`)."""
+    kernels: dict[str, ir.Operation] = {}
+    for gpu_module in top_level_operations(module):
+        if gpu_module.name != "gpu.module":
+            continue
+        module_name = ir.StringAttr(gpu_module.attributes["sym_name"]).value
+
+        def visit(op: ir.Operation, module_name: str = module_name) -> ir.WalkResult:
+            if op.name == "gpu.func":
+                kernels[f"@{module_name}::@{ir.StringAttr(op.attributes['sym_name']).value}"] = op
+            return ir.WalkResult.ADVANCE
+
+        gpu_module.walk(visit)
+    return kernels
+
+
+def _written_arguments(kernel: ir.Operation) -> list[bool]:
+    """For each argument of `kernel`, whether the kernel may write through it: a memref used by
+    anything but a read (`_READS`) counts as written."""
+    arguments = list(kernel.regions[0].blocks[0].arguments)
+    written = [False] * len(arguments)
+
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        if op.name in _READS:
+            return ir.WalkResult.ADVANCE
+        for operand in op.operands:
+            for index, argument in enumerate(arguments):
+                if operand == argument:
+                    written[index] = True
+        return ir.WalkResult.ADVANCE
+
+    kernel.walk(visit)
+    return written
+
+
+def _create(name: str, operands: Sequence[ir.Value] = (), results: Sequence[ir.Type] = (),
+            attributes: dict[str, ir.Attribute] | None = None) -> ir.Operation:
+    """Creates op `name` at the insertion point, generically (see `widen_bool_memrefs._create`)."""
+    return ir.Operation.create(name, results=list(results), operands=list(operands), attributes=attributes)
+
+
+def _staged(operand: ir.Value, written: bool, after: list[ir.Operation]) -> ir.Value:
+    """A managed-memory copy of memref `operand`, of its type, made before the insertion point; the ops
+    that copy it back (if `written`) and free it are appended to `after`, to be moved after the launch."""
+    memref = ir.MemRefType(operand.type)
+    index = ir.IndexType.get()
+    sizes = []
+    for axis, size in enumerate(memref.shape):
+        if size == ir.ShapedType.get_dynamic_size():
+            position = _create("arith.constant", results=[index],
+                               attributes={"value": ir.IntegerAttr.get(index, axis)}).result
+            sizes.append(_create("memref.dim", [operand, position], [index]).result)
+    plain = ir.MemRefType.get(memref.shape, memref.element_type)
+    buffer = _create("gpu.alloc", sizes, [plain], {
+        "hostShared": ir.UnitAttr.get(),
+        "operandSegmentSizes": ir.DenseI32ArrayAttr.get([0, len(sizes), 0]),
+    }).result
+    _create("memref.copy", [operand, buffer])
+    staged = buffer if plain == memref else _create("memref.cast", [buffer], [memref]).result
+    if written:
+        after.append(_create("memref.copy", [buffer, operand]))
+    token = ir.Type.parse("!gpu.async.token")
+    start = _create("gpu.wait", results=[token])  # gpu.dealloc is lowered only as an async op
+    freed = _create("gpu.dealloc", [start.result, buffer], [token])
+    after += [start, freed, _create("gpu.wait", [freed.result])]
+    return staged

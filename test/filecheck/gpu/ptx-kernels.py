@@ -1,0 +1,91 @@
+# RUN: python %s | filecheck %s
+# RUN: python %s | filecheck %s --check-prefix=DEVICE
+# The PTX of each kind of kernel `device="gpu"` makes (see `zyg.backend.lower_gpu`), built on a machine
+# without a GPU or a CUDA driver: the PTX version and target of `cuda.DEFAULT_CAPABILITY` (no device
+# here), a `.visible .entry` per kernel, the thread block (`TILE_SIZES`) as `.maxntid`, threads indexed
+# by block and thread ids, and no call left to host code (zyg's runtime, malloc, the CUDA wrappers),
+# nor any external function: libdevice's math is linked in.
+
+import numpy as np
+import zyg
+
+# Nowhere in the PTX of any kernel:
+# DEVICE-NOT: .extern
+# DEVICE-NOT: malloc
+# DEVICE-NOT: mgpu
+# DEVICE-NOT: call{{.*}}_zyg_
+# DEVICE-NOT: call{{.*}}memref
+
+
+def show(name, f, *args):
+    print(f"== {name}")
+    print(zyg.jit(f, device="gpu").ir("ptx", *args))
+
+
+def chain(x, y):
+    return np.exp(np.sin(x) * y + 1.0)
+
+
+# An elementwise chain: one fused kernel of a thread per element (one per version of the broadcast).
+# CHECK-LABEL: == chain
+# CHECK:       // gpu.binary @chain_a1f64_a1f64_kernel
+# CHECK:       .version 7.8
+# CHECK-NEXT:  .target sm_90
+# CHECK:       .visible .entry chain_a1f64_a1f64_kernel(
+# CHECK:       .maxntid 128, 1, 1
+# CHECK:       %ctaid.x
+# CHECK:       %tid.x
+# CHECK:       ld.global.b64
+# CHECK:       st.global.b64
+show("chain", chain, np.ones(3), np.ones(3))
+
+
+def columns(m):
+    return np.sum(m * m, axis=0)
+
+
+# A reduction along an axis: a thread per column, summing down it in a loop (a backward branch).
+# CHECK-LABEL: == columns
+# CHECK:       .visible .entry columns_a2f64_kernel(
+# CHECK:       .maxntid 128, 1, 1
+# CHECK:       // gpu.binary @columns_a2f64_kernel_0
+# CHECK:       .visible .entry columns_a2f64_kernel(
+# CHECK:       .maxntid 128, 1, 1
+# CHECK:       %ctaid.x
+# CHECK:       [[LOOP:\$L__BB0_[0-9]+]]:
+# CHECK:       mul.rn.f64
+# CHECK:       add.rn.f64
+# CHECK:       bra {{.*}}[[LOOP]];
+show("columns", columns, np.ones((3, 4)))
+
+
+def broadcast(m, v):
+    return m * v + v
+
+
+# A broadcast: a 2-D kernel, 128 x 2 threads a block, indexed in x and y.
+# CHECK-LABEL: == broadcast
+# CHECK:       .visible .entry broadcast_a2f64_a1f64_kernel(
+# CHECK:       .maxntid 128, 2, 1
+# CHECK:       %ctaid.x
+# CHECK:       %ctaid.y
+# CHECK:       %tid.x
+# CHECK:       %tid.y
+show("broadcast", broadcast, np.ones((3, 4)), np.ones(4))
+
+
+def product(a, b):
+    return a @ b
+
+
+# A matrix product (`gpu_matmul`): a thread per element of the result, looping over the shared axis.
+# CHECK-LABEL: == product
+# CHECK:       // gpu.binary @_zyg_matmul_f64_kernel_0
+# CHECK:       .visible .entry _zyg_matmul_f64_kernel(
+# CHECK:       .maxntid 128, 2, 1
+# CHECK:       %ctaid.y
+# CHECK:       %tid.y
+# CHECK:       [[LOOP:\$L__BB0_[0-9]+]]:
+# CHECK:       {{fma.rn.f64|mul.rn.f64}}
+# CHECK:       bra {{.*}}[[LOOP]];
+show("product", product, np.ones((3, 4)), np.ones((4, 2)))

@@ -1,0 +1,284 @@
+"""`device="gpu"`: the argument, the PTX built without a GPU, the errors where one is missing, and (on a
+machine with a CUDA device only) gradients equal to the CPU's."""
+
+import ctypes
+import shutil
+import subprocess
+import types
+
+import numpy as np
+import pytest
+import zyg
+from zyg.backend import cuda
+from zyg.disk_cache import key as cache_key
+from zyg.frontend.trees import leaf
+
+NO_DEVICE = cuda.missing()
+needs_device = pytest.mark.skipif(NO_DEVICE is not None, reason=f"no GPU: {NO_DEVICE}")
+
+
+def sin_times_x(x):
+    return np.sum(np.sin(x) * x)
+
+
+def test_an_unknown_device_is_a_value_error():
+    for make in (zyg.jit, zyg.compile_grad):
+        with pytest.raises(ValueError, match=r"unknown device 'tpu'; choose one of 'cpu', 'gpu'"):
+            make(sin_times_x, device="tpu")
+
+
+def test_the_ptx_of_a_gradient_is_built_without_a_gpu():
+    g = zyg.compile_grad(sin_times_x, device="gpu")
+    ptx = g.ir("ptx", np.ones(3))
+    assert ".visible .entry zyg_body_kernel(" in ptx  # the gradient's body
+    assert ".target sm_" in ptx and ".maxntid 128, 1, 1" in ptx
+    llvm = g.ir("llvm", np.ones(3))
+    assert "gpu.binary" in llvm and "gpu.launch_func" in llvm and "mgpuMemAlloc" in llvm
+
+
+def test_the_ptx_of_a_cpu_compile_is_a_value_error():
+    with pytest.raises(ValueError, match=r"'ptx' stage is that of device='gpu' compiles"):
+        zyg.compile_grad(sin_times_x).ir("ptx", np.ones(3))
+
+
+def elementwise(x):
+    return np.sin(x) * x
+
+
+def test_the_device_is_part_of_the_compile():
+    x = np.ones(3)
+    assert "gpu.launch_func" not in zyg.jit(elementwise).ir("llvm", x)
+    assert "gpu.launch_func" in zyg.jit(elementwise, device="gpu").ir("llvm", x)
+    assert "gpu.launch_func" not in zyg.jit(elementwise).ir("llvm", x)
+    keys = {cache_key.request_key(sin_times_x, "grad", (leaf("f64"),), None, device) for device in ("cpu", "gpu")}
+    assert len(keys) == 2
+
+
+@pytest.mark.skipif(NO_DEVICE is None or "driver" not in NO_DEVICE, reason="a CUDA driver is installed")
+def test_without_a_driver_a_call_says_so():
+    g = zyg.compile_grad(sin_times_x, device="gpu")
+    with pytest.raises(zyg.NoGpuError, match=r"no CUDA driver \(libcuda\.so\.1\) found"):
+        g(np.ones(3))
+    with pytest.raises(zyg.NoGpuError, match="no CUDA driver"):
+        zyg.jit(sin_times_x, device="gpu")(np.ones(3))
+
+
+def test_targets_by_compute_capability():
+    assert cuda.target_for((9, 0)) == ("sm_90", "+ptx78")
+    assert cuda.target_for((8, 7)) == ("sm_86", "+ptx71")
+    assert cuda.target_for((12, 0)) == ("sm_90", "+ptx78")  # PTX runs on later GPUs
+    assert cuda.target_for(cuda.DEFAULT_CAPABILITY) == ("sm_90", "+ptx78")
+    with pytest.raises(zyg.NoGpuError, match="compute capability 5.2"):
+        cuda.target_for((5, 2))
+
+
+_KERNEL_CALLING_LIBM = """
+module {
+  func.func private @erfc(f64) -> f64
+  func.func @zyg_entry(%x: memref<?xf64>, %y: memref<?xf64>) {
+    linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>],
+                    iterator_types = ["parallel"]} ins(%x : memref<?xf64>) outs(%y : memref<?xf64>) {
+    ^bb0(%a: f64, %b: f64):
+      %c = func.call @erfc(%a) : (f64) -> f64
+      linalg.yield %c : f64
+    }
+    return
+  }
+}
+"""
+
+
+def test_a_kernel_calling_host_code_is_refused():
+    from zyg.backend import lower_gpu
+    from zyg.backend.bridge import parse_upstream
+
+    module = parse_upstream(_KERNEL_CALLING_LIBM)
+    with pytest.raises(zyg.LoweringError, match="a GPU kernel calls 'erfc', which has no GPU version"):
+        lower_gpu.lower_to_llvm(module, [], cuda.target_for(cuda.DEFAULT_CAPABILITY))
+
+
+_KERNEL_TAKING_ONE_BUFFER_TWICE = """
+module attributes {gpu.container_module} {
+  func.func @twice(%x: memref<?xf64>) {
+    %c1 = arith.constant 1 : index
+    gpu.launch_func @k::@k blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1)
+        args(%x : memref<?xf64>, %x : memref<?xf64>)
+    return
+  }
+  gpu.module @k {
+    gpu.func @k(%a: memref<?xf64>, %b: memref<?xf64>) kernel {
+      %c0 = arith.constant 0 : index
+      %v = memref.load %a[%c0] : memref<?xf64>
+      memref.store %v, %b[%c0] : memref<?xf64>
+      gpu.return
+    }
+  }
+}
+"""
+
+
+def test_a_buffer_passed_twice_is_staged_once():
+    from zyg.backend import lower_gpu
+    from zyg.backend.bridge import context, parse_upstream
+
+    module = parse_upstream(_KERNEL_TAKING_ONE_BUFFER_TWICE)
+    with context():
+        lower_gpu._stage_kernel_operands(module)
+        module.operation.verify()
+        text = str(module)
+    assert text.count("gpu.alloc") == 1 and text.count("gpu.dealloc") == 1
+    assert text.count("memref.copy") == 2  # in, and back: the kernel writes through one of its names
+
+
+_FAKE_DRIVER = """
+int cuInit(unsigned flags) { return DEVICES ? 0 : 100; }
+int cuDeviceGetCount(int *count) { *count = DEVICES; return 0; }
+int cuDeviceGet(int *device, int ordinal) { *device = ordinal; return 0; }
+int cuDeviceGetAttribute(int *value, int attribute, int device) { *value = attribute == 75 ? 8 : 6; return 0; }
+"""
+
+
+@pytest.fixture
+def fake_driver(tmp_path, monkeypatch):
+    """Makes `cuda` probe a stand-in for libcuda.so.1 with `devices` devices of compute capability 8.6."""
+    compiler = shutil.which("cc")
+    if compiler is None:
+        pytest.skip("no C compiler")
+
+    def install(devices: int) -> None:
+        source, library = tmp_path / "cuda.c", tmp_path / f"libcuda{devices}.so"
+        source.write_text(_FAKE_DRIVER)
+        subprocess.run([compiler, "-shared", "-fPIC", f"-DDEVICES={devices}", str(source), "-o", str(library)],
+                       check=True)
+        monkeypatch.setattr(cuda, "DRIVER", str(library))
+        cuda._probe.cache_clear()
+
+    yield install
+    monkeypatch.undo()
+    cuda._probe.cache_clear()
+
+
+def test_a_driver_without_a_device_says_so(fake_driver):
+    fake_driver(0)
+    with pytest.raises(zyg.NoGpuError, match="no CUDA device"):
+        cuda.require_device()
+    assert cuda.target() == cuda.target_for(cuda.DEFAULT_CAPABILITY)
+
+
+def test_the_device_chooses_the_target(fake_driver):
+    fake_driver(1)
+    cuda.require_device()
+    assert cuda.target() == ("sm_86", "+ptx71")
+
+
+def chain(x, y):
+    return np.sum(np.exp(np.sin(x) * y + 1.0))
+
+
+def columns(m):
+    return np.sum(np.sum(m * m, axis=0) ** 2)
+
+
+def broadcast(m, v):
+    return np.sum(np.tanh(m * v + v))
+
+
+def product(a, b):
+    return np.sum(np.cos(a @ b))
+
+
+def masked(x, m):  # a bool array in a kernel: stored as bytes
+    return np.sum(np.where(m, x * x, 0.0))
+
+
+def loop(x, n):  # scalar control flow and a tape on the host, array work in kernels
+    for _ in range(n):
+        x = np.sin(x) * 0.9 + 0.1
+    return np.sum(x * x)
+
+
+CASES = pytest.mark.parametrize("f, args", [
+    (chain, (np.linspace(0.1, 1.0, 300), np.linspace(-1.0, 1.0, 300))),
+    (columns, (np.linspace(-1.0, 1.0, 600).reshape(20, 30),)),
+    (broadcast, (np.linspace(-1.0, 1.0, 600).reshape(20, 30), np.linspace(0.0, 1.0, 30))),
+    (product, (np.linspace(-1.0, 1.0, 600).reshape(20, 30), np.linspace(0.0, 1.0, 150).reshape(30, 5))),
+    (masked, (np.linspace(-1.0, 1.0, 300), np.arange(300) % 3 == 0)),
+    (loop, (np.linspace(0.1, 1.0, 300), 5)),
+    (sin_times_x, (np.linspace(0.1, 1.0, 1000),)),
+], ids=["chain", "columns", "broadcast", "product", "masked", "loop", "reduction"])
+
+
+@CASES
+def test_gradients_compile_for_the_gpu(f, args):
+    """Down to the LLVM dialect, with its launches and staging: what runs here without a GPU."""
+    llvm = zyg.compile_grad(f, device="gpu").ir("llvm", *args)
+    assert "llvm.func @zyg_entry_python" in llvm
+
+
+@needs_device
+@CASES
+def test_gradients_on_the_gpu_are_the_cpus(f, args):
+    on_cpu = zyg.compile_grad(f)(*args)
+    on_gpu = zyg.compile_grad(f, device="gpu")(*args)
+    for cpu, gpu in zip(on_cpu, on_gpu, strict=True):
+        if cpu is None:
+            assert gpu is None
+        else:
+            np.testing.assert_allclose(gpu, cpu, rtol=1e-12, atol=1e-14)
+    assert zyg.jit(f, device="gpu")(*args) == pytest.approx(zyg.jit(f)(*args), rel=1e-12)
+
+
+_STAND_IN_RUNTIME = """
+#include <stdint.h>
+#include <stdlib.h>
+long loads, allocations, frees, launches, odd_blocks;
+void *mgpuModuleLoadJIT(void *data, int level) { loads++; return (void *)1; }
+void mgpuModuleUnload(void *module) {}
+void *mgpuModuleGetFunction(void *module, const char *name) { return module; }
+void mgpuLaunchKernel(void *function, intptr_t gx, intptr_t gy, intptr_t gz, intptr_t bx, intptr_t by, intptr_t bz,
+                      int shared, void *stream, void **params, void **extra, size_t count) {
+  launches++;
+  odd_blocks += !function || bx != 128 || (by != 1 && by != 2) || bz != 1;
+}
+void *mgpuStreamCreate(void) { return (void *)1; }
+void mgpuStreamSynchronize(void *stream) {}
+void mgpuStreamDestroy(void *stream) {}
+void *mgpuMemAlloc(uint64_t size, void *stream, _Bool shared) { allocations += shared; return calloc(size + 1, 1); }
+void mgpuMemFree(void *pointer, void *stream) { frees++; free(pointer); }
+"""
+
+
+@pytest.fixture(scope="module")
+def stand_in_runtime(tmp_path_factory):
+    """The stand-in runtime's path and counters, built once: the first library that defines the `mgpu*`
+    symbols is the one every later compile of the process calls."""
+    compiler = shutil.which("cc")
+    if compiler is None:
+        pytest.skip("no C compiler")
+    folder = tmp_path_factory.mktemp("runtime")
+    source, library = folder / "runtime.c", folder / "libstandin.so"
+    source.write_text(_STAND_IN_RUNTIME)
+    subprocess.run([compiler, "-shared", "-fPIC", str(source), "-o", str(library)], check=True)
+    standin = ctypes.CDLL(str(library))
+    names = ("loads", "allocations", "frees", "launches", "odd_blocks")
+    return str(library), {name: ctypes.c_long.in_dll(standin, name) for name in names}
+
+
+@pytest.mark.skipif(NO_DEVICE is None, reason="a CUDA device is present: the real runtime is tested")
+@CASES
+def test_the_host_code_runs_against_a_stand_in_cuda_runtime(f, args, stand_in_runtime, monkeypatch):
+    """The host half of GPU code, run with `mgpu*` functions that launch nothing and allocate with
+    calloc: the kernels' modules are loaded, each launch has a block of `TILE_SIZES`, and every
+    managed buffer is freed. (Not the results: no kernel runs.)"""
+    library, counters = stand_in_runtime
+    monkeypatch.setattr(cuda, "_probe", lambda: cuda._Probe(cuda.DEFAULT_CAPABILITY, None))
+    monkeypatch.setattr(cuda, "runtime_library", lambda: library)
+    before = {name: counter.value for name, counter in counters.items()}
+    # A copy of `f`: the compiles of `f` made here without a driver (`ir`) have no machine code.
+    fresh = types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__, f.__closure__)
+    gradients = zyg.compile_grad(fresh, device="gpu")(*args)
+    expected = [a.shape if isinstance(a, np.ndarray) and a.dtype.kind == "f" else None for a in args]
+    assert [getattr(g, "shape", None) for g in gradients] == expected
+    count = {name: counter.value - before[name] for name, counter in counters.items()}
+    assert count["loads"] > 0 and count["launches"] > 0 and count["odd_blocks"] == 0
+    assert count["allocations"] == count["frees"] > 0
