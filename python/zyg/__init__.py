@@ -27,6 +27,7 @@ from zyg.check_rule import check_rule
 from zyg.checkpoint import checkpoint, checkpointed
 from zyg.disk_cache import clear_cache
 from zyg.errors import (
+    GpuError,
     LoweringError,
     NoDerivativeError,
     NoGpuError,
@@ -49,6 +50,7 @@ __all__ = [
     "Array",
     "ArtefactError",
     "ExportedFunction",
+    "GpuError",
     "GradCheck",
     "GradFunction",
     "Grads",

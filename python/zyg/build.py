@@ -117,16 +117,17 @@ class Portable:
 
 
 def build_portable(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: str, wrt: tuple[int, ...] | None,
-                   cpu: str) -> Portable:
+                   cpu: str, device: str = CPU, gpu: cuda.Target | None = None) -> Portable:
     """Compiles `request` of `fn` as `build_request` does, optimised for the CPU baseline `cpu` rather
-    than this machine's CPU, into a shared library not loaded here.
+    than this machine's CPU, into a shared library not loaded here; for `device` "gpu", its kernels'
+    PTX for `gpu` (None: as `cuda.target` says), embedded in the library.
 
     Raises:
         ZygTypeError: if the function calls back into Python (`zyg.host`) or returns a str made at run
             time: both need this process.
         LoweringError: if LLVM fails, or there is no linker to make the library.
     """
-    low = _lowered(fn, codes, request, False, wrt)
+    low = _lowered(fn, codes, request, False, wrt, device, gpu)
     if low.host is not None or RUNSTR in low.info.return_tree.kinds():
         raise ZygTypeError(f"'{fn.__qualname__}' calls back into Python (zyg.host) or returns a str made at run time, "
                            "which needs the process that compiled it; it cannot be exported", function_location(fn))
@@ -167,7 +168,7 @@ class _Lowered:
 
 
 def _lowered(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: str, keep_ir: bool,
-             wrt: tuple[int, ...] | None, device: str = CPU) -> _Lowered:
+             wrt: tuple[int, ...] | None, device: str = CPU, gpu: cuda.Target | None = None) -> _Lowered:
     stages: dict[str, str] = {}
     roots = functions_in(codes)  # functions passed as arguments: their globals are read at each call too
     dependencies = Dependencies(fn, roots)
@@ -204,7 +205,7 @@ def _lowered(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: str, k
     loop_allocas = False
     if device == GPU:
         dependencies.cacheable = False  # loading it from disk would need the CUDA runtime: untested
-        ptx = lower_gpu.lower_to_llvm(upstream, abis, cuda.target(), text)
+        ptx = lower_gpu.lower_to_llvm(upstream, abis, gpu or cuda.target(), text)
         if keep_ir:
             stages["ptx"] = ptx
     else:

@@ -45,13 +45,14 @@ def compile_request(fn: types.FunctionType, codes: tuple[TreeDef, ...], request:
 
 
 def compile_portable(fn: types.FunctionType, codes: tuple[TreeDef, ...], request: str, wrt: tuple[int, ...] | None,
-                     cpu: str):
-    """`request` of `fn` compiled afresh for the CPU baseline `cpu`, for export (`zyg.build.Portable`)."""
+                     cpu: str, device: str = CPU, gpu=None):
+    """`request` of `fn` compiled afresh for the CPU baseline `cpu` (and a GPU's kernels for the
+    `cuda.Target` `gpu`), for export (`zyg.build.Portable`)."""
     with _collector_paused():
         _import_compiler()
         from zyg.build import build_portable
 
-        return build_portable(fn, codes, request, wrt, cpu)
+        return build_portable(fn, codes, request, wrt, cpu, device, gpu)
 
 
 def _import_compiler() -> None:

@@ -26,6 +26,7 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # the ints an 'i' slot takes: zyg's 
 CHECK_VALUES = 16  # the integers a failed check's message may refer to (two shapes of rank 8)
 ERROR_SLOTS = 1 + CHECK_VALUES  # status, then those integers
 INTERRUPTED = -1  # the status of a call stopped by Ctrl-C (other failures number their check from 1)
+GPU_FAILED = -2  # the status of a call in which a CUDA driver call failed (values: its CUresult, which call)
 # Frames (see `zyg.backend.runtime`): an entry call and each `try` keep one in their stack frame, of
 # FRAME_WORDS 8-byte words (its jump buffer of JMPBUF_WORDS, the enclosing frame's, the serial of the
 # first block allocated under it, a tape and its size, a caught error). Closing one keeps (a `try` that succeeded), frees (a failure; a caught one keeps its

@@ -83,7 +83,12 @@ class LoweringError(ZygError):
     """
 
 
-class NoGpuError(ZygError, RuntimeError):
+class GpuError(ZygError, RuntimeError):
+    """A CUDA driver call failed while a function compiled with `device="gpu"` ran (the message names
+    the call and its `CUresult`), or GPU code cannot run here (`NoGpuError`)."""
+
+
+class NoGpuError(GpuError):
     """A function compiled with `device="gpu"` was called where it cannot run: no CUDA driver
     (`libcuda.so.1`) can be loaded, or the driver finds no CUDA device. Raised before any GPU code is
     loaded. `ir("ptx")` still works: building PTX needs neither.

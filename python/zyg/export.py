@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from zyg import api, cpu_baselines, jacobians
+from zyg import api, cpu_baselines, devices, jacobians
 from zyg import argnums as wrt_arguments
 from zyg.artefact import (
     LIBRARY,
@@ -38,6 +38,7 @@ from zyg.artefact import (
     section,
     unpack,
 )
+from zyg.backend import cuda
 from zyg.compiler import compile_portable
 from zyg.errors import ZygTypeError
 from zyg.frontend.source import function_location
@@ -50,7 +51,7 @@ _FIXED = "fixed-{}"  # the section of the k-th value held fixed
 
 @api._user_facing
 def export(compiled: api.JitFunction | api.GradFunction | api.JacobianFunction, path: str | os.PathLike,
-           example_args: Sequence, cpu: str | None = None) -> None:
+           example_args: Sequence, cpu: str | None = None, gpu: str | None = None) -> None:
     """Writes `compiled`, for arguments of the structures and types of `example_args`, to `path`.
 
     Args:
@@ -59,6 +60,8 @@ def export(compiled: api.JitFunction | api.GradFunction | api.JacobianFunction, 
         example_args: the arguments of a call, as a sequence (their values are not kept).
         cpu: the CPU baseline to compile for (`x86-64`, `x86-64-v2`, `x86-64-v3`, `x86-64-v4` on
             x86-64; `generic` on AArch64); None for the default, x86-64-v3.
+        gpu: for a function compiled with `device="gpu"`, the oldest CUDA compute capability its
+            kernels run on ("8.0"); None for this machine's GPU, else 9.0.
 
     Raises:
         ZygTypeError: for something else than those compiled functions, or a function that calls
@@ -71,10 +74,11 @@ def export(compiled: api.JitFunction | api.GradFunction | api.JacobianFunction, 
         raise ZygTypeError(f"zyg.export takes what zyg.jit, zyg.compile_grad or zyg.jacobian returned, got "
                            f"{type(compiled).__name__}")
     cpu = cpu_baselines.check(cpu_baselines.default_cpu() if cpu is None else cpu)
+    target = _gpu_target(gpu) if compiled.device == devices.GPU else None
     f, args = compiled.f, tuple(example_args)
     values = args if api._takes_exactly(f, args) else api._parameter_values(f, args)
     signature, leaves = api._signature(f, values)
-    portable = compile_portable(f, signature, request, compiled._wrt(signature), cpu)
+    portable = compile_portable(f, signature, request, compiled._wrt(signature), cpu, compiled.device, target)
     passed_leaves = sum(tree.leaf_count for tree in signature[: len(args)])
     fixed = list(leaves[passed_leaves:])  # of the defaults filled in
     for value, tree in zip(portable.free_values, portable.free_trees, strict=True):
@@ -88,6 +92,8 @@ def export(compiled: api.JitFunction | api.GradFunction | api.JacobianFunction, 
         **describe(portable.abis, portable.checks, portable.needs, portable.return_tree, portable.free_trees),
         "cpu": cpu,
         "cpu_features": cpu_baselines.features(cpu),
+        "device": compiled.device,
+        "gpu_chip": None if target is None else target.chip,
         "function": f.__qualname__,
         "request": request,
         "argnums": list(compiled.argnums) if isinstance(compiled.argnums, tuple) else compiled.argnums,
@@ -118,6 +124,8 @@ def load(path: str | os.PathLike) -> ExportedFunction:
     if missing:
         raise ArtefactError(f"{os.fspath(path)} was compiled for {header['cpu']} CPUs; this CPU lacks "
                             f"{', '.join(missing)} (export it again with an older cpu=...)")
+    if header["device"] == devices.GPU:
+        _require_gpu(header["gpu_chip"], os.fspath(path))
     natives, return_tree, _ = load_code(header, section(header, body, LIBRARY))
     fixed = [array_from(section(header, body, _FIXED.format(k))) for k in range(len(header["fixed"]))]
     fixed = [value.item() if scalar else value for value, scalar in zip(fixed, header["fixed"], strict=True)]
@@ -172,6 +180,36 @@ class ExportedFunction:
             return arrange
         positional, varargs, passed = header["positional"], header["varargs"], self._passed
         return lambda results: api.per_argument(positional, varargs, passed, arrange(results))
+
+
+def _gpu_target(capability: str | None) -> cuda.Target:
+    """The PTX target of compute capability "major.minor" (None: this machine's GPU, else the default).
+
+    Raises:
+        ValueError: for a capability that is not "major.minor".
+    """
+    if capability is None:
+        return cuda.target()
+    try:
+        major, minor = (int(part) for part in capability.split("."))
+    except ValueError:
+        raise ValueError(f"gpu={capability!r}: give a CUDA compute capability as 'major.minor', e.g. '8.0'") from None
+    return cuda.target_for((major, minor))
+
+
+def _require_gpu(chip: str, path: str) -> None:
+    """Raises unless this machine has a CUDA device that runs PTX for `chip` ("sm_80").
+
+    Raises:
+        NoGpuError: without a driver or a device (`cuda.require_device`).
+        ArtefactError: when the device is older than `chip`.
+    """
+    cuda.require_device()
+    have = cuda.device_capability()
+    need = (int(chip[3:-1]), int(chip[-1]))
+    if have < need:
+        raise ArtefactError(f"{path} was compiled for CUDA devices of compute capability {need[0]}.{need[1]} and "
+                            f"later; this one is {have[0]}.{have[1]} (export it again with gpu='{have[0]}.{have[1]}')")
 
 
 def _write_whole(path: str, data: bytes) -> None:

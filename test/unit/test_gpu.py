@@ -9,6 +9,7 @@ import types
 import numpy as np
 import pytest
 import zyg
+from zyg import artefact
 from zyg.backend import cuda
 from zyg.disk_cache import key as cache_key
 from zyg.frontend.trees import leaf
@@ -228,57 +229,124 @@ def test_gradients_on_the_gpu_are_the_cpus(f, args):
     assert zyg.jit(f, device="gpu")(*args) == pytest.approx(zyg.jit(f)(*args), rel=1e-12)
 
 
-_STAND_IN_RUNTIME = """
+_STAND_IN_DRIVER = """
 #include <stdint.h>
 #include <stdlib.h>
-long loads, allocations, frees, launches, odd_blocks;
-void *mgpuModuleLoadJIT(void *data, int level) { loads++; return (void *)1; }
-void mgpuModuleUnload(void *module) {}
-void *mgpuModuleGetFunction(void *module, const char *name) { return module; }
-void mgpuLaunchKernel(void *function, intptr_t gx, intptr_t gy, intptr_t gz, intptr_t bx, intptr_t by, intptr_t bz,
-                      int shared, void *stream, void **params, void **extra, size_t count) {
-  launches++;
-  odd_blocks += !function || bx != 128 || (by != 1 && by != 2) || bz != 1;
+#include <string.h>
+long loads, allocations, frees, launches, odd_blocks, failing_launch;
+int cuInit(unsigned flags) { return 0; }
+int cuDeviceGet(int *device, int ordinal) { *device = ordinal; return 0; }
+int cuDevicePrimaryCtxRetain(void **context, int device) { *context = (void *)16; return 0; }
+int cuCtxPushCurrent_v2(void *context) { return context == (void *)16 ? 0 : 201; }
+int cuCtxPopCurrent_v2(void **context) { *context = (void *)16; return 0; }
+int cuModuleLoadDataEx(void **module, const void *image, unsigned count, int *options, void **values) {
+  loads++;
+  *module = (void *)32;
+  return strstr((const char *)image, ".entry") ? 0 : 218;
 }
-void *mgpuStreamCreate(void) { return (void *)1; }
-void mgpuStreamSynchronize(void *stream) {}
-void mgpuStreamDestroy(void *stream) {}
-void *mgpuMemAlloc(uint64_t size, void *stream, _Bool shared) { allocations += shared; return calloc(size + 1, 1); }
-void mgpuMemFree(void *pointer, void *stream) { frees++; free(pointer); }
+int cuModuleUnload(void *module) { return 0; }
+int cuModuleGetFunction(void **function, void *module, const char *name) { *function = module; return 0; }
+int cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
+                   unsigned shared, void *stream, void **params, void **extra) {
+  launches++;
+  odd_blocks += function != (void *)32 || bx != 128 || (by != 1 && by != 2) || bz != 1 || !params;
+  return failing_launch ? 700 : 0;
+}
+int cuStreamCreate(void **stream, unsigned flags) { *stream = (void *)48; return 0; }
+int cuStreamSynchronize(void *stream) { return 0; }
+int cuStreamDestroy_v2(void *stream) { return 0; }
+int cuMemAllocManaged(uint64_t *pointer, size_t size, unsigned flags) {
+  allocations++;
+  *pointer = (uint64_t)calloc(size + 1, 1);
+  return 0;
+}
+int cuMemAlloc_v2(uint64_t *pointer, size_t size) { return cuMemAllocManaged(pointer, size, 1); }
+int cuMemFree_v2(uint64_t pointer) { frees++; free((void *)pointer); return 0; }
+int cuMemcpyAsync(uint64_t to, uint64_t from, size_t size, void *stream) {
+  memcpy((void *)to, (void *)from, size);
+  return 0;
+}
 """
 
 
 @pytest.fixture(scope="module")
-def stand_in_runtime(tmp_path_factory):
-    """The stand-in runtime's path and counters, built once: the first library that defines the `mgpu*`
-    symbols is the one every later compile of the process calls."""
+def stand_in_driver(tmp_path_factory):
+    """A stand-in CUDA driver's path and counters, built once: its `cu*` functions launch nothing,
+    allocate with calloc and count what they are asked."""
     compiler = shutil.which("cc")
     if compiler is None:
         pytest.skip("no C compiler")
-    folder = tmp_path_factory.mktemp("runtime")
-    source, library = folder / "runtime.c", folder / "libstandin.so"
-    source.write_text(_STAND_IN_RUNTIME)
+    folder = tmp_path_factory.mktemp("driver")
+    source, library = folder / "driver.c", folder / "libstandin.so"
+    source.write_text(_STAND_IN_DRIVER)
     subprocess.run([compiler, "-shared", "-fPIC", str(source), "-o", str(library)], check=True)
     standin = ctypes.CDLL(str(library))
-    names = ("loads", "allocations", "frees", "launches", "odd_blocks")
+    names = ("loads", "allocations", "frees", "launches", "odd_blocks", "failing_launch")
     return str(library), {name: ctypes.c_long.in_dll(standin, name) for name in names}
 
 
-@pytest.mark.skipif(NO_DEVICE is None, reason="a CUDA device is present: the real runtime is tested")
+def _fresh(f):
+    """A copy of `f`: the compiles of `f` made here without a driver (`ir`) have no machine code."""
+    return types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__, f.__closure__)
+
+
+@pytest.mark.skipif(NO_DEVICE is None, reason="a CUDA device is present: the real driver is tested")
 @CASES
-def test_the_host_code_runs_against_a_stand_in_cuda_runtime(f, args, stand_in_runtime, monkeypatch):
-    """The host half of GPU code, run with `mgpu*` functions that launch nothing and allocate with
-    calloc: the kernels' modules are loaded, each launch has a block of `TILE_SIZES`, and every
-    managed buffer is freed. (Not the results: no kernel runs.)"""
-    library, counters = stand_in_runtime
+def test_the_host_code_runs_against_a_stand_in_driver(f, args, stand_in_driver, monkeypatch):
+    """The host half of GPU code, through zyg's own `mgpu*` functions, run against a stand-in driver:
+    the kernels' modules are loaded, each launch has a block of `TILE_SIZES`, and every managed buffer
+    is freed. (Not the results: no kernel runs.)"""
+    library, counters = stand_in_driver
     monkeypatch.setattr(cuda, "_probe", lambda: cuda._Probe(cuda.DEFAULT_CAPABILITY, None))
     monkeypatch.setattr(cuda, "runtime_library", lambda: library)
     before = {name: counter.value for name, counter in counters.items()}
-    # A copy of `f`: the compiles of `f` made here without a driver (`ir`) have no machine code.
-    fresh = types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__, f.__closure__)
-    gradients = zyg.compile_grad(fresh, device="gpu")(*args)
+    gradients = zyg.compile_grad(_fresh(f), device="gpu")(*args)
     expected = [a.shape if isinstance(a, np.ndarray) and a.dtype.kind == "f" else None for a in args]
     assert [getattr(g, "shape", None) for g in gradients] == expected
     count = {name: counter.value - before[name] for name, counter in counters.items()}
     assert count["loads"] > 0 and count["launches"] > 0 and count["odd_blocks"] == 0
     assert count["allocations"] == count["frees"] > 0
+
+
+@pytest.mark.skipif(NO_DEVICE is None, reason="a CUDA device is present: the real driver is tested")
+def test_a_failed_driver_call_is_an_error_not_a_wrong_number(stand_in_driver, monkeypatch):
+    """A launch the driver refuses fails the call (MLIR's own wrappers print and go on, leaving the
+    outputs as they were), and the buffers staged for it are freed all the same."""
+    library, counters = stand_in_driver
+    monkeypatch.setattr(cuda, "_probe", lambda: cuda._Probe(cuda.DEFAULT_CAPABILITY, None))
+    monkeypatch.setattr(cuda, "runtime_library", lambda: library)
+    g = zyg.compile_grad(_fresh(chain), device="gpu")
+    args = (np.linspace(0.1, 1.0, 300), np.linspace(-1.0, 1.0, 300))
+    counters["failing_launch"].value = 1
+    frees = counters["frees"].value
+    try:
+        with pytest.raises(zyg.GpuError, match=r"the CUDA driver failed in cuLaunchKernel \(CUresult 700\)"):
+            g(*args)
+    finally:
+        counters["failing_launch"].value = 0
+    assert [a.shape for a in g(*args)] == [(300,), (300,)]
+    assert counters["frees"].value > frees
+
+
+@pytest.mark.skipif(NO_DEVICE is None, reason="a CUDA device is present: the real driver is tested")
+def test_an_exported_gpu_function_needs_the_driver_alone(stand_in_driver, monkeypatch, tmp_path):
+    """Exported GPU code carries its PTX and zyg's own `mgpu*` functions: it loads where MLIR is not
+    installed, needing only the driver; without one, loading says so."""
+    args = (np.linspace(0.1, 1.0, 300), np.linspace(-1.0, 1.0, 300))
+    path = tmp_path / "chain.zyg"
+    zyg.export(zyg.compile_grad(_fresh(chain), device="gpu"), path, args, gpu="8.0")
+    header, body = artefact.unpack(path.read_bytes())
+    assert (header["device"], header["gpu_chip"], header["needs"]) == ("gpu", "sm_80", ["cuda"])
+    library = artefact.section(header, body, artefact.LIBRARY)
+    assert b".target sm_80" in library and b"mgpuLaunchKernel" in library
+    with pytest.raises(zyg.NoGpuError, match="no CUDA driver"):
+        zyg.load(path)
+    driver, counters = stand_in_driver
+    monkeypatch.setattr(cuda, "_probe", lambda: cuda._Probe((8, 6), None))
+    monkeypatch.setattr(cuda, "runtime_library", lambda: driver)
+    launches = counters["launches"].value
+    assert [g.shape for g in zyg.load(path)(*args)] == [(300,), (300,)]
+    assert counters["launches"].value > launches
+    monkeypatch.setattr(cuda, "_probe", lambda: cuda._Probe((7, 5), None))
+    with pytest.raises(zyg.ArtefactError, match="compute capability 8.0 and later; this one is 7.5"):
+        zyg.load(path)

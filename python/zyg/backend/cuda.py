@@ -1,13 +1,13 @@
 """The CUDA driver as `device="gpu"` needs it: is there one, is there a device, which PTX target.
 
 In: nothing but the process's dynamic loader. Out: `require_device` (raises `NoGpuError` naming what is
-missing), `target` (the `nvvm` chip and PTX features to compile for) and `runtime_library` (the path
-of MLIR's `mgpu*` wrappers over the driver API, which compiled GPU code calls to load and launch its
-kernels). Neither xDSL nor the MLIR bindings are loaded here.
+missing), `target` (the `nvvm` chip and PTX features to compile for), `runtime_library` (the driver,
+which compiled GPU code calls through zyg's own `mgpu*` functions, `cuda_wrappers`) and
+`failure_message` (a failed driver call's error). Neither xDSL nor the MLIR bindings are loaded here.
 
 The driver is probed through ctypes (`cuInit`, `cuDeviceGetCount`, `cuDeviceGet`,
-`cuDeviceGetAttribute`) before the wrapper library is loaded: that library needs `libcuda.so.1`, and
-loading it without one fails with a loader message that names neither the driver nor zyg.
+`cuDeviceGetAttribute`) before GPU code is loaded: code that needs `libcuda.so.1` fails to load without
+one, with a loader message that names neither the driver nor zyg.
 
 Without a device, code is compiled for `DEFAULT_CAPABILITY`, so `ir("ptx")` works on any machine.
 """
@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import ctypes
 import functools
-import importlib.util
-import os
 from typing import NamedTuple
 
 from zyg.errors import NoGpuError
 
 DRIVER = "libcuda.so.1"
-RUNTIME_LIBRARY = "libmlir_cuda_runtime.so"  # in the `mlir` wheel's `lib` folder
+
+# The driver calls zyg's `mgpu*` functions make (`cuda_wrappers`), numbered as a failure reports them.
+CALLS = ("cuInit", "cuDeviceGet", "cuDevicePrimaryCtxRetain", "cuCtxPushCurrent_v2", "cuCtxPopCurrent_v2",
+         "cuModuleLoadDataEx", "cuModuleGetFunction", "cuLaunchKernel", "cuStreamCreate", "cuStreamSynchronize",
+         "cuStreamDestroy_v2", "cuMemAllocManaged", "cuMemAlloc_v2", "cuMemFree_v2", "cuMemcpyAsync",
+         "cuModuleUnload")
 
 DEFAULT_CAPABILITY = (9, 0)  # what PTX is built for when no device says otherwise (Hopper)
 
@@ -68,9 +71,14 @@ def require_device() -> None:
         raise NoGpuError(f'device="gpu" cannot run here: {lack}')
 
 
+def device_capability() -> tuple[int, int] | None:
+    """The first CUDA device's compute capability, or None without a driver or device."""
+    return _probe().capability
+
+
 def target() -> Target:
     """The target of the first CUDA device, or of `DEFAULT_CAPABILITY` when there is none."""
-    capability = _probe().capability
+    capability = device_capability()
     return target_for(capability if capability is not None else DEFAULT_CAPABILITY)
 
 
@@ -90,18 +98,22 @@ def target_for(capability: tuple[int, int]) -> Target:
 
 
 def runtime_library() -> str:
-    """The path of MLIR's CUDA runtime wrappers, once `require_device` has passed.
+    """The library compiled GPU code needs loaded, its symbols global: the CUDA driver (the `mgpu*`
+    functions it calls are its own, `cuda_wrappers`), once `require_device` has passed.
 
     Raises:
-        NoGpuError: as `require_device`, or when the `mlir` wheel has no such library.
+        NoGpuError: as `require_device`.
     """
     require_device()
-    spec = importlib.util.find_spec("mlir")
-    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
-        path = os.path.join(folder, "lib", RUNTIME_LIBRARY)
-        if os.path.exists(path):
-            return path
-    raise NoGpuError(f"the mlir package has no {RUNTIME_LIBRARY}, which runs GPU code")
+    return DRIVER
+
+
+def failure_message(values) -> str:
+    """The message of a compiled call in which a driver call failed (status `GPU_FAILED`), from the
+    values it reported: the `CUresult` and the call's number in `CALLS`."""
+    status, call = values[0], values[1]
+    name = CALLS[call] if 0 <= call < len(CALLS) else f"driver call {call}"
+    return f"the CUDA driver failed in {name} (CUresult {status})"
 
 
 @functools.cache

@@ -23,6 +23,7 @@ from zyg.backend import cuda, interrupts, python_api, stack
 from zyg.backend.blas import openblas_library
 from zyg.backend.heap import keep_freed_buffers
 from zyg.entry_abi import (
+    GPU_FAILED,
     INT64_MAX,
     INT64_MIN,
     INTERRUPTED,
@@ -35,10 +36,10 @@ from zyg.entry_abi import (
     Slot,
     python_entry,
 )
-from zyg.errors import RUNTIME_ERRORS, SourceLoc, ZygTypeError
+from zyg.errors import RUNTIME_ERRORS, GpuError, SourceLoc, ZygTypeError
 
 # What a module may need loaded before it: OpenBLAS for matrix products (strided copies, `memrefCopy`,
-# are the runtime's own, see `runtime.STRIDED_COPY`), MLIR's CUDA runtime wrappers for GPU kernels
+# are the runtime's own, see `runtime.STRIDED_COPY`), the CUDA driver for GPU kernels
 # (`cuda.runtime_library`). `lower_llvm.runtime_needs` says which a module uses.
 BLAS = "blas"
 CUDA = "cuda"
@@ -114,6 +115,8 @@ class NativeFunction:
         status = outcome[0]
         if status == INTERRUPTED:
             interrupts.raise_interrupt()
+        if status == GPU_FAILED:
+            raise GpuError(cuda.failure_message(outcome[1:]))
         self.checks[status - 1].raise_with(outcome[1:])
 
     def _converted(self, args: tuple) -> tuple:

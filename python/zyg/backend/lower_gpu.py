@@ -2,7 +2,8 @@
 
 In: the module `bridge.parse_upstream` parsed (its matrix products defined by `gpu_matmul`), its
 entries' ABIs and the `cuda.Target` to build PTX for. Out: the same module in the LLVM dialect, its
-kernels in `gpu.binary` ops holding PTX, launched through MLIR's CUDA runtime wrappers (`mgpu*`, see
+kernels in `gpu.binary` ops holding PTX, launched through the `mgpu*` functions zyg defines on the
+CUDA driver (`cuda_wrappers`; see
 `cuda.runtime_library`); and the PTX text of every kernel.
 
 What runs where. The first half is the CPU's (`lower_llvm`: fusion of elementwise `linalg.generic`s,
@@ -40,6 +41,7 @@ from mlir import ir
 
 from zyg.backend.bridge import context, dump_ir, top_level_operations
 from zyg.backend.cuda import Target
+from zyg.backend.cuda_wrappers import define_wrappers
 from zyg.backend.lower_llvm import (
     BUFFERIZE,
     CANONICALIZE,
@@ -123,6 +125,7 @@ def lower_to_llvm(module: ir.Module, abis: Sequence[EntryABI], target: Target, s
                 ptx = kernel_ptx(module)
             with stage("upstream to LLVM dialect"):
                 run_pipeline(LOWER_HOST_TO_LLVM, module)
+                define_wrappers(module)
                 add_python_entries(module, abis)
             return ptx
         except LoweringError:

@@ -198,6 +198,6 @@ def runtime_needs(module: ir.Module) -> tuple[str, ...]:
     needs = []
     if symbols & BLAS_FUNCTIONS:
         needs.append(BLAS)
-    if any(op.name == "gpu.binary" for op in top_level):  # kernels, launched through MLIR's CUDA wrappers
+    if any(op.name == "gpu.binary" for op in top_level):  # kernels: the CUDA driver (`cuda_wrappers`)
         needs.append(CUDA)
     return tuple(needs)
