@@ -71,6 +71,20 @@ def top_level_operations(module: ir.Module | ir.Operation) -> list[ir.Operation]
     return found
 
 
+def operations_named(root: ir.Module | ir.Operation, name: str) -> list[ir.Operation]:
+    """The operations named `name` (`"linalg.generic"`) inside `root`, in walk order, as plain
+    operations (see `top_level_operations`)."""
+    found: list[ir.Operation] = []
+
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        if op.name == name:
+            found.append(op)
+        return ir.WalkResult.ADVANCE
+
+    getattr(root, "operation", root).walk(visit)
+    return found
+
+
 @dataclass(eq=False, repr=False)
 class _Printer(Printer):
     """xDSL's printer, quicker on what a module repeats (GMM gradient: 0.20 s -> 0.07 s, the same text):

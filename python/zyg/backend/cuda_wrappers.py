@@ -87,7 +87,7 @@ def wrappers_text() -> str:
     %z = llvm.mlir.zero : !llvm.ptr
     llvm.return %z : !llvm.ptr
   }}
-  llvm.mlir.global internal @_zyg_gpu_load_failure() {{addr_space = 0 : i32, alignment = 8 : i64}} : !llvm.array<2 x i64> {{
+  llvm.mlir.global internal @_zyg_gpu_failure() {{addr_space = 0 : i32, alignment = 8 : i64}} : !llvm.array<2 x i64> {{
     %z = llvm.mlir.zero : !llvm.array<2 x i64>
     llvm.return %z : !llvm.array<2 x i64>
   }}
@@ -107,23 +107,34 @@ def wrappers_text() -> str:
   }}
 
   llvm.func internal @_zyg_gpu_context() -> !llvm.ptr {{
-    %slot = llvm.mlir.addressof @_zyg_gpu_primary : !llvm.ptr
-    %known = llvm.load %slot : !llvm.ptr -> !llvm.ptr
+    %context = llvm.call @_zyg_gpu_primary_quietly() : () -> !llvm.ptr
     %null = llvm.mlir.zero : !llvm.ptr
-    %missing = llvm.icmp "eq" %known, %null : !llvm.ptr
-    llvm.cond_br %missing, ^retain, ^done(%known : !llvm.ptr)
-  ^retain:{_which("cuInit")}{_which("cuDeviceGet")}{_which("cuDevicePrimaryCtxRetain")}
-    %flags = llvm.mlir.constant(0 : i32) : i32
-    %started = llvm.call @cuInit(%flags) : (i32) -> i32{_checked("cuInit", "started")}
-    %one = llvm.mlir.constant(1 : i64) : i64
-    %device_slot = llvm.alloca %one x i32 : (i64) -> !llvm.ptr
-    %got = llvm.call @cuDeviceGet(%device_slot, %flags) : (!llvm.ptr, i32) -> i32{_checked("cuDeviceGet", "got")}
-    %device = llvm.load %device_slot : !llvm.ptr -> i32
-    %retained = llvm.call @cuDevicePrimaryCtxRetain(%slot, %device) : (!llvm.ptr, i32) -> i32{_checked("cuDevicePrimaryCtxRetain", "retained")}
-    %context = llvm.load %slot : !llvm.ptr -> !llvm.ptr
-    llvm.br ^done(%context : !llvm.ptr)
-  ^done(%result: !llvm.ptr):
-    llvm.return %result : !llvm.ptr
+    %missing = llvm.icmp "eq" %context, %null : !llvm.ptr
+    llvm.cond_br %missing, ^failed, ^done
+  ^failed:
+    llvm.call @_zyg_gpu_report_failure() : () -> ()
+    llvm.br ^done
+  ^done:
+    llvm.return %context : !llvm.ptr
+  }}
+
+  llvm.func internal @_zyg_gpu_note_failure(%status: i32, %which: i64) {{
+    %record = llvm.mlir.addressof @_zyg_gpu_failure : !llvm.ptr
+    %wide = llvm.sext %status : i32 to i64
+    llvm.store %wide, %record : i64, !llvm.ptr
+    %which_ptr = llvm.getelementptr %record[0, 1] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<2 x i64>
+    llvm.store %which, %which_ptr : i64, !llvm.ptr
+    llvm.return
+  }}
+
+  llvm.func internal @_zyg_gpu_report_failure() {{
+    %record = llvm.mlir.addressof @_zyg_gpu_failure : !llvm.ptr
+    %status_wide = llvm.load %record : !llvm.ptr -> i64
+    %status = llvm.trunc %status_wide : i64 to i32
+    %which_ptr = llvm.getelementptr %record[0, 1] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<2 x i64>
+    %which = llvm.load %which_ptr : !llvm.ptr -> i64
+    llvm.call @_zyg_gpu_check(%status, %which) : (i32, i64) -> ()
+    llvm.return
   }}
 
   llvm.func @mgpuModuleLoadJIT(%data: !llvm.ptr, %level: i32) -> !llvm.ptr {{
@@ -149,14 +160,10 @@ def wrappers_text() -> str:
     %popped = llvm.call @cuCtxPopCurrent_v2(%popped_slot) : (!llvm.ptr) -> i32
     %ok = llvm.mlir.constant(0 : i32) : i32
     %loaded = llvm.icmp "eq" %status, %ok : i32
-    llvm.cond_br %loaded, ^done, ^record(%status : i32)
-  ^record(%failed: i32):
-    %record = llvm.mlir.addressof @_zyg_gpu_load_failure : !llvm.ptr
-    %wide = llvm.sext %failed : i32 to i64
-    llvm.store %wide, %record : i64, !llvm.ptr
-    %which_ptr = llvm.getelementptr %record[0, 1] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<2 x i64>
+    llvm.cond_br %loaded, ^done, ^record
+  ^record:
     %which = llvm.mlir.constant({_CALL["cuModuleLoadDataEx"]} : i64) : i64
-    llvm.store %which, %which_ptr : i64, !llvm.ptr
+    llvm.call @_zyg_gpu_note_failure(%status, %which) : (i32, i64) -> ()
     llvm.br ^done
   ^done:
     %module = llvm.load %module_slot : !llvm.ptr -> !llvm.ptr
@@ -179,14 +186,10 @@ def wrappers_text() -> str:
     %retained = llvm.call @cuDevicePrimaryCtxRetain(%slot, %device) : (!llvm.ptr, i32) -> i32
     %ok = llvm.mlir.constant(0 : i32) : i32
     %good = llvm.icmp "eq" %retained, %ok : i32
-    llvm.cond_br %good, ^done, ^record(%retained : i32)
-  ^record(%failed: i32):
-    %record = llvm.mlir.addressof @_zyg_gpu_load_failure : !llvm.ptr
-    %wide = llvm.sext %failed : i32 to i64
-    llvm.store %wide, %record : i64, !llvm.ptr
-    %which_ptr = llvm.getelementptr %record[0, 1] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<2 x i64>
+    llvm.cond_br %good, ^done, ^record
+  ^record:
     %which = llvm.mlir.constant({_CALL["cuDevicePrimaryCtxRetain"]} : i64) : i64
-    llvm.store %which, %which_ptr : i64, !llvm.ptr
+    llvm.call @_zyg_gpu_note_failure(%retained, %which) : (i32, i64) -> ()
     llvm.br ^done
   ^done:
     %context = llvm.load %slot : !llvm.ptr -> !llvm.ptr
@@ -215,12 +218,7 @@ def wrappers_text() -> str:
     %missing = llvm.icmp "eq" %module, %null : !llvm.ptr
     llvm.cond_br %missing, ^not_loaded, ^get
   ^not_loaded:
-    %record = llvm.mlir.addressof @_zyg_gpu_load_failure : !llvm.ptr
-    %status_wide = llvm.load %record : !llvm.ptr -> i64
-    %status = llvm.trunc %status_wide : i64 to i32
-    %which_ptr = llvm.getelementptr %record[0, 1] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<2 x i64>
-    %which = llvm.load %which_ptr : !llvm.ptr -> i64
-    llvm.call @_zyg_gpu_check(%status, %which) : (i32, i64) -> ()
+    llvm.call @_zyg_gpu_report_failure() : () -> ()
     llvm.return %null : !llvm.ptr
   ^get:{_in_context(f'''
     %one_slot = llvm.mlir.constant(1 : i64) : i64

@@ -39,17 +39,10 @@ from collections.abc import Sequence
 
 from mlir import ir
 
-from zyg.backend.bridge import context, dump_ir, top_level_operations
+from zyg.backend.bridge import context, dump_ir, operations_named, top_level_operations
 from zyg.backend.cuda import Target
 from zyg.backend.cuda_wrappers import define_wrappers
-from zyg.backend.lower_llvm import (
-    BUFFERIZE,
-    CANONICALIZE,
-    LOWER_TO_LLVM,
-    PREPARE,
-    eliminate_empty_tensors,
-    run_pipeline,
-)
+from zyg.backend.lower_llvm import CANONICALIZE, LOWER_TO_LLVM, bufferize, run_pipeline
 from zyg.backend.python_entry import add_python_entries
 from zyg.backend.widen_bool_memrefs import widen_bool_memrefs
 from zyg.entry_abi import EntryABI
@@ -112,9 +105,7 @@ def lower_to_llvm(module: ir.Module, abis: Sequence[EntryABI], target: Target, s
     with context():
         try:
             with stage("upstream to GPU kernels"):
-                run_pipeline(PREPARE, module)
-                eliminate_empty_tensors(module)
-                run_pipeline(BUFFERIZE, module)
+                bufferize(module)
                 _parallel_dimensions_first(module)
                 run_pipeline(MAP_TO_GPU, module)
                 _stage_kernel_operands(module)
@@ -165,15 +156,7 @@ def _parallel_dimensions_first(module: ir.Module) -> None:
     kernel per row; after the interchange it is one kernel of a thread per column, each summing down
     its column in order. A generic's loops may be interchanged: each element of the result still
     sums its terms in the same order."""
-    generics: list[ir.Operation] = []
-
-    def visit(op: ir.Operation) -> ir.WalkResult:
-        if op.name == "linalg.generic":
-            generics.append(op)
-        return ir.WalkResult.ADVANCE
-
-    module.operation.walk(visit)
-    for generic in generics:
+    for generic in operations_named(module, "linalg.generic"):
         iterators = list(ir.ArrayAttr(generic.attributes["iterator_types"]))
         parallel = ["parallel" in str(iterator) for iterator in iterators]
         order = [d for d in range(len(iterators)) if parallel[d]] + [d for d in range(len(iterators)) if not parallel[d]]
@@ -207,16 +190,8 @@ def _stage_kernel_operands(module: ir.Module) -> None:
     docstring): allocated and copied in before the launch, copied back (if the kernel writes it) and
     freed after. A memref passed twice to one kernel is staged once."""
     kernels = _kernels(module)
-    launches: list[ir.Operation] = []
-
-    def visit(op: ir.Operation) -> ir.WalkResult:
-        if op.name == "gpu.launch_func":
-            launches.append(op)
-        return ir.WalkResult.ADVANCE
-
-    module.operation.walk(visit)
     with ir.Location.unknown():
-        for launch in launches:
+        for launch in operations_named(module, "gpu.launch_func"):
             kernel = kernels[str(launch.attributes["kernel"])]
             written = _written_arguments(kernel)
             first = len(launch.operands) - len(written)  # the kernel's operands come last

@@ -102,9 +102,7 @@ def lower_to_llvm(module: ir.Module, abis: Sequence[EntryABI], source: str | Non
     with context():
         try:
             with stage("upstream to loops"):
-                run_pipeline(PREPARE, module)
-                eliminate_empty_tensors(module)
-                run_pipeline(BUFFERIZE, module)
+                bufferize(module)
                 stack_small_buffers(module)
                 run_pipeline(LOWER_TO_LOOPS, module)
             hint = ir.Attribute.parse(LOOP_HINT)
@@ -159,6 +157,14 @@ def _in_loop(op: ir.Operation) -> bool:
             return True
         parent = parent.parent
     return False
+
+
+def bufferize(module: ir.Module) -> None:
+    """The first half, shared with the GPU's pipeline (`lower_gpu`): fusion and canonicalisation, empty
+    tensors eliminated where that is valid, one-shot bufferization."""
+    run_pipeline(PREPARE, module)
+    eliminate_empty_tensors(module)
+    run_pipeline(BUFFERIZE, module)
 
 
 def run_pipeline(pipeline: str, module: ir.Module) -> None:
