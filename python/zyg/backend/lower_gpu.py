@@ -11,8 +11,9 @@ over its parallel dimensions, with its reduction dimensions as sequential loops 
 `TILE_SIZES` (the tile is the thread block), mapped to blocks and threads and outlined into a
 `gpu.module` kernel. So an elementwise chain is one kernel with one thread per element; a broadcast,
 the same; a partial reduction (`np.sum(m, axis=0)`) one thread per output element, looping over
-the reduced axis; a full reduction (a 0-d result) has no parallel dimension and stays a host loop
-over memory the kernels wrote (correct, not fast); a matrix product is `gpu_matmul`'s naive kernel.
+the reduced axis; a full reduction (a 0-d result, no parallel dimension) a kernel of partial results
+and a short host loop combining them (`split_reductions`; one it cannot split stays a host loop); a
+matrix product is `gpu_matmul`'s naive kernel.
 Scalar code, control flow, tapes, error checks and the runtime stay host code. A block's shape is
 known to the kernel (`known_block_size`), so the PTX carries it as `.maxntid`.
 
@@ -49,6 +50,7 @@ from zyg.backend.lower_llvm import (
     run_pipeline,
 )
 from zyg.backend.python_entry import add_python_entries
+from zyg.backend.split_reductions import split_reductions
 from zyg.backend.widen_bool_memrefs import widen_bool_memrefs
 from zyg.entry_abi import EntryABI
 from zyg.errors import LoweringError
@@ -114,6 +116,7 @@ def lower_to_llvm(module: ir.Module, abis: Sequence[EntryABI], target: Target, s
                 eliminate_empty_tensors(module)
                 run_pipeline(BUFFERIZE, module)
                 _parallel_dimensions_first(module)
+                split_reductions(module)
                 run_pipeline(MAP_TO_GPU, module)
                 _stage_kernel_operands(module)
                 widen_bool_memrefs(module)
