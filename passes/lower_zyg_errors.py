@@ -89,6 +89,9 @@ def _lower_matches(b: Builder, op: ErrorMatchesOp, kinds: list[str]) -> None:
     op.result.replace_all_uses_with(result)
 
 
+_TRY_OPS = frozenset({TryEnterOp, TryExitOp, ErrorMatchesOp, ReraiseOp})
+
+
 @dataclass(frozen=True)
 class LowerZygErrorsPass(ModulePass):
     """Lowers `try`/`except` to frames, `setjmp` and the error record."""
@@ -98,7 +101,8 @@ class LowerZygErrorsPass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         checks = op.attributes.get(CHECKS_ATTRIBUTE)
         kinds = [decode_check(text)[0] for text in checks] if checks is not None else []
-        tries = [inner for inner in op.walk() if isinstance(inner, (TryEnterOp, TryExitOp, ErrorMatchesOp, ReraiseOp))]
+        # Exact types: an `isinstance` against an op class is slow (an ABC), and this visits every op.
+        tries = [inner for inner in op.walk() if type(inner) in _TRY_OPS]
         if tries:
             declare_frame_functions(op)
         for inner in tries:

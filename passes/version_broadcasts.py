@@ -69,7 +69,7 @@ class _Group:
         self.members.add(op)
 
     def defines(self, v: SSAValue) -> bool:
-        return isinstance(v.owner, Operation) and v.owner in self.members
+        return v.owner in self.members  # a block argument's owner (a Block) is never a member
 
     def dims_of(self, b: Builder, v: SSAValue) -> list[SSAValue]:
         """The dimensions of array `v` as values that dominate the group's end."""
