@@ -251,8 +251,8 @@ class _Compiled:
 
         Stages: 'frontend', 'ad' (after autodiff), 'lowered' (what crosses to upstream MLIR),
         'llvm' (LLVM dialect), 'llvmir' (optimised LLVM IR) and, for `device="gpu"`, 'ptx' (the
-        kernels' PTX, built without a GPU or a CUDA driver; empty when nothing runs on the GPU, as for
-        a sum of an elementwise expression, which stays a host loop). With `function_only` ('llvmir'
+        kernels' PTX, built without a GPU or a CUDA driver; empty when nothing runs on the GPU, as in
+        a function of scalars). With `function_only` ('llvmir'
         only), the request's own function alone (`@zyg_body`: the value, gradient, ... as asked),
         without the entry, runtime helpers and attribute groups, as Julia's `@code_llvm` prints it.
         """

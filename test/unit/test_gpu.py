@@ -131,6 +131,50 @@ def test_a_buffer_passed_twice_is_staged_once():
     assert text.count("memref.copy") == 2  # in, and back: the kernel writes through one of its names
 
 
+def sum_of_squares(x):
+    return np.sum(x * x)
+
+
+def matrix_total(m):
+    return np.sum(np.exp(m) * m.T)
+
+
+def largest(x):
+    return np.max(x * 2.0 - 1.0)
+
+
+def mean_square_error(x, y):
+    return np.mean((x - y) ** 2)
+
+
+@pytest.mark.parametrize("f, args", [
+    (sum_of_squares, (np.linspace(-1.0, 2.0, 10001),)),
+    (sum_of_squares, (np.zeros(0),)),
+    (matrix_total, (np.linspace(-1.0, 1.0, 900).reshape(30, 30),)),
+    (largest, (np.linspace(-1.0, 3.0, 777),)),
+    (mean_square_error, (np.linspace(-1.0, 3.0, 777), np.linspace(0.0, 1.0, 777))),
+], ids=["sum", "empty", "matrix", "max", "mean"])
+def test_a_split_reduction_computes_what_the_host_loop_did(f, args, monkeypatch):
+    """`split_reductions` on the CPU (its parallel loop a plain loop), against the compile without it."""
+    from zyg.backend import lower_llvm, split_reductions
+
+    expected, expected_gradients = zyg.jit(f)(*args), zyg.compile_grad(f)(*args)
+    plain = lower_llvm.stack_small_buffers  # what the CPU pipeline runs right after bufferization
+    split = []
+
+    def split_first(module):
+        split.append(split_reductions.split_reductions(module))
+        plain(module)
+
+    monkeypatch.setattr(lower_llvm, "stack_small_buffers", split_first)
+    monkeypatch.setenv("ZYG_CACHE", "0")
+    fresh = types.FunctionType(f.__code__, f.__globals__, f.__name__)
+    assert zyg.jit(fresh)(*args) == pytest.approx(expected, rel=1e-13)
+    for gradient, reference in zip(zyg.compile_grad(fresh)(*args), expected_gradients, strict=True):
+        np.testing.assert_allclose(gradient, reference, rtol=1e-13)
+    assert split[0] >= 1  # the primal's reduction was split
+
+
 _FAKE_DRIVER = """
 int cuInit(unsigned flags) { return DEVICES ? 0 : 100; }
 int cuDeviceGetCount(int *count) { *count = DEVICES; return 0; }

@@ -12,8 +12,9 @@ over its parallel dimensions, with its reduction dimensions as sequential loops 
 `TILE_SIZES` (the tile is the thread block), mapped to blocks and threads and outlined into a
 `gpu.module` kernel. So an elementwise chain is one kernel with one thread per element; a broadcast,
 the same; a partial reduction (`np.sum(m, axis=0)`) one thread per output element, looping over
-the reduced axis; a full reduction (a 0-d result) has no parallel dimension and stays a host loop
-over memory the kernels wrote (correct, not fast); a matrix product is `gpu_matmul`'s naive kernel.
+the reduced axis; a full reduction (a 0-d result, no parallel dimension) a kernel of partial results
+and a short host loop combining them (`split_reductions`; one it cannot split stays a host loop); a
+matrix product is `gpu_matmul`'s naive kernel.
 Scalar code, control flow, tapes, error checks and the runtime stay host code. A block's shape is
 known to the kernel (`known_block_size`), so the PTX carries it as `.maxntid`.
 
@@ -28,8 +29,9 @@ buffer the host code makes (heap, stack, views with any strides, tapes), but not
 one buffer passed to one kernel, one of them written, are staged separately: the copy back of one
 can undo the other's writes. Keeping buffers on the device between kernels is the next step.
 
-Untested: this machine has no GPU, so the code after PTX (the launches, the staging, the managed
-memory) has been compiled to the LLVM dialect but never run.
+Untested: this project has been built without a GPU. The host half has run against a stand-in for the
+CUDA wrappers that launches nothing (`test_gpu.py`: modules loaded, launches, every managed buffer
+freed), but no kernel has run, and the managed memory's semantics are the driver's.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from zyg.backend.cuda import Target
 from zyg.backend.cuda_wrappers import define_wrappers
 from zyg.backend.lower_llvm import CANONICALIZE, LOWER_TO_LLVM, bufferize, run_pipeline
 from zyg.backend.python_entry import add_python_entries
+from zyg.backend.split_reductions import split_reductions
 from zyg.backend.widen_bool_memrefs import widen_bool_memrefs
 from zyg.entry_abi import EntryABI
 from zyg.errors import LoweringError
@@ -107,6 +110,7 @@ def lower_to_llvm(module: ir.Module, abis: Sequence[EntryABI], target: Target, s
             with stage("upstream to GPU kernels"):
                 bufferize(module)
                 _parallel_dimensions_first(module)
+                split_reductions(module)
                 run_pipeline(MAP_TO_GPU, module)
                 _stage_kernel_operands(module)
                 widen_bool_memrefs(module)

@@ -59,6 +59,25 @@ def columns(m):
 show("columns", columns, np.ones((3, 4)))
 
 
+def total(x):
+    return np.sum(x * x)
+
+
+# A full reduction (`split_reductions`): a thread per partial sum, striding through the array in a loop
+# (a host loop then adds the partial sums).
+# CHECK-LABEL: == total
+# CHECK:       .visible .entry total_a1f64_kernel(
+# CHECK:       .maxntid 128, 1, 1
+# CHECK:       %tid.x
+# CHECK:       [[LOOP:\$L__BB0_[0-9]+]]:
+# CHECK:       ld.global.b64 [[X:%rd[0-9]+]]
+# CHECK:       mul.rn.f64 [[SQUARE:%rd[0-9]+]], [[X]], [[X]];
+# CHECK:       add.rn.f64 [[SUM:%rd[0-9]+]], [[SUM]], [[SQUARE]];
+# CHECK:       bra {{.*}}[[LOOP]];
+# CHECK:       st.global.b64 {{.*}}, [[SUM]];
+show("total", total, np.ones(3))
+
+
 def broadcast(m, v):
     return m * v + v
 
