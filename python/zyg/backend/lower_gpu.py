@@ -29,9 +29,9 @@ buffer the host code makes (heap, stack, views with any strides, tapes), but not
 one buffer passed to one kernel, one of them written, are staged separately: the copy back of one
 can undo the other's writes. Keeping buffers on the device between kernels is the next step.
 
-Untested: this project has been built without a GPU. The host half has run against a stand-in for the
-CUDA wrappers that launches nothing (`test_gpu.py`: modules loaded, launches, every managed buffer
-freed), but no kernel has run, and the managed memory's semantics are the driver's.
+Untested: this project has been built without a GPU. The host half has run against a stand-in CUDA
+driver that launches nothing (`test_gpu.py`: modules loaded, launches, every managed buffer freed, a
+failed launch raising), but no kernel has run, and the managed memory's semantics are the driver's.
 """
 
 from __future__ import annotations
