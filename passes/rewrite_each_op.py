@@ -9,6 +9,8 @@ Why not that walker with a `GreedyRewritePatternApplier`: it offers every op of 
 pattern (each an `isinstance` against an op class, whose ABC metaclass makes it slow) and checks each
 op for being dead. For a module where few ops match, that is most of the pass: bundle adjustment's
 gradient, `expand-elementwise-math` 30 -> 6 ms. Dead ops are left to upstream's canonicalization.
+The passes written as functions of a `Builder` rather than patterns have the same loop over their
+own tables (`lower_zyg_tensors.apply_lowerings`).
 """
 
 from __future__ import annotations
