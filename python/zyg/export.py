@@ -109,7 +109,9 @@ def export(compiled: api.JitFunction | api.GradFunction | api.JacobianFunction, 
 
 
 def load(path: str | os.PathLike) -> ExportedFunction:
-    """The function exported to `path` by `export`, ready to call.
+    """The function exported to `path` by `export`, ready to call. Loading runs the file's machine code:
+    load only files you trust, as with `pickle` (the disk cache, unlike this, loads only what the
+    user's own zyg signed).
 
     Raises:
         ArtefactError: if the file is not an exported function of this zyg, or was compiled for another
