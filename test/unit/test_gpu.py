@@ -2,8 +2,10 @@
 machine with a CUDA device only) gradients equal to the CPU's."""
 
 import ctypes
+import pathlib
 import shutil
 import subprocess
+import sys
 import types
 
 import numpy as np
@@ -394,3 +396,11 @@ def test_an_exported_gpu_function_needs_the_driver_alone(stand_in_driver, monkey
     monkeypatch.setattr(cuda, "_probe", lambda: cuda._Probe((7, 5), None))
     with pytest.raises(zyg.ArtefactError, match="compute capability 8.0 and later; this one is 7.5"):
         zyg.load(path)
+
+
+@pytest.mark.skipif(NO_DEVICE is None, reason="a CUDA device is present: the script runs its checks")
+def test_the_prepared_gpu_check_says_what_is_missing():
+    """`python -m bench.gpu`, the check a lent GPU runs, exits cleanly where there is none."""
+    root = pathlib.Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-m", "bench.gpu"], cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "nothing to run here: no CUDA" in done.stdout
