@@ -126,9 +126,22 @@ def load_code(header: Mapping, library: bytes) -> tuple[dict[str, NativeFunction
         raise ArtefactError(f"compiled for {_platform_words(header)}, and this is {_platform_words(here)}")
     abis = [EntryABI(_slots(abi["args"]), _slots(abi["results"]), abi["name"]) for abi in header["entries"]]
     checks = [Check(error, SourceLoc(*loc) if loc else None, message) for error, loc, message in header["checks"]]
+    trees = [structure(header["return_tree"]), *(structure(t) for t in header["free_trees"])]
     natives = _load_private_copy(library, header["needs"], abis, checks)
-    return (natives, tree_from_description(header["return_tree"]),
-            tuple(tree_from_description(t) for t in header["free_trees"]))
+    return natives, trees[0], tuple(trees[1:])
+
+
+def structure(description: list) -> TreeDef:
+    """`tree_from_description`, a class it names and this process lacks an `ArtefactError` saying so.
+
+    Raises:
+        ArtefactError: if a dataclass or NamedTuple it names is not in a module this process has imported.
+    """
+    try:
+        return tree_from_description(description)
+    except LookupError as exc:
+        raise ArtefactError(f"the class {exc.args[0]} of the compiled function's arguments or results is not found "
+                            "here: import the module that defines it first") from None
 
 
 def _platform_words(fields: Mapping) -> str:

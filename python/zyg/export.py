@@ -36,13 +36,14 @@ from zyg.artefact import (
     load_code,
     pack,
     section,
+    structure,
     unpack,
 )
 from zyg.backend import cuda
 from zyg.compiler import compile_portable
 from zyg.errors import ZygTypeError
 from zyg.frontend.source import function_location
-from zyg.frontend.trees import LEAF, TreeDef, flatten, tree_from_description, type_name
+from zyg.frontend.trees import LEAF, NotDescribable, TreeDef, flatten, tree_from_description, type_name
 from zyg.typecodes import type_code_of
 
 _REQUESTS = {api.JitFunction: "primal", api.GradFunction: "grad", api.JacobianFunction: "jacobian"}
@@ -87,9 +88,18 @@ def export(compiled: api.JitFunction | api.GradFunction | api.JacobianFunction, 
             raise ZygTypeError(f"the globals '{f.__qualname__}' reads changed while it was compiled",
                                function_location(f))
         fixed += parts
+    try:
+        trees = {**describe(portable.abis, portable.checks, portable.needs, portable.return_tree, portable.free_trees),
+                 "signature": [tree.describe() for tree in signature]}
+        for description in (trees["return_tree"], *trees["free_trees"], *trees["signature"]):
+            tree_from_description(description)  # each class found again by its name
+    except (NotDescribable, LookupError) as exc:
+        raise ZygTypeError(f"'{f.__qualname__}' takes or returns a structure whose class cannot be found again by "
+                           f"name in another process ({exc}); define it at module level to export",
+                           function_location(f)) from None
     code = f.__code__
     header = {
-        **describe(portable.abis, portable.checks, portable.needs, portable.return_tree, portable.free_trees),
+        **trees,
         "cpu": cpu,
         "cpu_features": cpu_baselines.features(cpu),
         "device": compiled.device,
@@ -97,7 +107,6 @@ def export(compiled: api.JitFunction | api.GradFunction | api.JacobianFunction, 
         "function": f.__qualname__,
         "request": request,
         "argnums": list(compiled.argnums) if isinstance(compiled.argnums, tuple) else compiled.argnums,
-        "signature": [tree.describe() for tree in signature],
         "passed": len(args),
         "positional": code.co_argcount,
         "varargs": bool(code.co_flags & api._VARARGS),
@@ -140,7 +149,7 @@ class ExportedFunction:
     def __init__(self, header: dict, natives: dict, return_tree: TreeDef, fixed: list):
         self.__name__ = self.__qualname__ = header["function"]
         self.request = header["request"]
-        self.signature = tuple(tree_from_description(t) for t in header["signature"])
+        self.signature = tuple(structure(t) for t in header["signature"])
         self.cpu = header["cpu"]
         self._native = natives[api.ENTRY]
         self._fixed = fixed

@@ -205,3 +205,22 @@ def test_code_for_another_platform_is_refused(tmp_path):
     (tmp_path / "old.zyg").write_bytes(artefact.pack({**header, "python": "3.9"}, sections))
     with pytest.raises(zyg.ArtefactError, match=r"with Python 3\.9 and NumPy"):
         zyg.load(tmp_path / "old.zyg")
+
+
+def test_a_class_defined_in_a_function_cannot_be_exported(tmp_path):
+    class Local(NamedTuple):
+        a: float
+
+    def f(p):
+        return p.a * 2.0
+
+    with pytest.raises(zyg.ZygTypeError, match="cannot be found again by name"):
+        zyg.export(zyg.compile_grad(f), tmp_path / "l.zyg", (Local(1.0),))
+
+
+def test_loading_says_which_class_it_cannot_find(tmp_path, monkeypatch):
+    p, d = Pair(2.0, np.array([1.0, -3.0])), {"w": 0.5}
+    zyg.export(zyg.compile_grad(structured), tmp_path / "s.zyg", (p, d))
+    monkeypatch.delitem(sys.modules, __name__)  # as in a process that has not imported this module
+    with pytest.raises(zyg.ArtefactError, match=r"the class .*Pair .* import the module that defines it first"):
+        zyg.load(tmp_path / "s.zyg")
