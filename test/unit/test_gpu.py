@@ -11,8 +11,9 @@ import types
 import numpy as np
 import pytest
 import zyg
+from gpu_emulation import kernels_on_host
 from zyg import artefact
-from zyg.backend import cuda
+from zyg.backend import cuda, lower_gpu
 from zyg.disk_cache import key as cache_key
 from zyg.frontend.trees import leaf
 
@@ -268,10 +269,7 @@ def test_gradients_on_the_gpu_are_the_cpus(f, args):
     on_cpu = zyg.compile_grad(f)(*args)
     on_gpu = zyg.compile_grad(f, device="gpu")(*args)
     for cpu, gpu in zip(on_cpu, on_gpu, strict=True):
-        if cpu is None:
-            assert gpu is None
-        else:
-            np.testing.assert_allclose(gpu, cpu, rtol=1e-12, atol=1e-14)
+        _close(gpu, cpu)
     assert zyg.jit(f, device="gpu")(*args) == pytest.approx(zyg.jit(f)(*args), rel=1e-12)
 
 
@@ -352,6 +350,43 @@ def test_the_host_code_runs_against_a_stand_in_driver(f, args, stand_in_driver, 
     count = {name: counter.value - before[name] for name, counter in counters.items()}
     assert count["loads"] > 0 and count["launches"] > 0 and count["odd_blocks"] == 0
     assert count["allocations"] == count["frees"] > 0
+
+
+@pytest.fixture
+def emulated_gpu(stand_in_driver, monkeypatch):
+    """GPU compiles whose kernels run on the CPU (`gpu_emulation`), their host code against the stand-in
+    driver (managed memory is host memory there); yields the driver's counters."""
+    if NO_DEVICE is None:
+        pytest.skip("a CUDA device is present: the kernels run on it")
+    library, counters = stand_in_driver
+    monkeypatch.setattr(cuda, "_probe", lambda: cuda._Probe(cuda.DEFAULT_CAPABILITY, None))
+    monkeypatch.setattr(cuda, "runtime_library", lambda: library)
+    monkeypatch.setattr(lower_gpu, "kernels_to_ptx", kernels_on_host)
+    return counters
+
+
+def _close(gpu, cpu):
+    if cpu is None:
+        assert gpu is None
+    else:
+        np.testing.assert_allclose(gpu, cpu, rtol=1e-12, atol=1e-14)
+
+
+EMULATED_CASES = pytest.mark.parametrize("f, args", CASES.args[1] + [
+    (sum_of_squares, (np.zeros(0),)),
+    (largest, (np.linspace(-1.0, 3.0, 777),)),
+    (mean_square_error, (np.linspace(-1.0, 3.0, 777), np.linspace(0.0, 1.0, 777))),
+    (matrix_total, (np.linspace(-1.0, 1.0, 900).reshape(30, 30),)),
+], ids=CASES.kwargs["ids"] + ["empty", "max", "mean", "transposed"])
+
+
+@EMULATED_CASES
+def test_gradients_on_an_emulated_gpu_are_the_cpus(f, args, emulated_gpu):
+    """The whole GPU pipeline but the NVPTX back end and the driver, computing: kernels compiled for
+    the host and launched as loops over blocks and threads, the staging and host code as on a GPU."""
+    for gpu, cpu in zip(zyg.compile_grad(_fresh(f), device="gpu")(*args), zyg.compile_grad(f)(*args), strict=True):
+        _close(gpu, cpu)
+    assert zyg.jit(_fresh(f), device="gpu")(*args) == pytest.approx(zyg.jit(f)(*args), rel=1e-12)
 
 
 @pytest.mark.skipif(NO_DEVICE is None, reason="a CUDA device is present: the real driver is tested")

@@ -115,9 +115,7 @@ def lower_to_llvm(module: ir.Module, abis: Sequence[EntryABI], target: Target, s
                 _stage_kernel_operands(module)
                 widen_bool_memrefs(module)
             with stage("kernels to PTX"):
-                run_pipeline(TO_PTX.format(chip=target.chip, features=target.features), module)
-                _check_device_calls(module)
-                ptx = kernel_ptx(module)
+                ptx = kernels_to_ptx(module, target)
             with stage("upstream to LLVM dialect"):
                 run_pipeline(LOWER_HOST_TO_LLVM, module)
                 define_wrappers(module)
@@ -128,6 +126,18 @@ def lower_to_llvm(module: ir.Module, abis: Sequence[EntryABI], target: Target, s
         except Exception as exc:
             raise LoweringError(f"the upstream GPU pipeline failed ({str(exc).strip().splitlines()[0]}); "
                                 f"input IR written to {dump_ir(source if source is not None else str(module))}") from None
+
+
+def kernels_to_ptx(module: ir.Module, target: Target) -> str:
+    """Compiles the `gpu.module`s of `module` to PTX for `target`, in place (each becomes a
+    `gpu.binary`); returns their PTX.
+
+    Raises:
+        LoweringError: naming a function a kernel calls that has no GPU version.
+    """
+    run_pipeline(TO_PTX.format(chip=target.chip, features=target.features), module)
+    _check_device_calls(module)
+    return kernel_ptx(module)
 
 
 def kernel_ptx(module: ir.Module) -> str:

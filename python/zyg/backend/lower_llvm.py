@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from mlir import ir, passmanager
 
 from zyg.backend.bridge import context, dump_ir, top_level_operations
+from zyg.backend.cuda_wrappers import WRAPPED
 from zyg.backend.jit import BLAS, CUDA
 from zyg.backend.python_entry import add_python_entries
 from zyg.backend.small_buffers import STACK_BUFFER_BYTES, stack_small_buffers
@@ -204,6 +205,6 @@ def runtime_needs(module: ir.Module) -> tuple[str, ...]:
     needs = []
     if symbols & BLAS_FUNCTIONS:
         needs.append(BLAS)
-    if any(op.name == "gpu.binary" for op in top_level):  # kernels: the CUDA driver (`cuda_wrappers`)
+    if symbols & WRAPPED:  # zyg's `mgpu*` functions, which call the CUDA driver
         needs.append(CUDA)
     return tuple(needs)
