@@ -25,6 +25,7 @@ from zyg.artefact import ArtefactError
 from zyg.check import GradCheck, check_grad
 from zyg.check_rule import check_rule
 from zyg.checkpoint import checkpoint, checkpointed
+from zyg.device_arrays import on_device, to_device
 from zyg.disk_cache import clear_cache
 from zyg.errors import (
     GpuError,
@@ -87,10 +88,12 @@ __all__ = [
     "jit",
     "jvp",
     "load",
+    "on_device",
     "pullback",
     "pushforward",
     "rrule",
     "stop_gradient",
+    "to_device",
     "wait_optimised",
     "withgradient",
 ]

@@ -58,6 +58,7 @@ PYTHON_API = (
     "PyEval_SaveThread", "PyEval_RestoreThread", "PyCapsule_New", "PyCapsule_GetPointer",
     "PyArray_NewFromDescr", "PyArray_SetBaseObject",
     "free_capsule",  # the destructor of a result buffer's capsule: the first module's, kept loaded for good
+    "free_device_capsule",  # that of a GPU compile's result (`gpu_heap`): the first GPU module's, likewise
     "type_offset", "float_value_offset", "array_fields_offset",  # ob_type, ob_fval, PyArrayObject_fields
 )
 

@@ -121,7 +121,7 @@ module attributes {gpu.container_module} {
 """
 
 
-def test_a_buffer_passed_twice_is_staged_once():
+def test_a_buffer_passed_twice_is_staged_once_if_at_all():
     from zyg.backend import lower_gpu
     from zyg.backend.bridge import context, parse_upstream
 
@@ -132,6 +132,7 @@ def test_a_buffer_passed_twice_is_staged_once():
         text = str(module)
     assert text.count("gpu.alloc") == 1 and text.count("gpu.dealloc") == 1
     assert text.count("memref.copy") == 2  # in, and back: the kernel writes through one of its names
+    assert text.count("llvm.call @_zyg_gpu_reachable") == 1  # unless the driver says it is managed memory
 
 
 def sum_of_squares(x):
@@ -299,13 +300,41 @@ int cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz, unsign
 int cuStreamCreate(void **stream, unsigned flags) { *stream = (void *)48; return 0; }
 int cuStreamSynchronize(void *stream) { return 0; }
 int cuStreamDestroy_v2(void *stream) { return 0; }
+#define TRACKED 4096
+uint64_t managed[TRACKED], managed_bytes[TRACKED];
 int cuMemAllocManaged(uint64_t *pointer, size_t size, unsigned flags) {
-  allocations++;
-  *pointer = (uint64_t)calloc(size + 1, 1);
-  return 0;
+  if (size == 0) return 1;  /* CUDA_ERROR_INVALID_VALUE, as the driver answers */
+  for (long i = 0; i < TRACKED; i++) {
+    if (!managed[i]) {
+      allocations++;
+      *pointer = managed[i] = (uint64_t)calloc(size, 1);
+      managed_bytes[i] = size;
+      return 0;
+    }
+  }
+  return 2;  /* CUDA_ERROR_OUT_OF_MEMORY */
 }
 int cuMemAlloc_v2(uint64_t *pointer, size_t size) { return cuMemAllocManaged(pointer, size, 1); }
-int cuMemFree_v2(uint64_t pointer) { frees++; free((void *)pointer); return 0; }
+int cuMemFree_v2(uint64_t pointer) {
+  for (long i = 0; pointer && i < TRACKED; i++) {
+    if (managed[i] == pointer) {
+      frees++;
+      free((void *)pointer);
+      managed[i] = 0;
+      return 0;
+    }
+  }
+  return 1;
+}
+int cuPointerGetAttribute(void *data, int attribute, uint64_t pointer) {
+  for (long i = 0; attribute == 8 && i < TRACKED; i++) {
+    if (managed[i] && managed[i] <= pointer && pointer < managed[i] + managed_bytes[i]) {
+      *(unsigned *)data = 1;
+      return 0;
+    }
+  }
+  return 1;  /* not memory the driver knows: CUDA_ERROR_INVALID_VALUE */
+}
 int cuMemcpyAsync(uint64_t to, uint64_t from, size_t size, void *stream) {
   memcpy((void *)to, (void *)from, size);
   return 0;
@@ -339,7 +368,7 @@ def _fresh(f):
 def test_the_host_code_runs_against_a_stand_in_driver(f, args, stand_in_driver, monkeypatch):
     """The host half of GPU code, through zyg's own `mgpu*` functions, run against a stand-in driver:
     the kernels' modules are loaded, each launch has a block of `TILE_SIZES`, and every managed buffer
-    is freed. (Not the results: no kernel runs.)"""
+    is freed, the results' when Python collects them. (Not the results: no kernel runs.)"""
     library, counters = stand_in_driver
     monkeypatch.setattr(cuda, "_probe", lambda: cuda._Probe(cuda.DEFAULT_CAPABILITY, None))
     monkeypatch.setattr(cuda, "runtime_library", lambda: library)
@@ -349,7 +378,9 @@ def test_the_host_code_runs_against_a_stand_in_driver(f, args, stand_in_driver, 
     assert [getattr(g, "shape", None) for g in gradients] == expected
     count = {name: counter.value - before[name] for name, counter in counters.items()}
     assert count["loads"] > 0 and count["launches"] > 0 and count["odd_blocks"] == 0
-    assert count["allocations"] == count["frees"] > 0
+    assert count["allocations"] > count["frees"] > 0  # the results are the GPU heap's: managed memory
+    del gradients
+    assert counters["allocations"].value - before["allocations"] == counters["frees"].value - before["frees"]
 
 
 @pytest.fixture
@@ -387,6 +418,56 @@ def test_gradients_on_an_emulated_gpu_are_the_cpus(f, args, emulated_gpu):
     for gpu, cpu in zip(zyg.compile_grad(_fresh(f), device="gpu")(*args), zyg.compile_grad(f)(*args), strict=True):
         _close(gpu, cpu)
     assert zyg.jit(_fresh(f), device="gpu")(*args) == pytest.approx(zyg.jit(f)(*args), rel=1e-12)
+
+
+def test_arrays_kept_on_the_device(emulated_gpu):
+    """`zyg.to_device` copies the arrays of a tree into managed memory, as plain arrays with the same
+    values; the other leaves stay as they were."""
+    x = np.linspace(0.0, 1.0, 12).reshape(3, 4)
+    moved = zyg.to_device({"x": x, "rows": [x[0], 3.0], "name": "net"})
+    assert type(moved["x"]) is np.ndarray and zyg.on_device(moved["x"]) and zyg.on_device(moved["rows"][0])
+    np.testing.assert_array_equal(moved["x"], x)
+    assert moved["rows"][1] == 3.0 and moved["name"] == "net"
+    assert not zyg.on_device(x) and not zyg.on_device(3.0)
+    assert zyg.on_device(moved["x"][1:, ::2])  # a view of it too
+    with pytest.raises(zyg.ZygTypeError, match=r"the value\['s'\] given to zyg.to_device is a set"):
+        zyg.to_device({"s": {1}})
+
+
+def test_device_arrays_go_to_kernels_without_copies(emulated_gpu):
+    """A launch stages (allocates, copies in and out) only what is not managed memory: `to_device`'s
+    arrays and a GPU compile's own results go straight to its kernels, and the results are freed with
+    the last array viewing them."""
+    counters = emulated_gpu
+    live = counters["allocations"].value - counters["frees"].value
+    g = zyg.compile_grad(_fresh(chain), device="gpu")
+    host_args = (np.linspace(0.1, 1.0, 300), np.linspace(-1.0, 1.0, 300))
+    g(*host_args)  # compiled
+
+    def allocations(*args):
+        expected = zyg.compile_grad(chain)(*(np.array(a) for a in args))
+        before = counters["allocations"].value
+        gradients = g(*args)
+        for gradient, reference in zip(gradients, expected, strict=True):
+            _close(gradient, reference)
+            assert zyg.on_device(gradient)
+        return counters["allocations"].value - before, gradients
+
+    from_host, _ = allocations(*host_args)
+    device_args = zyg.to_device(host_args)
+    from_device, gradients = allocations(*device_args)
+    assert from_device <= from_host - 2  # the two inputs are not staged
+    again, fed_back = allocations(*gradients)  # results fed back in: no copies either
+    assert again == from_device
+    del device_args, gradients, fed_back, _
+    assert counters["allocations"].value - counters["frees"].value == live
+
+
+@pytest.mark.skipif(NO_DEVICE is None or "driver" not in NO_DEVICE, reason="a CUDA driver is installed")
+def test_to_device_without_a_driver_says_so():
+    with pytest.raises(zyg.NoGpuError, match=r"no CUDA driver \(libcuda\.so\.1\) found"):
+        zyg.to_device(np.ones(3))
+    assert not zyg.on_device(np.ones(3))
 
 
 @pytest.mark.skipif(NO_DEVICE is None, reason="a CUDA device is present: the real driver is tested")

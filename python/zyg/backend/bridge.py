@@ -20,12 +20,14 @@ from xdsl.printer import Printer
 
 from zyg.backend.blas import GEMM_SYMBOLS, gemm_runtime
 from zyg.backend.generic_text import GenericText, Unprintable, bytes_literal
+from zyg.backend.gpu_heap import GPU_HEAP
 from zyg.backend.gpu_matmul import gpu_gemm_runtime
 from zyg.backend.runtime import (
     ALLOCATOR,
     ERROR_RUNTIME,
     ERROR_SYMBOLS,
     GENERIC_ALLOCATOR,
+    HEAP,
     HOST_RUNTIME,
     INTERRUPT_RUNTIME,
     LIBC,
@@ -160,6 +162,7 @@ def module_text(module: ModuleOp, device: str = CPU) -> str:
             out.write("\n")
         aliases = ""
     out.write(LIBC)
+    out.write(GPU_HEAP if device == GPU else HEAP)
     out.write(ALLOCATOR if sys.platform.startswith("linux") else GENERIC_ALLOCATOR)
     out.write(STRIDED_COPY)
     if uses_tape:

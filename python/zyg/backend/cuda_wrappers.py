@@ -28,9 +28,11 @@ _CALL = {name: index for index, name in enumerate(CALLS)}
 _JIT_OPTIMIZATION_LEVEL = 7  # CUjit_option
 _STREAM_NON_BLOCKING, _MEM_ATTACH_GLOBAL = 1, 1
 
+_POINTER_IS_MANAGED = 8  # CUpointer_attribute
+
 WRAPPED = frozenset({"mgpuModuleLoadJIT", "mgpuModuleLoad", "mgpuModuleUnload", "mgpuModuleGetFunction",
                      "mgpuLaunchKernel", "mgpuStreamCreate", "mgpuStreamSynchronize", "mgpuStreamDestroy",
-                     "mgpuMemAlloc", "mgpuMemFree", "mgpuMemcpy"})
+                     "mgpuMemAlloc", "mgpuMemFree", "mgpuMemcpy", "_zyg_gpu_reachable", "_zyg_gpu_free_quietly"})
 
 
 def _checked(call: str, result: str) -> str:
@@ -82,6 +84,7 @@ def wrappers_text() -> str:
   llvm.func @cuMemAlloc_v2(!llvm.ptr, i64) -> i32
   llvm.func @cuMemFree_v2(i64) -> i32
   llvm.func @cuMemcpyAsync(i64, i64, i64, !llvm.ptr) -> i32
+  llvm.func @cuPointerGetAttribute(!llvm.ptr, i32, i64) -> i32
 
   llvm.mlir.global internal @_zyg_gpu_primary() {{addr_space = 0 : i32, alignment = 8 : i64}} : !llvm.ptr {{
     %z = llvm.mlir.zero : !llvm.ptr
@@ -253,7 +256,14 @@ def wrappers_text() -> str:
     %done = llvm.call @cuStreamDestroy_v2(%stream) : (!llvm.ptr) -> i32{_checked("cuStreamDestroy_v2", "done")}''')}
   }}
 
-  llvm.func @mgpuMemAlloc(%size: i64, %stream: !llvm.ptr, %shared: i8) -> !llvm.ptr {{{_in_context(f'''
+  llvm.func @mgpuMemAlloc(%size: i64, %stream: !llvm.ptr, %shared: i8) -> !llvm.ptr {{
+    %nothing = llvm.mlir.constant(0 : i64) : i64
+    %empty = llvm.icmp "eq" %size, %nothing : i64
+    llvm.cond_br %empty, ^empty, ^allocate
+  ^empty:
+    %no_buffer = llvm.mlir.zero : !llvm.ptr
+    llvm.return %no_buffer : !llvm.ptr
+  ^allocate:{_in_context(f'''
     %one_slot = llvm.mlir.constant(1 : i64) : i64
     %pointer_slot = llvm.alloca %one_slot x i64 : (i64) -> !llvm.ptr
     %no = llvm.mlir.constant(0 : i8) : i8
@@ -271,9 +281,58 @@ def wrappers_text() -> str:
     %pointer = llvm.inttoptr %address : i64 to !llvm.ptr''', "!llvm.ptr", "pointer")}
   }}
 
-  llvm.func @mgpuMemFree(%pointer: !llvm.ptr, %stream: !llvm.ptr) {{{_in_context(f'''
+  llvm.func @mgpuMemFree(%pointer: !llvm.ptr, %stream: !llvm.ptr) {{
+    %no_buffer = llvm.mlir.zero : !llvm.ptr
+    %empty = llvm.icmp "eq" %pointer, %no_buffer : !llvm.ptr
+    llvm.cond_br %empty, ^empty, ^free
+  ^empty:
+    llvm.return
+  ^free:{_in_context(f'''
     %address = llvm.ptrtoint %pointer : !llvm.ptr to i64{_which("cuMemFree_v2")}
     %freed = llvm.call @cuMemFree_v2(%address) : (i64) -> i32{_checked("cuMemFree_v2", "freed")}''')}
+  }}
+
+  llvm.func @_zyg_gpu_reachable(%pointer: !llvm.ptr) -> i1 {{
+    %no = llvm.mlir.constant(false) : i1
+    %null = llvm.mlir.zero : !llvm.ptr
+    %context = llvm.call @_zyg_gpu_primary_quietly() : () -> !llvm.ptr
+    %no_context = llvm.icmp "eq" %context, %null : !llvm.ptr
+    llvm.cond_br %no_context, ^done(%no : i1), ^ask
+  ^ask:
+    %one = llvm.mlir.constant(1 : i64) : i64
+    %answer_slot = llvm.alloca %one x i32 : (i64) -> !llvm.ptr
+    %zero = llvm.mlir.constant(0 : i32) : i32
+    llvm.store %zero, %answer_slot : i32, !llvm.ptr
+    %pushed = llvm.call @cuCtxPushCurrent_v2(%context) : (!llvm.ptr) -> i32
+    %attribute = llvm.mlir.constant({_POINTER_IS_MANAGED} : i32) : i32
+    %address = llvm.ptrtoint %pointer : !llvm.ptr to i64
+    %status = llvm.call @cuPointerGetAttribute(%answer_slot, %attribute, %address) : (!llvm.ptr, i32, i64) -> i32
+    %popped_slot = llvm.alloca %one x !llvm.ptr : (i64) -> !llvm.ptr
+    %popped = llvm.call @cuCtxPopCurrent_v2(%popped_slot) : (!llvm.ptr) -> i32
+    %answered = llvm.icmp "eq" %status, %zero : i32
+    %answer = llvm.load %answer_slot : !llvm.ptr -> i32
+    %managed = llvm.icmp "ne" %answer, %zero : i32
+    %reachable = llvm.and %answered, %managed : i1
+    llvm.br ^done(%reachable : i1)
+  ^done(%result: i1):
+    llvm.return %result : i1
+  }}
+
+  llvm.func @_zyg_gpu_free_quietly(%pointer: !llvm.ptr) {{
+    %null = llvm.mlir.zero : !llvm.ptr
+    %context = llvm.call @_zyg_gpu_primary_quietly() : () -> !llvm.ptr
+    %no_context = llvm.icmp "eq" %context, %null : !llvm.ptr
+    llvm.cond_br %no_context, ^done, ^free
+  ^free:
+    %pushed = llvm.call @cuCtxPushCurrent_v2(%context) : (!llvm.ptr) -> i32
+    %address = llvm.ptrtoint %pointer : !llvm.ptr to i64
+    %freed = llvm.call @cuMemFree_v2(%address) : (i64) -> i32
+    %one = llvm.mlir.constant(1 : i64) : i64
+    %popped_slot = llvm.alloca %one x !llvm.ptr : (i64) -> !llvm.ptr
+    %popped = llvm.call @cuCtxPopCurrent_v2(%popped_slot) : (!llvm.ptr) -> i32
+    llvm.br ^done
+  ^done:
+    llvm.return
   }}
 
   llvm.func @mgpuMemcpy(%target: !llvm.ptr, %source: !llvm.ptr, %size: i64, %stream: !llvm.ptr) {{{_in_context(f'''

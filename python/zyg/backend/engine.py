@@ -77,7 +77,7 @@ def compile_module(module: ir.Module, abis: Sequence[EntryABI], checks: Sequence
         except Exception as exc:
             raise LoweringError(f"JIT compilation failed ({str(exc).strip().splitlines()[0]})") from None
     owner = (code, module, host)
-    connect_runtime(state, owner, checks)
+    connect_runtime(state, owner, checks, needs)
     natives = {abi.name: NativeFunction(entries[abi.name], owner, abi, checks) for abi in abis}
     return natives, code
 

@@ -166,14 +166,15 @@ def runtime_libraries(needs: Iterable[str]) -> list[str]:
     return libraries
 
 
-def connect_runtime(state: int, owner: object, checks: Sequence[Check]) -> None:
+def connect_runtime(state: int, owner: object, checks: Sequence[Check], needs: Iterable[str] = ()) -> None:
     """Fills in a loaded module's runtime state (`zyg.backend.runtime`) at address `state` (what
     `@_zyg_runtime_state` returns): the interrupt flag and handler (`interrupts.connect`), the process's
     Python API table (`python_api.table`) and, when a check of the module is a stack check (it has
-    recursive functions), the function giving a thread's stack limit (`stack.limit_function`)."""
+    recursive functions), the function giving a thread's stack limit (`stack.limit_function`). `needs`
+    (`lower_llvm.runtime_needs`) says whether it is a GPU module, whose results may be device buffers."""
     words = (ctypes.c_uint64 * STATE_WORDS).from_address(state)
     interrupts.connect(words, owner)
-    words[STATE_API] = python_api.table(words[STATE_FREE], owner)
+    words[STATE_API] = python_api.table(words[STATE_FREE], owner, device=CUDA in needs)
     if any(check.error == "RecursionError" for check in checks):
         words[STATE_LIMIT_FUNCTION] = stack.limit_function()
 
@@ -195,7 +196,7 @@ def load_library(path: str, needs: Iterable[str], abis: Sequence[EntryABI],
     for dependency in runtime_libraries(needs):
         ctypes.CDLL(dependency, mode=ctypes.RTLD_GLOBAL)  # the library's undefined symbols resolve here
     library = ctypes.CDLL(path)
-    connect_runtime(STATE_FUNCTION(_address(library, RUNTIME_STATE))(), library, checks)
+    connect_runtime(STATE_FUNCTION(_address(library, RUNTIME_STATE))(), library, checks, needs)
     return {abi.name: NativeFunction(_address(library, python_entry(abi.name)), library, abi, checks)
             for abi in abis}
 

@@ -18,20 +18,24 @@ matrix product is `gpu_matmul`'s naive kernel.
 Scalar code, control flow, tapes, error checks and the runtime stay host code. A block's shape is
 known to the kernel (`known_block_size`), so the PTX carries it as `.maxntid`.
 
-Memory. Compiled code gets NumPy's host memory and allocates its buffers with `malloc`, as on the
-CPU; the GPU cannot read either. So each memref a kernel takes is staged around its launch
-(`_stage_kernel_operands`): a buffer in managed memory (`gpu.alloc host_shared`, i.e.
-`cuMemAllocManaged`) is allocated, the host copies the operand into it, the kernel runs on it, the
+Memory. Kernels reach managed memory (`cuMemAllocManaged`), which host code reaches too. The buffers a
+GPU compile allocates are managed memory (`gpu_heap`), and so are the arrays `zyg.to_device` makes; an
+argument NumPy made, a block of the small-block pool or a stack buffer is not. So at each launch every
+memref the kernel takes is asked for (`_staged`: the driver says whether its buffer is managed memory):
+if it is, the kernel gets it as it is; if not, it is staged around the launch: a managed buffer
+(`gpu.alloc host_shared`) is allocated, the host copies the operand into it, the kernel runs on it, the
 host copies it back if the kernel writes it, and the buffer is freed (`gpu.dealloc`). Launches are
-synchronous. The cost is an allocation, a copy in and maybe a copy out per operand and launch, all
-on the host (the pages then migrate to the device on first touch): simple and correct for every
-buffer the host code makes (heap, stack, views with any strides, tapes), but not fast. Two views of
-one buffer passed to one kernel, one of them written, are staged separately: the copy back of one
-can undo the other's writes. Keeping buffers on the device between kernels is the next step.
+synchronous, so the host never touches managed memory while a kernel runs. So a chain of kernels passes
+its buffers without copies (the driver migrates pages to where they are touched), a result returned to
+Python stays in managed memory for the next call, and only host arrays are copied, once per launch
+that takes them. Two views of one host buffer passed to one kernel, one of them written, are staged
+separately: the copy back of one can undo the other's writes.
 
-Untested: this project has been built without a GPU. The host half has run against a stand-in CUDA
-driver that launches nothing (`test_gpu.py`: modules loaded, launches, every managed buffer freed, a
-failed launch raising), but no kernel has run, and the managed memory's semantics are the driver's.
+Tested without a GPU: the host half has run against a stand-in CUDA driver (`test_gpu.py`: modules
+loaded, launches, every managed buffer freed, a failed launch raising), and the kernels, compiled for
+the host instead of NVPTX, have computed the same gradients as the CPU (`gpu_emulation.py`, launches as
+loops over blocks and threads); the NVPTX back end's code has not run, and the managed memory's
+semantics are the driver's.
 """
 
 from __future__ import annotations
@@ -89,6 +93,7 @@ TO_PTX = (
 # The host, as on the CPU, with the launches, allocations and waits as calls of the `mgpu*` wrappers.
 LOWER_HOST_TO_LLVM = LOWER_TO_LLVM.replace("reconcile-unrealized-casts", "gpu-to-llvm,reconcile-unrealized-casts")
 
+REACHABLE = "_zyg_gpu_reachable"  # is a buffer managed memory? (`cuda_wrappers`, declared by `gpu_heap`)
 _LIBDEVICE_PREFIX = "__nv_"  # what device code may call: libdevice, linked into the PTX
 _C_INTERFACE_PREFIX = "_mlir_ciface_"  # the NVVM lowering calls a declared function through its C interface
 # A PTX declaration of a function defined elsewhere: `.extern .func (.param .b64 func_retval0) name`.
@@ -119,7 +124,7 @@ def lower_to_llvm(module: ir.Module, abis: Sequence[EntryABI], target: Target, s
             with stage("upstream to LLVM dialect"):
                 run_pipeline(LOWER_HOST_TO_LLVM, module)
                 define_wrappers(module)
-                add_python_entries(module, abis)
+                add_python_entries(module, abis, device_buffers=True)
             return ptx
         except LoweringError:
             raise
@@ -204,8 +209,12 @@ def _stage_kernel_operands(module: ir.Module) -> None:
     docstring): allocated and copied in before the launch, copied back (if the kernel writes it) and
     freed after. A memref passed twice to one kernel is staged once."""
     kernels = _kernels(module)
+    launches = operations_named(module, "gpu.launch_func")
     with ir.Location.unknown():
-        for launch in operations_named(module, "gpu.launch_func"):
+        if launches and not any(ir.StringAttr(op.attributes["sym_name"]).value == REACHABLE
+                                for op in top_level_operations(module) if "sym_name" in op.attributes):
+            module.body.append(ir.Operation.parse(f"llvm.func @{REACHABLE}(!llvm.ptr) -> i1"))
+        for launch in launches:
             kernel = kernels[str(launch.attributes["kernel"])]
             written = _written_arguments(kernel)
             first = len(launch.operands) - len(written)  # the kernel's operands come last
@@ -266,33 +275,69 @@ def _written_arguments(kernel: ir.Operation) -> list[bool]:
 
 
 def _create(name: str, operands: Sequence[ir.Value] = (), results: Sequence[ir.Type] = (),
-            attributes: dict[str, ir.Attribute] | None = None) -> ir.Operation:
+            attributes: dict[str, ir.Attribute] | None = None, regions: int = 0) -> ir.Operation:
     """Creates op `name` at the insertion point, generically (see `widen_bool_memrefs._create`)."""
-    return ir.Operation.create(name, results=list(results), operands=list(operands), attributes=attributes)
+    return ir.Operation.create(name, results=list(results), operands=list(operands), attributes=attributes,
+                               regions=regions)
+
+
+def _call(callee: str, operands: Sequence[ir.Value], results: Sequence[ir.Type]) -> ir.Operation:
+    """An `llvm.call` of `callee` at the insertion point."""
+    return _create("llvm.call", operands, results, {
+        "callee": ir.FlatSymbolRefAttr.get(callee),
+        "CConv": ir.Attribute.parse("#llvm.cconv<ccc>"),
+        "TailCallKind": ir.Attribute.parse("#llvm.tailcallkind<none>"),
+        "fastmathFlags": ir.Attribute.parse("#llvm.fastmath<none>"),
+        "op_bundle_sizes": ir.DenseI32ArrayAttr.get([]),
+        "operandSegmentSizes": ir.DenseI32ArrayAttr.get([len(operands), 0]),
+    })
+
+
+def _if(condition: ir.Value, results: Sequence[ir.Type]) -> tuple[ir.Operation, ir.Block, ir.Block]:
+    """An `scf.if` on `condition` at the insertion point, and its then and else blocks (empty)."""
+    choice = _create("scf.if", [condition], results, regions=2)
+    return choice, choice.regions[0].blocks.append(), choice.regions[1].blocks.append()
 
 
 def _staged(operand: ir.Value, written: bool, after: list[ir.Operation]) -> ir.Value:
-    """A managed-memory copy of memref `operand`, of its type, made before the insertion point; the ops
-    that copy it back (if `written`) and free it are appended to `after`, to be moved after the launch."""
+    """Memref `operand` where a kernel reaches it, made before the insertion point: `operand` itself
+    if it is managed memory (asked of the driver at run time: the GPU heap's buffers, `zyg.to_device`'s
+    arrays), else a managed copy of it, of its type. The op that copies a copy back (if `written`) and
+    frees it is appended to `after`, to be moved after the launch."""
     memref = ir.MemRefType(operand.type)
-    index = ir.IndexType.get()
-    sizes = []
-    for axis, size in enumerate(memref.shape):
-        if size == ir.ShapedType.get_dynamic_size():
-            position = _create("arith.constant", results=[index],
-                               attributes={"value": ir.IntegerAttr.get(index, axis)}).result
-            sizes.append(_create("memref.dim", [operand, position], [index]).result)
-    plain = ir.MemRefType.get(memref.shape, memref.element_type)
-    buffer = _create("gpu.alloc", sizes, [plain], {
-        "hostShared": ir.UnitAttr.get(),
-        "operandSegmentSizes": ir.DenseI32ArrayAttr.get([0, len(sizes), 0]),
-    }).result
-    _create("memref.copy", [operand, buffer])
-    staged = buffer if plain == memref else _create("memref.cast", [buffer], [memref]).result
-    if written:
-        after.append(_create("memref.copy", [buffer, operand]))
-    token = ir.Type.parse("!gpu.async.token")
-    start = _create("gpu.wait", results=[token])  # gpu.dealloc is lowered only as an async op
-    freed = _create("gpu.dealloc", [start.result, buffer], [token])
-    after += [start, freed, _create("gpu.wait", [freed.result])]
+    index, i1 = ir.IndexType.get(), ir.IntegerType.get_signless(1)
+    pointer = _create("memref.extract_aligned_pointer_as_index", [operand], [index]).result
+    address = _create("arith.index_cast", [pointer], [ir.IntegerType.get_signless(64)]).result
+    as_pointer = _create("llvm.inttoptr", [address], [ir.Type.parse("!llvm.ptr")]).result
+    reachable = _call(REACHABLE, [as_pointer], [i1]).result
+    choice, reached, copied = _if(reachable, [memref])
+    with ir.InsertionPoint(reached):
+        _create("scf.yield", [operand])
+    with ir.InsertionPoint(copied):
+        sizes = []
+        for axis, size in enumerate(memref.shape):
+            if size == ir.ShapedType.get_dynamic_size():
+                position = _create("arith.constant", results=[index],
+                                   attributes={"value": ir.IntegerAttr.get(index, axis)}).result
+                sizes.append(_create("memref.dim", [operand, position], [index]).result)
+        plain = ir.MemRefType.get(memref.shape, memref.element_type)
+        buffer = _create("gpu.alloc", sizes, [plain], {
+            "hostShared": ir.UnitAttr.get(),
+            "operandSegmentSizes": ir.DenseI32ArrayAttr.get([0, len(sizes), 0]),
+        }).result
+        _create("memref.copy", [operand, buffer])
+        _create("scf.yield", [buffer if plain == memref else _create("memref.cast", [buffer], [memref]).result])
+    staged = choice.result
+    release, kept, freed = _if(reachable, [])
+    with ir.InsertionPoint(kept):
+        _create("scf.yield")
+    with ir.InsertionPoint(freed):
+        if written:
+            _create("memref.copy", [staged, operand])
+        token = ir.Type.parse("!gpu.async.token")
+        start = _create("gpu.wait", results=[token])  # gpu.dealloc is lowered only as an async op
+        done = _create("gpu.dealloc", [start.result, staged], [token])
+        _create("gpu.wait", [done.result])
+        _create("scf.yield")
+    after.append(release)
     return staged

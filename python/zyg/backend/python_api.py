@@ -10,7 +10,8 @@ Why a table filled here: the compiled code is cached as a shared library (`zyg.d
 by other processes, so it holds none of this one's addresses. The objects in it are compared by identity
 (the exact types, `True`, NumPy's dtype singletons); the offsets of object fields are this build's.
 The capsule destructor of a result buffer must outlive every array: it is the first loaded module's,
-whose code is kept for good (as `interrupts` keeps its SIGINT handler's).
+whose code is kept for good (as `interrupts` keeps its SIGINT handler's); that of a GPU compile's result,
+which may be managed memory (`gpu_heap`), is the first loaded GPU module's, kept likewise.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ _DTYPES = {"float64": np.dtype(np.float64), "float32": np.dtype(np.float32), "in
 _NUMPY_FUNCTIONS = {"PyArray_NewFromDescr": 94, "PyArray_SetBaseObject": 282}  # numpy/__multiarray_api.h
 _table: ctypes.Array | None = None
 _free_owner: object = None  # what keeps the capsule destructor's code loaded, for good
+_device_free_owner: object = None  # what keeps the device buffers' capsule destructor's code loaded
 
 
 class _MethodDef(ctypes.Structure):
@@ -44,14 +46,19 @@ _capsule_pointer = ctypes.PYFUNCTYPE(ctypes.c_void_p, ctypes.py_object, ctypes.c
     ("PyCapsule_GetPointer", ctypes.pythonapi))
 
 
-def table(free_capsule: int, owner: object) -> int:
+def table(free_capsule: int, owner: object, device: bool = False) -> int:
     """The address of the process's table, filled on the first call with the capsule destructor at
-    `free_capsule` in the code `owner` keeps loaded."""
-    global _table, _free_owner
+    `free_capsule` in the code `owner` keeps loaded; the first call for a GPU module (`device`) fills in
+    the destructor of device buffers the same way."""
+    global _table, _free_owner, _device_free_owner
     if _table is None:
         _free_owner = owner
         words = _words(free_capsule)
         _table = (ctypes.c_void_p * len(PYTHON_API))(*(words[name] for name in PYTHON_API))
+    device_word = PYTHON_API.index("free_device_capsule")
+    if device and not _table[device_word]:
+        _device_free_owner = owner
+        _table[device_word] = free_capsule
     return ctypes.addressof(_table)
 
 
@@ -79,6 +86,7 @@ def _words(free_capsule: int) -> dict[str, int]:
                   "NotImplemented": id(NotImplemented), "ndarray": id(np.ndarray)})
     words.update({name: id(dtype) for name, dtype in _DTYPES.items()})
     words["free_capsule"] = free_capsule
+    words["free_device_capsule"] = 0  # until a GPU module is loaded (`table`)
     # ob_type is the last word of the object header; a float's value and an array's fields follow it.
     words["type_offset"] = object.__basicsize__ - _POINTER
     words["float_value_offset"] = object.__basicsize__

@@ -102,9 +102,11 @@ _RECORD_FUNCTION = f"""
   }}
 """
 
-# The capsule of a result buffer: the one made for the call so far (`owners`, {buffer, capsule} pairs),
-# or a new one (recorded there), or null for a null buffer. The capsule is a new reference.
-_OWNER_FUNCTION = f"""
+def _owner_function(destructor: str) -> str:
+    """The capsule of a result buffer: the one made for the call so far (`owners`, {buffer, capsule}
+    pairs), or a new one (recorded there) whose destructor is the `PYTHON_API` word `destructor`, or
+    null for a null buffer. The capsule is a new reference."""
+    return f"""
   llvm.func internal @_zyg_python_owner(%owners: !llvm.ptr, %count_ptr: !llvm.ptr, %buffer: !llvm.ptr,
                                         %api: !llvm.ptr) -> !llvm.ptr {{
     %null = llvm.mlir.zero : !llvm.ptr
@@ -126,7 +128,7 @@ _OWNER_FUNCTION = f"""
   ^make:
     %new_ptr = llvm.getelementptr %api[{PYTHON_API.index("PyCapsule_New")}] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
     %new = llvm.load %new_ptr : !llvm.ptr -> !llvm.ptr
-    %free_ptr = llvm.getelementptr %api[{PYTHON_API.index("free_capsule")}] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+    %free_ptr = llvm.getelementptr %api[{PYTHON_API.index(destructor)}] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
     %free = llvm.load %free_ptr : !llvm.ptr -> !llvm.ptr
     %made = llvm.call %new(%buffer, %null, %free) : !llvm.ptr, (!llvm.ptr, !llvm.ptr, !llvm.ptr) -> !llvm.ptr
     %recorded = llvm.call @_zyg_python_record(%owners, %count_ptr, %buffer, %made) : (!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr) -> !llvm.ptr
@@ -162,13 +164,16 @@ _DECLARATIONS = f"""
 """
 
 
-def add_python_entries(module: ir.Module, abis: Sequence[EntryABI]) -> None:
-    """Appends `@<entry>_python` and `@<entry>_python_address` to `module` for each of `abis`, in place."""
+def add_python_entries(module: ir.Module, abis: Sequence[EntryABI], device_buffers: bool = False) -> None:
+    """Appends `@<entry>_python` and `@<entry>_python_address` to `module` for each of `abis`, in place.
+    With `device_buffers` (a GPU compile, whose result buffers may be managed memory: `gpu_heap`), the
+    capsules of its result buffers free them with the destructor of GPU modules."""
     top_level = top_level_operations(module)
     functions = {_symbol(op): op for op in top_level if op.name == "llvm.func"}
     parts = [_DECLARATIONS]
     if any(slot.kind == "array" for abi in abis for slot in abi.results):
-        parts.extend((_LOOKUP_FUNCTION, _RECORD_FUNCTION, _OWNER_FUNCTION, _EXPORT_FUNCTION))
+        destructor = "free_device_capsule" if device_buffers else "free_capsule"
+        parts.extend((_LOOKUP_FUNCTION, _RECORD_FUNCTION, _owner_function(destructor), _EXPORT_FUNCTION))
     for abi in abis:
         entry = functions[abi.name]
         arg_types = [str(arg.type) for arg in entry.regions[0].blocks[0].arguments]

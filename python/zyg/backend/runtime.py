@@ -55,6 +55,19 @@ LIBC = """
   llvm.func @free(!llvm.ptr)
 """
 
+# Where the blocks of `@_zyg_alloc` come from, and where the buffers Python holds go back to
+# (`@_zyg_python_free`): the C heap. A compile for the GPU has its own (`cuda_wrappers.GPU_HEAP`).
+HEAP = """
+  llvm.func internal @_zyg_allocate_memory(%size: i64, %kind: i64) -> !llvm.ptr {
+    %p = llvm.call @malloc(%size) : (i64) -> !llvm.ptr
+    llvm.return %p : !llvm.ptr
+  }
+  llvm.func internal @_zyg_free_memory(%p: !llvm.ptr) {
+    llvm.call @free(%p) : (!llvm.ptr) -> ()
+    llvm.return
+  }
+"""
+
 # Every block the compiled code allocates (buffers through `memref.alloc`, lowered with the generic
 # allocation functions, and tape headers) is recorded in the module's table of live blocks,
 # `@_zyg_blocks` = {ptr slots, i64 capacity (a power of two), i64 used, i64 next serial}: an open-
@@ -239,7 +252,7 @@ _LIVE_BLOCKS = f"""
     llvm.return
   }}
   llvm.func internal @_zyg_alloc(%size: i64, %kind: i64) -> !llvm.ptr {{
-    %p = llvm.call @malloc(%size) : (i64) -> !llvm.ptr
+    %p = llvm.call @_zyg_allocate_memory(%size, %kind) : (i64, i64) -> !llvm.ptr
     llvm.call @_zyg_track(%p, %kind) : (!llvm.ptr, i64) -> ()
     llvm.return %p : !llvm.ptr
   }}
@@ -249,7 +262,7 @@ _LIVE_BLOCKS = f"""
     llvm.cond_br %none, ^done, ^release
   ^release:
     llvm.call @_zyg_untrack(%p) : (!llvm.ptr) -> ()
-    llvm.call @free(%p) : (!llvm.ptr) -> ()
+    llvm.call @_zyg_free_memory(%p) : (!llvm.ptr) -> ()
     llvm.br ^done
   ^done:
     llvm.return
@@ -273,7 +286,7 @@ _LIVE_BLOCKS = f"""
     llvm.call @free(%data) : (!llvm.ptr) -> ()
     llvm.br ^block
   ^block:
-    llvm.call @free(%p) : (!llvm.ptr) -> ()
+    llvm.call @_zyg_free_memory(%p) : (!llvm.ptr) -> ()
     llvm.return
   }}
 """
@@ -832,7 +845,7 @@ INTERRUPT_RUNTIME = f"""
     %get = llvm.load %get_ptr : !llvm.ptr -> !llvm.ptr
     %null = llvm.mlir.zero : !llvm.ptr
     %buffer = llvm.call %get(%capsule, %null) : !llvm.ptr, (!llvm.ptr, !llvm.ptr) -> !llvm.ptr
-    llvm.call @free(%buffer) : (!llvm.ptr) -> ()
+    llvm.call @_zyg_free_memory(%buffer) : (!llvm.ptr) -> ()
     llvm.return
   }}
   llvm.func @_zyg_sigint(%signal: i32, %info: !llvm.ptr, %context: !llvm.ptr) {{

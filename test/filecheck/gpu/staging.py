@@ -1,8 +1,11 @@
 # RUN: python %s | filecheck %s
 # How host code hands a kernel its buffers (`lower_gpu._stage_kernel_operands`), in the LLVM dialect:
-# each buffer the kernel takes gets a managed buffer (`mgpuMemAlloc`) it is copied into before the
-# launch (the argument, whose strides are dynamic, by `memrefCopy`; the fresh result by `memcpy`);
-# after the synchronous launch both are freed, and only the one the kernel writes is copied back.
+# for each buffer the kernel takes, the driver is asked whether it is managed memory
+# (`_zyg_gpu_reachable`): if so the kernel gets it as it is; if not it gets a managed buffer
+# (`mgpuMemAlloc`) the buffer is copied into before the launch (the argument, whose strides are dynamic,
+# by `memrefCopy`; the fresh result by `memcpy`), copied back after it only if the kernel writes it, and
+# freed. The fresh result comes from the GPU heap (`gpu_heap`): managed memory, so at run time it is
+# not staged.
 
 import numpy as np
 import zyg
@@ -13,19 +16,49 @@ def f(x):
 
 
 # CHECK-LABEL: llvm.func @f_a1f64(
+# CHECK:         %[[RESULT:.*]] = llvm.call @_mlir_memref_to_llvm_alloc(
+# CHECK:         %[[X_ON:.*]] = llvm.call @_zyg_gpu_reachable(
+# CHECK-NEXT:    llvm.cond_br %[[X_ON]]
 # CHECK:         llvm.call @mgpuMemAlloc(
 # CHECK:         llvm.call @memrefCopy(
+# CHECK:         %[[RESULT_ON:.*]] = llvm.call @_zyg_gpu_reachable(
+# CHECK-NEXT:    llvm.cond_br %[[RESULT_ON]]
 # CHECK:         llvm.call @mgpuMemAlloc(
 # CHECK:         "llvm.intr.memcpy"
 # CHECK:         gpu.launch_func {{ *}}@f_a1f64_kernel::@f_a1f64_kernel blocks in
+# CHECK-NEXT:    llvm.cond_br %[[X_ON]]
 # CHECK-NOT:     memrefCopy
+# CHECK-NOT:     memcpy
 # CHECK:         llvm.call @mgpuMemFree(
-# CHECK-NOT:     memrefCopy
-# CHECK:         "llvm.intr.memcpy"
-# CHECK-NOT:     memrefCopy
+# CHECK:         llvm.cond_br %[[RESULT_ON]]
+# CHECK-NOT:     mgpuMemFree
+# CHECK:         "llvm.intr.memcpy"(%[[RESULT]],
 # CHECK:         llvm.call @mgpuMemFree(
 # CHECK-NOT:     memcpy
 # CHECK-NOT:     memrefCopy
 # CHECK:         llvm.return
-# CHECK:       gpu.binary @f_a1f64_kernel
-print(zyg.jit(f, device="gpu").ir("llvm", np.ones(3)))
+llvm = zyg.jit(f, device="gpu").ir("llvm", np.ones(3))
+start = llvm.index("llvm.func @f_a1f64(")
+print(llvm[start:llvm.index("llvm.return", start) + 40])
+
+# The GPU heap: blocks (not tape headers, not empty ones) in managed memory; freeing asks the driver
+# which memory a buffer is, and frees managed memory quietly (it also runs outside compiled calls).
+# CHECK-LABEL: llvm.func internal @_zyg_allocate_memory(
+# CHECK:         llvm.call @mgpuMemAlloc(
+# CHECK:         llvm.call @malloc(
+# CHECK-LABEL: llvm.func internal @_zyg_free_memory(
+# CHECK:         llvm.call @_zyg_gpu_reachable(
+# CHECK:         llvm.call @_zyg_gpu_free_quietly(
+# CHECK:         llvm.call @free(
+# CHECK-LABEL: llvm.func @_zyg_gpu_reachable(
+# CHECK:         llvm.call @cuPointerGetAttribute(
+# CHECK-NOT:     _zyg_gpu_check
+# CHECK:         llvm.return
+# CHECK-LABEL: llvm.func @_zyg_gpu_free_quietly(
+# CHECK:         llvm.call @cuMemFree_v2(
+# CHECK-NOT:     _zyg_gpu_check
+# CHECK:         llvm.return
+for name in ("llvm.func internal @_zyg_allocate_memory(", "llvm.func internal @_zyg_free_memory(",
+             "llvm.func @_zyg_gpu_reachable(", "llvm.func @_zyg_gpu_free_quietly("):
+    start = llvm.index(name)
+    print(llvm[start:llvm.index("\n  }", start)])

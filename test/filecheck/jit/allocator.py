@@ -41,14 +41,21 @@ print("\n".join(line for line in runtime.splitlines() if "llvm.func" in line and
 # CHECK:     llvm.func internal @_zyg_track(%{{.*}}: !llvm.ptr {llvm.nocapture}, %{{.*}}: i64) attributes {no_inline}
 # CHECK:     llvm.func internal @_zyg_untrack(%{{.*}}: !llvm.ptr {llvm.nocapture}) attributes {no_inline}
 # CHECK:     llvm.func internal @_zyg_alloc(
-# CHECK:       llvm.call @malloc
+# CHECK:       llvm.call @_zyg_allocate_memory
 # CHECK:       llvm.call @_zyg_track
 # CHECK:     llvm.func internal @_zyg_free(
 # CHECK:       llvm.call @_zyg_untrack
-# CHECK:       llvm.call @free
+# CHECK:       llvm.call @_zyg_free_memory
 lists = llvm[llvm.index("llvm.func internal @_zyg_track("):]
 lists = lists[:lists.index("llvm.func internal @_zyg_release_block(")]
 print("\n".join(line for line in lists.splitlines() if "llvm.func" in line or "llvm.call" in line))
+# On the CPU the memory is the C heap's (`runtime.HEAP`; a GPU compile's is `gpu_heap`):
+# CHECK:     llvm.func internal @_zyg_allocate_memory(
+# CHECK-NEXT:  llvm.call @malloc
+# CHECK:     llvm.func internal @_zyg_free_memory(
+# CHECK-NEXT:  llvm.call @free
+heap = llvm[llvm.index("llvm.func internal @_zyg_allocate_memory("):]
+print("\n".join(line for line in heap.splitlines()[:8] if "llvm.func" in line or "llvm.call" in line))
 # CHECK: the function allocates through it: True
 print("the function allocates through it:", "llvm.call @_mlir_memref_to_llvm_alloc" in llvm)
 
