@@ -399,8 +399,18 @@ def emulated_gpu(stand_in_driver, monkeypatch):
 def _close(gpu, cpu):
     if cpu is None:
         assert gpu is None
+    elif np.asarray(cpu).dtype == np.float32:
+        np.testing.assert_allclose(gpu, cpu, rtol=2e-5, atol=1e-6)
     else:
         np.testing.assert_allclose(gpu, cpu, rtol=1e-12, atol=1e-14)
+
+
+def transposed_product(a, b):
+    return np.sum(np.sin(a.T @ b.T) * 0.5)
+
+
+def single_precision(a, b):
+    return np.sum(np.tanh(a @ b))
 
 
 EMULATED_CASES = pytest.mark.parametrize("f, args", CASES.args[1] + [
@@ -408,7 +418,14 @@ EMULATED_CASES = pytest.mark.parametrize("f, args", CASES.args[1] + [
     (largest, (np.linspace(-1.0, 3.0, 777),)),
     (mean_square_error, (np.linspace(-1.0, 3.0, 777), np.linspace(0.0, 1.0, 777))),
     (matrix_total, (np.linspace(-1.0, 1.0, 900).reshape(30, 30),)),
-], ids=CASES.kwargs["ids"] + ["empty", "max", "mean", "transposed"])
+    (product, (np.linspace(-1.0, 1.0, 35).reshape(7, 5), np.linspace(0.0, 1.0, 45).reshape(5, 9))),
+    (product, (np.linspace(-1.0, 1.0, 9).reshape(9, 1), np.linspace(0.0, 1.0, 3).reshape(1, 3))),
+    (product, (np.ones((3, 0)), np.ones((0, 6)))),
+    (transposed_product, (np.linspace(-1.0, 1.0, 66).reshape(6, 11), np.linspace(0.0, 1.0, 78).reshape(13, 6))),
+    (single_precision, (np.linspace(-1.0, 1.0, 42, dtype=np.float32).reshape(6, 7),
+                        np.linspace(0.0, 1.0, 35, dtype=np.float32).reshape(7, 5))),
+], ids=CASES.kwargs["ids"] + ["empty", "max", "mean", "transposed", "product-edges", "outer", "no-inner",
+                              "product-transposed", "product-f32"])
 
 
 @EMULATED_CASES
@@ -417,7 +434,8 @@ def test_gradients_on_an_emulated_gpu_are_the_cpus(f, args, emulated_gpu):
     the host and launched as loops over blocks and threads, the staging and host code as on a GPU."""
     for gpu, cpu in zip(zyg.compile_grad(_fresh(f), device="gpu")(*args), zyg.compile_grad(f)(*args), strict=True):
         _close(gpu, cpu)
-    assert zyg.jit(_fresh(f), device="gpu")(*args) == pytest.approx(zyg.jit(f)(*args), rel=1e-12)
+    rel = 1e-5 if f is single_precision else 1e-12
+    assert zyg.jit(_fresh(f), device="gpu")(*args) == pytest.approx(zyg.jit(f)(*args), rel=rel)
 
 
 def test_arrays_kept_on_the_device(emulated_gpu):

@@ -97,14 +97,22 @@ def product(a, b):
     return a @ b
 
 
-# A matrix product (`gpu_matmul`): a thread per element of the result, looping over the shared axis.
+# A matrix product (`gpu_matmul`): a thread per 4 x 4 tile of the result (two kernels: threads along the
+# columns of a wide result, along the rows of a tall one), each step along the shared axis loading 4
+# elements of each operand and making 16 products, summed in registers.
 # CHECK-LABEL: == product
-# CHECK:       // gpu.binary @_zyg_matmul_f64_kernel_0
+# CHECK:       // gpu.binary @_zyg_matmul_f64_kernel
 # CHECK:       .visible .entry _zyg_matmul_f64_kernel(
 # CHECK:       .maxntid 128, 2, 1
 # CHECK:       %ctaid.y
 # CHECK:       %tid.y
 # CHECK:       [[LOOP:\$L__BB0_[0-9]+]]:
-# CHECK:       {{fma.rn.f64|mul.rn.f64}}
+# CHECK-COUNT-8: ld.global.b64
+# CHECK-NOT:   ld.global
+# CHECK-COUNT-16: add.rn.f64
+# CHECK-NOT:   ld.global
 # CHECK:       bra {{.*}}[[LOOP]];
+# CHECK-COUNT-16: st.global.b64
+# CHECK:       // gpu.binary @_zyg_matmul_f64_kernel_0
+# CHECK:       .visible .entry _zyg_matmul_f64_kernel(
 show("product", product, np.ones((3, 4)), np.ones((4, 2)))
