@@ -465,8 +465,9 @@ def compile_grad(f: Callable, argnums: int | Sequence[int] | None = None, device
 
 
 @_user_facing
-def gradient(f: Callable, *args, argnums: int | Sequence[int] | None = None):
-    """The gradient of scalar `f` at `args` (Zygote's `gradient`); `argnums` as in `compile_grad`.
+def gradient(f: Callable, *args, argnums: int | Sequence[int] | None = None, device: str = devices.CPU):
+    """The gradient of scalar `f` at `args` (Zygote's `gradient`); `argnums` as in `compile_grad`,
+    `device` as in `jit`.
 
     With a `zyg.Params` as the last argument, `f` is called with the others and differentiated with
     respect to those arrays where it reads them as globals or closure variables (Zygote's implicit
@@ -482,8 +483,8 @@ def gradient(f: Callable, *args, argnums: int | Sequence[int] | None = None):
     if args and isinstance(args[-1], Params):
         if argnums is not None:
             raise ZygTypeError("a gradient with respect to Params takes no argnums", function_location(f))
-        return _params_grad_function(_check_function(f))(args[:-1], args[-1])
-    return _grad_function(f, _checked(f, argnums))(*args)
+        return _params_grad_function(_check_function(f), devices.checked(device))(args[:-1], args[-1])
+    return _grad_function(f, _checked(f, argnums), devices.checked(device))(*args)
 
 
 def _checked(f: Callable, argnums: object) -> wrt_arguments.Request:
@@ -492,45 +493,41 @@ def _checked(f: Callable, argnums: object) -> wrt_arguments.Request:
 
 
 @functools.lru_cache(maxsize=256)
-def _grad_function(f: Callable, argnums: wrt_arguments.Request = None) -> GradFunction:
-    return GradFunction(f, argnums)
+def _grad_function(f: Callable, argnums: wrt_arguments.Request = None, device: str = devices.CPU) -> GradFunction:
+    return GradFunction(f, argnums, device)
 
 
 @functools.lru_cache(maxsize=256)
-def _jacobian_function(f: Callable, argnums: wrt_arguments.Request = None) -> JacobianFunction:
-    return JacobianFunction(f, argnums)
+def _jacobian_function(f: Callable, argnums: wrt_arguments.Request = None, device: str = devices.CPU) -> JacobianFunction:
+    return JacobianFunction(f, argnums, device)
 
 
 @functools.lru_cache(maxsize=256)
-def _jit_function(f: Callable) -> JitFunction:
-    return JitFunction(f)
+def _params_grad_function(f: Callable, device: str = devices.CPU) -> _ParamsGradFunction:
+    return _ParamsGradFunction(f, device=device)
 
 
 @functools.lru_cache(maxsize=256)
-def _params_grad_function(f: Callable) -> _ParamsGradFunction:
-    return _ParamsGradFunction(f)
+def _vjp_function(f: Callable, argnums: wrt_arguments.Request = None, device: str = devices.CPU) -> _VjpFunction:
+    return _VjpFunction(f, argnums, device)
 
 
 @functools.lru_cache(maxsize=256)
-def _vjp_function(f: Callable, argnums: wrt_arguments.Request = None) -> _VjpFunction:
-    return _VjpFunction(f, argnums)
+def _jvp_function(f: Callable, device: str = devices.CPU) -> _JvpFunction:
+    return _JvpFunction(f, device=device)
 
 
 @functools.lru_cache(maxsize=256)
-def _jvp_function(f: Callable) -> _JvpFunction:
-    return _JvpFunction(f)
-
-
-@functools.lru_cache(maxsize=256)
-def _pullback_function(f: Callable, argnums: wrt_arguments.Request = None) -> _PullbackFunction:
-    return _PullbackFunction(f, argnums)
+def _pullback_function(f: Callable, argnums: wrt_arguments.Request = None, device: str = devices.CPU) -> _PullbackFunction:
+    return _PullbackFunction(f, argnums, device)
 
 
 @_user_facing
-def jacobian(f: Callable, *args, argnums: int | Sequence[int] | None = None):
+def jacobian(f: Callable, *args, argnums: int | Sequence[int] | None = None, device: str = devices.CPU):
     """The Jacobian of `f` at `args` (Zygote's `jacobian`), computed in compiled code: one forward
     sweep, then one reverse sweep per element of the output, or, where the differentiated arguments
-    have fewer elements than the output, one forward-mode sweep per element of them.
+    have fewer elements than the output, one forward-mode sweep per element of them. `device` is as
+    in `jit`.
 
     The output `y` may be a float, an array or a structure of them (a tuple, dict, dataclass...):
     its float leaves, each flattened row-major, are concatenated in flattening order (dicts in
@@ -549,7 +546,7 @@ def jacobian(f: Callable, *args, argnums: int | Sequence[int] | None = None):
         >>> zyg.jacobian(lambda x, y: x * y, 2.0, 3.0)
         (array([3.]), array([2.]))
     """
-    return _jacobian_function(f, _checked(f, argnums))(*args)
+    return _jacobian_function(f, _checked(f, argnums), devices.checked(device))(*args)
 
 
 def derivative(f: Callable) -> Callable[[float], Any]:
@@ -571,23 +568,25 @@ def derivative(f: Callable) -> Callable[[float], Any]:
 
 
 @_user_facing
-def hvp(f: Callable, x, v):
+def hvp(f: Callable, x, v, device: str = devices.CPU):
     """The Hessian-vector product `H(x) v` of scalar `f` of one argument `x` (a float or an array),
-    forward over reverse: the tangent of `f`'s gradient along `v`, in one compiled sweep.
+    forward over reverse: the tangent of `f`'s gradient along `v`, in one compiled sweep on `device`
+    (as in `jit`).
 
     Example:
         >>> import numpy as np, zyg
         >>> zyg.hvp(lambda x: np.sum(x ** 3), np.array([1.0, 2.0]), np.array([1.0, 0.0]))
         array([6., 0.])
     """
-    return jit(_requests().hvp_at)(_check_function(f), x, v)
+    return jit(_requests().hvp_at, device)(_check_function(f), x, v)
 
 
 @_user_facing
-def hessian(f: Callable, x):
+def hessian(f: Callable, x, device: str = devices.CPU):
     """The Hessian of scalar `f` of one argument `x` (Zygote's `hessian`), forward over reverse: for
     a float `x`, a float; for an array, the matrix of shape `(x.size, x.size)` of the second
-    derivatives in `vec(x)` (flattened row-major), one compiled forward-over-reverse sweep per row.
+    derivatives in `vec(x)` (flattened row-major), one compiled forward-over-reverse sweep per row,
+    on `device` (as in `jit`).
 
     Example:
         >>> import numpy as np, zyg
@@ -599,14 +598,14 @@ def hessian(f: Callable, x):
     """
     _check_function(f)
     if isinstance(x, (int, float, np.floating)) and not isinstance(x, bool):
-        return jit(_requests().hvp_at)(f, float(x), 1.0)
-    return jit(_requests().hessian_at)(f, x)
+        return jit(_requests().hvp_at, device)(f, float(x), 1.0)
+    return jit(_requests().hessian_at, device)(f, x)
 
 
 @_user_facing
-def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
+def jvp(f: Callable, primals: Sequence, tangents: Sequence, device: str = devices.CPU) -> tuple[Any, Any]:
     """The output of `f` at `primals` and its Jacobian-vector product with `tangents`, from one
-    forward-mode sweep (JAX's `jvp`).
+    forward-mode sweep (JAX's `jvp`); `device` as in `jit`.
 
     `primals` and `tangents` are sequences of one entry per argument; each tangent has its argument's
     structure (numbers, arrays of the argument's shapes, tuples, lists, dicts, dataclasses...), and None
@@ -628,12 +627,13 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
         raise ZygTypeError(f"jvp takes the primals and the tangents as tuples (one entry per argument), got "
                            f"{type(primals).__name__} and {type(tangents).__name__}",
                            function_location(_check_function(f)))
-    return _jvp_function(_check_function(f))(tuple(primals), tuple(tangents))
+    return _jvp_function(_check_function(f), devices.checked(device))(tuple(primals), tuple(tangents))
 
 
-def pushforward(f: Callable, *args) -> Callable[..., Any]:
+def pushforward(f: Callable, *args, device: str = devices.CPU) -> Callable[..., Any]:
     """The pushforward of `f` at `args` (Zygote's name): a function of one tangent per argument that
-    returns the output's tangent (see `jvp`). Each call runs one compiled forward-mode sweep.
+    returns the output's tangent (see `jvp`). Each call runs one compiled forward-mode sweep, on
+    `device` (as in `jit`).
 
     Example:
         >>> import zyg
@@ -641,7 +641,7 @@ def pushforward(f: Callable, *args) -> Callable[..., Any]:
         >>> push(1.0, 0.0), push(0.0, 1.0)
         (3.0, 2.0)
     """
-    forward = _jvp_function(_check_function(f))
+    forward = _jvp_function(_check_function(f), devices.checked(device))
 
     @_user_facing
     def push(*tangents):
@@ -658,9 +658,10 @@ class WithGradient(NamedTuple):
 
 
 @_user_facing
-def withgradient(f: Callable, *args, argnums: int | Sequence[int] | None = None) -> WithGradient:
+def withgradient(f: Callable, *args, argnums: int | Sequence[int] | None = None,
+                 device: str = devices.CPU) -> WithGradient:
     """The value and the gradient of scalar `f` at `args`, from one forward and one reverse sweep;
-    `argnums` as in `compile_grad`.
+    `argnums` as in `compile_grad`, `device` as in `jit`.
 
     Example:
         >>> import zyg
@@ -669,14 +670,15 @@ def withgradient(f: Callable, *args, argnums: int | Sequence[int] | None = None)
         >>> zyg.withgradient(lambda w, x: w * x, 2.0, 3.0, argnums=0)
         WithGradient(val=6.0, grad=3.0)
     """
-    value, grads = _vjp_function(f, _checked(f, argnums)).value_and_gradient(args)
+    value, grads = _vjp_function(f, _checked(f, argnums), devices.checked(device)).value_and_gradient(args)
     return WithGradient(value, grads)
 
 
 @_user_facing
-def pullback(f: Callable, *args, argnums: int | Sequence[int] | None = None) -> tuple[Any, Callable[[Any], Any]]:
+def pullback(f: Callable, *args, argnums: int | Sequence[int] | None = None,
+             device: str = devices.CPU) -> tuple[Any, Callable[[Any], Any]]:
     """The output of `f` at `args` and its pullback `back(ct)`: the gradients of the output weighted by
-    the cotangent `ct`, arranged as `argnums` asks (see `compile_grad`).
+    the cotangent `ct`, arranged as `argnums` asks (see `compile_grad`); `device` as in `jit`.
 
     The output may have any structure (a number, an array, a tuple, a dict, a dataclass...); `ct` has
     the same structure, arrays of the output's shapes, and None for a part that gets no cotangent (see
@@ -690,7 +692,7 @@ def pullback(f: Callable, *args, argnums: int | Sequence[int] | None = None) -> 
         >>> y, back(2.0)
         (53.0, (10.0,))
     """
-    return _pullback_function(f, _checked(f, argnums))(args)
+    return _pullback_function(f, _checked(f, argnums), devices.checked(device))(args)
 
 
 

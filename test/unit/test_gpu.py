@@ -438,6 +438,54 @@ def test_gradients_on_an_emulated_gpu_are_the_cpus(f, args, emulated_gpu):
     assert zyg.jit(_fresh(f), device="gpu")(*args) == pytest.approx(zyg.jit(f)(*args), rel=rel)
 
 
+def cubic(x):
+    return np.sum(np.sin(x) * x ** 3)
+
+
+def vector_field(x, w):
+    return np.tanh(w @ x) * 2.0
+
+
+def test_every_transformation_takes_the_device(emulated_gpu):
+    """`device=` on the one-call transformations too; each equals its CPU compile."""
+    x, w = np.linspace(-1.0, 1.0, 5), np.linspace(0.0, 1.0, 15).reshape(3, 5)
+    fresh_cubic, fresh_field = _fresh(cubic), _fresh(vector_field)
+    _close(zyg.gradient(fresh_cubic, x, device="gpu")[0], zyg.gradient(cubic, x)[0])
+    value, grads = zyg.withgradient(fresh_cubic, x, device="gpu")
+    assert value == pytest.approx(zyg.withgradient(cubic, x).val, rel=1e-12)
+    _close(grads[0], zyg.withgradient(cubic, x).grad[0])
+    for on_gpu, on_cpu in zip(zyg.jacobian(fresh_field, x, w, device="gpu"), zyg.jacobian(vector_field, x, w)):
+        _close(on_gpu, on_cpu)
+    y, back = zyg.pullback(fresh_field, x, w, device="gpu")
+    y_cpu, back_cpu = zyg.pullback(vector_field, x, w)
+    _close(y, y_cpu)
+    for on_gpu, on_cpu in zip(back(np.ones(3)), back_cpu(np.ones(3))):
+        _close(on_gpu, on_cpu)
+    for on_gpu, on_cpu in zip(zyg.jvp(fresh_field, (x, w), (np.ones(5), None), device="gpu"),
+                              zyg.jvp(vector_field, (x, w), (np.ones(5), None))):
+        _close(on_gpu, on_cpu)
+    _close(zyg.pushforward(fresh_field, x, w, device="gpu")(np.ones(5), None),
+           zyg.pushforward(vector_field, x, w)(np.ones(5), None))
+    _close(zyg.hessian(fresh_cubic, x, device="gpu"), zyg.hessian(cubic, x))
+    _close(zyg.hvp(fresh_cubic, x, np.ones(5), device="gpu"), zyg.hvp(cubic, x, np.ones(5)))
+    with pytest.raises(ValueError, match="unknown device 'tpu'"):
+        zyg.gradient(cubic, x, device="tpu")
+
+
+def test_the_readmes_gpu_example_prints_what_it_says(emulated_gpu, tmp_path, capsys):
+    """The README's example of `zyg.to_device`, run with emulated kernels (`test_readme` runs it only
+    on a GPU)."""
+    import runpy
+
+    from test_readme import EXAMPLES, GPU_MARK
+
+    (source, expected), = [example for example in EXAMPLES if example[0].startswith(GPU_MARK)]
+    script = tmp_path / "readme_gpu_example.py"
+    script.write_text(source)
+    runpy.run_path(str(script), run_name="readme_gpu_example")
+    assert capsys.readouterr().out == expected
+
+
 def test_arrays_kept_on_the_device(emulated_gpu):
     """`zyg.to_device` copies the arrays of a tree into managed memory, as plain arrays with the same
     values; the other leaves stay as they were."""

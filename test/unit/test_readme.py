@@ -6,11 +6,13 @@ import subprocess
 import sys
 
 import pytest
+from zyg.backend import cuda
 
 README = pathlib.Path(__file__).resolve().parents[2] / "README.md"
 
 
 EXAMPLES = re.findall(r"```python\n(.*?)```\s*```text\n(.*?)```", README.read_text(), re.S)
+GPU_MARK = "# On a GPU"  # an example's first line where it needs one (`test_gpu` runs it emulated elsewhere)
 
 
 def test_readme_has_its_examples():
@@ -20,6 +22,8 @@ def test_readme_has_its_examples():
 @pytest.mark.parametrize("index", range(len(EXAMPLES)))
 def test_readme_example_prints_what_it_says(tmp_path, index):
     source, expected = EXAMPLES[index]
+    if source.startswith(GPU_MARK) and cuda.missing() is not None:
+        pytest.skip(f"no GPU: {cuda.missing()} (test_gpu runs it with emulated kernels)")
     script = tmp_path / "readme_example.py"
     script.write_text(source)
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)

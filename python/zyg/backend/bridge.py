@@ -163,7 +163,8 @@ def module_text(module: ModuleOp, device: str = CPU) -> str:
         aliases = ""
     out.write(LIBC)
     out.write(GPU_HEAP if device == GPU else HEAP)
-    out.write(ALLOCATOR if sys.platform.startswith("linux") else GENERIC_ALLOCATOR)
+    # A GPU compile's buffers, small ones too, are the GPU heap's, which kernels reach (no pool).
+    out.write(ALLOCATOR if sys.platform.startswith("linux") and device != GPU else GENERIC_ALLOCATOR)
     out.write(STRIDED_COPY)
     if uses_tape:
         out.write(TAPE_RUNTIME)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from zyg.backend.runtime import BLOCK
 
-# The heap of a GPU compile (`runtime.HEAP` is the CPU's): a buffer the code allocates (a block, not a
+# The heap of a GPU compile (`runtime.HEAP` is the CPU's): every buffer the code allocates (a block, not a
 # tape header) is managed memory, which kernels and host code both reach, so that kernels pass their
 # results to each other without copies and a result returned to Python stays where the next call's
 # kernels read it. An empty buffer is the C heap's (the driver allocates no zero bytes). Freeing asks

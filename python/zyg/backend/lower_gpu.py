@@ -20,7 +20,7 @@ known to the kernel (`known_block_size`), so the PTX carries it as `.maxntid`.
 
 Memory. Kernels reach managed memory (`cuMemAllocManaged`), which host code reaches too. The buffers a
 GPU compile allocates are managed memory (`gpu_heap`), and so are the arrays `zyg.to_device` makes; an
-argument NumPy made, a block of the small-block pool or a stack buffer is not. So at each launch every
+argument NumPy made is not (a GPU compile has no small-block pool and no stack buffers). So at each launch every
 memref the kernel takes is asked for (`_staged`: the driver says whether its buffer is managed memory):
 if it is, the kernel gets it as it is; if not, it is staged around the launch: a managed buffer
 (`gpu.alloc host_shared`) is allocated, the host copies the operand into it, the kernel runs on it, the
