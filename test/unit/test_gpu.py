@@ -6,6 +6,7 @@ import pathlib
 import shutil
 import subprocess
 import sys
+import textwrap
 import types
 
 import numpy as np
@@ -484,6 +485,49 @@ def test_the_readmes_gpu_example_prints_what_it_says(emulated_gpu, tmp_path, cap
     script.write_text(source)
     runpy.run_path(str(script), run_name="readme_gpu_example")
     assert capsys.readouterr().out == expected
+
+
+def two_layers(w1, w2, x):
+    hidden = np.tanh(x @ w1)
+    return np.mean((hidden @ w2) ** 2)
+
+
+def test_an_exported_gpu_gradient_runs_where_xdsl_and_mlir_cannot_be_imported(emulated_gpu, stand_in_driver,
+                                                                               tmp_path):
+    """Exported with its kernels emulated, loaded in a fresh process that cannot import xDSL or MLIR,
+    against the stand-in driver: the gradients are the CPU's."""
+    rng = np.random.default_rng(0)
+    args = (rng.normal(size=(6, 9)) * 0.3, rng.normal(size=(9, 4)) * 0.3, rng.normal(size=(11, 6)))
+    path, saved = tmp_path / "two_layers.zyg", tmp_path / "got.npz"
+    zyg.export(zyg.compile_grad(_fresh(two_layers), device="gpu"), path, args, gpu="8.0")
+    np.savez(tmp_path / "args.npz", *args)
+    library, _ = stand_in_driver
+    script = textwrap.dedent(f"""
+        import sys
+
+        class Blocked:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in ("xdsl", "mlir"):
+                    raise ImportError(name + " is not installed here")
+
+        sys.meta_path.insert(0, Blocked())
+        import numpy as np
+        import zyg
+        from zyg.backend import cuda
+
+        cuda._probe = lambda: cuda._Probe((8, 6), None)
+        cuda.runtime_library = lambda: {library!r}
+        args = np.load({str(tmp_path / "args.npz")!r})
+        gradients = zyg.load({str(path)!r})(*(args[f"arr_{{k}}"] for k in range(3)))
+        np.savez({str(saved)!r}, *gradients)
+        print(all(zyg.on_device(g) for g in gradients), sorted(m for m in sys.modules if m.split(".")[0] in ("xdsl", "mlir")))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True []"
+    got = np.load(saved)
+    for k, expected in enumerate(zyg.compile_grad(two_layers)(*args)):
+        np.testing.assert_allclose(got[f"arr_{k}"], expected, rtol=1e-12, atol=1e-15)
 
 
 def test_arrays_kept_on_the_device(emulated_gpu):
