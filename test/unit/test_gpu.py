@@ -131,7 +131,7 @@ def test_a_buffer_passed_twice_is_staged_once_if_at_all():
         lower_gpu._stage_kernel_operands(module)
         module.operation.verify()
         text = str(module)
-    assert text.count("gpu.alloc") == 1 and text.count("gpu.dealloc") == 1
+    assert text.count("memref.alloc") == 1 and text.count("memref.dealloc") == 1
     assert text.count("memref.copy") == 2  # in, and back: the kernel writes through one of its names
     assert text.count("llvm.call @_zyg_gpu_reachable") == 1  # unless the driver says it is managed memory
 
@@ -387,14 +387,20 @@ def test_the_host_code_runs_against_a_stand_in_driver(f, args, stand_in_driver, 
 @pytest.fixture
 def emulated_gpu(stand_in_driver, monkeypatch):
     """GPU compiles whose kernels run on the CPU (`gpu_emulation`), their host code against the stand-in
-    driver (managed memory is host memory there); yields the driver's counters."""
+    driver (managed memory is host memory there); yields the driver's counters. The compiles made are
+    forgotten after the test, so that no other test gets them from the process's memory."""
+    from zyg import compiler
+
     if NO_DEVICE is None:
         pytest.skip("a CUDA device is present: the kernels run on it")
     library, counters = stand_in_driver
     monkeypatch.setattr(cuda, "_probe", lambda: cuda._Probe(cuda.DEFAULT_CAPABILITY, None))
     monkeypatch.setattr(cuda, "runtime_library", lambda: library)
     monkeypatch.setattr(lower_gpu, "kernels_to_ptx", kernels_on_host)
-    return counters
+    before = set(compiler._CACHE)
+    yield counters
+    for key in set(compiler._CACHE) - before:
+        del compiler._CACHE[key]
 
 
 def _close(gpu, cpu):
@@ -622,6 +628,22 @@ def test_an_exported_gpu_function_needs_the_driver_alone(stand_in_driver, monkey
     monkeypatch.setattr(cuda, "_probe", lambda: cuda._Probe((7, 5), None))
     with pytest.raises(zyg.ArtefactError, match="compute capability 8.0 and later; this one is 7.5"):
         zyg.load(path)
+
+
+def test_the_prepared_gpu_checks_gradients_compute_on_the_emulated_gpu(emulated_gpu):
+    """The MLP and GMM gradients `python -m bench.gpu` times, at small sizes, through its own code, with
+    emulated kernels: they compile for the GPU and equal the CPU's."""
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
+    try:
+        from bench import gpu
+        from bench.workloads import gmm, mlp
+    finally:
+        sys.path.pop(0)
+    for module, args in ((mlp, gpu.mlp_inputs(64, 32, 48, 10)), (gmm, gpu.gmm_inputs(4, 5, 200))):
+        expected = zyg.compile_grad(module.primal, argnums=module.WRT)(*args)
+        _, _, _, got = gpu._zyg(module, args)
+        for on_gpu, on_cpu in zip(got, expected, strict=True):
+            np.testing.assert_allclose(on_gpu, on_cpu, rtol=1e-11, atol=1e-13)
 
 
 @pytest.mark.skipif(NO_DEVICE is None, reason="a CUDA device is present: the script runs its checks")

@@ -22,9 +22,12 @@ Memory. Kernels reach managed memory (`cuMemAllocManaged`), which host code reac
 GPU compile allocates are managed memory (`gpu_heap`), and so are the arrays `zyg.to_device` makes; an
 argument NumPy made is not (a GPU compile has no small-block pool and no stack buffers). So at each launch every
 memref the kernel takes is asked for (`_staged`: the driver says whether its buffer is managed memory):
-if it is, the kernel gets it as it is; if not, it is staged around the launch: a managed buffer
-(`gpu.alloc host_shared`) is allocated, the host copies the operand into it, the kernel runs on it, the
-host copies it back if the kernel writes it, and the buffer is freed (`gpu.dealloc`). Launches are
+if it is, the kernel gets it as it is; if not, it is staged around the launch: a buffer of the GPU
+heap (`memref.alloc`, so managed memory, recorded like any block and so freed if the call fails) is
+allocated, the host copies the operand into it, the kernel runs on it, the host copies it back if the
+kernel writes it, and the buffer is freed. (Not `gpu.alloc`/`gpu.dealloc`: with them in the branches,
+upstream's `gpu-to-llvm` merged two identical blocks across a memref it had not yet converted, and
+the module failed to verify.) Launches are
 synchronous, so the host never touches managed memory while a kernel runs. So a chain of kernels passes
 its buffers without copies (the driver migrates pages to where they are touched), a result returned to
 Python stays in managed memory for the next call, and only host arrays are copied, once per launch
@@ -302,8 +305,8 @@ def _if(condition: ir.Value, results: Sequence[ir.Type]) -> tuple[ir.Operation, 
 def _staged(operand: ir.Value, written: bool, after: list[ir.Operation]) -> ir.Value:
     """Memref `operand` where a kernel reaches it, made before the insertion point: `operand` itself
     if it is managed memory (asked of the driver at run time: the GPU heap's buffers, `zyg.to_device`'s
-    arrays), else a managed copy of it, of its type. The op that copies a copy back (if `written`) and
-    frees it is appended to `after`, to be moved after the launch."""
+    arrays), else a copy of it in the GPU heap, of its type. The op that copies a copy back (if
+    `written`) and frees it is appended to `after`, to be moved after the launch."""
     memref = ir.MemRefType(operand.type)
     index, i1 = ir.IndexType.get(), ir.IntegerType.get_signless(1)
     pointer = _create("memref.extract_aligned_pointer_as_index", [operand], [index]).result
@@ -321,9 +324,8 @@ def _staged(operand: ir.Value, written: bool, after: list[ir.Operation]) -> ir.V
                                    attributes={"value": ir.IntegerAttr.get(index, axis)}).result
                 sizes.append(_create("memref.dim", [operand, position], [index]).result)
         plain = ir.MemRefType.get(memref.shape, memref.element_type)
-        buffer = _create("gpu.alloc", sizes, [plain], {
-            "hostShared": ir.UnitAttr.get(),
-            "operandSegmentSizes": ir.DenseI32ArrayAttr.get([0, len(sizes), 0]),
+        buffer = _create("memref.alloc", sizes, [plain], {  # the GPU heap's: managed memory
+            "operandSegmentSizes": ir.DenseI32ArrayAttr.get([len(sizes), 0]),
         }).result
         _create("memref.copy", [operand, buffer])
         _create("scf.yield", [buffer if plain == memref else _create("memref.cast", [buffer], [memref]).result])
@@ -334,10 +336,7 @@ def _staged(operand: ir.Value, written: bool, after: list[ir.Operation]) -> ir.V
     with ir.InsertionPoint(freed):
         if written:
             _create("memref.copy", [staged, operand])
-        token = ir.Type.parse("!gpu.async.token")
-        start = _create("gpu.wait", results=[token])  # gpu.dealloc is lowered only as an async op
-        done = _create("gpu.dealloc", [start.result, staged], [token])
-        _create("gpu.wait", [done.result])
+        _create("memref.dealloc", [staged])
         _create("scf.yield")
     after.append(release)
     return staged
