@@ -170,7 +170,7 @@ def module_text(module: ModuleOp, device: str = CPU) -> str:
         out.write(TAPE_RUNTIME)
     out.write(gpu_gemm_runtime(gemms) if device == GPU else gemm_runtime(gemms))
     out.write(sort_runtime(sorts))
-    if uses_errors:
+    if uses_errors or device == GPU:  # zyg's driver wrappers fail a call through `@_zyg_fail`
         out.write(ERROR_RUNTIME)
         out.write(INTERRUPT_RUNTIME)
     if uses_host:

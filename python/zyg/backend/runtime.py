@@ -763,7 +763,9 @@ _FRAMES = f"""
 
 def _error_runtime(values: int) -> str:
     """The error channel for checks reporting `values` integers: the record, `@_zyg_fail` and
-    `@_zyg_take_error` (written out slot by slot: the LLVM dialect has no loops over a record)."""
+    `@_zyg_take_error` (written out slot by slot: the LLVM dialect has no loops over a record).
+    `@_zyg_fail` is public, so that the pipeline keeps it where no check calls it: zyg's CUDA driver
+    wrappers (`cuda_wrappers`), added after the pipeline, call it."""
     record = f"!llvm.array<{values + 1} x i64>"
     params = ", ".join(f"%v{k}: i64" for k in range(values))
     stores = "".join(f"""
@@ -785,7 +787,7 @@ def _error_runtime(values: int) -> str:
   }}
   llvm.func @_setjmp(!llvm.ptr) -> i32 attributes {{passthrough = ["returns_twice"]}}
   llvm.func @longjmp(!llvm.ptr, i32) attributes {{passthrough = ["noreturn"]}}
-  func.func private @_zyg_fail(%code: i64, {params}) {{
+  func.func @_zyg_fail(%code: i64, {params}) {{
     %record = llvm.mlir.addressof @_zyg_error : !llvm.ptr
     llvm.store %code, %record : i64, !llvm.ptr{stores}
     %jump = llvm.mlir.addressof @_zyg_jump : !llvm.ptr
