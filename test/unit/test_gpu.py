@@ -295,12 +295,10 @@ int cuModuleGetFunction(void **function, void *module, const char *name) { *func
 int cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                    unsigned shared, void *stream, void **params, void **extra) {
   launches++;
-  odd_blocks += function != (void *)32 || bx != 128 || (by != 1 && by != 2) || bz != 1 || !params;
+  odd_blocks += function != (void *)32 || bx != 128 || (by != 1 && by != 2) || bz != 1 || !params || stream;
   return failing_launch ? 700 : 0;
 }
-int cuStreamCreate(void **stream, unsigned flags) { *stream = (void *)48; return 0; }
-int cuStreamSynchronize(void *stream) { return 0; }
-int cuStreamDestroy_v2(void *stream) { return 0; }
+int cuStreamSynchronize(void *stream) { return stream ? 400 : 0; }  /* the default stream only */
 #define TRACKED 4096
 uint64_t managed[TRACKED], managed_bytes[TRACKED];
 int cuMemAllocManaged(uint64_t *pointer, size_t size, unsigned flags) {

@@ -24,9 +24,8 @@ DRIVER = "libcuda.so.1"
 
 # The driver calls zyg's `mgpu*` functions make (`cuda_wrappers`), numbered as a failure reports them.
 CALLS = ("cuInit", "cuDeviceGet", "cuDevicePrimaryCtxRetain", "cuCtxPushCurrent_v2", "cuCtxPopCurrent_v2",
-         "cuModuleLoadDataEx", "cuModuleGetFunction", "cuLaunchKernel", "cuStreamCreate", "cuStreamSynchronize",
-         "cuStreamDestroy_v2", "cuMemAllocManaged", "cuMemAlloc_v2", "cuMemFree_v2", "cuMemcpyAsync",
-         "cuModuleUnload")
+         "cuModuleLoadDataEx", "cuModuleGetFunction", "cuLaunchKernel", "cuStreamSynchronize",
+         "cuMemAllocManaged", "cuMemAlloc_v2", "cuMemFree_v2", "cuMemcpyAsync", "cuModuleUnload")
 
 DEFAULT_CAPABILITY = (9, 0)  # what PTX is built for when no device says otherwise (Hopper)
 

@@ -12,6 +12,10 @@ fails it (`_zyg_fail` with status `GPU_FAILED`, the `CUresult` and which call, s
 call raises `GpuError` naming both (`failure_message`). Loading the kernels happens in the library's constructor, when
 no compiled call is running: a failure there is recorded and reported by the first launch.
 
+Kernels run on the context's default stream: upstream's lowering creates a stream for each launch,
+synchronises it and destroys it, which costs two driver calls per launch for nothing, as every launch
+is waited for; here creating one gives the default stream (null) and destroying it does nothing.
+
 Every call runs in the device's primary context (device 0, retained once), pushed for the call and
 popped after, as MLIR's wrappers do, so a context the caller's own CUDA code made current stays so.
 """
@@ -26,7 +30,7 @@ from zyg.entry_abi import CHECK_VALUES, GPU_FAILED
 
 _CALL = {name: index for index, name in enumerate(CALLS)}
 _JIT_OPTIMIZATION_LEVEL = 7  # CUjit_option
-_STREAM_NON_BLOCKING, _MEM_ATTACH_GLOBAL = 1, 1
+_MEM_ATTACH_GLOBAL = 1
 
 _POINTER_IS_MANAGED = 8  # CUpointer_attribute
 
@@ -77,9 +81,7 @@ def wrappers_text() -> str:
   llvm.func @cuModuleUnload(!llvm.ptr) -> i32
   llvm.func @cuModuleGetFunction(!llvm.ptr, !llvm.ptr, !llvm.ptr) -> i32
   llvm.func @cuLaunchKernel(!llvm.ptr, i32, i32, i32, i32, i32, i32, i32, !llvm.ptr, !llvm.ptr, !llvm.ptr) -> i32
-  llvm.func @cuStreamCreate(!llvm.ptr, i32) -> i32
   llvm.func @cuStreamSynchronize(!llvm.ptr) -> i32
-  llvm.func @cuStreamDestroy_v2(!llvm.ptr) -> i32
   llvm.func @cuMemAllocManaged(!llvm.ptr, i64, i32) -> i32
   llvm.func @cuMemAlloc_v2(!llvm.ptr, i64) -> i32
   llvm.func @cuMemFree_v2(i64) -> i32
@@ -240,20 +242,17 @@ def wrappers_text() -> str:
     %launched = llvm.call @cuLaunchKernel(%function, %gx32, %gy32, %gz32, %bx32, %by32, %bz32, %smem, %stream, %params, %extra) : (!llvm.ptr, i32, i32, i32, i32, i32, i32, i32, !llvm.ptr, !llvm.ptr, !llvm.ptr) -> i32{_checked("cuLaunchKernel", "launched")}''')}
   }}
 
-  llvm.func @mgpuStreamCreate() -> !llvm.ptr {{{_in_context(f'''
-    %one_slot = llvm.mlir.constant(1 : i64) : i64
-    %stream_slot = llvm.alloca %one_slot x !llvm.ptr : (i64) -> !llvm.ptr
-    %flags = llvm.mlir.constant({_STREAM_NON_BLOCKING} : i32) : i32{_which("cuStreamCreate")}
-    %made = llvm.call @cuStreamCreate(%stream_slot, %flags) : (!llvm.ptr, i32) -> i32{_checked("cuStreamCreate", "made")}
-    %stream = llvm.load %stream_slot : !llvm.ptr -> !llvm.ptr''', "!llvm.ptr", "stream")}
+  llvm.func @mgpuStreamCreate() -> !llvm.ptr {{
+    %default_stream = llvm.mlir.zero : !llvm.ptr
+    llvm.return %default_stream : !llvm.ptr
   }}
 
   llvm.func @mgpuStreamSynchronize(%stream: !llvm.ptr) {{{_in_context(f'''{_which("cuStreamSynchronize")}
     %done = llvm.call @cuStreamSynchronize(%stream) : (!llvm.ptr) -> i32{_checked("cuStreamSynchronize", "done")}''')}
   }}
 
-  llvm.func @mgpuStreamDestroy(%stream: !llvm.ptr) {{{_in_context(f'''{_which("cuStreamDestroy_v2")}
-    %done = llvm.call @cuStreamDestroy_v2(%stream) : (!llvm.ptr) -> i32{_checked("cuStreamDestroy_v2", "done")}''')}
+  llvm.func @mgpuStreamDestroy(%stream: !llvm.ptr) {{
+    llvm.return
   }}
 
   llvm.func @mgpuMemAlloc(%size: i64, %stream: !llvm.ptr, %shared: i8) -> !llvm.ptr {{
