@@ -576,6 +576,29 @@ def test_fuzzed_programs_on_an_emulated_gpu_are_the_cpus(kind, emulated_gpu):
                                            atol=1e-12, err_msg=f"{kind} program {seed}:\n{program.source}")
 
 
+def test_each_kind_of_result_buffer_has_its_destructor(monkeypatch):
+    """The process's table of Python addresses (`python_api.table`) holds two capsule destructors: a
+    CPU result's, the first CPU module's (a GPU module's while none is loaded), and a GPU result's, the
+    first GPU module's; each module whose destructor is in use is kept."""
+    from zyg.backend import python_api
+    from zyg.entry_abi import PYTHON_API
+
+    for name in ("_table", "_free_owner", "_device_free_owner"):
+        monkeypatch.setattr(python_api, name, None)
+
+    def words():
+        return [python_api._table[PYTHON_API.index(word)] for word in ("free_capsule", "free_device_capsule")]
+
+    python_api.table(0x111, "first gpu module", device=True)
+    assert words() == [0x111, 0x111]
+    python_api.table(0x222, "first cpu module")
+    assert words() == [0x222, 0x111]
+    python_api.table(0x333, "second gpu module", device=True)
+    python_api.table(0x444, "second cpu module")
+    assert words() == [0x222, 0x111]
+    assert (python_api._free_owner, python_api._device_free_owner) == ("first cpu module", "first gpu module")
+
+
 def test_arrays_kept_on_the_device(emulated_gpu):
     """`zyg.to_device` copies the arrays of a tree into managed memory, as plain arrays with the same
     values; the other leaves stay as they were."""

@@ -14,25 +14,24 @@ over its parallel dimensions, with its reduction dimensions as sequential loops 
 the same; a partial reduction (`np.sum(m, axis=0)`) one thread per output element, looping over
 the reduced axis; a full reduction (a 0-d result, no parallel dimension) a kernel of partial results
 and a short host loop combining them (`split_reductions`; one it cannot split stays a host loop); a
-matrix product is `gpu_matmul`'s naive kernel.
+matrix product is `gpu_matmul`'s kernel of a thread per 4 x 4 tile of the result.
 Scalar code, control flow, tapes, error checks and the runtime stay host code. A block's shape is
 known to the kernel (`known_block_size`), so the PTX carries it as `.maxntid`.
 
 Memory. Kernels reach managed memory (`cuMemAllocManaged`), which host code reaches too. The buffers a
-GPU compile allocates are managed memory (`gpu_heap`), and so are the arrays `zyg.to_device` makes; an
-argument NumPy made is not (a GPU compile has no small-block pool and no stack buffers). So at each launch every
-memref the kernel takes is asked for (`_staged`: the driver says whether its buffer is managed memory):
-if it is, the kernel gets it as it is; if not, it is staged around the launch: a buffer of the GPU
-heap (`memref.alloc`, so managed memory, recorded like any block and so freed if the call fails) is
-allocated, the host copies the operand into it, the kernel runs on it, the host copies it back if the
-kernel writes it, and the buffer is freed. (Not `gpu.alloc`/`gpu.dealloc`: with them in the branches,
-upstream's `gpu-to-llvm` merged two identical blocks across a memref it had not yet converted, and
-the module failed to verify.) Launches are
-synchronous, so the host never touches managed memory while a kernel runs. So a chain of kernels passes
-its buffers without copies (the driver migrates pages to where they are touched), a result returned to
-Python stays in managed memory for the next call, and only host arrays are copied, once per launch
-that takes them. Two views of one host buffer passed to one kernel, one of them written, are staged
-separately: the copy back of one can undo the other's writes.
+GPU compile allocates are managed memory (`gpu_heap`; it has no small-block pool and no stack
+buffers), and so are the arrays `zyg.to_device` makes; an argument NumPy made is not. So at each launch
+the driver is asked, for every memref the kernel takes, whether its buffer is managed memory
+(`_staged`): if it is, the kernel gets it as it is; if not, it is staged around the launch in a buffer
+of the GPU heap (`memref.alloc`: managed memory, recorded like any block, so freed if the call fails):
+the host copies the operand into it, the kernel runs on it, the host copies it back if the kernel
+writes it, and frees it. Launches are synchronous, so the host never touches managed memory while a
+kernel runs. So a chain of kernels passes its buffers without copies (the driver migrates pages to
+where they are touched), a result returned to Python stays in managed memory for the next call, and
+only NumPy's arrays are copied, once per launch that takes them; those are arguments, which compiled
+code never writes, so no staged copy is written back in practice. (Not `gpu.alloc`/`gpu.dealloc` for
+the staging buffers: with them in the branches, upstream's `gpu-to-llvm` merged two identical blocks
+across a memref it had not converted yet, and the GMM gradient's module failed to verify.)
 
 Tested without a GPU: the host half has run against a stand-in CUDA driver (`test_gpu.py`: modules
 loaded, launches, every managed buffer freed, a failed launch raising), and the kernels, compiled for

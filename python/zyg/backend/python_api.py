@@ -55,10 +55,15 @@ def table(free_capsule: int, owner: object, device: bool = False) -> int:
         _free_owner = owner
         words = _words(free_capsule)
         _table = (ctypes.c_void_p * len(PYTHON_API))(*(words[name] for name in PYTHON_API))
-    device_word = PYTHON_API.index("free_device_capsule")
+    device_word, host_word = PYTHON_API.index("free_device_capsule"), PYTHON_API.index("free_capsule")
     if device and not _table[device_word]:
         _device_free_owner = owner
         _table[device_word] = free_capsule
+    elif not device and _table[host_word] == _table[device_word]:
+        # The first module was a GPU module, whose destructor asks the driver about every buffer: the
+        # first CPU module's serves CPU results from now on (capsules made before keep theirs, kept too).
+        _free_owner = owner
+        _table[host_word] = free_capsule
     return ctypes.addressof(_table)
 
 
