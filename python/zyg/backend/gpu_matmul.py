@@ -10,8 +10,9 @@ operand per step and keeping the tile's sums in registers, then stores the part 
 result. The loop's first dimension, which becomes the threads' x (neighbouring threads), runs along
 the longer side of the result: the columns of a wide result (neighbouring threads read neighbouring
 columns of B), the rows of a tall one (a 4096 x 10 result still has 1024 threads). Both versions are
-compiled; the host picks one per call. Each tile sums its terms in order along the shared axis, as a
-thread per element did. A transposed operand is copied transposed first (an elementwise kernel of its
+compiled; the host picks one per call. Each tile sums its terms in order along the shared axis, each
+product and sum fused into one multiply-add (`contract`: one rounding instead of two, as BLAS does on
+the CPU). A transposed operand is copied transposed first (an elementwise kernel of its
 own). A pullback's product (`_zyg_matmul_strong_*`, `side` naming the cotangent) skips each product
 whose cotangent factor is zero, so that `0 * inf` contributes 0 as on the CPU
 (`blas._strong_zero_functions`).
@@ -133,14 +134,14 @@ def _tiles(element: str, strong: bool, prefix: str) -> str:
     body += [f"{p}y{v} = memref.load %rhs[%k, {p}q{v}] : memref<?x?x{element}, strided<[?, ?], offset: ?>>"
              for v in range(n)]
     for u, v in cells:
-        body.append(f"{p}product{u}{v} = arith.mulf {p}x{u}, {p}y{v} : {element}")
+        body.append(f"{p}product{u}{v} = arith.mulf {p}x{u}, {p}y{v} fastmath<contract> : {element}")
         term = f"{p}product{u}{v}"
         if strong:  # the cotangent's zeros contribute exactly zero (`select`, not `0 * y`)
             body += [f"{p}cotangent{u}{v} = arith.select %side, {p}y{v}, {p}x{u} : {element}",
                      f"{p}skip{u}{v} = arith.cmpf oeq, {p}cotangent{u}{v}, %zero : {element}",
                      f"{p}term{u}{v} = arith.select {p}skip{u}{v}, %zero, {p}product{u}{v} : {element}"]
             term = f"{p}term{u}{v}"
-        body.append(f"{p}next{u}{v} = arith.addf {p}acc{u}{v}, {term} : {element}")
+        body.append(f"{p}next{u}{v} = arith.addf {p}acc{u}{v}, {term} fastmath<contract> : {element}")
     body.append(f"scf.yield {', '.join(f'{p}next{u}{v}' for u, v in cells)} : {types}")
     lines += ["  " + line for line in body] + ["}"]
     for index, (u, v) in enumerate(cells):

@@ -99,7 +99,7 @@ def product(a, b):
 
 # A matrix product (`gpu_matmul`): a thread per 4 x 4 tile of the result (two kernels: threads along the
 # columns of a wide result, along the rows of a tall one), each step along the shared axis loading 4
-# elements of each operand and making 16 products, summed in registers.
+# elements of each operand and making 16 fused multiply-adds into sums kept in registers.
 # CHECK-LABEL: == product
 # CHECK:       // gpu.binary @_zyg_matmul_f64_kernel
 # CHECK:       .visible .entry _zyg_matmul_f64_kernel(
@@ -109,7 +109,7 @@ def product(a, b):
 # CHECK:       [[LOOP:\$L__BB0_[0-9]+]]:
 # CHECK-COUNT-8: ld.global.b64
 # CHECK-NOT:   ld.global
-# CHECK-COUNT-16: add.rn.f64
+# CHECK-COUNT-16: fma.rn.f64
 # CHECK-NOT:   ld.global
 # CHECK:       bra {{.*}}[[LOOP]];
 # CHECK-COUNT-16: st.global.b64
