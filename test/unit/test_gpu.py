@@ -434,8 +434,12 @@ EMULATED_CASES = pytest.mark.parametrize("f, args", CASES.args[1] + [
     (single_precision, (np.linspace(-1.0, 1.0, 42, dtype=np.float32).reshape(6, 7),
                         np.linspace(0.0, 1.0, 35, dtype=np.float32).reshape(7, 5))),
     (scalar_only, (2.0, 3.0)),
+    (broadcast, (np.linspace(-1.0, 1.0, 280).reshape(40, 7), np.linspace(0.0, 1.0, 7))),
+    (broadcast, (np.linspace(-1.0, 1.0, 900).reshape(3, 300), np.linspace(0.0, 1.0, 300))),
+    (columns, (np.linspace(-1.0, 1.0, 150).reshape(50, 3),)),
 ], ids=CASES.kwargs["ids"] + ["empty", "max", "mean", "transposed", "product-edges", "outer", "no-inner",
-                              "product-transposed", "product-f32", "scalar"])
+                              "product-transposed", "product-f32", "scalar", "broadcast-tall", "broadcast-wide",
+                              "columns-tall"])
 
 
 @EMULATED_CASES

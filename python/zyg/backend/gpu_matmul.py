@@ -30,6 +30,8 @@ _ELEMENTS = ("f64", "f32")
 # two for one. (Not shared-memory tiles: their barriers could not be tested without a GPU, as the
 # emulated launches of the tests run a block's threads one after another.)
 TILE = 4
+# Marks the loops over tiles, already run along the longer side: `orient_parallel_loops` leaves them.
+ORIENTED = "zyg.oriented"
 
 
 def gpu_gemm_runtime(names: set[str]) -> str:
@@ -97,11 +99,11 @@ def _product_function(element: str, strong: bool) -> str:
     scf.if %is_wide {{
       scf.parallel (%tj, %ti) = (%c0, %c0) to (%col_tiles, %row_tiles) step (%c1, %c1) {{{wide}
         scf.reduce
-      }}
+      }} {{{ORIENTED}}}
     }} else {{
       scf.parallel (%ti, %tj) = (%c0, %c0) to (%row_tiles, %col_tiles) step (%c1, %c1) {{{tall}
         scf.reduce
-      }}
+      }} {{{ORIENTED}}}
     }}
     %c = bufferization.to_tensor %out restrict writable : memref<?x?x{element}> to {matrix}
     return %c : {matrix}

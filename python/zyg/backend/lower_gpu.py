@@ -9,8 +9,8 @@ CUDA driver (`cuda_wrappers`; see
 What runs where. The first half is the CPU's (`lower_llvm`: fusion of elementwise `linalg.generic`s,
 bufferization, ownership-based deallocation). Then every `linalg` op left becomes an `scf.parallel`
 over its parallel dimensions, with its reduction dimensions as sequential loops inside, tiled by
-`TILE_SIZES` (the tile is the thread block), mapped to blocks and threads and outlined into a
-`gpu.module` kernel. So an elementwise chain is one kernel with one thread per element; a broadcast,
+`TILE_SIZES` (the tile is the thread block; a 2-D loop runs along its longer side in the threads' x,
+`orient_parallel_loops`), mapped to blocks and threads and outlined into a `gpu.module` kernel. So an elementwise chain is one kernel with one thread per element; a broadcast,
 the same; a partial reduction (`np.sum(m, axis=0)`) one thread per output element, looping over
 the reduced axis; a full reduction (a 0-d result, no parallel dimension) a kernel of partial results
 and a short host loop combining them (`split_reductions`; one it cannot split stays a host loop); a
@@ -47,10 +47,11 @@ from collections.abc import Sequence
 
 from mlir import ir
 
-from zyg.backend.bridge import context, dump_ir, operations_named, top_level_operations
+from zyg.backend.bridge import context, create_operation, dump_ir, operations_named, top_level_operations
 from zyg.backend.cuda import Target
 from zyg.backend.cuda_wrappers import define_wrappers
 from zyg.backend.lower_llvm import CANONICALIZE, LOWER_TO_LLVM, bufferize, run_pipeline
+from zyg.backend.orient_parallel_loops import orient_parallel_loops
 from zyg.backend.python_entry import add_python_entries
 from zyg.backend.split_reductions import split_reductions
 from zyg.backend.widen_bool_memrefs import widen_bool_memrefs
@@ -61,19 +62,22 @@ from zyg.stage_times import stage
 # Threads per block along the first, second and third parallel dimension (a dimension the loop does
 # not have counts 1): 128 threads for 1-D loops, 256 for 2-D. `gpu-map-parallel-loops` maps the first
 # dimension to x, the second to y, the third to z (further ones loop inside the kernel), and CUDA
-# allows 65535 blocks in y and z: a second dimension up to 131070, a third up to 65535. The first
-# dimension of a row-major array is its rows, so neighbouring threads of a 2-D kernel read a column
-# (uncoalesced): the innermost dimension in x would read rows, but would limit the rows instead.
+# allows 65535 blocks in y and z: a second dimension up to 131070, a third up to 65535. A 2-D loop runs
+# along its longer side in x (`orient_parallel_loops`), so the second dimension is the shorter one.
 TILE_SIZES = (128, 2, 1)
 # `no-min-max-bounds`: the tile loop runs the whole tile, guarded by an `if`; without it its bound is
 # dynamic and `gpu-map-parallel-loops` maps nothing. `canonicalize` before outlining folds the block
 # sizes to constants, which the outlined kernel then records as `known_block_size`.
-MAP_TO_GPU = (
+TO_PARALLEL_LOOPS = (
     "builtin.module("
     "buffer-deallocation-pipeline,"
     "convert-bufferization-to-memref,"
+    "func.func(convert-linalg-to-parallel-loops)"
+    ")"
+)
+MAP_TO_GPU = (
+    "builtin.module("
     "func.func("
-    "convert-linalg-to-parallel-loops,"
     f"scf-parallel-loop-tiling{{parallel-loop-tile-sizes={','.join(map(str, TILE_SIZES))} no-min-max-bounds=true}},"
     "gpu-map-parallel-loops,"
     "convert-parallel-loops-to-gpu,"
@@ -118,6 +122,8 @@ def lower_to_llvm(module: ir.Module, abis: Sequence[EntryABI], target: Target, s
                 bufferize(module)
                 _parallel_dimensions_first(module)
                 split_reductions(module)
+                run_pipeline(TO_PARALLEL_LOOPS, module)
+                orient_parallel_loops(module)
                 run_pipeline(MAP_TO_GPU, module)
                 _stage_kernel_operands(module)
                 widen_bool_memrefs(module)
@@ -276,16 +282,9 @@ def _written_arguments(kernel: ir.Operation) -> list[bool]:
     return written
 
 
-def _create(name: str, operands: Sequence[ir.Value] = (), results: Sequence[ir.Type] = (),
-            attributes: dict[str, ir.Attribute] | None = None, regions: int = 0) -> ir.Operation:
-    """Creates op `name` at the insertion point, generically (see `widen_bool_memrefs._create`)."""
-    return ir.Operation.create(name, results=list(results), operands=list(operands), attributes=attributes,
-                               regions=regions)
-
-
 def _call(callee: str, operands: Sequence[ir.Value], results: Sequence[ir.Type]) -> ir.Operation:
     """An `llvm.call` of `callee` at the insertion point."""
-    return _create("llvm.call", operands, results, {
+    return create_operation("llvm.call", operands, results, {
         "callee": ir.FlatSymbolRefAttr.get(callee),
         "CConv": ir.Attribute.parse("#llvm.cconv<ccc>"),
         "TailCallKind": ir.Attribute.parse("#llvm.tailcallkind<none>"),
@@ -297,7 +296,7 @@ def _call(callee: str, operands: Sequence[ir.Value], results: Sequence[ir.Type])
 
 def _if(condition: ir.Value, results: Sequence[ir.Type]) -> tuple[ir.Operation, ir.Block, ir.Block]:
     """An `scf.if` on `condition` at the insertion point, and its then and else blocks (empty)."""
-    choice = _create("scf.if", [condition], results, regions=2)
+    choice = create_operation("scf.if", [condition], results, regions=2)
     return choice, choice.regions[0].blocks.append(), choice.regions[1].blocks.append()
 
 
@@ -308,34 +307,34 @@ def _staged(operand: ir.Value, written: bool, after: list[ir.Operation]) -> ir.V
     `written`) and frees it is appended to `after`, to be moved after the launch."""
     memref = ir.MemRefType(operand.type)
     index, i1 = ir.IndexType.get(), ir.IntegerType.get_signless(1)
-    pointer = _create("memref.extract_aligned_pointer_as_index", [operand], [index]).result
-    address = _create("arith.index_cast", [pointer], [ir.IntegerType.get_signless(64)]).result
-    as_pointer = _create("llvm.inttoptr", [address], [ir.Type.parse("!llvm.ptr")]).result
+    pointer = create_operation("memref.extract_aligned_pointer_as_index", [operand], [index]).result
+    address = create_operation("arith.index_cast", [pointer], [ir.IntegerType.get_signless(64)]).result
+    as_pointer = create_operation("llvm.inttoptr", [address], [ir.Type.parse("!llvm.ptr")]).result
     reachable = _call(REACHABLE, [as_pointer], [i1]).result
     choice, reached, copied = _if(reachable, [memref])
     with ir.InsertionPoint(reached):
-        _create("scf.yield", [operand])
+        create_operation("scf.yield", [operand])
     with ir.InsertionPoint(copied):
         sizes = []
         for axis, size in enumerate(memref.shape):
             if size == ir.ShapedType.get_dynamic_size():
-                position = _create("arith.constant", results=[index],
+                position = create_operation("arith.constant", results=[index],
                                    attributes={"value": ir.IntegerAttr.get(index, axis)}).result
-                sizes.append(_create("memref.dim", [operand, position], [index]).result)
+                sizes.append(create_operation("memref.dim", [operand, position], [index]).result)
         plain = ir.MemRefType.get(memref.shape, memref.element_type)
-        buffer = _create("memref.alloc", sizes, [plain], {  # the GPU heap's: managed memory
+        buffer = create_operation("memref.alloc", sizes, [plain], {  # the GPU heap's: managed memory
             "operandSegmentSizes": ir.DenseI32ArrayAttr.get([len(sizes), 0]),
         }).result
-        _create("memref.copy", [operand, buffer])
-        _create("scf.yield", [buffer if plain == memref else _create("memref.cast", [buffer], [memref]).result])
+        create_operation("memref.copy", [operand, buffer])
+        create_operation("scf.yield", [buffer if plain == memref else create_operation("memref.cast", [buffer], [memref]).result])
     staged = choice.result
     release, kept, freed = _if(reachable, [])
     with ir.InsertionPoint(kept):
-        _create("scf.yield")
+        create_operation("scf.yield")
     with ir.InsertionPoint(freed):
         if written:
-            _create("memref.copy", [staged, operand])
-        _create("memref.dealloc", [staged])
-        _create("scf.yield")
+            create_operation("memref.copy", [staged, operand])
+        create_operation("memref.dealloc", [staged])
+        create_operation("scf.yield")
     after.append(release)
     return staged

@@ -18,6 +18,8 @@ from collections.abc import Callable
 import numpy as np
 from mlir import ir
 
+from zyg.backend.bridge import create_operation
+
 _FUNCTIONS = frozenset({"func.func", "gpu.func"})  # whose `function_type` names their arguments' types
 
 
@@ -38,9 +40,8 @@ def _retype(value: ir.Value) -> None:
 
 
 def _create(name: str, result: ir.Type, operands: list[ir.Value]) -> ir.Value:
-    """Creates op `name` at the insertion point. Generic, because importing the bindings' generated
-    op classes (`mlir.dialects.arith`) costs 15 ms of every process's first compile."""
-    return ir.Operation.create(name, results=[result], operands=operands).result
+    """The result of op `name`, created at the insertion point (`bridge.create_operation`)."""
+    return create_operation(name, operands, [result]).result
 
 
 def widen_bool_memrefs(module: ir.Module, also: Callable[[ir.Operation], None] | None = None) -> None:

@@ -82,7 +82,8 @@ def broadcast(m, v):
     return m * v + v
 
 
-# A broadcast: a 2-D kernel, 128 x 2 threads a block, indexed in x and y.
+# A broadcast: a 2-D kernel, 128 x 2 threads a block, indexed in x and y; twice, as each 2-D loop
+# (`orient_parallel_loops`): threads along the columns of a wide array, along the rows of a tall one.
 # CHECK-LABEL: == broadcast
 # CHECK:       .visible .entry broadcast_a2f64_a1f64_kernel(
 # CHECK:       .maxntid 128, 2, 1
@@ -90,6 +91,9 @@ def broadcast(m, v):
 # CHECK:       %ctaid.y
 # CHECK:       %tid.x
 # CHECK:       %tid.y
+# CHECK:       // gpu.binary @broadcast_a2f64_a1f64_kernel_{{[0-9]+}}
+# CHECK:       .visible .entry broadcast_a2f64_a1f64_kernel(
+# CHECK:       .maxntid 128, 2, 1
 show("broadcast", broadcast, np.ones((3, 4)), np.ones(4))
 
 
@@ -113,6 +117,6 @@ def product(a, b):
 # CHECK-NOT:   ld.global
 # CHECK:       bra {{.*}}[[LOOP]];
 # CHECK-COUNT-16: st.global.b64
-# CHECK:       // gpu.binary @_zyg_matmul_f64_kernel_0
+# CHECK:       // gpu.binary @_zyg_matmul_f64_kernel_{{[0-9]+}}
 # CHECK:       .visible .entry _zyg_matmul_f64_kernel(
 show("product", product, np.ones((3, 4)), np.ones((4, 2)))
