@@ -20,18 +20,19 @@ known to the kernel (`known_block_size`), so the PTX carries it as `.maxntid`.
 
 Memory. Kernels reach managed memory (`cuMemAllocManaged`), which host code reaches too. The buffers a
 GPU compile allocates are managed memory (`gpu_heap`; it has no small-block pool and no stack
-buffers), and so are the arrays `zyg.to_device` makes; an argument NumPy made is not. So at each launch
-the driver is asked, for every memref the kernel takes, whether its buffer is managed memory
-(`_staged`): if it is, the kernel gets it as it is; if not, it is staged around the launch in a buffer
-of the GPU heap (`memref.alloc`: managed memory, recorded like any block, so freed if the call fails):
-the host copies the operand into it, the kernel runs on it, the host copies it back if the kernel
-writes it, and frees it. Launches are synchronous, so the host never touches managed memory while a
-kernel runs. So a chain of kernels passes its buffers without copies (the driver migrates pages to
-where they are touched), a result returned to Python stays in managed memory for the next call, and
-only NumPy's arrays are copied, once per launch that takes them; those are arguments, which compiled
-code never writes, so no staged copy is written back in practice. (Not `gpu.alloc`/`gpu.dealloc` for
-the staging buffers: with them in the branches, upstream's `gpu-to-llvm` merged two identical blocks
-across a memref it had not converted yet, and the GMM gradient's module failed to verify.)
+buffers), and so are the arrays `zyg.to_device` makes; an argument NumPy made is not. So a buffer the
+code allocates goes to a kernel as it is (`_allocated_here`); for any other, the driver is asked at
+each launch whether it is managed memory (`_staged`): if it is, the kernel gets it as it is; if not,
+it is staged around the launch in a buffer of the GPU heap (`memref.alloc`: managed memory, recorded
+like any block, so freed if the call fails): the host copies the operand into it, the kernel runs on
+it, the host copies it back if the kernel writes it, and frees it. Launches are synchronous, so the
+host never touches managed memory while a kernel runs. So a chain of kernels passes its buffers
+without copies (the driver migrates pages to where they are touched), a result returned to Python
+stays in managed memory for the next call, and only NumPy's arrays are copied, once per launch that
+takes them; those are arguments, which compiled code never writes, so no staged copy is written back
+in practice. (Not `gpu.alloc`/`gpu.dealloc` for the staging buffers: with them in the branches,
+upstream's `gpu-to-llvm` merged two identical blocks across a memref it had not converted yet, and the
+GMM gradient's module failed to verify.)
 
 Tested without a GPU: the host half has run against a stand-in CUDA driver (`test_gpu.py`: modules
 loaded, launches, every managed buffer freed, a failed launch raising), and the kernels, compiled for
@@ -104,6 +105,9 @@ _LIBDEVICE_PREFIX = "__nv_"  # what device code may call: libdevice, linked into
 _C_INTERFACE_PREFIX = "_mlir_ciface_"  # the NVVM lowering calls a declared function through its C interface
 # A PTX declaration of a function defined elsewhere: `.extern .func (.param .b64 func_retval0) name`.
 _EXTERN_FUNCTION = re.compile(r"^\.extern \.func\s+(?:\([^)]*\)\s*)?([\w$]+)", re.M)
+# Ops whose result views the buffer of their first operand.
+_VIEWS = frozenset({"memref.cast", "memref.subview", "memref.reinterpret_cast", "memref.expand_shape",
+                    "memref.collapse_shape", "memref.transpose", "memref.view"})
 # What a kernel does to a memref argument without writing through it.
 _READS = frozenset({"memref.load", "memref.dim", "memref.extract_strided_metadata"})
 
@@ -213,9 +217,10 @@ def _renumber_indices(generic: ir.Operation, position: list[int]) -> None:
 
 
 def _stage_kernel_operands(module: ir.Module) -> None:
-    """Stages every memref operand of every `gpu.launch_func` in managed memory (see the module's
-    docstring): allocated and copied in before the launch, copied back (if the kernel writes it) and
-    freed after. A memref passed twice to one kernel is staged once."""
+    """Stages every memref operand of every `gpu.launch_func` that may not be managed memory (see the
+    module's docstring): asked for at run time, and if need be copied into the GPU heap before the
+    launch, copied back (if the kernel writes it) and freed after. A memref passed twice to one kernel
+    is staged once; one the code allocates (`_allocated_here`) is not staged."""
     kernels = _kernels(module)
     launches = operations_named(module, "gpu.launch_func")
     with ir.Location.unknown():
@@ -238,12 +243,29 @@ def _stage_kernel_operands(module: ir.Module) -> None:
                     same.append(index)
             after: list[ir.Operation] = []
             for operand, positions in buffers:
+                if _allocated_here(operand):
+                    continue  # the GPU heap's, so managed memory (or empty): no need to ask the driver
                 with ir.InsertionPoint(launch):
                     staged = _staged(operand, any(written[index - first] for index in positions), after)
                 for index in positions:
                     launch.operands[index] = staged
             for op in reversed(after):
                 op.move_after(launch)
+
+
+def _allocated_here(value: ir.Value) -> bool:
+    """Whether memref `value` is a buffer the compiled code allocates (`memref.alloc`: in a GPU compile,
+    managed memory, or an empty block of the C heap that no thread reads), or a view of one."""
+    while True:
+        owner = value.owner
+        if isinstance(owner, ir.Block):  # an argument: NumPy's memory, or a loop's or a branch's value
+            return False
+        op = owner.operation
+        if op.name == "memref.alloc":
+            return True
+        if op.name not in _VIEWS:
+            return False
+        value = op.operands[0]
 
 
 def _kernels(module: ir.Module) -> dict[str, ir.Operation]:
