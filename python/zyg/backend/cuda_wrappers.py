@@ -62,6 +62,22 @@ def _in_context(body: str, result_type: str | None = None, result: str | None = 
     {returned}"""
 
 
+def _quietly_in_context(body: str, missing: str) -> str:
+    """`body` between pushing and popping the primary context, failing nothing (for what runs outside a
+    compiled call, or records its failure for later): without a context, it branches to `missing` (a
+    successor, `^done` or `^done(%no : i1)`). Ends inside a block of its own, which the caller closes."""
+    return f"""
+    %no_context_pointer = llvm.mlir.zero : !llvm.ptr
+    %context = llvm.call @_zyg_gpu_primary_quietly() : () -> !llvm.ptr
+    %no_context = llvm.icmp "eq" %context, %no_context_pointer : !llvm.ptr
+    llvm.cond_br %no_context, {missing}, ^in_context
+  ^in_context:
+    %pushed = llvm.call @cuCtxPushCurrent_v2(%context) : (!llvm.ptr) -> i32{body}
+    %one_context = llvm.mlir.constant(1 : i64) : i64
+    %popped_slot = llvm.alloca %one_context x !llvm.ptr : (i64) -> !llvm.ptr
+    %popped = llvm.call @cuCtxPopCurrent_v2(%popped_slot) : (!llvm.ptr) -> i32"""
+
+
 def _fail_args() -> str:
     return ", ".join(["i64"] * (1 + CHECK_VALUES))
 
@@ -155,14 +171,9 @@ def wrappers_text() -> str:
     %level_wide = llvm.zext %level : i32 to i64
     %level_value = llvm.inttoptr %level_wide : i64 to !llvm.ptr
     llvm.store %level_value, %value_slot : !llvm.ptr, !llvm.ptr
-    %context = llvm.call @_zyg_gpu_primary_quietly() : () -> !llvm.ptr
-    %no_context = llvm.icmp "eq" %context, %null : !llvm.ptr
-    llvm.cond_br %no_context, ^done, ^load
-  ^load:
-    %pushed = llvm.call @cuCtxPushCurrent_v2(%context) : (!llvm.ptr) -> i32
-    %status = llvm.call @cuModuleLoadDataEx(%module_slot, %data, %count, %option_slot, %value_slot) : (!llvm.ptr, !llvm.ptr, i32, !llvm.ptr, !llvm.ptr) -> i32
-    %popped_slot = llvm.alloca %one x !llvm.ptr : (i64) -> !llvm.ptr
-    %popped = llvm.call @cuCtxPopCurrent_v2(%popped_slot) : (!llvm.ptr) -> i32
+{_quietly_in_context('''
+    %status = llvm.call @cuModuleLoadDataEx(%module_slot, %data, %count, %option_slot, %value_slot) : (!llvm.ptr, !llvm.ptr, i32, !llvm.ptr, !llvm.ptr) -> i32''',
+                          "^done")}
     %ok = llvm.mlir.constant(0 : i32) : i32
     %loaded = llvm.icmp "eq" %status, %ok : i32
     llvm.cond_br %loaded, ^done, ^record
@@ -293,21 +304,14 @@ def wrappers_text() -> str:
 
   llvm.func @_zyg_gpu_reachable(%pointer: !llvm.ptr) -> i1 {{
     %no = llvm.mlir.constant(false) : i1
-    %null = llvm.mlir.zero : !llvm.ptr
-    %context = llvm.call @_zyg_gpu_primary_quietly() : () -> !llvm.ptr
-    %no_context = llvm.icmp "eq" %context, %null : !llvm.ptr
-    llvm.cond_br %no_context, ^done(%no : i1), ^ask
-  ^ask:
     %one = llvm.mlir.constant(1 : i64) : i64
     %answer_slot = llvm.alloca %one x i32 : (i64) -> !llvm.ptr
     %zero = llvm.mlir.constant(0 : i32) : i32
-    llvm.store %zero, %answer_slot : i32, !llvm.ptr
-    %pushed = llvm.call @cuCtxPushCurrent_v2(%context) : (!llvm.ptr) -> i32
+    llvm.store %zero, %answer_slot : i32, !llvm.ptr{_quietly_in_context(f'''
     %attribute = llvm.mlir.constant({_POINTER_IS_MANAGED} : i32) : i32
     %address = llvm.ptrtoint %pointer : !llvm.ptr to i64
-    %status = llvm.call @cuPointerGetAttribute(%answer_slot, %attribute, %address) : (!llvm.ptr, i32, i64) -> i32
-    %popped_slot = llvm.alloca %one x !llvm.ptr : (i64) -> !llvm.ptr
-    %popped = llvm.call @cuCtxPopCurrent_v2(%popped_slot) : (!llvm.ptr) -> i32
+    %status = llvm.call @cuPointerGetAttribute(%answer_slot, %attribute, %address) : (!llvm.ptr, i32, i64) -> i32''',
+                              "^done(%no : i1)")}
     %answered = llvm.icmp "eq" %status, %zero : i32
     %answer = llvm.load %answer_slot : !llvm.ptr -> i32
     %managed = llvm.icmp "ne" %answer, %zero : i32
@@ -317,18 +321,9 @@ def wrappers_text() -> str:
     llvm.return %result : i1
   }}
 
-  llvm.func @_zyg_gpu_free_quietly(%pointer: !llvm.ptr) {{
-    %null = llvm.mlir.zero : !llvm.ptr
-    %context = llvm.call @_zyg_gpu_primary_quietly() : () -> !llvm.ptr
-    %no_context = llvm.icmp "eq" %context, %null : !llvm.ptr
-    llvm.cond_br %no_context, ^done, ^free
-  ^free:
-    %pushed = llvm.call @cuCtxPushCurrent_v2(%context) : (!llvm.ptr) -> i32
+  llvm.func @_zyg_gpu_free_quietly(%pointer: !llvm.ptr) {{{_quietly_in_context('''
     %address = llvm.ptrtoint %pointer : !llvm.ptr to i64
-    %freed = llvm.call @cuMemFree_v2(%address) : (i64) -> i32
-    %one = llvm.mlir.constant(1 : i64) : i64
-    %popped_slot = llvm.alloca %one x !llvm.ptr : (i64) -> !llvm.ptr
-    %popped = llvm.call @cuCtxPopCurrent_v2(%popped_slot) : (!llvm.ptr) -> i32
+    %freed = llvm.call @cuMemFree_v2(%address) : (i64) -> i32''', "^done")}
     llvm.br ^done
   ^done:
     llvm.return
