@@ -1,5 +1,6 @@
-"""`device="gpu"`: the argument, the PTX built without a GPU, the errors where one is missing, and (on a
-machine with a CUDA device only) gradients equal to the CPU's."""
+"""`device="gpu"`: the argument, the PTX built without a GPU, the errors where one is missing, the host
+code against a stand-in driver, gradients equal to the CPU's with the kernels emulated on the CPU
+(`gpu_emulation`; without a GPU) or run on the GPU (with one), `zyg.to_device`, and GPU export."""
 
 import ctypes
 import pathlib
